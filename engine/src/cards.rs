@@ -1,0 +1,553 @@
+//! Cards: creating, reading, listing, adjusting, enabling and disabling.
+//!
+//! Every balance change is one guarded UPDATE (`… AND balance + ?1 >= 0`,
+//! checked through `RETURNING`) plus one ledger row, inside the host's
+//! transaction for the call, so a balance can neither go negative nor drift
+//! from its ledger, even with concurrent writers.
+
+use crate::code::{self, Code};
+use crate::db::{Row, Value};
+use crate::env::Environment;
+use crate::error::{Error, Result};
+use crate::ledger::{self, NewEntry};
+use crate::model::*;
+use crate::money::Currency;
+use crate::schema::next_ids;
+use crate::settings::{self, MAX_VALIDITY_DAYS};
+use crate::status;
+use crate::time::{self, DAY, Seconds};
+
+/// Attempts at drawing a code that no card has yet before giving up. With 65+
+/// bits per code a second draw is already astronomically rare.
+const CODE_ATTEMPTS: usize = 8;
+
+const CARD_COLUMNS: &str = "id, code, display_code, masked_code, status, balance, \
+    initial_value, currency, expires_at, customer_id, comment, created_at, updated_at";
+
+/// A card as stored, before it is shaped for the contract.
+#[derive(Clone, Debug)]
+pub struct StoredCard {
+    pub id: CardId,
+    pub code: String,
+    pub display_code: String,
+    pub masked_code: String,
+    pub stored_status: CardStatus,
+    pub balance: i64,
+    pub initial_value: i64,
+    pub currency: Currency,
+    pub expires_at: Option<Seconds>,
+    pub customer_id: Option<String>,
+    pub comment: Option<String>,
+    pub created_at: Seconds,
+    pub updated_at: Seconds,
+}
+
+impl StoredCard {
+    fn from_row(row: &Row<'_>) -> Result<StoredCard> {
+        let status = row.text("status")?;
+        let currency = row.text("currency")?;
+        Ok(StoredCard {
+            id: row.i64("id")? as u64,
+            code: row.text("code")?,
+            display_code: row.text("display_code")?,
+            masked_code: row.text("masked_code")?,
+            stored_status: CardStatus::parse(&status)
+                .ok_or_else(|| Error::Database(format!("unknown card status `{status}`")))?,
+            balance: row.i64("balance")?,
+            initial_value: row.i64("initial_value")?,
+            currency: Currency::parse(&currency)
+                .map_err(|_| Error::Database(format!("stored currency `{currency}`")))?,
+            expires_at: row.opt_i64("expires_at")?,
+            customer_id: row.opt_text("customer_id")?,
+            comment: row.opt_text("comment")?,
+            created_at: row.i64("created_at")?,
+            updated_at: row.i64("updated_at")?,
+        })
+    }
+
+    /// The status as of `now`, expiry included.
+    pub fn status(&self, now: Seconds) -> CardStatus {
+        status::effective(self.stored_status, self.expires_at, now)
+    }
+
+    fn money(&self, minor: i64) -> Money {
+        Money::new(self.currency.format(minor), self.currency.code())
+    }
+
+    pub fn to_card(&self, now: Seconds) -> Card {
+        Card {
+            id: self.id,
+            code: self.display_code.clone(),
+            masked_code: self.masked_code.clone(),
+            status: self.status(now),
+            balance: self.money(self.balance),
+            initial_value: self.money(self.initial_value),
+            expires_at: self.expires_at.map(time::format),
+            customer_id: self.customer_id.clone(),
+            comment: self.comment.clone(),
+            created_at: time::format(self.created_at),
+            updated_at: time::format(self.updated_at),
+        }
+    }
+
+    pub fn to_summary(&self, now: Seconds) -> CardSummary {
+        CardSummary {
+            id: self.id,
+            masked_code: self.masked_code.clone(),
+            status: self.status(now),
+            balance: self.money(self.balance),
+            initial_value: self.money(self.initial_value),
+            expires_at: self.expires_at.map(time::format),
+            customer_id: self.customer_id.clone(),
+            created_at: time::format(self.created_at),
+        }
+    }
+}
+
+/// Checks a free-text field's length (and, when required, that it is not blank).
+pub(crate) fn check_text(field: &str, value: &str, max: usize, required: bool) -> Result<()> {
+    if required && value.trim().is_empty() {
+        return Err(Error::InvalidArgument(format!("{field}: must not be empty")));
+    }
+    if value.chars().count() > max {
+        return Err(Error::InvalidArgument(format!(
+            "{field}: at most {max} characters"
+        )));
+    }
+    Ok(())
+}
+
+fn check_opt_text(field: &str, value: Option<&str>, max: usize) -> Result<()> {
+    value.map_or(Ok(()), |v| check_text(field, v, max, true))
+}
+
+/// Turns a page request into LIMIT and OFFSET, refusing absurd sizes.
+pub(crate) fn limit_offset(page: PageRequest) -> Result<(i64, i64)> {
+    let size = if page.page_size == 0 {
+        DEFAULT_PAGE_SIZE
+    } else {
+        page.page_size
+    };
+    if size > MAX_PAGE_SIZE {
+        return Err(Error::InvalidArgument(format!(
+            "page-size: at most {MAX_PAGE_SIZE}"
+        )));
+    }
+    let number = page.page.max(1);
+    Ok((i64::from(size), (i64::from(number) - 1) * i64::from(size)))
+}
+
+/// Loads a card by id or code.
+pub fn load(env: &mut dyn Environment, card: &CardRef) -> Result<StoredCard> {
+    let (sql, param) = match card {
+        CardRef::Id(id) => (
+            format!("SELECT {CARD_COLUMNS} FROM gc_cards WHERE id = ?1"),
+            Value::Integer(i64::try_from(*id).map_err(|_| Error::CardNotFound)?),
+        ),
+        CardRef::Code(code) => (
+            format!("SELECT {CARD_COLUMNS} FROM gc_cards WHERE code = ?1"),
+            Value::Text(code::normalize(code)?),
+        ),
+    };
+    let rows = env.db().execute(&sql, &[param])?;
+    rows.first()
+        .map(|r| StoredCard::from_row(&r))
+        .transpose()?
+        .ok_or(Error::CardNotFound)
+}
+
+fn code_exists(env: &mut dyn Environment, normalized: &str) -> Result<bool> {
+    let rows = env.db().execute(
+        "SELECT id FROM gc_cards WHERE code = ?1",
+        &[Value::from(normalized)],
+    )?;
+    Ok(!rows.rows.is_empty())
+}
+
+/// Works out the expiry from an explicit time, a number of days, or the default.
+fn resolve_expiry(
+    now: Seconds,
+    expires_at: Option<&str>,
+    validity_days: Option<u32>,
+    default_days: u32,
+) -> Result<Option<Seconds>> {
+    match (expires_at, validity_days) {
+        (Some(_), Some(_)) => Err(Error::InvalidExpiry(
+            "give expires-at or validity-days, not both".into(),
+        )),
+        (Some(text), None) => {
+            let at = time::parse(text, "expires-at")?;
+            if at <= now {
+                return Err(Error::InvalidExpiry(format!(
+                    "expires-at {} is not in the future",
+                    time::format(at)
+                )));
+            }
+            if at > now + i64::from(MAX_VALIDITY_DAYS) * DAY {
+                return Err(Error::InvalidExpiry(format!(
+                    "expires-at is more than {MAX_VALIDITY_DAYS} days away"
+                )));
+            }
+            Ok(Some(at))
+        }
+        (None, days) => {
+            let days = days.unwrap_or(default_days);
+            if days > MAX_VALIDITY_DAYS {
+                return Err(Error::InvalidExpiry(format!(
+                    "validity-days: at most {MAX_VALIDITY_DAYS}"
+                )));
+            }
+            Ok((days > 0).then(|| now + i64::from(days) * DAY))
+        }
+    }
+}
+
+/// Creates a card and its `created` ledger row.
+pub fn create(env: &mut dyn Environment, req: CreateCard) -> Result<Card> {
+    let now = env.now();
+    check_text("admin-user", &req.admin_user, 100, true)?;
+    check_opt_text("customer-id", req.customer_id.as_deref(), 200)?;
+    check_opt_text("comment", req.comment.as_deref(), 1000)?;
+    check_opt_text("reference", req.reference.as_deref(), 200)?;
+    let currency = Currency::parse(&req.amount.currency)?;
+    let amount = currency.parse_positive(&req.amount.amount)?;
+    let settings = settings::load(env)?;
+    let expires_at = resolve_expiry(
+        now,
+        req.expires_at.as_deref(),
+        req.validity_days,
+        settings.default_validity_days,
+    )?;
+    let custom = req.code.as_deref().map(code::custom).transpose()?;
+
+    // Idempotency: the same reference returns the card it created before.
+    if let Some(reference) = req.reference.as_deref() {
+        let rows = env.db().execute(
+            &format!("SELECT {CARD_COLUMNS} FROM gc_cards WHERE creation_reference = ?1"),
+            &[Value::from(reference)],
+        )?;
+        if let Some(row) = rows.first() {
+            return Ok(StoredCard::from_row(&row)?.to_card(now));
+        }
+    }
+
+    let code: Code = match custom {
+        Some(code) => {
+            if code_exists(env, &code.normalized)? {
+                return Err(Error::CodeTaken);
+            }
+            code
+        }
+        None => generate_unique(env, &settings.code_format())?,
+    };
+
+    let id = next_ids(env, "card", 1)?;
+    let inserted = env.db().execute(
+        "INSERT INTO gc_cards (id, code, display_code, masked_code, status, balance, \
+         initial_value, currency, expires_at, customer_id, comment, creation_reference, \
+         created_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, 'active', ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+        &[
+            Value::Integer(id),
+            Value::from(code.normalized.as_str()),
+            Value::from(code.display.as_str()),
+            Value::from(code.masked.as_str()),
+            Value::Integer(amount),
+            Value::from(currency.code()),
+            Value::from(expires_at),
+            Value::from(req.customer_id.as_deref()),
+            Value::from(req.comment.as_deref()),
+            Value::from(req.reference.as_deref()),
+            Value::Integer(now),
+        ],
+    );
+    match inserted {
+        Ok(_) => {}
+        // A concurrent writer took the code between the check and the insert.
+        Err(crate::db::DbError::ConstraintViolation(_)) => return Err(Error::CodeTaken),
+        Err(e) => return Err(e.into()),
+    }
+    let actor = Actor::Admin(req.admin_user.clone());
+    ledger::append(
+        env,
+        NewEntry {
+            card_id: id as u64,
+            action: HistoryAction::Created,
+            amount,
+            balance_before: 0,
+            actor: &actor,
+            reference: req.reference.as_deref(),
+            comment: req.comment.as_deref(),
+            at: now,
+        },
+    )?;
+    load(env, &CardRef::Id(id as u64)).map(|c| c.to_card(now))
+}
+
+/// Draws codes from the host's secure source until one is free.
+pub fn generate_unique(env: &mut dyn Environment, format: &code::CodeFormat) -> Result<Code> {
+    for _ in 0..CODE_ATTEMPTS {
+        let code = code::generate(format, &mut |buf| env.fill_random(buf));
+        if !code_exists(env, &code.normalized)? {
+            return Ok(code);
+        }
+    }
+    Err(Error::Database(
+        "could not draw an unused code; is the random source working?".into(),
+    ))
+}
+
+/// One card, full code.
+pub fn get(env: &mut dyn Environment, card: &CardRef) -> Result<Card> {
+    let now = env.now();
+    Ok(load(env, card)?.to_card(now))
+}
+
+/// Cards matching the filters, newest first.
+pub fn list(env: &mut dyn Environment, req: ListCards) -> Result<CardPage> {
+    let now = env.now();
+    let (limit, offset) = limit_offset(req.page)?;
+    let mut conditions: Vec<String> = Vec::new();
+    let mut params: Vec<Value> = Vec::new();
+    let bind = |params: &mut Vec<Value>, v: Value| {
+        params.push(v);
+        format!("?{}", params.len())
+    };
+    if let Some(status) = req.status {
+        let condition = match status {
+            CardStatus::Active => {
+                let n = bind(&mut params, Value::Integer(now));
+                format!("(status = 'active' AND (expires_at IS NULL OR expires_at > {n}))")
+            }
+            CardStatus::Expired => {
+                let n = bind(&mut params, Value::Integer(now));
+                format!(
+                    "(status = 'expired' OR (status = 'active' AND expires_at IS NOT NULL AND expires_at <= {n}))"
+                )
+            }
+            CardStatus::Used => "status = 'used'".to_owned(),
+            CardStatus::Disabled => "status = 'disabled'".to_owned(),
+        };
+        conditions.push(condition);
+    }
+    if let Some(fragment) = req.code.as_deref() {
+        let fragment: String = fragment
+            .chars()
+            .filter(|c| *c != '-' && *c != ' ')
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        if fragment.is_empty()
+            || fragment.len() > code::MAX_CODE_LEN
+            || !fragment.bytes().all(|b| b.is_ascii_alphanumeric())
+        {
+            return Err(Error::InvalidCode(
+                "code filter: 1 to 64 letters and digits".into(),
+            ));
+        }
+        // Only A–Z and 0–9 remain, so no LIKE wildcard can sneak in.
+        let n = bind(&mut params, Value::Text(format!("%{fragment}%")));
+        conditions.push(format!("code LIKE {n}"));
+    }
+    if let Some(customer) = req.customer_id.as_deref() {
+        check_text("customer-id", customer, 200, true)?;
+        let n = bind(&mut params, Value::from(customer));
+        conditions.push(format!("customer_id = {n}"));
+    }
+    let filter = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conditions.join(" AND "))
+    };
+    let total = env
+        .db()
+        .execute(&format!("SELECT COUNT(*) AS n FROM gc_cards{filter}"), &params)?;
+    let total = total.first().map(|r| r.i64("n")).transpose()?.unwrap_or(0);
+    let l = bind(&mut params, Value::Integer(limit));
+    let o = bind(&mut params, Value::Integer(offset));
+    let rows = env.db().execute(
+        &format!("SELECT {CARD_COLUMNS} FROM gc_cards{filter} ORDER BY id DESC LIMIT {l} OFFSET {o}"),
+        &params,
+    )?;
+    let cards = rows
+        .iter()
+        .map(|r| StoredCard::from_row(&r).map(|c| c.to_summary(now)))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(CardPage {
+        cards,
+        total: total as u64,
+        page: req.page.page.max(1),
+        page_size: limit as u32,
+    })
+}
+
+/// Changes the balance by a signed amount and writes the ledger row. The
+/// single UPDATE is guarded so the balance can never go below zero, and sets
+/// the status from the new balance. Returns the balance before the change.
+pub(crate) fn apply_balance_change(
+    env: &mut dyn Environment,
+    card: &StoredCard,
+    amount: i64,
+    entry: (HistoryAction, &Actor, Option<&str>, Option<&str>),
+) -> Result<i64> {
+    let now = env.now();
+    let max = card.currency.max_minor();
+    let rows = env.db().execute(
+        "UPDATE gc_cards SET balance = balance + ?1, \
+         status = CASE WHEN balance + ?1 = 0 THEN 'used' ELSE 'active' END, updated_at = ?2 \
+         WHERE id = ?3 AND status IN ('active', 'used') AND balance + ?1 >= 0 AND balance + ?1 <= ?4 \
+         RETURNING balance",
+        &[
+            Value::Integer(amount),
+            Value::Integer(now),
+            Value::Integer(card.id as i64),
+            Value::Integer(max),
+        ],
+    )?;
+    let Some(row) = rows.first() else {
+        // The guard refused: find out which part, from the current row.
+        let fresh = load(env, &CardRef::Id(card.id))?;
+        if !matches!(fresh.stored_status, CardStatus::Active | CardStatus::Used) {
+            return Err(Error::InvalidStatus {
+                status: fresh.status(now),
+                operation: entry.0.as_str().into(),
+            });
+        }
+        if fresh.balance + amount < 0 {
+            return Err(Error::InsufficientBalance {
+                available: fresh.currency.format(fresh.balance),
+                currency: fresh.currency.code().into(),
+            });
+        }
+        return Err(Error::InvalidAmount(format!(
+            "the balance would exceed the maximum of {} {}",
+            fresh.currency.format(max),
+            fresh.currency.code()
+        )));
+    };
+    let after = row.i64("balance")?;
+    let before = after - amount;
+    let (action, actor, reference, comment) = entry;
+    ledger::append(
+        env,
+        NewEntry {
+            card_id: card.id,
+            action,
+            amount,
+            balance_before: before,
+            actor,
+            reference,
+            comment,
+            at: now,
+        },
+    )?;
+    Ok(before)
+}
+
+/// Adds or removes value by hand, with a comment.
+pub fn adjust(env: &mut dyn Environment, req: AdjustBalance) -> Result<Card> {
+    let now = env.now();
+    check_text("admin-user", &req.admin_user, 100, true)?;
+    check_text("comment", &req.comment, 1000, true)?;
+    check_opt_text("reference", req.reference.as_deref(), 200)?;
+    let card = load(env, &req.card)?;
+    let given = Currency::parse(&req.amount.currency)?;
+    if given != card.currency {
+        return Err(Error::CurrencyMismatch {
+            expected: card.currency.code().into(),
+            given: given.code().into(),
+        });
+    }
+    let amount = card.currency.parse_amount(&req.amount.amount)?;
+    if amount == 0 {
+        return Err(Error::InvalidAmount("an adjustment must not be zero".into()));
+    }
+    if let Some(reference) = req.reference.as_deref() {
+        match ledger::find_by_reference(env, card.id, HistoryAction::Adjusted, reference)? {
+            Some(previous) if previous == amount => return Ok(card.to_card(now)),
+            Some(_) => {
+                return Err(Error::InvalidArgument(format!(
+                    "reference `{reference}` was already used for a different adjustment of this card"
+                )));
+            }
+            None => {}
+        }
+    }
+    status::check(card.status(now), status::Operation::Adjust)?;
+    if card.expires_at.is_some_and(|at| at <= now) {
+        return Err(Error::InvalidStatus {
+            status: CardStatus::Expired,
+            operation: "adjust".into(),
+        });
+    }
+    let actor = Actor::Admin(req.admin_user.clone());
+    apply_balance_change(
+        env,
+        &card,
+        amount,
+        (
+            HistoryAction::Adjusted,
+            &actor,
+            req.reference.as_deref(),
+            Some(req.comment.as_str()),
+        ),
+    )?;
+    get(env, &CardRef::Id(card.id))
+}
+
+/// Disables or enables a card, with a zero-amount ledger row.
+pub fn set_enabled(env: &mut dyn Environment, req: SetStatus, enable: bool) -> Result<Card> {
+    let now = env.now();
+    check_text("admin-user", &req.admin_user, 100, true)?;
+    check_opt_text("comment", req.comment.as_deref(), 1000)?;
+    let card = load(env, &req.card)?;
+    let (operation, action) = if enable {
+        (status::Operation::Enable, HistoryAction::Enabled)
+    } else {
+        (status::Operation::Disable, HistoryAction::Disabled)
+    };
+    status::check(card.status(now), operation)?;
+    let new_status = if enable {
+        status::by_balance(card.balance)
+    } else {
+        CardStatus::Disabled
+    };
+    let changed = env.db().execute(
+        "UPDATE gc_cards SET status = ?1, updated_at = ?2 WHERE id = ?3 AND status = ?4",
+        &[
+            Value::from(new_status.as_str()),
+            Value::Integer(now),
+            Value::Integer(card.id as i64),
+            Value::from(card.stored_status.as_str()),
+        ],
+    )?;
+    if changed.rows_changed != 1 {
+        // Someone else changed the status between our read and this write.
+        let fresh = load(env, &CardRef::Id(card.id))?;
+        return Err(Error::InvalidStatus {
+            status: fresh.status(now),
+            operation: operation.as_str().into(),
+        });
+    }
+    let actor = Actor::Admin(req.admin_user.clone());
+    ledger::append(
+        env,
+        NewEntry {
+            card_id: card.id,
+            action,
+            amount: 0,
+            balance_before: card.balance,
+            actor: &actor,
+            reference: None,
+            comment: req.comment.as_deref(),
+            at: now,
+        },
+    )?;
+    get(env, &CardRef::Id(card.id))
+}
+
+/// A card's ledger, oldest first.
+pub fn history(env: &mut dyn Environment, card: &CardRef, page: PageRequest) -> Result<HistoryPage> {
+    let card = load(env, card)?;
+    let (entries, total) = ledger::page(env, card.id, card.currency, page)?;
+    Ok(HistoryPage { entries, total })
+}

@@ -1,0 +1,137 @@
+//! The engine's only window on storage: one `execute` call, shaped exactly like
+//! the WIT `database` import, so the same logic runs inside the component (over
+//! the import) and natively (over rusqlite) without knowing which.
+
+/// A value bound to a placeholder or read from a column.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Null,
+    Integer(i64),
+    Real(f64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+impl From<i64> for Value {
+    fn from(v: i64) -> Self {
+        Value::Integer(v)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(v: &str) -> Self {
+        Value::Text(v.to_owned())
+    }
+}
+
+impl From<String> for Value {
+    fn from(v: String) -> Self {
+        Value::Text(v)
+    }
+}
+
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Value::Null, Into::into)
+    }
+}
+
+/// What a statement produced.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct QueryResult {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Value>>,
+    pub rows_changed: u64,
+    pub last_insert_id: i64,
+}
+
+/// Why a statement failed, as the host reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DbError {
+    ConstraintViolation(String),
+    Busy,
+    InvalidStatement(String),
+    Other(String),
+}
+
+impl std::fmt::Display for DbError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DbError::ConstraintViolation(m) => write!(f, "constraint violation: {m}"),
+            DbError::Busy => f.write_str("database busy"),
+            DbError::InvalidStatement(m) => write!(f, "invalid statement: {m}"),
+            DbError::Other(m) => f.write_str(m),
+        }
+    }
+}
+
+/// Runs SQL inside the transaction the caller (the host) opened for this call.
+pub trait Database {
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<QueryResult, DbError>;
+}
+
+/// Reads one row by column name, so queries and readers cannot drift apart on
+/// column order.
+pub struct Row<'a> {
+    columns: &'a [String],
+    values: &'a [Value],
+}
+
+impl<'a> Row<'a> {
+    fn value(&self, name: &str) -> Result<&'a Value, DbError> {
+        self.columns
+            .iter()
+            .position(|c| c.eq_ignore_ascii_case(name))
+            .and_then(|i| self.values.get(i))
+            .ok_or_else(|| DbError::Other(format!("column `{name}` missing from result")))
+    }
+
+    pub fn i64(&self, name: &str) -> Result<i64, DbError> {
+        match self.value(name)? {
+            Value::Integer(v) => Ok(*v),
+            other => Err(type_error(name, "integer", other)),
+        }
+    }
+
+    pub fn opt_i64(&self, name: &str) -> Result<Option<i64>, DbError> {
+        match self.value(name)? {
+            Value::Null => Ok(None),
+            Value::Integer(v) => Ok(Some(*v)),
+            other => Err(type_error(name, "integer or null", other)),
+        }
+    }
+
+    pub fn text(&self, name: &str) -> Result<String, DbError> {
+        match self.value(name)? {
+            Value::Text(v) => Ok(v.clone()),
+            other => Err(type_error(name, "text", other)),
+        }
+    }
+
+    pub fn opt_text(&self, name: &str) -> Result<Option<String>, DbError> {
+        match self.value(name)? {
+            Value::Null => Ok(None),
+            Value::Text(v) => Ok(Some(v.clone())),
+            other => Err(type_error(name, "text or null", other)),
+        }
+    }
+}
+
+fn type_error(name: &str, wanted: &str, got: &Value) -> DbError {
+    DbError::Other(format!("column `{name}`: expected {wanted}, got {got:?}"))
+}
+
+impl QueryResult {
+    /// The rows, readable by column name.
+    pub fn iter(&self) -> impl Iterator<Item = Row<'_>> {
+        self.rows.iter().map(|values| Row {
+            columns: &self.columns,
+            values,
+        })
+    }
+
+    /// The first row, if any.
+    pub fn first(&self) -> Option<Row<'_>> {
+        self.iter().next()
+    }
+}

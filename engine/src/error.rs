@@ -1,0 +1,46 @@
+//! The engine's typed errors: one enum, mirrored case for case by the WIT
+//! `types.error` variant, so nothing is flattened into strings on the way out.
+
+use crate::db::DbError;
+use crate::model::CardStatus;
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    #[error("no card matches")]
+    CardNotFound,
+    #[error("invalid code: {0}")]
+    InvalidCode(String),
+    #[error("another card already has this code")]
+    CodeTaken,
+    #[error("invalid amount: {0}")]
+    InvalidAmount(String),
+    #[error("unknown currency: {0}")]
+    UnknownCurrency(String),
+    #[error("currency mismatch: the card is in {expected}, the amount in {given}")]
+    CurrencyMismatch { expected: String, given: String },
+    #[error("invalid expiry: {0}")]
+    InvalidExpiry(String),
+    #[error("insufficient balance: {available} {currency} available")]
+    InsufficientBalance { available: String, currency: String },
+    #[error("a {status} card does not allow `{operation}`")]
+    InvalidStatus {
+        status: CardStatus,
+        operation: String,
+    },
+    #[error("invalid settings: {0}")]
+    InvalidSettings(String),
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+    #[error("the plugin's schema is not installed or is out of date; run migrate")]
+    NotMigrated,
+    #[error("database: {0}")]
+    Database(String),
+}
+
+impl From<DbError> for Error {
+    fn from(e: DbError) -> Self {
+        Error::Database(e.to_string())
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

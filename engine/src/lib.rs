@@ -1,0 +1,112 @@
+//! # giftcard-engine
+//!
+//! All of the gift-card logic, independent of how it is hosted. The component
+//! in `guest/` is a thin adapter from the WIT contract to the functions here;
+//! natively, the same functions run over rusqlite for unit tests and
+//! benchmarks.
+//!
+//! Every public operation takes an [`Environment`] — the database inside the
+//! caller's transaction, a clock and a secure random source — and returns a
+//! typed [`Error`] on failure. The caller (the host) commits on `Ok` and rolls
+//! back on `Err`, so an operation that fails half-way leaves nothing behind.
+
+pub mod cards;
+pub mod code;
+pub mod customer;
+pub mod db;
+pub mod env;
+pub mod error;
+pub mod ledger;
+pub mod model;
+pub mod money;
+pub mod schema;
+pub mod settings;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
+pub mod status;
+pub mod time;
+
+pub use env::Environment;
+pub use error::{Error, Result};
+pub use model::*;
+pub use settings::{Settings, SettingsUpdate};
+
+/// The plugin's name as hosts see it.
+pub const PLUGIN_NAME: &str = "giftcard";
+/// This build's version.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The WIT package version this build implements.
+pub const CONTRACT_VERSION: &str = "0.1.0";
+
+/// Who this build is.
+pub fn metadata() -> PluginMetadata {
+    PluginMetadata {
+        name: PLUGIN_NAME.into(),
+        version: VERSION.into(),
+        contract_version: CONTRACT_VERSION.into(),
+        schema_version: schema::latest_version(),
+    }
+}
+
+/// The operations the contract exports, each checking the schema first.
+pub mod api {
+    use super::*;
+
+    pub fn migrate(env: &mut dyn Environment) -> Result<MigrationReport> {
+        schema::migrate(env)
+    }
+
+    pub fn get_settings(env: &mut dyn Environment) -> Result<Settings> {
+        schema::ensure_current(env)?;
+        settings::load(env)
+    }
+
+    pub fn configure(env: &mut dyn Environment, update: SettingsUpdate) -> Result<Settings> {
+        schema::ensure_current(env)?;
+        settings::configure(env, update)
+    }
+
+    pub fn create_card(env: &mut dyn Environment, req: CreateCard) -> Result<Card> {
+        schema::ensure_current(env)?;
+        cards::create(env, req)
+    }
+
+    pub fn get_card(env: &mut dyn Environment, card: &CardRef) -> Result<Card> {
+        schema::ensure_current(env)?;
+        cards::get(env, card)
+    }
+
+    pub fn list_cards(env: &mut dyn Environment, req: ListCards) -> Result<CardPage> {
+        schema::ensure_current(env)?;
+        cards::list(env, req)
+    }
+
+    pub fn adjust_balance(env: &mut dyn Environment, req: AdjustBalance) -> Result<Card> {
+        schema::ensure_current(env)?;
+        cards::adjust(env, req)
+    }
+
+    pub fn disable_card(env: &mut dyn Environment, req: SetStatus) -> Result<Card> {
+        schema::ensure_current(env)?;
+        cards::set_enabled(env, req, false)
+    }
+
+    pub fn enable_card(env: &mut dyn Environment, req: SetStatus) -> Result<Card> {
+        schema::ensure_current(env)?;
+        cards::set_enabled(env, req, true)
+    }
+
+    pub fn card_history(
+        env: &mut dyn Environment,
+        card: &CardRef,
+        page: PageRequest,
+    ) -> Result<HistoryPage> {
+        schema::ensure_current(env)?;
+        cards::history(env, card, page)
+    }
+
+    pub fn check_balance(env: &mut dyn Environment, req: BalanceRequest) -> Result<BalanceAnswer> {
+        schema::ensure_current(env)?;
+        customer::check_balance(env, req)
+    }
+}

@@ -1,0 +1,150 @@
+//! The plugin's own schema and its migrations.
+//!
+//! Every statement here is in the subset SQLite and PostgreSQL share: BIGINT
+//! and TEXT columns, no AUTOINCREMENT/SERIAL (ids come from `gc_sequences`
+//! through `UPDATE … RETURNING`, which both accept), and no dialect-only
+//! functions. Migrations only ever append to this list; a shipped one is never
+//! edited.
+
+use crate::db::{Database, Value};
+use crate::env::Environment;
+use crate::error::{Error, Result};
+use crate::model::MigrationReport;
+
+struct Migration {
+    version: u32,
+    description: &'static str,
+    statements: &'static [&'static str],
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    description: "cards, history ledger, settings, sequences, balance-check attempts",
+    statements: &[
+        "CREATE TABLE gc_sequences (name TEXT PRIMARY KEY, value BIGINT NOT NULL)",
+        "INSERT INTO gc_sequences (name, value) VALUES ('card', 0), ('history', 0)",
+        "CREATE TABLE gc_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        "CREATE TABLE gc_cards (
+            id BIGINT PRIMARY KEY,
+            code TEXT NOT NULL UNIQUE,
+            display_code TEXT NOT NULL,
+            masked_code TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('active', 'used', 'expired', 'disabled')),
+            balance BIGINT NOT NULL CHECK (balance >= 0),
+            initial_value BIGINT NOT NULL CHECK (initial_value > 0),
+            currency TEXT NOT NULL,
+            expires_at BIGINT,
+            customer_id TEXT,
+            comment TEXT,
+            creation_reference TEXT UNIQUE,
+            created_at BIGINT NOT NULL,
+            updated_at BIGINT NOT NULL
+        )",
+        "CREATE INDEX gc_cards_status ON gc_cards (status)",
+        "CREATE INDEX gc_cards_customer ON gc_cards (customer_id)",
+        "CREATE TABLE gc_history (
+            id BIGINT PRIMARY KEY,
+            card_id BIGINT NOT NULL REFERENCES gc_cards (id),
+            action TEXT NOT NULL,
+            amount BIGINT NOT NULL,
+            balance_before BIGINT NOT NULL,
+            balance_after BIGINT NOT NULL CHECK (balance_after = balance_before + amount),
+            actor_kind TEXT NOT NULL,
+            actor_name TEXT,
+            reference TEXT,
+            comment TEXT,
+            created_at BIGINT NOT NULL
+        )",
+        "CREATE INDEX gc_history_card ON gc_history (card_id, id)",
+        // NULL references never collide, in SQLite and PostgreSQL alike.
+        "CREATE UNIQUE INDEX gc_history_reference ON gc_history (card_id, action, reference)",
+        "CREATE TABLE gc_balance_checks (client_key TEXT NOT NULL, attempted_at BIGINT NOT NULL)",
+        "CREATE INDEX gc_balance_checks_key ON gc_balance_checks (client_key, attempted_at)",
+    ],
+}];
+
+/// The schema version this build writes and expects.
+pub fn latest_version() -> u32 {
+    MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
+fn read_version(db: &mut dyn Database) -> Result<Option<u32>> {
+    let rows = db.execute("SELECT version FROM gc_schema", &[]);
+    let rows = match rows {
+        Ok(rows) => rows,
+        // No bookkeeping table yet: an empty database.
+        Err(crate::db::DbError::InvalidStatement(_)) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    match rows.first() {
+        Some(row) => Ok(Some(u32::try_from(row.i64("version")?).unwrap_or(u32::MAX))),
+        None => Ok(Some(0)),
+    }
+}
+
+
+/// Applies every migration newer than the database's version, in order.
+/// Idempotent; the host's per-call transaction makes it all-or-nothing.
+pub fn migrate(env: &mut dyn Environment) -> Result<MigrationReport> {
+    let db = env.db();
+    // IF NOT EXISTS rather than catching an error: a failed statement would
+    // abort the whole transaction on PostgreSQL.
+    db.execute("CREATE TABLE IF NOT EXISTS gc_schema (version BIGINT NOT NULL)", &[])?;
+    let existing = db.execute("SELECT version FROM gc_schema", &[])?;
+    let from = match existing.first() {
+        Some(row) => u32::try_from(row.i64("version")?).unwrap_or(u32::MAX),
+        None => {
+            db.execute("INSERT INTO gc_schema (version) VALUES (0)", &[])?;
+            0
+        }
+    };
+    if from > latest_version() {
+        return Err(Error::Database(format!(
+            "the database's schema version {from} is newer than this build's {}; upgrade the plugin",
+            latest_version()
+        )));
+    }
+    let mut applied = Vec::new();
+    for m in MIGRATIONS.iter().filter(|m| m.version > from) {
+        for sql in m.statements {
+            db.execute(sql, &[])?;
+        }
+        db.execute(
+            "UPDATE gc_schema SET version = ?1",
+            &[Value::Integer(i64::from(m.version))],
+        )?;
+        applied.push(format!("v{}: {}", m.version, m.description));
+    }
+    Ok(MigrationReport {
+        from_version: from,
+        to_version: latest_version(),
+        applied,
+    })
+}
+
+/// Refuses to work on a database whose schema is missing or older than this
+/// build's, with a typed error instead of a confusing SQL failure.
+pub fn ensure_current(env: &mut dyn Environment) -> Result<()> {
+    match read_version(env.db())? {
+        Some(v) if v == latest_version() => Ok(()),
+        Some(v) if v > latest_version() => Err(Error::Database(format!(
+            "the database's schema version {v} is newer than this build's {}",
+            latest_version()
+        ))),
+        _ => Err(Error::NotMigrated),
+    }
+}
+
+/// Reserves `count` consecutive ids from a named sequence and returns the first.
+/// A single guarded row update: safe under concurrent writers on both engines.
+pub fn next_ids(env: &mut dyn Environment, sequence: &str, count: u32) -> Result<i64> {
+    let rows = env.db().execute(
+        "UPDATE gc_sequences SET value = value + ?1 WHERE name = ?2 RETURNING value",
+        &[Value::Integer(i64::from(count)), Value::from(sequence)],
+    )?;
+    let last = rows
+        .first()
+        .ok_or_else(|| Error::Database(format!("sequence `{sequence}` is missing")))?
+        .i64("value")?;
+    Ok(last - i64::from(count) + 1)
+}

@@ -1,0 +1,105 @@
+//! Card statuses and the transitions between them, in one place.
+//!
+//! ```text
+//!            balance reaches 0                 expiry passes
+//!   active ─────────────────────▶ used   active ─────────────▶ expired
+//!   active ◀───────────────────── used
+//!            value added again
+//!   active | used | expired ── disable ──▶ disabled ── enable ──▶ active | used (by balance)
+//! ```
+//!
+//! Only an `active` card turns `expired` when its time passes; a used card
+//! has nothing left to expire and a disabled one stays as the admin left it.
+
+use crate::error::{Error, Result};
+use crate::model::CardStatus;
+use crate::time::Seconds;
+
+/// What someone wants to do to a card.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Operation {
+    Adjust,
+    Disable,
+    Enable,
+}
+
+impl Operation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::Adjust => "adjust",
+            Operation::Disable => "disable",
+            Operation::Enable => "enable",
+        }
+    }
+}
+
+/// The status a card shows at `now`: a stored `active` past its expiry is
+/// `expired` even before the scheduled job has recorded it.
+pub fn effective(stored: CardStatus, expires_at: Option<Seconds>, now: Seconds) -> CardStatus {
+    match (stored, expires_at) {
+        (CardStatus::Active, Some(at)) if at <= now => CardStatus::Expired,
+        _ => stored,
+    }
+}
+
+/// The status that follows from a balance on a card that is not blocked.
+pub fn by_balance(balance: i64) -> CardStatus {
+    if balance > 0 {
+        CardStatus::Active
+    } else {
+        CardStatus::Used
+    }
+}
+
+/// Whether `operation` is allowed on a card showing `status`.
+pub fn allows(status: CardStatus, operation: Operation) -> bool {
+    use CardStatus::*;
+    match operation {
+        // A disabled card is frozen; an expired one can no longer be spent, so
+        // changing its balance would only hide breakage.
+        Operation::Adjust => matches!(status, Active | Used),
+        Operation::Disable => matches!(status, Active | Used | Expired),
+        Operation::Enable => status == Disabled,
+    }
+}
+
+/// `allows`, as a typed error naming the status and operation.
+pub fn check(status: CardStatus, operation: Operation) -> Result<()> {
+    if allows(status, operation) {
+        Ok(())
+    } else {
+        Err(Error::InvalidStatus {
+            status,
+            operation: operation.as_str().into(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use CardStatus::*;
+
+    #[test]
+    fn expiry_only_turns_active_cards_expired() {
+        assert_eq!(effective(Active, Some(100), 100), Expired);
+        assert_eq!(effective(Active, Some(101), 100), Active);
+        assert_eq!(effective(Active, None, 100), Active);
+        assert_eq!(effective(Used, Some(50), 100), Used);
+        assert_eq!(effective(Disabled, Some(50), 100), Disabled);
+    }
+
+    #[test]
+    fn transition_table() {
+        assert!(allows(Active, Operation::Adjust));
+        assert!(allows(Used, Operation::Adjust));
+        assert!(!allows(Disabled, Operation::Adjust));
+        assert!(!allows(Expired, Operation::Adjust));
+        assert!(allows(Expired, Operation::Disable));
+        assert!(!allows(Disabled, Operation::Disable));
+        assert!(allows(Disabled, Operation::Enable));
+        assert!(!allows(Active, Operation::Enable));
+        assert_eq!(by_balance(0), Used);
+        assert_eq!(by_balance(1), Active);
+    }
+}

@@ -1,0 +1,98 @@
+//! Property test: any sequence of create / adjust / disable / enable keeps
+//! every card's balance equal to the sum of its ledger, never negative, with
+//! each row chaining from the one before and only allowed transitions taken.
+
+use giftcard_engine::sqlite::NativeEnv;
+use giftcard_engine::status::{self, Operation};
+use giftcard_engine::*;
+use proptest::prelude::*;
+
+#[derive(Clone, Debug)]
+enum Op {
+    Create(u32),
+    Adjust(usize, i32),
+    Disable(usize),
+    Enable(usize),
+    Advance(u16),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        (1u32..100_000).prop_map(Op::Create),
+        (0usize..8, -50_000i32..50_000).prop_map(|(c, a)| Op::Adjust(c, a)),
+        (0usize..8).prop_map(Op::Disable),
+        (0usize..8).prop_map(Op::Enable),
+        (0u16..400).prop_map(Op::Advance),
+    ]
+}
+
+fn minor(m: &Money) -> i64 {
+    let c = money::Currency::parse(&m.currency).unwrap();
+    c.parse_amount(&m.amount).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    #[test]
+    fn ledger_always_matches_balance(ops in proptest::collection::vec(op(), 1..60)) {
+        let mut env = NativeEnv::in_memory(1_800_000_000, 3);
+        let mut cards: Vec<CardId> = Vec::new();
+        for op in ops {
+            let target = |i: usize| cards.get(i % cards.len().max(1)).copied();
+            let before = match &op {
+                Op::Adjust(i, _) | Op::Disable(i) | Op::Enable(i) => match target(*i) {
+                    Some(id) => Some(env.call(|e| api::get_card(e, &CardRef::Id(id))).unwrap()),
+                    None => continue,
+                },
+                _ => None,
+            };
+            let result = match op.clone() {
+                Op::Create(cents) => env.call(|e| api::create_card(e, CreateCard {
+                    amount: Money::new(format!("{}.{:02}", cents / 100, cents % 100), "EUR"),
+                    code: None, expires_at: None,
+                    validity_days: Some(1 + cents % 3),
+                    customer_id: None, comment: None, admin_user: "p".into(), reference: None,
+                })).map(|c| { cards.push(c.id); c }),
+                Op::Adjust(i, cents) => env.call(|e| api::adjust_balance(e, AdjustBalance {
+                    card: CardRef::Id(target(i).unwrap()),
+                    amount: Money::new(format!("{}{}.{:02}", if cents < 0 { "-" } else { "" }, cents.unsigned_abs() / 100, cents.unsigned_abs() % 100), "EUR"),
+                    comment: "prop".into(), admin_user: "p".into(), reference: None,
+                })),
+                Op::Disable(i) => env.call(|e| api::disable_card(e, SetStatus { card: CardRef::Id(target(i).unwrap()), comment: None, admin_user: "p".into() })),
+                Op::Enable(i) => env.call(|e| api::enable_card(e, SetStatus { card: CardRef::Id(target(i).unwrap()), comment: None, admin_user: "p".into() })),
+                Op::Advance(hours) => { env.now += i64::from(hours) * 3600; continue; }
+            };
+            // A refused operation must be one the transition table forbids, or
+            // an adjustment the balance cannot cover.
+            if let (Some(before), Err(err)) = (&before, &result) {
+                let operation = match op { Op::Adjust(..) => Operation::Adjust, Op::Disable(_) => Operation::Disable, _ => Operation::Enable };
+                let allowed = status::allows(before.status, operation);
+                match err {
+                    Error::InvalidStatus { .. } => prop_assert!(!allowed, "{op:?} refused on {:?}", before.status),
+                    Error::InsufficientBalance { .. } | Error::InvalidAmount(_) => prop_assert!(matches!(op, Op::Adjust(..))),
+                    other => prop_assert!(false, "unexpected {other:?}"),
+                }
+            }
+            if let (Some(before), Ok(after)) = (&before, &result) {
+                let operation = match op { Op::Adjust(..) => Operation::Adjust, Op::Disable(_) => Operation::Disable, _ => Operation::Enable };
+                prop_assert!(status::allows(before.status, operation), "{op:?} allowed on {:?}", before.status);
+                if let Op::Adjust(..) = op {
+                    prop_assert_eq!(after.status, status::by_balance(minor(&after.balance)));
+                }
+            }
+            for &id in &cards {
+                let card = env.call(|e| api::get_card(e, &CardRef::Id(id))).unwrap();
+                let balance = minor(&card.balance);
+                prop_assert!(balance >= 0);
+                prop_assert_eq!(env.call(|e| ledger::sum(e, id)).unwrap(), balance);
+                let history = env.call(|e| api::card_history(e, &CardRef::Id(id), PageRequest { page: 1, page_size: 500 })).unwrap();
+                let mut running = 0;
+                for row in &history.entries {
+                    prop_assert_eq!(minor(&row.balance_before), running);
+                    running += minor(&row.amount);
+                    prop_assert_eq!(minor(&row.balance_after), running);
+                }
+            }
+        }
+    }
+}
