@@ -107,7 +107,9 @@ impl StoredCard {
 /// Checks a free-text field's length (and, when required, that it is not blank).
 pub(crate) fn check_text(field: &str, value: &str, max: usize, required: bool) -> Result<()> {
     if required && value.trim().is_empty() {
-        return Err(Error::InvalidArgument(format!("{field}: must not be empty")));
+        return Err(Error::InvalidArgument(format!(
+            "{field}: must not be empty"
+        )));
     }
     if value.chars().count() > max {
         return Err(Error::InvalidArgument(format!(
@@ -358,14 +360,17 @@ pub fn list(env: &mut dyn Environment, req: ListCards) -> Result<CardPage> {
     } else {
         format!(" WHERE {}", conditions.join(" AND "))
     };
-    let total = env
-        .db()
-        .execute(&format!("SELECT COUNT(*) AS n FROM gc_cards{filter}"), &params)?;
+    let total = env.db().execute(
+        &format!("SELECT COUNT(*) AS n FROM gc_cards{filter}"),
+        &params,
+    )?;
     let total = total.first().map(|r| r.i64("n")).transpose()?.unwrap_or(0);
     let l = bind(&mut params, Value::Integer(limit));
     let o = bind(&mut params, Value::Integer(offset));
     let rows = env.db().execute(
-        &format!("SELECT {CARD_COLUMNS} FROM gc_cards{filter} ORDER BY id DESC LIMIT {l} OFFSET {o}"),
+        &format!(
+            "SELECT {CARD_COLUMNS} FROM gc_cards{filter} ORDER BY id DESC LIMIT {l} OFFSET {o}"
+        ),
         &params,
     )?;
     let cards = rows
@@ -459,7 +464,9 @@ pub fn adjust(env: &mut dyn Environment, req: AdjustBalance) -> Result<Card> {
     }
     let amount = card.currency.parse_amount(&req.amount.amount)?;
     if amount == 0 {
-        return Err(Error::InvalidAmount("an adjustment must not be zero".into()));
+        return Err(Error::InvalidAmount(
+            "an adjustment must not be zero".into(),
+        ));
     }
     if let Some(reference) = req.reference.as_deref() {
         match ledger::find_by_reference(env, card.id, HistoryAction::Adjusted, reference)? {
@@ -546,7 +553,11 @@ pub fn set_enabled(env: &mut dyn Environment, req: SetStatus, enable: bool) -> R
 }
 
 /// A card's ledger, oldest first.
-pub fn history(env: &mut dyn Environment, card: &CardRef, page: PageRequest) -> Result<HistoryPage> {
+pub fn history(
+    env: &mut dyn Environment,
+    card: &CardRef,
+    page: PageRequest,
+) -> Result<HistoryPage> {
     let card = load(env, card)?;
     let (entries, total) = ledger::page(env, card.id, card.currency, page)?;
     Ok(HistoryPage { entries, total })

@@ -183,8 +183,14 @@ mod tests {
         assert_eq!(normalize(" AbC-1 ").unwrap(), "ABC1");
         assert!(matches!(normalize("ab$cd"), Err(Error::InvalidCode(_))));
         assert!(matches!(normalize("abc"), Err(Error::InvalidCode(_))));
-        assert!(matches!(normalize(&"A".repeat(65)), Err(Error::InvalidCode(_))));
-        assert!(matches!(normalize(&"A".repeat(5000)), Err(Error::InvalidCode(_))));
+        assert!(matches!(
+            normalize(&"A".repeat(65)),
+            Err(Error::InvalidCode(_))
+        ));
+        assert!(matches!(
+            normalize(&"A".repeat(5000)),
+            Err(Error::InvalidCode(_))
+        ));
         assert!(matches!(normalize("ÄBCD"), Err(Error::InvalidCode(_))));
     }
 
@@ -199,7 +205,10 @@ mod tests {
         assert_eq!(normalize(&code.display).unwrap(), code.normalized);
         assert!(code.normalized[2..].bytes().all(|b| ALPHABET.contains(&b)));
         assert!(code.masked.starts_with("GC-****-****-****-"));
-        assert!(code.masked.ends_with(&code.display[code.display.len() - 4..]));
+        assert!(
+            code.masked
+                .ends_with(&code.display[code.display.len() - 4..])
+        );
     }
 
     #[test]

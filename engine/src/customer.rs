@@ -26,7 +26,10 @@ pub fn check_balance(env: &mut dyn Environment, req: BalanceRequest) -> Result<B
     // Attempts older than the window no longer matter.
     db.execute(
         "DELETE FROM gc_balance_checks WHERE client_key = ?1 AND attempted_at <= ?2",
-        &[Value::from(req.client_key.as_str()), Value::Integer(window_start)],
+        &[
+            Value::from(req.client_key.as_str()),
+            Value::Integer(window_start),
+        ],
     )?;
     let recent = db.execute(
         "SELECT COUNT(*) AS n, MIN(attempted_at) AS oldest FROM gc_balance_checks WHERE client_key = ?1",
@@ -35,7 +38,11 @@ pub fn check_balance(env: &mut dyn Environment, req: BalanceRequest) -> Result<B
     let row = recent.first();
     let count = row.as_ref().map(|r| r.i64("n")).transpose()?.unwrap_or(0);
     if count >= MAX_ATTEMPTS {
-        let oldest = row.map(|r| r.opt_i64("oldest")).transpose()?.flatten().unwrap_or(now);
+        let oldest = row
+            .map(|r| r.opt_i64("oldest"))
+            .transpose()?
+            .flatten()
+            .unwrap_or(now);
         let retry_after = (oldest + WINDOW_SECONDS - now).max(1);
         return Ok(BalanceAnswer::RateLimited {
             retry_after_seconds: u32::try_from(retry_after).unwrap_or(u32::MAX),

@@ -65,6 +65,8 @@ impl std::fmt::Display for DbError {
     }
 }
 
+impl std::error::Error for DbError {}
+
 /// Runs SQL inside the transaction the caller (the host) opened for this call.
 pub trait Database {
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<QueryResult, DbError>;

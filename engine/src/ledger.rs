@@ -79,7 +79,10 @@ pub fn find_by_reference(
             Value::from(reference),
         ],
     )?;
-    rows.first().map(|r| r.i64("amount")).transpose().map_err(Into::into)
+    rows.first()
+        .map(|r| r.i64("amount"))
+        .transpose()
+        .map_err(Into::into)
 }
 
 fn entry_from(row: &Row<'_>, currency: Currency) -> Result<HistoryEntry> {
@@ -137,5 +140,9 @@ pub fn sum(env: &mut dyn Environment, card_id: CardId) -> Result<i64> {
         "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS total FROM gc_history WHERE card_id = ?1",
         &[Value::Integer(card_id as i64)],
     )?;
-    Ok(rows.first().map(|r| r.i64("total")).transpose()?.unwrap_or(0))
+    Ok(rows
+        .first()
+        .map(|r| r.i64("total"))
+        .transpose()?
+        .unwrap_or(0))
 }

@@ -141,8 +141,20 @@ mod tests {
     #[test]
     fn refuses_bad_amounts() {
         for bad in [
-            "", "abc", "1e3", "1,000", " 5", "5 ", "1.", ".5", "NaN", "10.005", "0.001",
-            "1000000000.01", "99999999999999999999999999999999", "--1",
+            "",
+            "abc",
+            "1e3",
+            "1,000",
+            " 5",
+            "5 ",
+            "1.",
+            ".5",
+            "NaN",
+            "10.005",
+            "0.001",
+            "1000000000.01",
+            "99999999999999999999999999999999",
+            "--1",
         ] {
             assert!(
                 matches!(usd().parse_amount(bad), Err(Error::InvalidAmount(_))),
@@ -166,7 +178,10 @@ mod tests {
     #[test]
     fn refuses_unknown_currencies() {
         for bad in ["XYZ", "US", "DOGE", "XAU", "XXX", ""] {
-            assert!(matches!(Currency::parse(bad), Err(Error::UnknownCurrency(_))), "{bad}");
+            assert!(
+                matches!(Currency::parse(bad), Err(Error::UnknownCurrency(_))),
+                "{bad}"
+            );
         }
     }
 }

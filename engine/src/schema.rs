@@ -82,14 +82,16 @@ fn read_version(db: &mut dyn Database) -> Result<Option<u32>> {
     }
 }
 
-
 /// Applies every migration newer than the database's version, in order.
 /// Idempotent; the host's per-call transaction makes it all-or-nothing.
 pub fn migrate(env: &mut dyn Environment) -> Result<MigrationReport> {
     let db = env.db();
     // IF NOT EXISTS rather than catching an error: a failed statement would
     // abort the whole transaction on PostgreSQL.
-    db.execute("CREATE TABLE IF NOT EXISTS gc_schema (version BIGINT NOT NULL)", &[])?;
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS gc_schema (version BIGINT NOT NULL)",
+        &[],
+    )?;
     let existing = db.execute("SELECT version FROM gc_schema", &[])?;
     let from = match existing.first() {
         Some(row) => u32::try_from(row.i64("version")?).unwrap_or(u32::MAX),

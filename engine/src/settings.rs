@@ -83,8 +83,11 @@ impl Settings {
             self.default_validity_days = days;
         }
         if let Some(currency) = update.default_currency {
-            let currency = Currency::parse(&currency)
-                .map_err(|_| Error::InvalidSettings(format!("default-currency: `{currency}` is not a supported ISO 4217 code")))?;
+            let currency = Currency::parse(&currency).map_err(|_| {
+                Error::InvalidSettings(format!(
+                    "default-currency: `{currency}` is not a supported ISO 4217 code"
+                ))
+            })?;
             self.default_currency = currency.code().to_owned();
         }
         if usize::from(self.code_length) + self.code_prefix.len() > crate::code::MAX_CODE_LEN {
@@ -98,7 +101,10 @@ impl Settings {
             ("code-prefix", self.code_prefix.clone()),
             ("code-length", self.code_length.to_string()),
             ("code-group-size", self.code_group_size.to_string()),
-            ("default-validity-days", self.default_validity_days.to_string()),
+            (
+                "default-validity-days",
+                self.default_validity_days.to_string(),
+            ),
             ("default-currency", self.default_currency.clone()),
         ]
     }
@@ -106,7 +112,9 @@ impl Settings {
 
 /// Reads the settings; stored values override defaults one by one.
 pub fn load(env: &mut dyn Environment) -> Result<Settings> {
-    let rows = env.db().execute("SELECT name, value FROM gc_settings", &[])?;
+    let rows = env
+        .db()
+        .execute("SELECT name, value FROM gc_settings", &[])?;
     let mut update = SettingsUpdate::default();
     for row in rows.iter() {
         let value = row.text("value")?;
@@ -133,7 +141,10 @@ pub fn configure(env: &mut dyn Environment, update: SettingsUpdate) -> Result<Se
     let settings = load(env)?.apply(update)?;
     let db = env.db();
     for (name, value) in settings.to_rows() {
-        db.execute("DELETE FROM gc_settings WHERE name = ?1", &[Value::from(name)])?;
+        db.execute(
+            "DELETE FROM gc_settings WHERE name = ?1",
+            &[Value::from(name)],
+        )?;
         db.execute(
             "INSERT INTO gc_settings (name, value) VALUES (?1, ?2)",
             &[Value::from(name), Value::from(value)],

@@ -124,10 +124,16 @@ impl NativeEnv {
         &mut self,
         f: impl FnOnce(&mut dyn crate::Environment) -> crate::Result<T>,
     ) -> crate::Result<T> {
-        self.db.conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| crate::Error::Database(e.to_string()))?;
+        self.db
+            .conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(|e| crate::Error::Database(e.to_string()))?;
         let result = f(self);
         let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
-        self.db.conn.execute_batch(end).map_err(|e| crate::Error::Database(e.to_string()))?;
+        self.db
+            .conn
+            .execute_batch(end)
+            .map_err(|e| crate::Error::Database(e.to_string()))?;
         result
     }
 }

@@ -114,7 +114,9 @@ fn lookup_normalizes_the_code() {
     let mut env = env();
     let card = create(&mut env, "10").unwrap();
     let messy = format!("  {}  ", card.code.to_lowercase().replace('-', " "));
-    let found = env.call(|e| api::get_card(e, &CardRef::Code(messy))).unwrap();
+    let found = env
+        .call(|e| api::get_card(e, &CardRef::Code(messy)))
+        .unwrap();
     assert_eq!(found.id, card.id);
 }
 
@@ -143,21 +145,33 @@ fn adjust_moves_status_with_balance_and_ledger_follows() {
 fn disabled_cards_refuse_adjustment_and_enable_restores_status() {
     let mut env = env();
     let card = create(&mut env, "20").unwrap();
-    assert_eq!(set_status(&mut env, card.id, false).unwrap().status, CardStatus::Disabled);
+    assert_eq!(
+        set_status(&mut env, card.id, false).unwrap().status,
+        CardStatus::Disabled
+    );
     let before = snapshot(&mut env);
     assert!(matches!(
         adjust(&mut env, card.id, "5"),
-        Err(Error::InvalidStatus { status: CardStatus::Disabled, .. })
+        Err(Error::InvalidStatus {
+            status: CardStatus::Disabled,
+            ..
+        })
     ));
     assert!(matches!(
         set_status(&mut env, card.id, false),
         Err(Error::InvalidStatus { .. })
     ));
     assert_eq!(snapshot(&mut env), before);
-    assert_eq!(set_status(&mut env, card.id, true).unwrap().status, CardStatus::Active);
+    assert_eq!(
+        set_status(&mut env, card.id, true).unwrap().status,
+        CardStatus::Active
+    );
     assert!(matches!(
         set_status(&mut env, card.id, true),
-        Err(Error::InvalidStatus { status: CardStatus::Active, .. })
+        Err(Error::InvalidStatus {
+            status: CardStatus::Active,
+            ..
+        })
     ));
 }
 
@@ -167,13 +181,21 @@ fn expiry_is_reported_and_blocks_adjustment() {
     let mut req = request("30");
     req.validity_days = Some(10);
     let card = env.call(|e| api::create_card(e, req)).unwrap();
-    assert_eq!(card.expires_at.as_deref(), Some(time::format(T0 + 10 * time::DAY).as_str()));
+    assert_eq!(
+        card.expires_at.as_deref(),
+        Some(time::format(T0 + 10 * time::DAY).as_str())
+    );
     env.now += 10 * time::DAY;
-    let expired = env.call(|e| api::get_card(e, &CardRef::Id(card.id))).unwrap();
+    let expired = env
+        .call(|e| api::get_card(e, &CardRef::Id(card.id)))
+        .unwrap();
     assert_eq!(expired.status, CardStatus::Expired);
     assert!(matches!(
         adjust(&mut env, card.id, "1"),
-        Err(Error::InvalidStatus { status: CardStatus::Expired, .. })
+        Err(Error::InvalidStatus {
+            status: CardStatus::Expired,
+            ..
+        })
     ));
     let listed = env
         .call(|e| {
@@ -208,7 +230,10 @@ fn default_validity_comes_from_settings() {
     assert!(card.code.starts_with("SHOP-"));
     let mut never = request("10");
     never.validity_days = Some(0);
-    assert_eq!(env.call(|e| api::create_card(e, never)).unwrap().expires_at, None);
+    assert_eq!(
+        env.call(|e| api::create_card(e, never)).unwrap().expires_at,
+        None
+    );
 }
 
 #[test]
@@ -219,7 +244,15 @@ fn bad_input_gets_typed_errors_and_writes_nothing() {
     let before = snapshot(&mut env);
 
     let mut cases: Vec<(CreateCard, fn(&Error) -> bool)> = Vec::new();
-    for amount in ["0", "-5", "10.001", "1e3", "ten", "100000000000", "1234567890123456789012345678901234"] {
+    for amount in [
+        "0",
+        "-5",
+        "10.001",
+        "1e3",
+        "ten",
+        "100000000000",
+        "1234567890123456789012345678901234",
+    ] {
         cases.push((request(amount), |e| matches!(e, Error::InvalidAmount(_))));
     }
     let mut r = request("10");
@@ -251,7 +284,8 @@ fn bad_input_gets_typed_errors_and_writes_nothing() {
     let unknown = env.call(|e| api::get_card(e, &CardRef::Code("GC-NOPE-NOPE-NOPE-NOPE".into())));
     assert_eq!(unknown.unwrap_err(), Error::CardNotFound);
     assert_eq!(
-        env.call(|e| api::get_card(e, &CardRef::Id(999))).unwrap_err(),
+        env.call(|e| api::get_card(e, &CardRef::Id(999)))
+            .unwrap_err(),
         Error::CardNotFound
     );
     assert!(matches!(
@@ -270,7 +304,10 @@ fn bad_input_gets_typed_errors_and_writes_nothing() {
             },
         )
     });
-    assert!(matches!(wrong_currency, Err(Error::CurrencyMismatch { .. })));
+    assert!(matches!(
+        wrong_currency,
+        Err(Error::CurrencyMismatch { .. })
+    ));
     assert_eq!(snapshot(&mut env), before);
 }
 
@@ -289,8 +326,11 @@ fn adjust_and_create_are_idempotent_on_their_reference() {
         admin_user: "bob".into(),
         reference: Some("ticket-9".into()),
     };
-    env.call(|e| api::adjust_balance(e, adjust_ref("5"))).unwrap();
-    let again = env.call(|e| api::adjust_balance(e, adjust_ref("5"))).unwrap();
+    env.call(|e| api::adjust_balance(e, adjust_ref("5")))
+        .unwrap();
+    let again = env
+        .call(|e| api::adjust_balance(e, adjust_ref("5")))
+        .unwrap();
     assert_eq!(again.balance, usd("45.00"));
     assert!(matches!(
         env.call(|e| api::adjust_balance(e, adjust_ref("6"))),
@@ -317,7 +357,10 @@ fn list_filters_pages_and_masks() {
                 e,
                 ListCards {
                     customer_id: Some("cust-1".into()),
-                    page: PageRequest { page: 1, page_size: 3 },
+                    page: PageRequest {
+                        page: 1,
+                        page_size: 3,
+                    },
                     ..Default::default()
                 },
             )
@@ -353,7 +396,13 @@ fn list_filters_pages_and_masks() {
         .unwrap();
     assert_eq!(by_code.cards[0].id, ids[3].id);
     assert!(matches!(
-        env.call(|e| api::list_cards(e, ListCards { code: Some("%".into()), ..Default::default() })),
+        env.call(|e| api::list_cards(
+            e,
+            ListCards {
+                code: Some("%".into()),
+                ..Default::default()
+            }
+        )),
         Err(Error::InvalidCode(_))
     ));
 }
@@ -364,7 +413,10 @@ fn calls_before_migrate_say_not_migrated() {
     let mut env = NativeEnv::new(conn, T0, 1);
     assert_eq!(create(&mut env, "5").unwrap_err(), Error::NotMigrated);
     let report = env.call(|e| api::migrate(e)).unwrap();
-    assert_eq!((report.from_version, report.to_version), (0, schema::latest_version()));
+    assert_eq!(
+        (report.from_version, report.to_version),
+        (0, schema::latest_version())
+    );
     let again = env.call(|e| api::migrate(e)).unwrap();
     assert!(again.applied.is_empty());
     create(&mut env, "5").unwrap();
@@ -397,20 +449,43 @@ fn balance_checks_are_generic_and_rate_limited() {
         }
         other => panic!("{other:?}"),
     }
-    for code in [disabled.code.as_str(), used.code.as_str(), "GC-ZZZZ-ZZZZ-ZZZZ-ZZZZ", "??"] {
+    for code in [
+        disabled.code.as_str(),
+        used.code.as_str(),
+        "GC-ZZZZ-ZZZZ-ZZZZ-ZZZZ",
+        "??",
+    ] {
         assert_eq!(ask(&mut env, code, "k1"), BalanceAnswer::NotAvailable);
     }
     // k1 has made 5 attempts; 5 more are allowed, the 11th is refused.
     for i in 0..5 {
         env.now += 1;
-        assert_ne!(ask(&mut env, "WRONG", "k1"), BalanceAnswer::RateLimited { retry_after_seconds: 0 }, "{i}");
+        assert_ne!(
+            ask(&mut env, "WRONG", "k1"),
+            BalanceAnswer::RateLimited {
+                retry_after_seconds: 0
+            },
+            "{i}"
+        );
     }
     env.now += 1;
-    assert!(matches!(ask(&mut env, &active.code, "k1"), BalanceAnswer::RateLimited { .. }));
+    assert!(matches!(
+        ask(&mut env, &active.code, "k1"),
+        BalanceAnswer::RateLimited { .. }
+    ));
     // Another client is not affected.
-    assert!(matches!(ask(&mut env, &active.code, "k2"), BalanceAnswer::Found(_)));
+    assert!(matches!(
+        ask(&mut env, &active.code, "k2"),
+        BalanceAnswer::Found(_)
+    ));
     // The first five attempts were at T0; a minute later one more is allowed.
     env.now = T0 + 60;
-    assert!(matches!(ask(&mut env, &active.code, "k1"), BalanceAnswer::Found(_)));
-    assert!(matches!(ask(&mut env, &active.code, "k1"), BalanceAnswer::Found(_)));
+    assert!(matches!(
+        ask(&mut env, &active.code, "k1"),
+        BalanceAnswer::Found(_)
+    ));
+    assert!(matches!(
+        ask(&mut env, &active.code, "k1"),
+        BalanceAnswer::Found(_)
+    ));
 }

@@ -1,0 +1,27 @@
+//! # giftcard-harness
+//!
+//! The reference host for the gift-card component, and the library its CLI,
+//! conformance runner and tests are built on. Copy from here to embed the
+//! component in a shop:
+//!
+//! - [`runtime`]: wasmtime set-up — pooling allocator, pre-instantiation, a
+//!   fresh store per call, epoch deadline, memory limit, empty WASI — and the
+//!   transaction rule (commit on `ok`, roll back on `err` or trap);
+//! - [`database`]: the `database` import's backend trait and its SQLite
+//!   implementation (WAL, `BEGIN IMMEDIATE`);
+//! - [`clock`]: the time and randomness lent to the component, real or fixed;
+//! - [`harness`]: all of it together behind one `call` method;
+//! - [`dynval`]: JSON ⇄ component values, so calls can be written as data;
+//! - [`scenario`]: the conformance-scenario runner.
+
+pub mod clock;
+pub mod database;
+pub mod demo;
+pub mod dynval;
+pub mod harness;
+pub mod render;
+pub mod runtime;
+pub mod scenario;
+
+/// The component built with this harness (by `build.rs`).
+pub const BUILT_COMPONENT: &str = env!("GIFTCARD_COMPONENT_PATH");

@@ -1,0 +1,68 @@
+//! The engine's `Environment`, backed by the component's imports: the host's
+//! `database`, `wasi:clocks/wall-clock` and `wasi:random/random`. Nothing
+//! else reaches outside the sandbox.
+
+use crate::bindings::giftcard::plugin::database as wit;
+use crate::bindings::wasi::{clocks::wall_clock, random::random};
+use giftcard_engine::Environment;
+use giftcard_engine::db::{Database, DbError, QueryResult, Value};
+
+/// Stateless: every export call gets a fresh instance from the host anyway.
+pub struct ComponentEnv;
+
+fn to_wit(v: &Value) -> wit::Value {
+    match v {
+        Value::Null => wit::Value::Null,
+        Value::Integer(i) => wit::Value::Integer(*i),
+        Value::Real(f) => wit::Value::Real(*f),
+        Value::Text(s) => wit::Value::Text(s.clone()),
+        Value::Blob(b) => wit::Value::Blob(b.clone()),
+    }
+}
+
+fn from_wit(v: wit::Value) -> Value {
+    match v {
+        wit::Value::Null => Value::Null,
+        wit::Value::Integer(i) => Value::Integer(i),
+        wit::Value::Real(f) => Value::Real(f),
+        wit::Value::Text(s) => Value::Text(s),
+        wit::Value::Blob(b) => Value::Blob(b),
+    }
+}
+
+impl Database for ComponentEnv {
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<QueryResult, DbError> {
+        let params: Vec<wit::Value> = params.iter().map(to_wit).collect();
+        match wit::execute(sql, &params) {
+            Ok(r) => Ok(QueryResult {
+                columns: r.columns,
+                rows: r
+                    .rows
+                    .into_iter()
+                    .map(|row| row.into_iter().map(from_wit).collect())
+                    .collect(),
+                rows_changed: r.rows_changed,
+                last_insert_id: r.last_insert_id,
+            }),
+            Err(wit::Error::ConstraintViolation(m)) => Err(DbError::ConstraintViolation(m)),
+            Err(wit::Error::Busy) => Err(DbError::Busy),
+            Err(wit::Error::InvalidStatement(m)) => Err(DbError::InvalidStatement(m)),
+            Err(wit::Error::Other(m)) => Err(DbError::Other(m)),
+        }
+    }
+}
+
+impl Environment for ComponentEnv {
+    fn db(&mut self) -> &mut dyn Database {
+        self
+    }
+
+    fn now(&mut self) -> i64 {
+        i64::try_from(wall_clock::now().seconds).unwrap_or(i64::MAX)
+    }
+
+    fn fill_random(&mut self, buf: &mut [u8]) {
+        let bytes = random::get_random_bytes(buf.len() as u64);
+        buf.copy_from_slice(&bytes[..buf.len()]);
+    }
+}

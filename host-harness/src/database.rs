@@ -1,0 +1,128 @@
+//! The host's database: a backend opens one transaction per export call, the
+//! component's `database` import runs statements inside it, and the runtime
+//! commits or rolls it back by the call's outcome.
+//!
+//! The backend is a trait so that a PostgreSQL backend can sit beside SQLite
+//! later; the plugin's SQL is already limited to what both accept.
+
+use giftcard_engine::db::{DbError, QueryResult, Value};
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Opens transactions. Shared by every call and thread.
+pub trait Backend: Send + Sync {
+    /// Starts a transaction that may write.
+    fn begin(&self) -> Result<Box<dyn Transaction>, DbError>;
+}
+
+/// One call's transaction.
+pub trait Transaction: Send {
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<QueryResult, DbError>;
+    fn commit(self: Box<Self>) -> Result<(), DbError>;
+    fn rollback(self: Box<Self>) -> Result<(), DbError>;
+}
+
+/// SQLite through rusqlite (bundled), in WAL mode, with a small pool of
+/// connections so concurrent calls each get their own. Transactions start with
+/// `BEGIN IMMEDIATE`: the write lock is taken up front, so two calls can never
+/// both read a balance and then both spend it.
+pub struct SqliteBackend {
+    path: PathBuf,
+    pool: Arc<Mutex<Vec<Connection>>>,
+    busy_timeout: Duration,
+}
+
+impl SqliteBackend {
+    pub fn open(path: &Path) -> Result<SqliteBackend, DbError> {
+        let backend = SqliteBackend {
+            path: path.to_owned(),
+            pool: Arc::new(Mutex::new(Vec::new())),
+            busy_timeout: Duration::from_secs(10),
+        };
+        // Open one connection now so a bad path fails early, with its reason.
+        let conn = backend.connect()?;
+        backend.pool.lock().unwrap().push(conn);
+        Ok(backend)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn connect(&self) -> Result<Connection, DbError> {
+        let conn = Connection::open(&self.path).map_err(giftcard_engine::sqlite::map_error)?;
+        conn.busy_timeout(self.busy_timeout)
+            .map_err(giftcard_engine::sqlite::map_error)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+        )
+        .map_err(giftcard_engine::sqlite::map_error)?;
+        Ok(conn)
+    }
+
+    /// A connection outside any call, for inspection by tools and tests.
+    pub fn inspect(&self) -> Result<Connection, DbError> {
+        self.connect()
+    }
+}
+
+impl Backend for SqliteBackend {
+    fn begin(&self) -> Result<Box<dyn Transaction>, DbError> {
+        let pooled = self.pool.lock().unwrap().pop();
+        let conn = match pooled {
+            Some(c) => c,
+            None => self.connect()?,
+        };
+        conn.execute_batch("BEGIN IMMEDIATE")
+            .map_err(giftcard_engine::sqlite::map_error)?;
+        Ok(Box::new(SqliteTransaction {
+            conn: Some(conn),
+            pool: Arc::clone(&self.pool),
+        }))
+    }
+}
+
+struct SqliteTransaction {
+    conn: Option<Connection>,
+    pool: Arc<Mutex<Vec<Connection>>>,
+}
+
+impl SqliteTransaction {
+    fn finish(mut self: Box<Self>, sql: &str) -> Result<(), DbError> {
+        let conn = self.conn.take().expect("transaction already finished");
+        let result = conn
+            .execute_batch(sql)
+            .map_err(giftcard_engine::sqlite::map_error);
+        if result.is_ok() {
+            self.pool.lock().unwrap().push(conn);
+        }
+        result
+    }
+}
+
+impl Transaction for SqliteTransaction {
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<QueryResult, DbError> {
+        let conn = self.conn.as_ref().expect("transaction already finished");
+        giftcard_engine::sqlite::execute(conn, sql, params)
+    }
+
+    fn commit(self: Box<Self>) -> Result<(), DbError> {
+        self.finish("COMMIT")
+    }
+
+    fn rollback(self: Box<Self>) -> Result<(), DbError> {
+        self.finish("ROLLBACK")
+    }
+}
+
+impl Drop for SqliteTransaction {
+    /// A transaction dropped without an outcome (a panic in the host) is
+    /// rolled back, never left open or committed.
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+    }
+}

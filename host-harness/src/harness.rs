@@ -1,0 +1,186 @@
+//! The harness: a loaded component, a database backend, a clock and a random
+//! source, behind one [`Harness::call`]. The CLI, the scenario runner, the demo
+//! and the tests all go through it, so they exercise exactly what an embedding
+//! shop would.
+
+use crate::clock::{Clock, Randomness};
+use crate::database::{Backend, SqliteBackend};
+use crate::runtime::{Faults, Limits, Outcome, Runtime};
+use anyhow::{Context, Result, bail};
+use serde_json::{Value as Json, json};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// How to set a harness up.
+#[derive(Clone, Debug)]
+pub struct HarnessConfig {
+    /// The component to load; `None` means the one built with this harness.
+    pub component: Option<PathBuf>,
+    /// The SQLite database file (created if missing).
+    pub database: PathBuf,
+    pub clock: Clock,
+    /// `Some(seed)` for a deterministic generator, `None` for the OS's.
+    pub seed: Option<u64>,
+    pub limits: Limits,
+    /// Call `lifecycle.migrate` on open (what a shop does at install/upgrade).
+    pub migrate: bool,
+}
+
+impl HarnessConfig {
+    /// Production-like defaults: system clock, OS randomness, migrate on open.
+    pub fn new(database: impl Into<PathBuf>) -> Self {
+        HarnessConfig {
+            component: None,
+            database: database.into(),
+            clock: Clock::System,
+            seed: None,
+            limits: Limits::default(),
+            migrate: true,
+        }
+    }
+}
+
+pub struct Harness {
+    runtime: Arc<Runtime>,
+    backend: Arc<SqliteBackend>,
+    clock: Clock,
+    random: Mutex<Randomness>,
+}
+
+impl Harness {
+    pub fn open(config: HarnessConfig) -> Result<Harness> {
+        let path = config
+            .component
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(crate::BUILT_COMPONENT));
+        let runtime = Arc::new(Runtime::load(&path, config.limits)?);
+        Self::with_runtime(runtime, &config)
+    }
+
+    /// Shares an already-loaded runtime (compiling is the expensive part).
+    pub fn with_runtime(runtime: Arc<Runtime>, config: &HarnessConfig) -> Result<Harness> {
+        let backend = SqliteBackend::open(&config.database)
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .with_context(|| format!("opening the database {}", config.database.display()))?;
+        let harness = Harness {
+            runtime,
+            backend: Arc::new(backend),
+            clock: config.clock.clone(),
+            random: Mutex::new(match config.seed {
+                Some(seed) => Randomness::seeded(seed),
+                None => Randomness::Os,
+            }),
+        };
+        if config.migrate {
+            match harness.call("lifecycle.migrate", &Json::Null)? {
+                Outcome::Ok(_) => {}
+                Outcome::Err(e) => bail!("migrating the plugin's schema failed: {e}"),
+            }
+        }
+        Ok(harness)
+    }
+
+    pub fn runtime(&self) -> &Arc<Runtime> {
+        &self.runtime
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    pub fn database_path(&self) -> &Path {
+        self.backend.path()
+    }
+
+    /// Calls an export (`"admin.create-card"`) with JSON arguments in its own
+    /// transaction. See [`Runtime::call`] for the outcome rules.
+    pub fn call(&self, name: &str, args: &Json) -> Result<Outcome> {
+        self.call_with(name, args, Faults::default())
+    }
+
+    /// Like [`Harness::call`], with failures injected into the database import.
+    pub fn call_with(&self, name: &str, args: &Json, faults: Faults) -> Result<Outcome> {
+        let random = self.random.lock().unwrap().for_call();
+        let tx = self
+            .backend
+            .begin()
+            .map_err(|e| anyhow::anyhow!("starting a transaction: {e}"))?;
+        self.runtime
+            .call(name, args, tx, &self.clock, random, faults)
+    }
+
+    /// Calls and insists on `ok`, turning `err` into an error with its payload.
+    pub fn call_ok(&self, name: &str, args: &Json) -> Result<Json> {
+        match self.call(name, args)? {
+            Outcome::Ok(v) => Ok(v),
+            Outcome::Err(e) => bail!("{name} returned an error: {e}"),
+        }
+    }
+
+    /// Every row of the plugin's tables, for "changed nothing" checks.
+    pub fn snapshot(&self) -> Result<Vec<String>> {
+        let conn = self.backend.inspect().map_err(|e| anyhow::anyhow!("{e}"))?;
+        let mut tables: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'gc_%' ORDER BY name")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        tables.sort();
+        let mut out = Vec::new();
+        for table in tables {
+            let mut stmt = conn.prepare(&format!("SELECT * FROM {table} ORDER BY 1"))?;
+            let n = stmt.column_count();
+            let rows = stmt.query_map([], |r| {
+                let mut cells = Vec::with_capacity(n);
+                for i in 0..n {
+                    cells.push(format!("{:?}", r.get_ref(i)?));
+                }
+                Ok(cells.join("|"))
+            })?;
+            for row in rows {
+                out.push(format!("{table}: {}", row?));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Checks the ledger invariants across every card: balance = sum of its
+    /// history, balance ≥ 0, each row chaining from the previous one.
+    /// Returns the problems found (empty when all hold).
+    pub fn ledger_problems(&self) -> Result<Vec<String>> {
+        let conn = self.backend.inspect().map_err(|e| anyhow::anyhow!("{e}"))?;
+        let mut problems = Vec::new();
+        let mut cards = conn.prepare("SELECT id, balance FROM gc_cards ORDER BY id")?;
+        let cards: Vec<(i64, i64)> = cards
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        let mut rows = conn.prepare(
+            "SELECT amount, balance_before, balance_after FROM gc_history WHERE card_id = ?1 ORDER BY id",
+        )?;
+        for (id, balance) in cards {
+            if balance < 0 {
+                problems.push(format!("card {id}: negative balance {balance}"));
+            }
+            let mut running = 0i64;
+            let entries: Vec<(i64, i64, i64)> = rows
+                .query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<Result<_, _>>()?;
+            for (amount, before, after) in entries {
+                if before != running || after != before + amount {
+                    problems.push(format!("card {id}: ledger row does not chain ({before} + {amount} = {after}, expected start {running})"));
+                }
+                running = before + amount;
+            }
+            if running != balance {
+                problems.push(format!(
+                    "card {id}: balance {balance} but ledger sums to {running}"
+                ));
+            }
+        }
+        Ok(problems)
+    }
+}
+
+/// A `money` record for JSON arguments.
+pub fn money(amount: &str, currency: &str) -> Json {
+    json!({ "amount": amount, "currency": currency })
+}
