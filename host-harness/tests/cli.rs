@@ -1,0 +1,145 @@
+//! The command line as a person (or a script) uses it: `--help`, `--json`,
+//! exit codes, and the scenario runner's closing line.
+
+use std::process::Command;
+
+fn harness(dir: &tempfile::TempDir, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_giftcard-harness"))
+        .arg("--db")
+        .arg(dir.path().join("cli.db"))
+        .args(["--fixed-clock", "2026-05-01T10:00:00Z", "--seed", "5"])
+        .args(args)
+        .output()
+        .expect("run giftcard-harness")
+}
+
+fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn help_is_available_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["--help"][..],
+        &["card", "--help"],
+        &["card", "create", "--help"],
+        &["scenario", "run", "--help"],
+    ] {
+        let out = harness(&dir, args);
+        assert!(out.status.success(), "{args:?}");
+        assert!(stdout(&out).contains("Usage"), "{args:?}");
+    }
+}
+
+#[test]
+fn card_lifecycle_with_json_output_and_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = harness(
+        &dir,
+        &[
+            "--json",
+            "card",
+            "create",
+            "--amount",
+            "25",
+            "--currency",
+            "EUR",
+            "--comment",
+            "cli",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let card: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(card["balance"]["amount"], "25.00");
+    let id = card["id"].to_string();
+    let code = card["code"].as_str().unwrap().to_lowercase();
+
+    let out = harness(
+        &dir,
+        &[
+            "--json",
+            "card",
+            "adjust",
+            &id,
+            "--amount",
+            "-5",
+            "--comment",
+            "spent",
+        ],
+    );
+    assert!(out.status.success());
+    let card: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(card["balance"]["amount"], "20.00");
+
+    let out = harness(&dir, &["card", "show", &code]);
+    assert!(out.status.success());
+    assert!(stdout(&out).contains("20.00 EUR"));
+
+    let out = harness(&dir, &["card", "disable", &id]);
+    assert!(out.status.success());
+    let out = harness(
+        &dir,
+        &["card", "adjust", &id, "--amount", "1", "--comment", "no"],
+    );
+    assert_eq!(out.status.code(), Some(1), "a refused request exits 1");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid-status"));
+
+    let out = harness(&dir, &["--json", "card", "history", &id]);
+    let history: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(history["total"], 3);
+
+    let out = harness(&dir, &["--json", "card", "list", "--status", "disabled"]);
+    let page: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(page["total"], 1);
+    assert!(
+        page["cards"][0]["masked-code"]
+            .as_str()
+            .unwrap()
+            .contains('*')
+    );
+
+    let out = harness(&dir, &["balance", &code]);
+    assert!(out.status.success());
+    assert!(stdout(&out).contains("not valid or has no balance"));
+
+    let out = harness(&dir, &["card", "show", "99999"]);
+    assert_eq!(out.status.code(), Some(1));
+    let out = harness(&dir, &["card", "frobnicate"]);
+    assert_eq!(out.status.code(), Some(2), "usage errors exit 2");
+}
+
+#[test]
+fn scenario_run_closes_with_the_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.toml");
+    std::fs::write(
+        &good,
+        "[[step]]\ncall = \"lifecycle.metadata\"\nexpect.ok = { name = \"giftcard\" }\n",
+    )
+    .unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[[step]]\ncall = \"lifecycle.metadata\"\nexpect.ok = { name = \"other\" }\n",
+    )
+    .unwrap();
+    let out = harness(&dir, &["scenario", "run", good.to_str().unwrap()]);
+    assert!(out.status.success());
+    assert!(stdout(&out).trim_end().ends_with("1 passed, 0 failed"));
+    let out = harness(
+        &dir,
+        &[
+            "scenario",
+            "run",
+            good.to_str().unwrap(),
+            bad.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).trim_end().ends_with("1 passed, 1 failed"));
+}

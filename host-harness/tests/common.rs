@@ -1,0 +1,36 @@
+//! Shared set-up for the harness's integration tests: one compiled runtime per
+//! test binary, a fresh database per test, a fixed clock and a seed.
+
+#![allow(dead_code)]
+
+use giftcard_harness::clock::Clock;
+use giftcard_harness::harness::{Harness, HarnessConfig};
+use giftcard_harness::runtime::{Limits, Runtime};
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+/// 2026-01-01T00:00:00Z
+pub const T0: i64 = 1_767_225_600;
+
+pub fn runtime() -> Arc<Runtime> {
+    static RUNTIME: OnceLock<Arc<Runtime>> = OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            Arc::new(
+                Runtime::load(
+                    Path::new(giftcard_harness::BUILT_COMPONENT),
+                    Limits::default(),
+                )
+                .expect("load the built component"),
+            )
+        })
+        .clone()
+}
+
+/// A harness on a fresh database in `dir`.
+pub fn harness(dir: &tempfile::TempDir) -> Harness {
+    let mut config = HarnessConfig::new(dir.path().join("test.db"));
+    config.clock = Clock::fixed(T0);
+    config.seed = Some(11);
+    Harness::with_runtime(runtime(), &config).expect("open harness")
+}

@@ -1,0 +1,116 @@
+//! The transaction rule through the real component: a trap or an `err` in the
+//! middle of a mutating call leaves the database exactly as before, and the
+//! host goes on serving the next call.
+
+mod common;
+
+use giftcard_harness::harness::money;
+use giftcard_harness::runtime::{Faults, Outcome};
+use serde_json::json;
+
+fn adjust(id: &serde_json::Value, amount: &str) -> serde_json::Value {
+    json!({ "card": { "id": id }, "amount": money(amount, "USD"),
+            "comment": "test", "admin-user": "t" })
+}
+
+#[test]
+fn a_trap_at_any_statement_of_an_adjustment_rolls_everything_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = common::harness(&dir);
+    let card = h
+        .call_ok(
+            "admin.create-card",
+            &json!({ "amount": money("100", "USD"), "admin-user": "t" }),
+        )
+        .unwrap();
+    let before = h.snapshot().unwrap();
+    // An adjustment runs a handful of statements; trap at each in turn, so
+    // some traps come after the balance UPDATE and the ledger INSERT.
+    let mut trapped = 0;
+    for n in 1..=8 {
+        let faults = Faults {
+            trap_at_statement: Some(n),
+            ..Faults::default()
+        };
+        match h.call_with("admin.adjust-balance", &adjust(&card["id"], "-40"), faults) {
+            Err(e) => {
+                trapped += 1;
+                assert!(format!("{e:#}").contains("injected trap"), "{e:#}");
+            }
+            Ok(Outcome::Ok(_)) => break, // fewer statements than n: the call completed
+            Ok(Outcome::Err(e)) => panic!("unexpected err {e}"),
+        }
+        assert_eq!(
+            h.snapshot().unwrap(),
+            before,
+            "trap at statement {n} left changes"
+        );
+    }
+    assert!(
+        trapped >= 5,
+        "only {trapped} statements before the call finished"
+    );
+    // The completed call above committed once; the host still serves calls.
+    let after = h
+        .call_ok("admin.get-card", &json!({ "card": { "id": card["id"] } }))
+        .unwrap();
+    assert_eq!(after["balance"]["amount"], "60.00");
+    assert!(h.ledger_problems().unwrap().is_empty());
+}
+
+#[test]
+fn an_err_after_writes_rolls_them_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = common::harness(&dir);
+    let card = h
+        .call_ok(
+            "admin.create-card",
+            &json!({ "amount": money("100", "USD"), "admin-user": "t" }),
+        )
+        .unwrap();
+    let before = h.snapshot().unwrap();
+    for n in 3..=6 {
+        let faults = Faults {
+            fail_at_statement: Some(n),
+            ..Faults::default()
+        };
+        let outcome = h
+            .call_with("admin.adjust-balance", &adjust(&card["id"], "-40"), faults)
+            .unwrap();
+        assert!(
+            matches!(&outcome, Outcome::Err(e) if e.get("database").is_some()),
+            "statement {n}: {outcome:?}"
+        );
+        assert_eq!(
+            h.snapshot().unwrap(),
+            before,
+            "err at statement {n} left changes"
+        );
+    }
+    let next = h
+        .call("admin.adjust-balance", &adjust(&card["id"], "-40"))
+        .unwrap();
+    assert!(matches!(next, Outcome::Ok(ref c) if c["balance"]["amount"] == "60.00"));
+}
+
+#[test]
+fn a_trapping_create_keeps_neither_card_nor_ledger_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = common::harness(&dir);
+    let before = h.snapshot().unwrap();
+    for n in 1..=10 {
+        let faults = Faults {
+            trap_at_statement: Some(n),
+            ..Faults::default()
+        };
+        let args = json!({ "amount": money("15", "USD"), "admin-user": "t" });
+        if h.call_with("admin.create-card", &args, faults).is_ok() {
+            break;
+        }
+        assert_eq!(
+            h.snapshot().unwrap(),
+            before,
+            "trap at statement {n} left changes"
+        );
+    }
+}
