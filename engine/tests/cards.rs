@@ -236,6 +236,9 @@ fn default_validity_comes_from_settings() {
     );
 }
 
+/// Which error a bad request must get.
+type ErrorCheck = fn(&Error) -> bool;
+
 #[test]
 fn bad_input_gets_typed_errors_and_writes_nothing() {
     let mut env = env();
@@ -243,7 +246,7 @@ fn bad_input_gets_typed_errors_and_writes_nothing() {
     set_status(&mut env, card.id, false).unwrap();
     let before = snapshot(&mut env);
 
-    let mut cases: Vec<(CreateCard, fn(&Error) -> bool)> = Vec::new();
+    let mut cases: Vec<(CreateCard, ErrorCheck)> = Vec::new();
     for amount in [
         "0",
         "-5",

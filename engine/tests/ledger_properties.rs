@@ -52,7 +52,7 @@ proptest! {
                     code: None, expires_at: None,
                     validity_days: Some(1 + cents % 3),
                     customer_id: None, comment: None, admin_user: "p".into(), reference: None,
-                })).map(|c| { cards.push(c.id); c }),
+                })).inspect(|c| cards.push(c.id)),
                 Op::Adjust(i, cents) => env.call(|e| api::adjust_balance(e, AdjustBalance {
                     card: CardRef::Id(target(i).unwrap()),
                     amount: Money::new(format!("{}{}.{:02}", if cents < 0 { "-" } else { "" }, cents.unsigned_abs() / 100, cents.unsigned_abs() % 100), "EUR"),

@@ -73,12 +73,12 @@ pub enum Randomness {
     Os,
     /// A deterministic generator; each call gets a child seed drawn from it, so
     /// a scenario replays identically.
-    Seeded(StdRng),
+    Seeded(Box<StdRng>),
 }
 
 impl Randomness {
     pub fn seeded(seed: u64) -> Randomness {
-        Randomness::Seeded(StdRng::seed_from_u64(seed))
+        Randomness::Seeded(Box::new(StdRng::seed_from_u64(seed)))
     }
 
     /// The generator for one call.

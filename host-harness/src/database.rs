@@ -90,7 +90,7 @@ struct SqliteTransaction {
 }
 
 impl SqliteTransaction {
-    fn finish(mut self: Box<Self>, sql: &str) -> Result<(), DbError> {
+    fn finish(&mut self, sql: &str) -> Result<(), DbError> {
         let conn = self.conn.take().expect("transaction already finished");
         let result = conn
             .execute_batch(sql)
@@ -108,11 +108,11 @@ impl Transaction for SqliteTransaction {
         giftcard_engine::sqlite::execute(conn, sql, params)
     }
 
-    fn commit(self: Box<Self>) -> Result<(), DbError> {
+    fn commit(mut self: Box<Self>) -> Result<(), DbError> {
         self.finish("COMMIT")
     }
 
-    fn rollback(self: Box<Self>) -> Result<(), DbError> {
+    fn rollback(mut self: Box<Self>) -> Result<(), DbError> {
         self.finish("ROLLBACK")
     }
 }

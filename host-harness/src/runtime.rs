@@ -371,7 +371,7 @@ impl Runtime {
     fn invoke(&self, store: &mut Store<CallState>, export: &Export, params: &[Val]) -> Result<Val> {
         let instance = self.pre.instantiate(&mut *store)?;
         let func = instance
-            .get_func(&mut *store, &export.index)
+            .get_func(&mut *store, export.index)
             .ok_or_else(|| anyhow!("export vanished after instantiation"))?;
         let mut results = vec![Val::Bool(false); func.ty(&*store).results().len()];
         func.call(&mut *store, params, &mut results)?;
