@@ -24,6 +24,9 @@ cargo fmt --all -- --check
 echo "==> cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --release --locked -- -D warnings
 echo "==> cargo test"
-cargo test --workspace --release --locked
+# The guest is a wasm-only cdylib (its export names cannot be linked
+# natively); its logic is tested in giftcard-engine, and the component itself
+# through the harness's tests. Clippy above still checks its code.
+cargo test --workspace --exclude giftcard-guest --release --locked
 echo "==> conformance scenarios"
 cargo run --release --locked --quiet -- scenario run tests/scenarios

@@ -229,7 +229,16 @@ pub fn create(env: &mut dyn Environment, req: CreateCard) -> Result<Card> {
             &[Value::from(reference)],
         )?;
         if let Some(row) = rows.first() {
-            return Ok(StoredCard::from_row(&row)?.to_card(now));
+            let earlier = StoredCard::from_row(&row)?;
+            let same = earlier.initial_value == amount
+                && earlier.currency == currency
+                && custom.as_ref().is_none_or(|c| c.normalized == earlier.code);
+            if !same {
+                return Err(Error::InvalidArgument(format!(
+                    "reference `{reference}` was already used to create a different card"
+                )));
+            }
+            return Ok(earlier.to_card(now));
         }
     }
 

@@ -320,8 +320,14 @@ fn adjust_and_create_are_idempotent_on_their_reference() {
     let mut req = request("40");
     req.reference = Some("import-1".into());
     let first = env.call(|e| api::create_card(e, req.clone())).unwrap();
-    let second = env.call(|e| api::create_card(e, req)).unwrap();
+    let second = env.call(|e| api::create_card(e, req.clone())).unwrap();
     assert_eq!(first.id, second.id);
+    let mut different = req;
+    different.amount = usd("41");
+    assert!(matches!(
+        env.call(|e| api::create_card(e, different)),
+        Err(Error::InvalidArgument(_))
+    ));
     let adjust_ref = |amount: &str| AdjustBalance {
         card: CardRef::Id(first.id),
         amount: usd(amount),

@@ -248,8 +248,13 @@ fn run(cli: Cli) -> Result<()> {
     let json_out = cli.json;
     match &cli.command {
         Command::Scenario(ScenarioCommand::Run { paths }) => {
-            let summary =
-                scenario::run_paths(paths, cli.component.as_deref(), &mut std::io::stdout())?;
+            let report = scenario::run_files(paths, cli.component.as_deref())?;
+            if json_out {
+                println!("{}", serde_json::to_string_pretty(&report.to_json())?);
+            } else {
+                report.write_text(&mut std::io::stdout())?;
+            }
+            let summary = report.summary();
             if summary.failed > 0 {
                 bail!("{} scenario(s) failed", summary.failed);
             }

@@ -80,6 +80,53 @@ pub struct Summary {
     pub failed: usize,
 }
 
+/// What happened to one scenario.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ScenarioResult {
+    pub name: String,
+    pub file: PathBuf,
+    pub passed: bool,
+    /// Steps run (all of them when it passed).
+    pub steps: usize,
+    /// Why it failed: the step and what differed.
+    pub error: Option<String>,
+}
+
+/// The results of a run, in file order.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Report {
+    pub results: Vec<ScenarioResult>,
+}
+
+impl Report {
+    pub fn summary(&self) -> Summary {
+        let passed = self.results.iter().filter(|r| r.passed).count();
+        Summary {
+            passed,
+            failed: self.results.len() - passed,
+        }
+    }
+
+    /// One line per scenario, then `N passed, M failed`.
+    pub fn write_text(&self, out: &mut dyn Write) -> Result<()> {
+        for r in &self.results {
+            match &r.error {
+                None => writeln!(out, "ok    {} ({} steps)", r.name, r.steps)?,
+                Some(e) => writeln!(out, "FAIL  {} ({}): {e}", r.name, r.file.display())?,
+            }
+        }
+        let s = self.summary();
+        writeln!(out, "{} passed, {} failed", s.passed, s.failed)?;
+        Ok(())
+    }
+
+    /// `{ "results": [...], "passed": N, "failed": M }`
+    pub fn to_json(&self) -> Json {
+        let s = self.summary();
+        serde_json::json!({ "results": self.results, "passed": s.passed, "failed": s.failed })
+    }
+}
+
 /// Finds scenario files: the files given, and every `.toml`/`.json` file
 /// under the directories given, in name order.
 pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
@@ -126,6 +173,44 @@ pub fn load(path: &Path) -> Result<Scenario> {
     Ok(scenario)
 }
 
+/// Runs every scenario under `paths` against `component` (default: the one
+/// built with this harness).
+pub fn run_files(paths: &[PathBuf], component: Option<&Path>) -> Result<Report> {
+    let files = collect(paths)?;
+    let component = component
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from(crate::BUILT_COMPONENT));
+    let runtime = Arc::new(Runtime::load(&component, Limits::default())?);
+    let mut report = Report::default();
+    for file in files {
+        let stem = file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let (name, outcome) = match load(&file) {
+            Ok(s) => (s.name.clone().unwrap_or(stem), run_one(&runtime, &s)),
+            Err(e) => (stem, Err(e)),
+        };
+        report.results.push(match outcome {
+            Ok(steps) => ScenarioResult {
+                name,
+                file,
+                passed: true,
+                steps,
+                error: None,
+            },
+            Err(e) => ScenarioResult {
+                name,
+                file,
+                passed: false,
+                steps: 0,
+                error: Some(format!("{e:#}")),
+            },
+        });
+    }
+    Ok(report)
+}
+
 /// Runs every scenario under `paths`, printing one line each and closing with
 /// `N passed, M failed`.
 pub fn run_paths(
@@ -133,34 +218,9 @@ pub fn run_paths(
     component: Option<&Path>,
     out: &mut dyn Write,
 ) -> Result<Summary> {
-    let files = collect(paths)?;
-    let component = component
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from(crate::BUILT_COMPONENT));
-    let runtime = Arc::new(Runtime::load(&component, Limits::default())?);
-    let mut summary = Summary::default();
-    for file in files {
-        let name = file
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let result = load(&file).and_then(|s| {
-            let name = s.name.clone().unwrap_or(name.clone());
-            run_one(&runtime, &s).map(|steps| (name, steps))
-        });
-        match result {
-            Ok((name, steps)) => {
-                summary.passed += 1;
-                writeln!(out, "ok    {name} ({steps} steps)")?;
-            }
-            Err(e) => {
-                summary.failed += 1;
-                writeln!(out, "FAIL  {name} ({}): {e:#}", file.display())?;
-            }
-        }
-    }
-    writeln!(out, "{} passed, {} failed", summary.passed, summary.failed)?;
-    Ok(summary)
+    let report = run_files(paths, component)?;
+    report.write_text(out)?;
+    Ok(report.summary())
 }
 
 /// Runs one scenario on a fresh database; returns how many steps ran.

@@ -142,4 +142,27 @@ fn scenario_run_closes_with_the_counts() {
     );
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).trim_end().ends_with("1 passed, 1 failed"));
+    let out = harness(
+        &dir,
+        &[
+            "--json",
+            "scenario",
+            "run",
+            good.to_str().unwrap(),
+            bad.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        (report["passed"].as_u64(), report["failed"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(report["results"][1]["name"], "bad");
+    assert!(
+        report["results"][1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("other")
+    );
 }

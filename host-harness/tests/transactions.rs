@@ -13,8 +13,13 @@ fn adjust(id: &serde_json::Value, amount: &str) -> serde_json::Value {
             "comment": "test", "admin-user": "t" })
 }
 
-#[test]
-fn a_trap_at_any_statement_of_an_adjustment_rolls_everything_back() {
+/// A fresh database with one card of 100.00 USD, and its snapshot.
+fn card_of_100() -> (
+    tempfile::TempDir,
+    giftcard_harness::harness::Harness,
+    serde_json::Value,
+    Vec<String>,
+) {
     let dir = tempfile::tempdir().unwrap();
     let h = common::harness(&dir);
     let card = h
@@ -24,6 +29,12 @@ fn a_trap_at_any_statement_of_an_adjustment_rolls_everything_back() {
         )
         .unwrap();
     let before = h.snapshot().unwrap();
+    (dir, h, card, before)
+}
+
+#[test]
+fn a_trap_at_any_statement_of_an_adjustment_rolls_everything_back() {
+    let (_dir, h, card, before) = card_of_100();
     // An adjustment runs a handful of statements; trap at each in turn, so
     // some traps come after the balance UPDATE and the ledger INSERT.
     let mut trapped = 0;
@@ -60,15 +71,7 @@ fn a_trap_at_any_statement_of_an_adjustment_rolls_everything_back() {
 
 #[test]
 fn an_err_after_writes_rolls_them_back() {
-    let dir = tempfile::tempdir().unwrap();
-    let h = common::harness(&dir);
-    let card = h
-        .call_ok(
-            "admin.create-card",
-            &json!({ "amount": money("100", "USD"), "admin-user": "t" }),
-        )
-        .unwrap();
-    let before = h.snapshot().unwrap();
+    let (_dir, h, card, before) = card_of_100();
     for n in 3..=6 {
         let faults = Faults {
             fail_at_statement: Some(n),
