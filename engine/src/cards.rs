@@ -292,7 +292,23 @@ pub fn create(env: &mut dyn Environment, req: CreateCard) -> Result<Card> {
             at: now,
         },
     )?;
-    load(env, &CardRef::Id(id as u64)).map(|c| c.to_card(now))
+    // Built from what was just inserted: no need to read it back.
+    let card = StoredCard {
+        id: id as u64,
+        code: code.normalized,
+        display_code: code.display,
+        masked_code: code.masked,
+        stored_status: CardStatus::Active,
+        balance: amount,
+        initial_value: amount,
+        currency,
+        expires_at,
+        customer_id: req.customer_id,
+        comment: req.comment,
+        created_at: now,
+        updated_at: now,
+    };
+    Ok(card.to_card(now))
 }
 
 /// Draws codes from the host's secure source until one is free.
@@ -496,7 +512,7 @@ pub fn adjust(env: &mut dyn Environment, req: AdjustBalance) -> Result<Card> {
         });
     }
     let actor = Actor::Admin(req.admin_user.clone());
-    apply_balance_change(
+    let before = apply_balance_change(
         env,
         &card,
         amount,
@@ -507,7 +523,14 @@ pub fn adjust(env: &mut dyn Environment, req: AdjustBalance) -> Result<Card> {
             Some(req.comment.as_str()),
         ),
     )?;
-    get(env, &CardRef::Id(card.id))
+    let balance = before + amount;
+    Ok(StoredCard {
+        balance,
+        stored_status: status::by_balance(balance),
+        updated_at: now,
+        ..card
+    }
+    .to_card(now))
 }
 
 /// Disables or enables a card, with a zero-amount ledger row.
@@ -558,7 +581,13 @@ pub fn set_enabled(env: &mut dyn Environment, req: SetStatus, enable: bool) -> R
             at: now,
         },
     )?;
-    get(env, &CardRef::Id(card.id))
+    // The guarded UPDATE above proved the row is as read, but for the status.
+    Ok(StoredCard {
+        stored_status: new_status,
+        updated_at: now,
+        ..card
+    }
+    .to_card(now))
 }
 
 /// A card's ledger, oldest first.

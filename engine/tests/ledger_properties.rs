@@ -62,6 +62,11 @@ proptest! {
                 Op::Enable(i) => env.call(|e| api::enable_card(e, SetStatus { card: CardRef::Id(target(i).unwrap()), comment: None, admin_user: "p".into() })),
                 Op::Advance(hours) => { env.now += i64::from(hours) * 3600; continue; }
             };
+            // What a call returns is exactly what a fresh read shows.
+            if let Ok(card) = &result {
+                let fresh = env.call(|e| api::get_card(e, &CardRef::Id(card.id))).unwrap();
+                prop_assert_eq!(card, &fresh);
+            }
             // A refused operation must be one the transition table forbids, or
             // an adjustment the balance cannot cover.
             if let (Some(before), Err(err)) = (&before, &result) {
