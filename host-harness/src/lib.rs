@@ -12,7 +12,8 @@
 //! - [`clock`]: the time and randomness lent to the component, real or fixed;
 //! - [`harness`]: all of it together behind one `call` method;
 //! - [`dynval`]: JSON ⇄ component values, so calls can be written as data;
-//! - [`scenario`]: the conformance-scenario runner.
+//! - [`scenario`]: the conformance-scenario runner;
+//! - [`demo`] and [`render`]: the narrated demo and the CLI's tables.
 
 pub mod clock;
 pub mod database;
