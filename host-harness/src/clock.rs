@@ -27,10 +27,7 @@ impl Clock {
     /// The current time in unix seconds.
     pub fn now(&self) -> i64 {
         match self {
-            Clock::System => SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.as_secs() as i64)
-                .unwrap_or(0),
+            Clock::System => HostWallClock::now(self).as_secs() as i64,
             Clock::Fixed(t) => t.load(Ordering::SeqCst),
         }
     }

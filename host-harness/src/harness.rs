@@ -100,13 +100,14 @@ impl Harness {
 
     /// Like [`Harness::call`], with failures injected into the database import.
     pub fn call_with(&self, name: &str, args: &Json, faults: Faults) -> Result<Outcome> {
+        // Check the call first: a malformed one never takes the write lock.
+        let call = self.runtime.prepare(name, args)?;
         let random = self.random.lock().unwrap().for_call();
         let tx = self
             .backend
             .begin()
             .map_err(|e| anyhow::anyhow!("starting a transaction: {e}"))?;
-        self.runtime
-            .call(name, args, tx, &self.clock, random, faults)
+        self.runtime.run(call, tx, &self.clock, random, faults)
     }
 
     /// Calls and insists on `ok`, turning `err` into an error with its payload.

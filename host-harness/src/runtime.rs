@@ -20,7 +20,7 @@
 use crate::clock::Clock;
 use crate::database::Transaction;
 use crate::dynval;
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow};
 use giftcard_engine::db::{DbError, Value};
 use rand::rngs::StdRng;
 use std::collections::BTreeMap;
@@ -190,6 +190,16 @@ impl wit_db::Host for CallState {
 struct Export {
     index: ComponentExportIndex,
     params: Vec<(String, Type)>,
+    /// How many results the function returns (0 or 1).
+    results: usize,
+}
+
+/// A call whose function and arguments have been checked against the
+/// component's types, ready to run; no transaction is needed to make one.
+pub struct PreparedCall<'a> {
+    name: &'a str,
+    export: &'a Export,
+    params: Vec<Val>,
 }
 
 /// Ticks the engine's epoch until dropped.
@@ -294,11 +304,28 @@ impl Runtime {
         self.exports.keys().map(String::as_str)
     }
 
-    /// Calls `name` with JSON arguments inside `tx`, then commits or rolls back.
-    ///
-    /// Returns `Ok(Outcome)` when the guest returned (commit on `ok`, rollback
-    /// on `err`), and `Err` when it trapped, ran out of time or memory, or the
-    /// arguments did not fit; in every `Err` case the transaction is rolled back.
+    /// Checks that `name` is exported and converts `args` to its parameters.
+    /// Done before any transaction starts, so a malformed call never touches
+    /// the database.
+    pub fn prepare<'a>(
+        &'a self,
+        name: &'a str,
+        args: &serde_json::Value,
+    ) -> Result<PreparedCall<'a>> {
+        let export = self
+            .exports
+            .get(name)
+            .ok_or_else(|| anyhow!("the component exports no function `{name}`"))?;
+        let params = dynval::args_to_params(args, &export.params)
+            .map_err(|e| anyhow!("arguments for `{name}`: {e}"))?;
+        Ok(PreparedCall {
+            name,
+            export,
+            params,
+        })
+    }
+
+    /// Prepares and runs a call in `tx` (rolled back if the call is malformed).
     pub fn call(
         &self,
         name: &str,
@@ -308,20 +335,33 @@ impl Runtime {
         random: StdRng,
         faults: Faults,
     ) -> Result<Outcome> {
-        let export = match self.exports.get(name) {
-            Some(e) => e,
-            None => {
-                let _ = tx.rollback();
-                bail!("the component exports no function `{name}`");
-            }
-        };
-        let params = match dynval::args_to_params(args, &export.params) {
-            Ok(p) => p,
+        match self.prepare(name, args) {
+            Ok(call) => self.run(call, tx, clock, random, faults),
             Err(e) => {
                 let _ = tx.rollback();
-                bail!("arguments for `{name}`: {e}");
+                Err(e)
             }
-        };
+        }
+    }
+
+    /// Runs a prepared call inside `tx`, then commits or rolls back.
+    ///
+    /// Returns `Ok(Outcome)` when the guest returned (commit on `ok`, rollback
+    /// on `err`), and `Err` when it trapped or ran out of time or memory; in
+    /// every `Err` case the transaction is rolled back.
+    pub fn run(
+        &self,
+        call: PreparedCall<'_>,
+        tx: Box<dyn Transaction>,
+        clock: &Clock,
+        random: StdRng,
+        faults: Faults,
+    ) -> Result<Outcome> {
+        let PreparedCall {
+            name,
+            export,
+            params,
+        } = call;
         let wasi = WasiCtxBuilder::new()
             .wall_clock(clock.clone())
             .secure_random(random)
@@ -375,7 +415,7 @@ impl Runtime {
         let func = instance
             .get_func(&mut *store, export.index)
             .ok_or_else(|| anyhow!("export vanished after instantiation"))?;
-        let mut results = vec![Val::Bool(false); func.ty(&*store).results().len()];
+        let mut results = vec![Val::Bool(false); export.results];
         func.call(&mut *store, params, &mut results)?;
         Ok(results.into_iter().next().unwrap_or(Val::Tuple(Vec::new())))
     }
@@ -404,19 +444,28 @@ fn discover_exports(engine: &Engine, component: &Component) -> BTreeMap<String, 
                     if let ComponentItem::ComponentFunc(func) = f.ty
                         && let Some(index) = component.get_export_index(Some(&outer), fname)
                     {
-                        let params = func.params().map(|(n, t)| (n.to_owned(), t)).collect();
-                        out.insert(format!("{short}.{fname}"), Export { index, params });
+                        out.insert(format!("{short}.{fname}"), export_of(index, &func));
                     }
                 }
             }
             ComponentItem::ComponentFunc(func) => {
                 if let Some(index) = component.get_export_index(None, iface) {
-                    let params = func.params().map(|(n, t)| (n.to_owned(), t)).collect();
-                    out.insert(short.to_owned(), Export { index, params });
+                    out.insert(short.to_owned(), export_of(index, &func));
                 }
             }
             _ => {}
         }
     }
     out
+}
+
+fn export_of(
+    index: ComponentExportIndex,
+    func: &wasmtime::component::types::ComponentFunc,
+) -> Export {
+    Export {
+        index,
+        params: func.params().map(|(n, t)| (n.to_owned(), t)).collect(),
+        results: func.results().len(),
+    }
 }
