@@ -132,3 +132,30 @@ fn a_trapping_create_keeps_neither_card_nor_ledger_row() {
         );
     }
 }
+
+#[test]
+fn a_malformed_call_is_refused_without_touching_the_database() {
+    let (dir, h, _card, before) = card_of_100();
+    // Another writer holds the database's write lock for the whole test.
+    let other = rusqlite::Connection::open(dir.path().join("test.db")).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    // Checked before any transaction: refused for what it is, not with the
+    // busy error that waiting for the lock would give.
+    let unknown = h.call("admin.no-such-function", &json!({})).unwrap_err();
+    assert!(
+        format!("{unknown:#}").contains("exports no function"),
+        "{unknown:#}"
+    );
+    let bad = h
+        .call(
+            "admin.get-card",
+            &json!({ "card": { "id": "not a number" } }),
+        )
+        .unwrap_err();
+    assert!(
+        format!("{bad:#}").contains("arguments for `admin.get-card`"),
+        "{bad:#}"
+    );
+    other.execute_batch("ROLLBACK").unwrap();
+    assert_eq!(h.snapshot().unwrap(), before);
+}
