@@ -21,8 +21,9 @@ use crate::time::{self, DAY, Seconds};
 /// bits per code a second draw is already astronomically rare.
 const CODE_ATTEMPTS: usize = 8;
 
-const CARD_COLUMNS: &str = "id, code, display_code, masked_code, status, balance, \
-    initial_value, currency, expires_at, customer_id, comment, created_at, updated_at";
+pub(crate) const CARD_COLUMNS: &str = "id, code, display_code, masked_code, status, balance, \
+    initial_value, currency, expires_at, customer_id, comment, website, is_test, origin, \
+    order_id, order_line, purchase, created_at, updated_at";
 
 /// A card as stored, before it is shaped for the contract.
 #[derive(Clone, Debug)]
@@ -38,14 +39,28 @@ pub struct StoredCard {
     pub expires_at: Option<Seconds>,
     pub customer_id: Option<String>,
     pub comment: Option<String>,
+    pub website: Option<String>,
+    pub test: bool,
+    pub origin: CardOrigin,
+    pub order_id: Option<String>,
+    pub order_line: Option<String>,
+    pub purchase: Option<GiftCardPurchase>,
     pub created_at: Seconds,
     pub updated_at: Seconds,
 }
 
 impl StoredCard {
-    fn from_row(row: &Row<'_>) -> Result<StoredCard> {
+    pub(crate) fn from_row(row: &Row<'_>) -> Result<StoredCard> {
         let status = row.text("status")?;
         let currency = row.text("currency")?;
+        let origin = row.text("origin")?;
+        let purchase = row
+            .opt_text("purchase")?
+            .map(|json| {
+                serde_json::from_str::<GiftCardPurchase>(&json)
+                    .map_err(|e| Error::Database(format!("stored purchase details: {e}")))
+            })
+            .transpose()?;
         Ok(StoredCard {
             id: row.i64("id")? as u64,
             code: row.text("code")?,
@@ -60,6 +75,13 @@ impl StoredCard {
             expires_at: row.opt_i64("expires_at")?,
             customer_id: row.opt_text("customer_id")?,
             comment: row.opt_text("comment")?,
+            website: row.opt_text("website")?,
+            test: row.i64("is_test")? != 0,
+            origin: CardOrigin::parse(&origin)
+                .ok_or_else(|| Error::Database(format!("unknown card origin `{origin}`")))?,
+            order_id: row.opt_text("order_id")?,
+            order_line: row.opt_text("order_line")?,
+            purchase,
             created_at: row.i64("created_at")?,
             updated_at: row.i64("updated_at")?,
         })
@@ -70,7 +92,7 @@ impl StoredCard {
         status::effective(self.stored_status, self.expires_at, now)
     }
 
-    fn money(&self, minor: i64) -> Money {
+    pub(crate) fn money(&self, minor: i64) -> Money {
         Money::new(self.currency.format(minor), self.currency.code())
     }
 
@@ -85,6 +107,11 @@ impl StoredCard {
             expires_at: self.expires_at.map(time::format),
             customer_id: self.customer_id.clone(),
             comment: self.comment.clone(),
+            website: self.website.clone(),
+            test: self.test,
+            origin: self.origin,
+            order_id: self.order_id.clone(),
+            purchase: self.purchase.clone(),
             created_at: time::format(self.created_at),
             updated_at: time::format(self.updated_at),
         }
@@ -99,6 +126,9 @@ impl StoredCard {
             initial_value: self.money(self.initial_value),
             expires_at: self.expires_at.map(time::format),
             customer_id: self.customer_id.clone(),
+            website: self.website.clone(),
+            test: self.test,
+            origin: self.origin,
             created_at: time::format(self.created_at),
         }
     }
@@ -167,7 +197,7 @@ fn code_exists(env: &mut dyn Environment, normalized: &str) -> Result<bool> {
 }
 
 /// Works out the expiry from an explicit time, a number of days, or the default.
-fn resolve_expiry(
+pub(crate) fn resolve_expiry(
     now: Seconds,
     expires_at: Option<&str>,
     validity_days: Option<u32>,
@@ -242,34 +272,93 @@ pub fn create(env: &mut dyn Environment, req: CreateCard) -> Result<Card> {
         }
     }
 
-    let code: Code = match custom {
+    check_opt_text("website", req.website.as_deref(), 100)?;
+    let card = insert(
+        env,
+        NewCard {
+            code: custom,
+            amount,
+            currency,
+            expires_at,
+            customer_id: req.customer_id,
+            comment: req.comment,
+            website: req.website,
+            test: req.test.unwrap_or(false),
+            origin: CardOrigin::Admin,
+            order_id: None,
+            order_line: None,
+            purchase: None,
+            reference: req.reference,
+            actor: Actor::Admin(req.admin_user),
+        },
+    )?;
+    Ok(card.to_card(now))
+}
+
+/// Everything needed to write a new card.
+pub(crate) struct NewCard {
+    /// A custom code; `None` draws one from the settings' format.
+    pub code: Option<Code>,
+    pub amount: i64,
+    pub currency: Currency,
+    pub expires_at: Option<Seconds>,
+    pub customer_id: Option<String>,
+    pub comment: Option<String>,
+    pub website: Option<String>,
+    pub test: bool,
+    pub origin: CardOrigin,
+    pub order_id: Option<String>,
+    pub order_line: Option<String>,
+    pub purchase: Option<GiftCardPurchase>,
+    /// The idempotency key, unique across all cards.
+    pub reference: Option<String>,
+    pub actor: Actor,
+}
+
+/// Writes a card and its `created` ledger row; the one place cards are born,
+/// whether an administrator, a paid invoice or a refund creates them.
+pub(crate) fn insert(env: &mut dyn Environment, new: NewCard) -> Result<StoredCard> {
+    let now = env.now();
+    let code: Code = match new.code {
         Some(code) => {
             if code_exists(env, &code.normalized)? {
                 return Err(Error::CodeTaken);
             }
             code
         }
-        None => generate_unique(env, &settings.code_format())?,
+        None => {
+            let format = settings::load(env)?.code_format();
+            generate_unique(env, &format)?
+        }
     };
-
+    let purchase_json = new
+        .purchase
+        .as_ref()
+        .map(|p| serde_json::to_string(p).expect("plain record serializes"));
     let id = next_ids(env, "card", 1)?;
     let inserted = env.db().execute(
         "INSERT INTO gc_cards (id, code, display_code, masked_code, status, balance, \
          initial_value, currency, expires_at, customer_id, comment, creation_reference, \
-         created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, 'active', ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+         created_at, updated_at, website, is_test, origin, order_id, order_line, purchase) \
+         VALUES (?1, ?2, ?3, ?4, 'active', ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
         &[
             Value::Integer(id),
             Value::from(code.normalized.as_str()),
             Value::from(code.display.as_str()),
             Value::from(code.masked.as_str()),
-            Value::Integer(amount),
-            Value::from(currency.code()),
-            Value::from(expires_at),
-            Value::from(req.customer_id.as_deref()),
-            Value::from(req.comment.as_deref()),
-            Value::from(req.reference.as_deref()),
+            Value::Integer(new.amount),
+            Value::from(new.currency.code()),
+            Value::from(new.expires_at),
+            Value::from(new.customer_id.as_deref()),
+            Value::from(new.comment.as_deref()),
+            Value::from(new.reference.as_deref()),
             Value::Integer(now),
+            Value::from(new.website.as_deref()),
+            Value::Integer(i64::from(new.test)),
+            Value::from(new.origin.as_str()),
+            Value::from(new.order_id.as_deref()),
+            Value::from(new.order_line.as_deref()),
+            Value::from(purchase_json.as_deref()),
         ],
     );
     match inserted {
@@ -278,37 +367,41 @@ pub fn create(env: &mut dyn Environment, req: CreateCard) -> Result<Card> {
         Err(crate::db::DbError::ConstraintViolation(_)) => return Err(Error::CodeTaken),
         Err(e) => return Err(e.into()),
     }
-    let actor = Actor::Admin(req.admin_user.clone());
     ledger::append(
         env,
         NewEntry {
             card_id: id as u64,
             action: HistoryAction::Created,
-            amount,
+            amount: new.amount,
             balance_before: 0,
-            actor: &actor,
-            reference: req.reference.as_deref(),
-            comment: req.comment.as_deref(),
+            actor: &new.actor,
+            reference: new.reference.as_deref(),
+            comment: new.comment.as_deref(),
             at: now,
         },
     )?;
     // Built from what was just inserted: no need to read it back.
-    let card = StoredCard {
+    Ok(StoredCard {
         id: id as u64,
         code: code.normalized,
         display_code: code.display,
         masked_code: code.masked,
         stored_status: CardStatus::Active,
-        balance: amount,
-        initial_value: amount,
-        currency,
-        expires_at,
-        customer_id: req.customer_id,
-        comment: req.comment,
+        balance: new.amount,
+        initial_value: new.amount,
+        currency: new.currency,
+        expires_at: new.expires_at,
+        customer_id: new.customer_id,
+        comment: new.comment,
+        website: new.website,
+        test: new.test,
+        origin: new.origin,
+        order_id: new.order_id,
+        order_line: new.order_line,
+        purchase: new.purchase,
         created_at: now,
         updated_at: now,
-    };
-    Ok(card.to_card(now))
+    })
 }
 
 /// Draws codes from the host's secure source until one is free.

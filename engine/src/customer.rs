@@ -20,38 +20,12 @@ pub const WINDOW_SECONDS: i64 = 60;
 /// is recorded, whatever its answer, so wrong guesses use up the allowance.
 pub fn check_balance(env: &mut dyn Environment, req: BalanceRequest) -> Result<BalanceAnswer> {
     cards::check_text("client-key", &req.client_key, 200, true)?;
-    let now = env.now();
-    let window_start = now - WINDOW_SECONDS;
-    let db = env.db();
-    // Attempts older than the window no longer matter.
-    db.execute(
-        "DELETE FROM gc_balance_checks WHERE client_key = ?1 AND attempted_at <= ?2",
-        &[
-            Value::from(req.client_key.as_str()),
-            Value::Integer(window_start),
-        ],
-    )?;
-    let recent = db.execute(
-        "SELECT COUNT(*) AS n, MIN(attempted_at) AS oldest FROM gc_balance_checks WHERE client_key = ?1",
-        &[Value::from(req.client_key.as_str())],
-    )?;
-    let row = recent.first();
-    let count = row.as_ref().map(|r| r.i64("n")).transpose()?.unwrap_or(0);
-    if count >= MAX_ATTEMPTS {
-        let oldest = row
-            .map(|r| r.opt_i64("oldest"))
-            .transpose()?
-            .flatten()
-            .unwrap_or(now);
-        let retry_after = (oldest + WINDOW_SECONDS - now).max(1);
+    if let Some(retry_after_seconds) = take_attempt(env, &req.client_key)? {
         return Ok(BalanceAnswer::RateLimited {
-            retry_after_seconds: u32::try_from(retry_after).unwrap_or(u32::MAX),
+            retry_after_seconds,
         });
     }
-    db.execute(
-        "INSERT INTO gc_balance_checks (client_key, attempted_at) VALUES (?1, ?2)",
-        &[Value::from(req.client_key.as_str()), Value::Integer(now)],
-    )?;
+    let now = env.now();
     let Ok(normalized) = code::normalize(&req.code) else {
         return Ok(BalanceAnswer::NotAvailable);
     };
@@ -68,4 +42,39 @@ pub fn check_balance(env: &mut dyn Environment, req: BalanceRequest) -> Result<B
         balance: Money::new(card.currency.format(card.balance), card.currency.code()),
         expires_at: card.expires_at.map(time::format),
     }))
+}
+
+/// Counts one attempt for `client_key`, unless it has used up its allowance:
+/// then nothing is recorded and the answer is how many seconds to wait. Shared
+/// by balance checks and storefront code applications, so neither can be used
+/// to probe codes faster than the other.
+pub fn take_attempt(env: &mut dyn Environment, client_key: &str) -> Result<Option<u32>> {
+    let now = env.now();
+    let window_start = now - WINDOW_SECONDS;
+    let db = env.db();
+    // Attempts older than the window no longer matter.
+    db.execute(
+        "DELETE FROM gc_balance_checks WHERE client_key = ?1 AND attempted_at <= ?2",
+        &[Value::from(client_key), Value::Integer(window_start)],
+    )?;
+    let recent = db.execute(
+        "SELECT COUNT(*) AS n, MIN(attempted_at) AS oldest FROM gc_balance_checks WHERE client_key = ?1",
+        &[Value::from(client_key)],
+    )?;
+    let row = recent.first();
+    let count = row.as_ref().map(|r| r.i64("n")).transpose()?.unwrap_or(0);
+    if count >= MAX_ATTEMPTS {
+        let oldest = row
+            .map(|r| r.opt_i64("oldest"))
+            .transpose()?
+            .flatten()
+            .unwrap_or(now);
+        let retry_after = (oldest + WINDOW_SECONDS - now).max(1);
+        return Ok(Some(u32::try_from(retry_after).unwrap_or(u32::MAX)));
+    }
+    db.execute(
+        "INSERT INTO gc_balance_checks (client_key, attempted_at) VALUES (?1, ?2)",
+        &[Value::from(client_key), Value::Integer(now)],
+    )?;
+    Ok(None)
 }

@@ -1,5 +1,6 @@
 //! What the engine needs from its surroundings, and nothing more: SQL inside
-//! the caller's transaction, the current time, and secure random bytes. Inside
+//! the caller's transaction, the current time, secure random bytes and the
+//! shop's exchange rates. Inside
 //! the component these are the WIT imports; natively they are rusqlite, a
 //! test clock and a seeded generator.
 
@@ -13,4 +14,7 @@ pub trait Environment {
     fn now(&mut self) -> Seconds;
     /// Fills `buf` from a cryptographically secure source (the host's).
     fn fill_random(&mut self, buf: &mut [u8]);
+    /// The host's rate from one currency to another (units of `to` per unit
+    /// of `from`) as a decimal string, or `None` when it has none.
+    fn exchange_rate(&mut self, from: &str, to: &str) -> Option<String>;
 }

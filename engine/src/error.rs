@@ -2,7 +2,7 @@
 //! `types.error` variant, so nothing is flattened into strings on the way out.
 
 use crate::db::DbError;
-use crate::model::CardStatus;
+use crate::model::{CardStatus, Money, Refusal};
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
@@ -31,6 +31,30 @@ pub enum Error {
     InvalidSettings(String),
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+    #[error("no exchange rate from {from} to {to}")]
+    NoExchangeRate { from: String, to: String },
+    #[error("invalid exchange rate: {0}")]
+    InvalidExchangeRate(String),
+    #[error("the code is already applied to this quote")]
+    CodeAlreadyApplied,
+    #[error("the code is not applied to this quote")]
+    CodeNotApplied,
+    #[error("gift cards cannot pay for gift-card products")]
+    GiftCardProductConflict,
+    #[error("a gift card does not apply: {}", .0.message)]
+    CardNotApplicable(Refusal),
+    #[error("the balance of {masked_code} changed: it would pay {} instead of {}", now.amount, expected.amount)]
+    BalanceChanged {
+        masked_code: String,
+        expected: Money,
+        now: Money,
+    },
+    #[error("no such order")]
+    OrderNotFound,
+    #[error("{0}")]
+    OrderState(String),
+    #[error("the refund exceeds what was paid: at most {} {} may be refunded", .0.amount, .0.currency)]
+    RefundExceedsPaid(Money),
     #[error("the plugin's schema is not installed or is out of date; run migrate")]
     NotMigrated,
     #[error("database: {0}")]

@@ -16,15 +16,25 @@ pub mod customer;
 pub mod db;
 pub mod env;
 pub mod error;
+pub mod invoices;
 pub mod ledger;
+pub mod memos;
 pub mod model;
 pub mod money;
+pub mod movements;
+pub mod orders;
+pub mod quote;
+pub mod rates;
+pub mod redemption;
+pub mod refusals;
 pub mod schema;
 pub mod settings;
+pub mod split;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 pub mod status;
 pub mod time;
+pub mod totals;
 
 pub use env::Environment;
 pub use error::{Error, Result};
@@ -36,7 +46,7 @@ pub const PLUGIN_NAME: &str = "giftcard";
 /// This build's version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// The WIT package version this build implements.
-pub const CONTRACT_VERSION: &str = "0.1.0";
+pub const CONTRACT_VERSION: &str = "0.2.0";
 
 /// Who this build is.
 pub fn metadata() -> PluginMetadata {
@@ -108,5 +118,63 @@ pub mod api {
     pub fn check_balance(env: &mut dyn Environment, req: BalanceRequest) -> Result<BalanceAnswer> {
         schema::ensure_current(env)?;
         customer::check_balance(env, req)
+    }
+
+    pub fn refusal_log(env: &mut dyn Environment, page: PageRequest) -> Result<RefusalLogPage> {
+        schema::ensure_current(env)?;
+        refusals::page(env, page)
+    }
+
+    pub fn apply_code(env: &mut dyn Environment, req: ApplyRequest) -> Result<ApplyAnswer> {
+        schema::ensure_current(env)?;
+        totals::apply_code(env, req)
+    }
+
+    pub fn remove_code(env: &mut dyn Environment, req: RemoveRequest) -> Result<GiftCardTotals> {
+        schema::ensure_current(env)?;
+        totals::remove_code(env, req)
+    }
+
+    pub fn check_add_line(env: &mut dyn Environment, req: AddLineRequest) -> Result<()> {
+        schema::ensure_current(env)?;
+        totals::check_add_line(env, req)
+    }
+
+    pub fn collect_totals(
+        env: &mut dyn Environment,
+        req: CollectRequest,
+    ) -> Result<GiftCardTotals> {
+        schema::ensure_current(env)?;
+        totals::collect(env, req)
+    }
+
+    pub fn order_placed(env: &mut dyn Environment, req: PlaceRequest) -> Result<PlacedOrder> {
+        schema::ensure_current(env)?;
+        orders::placed(env, req)
+    }
+
+    pub fn order_cancelled(env: &mut dyn Environment, req: CancelRequest) -> Result<Cancellation> {
+        schema::ensure_current(env)?;
+        orders::cancelled(env, req)
+    }
+
+    pub fn invoice_collect(env: &mut dyn Environment, req: Invoice) -> Result<InvoiceGiftCards> {
+        schema::ensure_current(env)?;
+        invoices::collect(env, req)
+    }
+
+    pub fn invoice_paid(env: &mut dyn Environment, req: Invoice) -> Result<PaidInvoice> {
+        schema::ensure_current(env)?;
+        invoices::paid(env, req)
+    }
+
+    pub fn memo_collect(env: &mut dyn Environment, req: CreditMemo) -> Result<MemoSplit> {
+        schema::ensure_current(env)?;
+        memos::collect(env, req)
+    }
+
+    pub fn memo_refunded(env: &mut dyn Environment, req: CreditMemo) -> Result<MemoSplit> {
+        schema::ensure_current(env)?;
+        memos::refunded(env, req)
     }
 }

@@ -61,6 +61,89 @@ const MIGRATIONS: &[Migration] = &[Migration {
         "CREATE TABLE gc_balance_checks (client_key TEXT NOT NULL, attempted_at BIGINT NOT NULL)",
         "CREATE INDEX gc_balance_checks_key ON gc_balance_checks (client_key, attempted_at)",
     ],
+},
+Migration {
+    version: 2,
+    description: "order pipeline: card scope and origin, orders, their cards, invoices, credit memos, hook results, refusal log",
+    statements: &[
+        "ALTER TABLE gc_cards ADD COLUMN website TEXT",
+        "ALTER TABLE gc_cards ADD COLUMN is_test BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE gc_cards ADD COLUMN origin TEXT NOT NULL DEFAULT 'admin'",
+        "ALTER TABLE gc_cards ADD COLUMN order_id TEXT",
+        "ALTER TABLE gc_cards ADD COLUMN order_line TEXT",
+        "ALTER TABLE gc_cards ADD COLUMN purchase TEXT",
+        "CREATE INDEX gc_cards_order ON gc_cards (order_id, order_line)",
+        "INSERT INTO gc_sequences (name, value) VALUES ('refusal', 0)",
+        // One row per order placed through the plugin, with or without cards.
+        // Amounts are minor units of the order's currency.
+        "CREATE TABLE gc_orders (
+            order_id TEXT PRIMARY KEY,
+            website TEXT NOT NULL,
+            currency TEXT NOT NULL,
+            base_currency TEXT NOT NULL,
+            customer_id TEXT,
+            is_test BIGINT NOT NULL,
+            cards_cover_shipping BIGINT NOT NULL,
+            total_before_cards BIGINT NOT NULL CHECK (total_before_cards >= 0),
+            gift_card_amount BIGINT NOT NULL CHECK (gift_card_amount >= 0),
+            invoiced_total BIGINT NOT NULL DEFAULT 0,
+            invoiced_gift_card BIGINT NOT NULL DEFAULT 0
+                CHECK (invoiced_gift_card <= gift_card_amount),
+            refunded_total BIGINT NOT NULL DEFAULT 0 CHECK (refunded_total <= invoiced_total),
+            refunded_gift_card BIGINT NOT NULL DEFAULT 0
+                CHECK (refunded_gift_card <= invoiced_gift_card),
+            restored_gift_card BIGINT NOT NULL DEFAULT 0,
+            cancelled_at BIGINT,
+            placed_at BIGINT NOT NULL,
+            CHECK (invoiced_gift_card + restored_gift_card <= gift_card_amount)
+        )",
+        // What each applied card paid: `applied` in the order's minor units,
+        // `debited` in the card's; `returned` (order) and `credited` (card)
+        // grow with refunds and cancellation and never pass them.
+        "CREATE TABLE gc_order_cards (
+            order_id TEXT NOT NULL REFERENCES gc_orders (order_id),
+            position BIGINT NOT NULL,
+            card_id BIGINT NOT NULL REFERENCES gc_cards (id),
+            applied BIGINT NOT NULL CHECK (applied > 0),
+            debited BIGINT NOT NULL CHECK (debited > 0),
+            returned BIGINT NOT NULL DEFAULT 0 CHECK (returned <= applied),
+            credited BIGINT NOT NULL DEFAULT 0 CHECK (credited <= debited),
+            PRIMARY KEY (order_id, position)
+        )",
+        "CREATE TABLE gc_invoices (
+            invoice_id TEXT PRIMARY KEY,
+            order_id TEXT NOT NULL REFERENCES gc_orders (order_id),
+            total BIGINT NOT NULL,
+            gift_card_amount BIGINT NOT NULL CHECK (gift_card_amount >= 0 AND gift_card_amount <= total),
+            paid_at BIGINT,
+            created_at BIGINT NOT NULL
+        )",
+        "CREATE TABLE gc_credit_memos (
+            memo_id TEXT PRIMARY KEY,
+            order_id TEXT NOT NULL REFERENCES gc_orders (order_id),
+            total BIGINT NOT NULL,
+            gift_card_amount BIGINT NOT NULL CHECK (gift_card_amount >= 0 AND gift_card_amount <= total),
+            created_at BIGINT NOT NULL
+        )",
+        // The answer each hook gave, so a replay returns it unchanged.
+        "CREATE TABLE gc_hook_results (
+            hook TEXT NOT NULL,
+            reference TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            result TEXT NOT NULL,
+            PRIMARY KEY (hook, reference)
+        )",
+        "CREATE TABLE gc_refusals (
+            id BIGINT PRIMARY KEY,
+            at BIGINT NOT NULL,
+            channel TEXT NOT NULL,
+            client_key TEXT,
+            quote_id TEXT NOT NULL,
+            card_id BIGINT,
+            masked_code TEXT,
+            reason TEXT NOT NULL
+        )",
+    ],
 }];
 
 /// The schema version this build writes and expects.

@@ -18,6 +18,8 @@ pub struct Settings {
     pub code_group_size: u8,
     pub default_validity_days: u32,
     pub default_currency: String,
+    pub cards_cover_shipping: bool,
+    pub refund_extension_days: u32,
 }
 
 impl Default for Settings {
@@ -28,6 +30,8 @@ impl Default for Settings {
             code_group_size: 4,
             default_validity_days: 0,
             default_currency: "USD".into(),
+            cards_cover_shipping: true,
+            refund_extension_days: 30,
         }
     }
 }
@@ -39,6 +43,8 @@ pub struct SettingsUpdate {
     pub code_group_size: Option<u8>,
     pub default_validity_days: Option<u32>,
     pub default_currency: Option<String>,
+    pub cards_cover_shipping: Option<bool>,
+    pub refund_extension_days: Option<u32>,
 }
 
 impl Settings {
@@ -90,13 +96,24 @@ impl Settings {
             })?;
             self.default_currency = currency.code().to_owned();
         }
+        if let Some(cover) = update.cards_cover_shipping {
+            self.cards_cover_shipping = cover;
+        }
+        if let Some(days) = update.refund_extension_days {
+            if days > MAX_VALIDITY_DAYS {
+                return bad(format!(
+                    "refund-extension-days: 0 (no extension) to {MAX_VALIDITY_DAYS}"
+                ));
+            }
+            self.refund_extension_days = days;
+        }
         if usize::from(self.code_length) + self.code_prefix.len() > crate::code::MAX_CODE_LEN {
             return bad("code-prefix and code-length together exceed 64 characters".into());
         }
         Ok(self)
     }
 
-    fn to_rows(&self) -> [(&'static str, String); 5] {
+    fn to_rows(&self) -> [(&'static str, String); 7] {
         [
             ("code-prefix", self.code_prefix.clone()),
             ("code-length", self.code_length.to_string()),
@@ -106,6 +123,14 @@ impl Settings {
                 self.default_validity_days.to_string(),
             ),
             ("default-currency", self.default_currency.clone()),
+            (
+                "cards-cover-shipping",
+                self.cards_cover_shipping.to_string(),
+            ),
+            (
+                "refund-extension-days",
+                self.refund_extension_days.to_string(),
+            ),
         ]
     }
 }
@@ -129,6 +154,12 @@ pub fn load(env: &mut dyn Environment) -> Result<Settings> {
                 update.default_validity_days = Some(value.parse().map_err(|_| corrupt())?)
             }
             "default-currency" => update.default_currency = Some(value.clone()),
+            "cards-cover-shipping" => {
+                update.cards_cover_shipping = Some(value.parse().map_err(|_| corrupt())?)
+            }
+            "refund-extension-days" => {
+                update.refund_extension_days = Some(value.parse().map_err(|_| corrupt())?)
+            }
             // Names from a newer build are kept but not understood here.
             _ => {}
         }

@@ -98,6 +98,8 @@ pub struct NativeEnv {
     pub db: SqliteDb,
     /// The current time in unix seconds; tests move it by hand.
     pub now: i64,
+    /// Exchange rates the "host" knows: (from, to) → decimal string.
+    pub rates: std::collections::HashMap<(String, String), String>,
     rng_state: u64,
 }
 
@@ -107,6 +109,7 @@ impl NativeEnv {
         NativeEnv {
             db: SqliteDb { conn },
             now,
+            rates: Default::default(),
             rng_state: seed,
         }
     }
@@ -117,6 +120,12 @@ impl NativeEnv {
         let mut env = NativeEnv::new(conn, now, seed);
         env.call(|e| crate::api::migrate(e)).expect("migrate");
         env
+    }
+
+    /// Sets the rate from one currency to another (units of `to` per `from`).
+    pub fn set_rate(&mut self, from: &str, to: &str, rate: &str) {
+        self.rates
+            .insert((from.to_owned(), to.to_owned()), rate.to_owned());
     }
 
     /// Runs `f` in one transaction: commit on `Ok`, roll back on `Err`.
@@ -145,6 +154,10 @@ impl crate::Environment for NativeEnv {
 
     fn now(&mut self) -> i64 {
         self.now
+    }
+
+    fn exchange_rate(&mut self, from: &str, to: &str) -> Option<String> {
+        self.rates.get(&(from.to_owned(), to.to_owned())).cloned()
     }
 
     /// SplitMix64 from a fixed seed: deterministic, which is what tests want.

@@ -25,6 +25,8 @@ fn request(amount: &str) -> CreateCard {
         expires_at: None,
         validity_days: None,
         customer_id: None,
+        website: None,
+        test: None,
         comment: None,
         admin_user: "alice".into(),
         reference: None,

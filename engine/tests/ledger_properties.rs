@@ -51,7 +51,7 @@ proptest! {
                     amount: Money::new(format!("{}.{:02}", cents / 100, cents % 100), "EUR"),
                     code: None, expires_at: None,
                     validity_days: Some(1 + cents % 3),
-                    customer_id: None, comment: None, admin_user: "p".into(), reference: None,
+                    customer_id: None, website: None, test: None, comment: None, admin_user: "p".into(), reference: None,
                 })).inspect(|c| cards.push(c.id)),
                 Op::Adjust(i, cents) => env.call(|e| api::adjust_balance(e, AdjustBalance {
                     card: CardRef::Id(target(i).unwrap()),

@@ -1,7 +1,10 @@
 //! Mechanical conversions between the WIT types wit-bindgen generates and the
 //! engine's records. Field for field; no decisions.
 
-use crate::bindings::exports::giftcard::plugin::{admin, customer, lifecycle};
+use crate::bindings::exports::giftcard::plugin::{
+    admin, credit_memos, customer, invoices, lifecycle, orders, totals,
+};
+use crate::bindings::giftcard::plugin::commerce;
 use crate::bindings::giftcard::plugin::types as wit;
 use giftcard_engine as e;
 
@@ -85,6 +88,11 @@ impl From<e::Card> for wit::Card {
             expires_at: c.expires_at,
             customer_id: c.customer_id,
             comment: c.comment,
+            website: c.website,
+            test: c.test,
+            origin: c.origin.into(),
+            order_id: c.order_id,
+            purchase: c.purchase.map(Into::into),
             created_at: c.created_at,
             updated_at: c.updated_at,
         }
@@ -101,6 +109,9 @@ impl From<e::CardSummary> for wit::CardSummary {
             initial_value: c.initial_value.into(),
             expires_at: c.expires_at,
             customer_id: c.customer_id,
+            website: c.website,
+            test: c.test,
+            origin: c.origin.into(),
             created_at: c.created_at,
         }
     }
@@ -169,6 +180,26 @@ impl From<e::Error> for wit::Error {
             }
             E::InvalidSettings(m) => wit::Error::InvalidSettings(m),
             E::InvalidArgument(m) => wit::Error::InvalidArgument(m),
+            E::NoExchangeRate { from, to } => {
+                wit::Error::NoExchangeRate(wit::CurrencyPair { from, to })
+            }
+            E::InvalidExchangeRate(m) => wit::Error::InvalidExchangeRate(m),
+            E::CodeAlreadyApplied => wit::Error::CodeAlreadyApplied,
+            E::CodeNotApplied => wit::Error::CodeNotApplied,
+            E::GiftCardProductConflict => wit::Error::GiftCardProductConflict,
+            E::CardNotApplicable(r) => wit::Error::CardNotApplicable(r.into()),
+            E::BalanceChanged {
+                masked_code,
+                expected,
+                now,
+            } => wit::Error::BalanceChanged(wit::BalanceChanged {
+                masked_code,
+                expected: expected.into(),
+                now: now.into(),
+            }),
+            E::OrderNotFound => wit::Error::OrderNotFound,
+            E::OrderState(m) => wit::Error::OrderState(m),
+            E::RefundExceedsPaid(m) => wit::Error::RefundExceedsPaid(m.into()),
             E::NotMigrated => wit::Error::NotMigrated,
             E::Database(m) => wit::Error::Database(m),
         }
@@ -204,6 +235,8 @@ impl From<e::Settings> for lifecycle::Settings {
             code_group_size: s.code_group_size,
             default_validity_days: s.default_validity_days,
             default_currency: s.default_currency,
+            cards_cover_shipping: s.cards_cover_shipping,
+            refund_extension_days: s.refund_extension_days,
         }
     }
 }
@@ -216,6 +249,8 @@ impl From<lifecycle::SettingsUpdate> for e::SettingsUpdate {
             code_group_size: u.code_group_size,
             default_validity_days: u.default_validity_days,
             default_currency: u.default_currency,
+            cards_cover_shipping: u.cards_cover_shipping,
+            refund_extension_days: u.refund_extension_days,
         }
     }
 }
@@ -228,6 +263,8 @@ impl From<admin::CreateCardRequest> for e::CreateCard {
             expires_at: r.expires_at,
             validity_days: r.validity_days,
             customer_id: r.customer_id,
+            website: r.website,
+            test: r.test,
             comment: r.comment,
             admin_user: r.admin_user,
             reference: r.reference,
@@ -311,6 +348,508 @@ impl From<e::BalanceAnswer> for customer::BalanceAnswer {
             e::BalanceAnswer::RateLimited {
                 retry_after_seconds,
             } => customer::BalanceAnswer::RateLimited(retry_after_seconds),
+        }
+    }
+}
+
+fn list<T, U: From<T>>(items: Vec<T>) -> Vec<U> {
+    items.into_iter().map(U::from).collect()
+}
+
+impl From<e::CardOrigin> for wit::CardOrigin {
+    fn from(o: e::CardOrigin) -> Self {
+        match o {
+            e::CardOrigin::Admin => wit::CardOrigin::Admin,
+            e::CardOrigin::Purchase => wit::CardOrigin::Purchase,
+            e::CardOrigin::Refund => wit::CardOrigin::Refund,
+        }
+    }
+}
+
+impl From<wit::CardOrigin> for e::CardOrigin {
+    fn from(o: wit::CardOrigin) -> Self {
+        match o {
+            wit::CardOrigin::Admin => e::CardOrigin::Admin,
+            wit::CardOrigin::Purchase => e::CardOrigin::Purchase,
+            wit::CardOrigin::Refund => e::CardOrigin::Refund,
+        }
+    }
+}
+
+impl From<e::GiftCardPurchase> for wit::GiftCardPurchase {
+    fn from(p: e::GiftCardPurchase) -> Self {
+        wit::GiftCardPurchase {
+            recipient_name: p.recipient_name,
+            recipient_email: p.recipient_email,
+            sender_name: p.sender_name,
+            sender_email: p.sender_email,
+            message: p.message,
+            deliver_at: p.deliver_at,
+            validity_days: p.validity_days,
+        }
+    }
+}
+
+impl From<wit::GiftCardPurchase> for e::GiftCardPurchase {
+    fn from(p: wit::GiftCardPurchase) -> Self {
+        e::GiftCardPurchase {
+            recipient_name: p.recipient_name,
+            recipient_email: p.recipient_email,
+            sender_name: p.sender_name,
+            sender_email: p.sender_email,
+            message: p.message,
+            deliver_at: p.deliver_at,
+            validity_days: p.validity_days,
+        }
+    }
+}
+
+impl From<e::RefusalReason> for wit::RefusalReason {
+    fn from(r: e::RefusalReason) -> Self {
+        use e::RefusalReason as R;
+        match r {
+            R::MalformedCode => wit::RefusalReason::MalformedCode,
+            R::UnknownCode => wit::RefusalReason::UnknownCode,
+            R::Disabled => wit::RefusalReason::Disabled,
+            R::Expired => wit::RefusalReason::Expired,
+            R::UsedUp => wit::RefusalReason::UsedUp,
+            R::WrongWebsite => wit::RefusalReason::WrongWebsite,
+            R::WrongCustomer => wit::RefusalReason::WrongCustomer,
+            R::TestCardOnRealOrder => wit::RefusalReason::TestCardOnRealOrder,
+            R::RealCardOnTestOrder => wit::RefusalReason::RealCardOnTestOrder,
+        }
+    }
+}
+
+impl From<wit::RefusalReason> for e::RefusalReason {
+    fn from(r: wit::RefusalReason) -> Self {
+        use wit::RefusalReason as R;
+        match r {
+            R::MalformedCode => e::RefusalReason::MalformedCode,
+            R::UnknownCode => e::RefusalReason::UnknownCode,
+            R::Disabled => e::RefusalReason::Disabled,
+            R::Expired => e::RefusalReason::Expired,
+            R::UsedUp => e::RefusalReason::UsedUp,
+            R::WrongWebsite => e::RefusalReason::WrongWebsite,
+            R::WrongCustomer => e::RefusalReason::WrongCustomer,
+            R::TestCardOnRealOrder => e::RefusalReason::TestCardOnRealOrder,
+            R::RealCardOnTestOrder => e::RefusalReason::RealCardOnTestOrder,
+        }
+    }
+}
+
+impl From<e::Refusal> for wit::Refusal {
+    fn from(r: e::Refusal) -> Self {
+        wit::Refusal {
+            message: r.message,
+            reason: r.reason.map(Into::into),
+            masked_code: r.masked_code,
+        }
+    }
+}
+
+impl From<wit::Refusal> for e::Refusal {
+    fn from(r: wit::Refusal) -> Self {
+        e::Refusal {
+            message: r.message,
+            reason: r.reason.map(Into::into),
+            masked_code: r.masked_code,
+        }
+    }
+}
+
+impl From<e::ProductKind> for commerce::ProductKind {
+    fn from(k: e::ProductKind) -> Self {
+        match k {
+            e::ProductKind::Simple => commerce::ProductKind::Simple,
+            e::ProductKind::Digital => commerce::ProductKind::Digital,
+            e::ProductKind::GiftCard => commerce::ProductKind::GiftCard,
+        }
+    }
+}
+
+impl From<commerce::ProductKind> for e::ProductKind {
+    fn from(k: commerce::ProductKind) -> Self {
+        match k {
+            commerce::ProductKind::Simple => e::ProductKind::Simple,
+            commerce::ProductKind::Digital => e::ProductKind::Digital,
+            commerce::ProductKind::GiftCard => e::ProductKind::GiftCard,
+        }
+    }
+}
+
+impl From<e::Line> for commerce::Line {
+    fn from(l: e::Line) -> Self {
+        commerce::Line {
+            id: l.id,
+            sku: l.sku,
+            kind: l.kind.into(),
+            quantity: l.quantity,
+            unit_price: l.unit_price,
+            row_total: l.row_total,
+            discount: l.discount,
+            tax: l.tax,
+            gift_card: l.gift_card.map(Into::into),
+        }
+    }
+}
+
+impl From<commerce::Line> for e::Line {
+    fn from(l: commerce::Line) -> Self {
+        e::Line {
+            id: l.id,
+            sku: l.sku,
+            kind: l.kind.into(),
+            quantity: l.quantity,
+            unit_price: l.unit_price,
+            row_total: l.row_total,
+            discount: l.discount,
+            tax: l.tax,
+            gift_card: l.gift_card.map(Into::into),
+        }
+    }
+}
+
+impl From<e::CustomerInfo> for commerce::CustomerInfo {
+    fn from(c: e::CustomerInfo) -> Self {
+        commerce::CustomerInfo {
+            id: c.id,
+            groups: c.groups,
+        }
+    }
+}
+
+impl From<commerce::CustomerInfo> for e::CustomerInfo {
+    fn from(c: commerce::CustomerInfo) -> Self {
+        e::CustomerInfo {
+            id: c.id,
+            groups: c.groups,
+        }
+    }
+}
+
+impl From<e::Channel> for commerce::Channel {
+    fn from(c: e::Channel) -> Self {
+        match c {
+            e::Channel::Storefront => commerce::Channel::Storefront,
+            e::Channel::Admin => commerce::Channel::Admin,
+        }
+    }
+}
+
+impl From<commerce::Channel> for e::Channel {
+    fn from(c: commerce::Channel) -> Self {
+        match c {
+            commerce::Channel::Storefront => e::Channel::Storefront,
+            commerce::Channel::Admin => e::Channel::Admin,
+        }
+    }
+}
+
+impl From<e::Quote> for commerce::Quote {
+    fn from(q: e::Quote) -> Self {
+        commerce::Quote {
+            id: q.id,
+            website: q.website,
+            store: q.store,
+            currency: q.currency,
+            base_currency: q.base_currency,
+            customer: q.customer.map(Into::into),
+            test: q.test,
+            lines: list(q.lines),
+            shipping: q.shipping,
+            shipping_tax: q.shipping_tax,
+            applied_codes: q.applied_codes,
+        }
+    }
+}
+
+impl From<commerce::Quote> for e::Quote {
+    fn from(q: commerce::Quote) -> Self {
+        e::Quote {
+            id: q.id,
+            website: q.website,
+            store: q.store,
+            currency: q.currency,
+            base_currency: q.base_currency,
+            customer: q.customer.map(Into::into),
+            test: q.test,
+            lines: list(q.lines),
+            shipping: q.shipping,
+            shipping_tax: q.shipping_tax,
+            applied_codes: q.applied_codes,
+        }
+    }
+}
+
+impl From<e::CardApplication> for commerce::CardApplication {
+    fn from(a: e::CardApplication) -> Self {
+        commerce::CardApplication {
+            card_id: a.card_id,
+            code: a.code,
+            masked_code: a.masked_code,
+            applied: a.applied,
+            debit: a.debit.into(),
+            balance: a.balance.into(),
+            available: a.available,
+            rate: a.rate,
+        }
+    }
+}
+
+impl From<e::DroppedCode> for commerce::DroppedCode {
+    fn from(d: e::DroppedCode) -> Self {
+        commerce::DroppedCode {
+            code: d.code,
+            refusal: d.refusal.into(),
+        }
+    }
+}
+
+impl From<e::GiftCardTotals> for commerce::GiftCardTotals {
+    fn from(t: e::GiftCardTotals) -> Self {
+        commerce::GiftCardTotals {
+            total_before_cards: t.total_before_cards,
+            eligible: t.eligible,
+            gift_card_amount: t.gift_card_amount,
+            grand_total: t.grand_total,
+            covered: t.covered,
+            cards: list(t.cards),
+            dropped: list(t.dropped),
+        }
+    }
+}
+
+impl From<e::CardMovement> for commerce::CardMovement {
+    fn from(m: e::CardMovement) -> Self {
+        commerce::CardMovement {
+            card_id: m.card_id,
+            masked_code: m.masked_code,
+            amount: m.amount.into(),
+            order_amount: m.order_amount,
+            balance_after: m.balance_after.into(),
+            status: m.status.into(),
+            expiry_extended_to: m.expiry_extended_to,
+        }
+    }
+}
+
+impl From<e::IssuedCardNote> for commerce::IssuedCardNote {
+    fn from(n: e::IssuedCardNote) -> Self {
+        commerce::IssuedCardNote {
+            card_id: n.card_id,
+            masked_code: n.masked_code,
+            line_id: n.line_id,
+            balance: n.balance.into(),
+        }
+    }
+}
+
+impl From<totals::ApplyRequest> for e::ApplyRequest {
+    fn from(r: totals::ApplyRequest) -> Self {
+        e::ApplyRequest {
+            quote: r.quote.into(),
+            code: r.code,
+            channel: r.channel.into(),
+            client_key: r.client_key,
+        }
+    }
+}
+
+impl From<e::ApplyAnswer> for totals::ApplyAnswer {
+    fn from(a: e::ApplyAnswer) -> Self {
+        match a {
+            e::ApplyAnswer::Applied(applied) => totals::ApplyAnswer::Applied(totals::AppliedCode {
+                code: applied.code,
+                totals: applied.totals.into(),
+            }),
+            e::ApplyAnswer::Refused(r) => totals::ApplyAnswer::Refused(r.into()),
+            e::ApplyAnswer::RateLimited(s) => totals::ApplyAnswer::RateLimited(s),
+        }
+    }
+}
+
+impl From<totals::RemoveRequest> for e::RemoveRequest {
+    fn from(r: totals::RemoveRequest) -> Self {
+        e::RemoveRequest {
+            quote: r.quote.into(),
+            code: r.code,
+        }
+    }
+}
+
+impl From<totals::AddLineRequest> for e::AddLineRequest {
+    fn from(r: totals::AddLineRequest) -> Self {
+        e::AddLineRequest {
+            quote: r.quote.into(),
+            line: r.line.into(),
+        }
+    }
+}
+
+impl From<totals::CollectRequest> for e::CollectRequest {
+    fn from(r: totals::CollectRequest) -> Self {
+        e::CollectRequest {
+            quote: r.quote.into(),
+            channel: r.channel.into(),
+        }
+    }
+}
+
+impl From<orders::ExpectedCard> for e::ExpectedCard {
+    fn from(c: orders::ExpectedCard) -> Self {
+        e::ExpectedCard {
+            code: c.code,
+            applied: c.applied,
+        }
+    }
+}
+
+impl From<orders::PlaceRequest> for e::PlaceRequest {
+    fn from(r: orders::PlaceRequest) -> Self {
+        e::PlaceRequest {
+            order_id: r.order_id,
+            quote: r.quote.into(),
+            expected: list(r.expected),
+            channel: r.channel.into(),
+        }
+    }
+}
+
+impl From<e::PlacedOrder> for orders::PlacedOrder {
+    fn from(o: e::PlacedOrder) -> Self {
+        orders::PlacedOrder {
+            order_id: o.order_id,
+            totals: o.totals.into(),
+            movements: list(o.movements),
+        }
+    }
+}
+
+impl From<orders::CancelRequest> for e::CancelRequest {
+    fn from(r: orders::CancelRequest) -> Self {
+        e::CancelRequest {
+            order_id: r.order_id,
+            comment: r.comment,
+        }
+    }
+}
+
+impl From<e::Cancellation> for orders::Cancellation {
+    fn from(c: e::Cancellation) -> Self {
+        orders::Cancellation {
+            order_id: c.order_id,
+            restored: c.restored,
+            movements: list(c.movements),
+            disabled_cards: list(c.disabled_cards),
+            used_cards: list(c.used_cards),
+        }
+    }
+}
+
+impl From<invoices::Invoice> for e::Invoice {
+    fn from(i: invoices::Invoice) -> Self {
+        e::Invoice {
+            invoice_id: i.invoice_id,
+            order_id: i.order_id,
+            lines: list(i.lines),
+            shipping: i.shipping,
+            shipping_tax: i.shipping_tax,
+        }
+    }
+}
+
+impl From<e::InvoiceGiftCards> for invoices::InvoiceGiftCards {
+    fn from(i: e::InvoiceGiftCards) -> Self {
+        invoices::InvoiceGiftCards {
+            invoice_id: i.invoice_id,
+            total_before_cards: i.total_before_cards,
+            gift_card_amount: i.gift_card_amount,
+            grand_total: i.grand_total,
+            order_remaining: i.order_remaining,
+        }
+    }
+}
+
+impl From<e::PaidInvoice> for invoices::PaidInvoice {
+    fn from(p: e::PaidInvoice) -> Self {
+        invoices::PaidInvoice {
+            invoice: p.invoice.into(),
+            issued: list(p.issued),
+        }
+    }
+}
+
+impl From<credit_memos::RefundDestination> for e::RefundDestination {
+    fn from(d: credit_memos::RefundDestination) -> Self {
+        use credit_memos::RefundDestination as D;
+        match d {
+            D::OriginalCards => e::RefundDestination::OriginalCards,
+            D::AccountCredit => e::RefundDestination::AccountCredit,
+            D::NewCard => e::RefundDestination::NewCard,
+        }
+    }
+}
+
+impl From<credit_memos::MemoLine> for e::MemoLine {
+    fn from(l: credit_memos::MemoLine) -> Self {
+        e::MemoLine {
+            line_id: l.line_id,
+            quantity: l.quantity,
+        }
+    }
+}
+
+impl From<credit_memos::CreditMemo> for e::CreditMemo {
+    fn from(m: credit_memos::CreditMemo) -> Self {
+        e::CreditMemo {
+            memo_id: m.memo_id,
+            order_id: m.order_id,
+            total: m.total,
+            lines: list(m.lines),
+            refund_to_gift_card: m.refund_to_gift_card,
+            destination: m.destination.into(),
+            comment: m.comment,
+        }
+    }
+}
+
+impl From<e::MemoSplit> for credit_memos::MemoSplit {
+    fn from(s: e::MemoSplit) -> Self {
+        credit_memos::MemoSplit {
+            memo_id: s.memo_id,
+            total: s.total,
+            gift_card_amount: s.gift_card_amount,
+            other_amount: s.other_amount,
+            last: s.last,
+            movements: list(s.movements),
+            account_credit: s.account_credit,
+            new_card: s.new_card.map(Into::into),
+            disabled_cards: list(s.disabled_cards),
+            used_cards: list(s.used_cards),
+        }
+    }
+}
+
+impl From<e::RefusalLogEntry> for admin::RefusalLogEntry {
+    fn from(r: e::RefusalLogEntry) -> Self {
+        admin::RefusalLogEntry {
+            at: r.at,
+            channel: r.channel.into(),
+            client_key: r.client_key,
+            quote_id: r.quote_id,
+            card_id: r.card_id,
+            masked_code: r.masked_code,
+            reason: r.reason.into(),
+        }
+    }
+}
+
+impl From<e::RefusalLogPage> for admin::RefusalLogPage {
+    fn from(p: e::RefusalLogPage) -> Self {
+        admin::RefusalLogPage {
+            entries: list(p.entries),
+            total: p.total,
         }
     }
 }

@@ -1,8 +1,9 @@
 //! The engine's `Environment`, backed by the component's imports: the host's
-//! `database`, `wasi:clocks/wall-clock` and `wasi:random/random`. Nothing
-//! else reaches outside the sandbox.
+//! `database` and `exchange-rates`, `wasi:clocks/wall-clock` and
+//! `wasi:random/random`. Nothing else reaches outside the sandbox.
 
 use crate::bindings::giftcard::plugin::database as wit;
+use crate::bindings::giftcard::plugin::exchange_rates;
 use crate::bindings::wasi::{clocks::wall_clock, random::random};
 use giftcard_engine::Environment;
 use giftcard_engine::db::{Database, DbError, QueryResult, Value};
@@ -64,5 +65,9 @@ impl Environment for ComponentEnv {
     fn fill_random(&mut self, buf: &mut [u8]) {
         let bytes = random::get_random_bytes(buf.len() as u64);
         buf.copy_from_slice(&bytes[..buf.len()]);
+    }
+
+    fn exchange_rate(&mut self, from: &str, to: &str) -> Option<String> {
+        exchange_rates::rate(from, to)
     }
 }

@@ -19,7 +19,9 @@ mod bindings {
     });
 }
 
-use bindings::exports::giftcard::plugin::{admin, customer, lifecycle};
+use bindings::exports::giftcard::plugin::{
+    admin, credit_memos, customer, invoices, lifecycle, orders, totals,
+};
 use bindings::giftcard::plugin::types;
 use env::ComponentEnv;
 use giftcard_engine::api;
@@ -78,6 +80,10 @@ impl admin::Guest for Plugin {
             request.page.into(),
         ))
     }
+
+    fn refusal_log(request: types::PageRequest) -> Result<admin::RefusalLogPage, types::Error> {
+        convert::result(api::refusal_log(&mut ComponentEnv, request.into()))
+    }
 }
 
 impl customer::Guest for Plugin {
@@ -85,6 +91,56 @@ impl customer::Guest for Plugin {
         request: customer::BalanceRequest,
     ) -> Result<customer::BalanceAnswer, types::Error> {
         convert::result(api::check_balance(&mut ComponentEnv, request.into()))
+    }
+}
+
+impl totals::Guest for Plugin {
+    fn apply_code(request: totals::ApplyRequest) -> Result<totals::ApplyAnswer, types::Error> {
+        convert::result(api::apply_code(&mut ComponentEnv, request.into()))
+    }
+
+    fn remove_code(request: totals::RemoveRequest) -> Result<totals::GiftCardTotals, types::Error> {
+        convert::result(api::remove_code(&mut ComponentEnv, request.into()))
+    }
+
+    fn check_add_line(request: totals::AddLineRequest) -> Result<(), types::Error> {
+        convert::result(api::check_add_line(&mut ComponentEnv, request.into()))
+    }
+
+    fn collect(request: totals::CollectRequest) -> Result<totals::GiftCardTotals, types::Error> {
+        convert::result(api::collect_totals(&mut ComponentEnv, request.into()))
+    }
+}
+
+impl orders::Guest for Plugin {
+    fn placed(request: orders::PlaceRequest) -> Result<orders::PlacedOrder, types::Error> {
+        convert::result(api::order_placed(&mut ComponentEnv, request.into()))
+    }
+
+    fn cancelled(request: orders::CancelRequest) -> Result<orders::Cancellation, types::Error> {
+        convert::result(api::order_cancelled(&mut ComponentEnv, request.into()))
+    }
+}
+
+impl invoices::Guest for Plugin {
+    fn collect(request: invoices::Invoice) -> Result<invoices::InvoiceGiftCards, types::Error> {
+        convert::result(api::invoice_collect(&mut ComponentEnv, request.into()))
+    }
+
+    fn paid(request: invoices::Invoice) -> Result<invoices::PaidInvoice, types::Error> {
+        convert::result(api::invoice_paid(&mut ComponentEnv, request.into()))
+    }
+}
+
+impl credit_memos::Guest for Plugin {
+    fn collect(request: credit_memos::CreditMemo) -> Result<credit_memos::MemoSplit, types::Error> {
+        convert::result(api::memo_collect(&mut ComponentEnv, request.into()))
+    }
+
+    fn refunded(
+        request: credit_memos::CreditMemo,
+    ) -> Result<credit_memos::MemoSplit, types::Error> {
+        convert::result(api::memo_refunded(&mut ComponentEnv, request.into()))
     }
 }
 

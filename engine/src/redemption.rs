@@ -1,0 +1,211 @@
+//! Whether a card may pay a quote, and the gift-card collector itself.
+//!
+//! The collector walks the applied codes in the order they were applied and
+//! lets each card pay `min(available, still to pay)` of the eligible amount,
+//! so `A = 15, B = 40` on a total of 35 gives `15 + 20`, and `B, A` gives
+//! `35 + 0`. `available` is the card's balance converted to the quote's
+//! currency, rounded down. A card paying all of its `available` is debited its
+//! whole balance; one paying less is debited `applied ÷ rate` rounded half up
+//! (see `rates`), which never exceeds its balance.
+
+use crate::cards::{self, StoredCard};
+use crate::code;
+use crate::env::Environment;
+use crate::error::{Error, Result};
+use crate::model::*;
+use crate::quote::ParsedQuote;
+use crate::rates::{self, Rate};
+use crate::time::Seconds;
+
+/// The one sentence customers get for any code that does not apply, so the
+/// answer cannot tell an unknown code from an expired, used or disabled one.
+pub const GENERIC_REFUSAL: &str = "This gift card code cannot be used.";
+
+/// Words a refusal for its channel: customers learn nothing about the card.
+pub fn refusal(reason: RefusalReason, channel: Channel, masked: Option<&str>) -> Refusal {
+    match channel {
+        Channel::Storefront => Refusal {
+            message: GENERIC_REFUSAL.into(),
+            reason: None,
+            masked_code: None,
+        },
+        Channel::Admin => Refusal {
+            message: reason.describe().into(),
+            reason: Some(reason),
+            masked_code: masked.map(str::to_owned),
+        },
+    }
+}
+
+/// What a code resolved to.
+pub enum Lookup {
+    Card(Box<StoredCard>),
+    Refused(RefusalReason),
+}
+
+/// Finds a card by a code as typed.
+pub fn find(env: &mut dyn Environment, typed: &str) -> Result<Lookup> {
+    let Ok(normalized) = code::normalize(typed) else {
+        return Ok(Lookup::Refused(RefusalReason::MalformedCode));
+    };
+    match cards::load(env, &CardRef::Code(normalized)) {
+        Ok(card) => Ok(Lookup::Card(Box::new(card))),
+        Err(Error::CardNotFound) => Ok(Lookup::Refused(RefusalReason::UnknownCode)),
+        Err(e) => Err(e),
+    }
+}
+
+/// Every rule a card must pass to pay this quote, in a fixed order so the
+/// reason reported is stable.
+pub fn check(card: &StoredCard, quote: &ParsedQuote, now: Seconds) -> Option<RefusalReason> {
+    let shown = card.status(now);
+    if shown == CardStatus::Disabled {
+        return Some(RefusalReason::Disabled);
+    }
+    if shown == CardStatus::Expired {
+        return Some(RefusalReason::Expired);
+    }
+    if card.balance == 0 || shown == CardStatus::Used {
+        return Some(RefusalReason::UsedUp);
+    }
+    if card.website.as_ref().is_some_and(|w| *w != quote.website) {
+        return Some(RefusalReason::WrongWebsite);
+    }
+    if let Some(owner) = &card.customer_id
+        && quote.customer_id.as_ref() != Some(owner)
+    {
+        return Some(RefusalReason::WrongCustomer);
+    }
+    match (card.test, quote.test) {
+        (true, false) => Some(RefusalReason::TestCardOnRealOrder),
+        (false, true) => Some(RefusalReason::RealCardOnTestOrder),
+        _ => None,
+    }
+}
+
+/// One card's part in a collection, in minor units.
+#[derive(Clone, Debug)]
+pub struct Part {
+    pub card: StoredCard,
+    /// The code as the quote should keep it.
+    pub display_code: String,
+    /// In the quote's currency.
+    pub applied: i64,
+    /// In the card's currency.
+    pub debit: i64,
+    /// The balance in the quote's currency, rounded down.
+    pub available: i64,
+    pub rate: Option<Rate>,
+}
+
+/// The collector's result, in minor units.
+#[derive(Clone, Debug)]
+pub struct Collection {
+    pub total_before_cards: i64,
+    pub eligible: i64,
+    pub parts: Vec<Part>,
+    pub dropped: Vec<(String, RefusalReason, Option<String>)>,
+}
+
+impl Collection {
+    pub fn gift_card_amount(&self) -> i64 {
+        self.parts.iter().map(|p| p.applied).sum()
+    }
+
+    /// Renders the collection for the contract, refusals worded for `channel`.
+    pub fn to_totals(&self, quote: &ParsedQuote, channel: Channel) -> GiftCardTotals {
+        let c = quote.currency;
+        let amount = self.gift_card_amount();
+        let grand = self.total_before_cards - amount;
+        // "Covered" means at most 0.01 of the currency is left to pay.
+        let threshold = 10i64.pow(c.exponent()) / 100;
+        GiftCardTotals {
+            total_before_cards: c.format(self.total_before_cards),
+            eligible: c.format(self.eligible),
+            gift_card_amount: c.format(amount),
+            grand_total: c.format(grand),
+            covered: grand <= threshold,
+            cards: self
+                .parts
+                .iter()
+                .map(|p| CardApplication {
+                    card_id: p.card.id,
+                    code: p.display_code.clone(),
+                    masked_code: p.card.masked_code.clone(),
+                    applied: c.format(p.applied),
+                    debit: p.card.money(p.debit),
+                    balance: p.card.money(p.card.balance),
+                    available: c.format(p.available),
+                    rate: p.rate.as_ref().map(|r| r.text.clone()),
+                })
+                .collect(),
+            dropped: self
+                .dropped
+                .iter()
+                .map(|(code, reason, masked)| DroppedCode {
+                    code: code.clone(),
+                    refusal: refusal(*reason, channel, masked.as_deref()),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Runs the collector over the quote's applied codes.
+pub fn collect(
+    env: &mut dyn Environment,
+    quote: &ParsedQuote,
+    cards_cover_shipping: bool,
+) -> Result<Collection> {
+    let now = env.now();
+    let total_before_cards = quote.body.total();
+    let eligible = quote.body.eligible(cards_cover_shipping);
+    let mut remaining = eligible;
+    let mut parts = Vec::new();
+    let mut dropped = Vec::new();
+    for raw in &quote.raw_codes {
+        let card = match find(env, raw)? {
+            Lookup::Card(card) => *card,
+            Lookup::Refused(reason) => {
+                dropped.push((raw.clone(), reason, None));
+                continue;
+            }
+        };
+        if let Some(reason) = check(&card, quote, now) {
+            dropped.push((raw.clone(), reason, Some(card.masked_code.clone())));
+            continue;
+        }
+        let rate = rates::lookup(env, card.currency, quote.currency)?;
+        let available = match &rate {
+            None => card.balance,
+            Some(r) => rates::convert_down(card.balance, r),
+        };
+        let applied = available.min(remaining).max(0);
+        let debit = if applied == available {
+            card.balance
+        } else {
+            match &rate {
+                None => applied,
+                Some(r) => rates::convert_back_half_up(applied, r).min(card.balance),
+            }
+        };
+        // A card worth less than one minor unit of the quote's currency pays
+        // nothing and must not be emptied for it.
+        let debit = if applied == 0 { 0 } else { debit };
+        remaining -= applied;
+        parts.push(Part {
+            display_code: card.display_code.clone(),
+            card,
+            applied,
+            debit,
+            available,
+            rate,
+        });
+    }
+    Ok(Collection {
+        total_before_cards,
+        eligible,
+        parts,
+        dropped,
+    })
+}

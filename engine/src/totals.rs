@@ -1,0 +1,123 @@
+//! The gift-card totals collector's exports: apply and remove codes, check a
+//! line joining the quote, collect. Nothing here moves money; balances are
+//! taken when the order is placed (`orders`).
+
+use crate::code;
+use crate::customer;
+use crate::env::Environment;
+use crate::error::{Error, Result};
+use crate::model::*;
+use crate::quote::{self, ParsedQuote};
+use crate::redemption::{self, Lookup};
+use crate::refusals::{self, NewRefusal};
+use crate::settings;
+
+fn collect_parsed(
+    env: &mut dyn Environment,
+    quote: &ParsedQuote,
+    channel: Channel,
+) -> Result<GiftCardTotals> {
+    let cover = settings::load(env)?.cards_cover_shipping;
+    Ok(redemption::collect(env, quote, cover)?.to_totals(quote, channel))
+}
+
+/// Applies a code: the quote must not hold gift-card products, the code must
+/// not be applied already, and the card must pass every rule.
+pub fn apply_code(env: &mut dyn Environment, req: ApplyRequest) -> Result<ApplyAnswer> {
+    let mut quote = quote::parse(&req.quote)?;
+    if quote.body.has_gift_card_product() {
+        return Err(Error::GiftCardProductConflict);
+    }
+    let client_key = match (req.channel, req.client_key.as_deref()) {
+        (Channel::Storefront, None) => {
+            return Err(Error::InvalidArgument(
+                "client-key: required on the storefront channel".into(),
+            ));
+        }
+        (_, Some(key)) => {
+            crate::cards::check_text("client-key", key, 200, true)?;
+            Some(key)
+        }
+        (Channel::Admin, None) => None,
+    };
+    if let Ok(normalized) = code::normalize(&req.code)
+        && quote.codes.contains(&normalized)
+    {
+        return Err(Error::CodeAlreadyApplied);
+    }
+    // Storefront attempts count against the client's allowance, like balance
+    // checks: applying codes must not be a faster way to guess them.
+    if req.channel == Channel::Storefront
+        && let Some(retry) = customer::take_attempt(env, client_key.unwrap_or_default())?
+    {
+        return Ok(ApplyAnswer::RateLimited(retry));
+    }
+    let now = env.now();
+    let (reason, card) = match redemption::find(env, &req.code)? {
+        Lookup::Refused(reason) => (Some(reason), None),
+        Lookup::Card(card) => (redemption::check(&card, &quote, now), Some(card)),
+    };
+    if let Some(reason) = reason {
+        refusals::log(
+            env,
+            NewRefusal {
+                channel: req.channel,
+                client_key,
+                quote_id: &quote.id,
+                card_id: card.as_ref().map(|c| c.id),
+                masked_code: card.as_ref().map(|c| c.masked_code.as_str()),
+                reason,
+            },
+        )?;
+        let masked = card.as_ref().map(|c| c.masked_code.as_str());
+        return Ok(ApplyAnswer::Refused(redemption::refusal(
+            reason,
+            req.channel,
+            masked,
+        )));
+    }
+    let card = card.expect("a card that passed every check exists");
+    quote.codes.push(card.code.clone());
+    quote.raw_codes.push(card.display_code.clone());
+    let totals = collect_parsed(env, &quote, req.channel)?;
+    Ok(ApplyAnswer::Applied(AppliedCode {
+        code: card.display_code.clone(),
+        totals,
+    }))
+}
+
+/// The totals without one code.
+pub fn remove_code(env: &mut dyn Environment, req: RemoveRequest) -> Result<GiftCardTotals> {
+    let mut quote = quote::parse(&req.quote)?;
+    let wanted = code::normalize(&req.code).unwrap_or_else(|_| req.code.clone());
+    let position = quote
+        .codes
+        .iter()
+        .position(|c| *c == wanted)
+        .ok_or(Error::CodeNotApplied)?;
+    quote.codes.remove(position);
+    quote.raw_codes.remove(position);
+    collect_parsed(env, &quote, Channel::Storefront)
+}
+
+/// A gift-card product may not join a quote with codes applied.
+pub fn check_add_line(_env: &mut dyn Environment, req: AddLineRequest) -> Result<()> {
+    let quote = quote::parse(&req.quote)?;
+    let line = quote::parse_line(quote.currency, &req.line)?;
+    if quote.body.lines.iter().any(|l| l.id == line.id) {
+        return Err(Error::InvalidArgument(format!(
+            "line id `{}` is already on the quote",
+            line.id
+        )));
+    }
+    if line.kind == ProductKind::GiftCard && !quote.codes.is_empty() {
+        return Err(Error::GiftCardProductConflict);
+    }
+    Ok(())
+}
+
+/// The collector.
+pub fn collect(env: &mut dyn Environment, req: CollectRequest) -> Result<GiftCardTotals> {
+    let quote = quote::parse(&req.quote)?;
+    collect_parsed(env, &quote, req.channel)
+}

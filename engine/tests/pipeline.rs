@@ -1,0 +1,491 @@
+//! Native tests of the order pipeline through the `api` functions the
+//! component exports: the collector's order of application, placement, the
+//! invoice split, credit memos, cancellation and bought cards.
+
+use giftcard_engine::sqlite::NativeEnv;
+use giftcard_engine::*;
+
+const T0: i64 = 1_790_000_000;
+
+fn env() -> NativeEnv {
+    NativeEnv::in_memory(T0, 11)
+}
+
+fn card(env: &mut NativeEnv, amount: &str, currency: &str) -> Card {
+    env.call(|e| {
+        api::create_card(
+            e,
+            CreateCard {
+                amount: Money::new(amount, currency),
+                code: None,
+                expires_at: None,
+                validity_days: None,
+                customer_id: None,
+                website: None,
+                test: None,
+                comment: None,
+                admin_user: "alice".into(),
+                reference: None,
+            },
+        )
+    })
+    .unwrap()
+}
+
+fn line(id: &str, kind: ProductKind, qty: i32, unit: &str, total: &str) -> Line {
+    Line {
+        id: id.into(),
+        sku: format!("SKU-{id}"),
+        kind,
+        quantity: qty,
+        unit_price: unit.into(),
+        row_total: total.into(),
+        discount: "0".into(),
+        tax: "0".into(),
+        gift_card: None,
+    }
+}
+
+fn quote(lines: Vec<Line>, shipping: &str, codes: &[&str]) -> Quote {
+    Quote {
+        id: "Q1".into(),
+        website: "main".into(),
+        store: "default".into(),
+        currency: "USD".into(),
+        base_currency: "USD".into(),
+        customer: Some(CustomerInfo {
+            id: "cust-1".into(),
+            groups: vec![],
+        }),
+        test: false,
+        lines,
+        shipping: shipping.into(),
+        shipping_tax: "0".into(),
+        applied_codes: codes.iter().map(|c| c.to_string()).collect(),
+    }
+}
+
+fn collect(env: &mut NativeEnv, q: &Quote) -> GiftCardTotals {
+    env.call(|e| {
+        api::collect_totals(
+            e,
+            CollectRequest {
+                quote: q.clone(),
+                channel: Channel::Admin,
+            },
+        )
+    })
+    .unwrap()
+}
+
+fn place(env: &mut NativeEnv, id: &str, q: &Quote) -> Result<PlacedOrder> {
+    let totals = collect(env, q);
+    let expected = totals
+        .cards
+        .iter()
+        .map(|c| ExpectedCard {
+            code: c.code.clone(),
+            applied: c.applied.clone(),
+        })
+        .collect();
+    env.call(|e| {
+        api::order_placed(
+            e,
+            PlaceRequest {
+                order_id: id.into(),
+                quote: q.clone(),
+                expected,
+                channel: Channel::Storefront,
+            },
+        )
+    })
+}
+
+fn balance(env: &mut NativeEnv, id: CardId) -> String {
+    env.call(|e| api::get_card(e, &CardRef::Id(id)))
+        .unwrap()
+        .balance
+        .amount
+}
+
+#[test]
+fn cards_are_consumed_in_the_order_applied() {
+    let mut env = env();
+    let a = card(&mut env, "15", "USD");
+    let b = card(&mut env, "40", "USD");
+    let goods = vec![line("1", ProductKind::Simple, 1, "35", "35")];
+    let ab = collect(&mut env, &quote(goods.clone(), "0", &[&a.code, &b.code]));
+    let applied: Vec<&str> = ab.cards.iter().map(|c| c.applied.as_str()).collect();
+    assert_eq!(applied, ["15.00", "20.00"]);
+    assert_eq!(ab.grand_total, "0.00");
+    assert!(ab.covered);
+    let ba = collect(&mut env, &quote(goods.clone(), "0", &[&b.code, &a.code]));
+    let applied: Vec<&str> = ba.cards.iter().map(|c| c.applied.as_str()).collect();
+    assert_eq!(applied, ["35.00", "0.00"]);
+    let placed = place(&mut env, "O-1", &quote(goods, "0", &[&b.code, &a.code])).unwrap();
+    assert_eq!(
+        placed.movements.len(),
+        1,
+        "A pays nothing and is not debited"
+    );
+    assert_eq!(balance(&mut env, b.id), "5.00");
+    assert_eq!(balance(&mut env, a.id), "15.00");
+}
+
+#[test]
+fn shipping_is_left_to_pay_when_cards_may_not_cover_it() {
+    let mut env = env();
+    env.call(|e| {
+        api::configure(
+            e,
+            SettingsUpdate {
+                cards_cover_shipping: Some(false),
+                ..Default::default()
+            },
+        )
+    })
+    .unwrap();
+    let c = card(&mut env, "100", "USD");
+    let q = quote(
+        vec![line("1", ProductKind::Simple, 1, "70", "70")],
+        "9",
+        &[&c.code],
+    );
+    let t = collect(&mut env, &q);
+    assert_eq!(t.gift_card_amount, "70.00");
+    assert_eq!(t.grand_total, "9.00");
+    assert!(!t.covered);
+}
+
+#[test]
+fn placement_is_idempotent_and_refuses_changed_balances() {
+    let mut env = env();
+    let c = card(&mut env, "50", "USD");
+    let q = quote(
+        vec![line("1", ProductKind::Simple, 2, "10", "20")],
+        "0",
+        &[&c.code],
+    );
+    let first = place(&mut env, "O-1", &q).unwrap();
+    let again = place(&mut env, "O-1", &q);
+    // The second collection sees 30 left and still applies 20: same order,
+    // same cards, same amounts: the first answer, nothing taken twice.
+    assert_eq!(again.unwrap(), first);
+    assert_eq!(balance(&mut env, c.id), "30.00");
+
+    // A stale expectation is refused, not under-collected.
+    let q2 = quote(
+        vec![line("1", ProductKind::Simple, 1, "40", "40")],
+        "0",
+        &[&c.code],
+    );
+    let err = env
+        .call(|e| {
+            api::order_placed(
+                e,
+                PlaceRequest {
+                    order_id: "O-2".into(),
+                    quote: q2.clone(),
+                    expected: vec![ExpectedCard {
+                        code: c.code.clone(),
+                        applied: "40.00".into(),
+                    }],
+                    channel: Channel::Storefront,
+                },
+            )
+        })
+        .unwrap_err();
+    assert!(matches!(err, Error::BalanceChanged { .. }), "{err:?}");
+    assert_eq!(balance(&mut env, c.id), "30.00");
+}
+
+#[test]
+fn cross_currency_debits_exactly_and_leaves_no_residue() {
+    let mut env = env();
+    env.set_rate("EUR", "USD", "1.0837");
+    let c = card(&mut env, "10", "EUR");
+    let q = quote(
+        vec![line("1", ProductKind::Simple, 1, "5", "5")],
+        "0",
+        &[&c.code],
+    );
+    let placed = place(&mut env, "O-1", &q).unwrap();
+    // 5.00 USD ÷ 1.0837 = 4.6138… → 4.61 EUR
+    assert_eq!(placed.movements[0].amount.amount, "-4.61");
+    assert_eq!(balance(&mut env, c.id), "5.39");
+    // Now the card can give 5.39 × 1.0837 = 5.8411… → 5.84 USD; using it all
+    // debits the whole 5.39 EUR.
+    let q = quote(
+        vec![line("1", ProductKind::Simple, 1, "20", "20")],
+        "0",
+        &[&c.code],
+    );
+    let placed = place(&mut env, "O-2", &q).unwrap();
+    assert_eq!(placed.totals.gift_card_amount, "5.84");
+    assert_eq!(balance(&mut env, c.id), "0.00");
+    // No rate, no guess.
+    let gbp = card(&mut env, "10", "GBP");
+    let err = env
+        .call(|e| {
+            api::collect_totals(
+                e,
+                CollectRequest {
+                    quote: quote(
+                        vec![line("1", ProductKind::Simple, 1, "5", "5")],
+                        "0",
+                        &[&gbp.code],
+                    ),
+                    channel: Channel::Admin,
+                },
+            )
+        })
+        .unwrap_err();
+    assert!(matches!(err, Error::NoExchangeRate { .. }));
+}
+
+fn invoice(
+    env: &mut NativeEnv,
+    id: &str,
+    order: &str,
+    lines: Vec<Line>,
+    shipping: &str,
+) -> Result<InvoiceGiftCards> {
+    env.call(|e| {
+        api::invoice_collect(
+            e,
+            Invoice {
+                invoice_id: id.into(),
+                order_id: order.into(),
+                lines,
+                shipping: shipping.into(),
+                shipping_tax: "0".into(),
+            },
+        )
+    })
+}
+
+fn memo(
+    env: &mut NativeEnv,
+    id: &str,
+    order: &str,
+    total: &str,
+    to_card: Option<&str>,
+) -> Result<MemoSplit> {
+    env.call(|e| {
+        api::memo_refunded(
+            e,
+            CreditMemo {
+                memo_id: id.into(),
+                order_id: order.into(),
+                total: total.into(),
+                lines: vec![],
+                refund_to_gift_card: to_card.map(str::to_owned),
+                destination: RefundDestination::OriginalCards,
+                comment: None,
+            },
+        )
+    })
+}
+
+#[test]
+fn partial_invoices_memos_and_cancellation_add_up() {
+    let mut env = env();
+    let a = card(&mut env, "30", "USD");
+    let b = card(&mut env, "10", "USD");
+    let lines = vec![
+        line("1", ProductKind::Simple, 2, "25", "50"),
+        line("2", ProductKind::Simple, 1, "50", "50"),
+    ];
+    place(
+        &mut env,
+        "O-1",
+        &quote(lines.clone(), "0", &[&a.code, &b.code]),
+    )
+    .unwrap();
+    // Order 100, cards pay 40. Invoice 1 (25) is paid wholly by the cards.
+    let i1 = invoice(
+        &mut env,
+        "I-1",
+        "O-1",
+        vec![line("1", ProductKind::Simple, 1, "25", "25")],
+        "0",
+    )
+    .unwrap();
+    assert_eq!(
+        (i1.gift_card_amount.as_str(), i1.grand_total.as_str()),
+        ("25.00", "0.00")
+    );
+    let i2 = invoice(
+        &mut env,
+        "I-2",
+        "O-1",
+        vec![line("2", ProductKind::Simple, 1, "50", "50")],
+        "0",
+    )
+    .unwrap();
+    assert_eq!(i2.gift_card_amount, "15.00");
+    assert_eq!(i2.order_remaining, "0.00");
+    // Replay: same answer.
+    let again = invoice(
+        &mut env,
+        "I-2",
+        "O-1",
+        vec![line("2", ProductKind::Simple, 1, "50", "50")],
+        "0",
+    )
+    .unwrap();
+    assert_eq!(again, i2);
+    // A memo of 30: 40% of the order was paid by cards → 12 back to the cards,
+    // split 30:10 → 9 and 3.
+    let m1 = memo(&mut env, "M-1", "O-1", "30", None).unwrap();
+    assert_eq!(m1.gift_card_amount, "12.00");
+    assert_eq!(m1.other_amount, "18.00");
+    assert_eq!(balance(&mut env, a.id), "9.00");
+    assert_eq!(balance(&mut env, b.id), "3.00");
+    // More than is left is refused.
+    let err = memo(&mut env, "M-2", "O-1", "46", None).unwrap_err();
+    assert!(matches!(err, Error::RefundExceedsPaid(_)), "{err:?}");
+    // Cancelling now restores nothing: the whole order was invoiced.
+    let c = env
+        .call(|e| {
+            api::order_cancelled(
+                e,
+                CancelRequest {
+                    order_id: "O-1".into(),
+                    comment: None,
+                },
+            )
+        })
+        .unwrap();
+    assert_eq!(c.restored, "0.00");
+}
+
+#[test]
+fn cancellation_restores_only_the_uninvoiced_part() {
+    let mut env = env();
+    let a = card(&mut env, "60", "USD");
+    let lines = vec![
+        line("1", ProductKind::Simple, 1, "40", "40"),
+        line("2", ProductKind::Simple, 1, "60", "60"),
+    ];
+    place(&mut env, "O-1", &quote(lines, "0", &[&a.code])).unwrap();
+    assert_eq!(balance(&mut env, a.id), "0.00");
+    invoice(
+        &mut env,
+        "I-1",
+        "O-1",
+        vec![line("1", ProductKind::Simple, 1, "40", "40")],
+        "0",
+    )
+    .unwrap();
+    let c = env
+        .call(|e| {
+            api::order_cancelled(
+                e,
+                CancelRequest {
+                    order_id: "O-1".into(),
+                    comment: None,
+                },
+            )
+        })
+        .unwrap();
+    assert_eq!(c.restored, "20.00");
+    assert_eq!(balance(&mut env, a.id), "20.00");
+    // Replaying the cancel changes nothing.
+    let again = env
+        .call(|e| {
+            api::order_cancelled(
+                e,
+                CancelRequest {
+                    order_id: "O-1".into(),
+                    comment: None,
+                },
+            )
+        })
+        .unwrap();
+    assert_eq!(again, c);
+    assert_eq!(balance(&mut env, a.id), "20.00");
+    // The invoiced 40 comes back only through a memo: an order paid wholly by
+    // card refunds wholly to it, and the last memo takes the remainder.
+    let m = memo(&mut env, "M-1", "O-1", "40", None).unwrap();
+    assert!(m.last);
+    assert_eq!(m.gift_card_amount, "40.00");
+    assert_eq!(balance(&mut env, a.id), "60.00");
+}
+
+#[test]
+fn bought_cards_are_issued_on_payment_and_disabled_on_refund() {
+    let mut env = env();
+    let mut gift = line("g", ProductKind::GiftCard, 2, "25", "50");
+    gift.gift_card = Some(GiftCardPurchase {
+        recipient_name: Some("Ada".into()),
+        recipient_email: Some("ada@example.com".into()),
+        message: Some("Happy birthday".into()),
+        validity_days: Some(365),
+        ..Default::default()
+    });
+    place(&mut env, "O-1", &quote(vec![gift.clone()], "0", &[])).unwrap();
+    let inv = |env: &mut NativeEnv| {
+        env.call(|e| {
+            api::invoice_paid(
+                e,
+                Invoice {
+                    invoice_id: "I-1".into(),
+                    order_id: "O-1".into(),
+                    lines: vec![gift.clone()],
+                    shipping: "0".into(),
+                    shipping_tax: "0".into(),
+                },
+            )
+        })
+        .unwrap()
+    };
+    let paid = inv(&mut env);
+    assert_eq!(paid.issued.len(), 2);
+    assert_eq!(paid.issued[0].balance.amount, "25.00");
+    assert_eq!(paid.issued[0].origin, CardOrigin::Purchase);
+    assert_eq!(
+        paid.issued[0]
+            .purchase
+            .as_ref()
+            .unwrap()
+            .recipient_name
+            .as_deref(),
+        Some("Ada")
+    );
+    assert!(paid.issued[0].expires_at.is_some());
+    assert_eq!(inv(&mut env), paid, "paying again issues nothing new");
+    // Spend from the first card, then refund the gift-card line.
+    let spender = quote(
+        vec![line("1", ProductKind::Simple, 1, "5", "5")],
+        "0",
+        &[&paid.issued[0].code],
+    );
+    place(&mut env, "O-2", &spender).unwrap();
+    let split = env
+        .call(|e| {
+            api::memo_refunded(
+                e,
+                CreditMemo {
+                    memo_id: "M-1".into(),
+                    order_id: "O-1".into(),
+                    total: "50".into(),
+                    lines: vec![MemoLine {
+                        line_id: "g".into(),
+                        quantity: 2,
+                    }],
+                    refund_to_gift_card: None,
+                    destination: RefundDestination::OriginalCards,
+                    comment: None,
+                },
+            )
+        })
+        .unwrap();
+    assert_eq!(split.disabled_cards.len(), 1);
+    assert_eq!(split.disabled_cards[0].card_id, paid.issued[1].id);
+    assert_eq!(split.used_cards.len(), 1);
+    let second = env
+        .call(|e| api::get_card(e, &CardRef::Id(paid.issued[1].id)))
+        .unwrap();
+    assert_eq!(second.status, CardStatus::Disabled);
+}
