@@ -53,6 +53,8 @@ fn create_request() -> CreateCard {
         expires_at: None,
         validity_days: None,
         customer_id: None,
+        website: None,
+        test: None,
         comment: None,
         admin_user: "bench".into(),
         reference: None,

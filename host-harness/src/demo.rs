@@ -1,11 +1,15 @@
-//! `giftcard-harness demo`: a short, narrated session against the component
-//! on the embedded SQLite database. It shows cards being created, adjusted,
-//! blocked, checked by a customer and listed with their ledgers, and a call
-//! crashing half-way without leaving a trace.
+//! `giftcard-harness demo`: a whole shop day on the embedded SQLite database,
+//! narrated. A gift card is bought and issued only when its invoice is paid;
+//! its recipient redeems it over two orders; another customer pays one order
+//! with two cards, which is invoiced in two parts and partly refunded back to
+//! the cards; an order is cancelled and its card restored; a call that crashes
+//! half-way leaves nothing behind. It ends with every card, each card's ledger
+//! and the ledger check.
 
 use crate::harness::{Harness, money};
 use crate::render;
 use crate::runtime::{Faults, Outcome};
+use crate::shop::Shop;
 use anyhow::{Result, bail};
 use serde_json::{Value as Json, json};
 use std::io::Write;
@@ -15,8 +19,47 @@ fn heading(out: &mut dyn Write, text: &str) -> Result<()> {
     Ok(())
 }
 
-fn by_id(id: &Json) -> Json {
-    json!({ "card": { "id": id } })
+/// Runs one shop action that must succeed.
+fn shop_ok(shop: &Shop<'_>, action: &str, args: Json) -> Result<Json> {
+    match shop.run(action, &args)? {
+        Outcome::Ok(v) => Ok(v),
+        Outcome::Err(e) => bail!("{action} was refused: {e}"),
+    }
+}
+
+fn text(v: &Json) -> &str {
+    v.as_str().unwrap_or("?")
+}
+
+/// One line per card an order hook moved.
+fn movements(out: &mut dyn Write, list: &Json) -> Result<()> {
+    for m in list.as_array().into_iter().flatten() {
+        writeln!(
+            out,
+            "    {}  {:>10}  → balance {}  ({})",
+            text(&m["masked-code"]),
+            render::money(&m["amount"]),
+            render::money(&m["balance-after"]),
+            text(&m["status"])
+        )?;
+    }
+    Ok(())
+}
+
+fn totals_line(out: &mut dyn Write, t: &Json) -> Result<()> {
+    writeln!(
+        out,
+        "    before cards {}  gift cards −{}  to pay {}{}",
+        text(&t["total-before-cards"]),
+        text(&t["gift-card-amount"]),
+        text(&t["grand-total"]),
+        if t["covered"] == json!(true) {
+            "  (covered: free payment)"
+        } else {
+            ""
+        }
+    )?;
+    Ok(())
 }
 
 /// Runs the demo against `harness`, writing to `out`.
@@ -25,116 +68,296 @@ pub fn run(harness: &Harness, out: &mut dyn Write) -> Result<()> {
     writeln!(
         out,
         "Gift-card plugin {} {} (contract {}, schema v{}), database {}",
-        meta["name"].as_str().unwrap_or("?"),
-        meta["version"].as_str().unwrap_or("?"),
-        meta["contract-version"].as_str().unwrap_or("?"),
+        text(&meta["name"]),
+        text(&meta["version"]),
+        text(&meta["contract-version"]),
         meta["schema-version"],
         harness.database_path().display()
     )?;
+    let shop = Shop::open(harness)?;
+    // Each run gets its own ids, so the demo can run again on the same file.
+    let run_id = format!(
+        "{:x}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos() ^ (d.as_secs() as u32))
+    );
+    let id = |name: &str| format!("{name}-{run_id}");
 
-    heading(out, "Settings")?;
-    let settings = harness.call_ok("lifecycle.get-settings", &Json::Null)?;
-    writeln!(out, "{}", render::settings(&settings))?;
-
-    heading(out, "An administrator creates three cards")?;
-    let birthday = harness.call_ok(
-        "admin.create-card",
-        &json!({ "amount": money("50", "USD"), "validity-days": 365,
-                 "comment": "Birthday present", "admin-user": "alice" }),
+    heading(out, "The shop opens: a website, a catalog, two customers")?;
+    let (website, store) = (id("web"), id("store"));
+    shop_ok(
+        &shop,
+        "website.create",
+        json!({ "code": website, "base-currency": "USD", "tax-rate": "10", "shipping-rate": "5" }),
     )?;
-    let loyalty = harness.call_ok(
-        "admin.create-card",
-        &json!({ "amount": money("25", "EUR"), "admin-user": "alice",
-                 "comment": "Loyalty reward" }),
+    shop_ok(
+        &shop,
+        "store.create",
+        json!({ "code": store, "website": website }),
     )?;
-    let personal = harness.call_ok(
-        "admin.create-card",
-        &json!({ "amount": money("100", "USD"), "customer-id": "cust-42",
-                 "admin-user": "bob", "comment": "Only for customer cust-42" }),
+    let (mug, ebook, gift) = (id("mug"), id("ebook"), id("gift"));
+    shop_ok(
+        &shop,
+        "product.create",
+        json!({ "sku": mug, "name": "Mug", "kind": "simple", "price": "12.00" }),
     )?;
-    for card in [&birthday, &loyalty, &personal] {
-        writeln!(
-            out,
-            "  card {:>3}  {}  {}",
-            card["id"].as_u64().unwrap_or(0),
-            card["code"].as_str().unwrap_or("?"),
-            render::money(&card["balance"])
+    shop_ok(
+        &shop,
+        "product.create",
+        json!({ "sku": ebook, "name": "E-book", "kind": "digital", "price": "20.00" }),
+    )?;
+    shop_ok(
+        &shop,
+        "product.create",
+        json!({ "sku": gift, "name": "Gift card", "kind": "gift-card",
+                "denominations": ["25", "50", "100"], "validity-days": 365 }),
+    )?;
+    let (alice, bob) = (id("alice"), id("bob"));
+    for who in [&alice, &bob] {
+        shop_ok(
+            &shop,
+            "customer.create",
+            json!({ "id": who, "website": website }),
         )?;
     }
+    writeln!(
+        out,
+        "  website {website} (USD, 10% tax, 5.00 shipping for physical goods)\n  \
+         products: mug 12.00 (shipped), e-book 20.00 (digital), gift card 25/50/100\n  \
+         customers: {alice}, {bob}"
+    )?;
 
-    heading(out, "Adjustments, with a reason each")?;
-    let adjusted = harness.call_ok(
-        "admin.adjust-balance",
-        &json!({ "card": { "id": birthday["id"] }, "amount": money("-12.50", "USD"),
-                 "comment": "Partly spent in the store", "admin-user": "alice" }),
+    heading(out, "Alice buys Bob a 50.00 gift card")?;
+    let q = shop_ok(
+        &shop,
+        "quote.create",
+        json!({ "store": store, "customer": alice }),
+    )?;
+    let quote = q["id"].clone();
+    shop_ok(
+        &shop,
+        "quote.add-item",
+        json!({ "quote": quote, "sku": gift, "amount": "50", "recipient-name": "Bob",
+                "recipient-email": "bob@example.com", "sender-name": "Alice",
+                "message": "Happy birthday!" }),
+    )?;
+    let order = shop_ok(
+        &shop,
+        "order.place",
+        json!({ "quote": quote, "payment-method": "card" }),
+    )?;
+    let gift_order = order["order-id"].clone();
+    writeln!(out, "  order {} placed and paid by card", text(&gift_order))?;
+    let invoice = shop_ok(
+        &shop,
+        "order.invoice",
+        json!({ "order": gift_order, "pay": false }),
     )?;
     writeln!(
         out,
-        "  card {} is now {}",
-        birthday["id"],
-        render::money(&adjusted["balance"])
+        "  invoice {} created, not yet paid: cards issued so far: {}",
+        text(&invoice["invoice-id"]),
+        invoice["issued"].as_array().map_or(0, Vec::len)
     )?;
-    let topped = harness.call_ok(
-        "admin.adjust-balance",
-        &json!({ "card": { "id": loyalty["id"] }, "amount": money("5", "EUR"),
-                 "comment": "Apology for a late delivery", "admin-user": "bob" }),
+    let paid = shop_ok(
+        &shop,
+        "invoice.pay",
+        json!({ "invoice": invoice["invoice-id"] }),
+    )?;
+    let issued = paid["issued"][0].clone();
+    let bob_code = issued["code"].clone();
+    writeln!(
+        out,
+        "  invoice paid → card issued: {}  {}  for {} from {}",
+        text(&issued["code"]),
+        render::money(&issued["balance"]),
+        text(&issued["purchase"]["recipient-name"]),
+        text(&issued["purchase"]["sender-name"]),
+    )?;
+
+    heading(out, "Bob redeems it over two orders")?;
+    let q = shop_ok(
+        &shop,
+        "quote.create",
+        json!({ "store": store, "customer": bob }),
+    )?;
+    shop_ok(
+        &shop,
+        "quote.add-item",
+        json!({ "quote": q["id"], "sku": mug }),
+    )?;
+    let t = shop_ok(
+        &shop,
+        "quote.apply-code",
+        json!({ "quote": q["id"], "code": bob_code, "client-key": "198.51.100.4" }),
+    )?;
+    totals_line(out, &t)?;
+    let placed = shop_ok(
+        &shop,
+        "order.place",
+        json!({ "quote": q["id"], "payment-method": "free" }),
+    )?;
+    writeln!(out, "  order {} (a mug):", text(&placed["order-id"]))?;
+    movements(out, &placed["movements"])?;
+    let q = shop_ok(
+        &shop,
+        "quote.create",
+        json!({ "store": store, "customer": bob }),
+    )?;
+    shop_ok(
+        &shop,
+        "quote.add-item",
+        json!({ "quote": q["id"], "sku": ebook, "quantity": 2 }),
+    )?;
+    let t = shop_ok(
+        &shop,
+        "quote.apply-code",
+        json!({ "quote": q["id"], "code": bob_code, "client-key": "198.51.100.4" }),
+    )?;
+    totals_line(out, &t)?;
+    let placed = shop_ok(
+        &shop,
+        "order.place",
+        json!({ "quote": q["id"], "payment-method": "card" }),
     )?;
     writeln!(
         out,
-        "  card {} is now {}",
-        loyalty["id"],
-        render::money(&topped["balance"])
+        "  order {} (two e-books), the rest paid by card:",
+        text(&placed["order-id"])
     )?;
+    movements(out, &placed["movements"])?;
 
-    heading(out, "Blocking a card")?;
-    let mut request = by_id(&personal["id"]);
-    request["admin-user"] = json!("bob");
-    request["comment"] = json!("Reported lost");
-    harness.call_ok("admin.disable-card", &request)?;
-    writeln!(out, "  card {} disabled", personal["id"])?;
-    let refused = harness.call(
-        "admin.adjust-balance",
-        &json!({ "card": { "id": personal["id"] }, "amount": money("10", "USD"),
-                 "comment": "Try to add value", "admin-user": "bob" }),
-    )?;
-    match refused {
-        Outcome::Err(e) => writeln!(out, "  adjusting it is refused: {}", render::error(&e))?,
-        Outcome::Ok(_) => bail!("a disabled card accepted an adjustment"),
+    heading(out, "Alice pays one order with two cards, applied in order")?;
+    let mut codes = Vec::new();
+    for (amount, note) in [("15", "Loyalty reward"), ("40", "Apology")] {
+        let card = harness.call_ok(
+            "admin.create-card",
+            &json!({ "amount": money(amount, "USD"), "admin-user": "carol", "comment": note }),
+        )?;
+        codes.push(card["code"].clone());
     }
-    request["comment"] = json!("Found again");
-    harness.call_ok("admin.enable-card", &request)?;
-    writeln!(out, "  card {} enabled again", personal["id"])?;
+    let q = shop_ok(
+        &shop,
+        "quote.create",
+        json!({ "store": store, "customer": alice }),
+    )?;
+    shop_ok(
+        &shop,
+        "quote.add-item",
+        json!({ "quote": q["id"], "sku": mug }),
+    )?;
+    shop_ok(
+        &shop,
+        "quote.add-item",
+        json!({ "quote": q["id"], "sku": ebook }),
+    )?;
+    let mut t = Json::Null;
+    for code in &codes {
+        t = shop_ok(
+            &shop,
+            "quote.apply-code",
+            json!({ "quote": q["id"], "code": code, "client-key": "192.0.2.9" }),
+        )?;
+    }
+    totals_line(out, &t)?;
+    let placed = shop_ok(
+        &shop,
+        "order.place",
+        json!({ "quote": q["id"], "payment-method": "free" }),
+    )?;
+    let two_card_order = placed["order-id"].clone();
+    writeln!(out, "  order {}:", text(&two_card_order))?;
+    movements(out, &placed["movements"])?;
+    let shown = shop_ok(&shop, "order.show", json!({ "order": two_card_order }))?;
+    let lines: Vec<Json> = shown["lines"].as_array().cloned().unwrap_or_default();
+    let first_line = lines.first().map(|l| l["id"].clone()).unwrap_or(json!("1"));
+    let second_line = lines.get(1).map(|l| l["id"].clone()).unwrap_or(json!("2"));
 
     heading(
         out,
-        "A customer checks a balance (case, dashes and spaces do not matter)",
+        "It is invoiced in two parts; the gift-card amount splits",
     )?;
-    let typed = birthday["code"]
-        .as_str()
-        .unwrap_or_default()
-        .to_lowercase()
-        .replace('-', " ");
-    let answer = harness.call_ok(
-        "customer.check-balance",
-        &json!({ "code": typed, "client-key": "203.0.113.7" }),
+    for line in [&first_line, &second_line] {
+        let inv = shop_ok(
+            &shop,
+            "order.invoice",
+            json!({ "order": two_card_order, "lines": [{ "line": line, "quantity": 1 }] }),
+        )?;
+        writeln!(
+            out,
+            "  invoice {}: total {}  paid by gift cards {}  still to invoice from the cards {}",
+            text(&inv["invoice-id"]),
+            text(&inv["total-before-cards"]),
+            text(&inv["gift-card-amount"]),
+            text(&inv["order-remaining"]),
+        )?;
+    }
+
+    heading(
+        out,
+        "The e-book is refunded; its share goes back to the cards",
     )?;
-    writeln!(out, "  \"{typed}\" → {}", render::balance_answer(&answer))?;
-    let answer = harness.call_ok(
-        "customer.check-balance",
-        &json!({ "code": "GC-THIS-CODE-DOES-NOT-EXIST", "client-key": "203.0.113.7" }),
+    let memo = shop_ok(
+        &shop,
+        "order.refund",
+        json!({ "order": two_card_order, "lines": [{ "line": second_line, "quantity": 1 }] }),
     )?;
     writeln!(
         out,
-        "  an unknown code → {}",
-        render::balance_answer(&answer)
+        "  memo {}: total {}  to gift cards {}  to other payment {}",
+        text(&memo["memo-id"]),
+        text(&memo["total"]),
+        text(&memo["gift-card-amount"]),
+        text(&memo["other-amount"]),
     )?;
+    movements(out, &memo["movements"])?;
+
+    heading(out, "An order is cancelled before it is invoiced")?;
+    let card = harness.call_ok(
+        "admin.create-card",
+        &json!({ "amount": money("30", "USD"), "admin-user": "carol" }),
+    )?;
+    let q = shop_ok(
+        &shop,
+        "quote.create",
+        json!({ "store": store, "customer": bob }),
+    )?;
+    shop_ok(
+        &shop,
+        "quote.add-item",
+        json!({ "quote": q["id"], "sku": ebook }),
+    )?;
+    shop_ok(
+        &shop,
+        "quote.apply-code",
+        json!({ "quote": q["id"], "code": card["code"], "client-key": "198.51.100.4" }),
+    )?;
+    let placed = shop_ok(
+        &shop,
+        "order.place",
+        json!({ "quote": q["id"], "payment-method": "free" }),
+    )?;
+    writeln!(out, "  order {} placed:", text(&placed["order-id"]))?;
+    movements(out, &placed["movements"])?;
+    let cancelled = shop_ok(
+        &shop,
+        "order.cancel",
+        json!({ "order": placed["order-id"], "comment": "Customer changed their mind" }),
+    )?;
+    writeln!(
+        out,
+        "  cancelled, restored {}:",
+        text(&cancelled["restored"])
+    )?;
+    movements(out, &cancelled["movements"])?;
 
     heading(out, "A call that crashes half-way leaves nothing behind")?;
     let before = harness.snapshot()?;
     let crashed = harness.call_with(
         "admin.adjust-balance",
-        &json!({ "card": { "id": birthday["id"] }, "amount": money("-30", "USD"),
-                 "comment": "This call will trap", "admin-user": "alice" }),
+        &json!({ "card": { "id": card["id"] }, "amount": money("-5", "USD"),
+                 "comment": "This call will trap", "admin-user": "carol" }),
         // Statement 5 of an adjustment is its ledger INSERT, after the
         // balance UPDATE has already run.
         Faults {
@@ -156,18 +379,23 @@ pub fn run(harness: &Harness, out: &mut dyn Write) -> Result<()> {
         bail!("a trapped call left changes behind");
     }
 
-    heading(out, "All cards (codes masked in lists)")?;
+    heading(out, "Every card (codes masked in lists)")?;
     let page = harness.call_ok(
         "admin.list-cards",
-        &json!({ "page": { "page": 1, "page-size": 10 } }),
+        &json!({ "page": { "page": 1, "page-size": 20 } }),
     )?;
     writeln!(out, "{}", render::card_page(&page))?;
-
-    heading(out, &format!("Ledger of card {}", birthday["id"]))?;
-    let mut req = by_id(&birthday["id"]);
-    req["page"] = json!({ "page": 1, "page-size": 50 });
-    let history = harness.call_ok("admin.card-history", &req)?;
-    writeln!(out, "{}", render::history(&history))?;
+    for (title, code) in [
+        ("Bob's bought card", &bob_code),
+        ("Alice's 40.00 card", &codes[1]),
+    ] {
+        let history = harness.call_ok(
+            "admin.card-history",
+            &json!({ "card": { "code": code }, "page": { "page": 1, "page-size": 50 } }),
+        )?;
+        heading(out, &format!("Ledger: {title}"))?;
+        writeln!(out, "{}", render::history(&history))?;
+    }
 
     let problems = harness.ledger_problems()?;
     writeln!(

@@ -4,7 +4,7 @@
 //! shop would.
 
 use crate::clock::{Clock, Randomness};
-use crate::database::{Backend, SqliteBackend};
+use crate::database::{Backend, SqliteBackend, Transaction};
 use crate::runtime::{Faults, Limits, Outcome, Runtime};
 use anyhow::{Context, Result, bail};
 use serde_json::{Value as Json, json};
@@ -71,6 +71,9 @@ impl Harness {
                 None => Randomness::Os,
             }),
         };
+        harness
+            .create_host_tables()
+            .context("creating the host's own tables")?;
         if config.migrate {
             match harness.call("lifecycle.migrate", &Json::Null)? {
                 Outcome::Ok(_) => {}
@@ -78,6 +81,43 @@ impl Harness {
             }
         }
         Ok(harness)
+    }
+
+    /// The tables the host owns beside the plugin's (exchange rates), created
+    /// if missing.
+    fn create_host_tables(&self) -> Result<()> {
+        let mut tx = self.begin()?;
+        if let Err(e) = tx.execute(crate::rates::CREATE_TABLE, &[]) {
+            let _ = tx.rollback();
+            bail!("{e}");
+        }
+        tx.commit().map_err(|e| anyhow::anyhow!("{e}"))
+    }
+
+    /// Starts a write transaction on the harness's database, for a host
+    /// operation that makes several export calls (see [`Harness::call_in`]).
+    pub fn begin(&self) -> Result<Box<dyn Transaction>> {
+        self.backend
+            .begin()
+            .map_err(|e| anyhow::anyhow!("starting a transaction: {e}"))
+    }
+
+    /// Calls an export inside a transaction the caller owns and hands it back
+    /// unfinished: the caller commits or rolls back the whole operation (and
+    /// must roll back after an `err` or a trap). See [`Runtime::run_in`].
+    pub fn call_in(
+        &self,
+        tx: Box<dyn Transaction>,
+        name: &str,
+        args: &Json,
+    ) -> (Box<dyn Transaction>, Result<Outcome>) {
+        let call = match self.runtime.prepare(name, args) {
+            Ok(call) => call,
+            Err(e) => return (tx, Err(e)),
+        };
+        let random = self.random.lock().unwrap().for_call();
+        self.runtime
+            .run_in(call, tx, &self.clock, random, Faults::default())
     }
 
     pub fn runtime(&self) -> &Arc<Runtime> {
@@ -118,11 +158,12 @@ impl Harness {
         }
     }
 
-    /// Every row of the plugin's tables, for "changed nothing" checks.
+    /// Every row of the plugin's tables (`gc_*`) and the host's (`host_*`,
+    /// `shop_*`), for "changed nothing" checks.
     pub fn snapshot(&self) -> Result<Vec<String>> {
         let conn = self.backend.inspect().map_err(|e| anyhow::anyhow!("{e}"))?;
         let mut tables: Vec<String> = conn
-            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'gc_%' ORDER BY name")?
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND (name LIKE 'gc_%' OR name LIKE 'host_%' OR name LIKE 'shop_%') ORDER BY name")?
             .query_map([], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         tables.sort();

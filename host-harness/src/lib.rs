@@ -11,7 +11,10 @@
 //!   implementation (WAL, `BEGIN IMMEDIATE`);
 //! - [`clock`]: the time and randomness lent to the component, real or fixed;
 //! - [`harness`]: all of it together behind one `call` method;
+//! - [`rates`]: the shop's exchange rates behind the `exchange-rates` import;
 //! - [`dynval`]: JSON ⇄ component values, so calls can be written as data;
+//! - [`shop`]: a simulated Magento-like shop around the plugin (catalog,
+//!   quotes, the totals pipeline, orders, invoices, shipments, credit memos);
 //! - [`scenario`]: the conformance-scenario runner;
 //! - [`demo`] and [`render`]: the narrated demo and the CLI's tables.
 
@@ -20,9 +23,11 @@ pub mod database;
 pub mod demo;
 pub mod dynval;
 pub mod harness;
+pub mod rates;
 pub mod render;
 pub mod runtime;
 pub mod scenario;
+pub mod shop;
 
 /// The component built with this harness (by `build.rs`).
 pub const BUILT_COMPONENT: &str = env!("GIFTCARD_COMPONENT_PATH");

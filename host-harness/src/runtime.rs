@@ -13,6 +13,9 @@
 //! - The WASI context is **empty**: no filesystem, no environment variables,
 //!   no network. Only the wall clock and the random source are the host's,
 //!   chosen by the caller.
+//! - The `exchange-rates` import answers from the host-owned
+//!   `host_exchange_rates` table, through the same transaction (see
+//!   [`crate::rates`]).
 //! - The `database` import runs inside the call's transaction. The runtime
 //!   **commits when the export returns `ok` and rolls back on `err` or a
 //!   trap**, which makes every export atomic without the guest's help.
@@ -39,8 +42,8 @@ use wasmtime::{
 };
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
-/// Host bindings for the contract's imports. Only the `database` import is
-/// ours; WASI comes from wasmtime-wasi.
+/// Host bindings for the contract's imports. The `database` and
+/// `exchange-rates` imports are ours; WASI comes from wasmtime-wasi.
 mod bindings {
     wasmtime::component::bindgen!({
         path: "../wit",
@@ -54,6 +57,7 @@ mod bindings {
 }
 
 use bindings::giftcard::plugin::database as wit_db;
+use bindings::giftcard::plugin::exchange_rates as wit_rates;
 
 /// How long one export call may run before it is stopped.
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(5);
@@ -186,6 +190,26 @@ impl wit_db::Host for CallState {
     }
 }
 
+/// The `exchange-rates` import: the shop's own rate for (from, to), read from
+/// the host-owned `host_exchange_rates` table through the call's transaction,
+/// so a rate set earlier (in this process or by an earlier CLI run) is seen,
+/// and a rate set in the same shop operation is seen too.
+///
+/// Only the rate stored for exactly (from, to) is returned: no inverse of the
+/// (to, from) rate and no chaining through a third currency, because a shop's
+/// buy and sell rates differ and a guessed rate would move real money. The
+/// lookup is not counted as one of the guest's statements (faults target the
+/// guest's own SQL). A database failure traps the call, which rolls it back.
+impl wit_rates::Host for CallState {
+    fn rate(&mut self, from: String, to: String) -> wasmtime::Result<Option<String>> {
+        let tx = self.tx.as_mut().ok_or_else(|| {
+            wasmtime::Error::msg("exchange rate asked outside a call's transaction")
+        })?;
+        crate::rates::lookup(tx.as_mut(), &from, &to)
+            .map_err(|e| wasmtime::Error::msg(format!("reading the exchange rate: {e}")))
+    }
+}
+
 /// An exported function, found once at load time.
 struct Export {
     index: ComponentExportIndex,
@@ -284,6 +308,7 @@ impl Runtime {
         let mut linker: Linker<CallState> = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
         wit_db::add_to_linker::<CallState, HasSelf<CallState>>(&mut linker, |s| s)?;
+        wit_rates::add_to_linker::<CallState, HasSelf<CallState>>(&mut linker, |s| s)?;
         let pre = linker
             .instantiate_pre(&component)
             .map_err(anyhow::Error::from)
@@ -357,6 +382,36 @@ impl Runtime {
         random: StdRng,
         faults: Faults,
     ) -> Result<Outcome> {
+        let (tx, result) = self.run_in(call, tx, clock, random, faults);
+        match result {
+            Ok(outcome) => {
+                match outcome {
+                    Outcome::Ok(_) => tx.commit().context("committing the call")?,
+                    Outcome::Err(_) => tx.rollback().context("rolling back the call")?,
+                }
+                Ok(outcome)
+            }
+            Err(trap) => {
+                tx.rollback().context("rolling back a trapped call")?;
+                Err(trap)
+            }
+        }
+    }
+
+    /// Runs a prepared call inside `tx` and hands the transaction back
+    /// unfinished, whatever happened: for a host operation that makes several
+    /// calls (and its own writes) in one transaction, such as the simulated
+    /// shop's checkout, and then commits or rolls back the whole of it. The
+    /// caller must roll back after an `err` or a trap, since the guest relies
+    /// on that to undo what it wrote before failing.
+    pub fn run_in(
+        &self,
+        call: PreparedCall<'_>,
+        tx: Box<dyn Transaction>,
+        clock: &Clock,
+        random: StdRng,
+        faults: Faults,
+    ) -> (Box<dyn Transaction>, Result<Outcome>) {
         let PreparedCall {
             name,
             export,
@@ -384,30 +439,21 @@ impl Runtime {
 
         let result = self.invoke(&mut store, export, &params);
         let tx = store.data_mut().tx.take().expect("transaction present");
-        match result {
-            Ok(value) => {
-                let outcome = match value {
-                    Val::Result(Err(e)) => Outcome::Err(
-                        e.map(|v| dynval::val_to_json(&v))
-                            .unwrap_or(serde_json::Value::Null),
-                    ),
-                    Val::Result(Ok(v)) => Outcome::Ok(
-                        v.map(|v| dynval::val_to_json(&v))
-                            .unwrap_or(serde_json::Value::Null),
-                    ),
-                    other => Outcome::Ok(dynval::val_to_json(&other)),
-                };
-                match outcome {
-                    Outcome::Ok(_) => tx.commit().context("committing the call")?,
-                    Outcome::Err(_) => tx.rollback().context("rolling back the call")?,
-                }
-                Ok(outcome)
-            }
-            Err(trap) => {
-                tx.rollback().context("rolling back a trapped call")?;
-                Err(trap.context(format!("`{name}` trapped; its transaction was rolled back")))
-            }
-        }
+        let result = match result {
+            Ok(value) => Ok(match value {
+                Val::Result(Err(e)) => Outcome::Err(
+                    e.map(|v| dynval::val_to_json(&v))
+                        .unwrap_or(serde_json::Value::Null),
+                ),
+                Val::Result(Ok(v)) => Outcome::Ok(
+                    v.map(|v| dynval::val_to_json(&v))
+                        .unwrap_or(serde_json::Value::Null),
+                ),
+                other => Outcome::Ok(dynval::val_to_json(&other)),
+            }),
+            Err(trap) => Err(trap.context(format!("`{name}` trapped; nothing it wrote is kept"))),
+        };
+        (tx, result)
     }
 
     fn invoke(&self, store: &mut Store<CallState>, export: &Export, params: &[Val]) -> Result<Val> {
@@ -423,7 +469,7 @@ impl Runtime {
 
 /// Finds every function the component exports, at top level or inside an
 /// exported interface, and names it `interface.function` with the package
-/// and version dropped (`giftcard:plugin/admin@0.1.0` → `admin`).
+/// and version dropped (`giftcard:plugin/admin@0.2.0` → `admin`).
 fn discover_exports(engine: &Engine, component: &Component) -> BTreeMap<String, Export> {
     let mut out = BTreeMap::new();
     let ty = component.component_type();

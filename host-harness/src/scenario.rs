@@ -1,12 +1,14 @@
 //! The conformance-scenario runner. A scenario is a data file (TOML or JSON)
-//! of steps — export calls with their arguments and expected outcomes, clock
-//! moves and invariant checks — run against a fresh database on a fixed clock
-//! with a seeded random source, so every run of it is identical. The format is
-//! documented for authors in `tests/README.md`.
+//! of steps — export calls with their arguments and expected outcomes,
+//! actions of the simulated shop, clock moves and invariant checks — run
+//! against a fresh database on a fixed clock with a seeded random source, so
+//! every run of it is identical. The format is documented for authors in
+//! `tests/README.md`.
 
 use crate::clock::Clock;
 use crate::harness::{Harness, HarnessConfig};
 use crate::runtime::{Faults, Limits, Outcome, Runtime};
+use crate::shop::Shop;
 use anyhow::{Context, Result, anyhow, bail};
 use serde::Deserialize;
 use serde_json::Value as Json;
@@ -41,6 +43,10 @@ pub struct Scenario {
 pub struct Step {
     /// An export to call, as `interface.function`.
     pub call: Option<String>,
+    /// A simulated-shop action to run, as `group.verb` (see
+    /// [`crate::shop::ACTIONS`]), with the same `args`, `expect`, `save` and
+    /// `repeat` as a call.
+    pub shop: Option<String>,
     /// The call's arguments, shaped like its WIT parameters.
     pub args: Option<Json>,
     /// How often to make the call (each must meet `expect`).
@@ -238,12 +244,18 @@ pub fn run_one(runtime: &Arc<Runtime>, scenario: &Scenario) -> Result<usize> {
         migrate: true,
     };
     let harness = Harness::with_runtime(Arc::clone(runtime), &config)?;
+    let shop = if scenario.steps.iter().any(|s| s.shop.is_some()) {
+        Some(Shop::open(&harness)?)
+    } else {
+        None
+    };
     let mut vars: BTreeMap<String, Json> = BTreeMap::new();
     for (i, step) in scenario.steps.iter().enumerate() {
-        run_step(&harness, step, &mut vars).with_context(|| {
+        run_step(&harness, shop.as_ref(), step, &mut vars).with_context(|| {
             let what = step
                 .call
                 .as_deref()
+                .or(step.shop.as_deref())
                 .or(step.check.as_deref())
                 .or(step.advance.as_deref())
                 .unwrap_or("step");
@@ -253,15 +265,24 @@ pub fn run_one(runtime: &Arc<Runtime>, scenario: &Scenario) -> Result<usize> {
     Ok(scenario.steps.len())
 }
 
-fn run_step(harness: &Harness, step: &Step, vars: &mut BTreeMap<String, Json>) -> Result<()> {
+fn run_step(
+    harness: &Harness,
+    shop: Option<&Shop>,
+    step: &Step,
+    vars: &mut BTreeMap<String, Json>,
+) -> Result<()> {
     let actions = [
         step.call.is_some(),
+        step.shop.is_some(),
         step.advance.is_some(),
         step.set_clock.is_some(),
         step.check.is_some(),
     ];
     if actions.iter().filter(|a| **a).count() != 1 {
-        bail!("a step needs exactly one of `call`, `advance`, `set-clock`, `check`");
+        bail!("a step needs exactly one of `call`, `shop`, `advance`, `set-clock`, `check`");
+    }
+    if step.shop.is_some() && step.faults.is_some() {
+        bail!("`faults` applies to `call` steps only");
     }
     if let Some(by) = &step.advance {
         return harness.clock().advance(parse_duration(by)?);
@@ -284,7 +305,11 @@ fn run_step(harness: &Harness, step: &Step, vars: &mut BTreeMap<String, Json>) -
             other => bail!("unknown check `{other}` (known: ledger)"),
         };
     }
-    let name = step.call.as_deref().unwrap_or_default();
+    let name = step
+        .call
+        .as_deref()
+        .or(step.shop.as_deref())
+        .unwrap_or_default();
     let args = substitute(step.args.as_ref().unwrap_or(&Json::Null), vars)?;
     let expect = match &step.expect {
         Some(e) => Some(Expect {
@@ -302,7 +327,11 @@ fn run_step(harness: &Harness, step: &Step, vars: &mut BTreeMap<String, Json>) -
         } else {
             None
         };
-        let result = harness.call_with(name, &args, step.faults.unwrap_or_default());
+        let result = match (&step.shop, shop) {
+            (Some(_), Some(shop)) => shop.run(name, &args),
+            (Some(_), None) => bail!("the shop was not opened"),
+            (None, _) => harness.call_with(name, &args, step.faults.unwrap_or_default()),
+        };
         check_outcome(&result, expect)?;
         if let Some(before) = before {
             let after = harness.snapshot()?;

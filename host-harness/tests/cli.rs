@@ -166,3 +166,76 @@ fn scenario_run_closes_with_the_counts() {
             .contains("other")
     );
 }
+
+#[test]
+fn the_shop_is_reachable_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["shop", "--help"][..],
+        &["shop", "quote", "--help"],
+        &["shop", "quote", "apply-code", "--help"],
+        &["shop", "order", "refund", "--help"],
+    ] {
+        let out = harness(&dir, args);
+        assert!(out.status.success(), "{args:?}");
+        assert!(stdout(&out).contains("Usage"), "{args:?}");
+    }
+    // Usage errors exit 2: a missing required flag, a malformed line list.
+    let out = harness(&dir, &["shop", "order", "invoice"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = harness(
+        &dir,
+        &["shop", "order", "invoice", "--order", "X", "--lines", "1x"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+
+    let out = harness(
+        &dir,
+        &[
+            "--json",
+            "shop",
+            "website",
+            "create",
+            "--code",
+            "main",
+            "--base-currency",
+            "usd",
+            "--tax-rate",
+            "7.25",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let site: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(site["base-currency"], "USD");
+    assert_eq!(site["tax-rate"], "7.25");
+    // The same action through --args, refused: exit 1 and the typed error.
+    let out = harness(
+        &dir,
+        &[
+            "--json",
+            "shop",
+            "website",
+            "create",
+            "--args",
+            r#"{"code":"main","base-currency":"USD"}"#,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let e: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(e["error"]["already-exists"], "website main");
+    // Rates persist across invocations.
+    let out = harness(
+        &dir,
+        &[
+            "shop", "rate", "set", "--from", "USD", "--to", "EUR", "--rate", "0.92",
+        ],
+    );
+    assert!(out.status.success());
+    let out = harness(&dir, &["--json", "shop", "rate", "list"]);
+    let rates: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(rates["rates"][0]["rate"], "0.92");
+}

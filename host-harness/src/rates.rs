@@ -1,0 +1,129 @@
+//! The shop's exchange rates, which the host owns and lends to the plugin
+//! through the `exchange-rates` import.
+//!
+//! Rates live in the host-owned table `host_exchange_rates` of the same
+//! database as the plugin's tables (created, if missing, when the harness opens
+//! the database), and are read through the calling export's own transaction,
+//! so a rate set in the same shop operation, in this process or by an earlier
+//! CLI run is what the plugin sees.
+//!
+//! Only the rate stored for exactly (from, to) is ever returned: the inverse of
+//! (to, from) is not derived and rates are not chained through a third
+//! currency. A shop's buy and sell rates differ, and a guessed rate would move
+//! real money; the plugin reports a missing rate as `no-exchange-rate`.
+
+use crate::database::Transaction;
+use giftcard_engine::db::{DbError, Value};
+use giftcard_engine::money::Currency;
+use rust_decimal::Decimal;
+use std::str::FromStr;
+
+/// The table, in SQL that SQLite and PostgreSQL both accept.
+pub const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS host_exchange_rates (\
+    from_currency TEXT NOT NULL, \
+    to_currency TEXT NOT NULL, \
+    rate TEXT NOT NULL, \
+    PRIMARY KEY (from_currency, to_currency))";
+
+/// The most fraction digits a rate may have (enough for any published rate).
+pub const MAX_RATE_SCALE: u32 = 12;
+
+/// The rate stored for exactly (from, to), or `None`. Codes are compared in
+/// upper case.
+pub fn lookup(tx: &mut dyn Transaction, from: &str, to: &str) -> Result<Option<String>, DbError> {
+    let r = tx.execute(
+        "SELECT rate FROM host_exchange_rates WHERE from_currency = ?1 AND to_currency = ?2",
+        &[
+            Value::Text(from.trim().to_ascii_uppercase()),
+            Value::Text(to.trim().to_ascii_uppercase()),
+        ],
+    )?;
+    Ok(r.rows
+        .into_iter()
+        .next()
+        .and_then(|row| match row.into_iter().next() {
+            Some(Value::Text(s)) => Some(s),
+            _ => None,
+        }))
+}
+
+/// Checks a rate given by a person: two different ISO 4217 currencies with a
+/// minor unit, and a positive plain decimal of at most [`MAX_RATE_SCALE`]
+/// fraction digits. Returns the upper-case codes and the normalised rate.
+pub fn validate(from: &str, to: &str, rate: &str) -> Result<(String, String, Decimal), String> {
+    let from = Currency::parse(from).map_err(|e| e.to_string())?;
+    let to = Currency::parse(to).map_err(|e| e.to_string())?;
+    if from == to {
+        return Err(format!("a rate from {} to itself", from.code()));
+    }
+    let plain = !rate.is_empty()
+        && rate.len() <= 40
+        && rate.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && rate.bytes().filter(|b| *b == b'.').count() <= 1
+        && !rate.starts_with('.')
+        && !rate.ends_with('.');
+    let value = if plain {
+        Decimal::from_str(rate).ok()
+    } else {
+        None
+    };
+    match value {
+        Some(v) if v > Decimal::ZERO && v.normalize().scale() <= MAX_RATE_SCALE => {
+            Ok((from.code().to_owned(), to.code().to_owned(), v.normalize()))
+        }
+        _ => Err(format!(
+            "rate `{rate}` must be a positive plain decimal with at most {MAX_RATE_SCALE} fraction digits"
+        )),
+    }
+}
+
+/// Stores (or replaces) the rate for (from, to). The values must have been
+/// checked with [`validate`].
+pub fn store(tx: &mut dyn Transaction, from: &str, to: &str, rate: Decimal) -> Result<(), DbError> {
+    tx.execute(
+        "INSERT INTO host_exchange_rates (from_currency, to_currency, rate) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (from_currency, to_currency) DO UPDATE SET rate = excluded.rate",
+        &[
+            Value::Text(from.to_owned()),
+            Value::Text(to.to_owned()),
+            Value::Text(rate.to_string()),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Every stored rate as (from, to, rate), ordered by the pair.
+pub fn list(tx: &mut dyn Transaction) -> Result<Vec<(String, String, String)>, DbError> {
+    let r = tx.execute(
+        "SELECT from_currency, to_currency, rate FROM host_exchange_rates ORDER BY from_currency, to_currency",
+        &[],
+    )?;
+    Ok(r.rows
+        .into_iter()
+        .filter_map(|row| match row.as_slice() {
+            [Value::Text(f), Value::Text(t), Value::Text(r)] => {
+                Some((f.clone(), t.clone(), r.clone()))
+            }
+            _ => None,
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_are_checked() {
+        let (f, t, r) = validate("usd", "EUR", "0.9200").unwrap();
+        assert_eq!(
+            (f.as_str(), t.as_str(), r.to_string().as_str()),
+            ("USD", "EUR", "0.92")
+        );
+        for bad in ["0", "-1", "1e3", "", ".5", "1.", "abc", "0.0000000000001"] {
+            assert!(validate("USD", "EUR", bad).is_err(), "{bad}");
+        }
+        assert!(validate("USD", "USD", "1").is_err());
+        assert!(validate("USD", "XAU", "1").is_err());
+    }
+}

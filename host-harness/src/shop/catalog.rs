@@ -1,0 +1,262 @@
+//! Websites, stores, exchange rates and the product catalog: the shop's set-up,
+//! checked on the way in so that quotes never meet a malformed price.
+
+use super::context::Ctx;
+use super::error::{Res, ShopError};
+use super::model::{GiftCardOptions, Kind, Product, Store, Website};
+use super::money::{self, plain_decimal};
+use super::parse_args;
+use serde::Deserialize;
+use serde_json::{Value as Json, json};
+
+/// Catalog prices may carry up to this many fraction digits; a website whose
+/// base currency has fewer refuses the price when it is used.
+const PRICE_SCALE: u32 = 4;
+
+pub(crate) fn check_code(code: &str, what: &str) -> Res<()> {
+    if code.is_empty()
+        || code.len() > 64
+        || !code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+    {
+        return Err(ShopError::InvalidArgument(format!(
+            "{what} `{code}`: 1 to 64 letters, digits, `-`, `_` or `.`"
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct WebsiteArgs {
+    code: String,
+    name: Option<String>,
+    base_currency: String,
+    tax_rate: Option<String>,
+    shipping_rate: Option<String>,
+}
+
+pub fn website_create(ctx: &mut Ctx, args: &Json) -> Res<Json> {
+    let a: WebsiteArgs = parse_args(args)?;
+    check_code(&a.code, "website code")?;
+    let cur = money::currency(&a.base_currency)?;
+    let tax = plain_decimal(a.tax_rate.as_deref().unwrap_or("0"), 4, "tax-rate")?;
+    if tax > rust_decimal::Decimal::from(100) {
+        return Err(ShopError::InvalidArgument("tax-rate: at most 100 (percent)".into()).into());
+    }
+    let shipping = money::parse(
+        cur,
+        a.shipping_rate.as_deref().unwrap_or("0"),
+        "shipping-rate",
+    )?;
+    if ctx.exists("shop_websites", &a.code)? {
+        return Err(ShopError::AlreadyExists(format!("website {}", a.code)).into());
+    }
+    let w = Website {
+        code: a.code.clone(),
+        name: a.name,
+        base_currency: cur.code().to_owned(),
+        tax_rate: tax.to_string(),
+        shipping_rate: money::fmt(cur, shipping),
+    };
+    ctx.put("shop_websites", &w.code, None, &w)?;
+    Ok(serde_json::to_value(w)?)
+}
+
+pub fn website_list(ctx: &mut Ctx, args: &Json) -> Res<Json> {
+    let _: super::NoArgs = parse_args(args)?;
+    let websites: Vec<Website> = ctx.list("shop_websites", None)?;
+    let stores: Vec<Store> = ctx.list("shop_stores", None)?;
+    Ok(json!({ "websites": websites, "stores": stores }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct StoreArgs {
+    code: String,
+    website: String,
+    name: Option<String>,
+    currency: Option<String>,
+}
+
+pub fn store_create(ctx: &mut Ctx, args: &Json) -> Res<Json> {
+    let a: StoreArgs = parse_args(args)?;
+    check_code(&a.code, "store code")?;
+    let w: Website = ctx.need("shop_websites", &a.website, ShopError::UnknownWebsite)?;
+    let cur = money::currency(a.currency.as_deref().unwrap_or(&w.base_currency))?;
+    if ctx.exists("shop_stores", &a.code)? {
+        return Err(ShopError::AlreadyExists(format!("store {}", a.code)).into());
+    }
+    let s = Store {
+        code: a.code.clone(),
+        website: w.code.clone(),
+        name: a.name,
+        currency: cur.code().to_owned(),
+    };
+    ctx.put("shop_stores", &s.code, Some(&w.code), &s)?;
+    Ok(serde_json::to_value(s)?)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct RateArgs {
+    from: String,
+    to: String,
+    rate: String,
+}
+
+/// Sets the host's rate for exactly (from, to); the inverse is not derived.
+pub fn rate_set(ctx: &mut Ctx, args: &Json) -> Res<Json> {
+    let a: RateArgs = parse_args(args)?;
+    money::currency(&a.from)?;
+    money::currency(&a.to)?;
+    let (from, to, rate) =
+        crate::rates::validate(&a.from, &a.to, &a.rate).map_err(ShopError::InvalidArgument)?;
+    crate::rates::store(ctx.tx(), &from, &to, rate)?;
+    Ok(json!({ "from": from, "to": to, "rate": rate.to_string() }))
+}
+
+pub fn rate_list(ctx: &mut Ctx, args: &Json) -> Res<Json> {
+    let _: super::NoArgs = parse_args(args)?;
+    let rates: Vec<Json> = crate::rates::list(ctx.tx())?
+        .into_iter()
+        .map(|(f, t, r)| json!({ "from": f, "to": t, "rate": r }))
+        .collect();
+    Ok(json!({ "rates": rates }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct ProductArgs {
+    sku: String,
+    name: Option<String>,
+    kind: Kind,
+    price: Option<String>,
+    #[serde(default)]
+    denominations: Vec<String>,
+    min: Option<String>,
+    max: Option<String>,
+    validity_days: Option<u32>,
+    active: Option<bool>,
+    taxable: Option<bool>,
+}
+
+pub fn product_create(ctx: &mut Ctx, args: &Json) -> Res<Json> {
+    let a: ProductArgs = parse_args(args)?;
+    check_code(&a.sku, "sku")?;
+    let bad = |m: &str| ShopError::InvalidArgument(format!("{}: {m}", a.sku));
+    let price = |text: &str, what: &str| -> Res<String> {
+        Ok(plain_decimal(text, PRICE_SCALE, what)?.to_string())
+    };
+    let (unit, gift_card) = match a.kind {
+        Kind::Simple | Kind::Digital => {
+            if !a.denominations.is_empty() || a.min.is_some() || a.max.is_some() {
+                return Err(bad("amounts and ranges are for gift-card products").into());
+            }
+            if a.validity_days.is_some() {
+                return Err(bad("validity-days is for gift-card products").into());
+            }
+            let p = a.price.as_deref().ok_or_else(|| bad("price is required"))?;
+            (Some(price(p, "price")?), None)
+        }
+        Kind::GiftCard => {
+            if a.price.is_some() {
+                return Err(bad(
+                    "a gift-card product takes denominations and/or min and max, not a price",
+                )
+                .into());
+            }
+            let mut denoms = Vec::new();
+            for d in &a.denominations {
+                let v = plain_decimal(d, PRICE_SCALE, "denomination")?;
+                if v.is_zero() {
+                    return Err(
+                        ShopError::InvalidAmount("denomination: must be positive".into()).into(),
+                    );
+                }
+                denoms.push(v.to_string());
+            }
+            let (min, max) = match (&a.min, &a.max) {
+                (Some(lo), Some(hi)) => {
+                    let (l, h) = (
+                        plain_decimal(lo, PRICE_SCALE, "min")?,
+                        plain_decimal(hi, PRICE_SCALE, "max")?,
+                    );
+                    if l.is_zero() || l > h {
+                        return Err(ShopError::InvalidAmount(
+                            "min must be positive and at most max".into(),
+                        )
+                        .into());
+                    }
+                    (Some(l.to_string()), Some(h.to_string()))
+                }
+                (None, None) => (None, None),
+                _ => return Err(bad("give both min and max for a custom amount range").into()),
+            };
+            if denoms.is_empty() && min.is_none() {
+                return Err(bad(
+                    "a gift-card product needs denominations, a min/max range, or both",
+                )
+                .into());
+            }
+            (
+                None,
+                Some(GiftCardOptions {
+                    denominations: denoms,
+                    min,
+                    max,
+                    validity_days: a.validity_days,
+                }),
+            )
+        }
+    };
+    if ctx.exists("shop_products", &a.sku)? {
+        return Err(ShopError::AlreadyExists(format!("product {}", a.sku)).into());
+    }
+    let p = Product {
+        sku: a.sku.clone(),
+        name: a.name.unwrap_or_else(|| a.sku.clone()),
+        kind: a.kind,
+        price: unit,
+        active: a.active.unwrap_or(true),
+        taxable: a.taxable.unwrap_or(a.kind != Kind::GiftCard),
+        gift_card,
+    };
+    ctx.put("shop_products", &p.sku, None, &p)?;
+    Ok(serde_json::to_value(p)?)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct SkuArgs {
+    sku: String,
+}
+
+pub fn product_show(ctx: &mut Ctx, args: &Json) -> Res<Json> {
+    let a: SkuArgs = parse_args(args)?;
+    let p: Product = ctx.need("shop_products", &a.sku, ShopError::UnknownProduct)?;
+    Ok(serde_json::to_value(p)?)
+}
+
+pub fn product_list(ctx: &mut Ctx, args: &Json) -> Res<Json> {
+    let _: super::NoArgs = parse_args(args)?;
+    let products: Vec<Product> = ctx.list("shop_products", None)?;
+    Ok(json!({ "products": products }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct ActiveArgs {
+    sku: String,
+    active: bool,
+}
+
+pub fn product_set_active(ctx: &mut Ctx, args: &Json) -> Res<Json> {
+    let a: ActiveArgs = parse_args(args)?;
+    let mut p: Product = ctx.need("shop_products", &a.sku, ShopError::UnknownProduct)?;
+    p.active = a.active;
+    ctx.put("shop_products", &p.sku, None, &p)?;
+    Ok(serde_json::to_value(p)?)
+}

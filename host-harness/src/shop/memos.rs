@@ -1,0 +1,286 @@
+//! Credit memos, full and partial. The memo's total is built from the
+//! refunded units (discount and tax pro-rated cumulatively, exactly as
+//! invoices took them), shipping and its tax, a positive adjustment and a
+//! negative fee. The plugin splits it between gift cards and other payment
+//! (`credit-memos.collect`, then `credit-memos.refunded`); the host returns
+//! the other part to the order's payment and credits account credit.
+
+use super::context::Ctx;
+use super::customers::move_credit;
+use super::error::{Res, ShopError};
+use super::invoices::choose;
+use super::model::{DocLine, Memo, Order};
+use super::money;
+use super::orders::{self, refresh_status, tagged};
+use super::{LineQty, parse_args};
+use serde::Deserialize;
+use serde_json::{Value as Json, json};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct RefundArgs {
+    order: String,
+    lines: Option<Vec<LineQty>>,
+    shipping: Option<String>,
+    adjustment: Option<String>,
+    fee: Option<String>,
+    refund_to_gift_card: Option<String>,
+    destination: Option<String>,
+    comment: Option<String>,
+    memo_id: Option<String>,
+}
+
+/// Creates and refunds a credit memo.
+///
+/// Defaults: without `lines`, every invoiced unit not yet refunded and the
+/// invoiced shipping not yet refunded; with `lines`, no shipping unless
+/// `shipping` is given. Destination defaults to `original-cards`.
+pub fn refund(ctx: &mut Ctx, args: &Json) -> Res<Json> {
+    let a: RefundArgs = parse_args(args)?;
+    let mut o: Order = orders::load(ctx, &a.order)?;
+    if let Some(id) = &a.memo_id {
+        super::catalog::check_code(id, "memo id")?;
+        if let Some(existing) = ctx.get::<Memo>("shop_memos", id)? {
+            if existing.order != o.id {
+                return Err(ShopError::AlreadyExists(format!("memo {id}")).into());
+            }
+            return Ok(view(&existing));
+        }
+    }
+    let cur = money::currency(&o.currency)?;
+    let destination = a
+        .destination
+        .as_deref()
+        .unwrap_or("original-cards")
+        .to_owned();
+    if !matches!(
+        destination.as_str(),
+        "original-cards" | "account-credit" | "new-card"
+    ) {
+        return Err(ShopError::InvalidArgument(format!(
+            "destination `{destination}`: original-cards, account-credit or new-card"
+        ))
+        .into());
+    }
+    if destination == "account-credit" && o.customer.is_none() {
+        return Err(ShopError::GuestOrder.into());
+    }
+    let chosen = choose(
+        &o,
+        a.lines.as_deref(),
+        |l| l.qty_invoiced - l.qty_refunded,
+        "refund",
+    )?;
+    let ship_invoiced = if o.shipping_invoiced {
+        money::parse(cur, &o.totals.shipping, "shipping")?
+    } else {
+        0
+    };
+    let ship_tax_invoiced = if o.shipping_invoiced {
+        money::parse(cur, &o.totals.shipping_tax, "shipping-tax")?
+    } else {
+        0
+    };
+    let ship_done = money::parse(cur, &o.shipping_refunded, "shipping")?;
+    let ship_tax_done = money::parse(cur, &o.shipping_tax_refunded, "shipping-tax")?;
+    let shipping = match &a.shipping {
+        Some(s) => money::parse(cur, s, "shipping")?,
+        None if a.lines.is_none() => ship_invoiced - ship_done,
+        None => 0,
+    };
+    if shipping > ship_invoiced - ship_done {
+        return Err(ShopError::InvalidAmount(format!(
+            "shipping: at most {} is invoiced and not refunded",
+            money::fmt(cur, ship_invoiced - ship_done)
+        ))
+        .into());
+    }
+    let shipping_tax = money::prorate(
+        ship_tax_invoiced,
+        ship_done,
+        shipping,
+        ship_invoiced,
+        ship_tax_done,
+    );
+    let shipping_tax = if shipping == 0 { 0 } else { shipping_tax };
+    let adjustment = money::parse(cur, a.adjustment.as_deref().unwrap_or("0"), "adjustment")?;
+    let fee = money::parse(cur, a.fee.as_deref().unwrap_or("0"), "fee")?;
+    let mut total = shipping + shipping_tax + adjustment - fee;
+    let mut doc_lines = Vec::new();
+    let mut memo_lines = Vec::new();
+    for (i, q) in &chosen {
+        let l = &mut o.lines[*i];
+        let unit = money::parse(cur, &l.unit_price, "unit-price")?;
+        let disc_done = money::parse(cur, &l.discount_refunded, "discount")?;
+        let tax_done = money::parse(cur, &l.tax_refunded, "tax")?;
+        let row = unit * q;
+        let disc = money::prorate(
+            money::parse(cur, &l.discount, "discount")?,
+            l.qty_refunded,
+            *q,
+            l.quantity,
+            disc_done,
+        );
+        let tax = money::prorate(
+            money::parse(cur, &l.tax, "tax")?,
+            l.qty_refunded,
+            *q,
+            l.quantity,
+            tax_done,
+        );
+        total += row - disc + tax;
+        doc_lines.push(DocLine {
+            line: l.id.clone(),
+            sku: l.sku.clone(),
+            quantity: *q,
+            row_total: money::fmt(cur, row),
+            discount: money::fmt(cur, disc),
+            tax: money::fmt(cur, tax),
+        });
+        memo_lines.push(json!({ "line-id": l.id, "quantity": q }));
+        l.qty_refunded += q;
+        l.discount_refunded = money::fmt(cur, disc_done + disc);
+        l.tax_refunded = money::fmt(cur, tax_done + tax);
+    }
+    if total < 0 {
+        return Err(ShopError::InvalidAmount(format!(
+            "the fee makes the memo negative ({})",
+            money::fmt(cur, total)
+        ))
+        .into());
+    }
+    if total == 0 && chosen.is_empty() {
+        return Err(ShopError::NothingToRefund.into());
+    }
+    let invoiced = money::parse(cur, &o.invoiced_total, "invoiced")?;
+    let refunded = money::parse(cur, &o.refunded_total, "refunded")?;
+    if total > invoiced - refunded {
+        return Err(ShopError::RefundExceedsInvoiced {
+            amount: money::fmt(cur, invoiced - refunded),
+            currency: cur.code().to_owned(),
+        }
+        .into());
+    }
+    let to_gift_card = a
+        .refund_to_gift_card
+        .as_deref()
+        .map(|s| money::parse(cur, s, "refund-to-gift-card").map(|m| money::fmt(cur, m)))
+        .transpose()?;
+    let id = match a.memo_id {
+        Some(id) => id,
+        None => ctx.next_id("CM")?,
+    };
+    let request = json!({
+        "memo-id": id, "order-id": o.id, "total": money::fmt(cur, total), "lines": memo_lines,
+        "refund-to-gift-card": to_gift_card, "destination": destination, "comment": a.comment,
+    });
+    ctx.plugin("credit-memos.collect", &request)?;
+    let split = ctx.plugin("credit-memos.refunded", &request)?;
+    let other = money::parse(
+        cur,
+        split["other-amount"].as_str().unwrap_or("0"),
+        "other-amount",
+    )
+    .map_err(|e| anyhow::anyhow!("plugin memo split: {e}"))?;
+    let to_account = money::parse(
+        cur,
+        split["account-credit"].as_str().unwrap_or("0"),
+        "account-credit",
+    )
+    .map_err(|e| anyhow::anyhow!("plugin memo split: {e}"))?;
+    // Where the other part goes: back to the payment it came from.
+    let other_to = match (o.payment.method.as_str(), other) {
+        (_, 0) => "none",
+        ("account-credit", _) => "account-credit",
+        ("card", _) => "card",
+        _ => "offline",
+    };
+    let base = money::currency(&o.base_currency)?;
+    let mut credited = 0;
+    if let Some(customer) = o.customer.clone() {
+        let mut credit_minor = to_account;
+        if other_to == "account-credit" {
+            credit_minor += other;
+        }
+        if credit_minor > 0 {
+            // Account credit is kept in the base currency: convert at the
+            // host's (order → base) rate, half up.
+            let rate = if base == cur {
+                rust_decimal::Decimal::ONE
+            } else {
+                ctx.rate(cur.code(), base.code())?
+            };
+            credited = money::convert(credit_minor, cur, base, rate);
+            move_credit(
+                ctx,
+                &customer,
+                credited,
+                &format!("memo:{id}"),
+                Some("credit memo"),
+            )?;
+        }
+    }
+    let payment_refunded = money::parse(cur, &o.payment.refunded, "refunded")?;
+    if other_to != "none" {
+        o.payment.refunded = money::fmt(cur, payment_refunded + other);
+    }
+    o.shipping_refunded = money::fmt(cur, ship_done + shipping);
+    o.shipping_tax_refunded = money::fmt(cur, ship_tax_done + shipping_tax);
+    o.refunded_total = money::fmt(cur, refunded + total);
+    o.memos.push(id.clone());
+    o.card_movements.extend(
+        split["movements"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|m| tagged(m, &id)),
+    );
+    let memo = Memo {
+        id: id.clone(),
+        order: o.id.clone(),
+        currency: o.currency.clone(),
+        lines: doc_lines,
+        shipping: money::fmt(cur, shipping),
+        shipping_tax: money::fmt(cur, shipping_tax),
+        adjustment: money::fmt(cur, adjustment),
+        fee: money::fmt(cur, fee),
+        total: money::fmt(cur, total),
+        destination,
+        refund_to_gift_card: to_gift_card,
+        gift_card_amount: split["gift-card-amount"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        other_amount: money::fmt(cur, other),
+        other_refunded_to: other_to.to_owned(),
+        credited_to_account: money::fmt(base, credited),
+        split,
+        comment: a.comment,
+        created_at: ctx.now(),
+    };
+    ctx.put("shop_memos", &id, Some(&o.id), &memo)?;
+    refresh_status(&mut o)?;
+    orders::save(ctx, &o)?;
+    Ok(view(&memo))
+}
+
+/// The memo plus, under the plugin's names, `memo-id` and the card
+/// `movements` it made.
+fn view(m: &Memo) -> Json {
+    let mut v = serde_json::to_value(m).unwrap_or(Json::Null);
+    v["memo-id"] = json!(m.id);
+    v["movements"] = m.split["movements"].clone();
+    v
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct IdArgs {
+    memo: String,
+}
+
+pub fn show(ctx: &mut Ctx, args: &Json) -> Res<Json> {
+    let a: IdArgs = parse_args(args)?;
+    let m: Memo = ctx.need("shop_memos", &a.memo, ShopError::UnknownMemo)?;
+    Ok(view(&m))
+}

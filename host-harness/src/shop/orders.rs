@@ -1,0 +1,402 @@
+//! Checkout, the order record, its status, and cancellation.
+//!
+//! Payment is simulated and taken at placement: a card payment is captured
+//! at once (invoices record what it paid for), account credit is debited at
+//! once. Cancellation releases the part never invoiced; credit memos give
+//! back invoiced parts.
+
+use super::context::Ctx;
+use super::customers::move_credit;
+use super::error::{Fail, Res, ShopError};
+use super::model::{Invoice, Kind, Memo, Order, OrderLine, OrderTotals, Payment, Quote, Shipment};
+use super::money;
+use super::parse_args;
+use super::quotes;
+use serde::Deserialize;
+use serde_json::{Value as Json, json};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct PlaceArgs {
+    quote: String,
+    payment_method: String,
+    order_id: Option<String>,
+    channel: Option<String>,
+}
+
+/// Places an order from a quote: re-collects it, checks the payment method,
+/// calls `orders.placed` with what each card was collected to pay, stores the
+/// order and takes payment. Placing again (same order id, or the same quote)
+/// returns the order as placed and takes nothing.
+pub fn place(ctx: &mut Ctx, args: &Json) -> Res<Json> {
+    let a: PlaceArgs = parse_args(args)?;
+    let channel = match a.channel.as_deref().unwrap_or("storefront") {
+        c @ ("storefront" | "admin") => c,
+        other => {
+            return Err(ShopError::InvalidArgument(format!(
+                "channel `{other}`: storefront or admin"
+            ))
+            .into());
+        }
+    };
+    if let Some(id) = &a.order_id {
+        super::catalog::check_code(id, "order id")?;
+        if let Some(existing) = ctx.get::<Order>("shop_orders", id)? {
+            if existing.quote != a.quote {
+                return Err(ShopError::AlreadyExists(format!(
+                    "order {id} (from quote {})",
+                    existing.quote
+                ))
+                .into());
+            }
+            return placed_view(ctx, &existing);
+        }
+    }
+    let mut q: Quote = quotes::load(ctx, &a.quote)?;
+    if let Some(order) = &q.order {
+        if a.order_id.as_deref().is_some_and(|id| id != order) {
+            return Err(ShopError::QuoteClosed(order.clone()).into());
+        }
+        let existing: Order = ctx.need("shop_orders", order, ShopError::UnknownOrder)?;
+        return placed_view(ctx, &existing);
+    }
+    if q.lines.is_empty() {
+        return Err(ShopError::EmptyQuote.into());
+    }
+    let (p, gc) = quotes::collect(ctx, &q, channel)?;
+    quotes::check_agrees(&p, &gc)?;
+    let dropped = gc["dropped"].as_array().cloned().unwrap_or_default();
+    if !dropped.is_empty() {
+        return Err(ShopError::CodesDropped(Json::Array(dropped)).into());
+    }
+    let cur = p.cur;
+    let grand = money::parse(cur, gc["grand-total"].as_str().unwrap_or(""), "grand-total")
+        .map_err(|e| Fail::Host(anyhow::anyhow!("plugin totals: {e}")))?;
+    let covered = gc["covered"].as_bool().unwrap_or(false);
+    let allowed = quotes::payment_methods(ctx, &q, grand, covered)?;
+    if !allowed.contains(&a.payment_method) {
+        return Err(ShopError::PaymentNotAllowed {
+            method: a.payment_method,
+            allowed,
+        }
+        .into());
+    }
+    let order_id = match a.order_id {
+        Some(id) => id,
+        None => ctx.next_id("ORD")?,
+    };
+    let expected: Vec<Json> = gc["cards"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| json!({ "code": c["code"], "applied": c["applied"] }))
+        .collect();
+    let placed = ctx.plugin(
+        "orders.placed",
+        &json!({ "order-id": order_id, "quote": p.record, "expected": expected, "channel": channel }),
+    )?;
+    let c = &p.collected;
+    let zero = money::fmt(cur, 0);
+    let lines: Vec<OrderLine> = q
+        .lines
+        .iter()
+        .zip(&p.unit_prices)
+        .zip(&c.lines)
+        .map(|((l, unit), amt)| OrderLine {
+            id: l.id.clone(),
+            sku: l.sku.clone(),
+            name: l.name.clone(),
+            kind: l.kind,
+            quantity: l.quantity,
+            unit_price: money::fmt(cur, *unit),
+            row_total: money::fmt(cur, amt.row_total),
+            discount: money::fmt(cur, amt.discount),
+            tax: money::fmt(cur, amt.tax),
+            gift_card: l.gift_card.clone(),
+            qty_invoiced: 0,
+            qty_shipped: 0,
+            qty_refunded: 0,
+            qty_canceled: 0,
+            discount_invoiced: zero.clone(),
+            tax_invoiced: zero.clone(),
+            discount_refunded: zero.clone(),
+            tax_refunded: zero.clone(),
+        })
+        .collect();
+    let placed_totals = &placed["totals"];
+    let movements: Vec<Json> = placed["movements"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|m| tagged(m, "placed"))
+        .collect();
+    let order = Order {
+        id: order_id.clone(),
+        quote: q.id.clone(),
+        store: q.store.clone(),
+        website: q.website.clone(),
+        currency: cur.code().to_owned(),
+        base_currency: p.base.code().to_owned(),
+        customer: q.customer.clone(),
+        test: q.test,
+        status: "pending".into(),
+        lines,
+        totals: OrderTotals {
+            subtotal: money::fmt(cur, c.subtotal),
+            discount: money::fmt(cur, c.discount),
+            shipping: money::fmt(cur, c.shipping),
+            shipping_tax: money::fmt(cur, c.shipping_tax),
+            tax: money::fmt(cur, c.line_tax + c.shipping_tax),
+            total_before_cards: money::fmt(cur, c.total_before_cards),
+            gift_card_amount: str_or(&placed_totals["gift-card-amount"], &gc["gift-card-amount"]),
+            grand_total: str_or(&placed_totals["grand-total"], &gc["grand-total"]),
+        },
+        payment: Payment {
+            method: a.payment_method.clone(),
+            amount: str_or(&placed_totals["grand-total"], &gc["grand-total"]),
+            refunded: zero.clone(),
+            voided: zero.clone(),
+        },
+        gift_cards: placed_totals["cards"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default(),
+        card_movements: movements,
+        shipping_invoiced: false,
+        shipping_canceled: false,
+        shipping_refunded: zero.clone(),
+        shipping_tax_refunded: zero.clone(),
+        invoiced_total: zero.clone(),
+        refunded_total: zero,
+        invoices: Vec::new(),
+        shipments: Vec::new(),
+        memos: Vec::new(),
+        cancellation: None,
+        placed_at: ctx.now(),
+    };
+    if order.payment.method == "account-credit" {
+        let customer = order.customer.clone().ok_or(ShopError::GuestOrder)?;
+        let amount = money::parse(cur, &order.payment.amount, "grand-total")?;
+        move_credit(
+            ctx,
+            &customer,
+            -amount,
+            &format!("order:{order_id}"),
+            Some("paid an order"),
+        )?;
+    }
+    save(ctx, &order)?;
+    q.order = Some(order_id);
+    ctx.put("shop_quotes", &q.id, Some(&q.store), &q)?;
+    placed_view(ctx, &order)
+}
+
+/// The order view plus `movements`: the card debits placement made.
+fn placed_view(ctx: &mut Ctx, o: &Order) -> Res<Json> {
+    let mut v = view(ctx, o)?;
+    v["movements"] = Json::Array(
+        o.card_movements
+            .iter()
+            .filter(|m| m["event"] == "placed")
+            .cloned()
+            .collect(),
+    );
+    Ok(v)
+}
+
+fn str_or(a: &Json, b: &Json) -> String {
+    a.as_str().or(b.as_str()).unwrap_or_default().to_owned()
+}
+
+/// A plugin `card-movement` with the event that made it.
+pub fn tagged(m: &Json, event: &str) -> Json {
+    let mut m = m.clone();
+    m["event"] = json!(event);
+    m
+}
+
+pub fn load(ctx: &mut Ctx, id: &str) -> Res<Order> {
+    ctx.need("shop_orders", id, ShopError::UnknownOrder)
+}
+
+pub fn save(ctx: &mut Ctx, o: &Order) -> Res<()> {
+    ctx.put("shop_orders", &o.id, o.customer.as_deref(), o)
+}
+
+/// Whether some of the order is still to invoice (lines or shipping).
+pub fn left_to_invoice(o: &Order) -> bool {
+    o.lines
+        .iter()
+        .any(|l| l.quantity - l.qty_invoiced - l.qty_canceled > 0)
+        || (!o.shipping_invoiced && !o.shipping_canceled && o.totals.shipping != money_zero(o))
+}
+
+fn money_zero(o: &Order) -> String {
+    money::currency(&o.currency)
+        .map(|c| money::fmt(c, 0))
+        .unwrap_or_default()
+}
+
+/// The status follows what happened: `pending` (nothing invoiced or shipped),
+/// `processing`, `complete` (all invoiced and shipped), `closed` (all that was
+/// invoiced is refunded and nothing is left), `canceled` (cancelled before
+/// anything was invoiced).
+pub fn refresh_status(o: &mut Order) -> Res<()> {
+    let cur = money::currency(&o.currency)?;
+    let invoiced = money::parse(cur, &o.invoiced_total, "invoiced")?;
+    let refunded = money::parse(cur, &o.refunded_total, "refunded")?;
+    let to_invoice = left_to_invoice(o);
+    let to_ship = o
+        .lines
+        .iter()
+        .any(|l| l.kind == Kind::Simple && l.quantity - l.qty_shipped - l.qty_canceled > 0);
+    let started = invoiced > 0 || o.lines.iter().any(|l| l.qty_shipped > 0);
+    o.status = if o.cancellation.is_some() && invoiced == 0 {
+        "canceled"
+    } else if !to_invoice && invoiced > 0 && refunded >= invoiced {
+        "closed"
+    } else if !to_invoice && !to_ship {
+        "complete"
+    } else if started {
+        "processing"
+    } else {
+        "pending"
+    }
+    .into();
+    Ok(())
+}
+
+/// The order with its invoices, shipments and credit memos.
+pub fn view(ctx: &mut Ctx, o: &Order) -> Res<Json> {
+    let invoices: Vec<Invoice> = ctx.list("shop_invoices", Some(&o.id))?;
+    let shipments: Vec<Shipment> = ctx.list("shop_shipments", Some(&o.id))?;
+    let memos: Vec<Memo> = ctx.list("shop_memos", Some(&o.id))?;
+    let mut v = serde_json::to_value(o)?;
+    // The plugin's name for the id too, so answers read like the hooks'.
+    v["order-id"] = json!(o.id);
+    let invoices: Vec<Json> = invoices
+        .into_iter()
+        .map(|i| {
+            let mut j = serde_json::to_value(i).unwrap_or(Json::Null);
+            if let Some(m) = j.as_object_mut() {
+                m.remove("request");
+            }
+            j
+        })
+        .collect();
+    v["invoices"] = Json::Array(invoices);
+    v["shipments"] = serde_json::to_value(shipments)?;
+    v["memos"] = serde_json::to_value(memos)?;
+    Ok(v)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct OrderArgs {
+    order: String,
+}
+
+pub fn show(ctx: &mut Ctx, args: &Json) -> Res<Json> {
+    let a: OrderArgs = parse_args(args)?;
+    let o = load(ctx, &a.order)?;
+    view(ctx, &o)
+}
+
+pub fn list(ctx: &mut Ctx, args: &Json) -> Res<Json> {
+    let _: super::NoArgs = parse_args(args)?;
+    let orders: Vec<Order> = ctx.list("shop_orders", None)?;
+    let rows: Vec<Json> = orders
+        .into_iter()
+        .map(|o| {
+            json!({ "id": o.id, "status": o.status, "customer": o.customer, "currency": o.currency,
+                    "total-before-cards": o.totals.total_before_cards,
+                    "gift-card-amount": o.totals.gift_card_amount,
+                    "grand-total": o.totals.grand_total, "payment": o.payment.method,
+                    "placed-at": o.placed_at })
+        })
+        .collect();
+    Ok(json!({ "orders": rows }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct CancelArgs {
+    order: String,
+    comment: Option<String>,
+}
+
+/// Cancels what was never invoiced: the plugin restores the cards' part of it
+/// (`orders.cancelled`), the host voids the rest of the payment (account
+/// credit comes back to the customer) and the lines' open units. Cancelling
+/// again returns the first answer.
+pub fn cancel(ctx: &mut Ctx, args: &Json) -> Res<Json> {
+    let a: CancelArgs = parse_args(args)?;
+    let mut o = load(ctx, &a.order)?;
+    if o.cancellation.is_some() {
+        return cancelled_view(ctx, &o);
+    }
+    if !left_to_invoice(&o) {
+        return Err(ShopError::NothingToCancel.into());
+    }
+    let answer = ctx.plugin(
+        "orders.cancelled",
+        &json!({ "order-id": o.id, "comment": a.comment }),
+    )?;
+    let cur = money::currency(&o.currency)?;
+    let invoices: Vec<Invoice> = ctx.list("shop_invoices", Some(&o.id))?;
+    let mut invoiced_other = 0;
+    for i in &invoices {
+        invoiced_other += money::parse(cur, &i.grand_total, "invoice grand-total")?;
+    }
+    let paid = money::parse(cur, &o.payment.amount, "payment")?;
+    let voided = (paid - invoiced_other).max(0);
+    for l in &mut o.lines {
+        l.qty_canceled = l.quantity - l.qty_invoiced;
+    }
+    if !o.shipping_invoiced {
+        o.shipping_canceled = true;
+    }
+    o.payment.voided = money::fmt(cur, voided);
+    if o.payment.method == "account-credit" && voided > 0 {
+        let customer = o.customer.clone().ok_or(ShopError::GuestOrder)?;
+        move_credit(
+            ctx,
+            &customer,
+            voided,
+            &format!("cancel:{}", o.id),
+            Some("order cancelled"),
+        )?;
+    }
+    o.card_movements.extend(
+        answer["movements"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|m| tagged(m, "canceled")),
+    );
+    o.cancellation = Some(answer);
+    refresh_status(&mut o)?;
+    save(ctx, &o)?;
+    cancelled_view(ctx, &o)
+}
+
+/// The order view plus the plugin's `restored` and `movements`.
+fn cancelled_view(ctx: &mut Ctx, o: &Order) -> Res<Json> {
+    let mut v = view(ctx, o)?;
+    if let Some(c) = &o.cancellation {
+        v["restored"] = c["restored"].clone();
+        v["movements"] = c["movements"].clone();
+    }
+    Ok(v)
+}
+
+/// Refuses documents on an order that was cancelled.
+pub fn ensure_not_canceled(o: &Order) -> Res<()> {
+    if o.cancellation.is_some() {
+        return Err(Fail::Shop(ShopError::OrderState(format!(
+            "order {} was cancelled",
+            o.id
+        ))));
+    }
+    Ok(())
+}

@@ -1,0 +1,629 @@
+//! Quotes (carts): lines, discount, shipping, applied gift-card codes, and
+//! their collection. The shop's collectors run first (see [`super::pricing`]),
+//! the plugin's gift-card collector (`totals.collect`) next, and the grand
+//! total and allowed payment methods follow from it.
+
+use super::context::Ctx;
+use super::error::{Fail, Res, ShopError};
+use super::model::{Customer, DiscountRule, Kind, Product, Quote, QuoteLine, Store, Website};
+use super::money::{self, plain_decimal};
+use super::parse_args;
+use super::pricing::{self, Collected, Discount, LineInput};
+use giftcard_engine::money::Currency;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde_json::{Value as Json, json};
+
+/// Most units of one line.
+const MAX_QUANTITY: i64 = 10_000;
+
+/// A quote priced by the shop's collectors, with the `quote` record the
+/// plugin is given.
+pub struct Priced {
+    pub cur: Currency,
+    pub base: Currency,
+    pub unit_prices: Vec<i64>,
+    pub collected: Collected,
+    pub record: Json,
+}
+
+/// Runs the shop's collectors (subtotal → discount → shipping → tax) on a
+/// quote, converting base-currency prices into the quote's currency at the
+/// host's rate (half up) when they differ.
+pub fn price(ctx: &mut Ctx, q: &Quote) -> Res<Priced> {
+    let w: Website = ctx.need("shop_websites", &q.website, ShopError::UnknownWebsite)?;
+    let base = money::currency(&q.base_currency)?;
+    let cur = money::currency(&q.currency)?;
+    let rate = if base == cur {
+        Decimal::ONE
+    } else {
+        ctx.rate(base.code(), cur.code())?
+    };
+    let to_quote = |minor: i64| money::convert(minor, base, cur, rate);
+    let mut inputs = Vec::new();
+    let mut unit_prices = Vec::new();
+    for l in &q.lines {
+        let unit = to_quote(money::parse(
+            base,
+            &l.base_price,
+            &format!("price of {}", l.sku),
+        )?);
+        unit_prices.push(unit);
+        inputs.push(LineInput {
+            quantity: l.quantity,
+            unit_price: unit,
+            taxable: l.taxable,
+            physical: l.kind == Kind::Simple,
+        });
+    }
+    let flat = to_quote(money::parse(base, &w.shipping_rate, "shipping-rate")?);
+    let discount = match &q.discount {
+        None => None,
+        Some(DiscountRule::Percent(p)) => Some(Discount::Percent(plain_decimal(p, 4, "percent")?)),
+        Some(DiscountRule::Amount(a)) => Some(Discount::Fixed(money::parse(cur, a, "discount")?)),
+    };
+    let shipping = q
+        .shipping_override
+        .as_deref()
+        .map(|s| money::parse(cur, s, "shipping"))
+        .transpose()?;
+    let tax = plain_decimal(&w.tax_rate, 4, "tax-rate")?;
+    let collected = pricing::collect(&inputs, discount, flat, shipping, tax);
+    let customer = match &q.customer {
+        Some(id) => {
+            let c: Customer = ctx.need("shop_customers", id, ShopError::UnknownCustomer)?;
+            json!({ "id": c.id, "groups": c.groups })
+        }
+        None => Json::Null,
+    };
+    let lines: Vec<Json> = q
+        .lines
+        .iter()
+        .zip(&unit_prices)
+        .zip(&collected.lines)
+        .map(|((l, unit), a)| line_record(l, cur, *unit, a))
+        .collect();
+    let record = json!({
+        "id": q.id, "website": q.website, "store": q.store, "currency": cur.code(),
+        "base-currency": base.code(), "customer": customer, "test": q.test, "lines": lines,
+        "shipping": money::fmt(cur, collected.shipping),
+        "shipping-tax": money::fmt(cur, collected.shipping_tax),
+        "applied-codes": q.codes,
+    });
+    Ok(Priced {
+        cur,
+        base,
+        unit_prices,
+        collected,
+        record,
+    })
+}
+
+/// A WIT `line` record; `row-total` is `quantity × unit-price` exactly.
+pub fn line_record(l: &QuoteLine, cur: Currency, unit: i64, a: &pricing::LineAmounts) -> Json {
+    json!({
+        "id": l.id, "sku": l.sku, "kind": l.kind.as_str(), "quantity": l.quantity,
+        "unit-price": money::fmt(cur, unit), "row-total": money::fmt(cur, a.row_total),
+        "discount": money::fmt(cur, a.discount), "tax": money::fmt(cur, a.tax),
+        "gift-card": l.gift_card,
+    })
+}
+
+/// The payment methods a quote allows: only `free` when the cards cover it;
+/// otherwise `card`, and `account-credit` for a customer whose credit (in the
+/// same currency) pays the rest.
+pub fn payment_methods(
+    ctx: &mut Ctx,
+    q: &Quote,
+    grand_total: i64,
+    covered: bool,
+) -> Res<Vec<String>> {
+    if covered {
+        return Ok(vec!["free".into()]);
+    }
+    let mut out = vec!["card".to_owned()];
+    if let Some(id) = &q.customer {
+        let c: Customer = ctx.need("shop_customers", id, ShopError::UnknownCustomer)?;
+        if c.currency == q.currency {
+            let cur = money::currency(&c.currency)?;
+            if money::parse(cur, &c.credit, "credit")? >= grand_total {
+                out.push("account-credit".into());
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Checks the plugin's view of the total before cards against the shop's.
+pub fn check_agrees(p: &Priced, gc: &Json) -> Res<()> {
+    let ours = money::fmt(p.cur, p.collected.total_before_cards);
+    if gc["total-before-cards"].as_str() != Some(ours.as_str()) {
+        return Err(Fail::Host(anyhow::anyhow!(
+            "the plugin's total before cards {} differs from the shop's {ours}",
+            gc["total-before-cards"]
+        )));
+    }
+    Ok(())
+}
+
+/// The quote with every total, the per-card applications and the allowed
+/// payment methods, from the shop's pricing and the plugin's gift-card totals.
+pub fn view(ctx: &mut Ctx, q: &Quote, p: &Priced, gc: &Json) -> Res<Json> {
+    check_agrees(p, gc)?;
+    let cur = p.cur;
+    let grand = money::parse(cur, gc["grand-total"].as_str().unwrap_or(""), "grand-total")
+        .map_err(|e| Fail::Host(anyhow::anyhow!("plugin totals: {e}")))?;
+    let covered = gc["covered"].as_bool().unwrap_or(false);
+    let methods = payment_methods(ctx, q, grand, covered)?;
+    let c = &p.collected;
+    let lines: Vec<Json> = q
+        .lines
+        .iter()
+        .zip(p.record["lines"].as_array().into_iter().flatten())
+        .map(|(l, rec)| {
+            let mut v = rec.clone();
+            v["name"] = json!(l.name);
+            v
+        })
+        .collect();
+    Ok(json!({
+        "id": q.id, "store": q.store, "website": q.website, "currency": cur.code(),
+        "customer": q.customer, "test": q.test, "order": q.order, "codes": q.codes,
+        "discount-rule": q.discount, "lines": lines,
+        "subtotal": money::fmt(cur, c.subtotal),
+        "discount": money::fmt(cur, c.discount),
+        "shipping": money::fmt(cur, c.shipping),
+        "shipping-tax": money::fmt(cur, c.shipping_tax),
+        "tax": money::fmt(cur, c.line_tax + c.shipping_tax),
+        "total-before-cards": money::fmt(cur, c.total_before_cards),
+        "eligible": gc["eligible"],
+        "gift-card-amount": gc["gift-card-amount"],
+        "grand-total": gc["grand-total"],
+        "covered": covered,
+        "gift-cards": gc["cards"],
+        "dropped": gc["dropped"],
+        "payment-methods": methods,
+    }))
+}
+
+/// Prices a quote and runs the plugin's collector on it.
+pub fn collect(ctx: &mut Ctx, q: &Quote, channel: &str) -> Res<(Priced, Json)> {
+    let p = price(ctx, q)?;
+    let gc = ctx.plugin(
+        "totals.collect",
+        &json!({ "quote": p.record, "channel": channel }),
+    )?;
+    Ok((p, gc))
+}
+
+pub fn load(ctx: &mut Ctx, id: &str) -> Res<Quote> {
+    ctx.need("shop_quotes", id, ShopError::UnknownQuote)
+}
+
+/// Loads a quote that may still change.
+fn load_open(ctx: &mut Ctx, id: &str) -> Res<Quote> {
+    let q = load(ctx, id)?;
+    if let Some(order) = &q.order {
+        return Err(ShopError::QuoteClosed(order.clone()).into());
+    }
+    Ok(q)
+}
+
+fn save(ctx: &mut Ctx, q: &Quote) -> Res<()> {
+    ctx.put("shop_quotes", &q.id, Some(&q.store), q)
+}
+
+fn channel_of(c: Option<&str>) -> Res<&'static str> {
+    match c.unwrap_or("storefront") {
+        "storefront" => Ok("storefront"),
+        "admin" => Ok("admin"),
+        other => Err(
+            ShopError::InvalidArgument(format!("channel `{other}`: storefront or admin")).into(),
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct CreateArgs {
+    store: String,
+    customer: Option<String>,
+    test: Option<bool>,
+    id: Option<String>,
+}
+
+pub fn create(ctx: &mut Ctx, args: &Json) -> Res<Json> {
+    let a: CreateArgs = parse_args(args)?;
+    let s: Store = ctx.need("shop_stores", &a.store, ShopError::UnknownStore)?;
+    let w: Website = ctx.need("shop_websites", &s.website, ShopError::UnknownWebsite)?;
+    if let Some(id) = &a.customer {
+        let c: Customer = ctx.need("shop_customers", id, ShopError::UnknownCustomer)?;
+        if c.website != w.code {
+            return Err(ShopError::WrongWebsite(format!(
+                "customer {id} belongs to website {}, store {} to {}",
+                c.website, s.code, w.code
+            ))
+            .into());
+        }
+    }
+    let id = match a.id {
+        Some(id) => {
+            super::catalog::check_code(&id, "quote id")?;
+            if ctx.exists("shop_quotes", &id)? {
+                return Err(ShopError::AlreadyExists(format!("quote {id}")).into());
+            }
+            id
+        }
+        None => ctx.next_id("QUO")?,
+    };
+    let q = Quote {
+        id,
+        store: s.code.clone(),
+        website: w.code.clone(),
+        currency: s.currency.clone(),
+        base_currency: w.base_currency.clone(),
+        customer: a.customer,
+        test: a.test.unwrap_or(false),
+        lines: Vec::new(),
+        discount: None,
+        shipping_override: None,
+        codes: Vec::new(),
+        next_line: 1,
+        order: None,
+        created_at: ctx.now(),
+    };
+    save(ctx, &q)?;
+    Ok(serde_json::to_value(q)?)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct AddItemArgs {
+    quote: String,
+    sku: String,
+    quantity: Option<i64>,
+    amount: Option<String>,
+    recipient_name: Option<String>,
+    recipient_email: Option<String>,
+    sender_name: Option<String>,
+    sender_email: Option<String>,
+    message: Option<String>,
+    deliver_at: Option<String>,
+}
+
+/// Adds a product. The plugin is asked first (`totals.check-add-line`), so a
+/// gift-card product cannot join a quote holding codes.
+pub fn add_item(ctx: &mut Ctx, args: &Json) -> Res<Json> {
+    let a: AddItemArgs = parse_args(args)?;
+    let mut q = load_open(ctx, &a.quote)?;
+    let p: Product = ctx.need("shop_products", &a.sku, ShopError::UnknownProduct)?;
+    if !p.active {
+        return Err(ShopError::ProductInactive(p.sku).into());
+    }
+    let quantity = a.quantity.unwrap_or(1);
+    if !(1..=MAX_QUANTITY).contains(&quantity) {
+        return Err(ShopError::InvalidQuantity(format!("{quantity}: 1 to {MAX_QUANTITY}")).into());
+    }
+    let base = money::currency(&q.base_currency)?;
+    let purchase_given = a.recipient_name.is_some()
+        || a.recipient_email.is_some()
+        || a.sender_name.is_some()
+        || a.sender_email.is_some()
+        || a.message.is_some()
+        || a.deliver_at.is_some();
+    let (base_price, gift_card) = match (p.kind, &p.gift_card) {
+        (Kind::GiftCard, Some(opts)) => {
+            let text = a.amount.as_deref().ok_or_else(|| {
+                ShopError::InvalidArgument("amount: required for a gift-card product".into())
+            })?;
+            let minor = money::parse(base, text, "amount")?;
+            let allowed = describe_amounts(opts);
+            let ok = minor > 0 && amount_allowed(base, minor, opts)?;
+            if !ok {
+                return Err(ShopError::InvalidGiftCardAmount {
+                    amount: text.to_owned(),
+                    allowed,
+                }
+                .into());
+            }
+            let purchase = json!({
+                "recipient-name": a.recipient_name, "recipient-email": a.recipient_email,
+                "sender-name": a.sender_name, "sender-email": a.sender_email,
+                "message": a.message, "deliver-at": a.deliver_at,
+                "validity-days": opts.validity_days,
+            });
+            (money::fmt(base, minor), Some(purchase))
+        }
+        _ => {
+            if a.amount.is_some() || purchase_given {
+                return Err(ShopError::InvalidArgument(format!(
+                    "{}: amount and recipient/sender/message are for gift-card products",
+                    p.sku
+                ))
+                .into());
+            }
+            let price = p.price.as_deref().unwrap_or("0");
+            (money::fmt(base, money::parse(base, price, "price")?), None)
+        }
+    };
+    let line = QuoteLine {
+        id: q.next_line.to_string(),
+        sku: p.sku.clone(),
+        name: p.name.clone(),
+        kind: p.kind,
+        quantity,
+        base_price,
+        taxable: p.taxable,
+        gift_card,
+    };
+    let before = price(ctx, &q)?;
+    let mut with = q.clone();
+    with.lines.push(line.clone());
+    let after = price(ctx, &with)?;
+    let new_record = after.record["lines"]
+        .as_array()
+        .and_then(|l| l.last())
+        .cloned()
+        .unwrap_or(Json::Null);
+    ctx.plugin(
+        "totals.check-add-line",
+        &json!({ "quote": before.record, "line": new_record }),
+    )?;
+    q.lines.push(line);
+    q.next_line += 1;
+    save(ctx, &q)?;
+    let (p, gc) = collect(ctx, &q, "storefront")?;
+    view(ctx, &q, &p, &gc)
+}
+
+fn amount_allowed(base: Currency, minor: i64, opts: &super::model::GiftCardOptions) -> Res<bool> {
+    for d in &opts.denominations {
+        if money::parse(base, d, "denomination")? == minor {
+            return Ok(true);
+        }
+    }
+    if let (Some(lo), Some(hi)) = (&opts.min, &opts.max) {
+        let (lo, hi) = (
+            money::parse(base, lo, "min")?,
+            money::parse(base, hi, "max")?,
+        );
+        return Ok(lo <= minor && minor <= hi);
+    }
+    Ok(false)
+}
+
+fn describe_amounts(opts: &super::model::GiftCardOptions) -> String {
+    let mut parts = Vec::new();
+    if !opts.denominations.is_empty() {
+        parts.push(opts.denominations.join(", "));
+    }
+    if let (Some(lo), Some(hi)) = (&opts.min, &opts.max) {
+        parts.push(format!("{lo} to {hi}"));
+    }
+    parts.join(" or ")
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct LineArgs {
+    quote: String,
+    line: String,
+    quantity: Option<i64>,
+}
+
+/// Changes a line's quantity, or removes it (`quantity` 0 or absent).
+pub fn update_item(ctx: &mut Ctx, args: &Json) -> Res<Json> {
+    let a: LineArgs = parse_args(args)?;
+    let mut q = load_open(ctx, &a.quote)?;
+    let i = q
+        .lines
+        .iter()
+        .position(|l| l.id == a.line)
+        .ok_or_else(|| ShopError::UnknownLine(a.line.clone()))?;
+    match a.quantity.unwrap_or(0) {
+        0 => {
+            q.lines.remove(i);
+        }
+        n if (1..=MAX_QUANTITY).contains(&n) => q.lines[i].quantity = n,
+        n => {
+            return Err(
+                ShopError::InvalidQuantity(format!("{n}: 0 (remove) to {MAX_QUANTITY}")).into(),
+            );
+        }
+    }
+    save(ctx, &q)?;
+    let (p, gc) = collect(ctx, &q, "storefront")?;
+    view(ctx, &q, &p, &gc)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct DiscountArgs {
+    quote: String,
+    percent: Option<String>,
+    amount: Option<String>,
+}
+
+/// Sets (or with neither `percent` nor `amount`, clears) the discount.
+pub fn set_discount(ctx: &mut Ctx, args: &Json) -> Res<Json> {
+    let a: DiscountArgs = parse_args(args)?;
+    let mut q = load_open(ctx, &a.quote)?;
+    let cur = money::currency(&q.currency)?;
+    q.discount = match (a.percent, a.amount) {
+        (Some(_), Some(_)) => {
+            return Err(
+                ShopError::InvalidArgument("give percent or amount, not both".into()).into(),
+            );
+        }
+        (Some(p), None) => {
+            let d = plain_decimal(&p, 4, "percent")?;
+            if d > Decimal::from(100) {
+                return Err(ShopError::InvalidAmount("percent: at most 100".into()).into());
+            }
+            Some(DiscountRule::Percent(d.to_string()))
+        }
+        (None, Some(a)) => Some(DiscountRule::Amount(money::fmt(
+            cur,
+            money::parse(cur, &a, "amount")?,
+        ))),
+        (None, None) => None,
+    };
+    save(ctx, &q)?;
+    let (p, gc) = collect(ctx, &q, "storefront")?;
+    view(ctx, &q, &p, &gc)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct ShippingArgs {
+    quote: String,
+    amount: Option<String>,
+}
+
+/// Overrides shipping (quote currency), or with no amount goes back to the
+/// website's flat rate.
+pub fn set_shipping(ctx: &mut Ctx, args: &Json) -> Res<Json> {
+    let a: ShippingArgs = parse_args(args)?;
+    let mut q = load_open(ctx, &a.quote)?;
+    let cur = money::currency(&q.currency)?;
+    q.shipping_override = a
+        .amount
+        .map(|s| money::parse(cur, &s, "amount").map(|m| money::fmt(cur, m)))
+        .transpose()?;
+    save(ctx, &q)?;
+    let (p, gc) = collect(ctx, &q, "storefront")?;
+    view(ctx, &q, &p, &gc)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct ApplyArgs {
+    quote: String,
+    code: String,
+    channel: Option<String>,
+    client_key: Option<String>,
+}
+
+/// Applies a code through the plugin. `applied` keeps the plugin's form of the
+/// code at the end of the quote's codes; `refused` and `rate-limited` become
+/// the shop errors `code-refused` / `rate-limited`, and the plugin's record of
+/// the attempt is kept (it counts for the rate limit and the refusal log).
+pub fn apply_code(ctx: &mut Ctx, args: &Json) -> Res<Json> {
+    let a: ApplyArgs = parse_args(args)?;
+    let channel = channel_of(a.channel.as_deref())?;
+    let mut q = load_open(ctx, &a.quote)?;
+    let p = price(ctx, &q)?;
+    let client_key = a.client_key.unwrap_or_else(|| "shop".into());
+    let answer = ctx.plugin(
+        "totals.apply-code",
+        &json!({ "quote": p.record, "code": a.code, "channel": channel, "client-key": client_key }),
+    )?;
+    if let Some(applied) = answer.get("applied") {
+        let code = applied["code"].as_str().unwrap_or(&a.code).to_owned();
+        q.codes.push(code);
+        save(ctx, &q)?;
+        let p = price(ctx, &q)?;
+        return view(ctx, &q, &p, &applied["totals"]);
+    }
+    if let Some(refusal) = answer.get("refused") {
+        return Err(Fail::Recorded(ShopError::CodeRefused(refusal.clone())));
+    }
+    if let Some(secs) = answer.get("rate-limited") {
+        return Err(Fail::Recorded(ShopError::RateLimited(
+            secs.as_u64().unwrap_or(0) as u32,
+        )));
+    }
+    Err(Fail::Host(anyhow::anyhow!(
+        "unexpected apply answer {answer}"
+    )))
+}
+
+/// A code as compared: upper case, without dashes and spaces.
+pub fn normalise(code: &str) -> String {
+    code.chars()
+        .filter(|c| *c != '-' && !c.is_whitespace())
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct RemoveArgs {
+    quote: String,
+    code: String,
+}
+
+pub fn remove_code(ctx: &mut Ctx, args: &Json) -> Res<Json> {
+    let a: RemoveArgs = parse_args(args)?;
+    let mut q = load_open(ctx, &a.quote)?;
+    let p = price(ctx, &q)?;
+    let gc = ctx.plugin(
+        "totals.remove-code",
+        &json!({ "quote": p.record, "code": a.code }),
+    )?;
+    let wanted = normalise(&a.code);
+    q.codes.retain(|c| normalise(c) != wanted);
+    save(ctx, &q)?;
+    let p = price(ctx, &q)?;
+    view(ctx, &q, &p, &gc)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct TotalsArgs {
+    quote: String,
+    channel: Option<String>,
+}
+
+/// Collects the quote. Like a shop's totals collection, it takes codes that
+/// no longer apply (the plugin's `dropped`) off the quote, and reports them.
+pub fn totals(ctx: &mut Ctx, args: &Json) -> Res<Json> {
+    let a: TotalsArgs = parse_args(args)?;
+    let channel = channel_of(a.channel.as_deref())?;
+    let mut q = load(ctx, &a.quote)?;
+    let (p, gc) = collect(ctx, &q, channel)?;
+    let dropped: Vec<String> = gc["dropped"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d["code"].as_str().map(normalise))
+        .collect();
+    if q.order.is_none() && !dropped.is_empty() {
+        q.codes.retain(|c| !dropped.contains(&normalise(c)));
+        save(ctx, &q)?;
+    }
+    view(ctx, &q, &p, &gc)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct QuoteArgs {
+    quote: String,
+}
+
+/// The stored quote, without collecting it (no plugin call).
+pub fn show(ctx: &mut Ctx, args: &Json) -> Res<Json> {
+    let a: QuoteArgs = parse_args(args)?;
+    Ok(serde_json::to_value(load(ctx, &a.quote)?)?)
+}
+
+pub fn list(ctx: &mut Ctx, args: &Json) -> Res<Json> {
+    let _: super::NoArgs = parse_args(args)?;
+    let quotes: Vec<Quote> = ctx.list("shop_quotes", None)?;
+    let rows: Vec<Json> = quotes
+        .into_iter()
+        .map(|q| {
+            json!({ "id": q.id, "store": q.store, "customer": q.customer, "lines": q.lines.len(),
+                         "codes": q.codes, "order": q.order, "test": q.test })
+        })
+        .collect();
+    Ok(json!({ "quotes": rows }))
+}
+
+/// Used by checkout: the customer's credit as minor units.
+pub fn credit_of(ctx: &mut Ctx, customer: &str) -> Res<(Customer, i64)> {
+    let c: Customer = ctx.need("shop_customers", customer, ShopError::UnknownCustomer)?;
+    let cur = money::currency(&c.currency)?;
+    let credit = money::parse(cur, &c.credit, "credit")?;
+    Ok((c, credit))
+}
