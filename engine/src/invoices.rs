@@ -137,7 +137,7 @@ pub fn paid(env: &mut dyn Environment, req: Invoice) -> Result<PaidInvoice> {
             .validity_days
             .unwrap_or(settings.default_validity_days);
         let expires_at = (days > 0).then(|| now + i64::from(days) * DAY);
-        let already = movements_count(env, &order.order_id, &line.id)?;
+        let already = issued_count(env, &order.order_id, &line.id)?;
         for unit in 0..line.quantity {
             let card = cards::insert(
                 env,
@@ -179,7 +179,7 @@ pub fn paid(env: &mut dyn Environment, req: Invoice) -> Result<PaidInvoice> {
 }
 
 /// How many cards an order line has issued so far (numbering across invoices).
-fn movements_count(env: &mut dyn Environment, order_id: &str, line: &str) -> Result<i64> {
+fn issued_count(env: &mut dyn Environment, order_id: &str, line: &str) -> Result<i64> {
     let rows = env.db().execute(
         "SELECT COUNT(*) AS n FROM gc_cards WHERE order_id = ?1 AND order_line = ?2 \
          AND origin = 'purchase'",

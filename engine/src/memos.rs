@@ -85,10 +85,9 @@ fn run(env: &mut dyn Environment, req: &CreditMemo, execute: bool) -> Result<Mem
     let wanted = if last {
         gift_left
     } else if let Some(text) = &req.refund_to_gift_card {
-        let x = c.parse_amount(text).map_err(|e| match e {
-            Error::InvalidAmount(m) => Error::InvalidAmount(format!("refund-to-gift-card: {m}")),
-            other => other,
-        })?;
+        let x = c
+            .parse_amount(text)
+            .map_err(|e| crate::quote::prefix("refund-to-gift-card", e))?;
         if x < 0 || x > total {
             return Err(Error::InvalidAmount(format!(
                 "refund-to-gift-card: must be between 0 and the memo's total {}",

@@ -213,10 +213,7 @@ pub fn placed(env: &mut dyn Environment, req: PlaceRequest) -> Result<PlacedOrde
         let amount = quote
             .currency
             .parse_amount(&e.applied)
-            .map_err(|err| match err {
-                Error::InvalidAmount(m) => Error::InvalidAmount(format!("expected: {m}")),
-                other => other,
-            })?;
+            .map_err(|err| quote::prefix("expected", err))?;
         expected.push((normalized, amount));
     }
     if expected.len() != quote.codes.len() {

@@ -96,7 +96,8 @@ fn amount(currency: Currency, field: &str, text: &str) -> Result<i64> {
     Ok(minor)
 }
 
-fn prefix(field: &str, e: Error) -> Error {
+/// Names the field an amount error is about.
+pub(crate) fn prefix(field: &str, e: Error) -> Error {
     match e {
         Error::InvalidAmount(m) => Error::InvalidAmount(format!("{field}: {m}")),
         other => other,
