@@ -23,7 +23,9 @@ const CODE_ATTEMPTS: usize = 8;
 
 pub(crate) const CARD_COLUMNS: &str = "id, code, display_code, masked_code, status, balance, \
     initial_value, currency, expires_at, customer_id, comment, website, is_test, origin, \
-    order_id, order_line, purchase, created_at, updated_at";
+    order_id, order_line, purchase, created_at, updated_at, amount_min, amount_max, max_uses, \
+    uses, recipient_name, recipient_email, purchaser_customer_id, purchaser_email, product_id, \
+    definition_id, campaign_id, cancelled_at";
 
 /// A card as stored, before it is shaped for the contract.
 #[derive(Clone, Debug)]
@@ -47,6 +49,45 @@ pub struct StoredCard {
     pub purchase: Option<GiftCardPurchase>,
     pub created_at: Seconds,
     pub updated_at: Seconds,
+    /// The people, product, batch, campaign and limits a card may carry.
+    pub extras: CardExtras,
+    /// Times used (placements, transfers to an account).
+    pub uses: u32,
+    /// Set when an administrator cancelled the card (stored as `disabled`).
+    pub cancelled_at: Option<Seconds>,
+}
+
+/// What a card may carry beyond its value, code and scope; everything
+/// defaults to "none" (and unlimited uses).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CardExtras {
+    /// The inclusive range a random value was drawn from (minor units).
+    pub amount_range: Option<(i64, i64)>,
+    /// -1 = unlimited.
+    pub max_uses: i32,
+    pub recipient_name: Option<String>,
+    pub recipient_email: Option<String>,
+    pub purchaser_customer_id: Option<String>,
+    pub purchaser_email: Option<String>,
+    pub product_id: Option<u64>,
+    pub definition_id: Option<u64>,
+    pub campaign_id: Option<u64>,
+}
+
+impl Default for CardExtras {
+    fn default() -> Self {
+        CardExtras {
+            amount_range: None,
+            max_uses: -1,
+            recipient_name: None,
+            recipient_email: None,
+            purchaser_customer_id: None,
+            purchaser_email: None,
+            product_id: None,
+            definition_id: None,
+            campaign_id: None,
+        }
+    }
 }
 
 impl StoredCard {
@@ -84,12 +125,42 @@ impl StoredCard {
             purchase,
             created_at: row.i64("created_at")?,
             updated_at: row.i64("updated_at")?,
+            extras: CardExtras {
+                amount_range: match (row.opt_i64("amount_min")?, row.opt_i64("amount_max")?) {
+                    (Some(min), Some(max)) => Some((min, max)),
+                    _ => None,
+                },
+                max_uses: i32::try_from(row.i64("max_uses")?).unwrap_or(-1),
+                recipient_name: row.opt_text("recipient_name")?,
+                recipient_email: row.opt_text("recipient_email")?,
+                purchaser_customer_id: row.opt_text("purchaser_customer_id")?,
+                purchaser_email: row.opt_text("purchaser_email")?,
+                product_id: row.opt_i64("product_id")?.map(|v| v as u64),
+                definition_id: row.opt_i64("definition_id")?.map(|v| v as u64),
+                campaign_id: row.opt_i64("campaign_id")?.map(|v| v as u64),
+            },
+            uses: u32::try_from(row.i64("uses")?).unwrap_or(u32::MAX),
+            cancelled_at: row.opt_i64("cancelled_at")?,
         })
     }
 
-    /// The status as of `now`, expiry included.
+    /// The status as of `now`, expiry and cancellation included.
     pub fn status(&self, now: Seconds) -> CardStatus {
+        if self.cancelled_at.is_some() {
+            return CardStatus::Cancelled;
+        }
         status::effective(self.stored_status, self.expires_at, now)
+    }
+
+    /// Fixed or random, with the range in money.
+    pub fn amount_type(&self) -> AmountType {
+        match self.extras.amount_range {
+            Some((min, max)) => AmountType::Random(AmountRange {
+                min: self.money(min),
+                max: self.money(max),
+            }),
+            None => AmountType::Fixed,
+        }
     }
 
     pub(crate) fn money(&self, minor: i64) -> Money {
@@ -104,8 +175,18 @@ impl StoredCard {
             status: self.status(now),
             balance: self.money(self.balance),
             initial_value: self.money(self.initial_value),
+            amount_type: self.amount_type(),
+            max_uses: self.extras.max_uses,
+            uses: self.uses,
             expires_at: self.expires_at.map(time::format),
             customer_id: self.customer_id.clone(),
+            recipient_name: self.extras.recipient_name.clone(),
+            recipient_email: self.extras.recipient_email.clone(),
+            purchaser_customer_id: self.extras.purchaser_customer_id.clone(),
+            purchaser_email: self.extras.purchaser_email.clone(),
+            product_id: self.extras.product_id,
+            definition_id: self.extras.definition_id,
+            campaign_id: self.extras.campaign_id,
             comment: self.comment.clone(),
             website: self.website.clone(),
             test: self.test,
@@ -124,8 +205,15 @@ impl StoredCard {
             status: self.status(now),
             balance: self.money(self.balance),
             initial_value: self.money(self.initial_value),
+            amount_type: self.amount_type(),
+            max_uses: self.extras.max_uses,
+            uses: self.uses,
             expires_at: self.expires_at.map(time::format),
             customer_id: self.customer_id.clone(),
+            recipient_email: self.extras.recipient_email.clone(),
+            purchaser_email: self.extras.purchaser_email.clone(),
+            product_id: self.extras.product_id,
+            definition_id: self.extras.definition_id,
             website: self.website.clone(),
             test: self.test,
             origin: self.origin,
@@ -290,6 +378,7 @@ pub fn create(env: &mut dyn Environment, req: CreateCard) -> Result<Card> {
             purchase: None,
             reference: req.reference,
             actor: Actor::Admin(req.admin_user),
+            extras: CardExtras::default(),
         },
     )?;
     Ok(card.to_card(now))
@@ -313,6 +402,7 @@ pub(crate) struct NewCard {
     /// The idempotency key, unique across all cards.
     pub reference: Option<String>,
     pub actor: Actor,
+    pub extras: CardExtras,
 }
 
 /// Writes a card and its `created` ledger row; the one place cards are born,
@@ -339,8 +429,11 @@ pub(crate) fn insert(env: &mut dyn Environment, new: NewCard) -> Result<StoredCa
     let inserted = env.db().execute(
         "INSERT INTO gc_cards (id, code, display_code, masked_code, status, balance, \
          initial_value, currency, expires_at, customer_id, comment, creation_reference, \
-         created_at, updated_at, website, is_test, origin, order_id, order_line, purchase) \
-         VALUES (?1, ?2, ?3, ?4, 'active', ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+         created_at, updated_at, website, is_test, origin, order_id, order_line, purchase, \
+         amount_min, amount_max, max_uses, recipient_name, recipient_email, \
+         purchaser_customer_id, purchaser_email, product_id, definition_id, campaign_id) \
+         VALUES (?1, ?2, ?3, ?4, 'active', ?5, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13, ?14, \
+         ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)",
         &[
             Value::Integer(id),
             Value::from(code.normalized.as_str()),
@@ -359,6 +452,16 @@ pub(crate) fn insert(env: &mut dyn Environment, new: NewCard) -> Result<StoredCa
             Value::from(new.order_id.as_deref()),
             Value::from(new.order_line.as_deref()),
             Value::from(purchase_json.as_deref()),
+            Value::from(new.extras.amount_range.map(|r| r.0)),
+            Value::from(new.extras.amount_range.map(|r| r.1)),
+            Value::Integer(i64::from(new.extras.max_uses)),
+            Value::from(new.extras.recipient_name.as_deref()),
+            Value::from(new.extras.recipient_email.as_deref()),
+            Value::from(new.extras.purchaser_customer_id.as_deref()),
+            Value::from(new.extras.purchaser_email.as_deref()),
+            Value::from(new.extras.product_id.map(|v| v as i64)),
+            Value::from(new.extras.definition_id.map(|v| v as i64)),
+            Value::from(new.extras.campaign_id.map(|v| v as i64)),
         ],
     );
     match inserted {
@@ -401,6 +504,9 @@ pub(crate) fn insert(env: &mut dyn Environment, new: NewCard) -> Result<StoredCa
         purchase: new.purchase,
         created_at: now,
         updated_at: now,
+        extras: new.extras,
+        uses: 0,
+        cancelled_at: None,
     })
 }
 
@@ -446,7 +552,8 @@ pub fn list(env: &mut dyn Environment, req: ListCards) -> Result<CardPage> {
                 )
             }
             CardStatus::Used => "status = 'used'".to_owned(),
-            CardStatus::Disabled => "status = 'disabled'".to_owned(),
+            CardStatus::Disabled => "(status = 'disabled' AND cancelled_at IS NULL)".to_owned(),
+            CardStatus::Cancelled => "cancelled_at IS NOT NULL".to_owned(),
         };
         conditions.push(condition);
     }

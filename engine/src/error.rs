@@ -3,6 +3,15 @@
 
 use crate::db::DbError;
 use crate::model::{CardStatus, Money, Refusal};
+use serde::{Deserialize, Serialize};
+
+/// A goodwill card over an order's limit: what may still be issued, and what
+/// was asked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssueLimit {
+    pub limit: Money,
+    pub requested: Money,
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
@@ -55,6 +64,28 @@ pub enum Error {
     OrderState(String),
     #[error("the refund exceeds what was paid: at most {} {} may be refunded", .0.amount, .0.currency)]
     RefundExceedsPaid(Money),
+    #[error("no such gift-card product")]
+    ProductNotFound,
+    #[error("the product has sold cards; deactivate it instead of deleting it")]
+    ProductHasSales,
+    #[error("invalid purchase amount: {0}")]
+    InvalidPurchaseAmount(String),
+    #[error("customers may not buy gift cards")]
+    PurchaseDisabled,
+    #[error("no such batch definition")]
+    DefinitionNotFound,
+    #[error("no such campaign")]
+    CampaignNotFound,
+    #[error("customers may not use gift cards")]
+    PermissionDenied,
+    #[error("the card has been drawn on")]
+    CardAlreadyUsed,
+    #[error("{} {} exceeds the {} {} that may still be issued from this order; ask a supervisor", .0.requested.amount, .0.requested.currency, .0.limit.amount, .0.limit.currency)]
+    IssueLimitExceeded(IssueLimit),
+    #[error("{} {} exceeds the order's remaining {} {}: confirm to proceed", .0.requested.amount, .0.requested.currency, .0.limit.amount, .0.limit.currency)]
+    ConfirmationRequired(IssueLimit),
+    #[error("card {card_id}: {reason}")]
+    BulkItemFailed { card_id: u64, reason: String },
     #[error("the plugin's schema is not installed or is out of date; run migrate")]
     NotMigrated,
     #[error("database: {0}")]

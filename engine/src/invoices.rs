@@ -164,6 +164,7 @@ pub fn paid(env: &mut dyn Environment, req: Invoice) -> Result<PaidInvoice> {
                         already + unit + 1
                     )),
                     actor: Actor::System,
+                    extras: crate::cards::CardExtras::default(),
                 },
             )?;
             issued.push(card.to_card(now));

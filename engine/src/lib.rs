@@ -10,6 +10,7 @@
 //! typed [`Error`] on failure. The caller (the host) commits on `Ok` and rolls
 //! back on `Err`, so an operation that fails half-way leaves nothing behind.
 
+pub mod batches;
 pub mod cards;
 pub mod code;
 pub mod customer;
@@ -17,16 +18,19 @@ pub mod db;
 pub mod env;
 pub mod error;
 pub mod invoices;
+pub mod issuing;
 pub mod ledger;
 pub mod memos;
 pub mod model;
 pub mod money;
 pub mod movements;
 pub mod orders;
+pub mod products;
 pub mod quote;
 pub mod rates;
 pub mod redemption;
 pub mod refusals;
+pub mod reports;
 pub mod schema;
 pub mod settings;
 pub mod split;
@@ -46,7 +50,7 @@ pub const PLUGIN_NAME: &str = "giftcard";
 /// This build's version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// The WIT package version this build implements.
-pub const CONTRACT_VERSION: &str = "0.2.0";
+pub const CONTRACT_VERSION: &str = "0.3.0";
 
 /// Who this build is.
 pub fn metadata() -> PluginMetadata {

@@ -248,6 +248,7 @@ fn new_card(
             purchase: None,
             reference: Some(reference.to_owned()),
             actor: order.actor(),
+            extras: crate::cards::CardExtras::default(),
         },
     )
 }

@@ -30,6 +30,7 @@ pub enum CardStatus {
     Used,
     Expired,
     Disabled,
+    Cancelled,
 }
 
 impl CardStatus {
@@ -39,6 +40,7 @@ impl CardStatus {
             CardStatus::Used => "used",
             CardStatus::Expired => "expired",
             CardStatus::Disabled => "disabled",
+            CardStatus::Cancelled => "cancelled",
         }
     }
 
@@ -48,6 +50,7 @@ impl CardStatus {
             CardStatus::Used,
             CardStatus::Expired,
             CardStatus::Disabled,
+            CardStatus::Cancelled,
         ]
         .into_iter()
         .find(|c| c.as_str() == s)
@@ -82,6 +85,7 @@ pub enum HistoryAction {
     Enabled,
     Expired,
     Cancelled,
+    MovedToAccount,
 }
 
 impl HistoryAction {
@@ -96,13 +100,23 @@ impl HistoryAction {
             HistoryAction::Enabled => "enabled",
             HistoryAction::Expired => "expired",
             HistoryAction::Cancelled => "cancelled",
+            HistoryAction::MovedToAccount => "moved-to-account",
         }
     }
 
     pub fn parse(s: &str) -> Option<HistoryAction> {
         use HistoryAction::*;
         [
-            Created, Adjusted, Redeemed, Refunded, Loaded, Disabled, Enabled, Expired, Cancelled,
+            Created,
+            Adjusted,
+            Redeemed,
+            Refunded,
+            Loaded,
+            Disabled,
+            Enabled,
+            Expired,
+            Cancelled,
+            MovedToAccount,
         ]
         .into_iter()
         .find(|a| a.as_str() == s)
@@ -118,8 +132,18 @@ pub struct Card {
     pub status: CardStatus,
     pub balance: Money,
     pub initial_value: Money,
+    pub amount_type: AmountType,
+    pub max_uses: i32,
+    pub uses: u32,
     pub expires_at: Option<String>,
     pub customer_id: Option<String>,
+    pub recipient_name: Option<String>,
+    pub recipient_email: Option<String>,
+    pub purchaser_customer_id: Option<String>,
+    pub purchaser_email: Option<String>,
+    pub product_id: Option<u64>,
+    pub definition_id: Option<u64>,
+    pub campaign_id: Option<u64>,
     pub comment: Option<String>,
     pub website: Option<String>,
     pub test: bool,
@@ -137,6 +161,25 @@ pub enum CardOrigin {
     Admin,
     Purchase,
     Refund,
+    Batch,
+    Campaign,
+    OrderIssued,
+}
+
+/// Whether a card's value was given or drawn from a range.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AmountType {
+    #[default]
+    Fixed,
+    Random(AmountRange),
+}
+
+/// An inclusive range of amounts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AmountRange {
+    pub min: Money,
+    pub max: Money,
 }
 
 impl CardOrigin {
@@ -145,13 +188,23 @@ impl CardOrigin {
             CardOrigin::Admin => "admin",
             CardOrigin::Purchase => "purchase",
             CardOrigin::Refund => "refund",
+            CardOrigin::Batch => "batch",
+            CardOrigin::Campaign => "campaign",
+            CardOrigin::OrderIssued => "order-issued",
         }
     }
 
     pub fn parse(s: &str) -> Option<CardOrigin> {
-        [CardOrigin::Admin, CardOrigin::Purchase, CardOrigin::Refund]
-            .into_iter()
-            .find(|o| o.as_str() == s)
+        [
+            CardOrigin::Admin,
+            CardOrigin::Purchase,
+            CardOrigin::Refund,
+            CardOrigin::Batch,
+            CardOrigin::Campaign,
+            CardOrigin::OrderIssued,
+        ]
+        .into_iter()
+        .find(|o| o.as_str() == s)
     }
 }
 
@@ -175,8 +228,15 @@ pub struct CardSummary {
     pub status: CardStatus,
     pub balance: Money,
     pub initial_value: Money,
+    pub amount_type: AmountType,
+    pub max_uses: i32,
+    pub uses: u32,
     pub expires_at: Option<String>,
     pub customer_id: Option<String>,
+    pub recipient_email: Option<String>,
+    pub purchaser_email: Option<String>,
+    pub product_id: Option<u64>,
+    pub definition_id: Option<u64>,
     pub website: Option<String>,
     pub test: bool,
     pub origin: CardOrigin,
@@ -219,6 +279,10 @@ pub const MAX_PAGE_SIZE: u32 = 500;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CreateCard {
     pub amount: Money,
+    pub amount_max: Option<String>,
+    pub max_uses: Option<i32>,
+    pub recipient_name: Option<String>,
+    pub recipient_email: Option<String>,
     pub code: Option<String>,
     pub expires_at: Option<String>,
     pub validity_days: Option<u32>,
@@ -235,7 +299,41 @@ pub struct ListCards {
     pub status: Option<CardStatus>,
     pub code: Option<String>,
     pub customer_id: Option<String>,
+    pub id: Option<CardId>,
+    pub amount: Option<String>,
+    pub amount_type: Option<AmountKind>,
+    pub product_id: Option<u64>,
+    pub definition_id: Option<u64>,
+    pub origin: Option<CardOrigin>,
+    pub email: Option<String>,
+    pub sort: Option<CardSort>,
     pub page: PageRequest,
+}
+
+/// Fixed or random, for filtering.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AmountKind {
+    Fixed,
+    Random,
+}
+
+/// How to order a card list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CardSort {
+    pub field: CardSortField,
+    pub descending: bool,
+}
+
+/// The columns a card list can be ordered by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CardSortField {
+    Id,
+    CreatedAt,
+    Balance,
+    InitialValue,
+    ExpiresAt,
+    Status,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -317,10 +415,20 @@ pub enum RefusalReason {
     WrongCustomer,
     TestCardOnRealOrder,
     RealCardOnTestOrder,
+    UsesExhausted,
+    Cancelled,
+    DefinitionDisabled,
+    NotYetValid,
+    NoLongerValid,
+    BelowMinimumOrder,
+    CustomerNotTargeted,
+    CurrencyNotAllowed,
+    RequiredProductMissing,
+    CountryNotAllowed,
 }
 
 impl RefusalReason {
-    pub const ALL: [RefusalReason; 9] = [
+    pub const ALL: [RefusalReason; 19] = [
         RefusalReason::MalformedCode,
         RefusalReason::UnknownCode,
         RefusalReason::Disabled,
@@ -330,6 +438,16 @@ impl RefusalReason {
         RefusalReason::WrongCustomer,
         RefusalReason::TestCardOnRealOrder,
         RefusalReason::RealCardOnTestOrder,
+        RefusalReason::UsesExhausted,
+        RefusalReason::Cancelled,
+        RefusalReason::DefinitionDisabled,
+        RefusalReason::NotYetValid,
+        RefusalReason::NoLongerValid,
+        RefusalReason::BelowMinimumOrder,
+        RefusalReason::CustomerNotTargeted,
+        RefusalReason::CurrencyNotAllowed,
+        RefusalReason::RequiredProductMissing,
+        RefusalReason::CountryNotAllowed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -343,6 +461,16 @@ impl RefusalReason {
             RefusalReason::WrongCustomer => "wrong-customer",
             RefusalReason::TestCardOnRealOrder => "test-card-on-real-order",
             RefusalReason::RealCardOnTestOrder => "real-card-on-test-order",
+            RefusalReason::UsesExhausted => "uses-exhausted",
+            RefusalReason::Cancelled => "cancelled",
+            RefusalReason::DefinitionDisabled => "definition-disabled",
+            RefusalReason::NotYetValid => "not-yet-valid",
+            RefusalReason::NoLongerValid => "no-longer-valid",
+            RefusalReason::BelowMinimumOrder => "below-minimum-order",
+            RefusalReason::CustomerNotTargeted => "customer-not-targeted",
+            RefusalReason::CurrencyNotAllowed => "currency-not-allowed",
+            RefusalReason::RequiredProductMissing => "required-product-missing",
+            RefusalReason::CountryNotAllowed => "country-not-allowed",
         }
     }
 
@@ -362,6 +490,20 @@ impl RefusalReason {
             RefusalReason::WrongCustomer => "the card is restricted to another customer",
             RefusalReason::TestCardOnRealOrder => "a test card cannot pay a real order",
             RefusalReason::RealCardOnTestOrder => "a real card cannot pay a test order",
+            RefusalReason::UsesExhausted => "the card was used as many times as it may be",
+            RefusalReason::Cancelled => "the card was cancelled",
+            RefusalReason::DefinitionDisabled => "the card's batch definition is disabled",
+            RefusalReason::NotYetValid => "the batch's validity window has not started",
+            RefusalReason::NoLongerValid => "the batch's validity window has ended",
+            RefusalReason::BelowMinimumOrder => "the order total is below the minimum order amount",
+            RefusalReason::CustomerNotTargeted => "the card is not offered to this customer",
+            RefusalReason::CurrencyNotAllowed => {
+                "the order's currency is not allowed for this card"
+            }
+            RefusalReason::RequiredProductMissing => "the cart holds none of the required products",
+            RefusalReason::CountryNotAllowed => {
+                "the shipping or billing country is not allowed for this card"
+            }
         }
     }
 }
@@ -404,6 +546,8 @@ pub struct Line {
 pub struct CustomerInfo {
     pub id: String,
     pub groups: Vec<String>,
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -435,6 +579,10 @@ pub struct Quote {
     pub shipping: String,
     pub shipping_tax: String,
     pub applied_codes: Vec<String>,
+    #[serde(default)]
+    pub shipping_country: Option<String>,
+    #[serde(default)]
+    pub billing_country: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -517,6 +665,8 @@ pub struct RemoveRequest {
 pub struct AddLineRequest {
     pub quote: Quote,
     pub line: Line,
+    /// `None` counts as the storefront.
+    pub channel: Option<Channel>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -59,6 +59,9 @@ pub fn find(env: &mut dyn Environment, typed: &str) -> Result<Lookup> {
 /// reason reported is stable.
 pub fn check(card: &StoredCard, quote: &ParsedQuote, now: Seconds) -> Option<RefusalReason> {
     let shown = card.status(now);
+    if shown == CardStatus::Cancelled {
+        return Some(RefusalReason::Cancelled);
+    }
     if shown == CardStatus::Disabled {
         return Some(RefusalReason::Disabled);
     }

@@ -15,6 +15,9 @@ struct Migration {
     version: u32,
     description: &'static str,
     statements: &'static [&'static str],
+    /// Further statements owned by the modules they serve (their own tables),
+    /// run after `statements`, in this order.
+    module_statements: &'static [&'static [&'static str]],
 }
 
 const MIGRATIONS: &[Migration] = &[Migration {
@@ -61,6 +64,7 @@ const MIGRATIONS: &[Migration] = &[Migration {
         "CREATE TABLE gc_balance_checks (client_key TEXT NOT NULL, attempted_at BIGINT NOT NULL)",
         "CREATE INDEX gc_balance_checks_key ON gc_balance_checks (client_key, attempted_at)",
     ],
+    module_statements: &[],
 },
 Migration {
     version: 2,
@@ -144,6 +148,39 @@ Migration {
             reason TEXT NOT NULL
         )",
     ],
+    module_statements: &[],
+},
+Migration {
+    version: 3,
+    description: "catalog and administration: card uses, random amounts, people, cancellation; products, batch definitions, campaigns",
+    statements: &[
+        // A random-amount card keeps the range its value was drawn from.
+        "ALTER TABLE gc_cards ADD COLUMN amount_min BIGINT",
+        "ALTER TABLE gc_cards ADD COLUMN amount_max BIGINT",
+        // -1 = unlimited; `uses` counts placements and transfers to accounts.
+        "ALTER TABLE gc_cards ADD COLUMN max_uses BIGINT NOT NULL DEFAULT -1",
+        "ALTER TABLE gc_cards ADD COLUMN uses BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE gc_cards ADD COLUMN recipient_name TEXT",
+        "ALTER TABLE gc_cards ADD COLUMN recipient_email TEXT",
+        "ALTER TABLE gc_cards ADD COLUMN purchaser_customer_id TEXT",
+        "ALTER TABLE gc_cards ADD COLUMN purchaser_email TEXT",
+        "ALTER TABLE gc_cards ADD COLUMN product_id BIGINT",
+        "ALTER TABLE gc_cards ADD COLUMN definition_id BIGINT",
+        "ALTER TABLE gc_cards ADD COLUMN campaign_id BIGINT",
+        // A cancelled card is stored as `disabled` with this set: the status
+        // column's CHECK predates cancellation, and SQLite cannot alter a
+        // CHECK. Readers derive `cancelled` from it.
+        "ALTER TABLE gc_cards ADD COLUMN cancelled_at BIGINT",
+        "CREATE INDEX gc_cards_product ON gc_cards (product_id)",
+        "CREATE INDEX gc_cards_definition ON gc_cards (definition_id)",
+        "CREATE INDEX gc_cards_purchaser ON gc_cards (purchaser_customer_id)",
+        "INSERT INTO gc_sequences (name, value) VALUES ('product', 0), ('definition', 0), ('campaign', 0)",
+    ],
+    module_statements: &[
+        crate::products::SCHEMA_V3,
+        crate::batches::SCHEMA_V3,
+        crate::issuing::SCHEMA_V3,
+    ],
 }];
 
 /// The schema version this build writes and expects.
@@ -191,7 +228,11 @@ pub fn migrate(env: &mut dyn Environment) -> Result<MigrationReport> {
     }
     let mut applied = Vec::new();
     for m in MIGRATIONS.iter().filter(|m| m.version > from) {
-        for sql in m.statements {
+        for sql in m
+            .statements
+            .iter()
+            .chain(m.module_statements.iter().flat_map(|s| s.iter()))
+        {
             db.execute(sql, &[])?;
         }
         db.execute(

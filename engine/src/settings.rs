@@ -20,6 +20,15 @@ pub struct Settings {
     pub default_currency: String,
     pub cards_cover_shipping: bool,
     pub refund_extension_days: u32,
+    /// Amounts customers may choose for a gift card that is not a product,
+    /// normalised to the default currency's digits; empty allows any.
+    pub allowed_amounts: Vec<String>,
+    pub allow_customer_purchase: bool,
+    pub gift_messages: bool,
+    pub qr_codes: bool,
+    pub barcodes: bool,
+    /// The "use a gift card" customer permission.
+    pub customers_may_use_cards: bool,
 }
 
 impl Default for Settings {
@@ -32,6 +41,12 @@ impl Default for Settings {
             default_currency: "USD".into(),
             cards_cover_shipping: true,
             refund_extension_days: 30,
+            allowed_amounts: Vec::new(),
+            allow_customer_purchase: true,
+            gift_messages: true,
+            qr_codes: true,
+            barcodes: true,
+            customers_may_use_cards: true,
         }
     }
 }
@@ -45,6 +60,12 @@ pub struct SettingsUpdate {
     pub default_currency: Option<String>,
     pub cards_cover_shipping: Option<bool>,
     pub refund_extension_days: Option<u32>,
+    pub allowed_amounts: Option<Vec<String>>,
+    pub allow_customer_purchase: Option<bool>,
+    pub gift_messages: Option<bool>,
+    pub qr_codes: Option<bool>,
+    pub barcodes: Option<bool>,
+    pub customers_may_use_cards: Option<bool>,
 }
 
 impl Settings {
@@ -107,13 +128,55 @@ impl Settings {
             }
             self.refund_extension_days = days;
         }
+        if let Some(amounts) = update.allowed_amounts {
+            self.allowed_amounts = amounts;
+        }
+        // Checked after `default-currency` may have changed: the amounts are
+        // in that currency, so a currency change revalidates them.
+        let currency = Currency::parse(&self.default_currency)
+            .map_err(|e| Error::InvalidSettings(format!("default-currency: {e}")))?;
+        let mut normalised: Vec<(i64, String)> = Vec::new();
+        for text in &self.allowed_amounts {
+            let minor = currency.parse_positive(text).map_err(|_| {
+                Error::InvalidSettings(format!(
+                    "allowed-amounts: `{text}` is not a positive amount in {}",
+                    currency.code()
+                ))
+            })?;
+            if normalised.iter().any(|(m, _)| *m == minor) {
+                return bad(format!("allowed-amounts: `{text}` is listed twice"));
+            }
+            normalised.push((minor, currency.format(minor)));
+        }
+        if normalised.len() > 100 {
+            return bad("allowed-amounts: at most 100 amounts".into());
+        }
+        normalised.sort();
+        self.allowed_amounts = normalised.into_iter().map(|(_, t)| t).collect();
+        for (flag, value) in [
+            (
+                &mut self.allow_customer_purchase,
+                update.allow_customer_purchase,
+            ),
+            (&mut self.gift_messages, update.gift_messages),
+            (&mut self.qr_codes, update.qr_codes),
+            (&mut self.barcodes, update.barcodes),
+            (
+                &mut self.customers_may_use_cards,
+                update.customers_may_use_cards,
+            ),
+        ] {
+            if let Some(v) = value {
+                *flag = v;
+            }
+        }
         if usize::from(self.code_length) + self.code_prefix.len() > crate::code::MAX_CODE_LEN {
             return bad("code-prefix and code-length together exceed 64 characters".into());
         }
         Ok(self)
     }
 
-    fn to_rows(&self) -> [(&'static str, String); 7] {
+    fn to_rows(&self) -> [(&'static str, String); 13] {
         [
             ("code-prefix", self.code_prefix.clone()),
             ("code-length", self.code_length.to_string()),
@@ -130,6 +193,18 @@ impl Settings {
             (
                 "refund-extension-days",
                 self.refund_extension_days.to_string(),
+            ),
+            ("allowed-amounts", self.allowed_amounts.join(",")),
+            (
+                "allow-customer-purchase",
+                self.allow_customer_purchase.to_string(),
+            ),
+            ("gift-messages", self.gift_messages.to_string()),
+            ("qr-codes", self.qr_codes.to_string()),
+            ("barcodes", self.barcodes.to_string()),
+            (
+                "customers-may-use-cards",
+                self.customers_may_use_cards.to_string(),
             ),
         ]
     }
@@ -159,6 +234,24 @@ pub fn load(env: &mut dyn Environment) -> Result<Settings> {
             }
             "refund-extension-days" => {
                 update.refund_extension_days = Some(value.parse().map_err(|_| corrupt())?)
+            }
+            "allowed-amounts" => {
+                update.allowed_amounts = Some(
+                    value
+                        .split(',')
+                        .filter(|a| !a.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                )
+            }
+            "allow-customer-purchase" => {
+                update.allow_customer_purchase = Some(value.parse().map_err(|_| corrupt())?)
+            }
+            "gift-messages" => update.gift_messages = Some(value.parse().map_err(|_| corrupt())?),
+            "qr-codes" => update.qr_codes = Some(value.parse().map_err(|_| corrupt())?),
+            "barcodes" => update.barcodes = Some(value.parse().map_err(|_| corrupt())?),
+            "customers-may-use-cards" => {
+                update.customers_may_use_cards = Some(value.parse().map_err(|_| corrupt())?)
             }
             // Names from a newer build are kept but not understood here.
             _ => {}

@@ -59,6 +59,7 @@ pub fn allows(status: CardStatus, operation: Operation) -> bool {
         // changing its balance would only hide breakage.
         Operation::Adjust => matches!(status, Active | Used),
         Operation::Disable => matches!(status, Active | Used | Expired),
+        // A cancelled card is final.
         Operation::Enable => status == Disabled,
     }
 }

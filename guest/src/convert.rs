@@ -34,6 +34,7 @@ impl From<e::CardStatus> for wit::CardStatus {
             e::CardStatus::Used => wit::CardStatus::Used,
             e::CardStatus::Expired => wit::CardStatus::Expired,
             e::CardStatus::Disabled => wit::CardStatus::Disabled,
+            e::CardStatus::Cancelled => wit::CardStatus::Cancelled,
         }
     }
 }
@@ -45,6 +46,7 @@ impl From<wit::CardStatus> for e::CardStatus {
             wit::CardStatus::Used => e::CardStatus::Used,
             wit::CardStatus::Expired => e::CardStatus::Expired,
             wit::CardStatus::Disabled => e::CardStatus::Disabled,
+            wit::CardStatus::Cancelled => e::CardStatus::Cancelled,
         }
     }
 }
@@ -72,6 +74,37 @@ impl From<e::HistoryAction> for wit::HistoryAction {
             A::Enabled => wit::HistoryAction::Enabled,
             A::Expired => wit::HistoryAction::Expired,
             A::Cancelled => wit::HistoryAction::Cancelled,
+            A::MovedToAccount => wit::HistoryAction::MovedToAccount,
+        }
+    }
+}
+
+impl From<wit::HistoryAction> for e::HistoryAction {
+    fn from(a: wit::HistoryAction) -> Self {
+        use e::HistoryAction as A;
+        match a {
+            wit::HistoryAction::Created => A::Created,
+            wit::HistoryAction::Adjusted => A::Adjusted,
+            wit::HistoryAction::Redeemed => A::Redeemed,
+            wit::HistoryAction::Refunded => A::Refunded,
+            wit::HistoryAction::Loaded => A::Loaded,
+            wit::HistoryAction::Disabled => A::Disabled,
+            wit::HistoryAction::Enabled => A::Enabled,
+            wit::HistoryAction::Expired => A::Expired,
+            wit::HistoryAction::Cancelled => A::Cancelled,
+            wit::HistoryAction::MovedToAccount => A::MovedToAccount,
+        }
+    }
+}
+
+impl From<e::AmountType> for wit::AmountType {
+    fn from(t: e::AmountType) -> Self {
+        match t {
+            e::AmountType::Fixed => wit::AmountType::Fixed,
+            e::AmountType::Random(r) => wit::AmountType::Random(wit::AmountRange {
+                min: r.min.into(),
+                max: r.max.into(),
+            }),
         }
     }
 }
@@ -85,8 +118,18 @@ impl From<e::Card> for wit::Card {
             status: c.status.into(),
             balance: c.balance.into(),
             initial_value: c.initial_value.into(),
+            amount_type: c.amount_type.into(),
+            max_uses: c.max_uses,
+            uses: c.uses,
             expires_at: c.expires_at,
             customer_id: c.customer_id,
+            recipient_name: c.recipient_name,
+            recipient_email: c.recipient_email,
+            purchaser_customer_id: c.purchaser_customer_id,
+            purchaser_email: c.purchaser_email,
+            product_id: c.product_id,
+            definition_id: c.definition_id,
+            campaign_id: c.campaign_id,
             comment: c.comment,
             website: c.website,
             test: c.test,
@@ -107,8 +150,15 @@ impl From<e::CardSummary> for wit::CardSummary {
             status: c.status.into(),
             balance: c.balance.into(),
             initial_value: c.initial_value.into(),
+            amount_type: c.amount_type.into(),
+            max_uses: c.max_uses,
+            uses: c.uses,
             expires_at: c.expires_at,
             customer_id: c.customer_id,
+            recipient_email: c.recipient_email,
+            purchaser_email: c.purchaser_email,
+            product_id: c.product_id,
+            definition_id: c.definition_id,
             website: c.website,
             test: c.test,
             origin: c.origin.into(),
@@ -200,8 +250,30 @@ impl From<e::Error> for wit::Error {
             E::OrderNotFound => wit::Error::OrderNotFound,
             E::OrderState(m) => wit::Error::OrderState(m),
             E::RefundExceedsPaid(m) => wit::Error::RefundExceedsPaid(m.into()),
+            E::ProductNotFound => wit::Error::ProductNotFound,
+            E::ProductHasSales => wit::Error::ProductHasSales,
+            E::InvalidPurchaseAmount(m) => wit::Error::InvalidPurchaseAmount(m),
+            E::PurchaseDisabled => wit::Error::PurchaseDisabled,
+            E::DefinitionNotFound => wit::Error::DefinitionNotFound,
+            E::CampaignNotFound => wit::Error::CampaignNotFound,
+            E::PermissionDenied => wit::Error::PermissionDenied,
+            E::CardAlreadyUsed => wit::Error::CardAlreadyUsed,
+            E::IssueLimitExceeded(l) => wit::Error::IssueLimitExceeded(l.into()),
+            E::ConfirmationRequired(l) => wit::Error::ConfirmationRequired(l.into()),
+            E::BulkItemFailed { card_id, reason } => {
+                wit::Error::BulkItemFailed(wit::BulkFailure { card_id, reason })
+            }
             E::NotMigrated => wit::Error::NotMigrated,
             E::Database(m) => wit::Error::Database(m),
+        }
+    }
+}
+
+impl From<e::error::IssueLimit> for wit::IssueLimit {
+    fn from(l: e::error::IssueLimit) -> Self {
+        wit::IssueLimit {
+            limit: l.limit.into(),
+            requested: l.requested.into(),
         }
     }
 }
@@ -237,6 +309,12 @@ impl From<e::Settings> for lifecycle::Settings {
             default_currency: s.default_currency,
             cards_cover_shipping: s.cards_cover_shipping,
             refund_extension_days: s.refund_extension_days,
+            allowed_amounts: s.allowed_amounts,
+            allow_customer_purchase: s.allow_customer_purchase,
+            gift_messages: s.gift_messages,
+            qr_codes: s.qr_codes,
+            barcodes: s.barcodes,
+            customers_may_use_cards: s.customers_may_use_cards,
         }
     }
 }
@@ -251,6 +329,12 @@ impl From<lifecycle::SettingsUpdate> for e::SettingsUpdate {
             default_currency: u.default_currency,
             cards_cover_shipping: u.cards_cover_shipping,
             refund_extension_days: u.refund_extension_days,
+            allowed_amounts: u.allowed_amounts,
+            allow_customer_purchase: u.allow_customer_purchase,
+            gift_messages: u.gift_messages,
+            qr_codes: u.qr_codes,
+            barcodes: u.barcodes,
+            customers_may_use_cards: u.customers_may_use_cards,
         }
     }
 }
@@ -259,6 +343,10 @@ impl From<admin::CreateCardRequest> for e::CreateCard {
     fn from(r: admin::CreateCardRequest) -> Self {
         e::CreateCard {
             amount: r.amount.into(),
+            amount_max: r.amount_max,
+            max_uses: r.max_uses,
+            recipient_name: r.recipient_name,
+            recipient_email: r.recipient_email,
             code: r.code,
             expires_at: r.expires_at,
             validity_days: r.validity_days,
@@ -278,6 +366,27 @@ impl From<admin::ListCardsRequest> for e::ListCards {
             status: r.status.map(Into::into),
             code: r.code,
             customer_id: r.customer_id,
+            id: r.id,
+            amount: r.amount,
+            amount_type: r.amount_type.map(|k| match k {
+                admin::AmountKind::Fixed => e::AmountKind::Fixed,
+                admin::AmountKind::Random => e::AmountKind::Random,
+            }),
+            product_id: r.product_id,
+            definition_id: r.definition_id,
+            origin: r.origin.map(Into::into),
+            email: r.email,
+            sort: r.sort.map(|s| e::CardSort {
+                field: match s.field {
+                    admin::CardSortField::Id => e::CardSortField::Id,
+                    admin::CardSortField::CreatedAt => e::CardSortField::CreatedAt,
+                    admin::CardSortField::Balance => e::CardSortField::Balance,
+                    admin::CardSortField::InitialValue => e::CardSortField::InitialValue,
+                    admin::CardSortField::ExpiresAt => e::CardSortField::ExpiresAt,
+                    admin::CardSortField::Status => e::CardSortField::Status,
+                },
+                descending: s.descending,
+            }),
             page: r.page.into(),
         }
     }
@@ -362,6 +471,9 @@ impl From<e::CardOrigin> for wit::CardOrigin {
             e::CardOrigin::Admin => wit::CardOrigin::Admin,
             e::CardOrigin::Purchase => wit::CardOrigin::Purchase,
             e::CardOrigin::Refund => wit::CardOrigin::Refund,
+            e::CardOrigin::Batch => wit::CardOrigin::Batch,
+            e::CardOrigin::Campaign => wit::CardOrigin::Campaign,
+            e::CardOrigin::OrderIssued => wit::CardOrigin::OrderIssued,
         }
     }
 }
@@ -372,6 +484,9 @@ impl From<wit::CardOrigin> for e::CardOrigin {
             wit::CardOrigin::Admin => e::CardOrigin::Admin,
             wit::CardOrigin::Purchase => e::CardOrigin::Purchase,
             wit::CardOrigin::Refund => e::CardOrigin::Refund,
+            wit::CardOrigin::Batch => e::CardOrigin::Batch,
+            wit::CardOrigin::Campaign => e::CardOrigin::Campaign,
+            wit::CardOrigin::OrderIssued => e::CardOrigin::OrderIssued,
         }
     }
 }
@@ -417,6 +532,16 @@ impl From<e::RefusalReason> for wit::RefusalReason {
             R::WrongCustomer => wit::RefusalReason::WrongCustomer,
             R::TestCardOnRealOrder => wit::RefusalReason::TestCardOnRealOrder,
             R::RealCardOnTestOrder => wit::RefusalReason::RealCardOnTestOrder,
+            R::UsesExhausted => wit::RefusalReason::UsesExhausted,
+            R::Cancelled => wit::RefusalReason::Cancelled,
+            R::DefinitionDisabled => wit::RefusalReason::DefinitionDisabled,
+            R::NotYetValid => wit::RefusalReason::NotYetValid,
+            R::NoLongerValid => wit::RefusalReason::NoLongerValid,
+            R::BelowMinimumOrder => wit::RefusalReason::BelowMinimumOrder,
+            R::CustomerNotTargeted => wit::RefusalReason::CustomerNotTargeted,
+            R::CurrencyNotAllowed => wit::RefusalReason::CurrencyNotAllowed,
+            R::RequiredProductMissing => wit::RefusalReason::RequiredProductMissing,
+            R::CountryNotAllowed => wit::RefusalReason::CountryNotAllowed,
         }
     }
 }
@@ -434,6 +559,16 @@ impl From<wit::RefusalReason> for e::RefusalReason {
             R::WrongCustomer => e::RefusalReason::WrongCustomer,
             R::TestCardOnRealOrder => e::RefusalReason::TestCardOnRealOrder,
             R::RealCardOnTestOrder => e::RefusalReason::RealCardOnTestOrder,
+            R::UsesExhausted => e::RefusalReason::UsesExhausted,
+            R::Cancelled => e::RefusalReason::Cancelled,
+            R::DefinitionDisabled => e::RefusalReason::DefinitionDisabled,
+            R::NotYetValid => e::RefusalReason::NotYetValid,
+            R::NoLongerValid => e::RefusalReason::NoLongerValid,
+            R::BelowMinimumOrder => e::RefusalReason::BelowMinimumOrder,
+            R::CustomerNotTargeted => e::RefusalReason::CustomerNotTargeted,
+            R::CurrencyNotAllowed => e::RefusalReason::CurrencyNotAllowed,
+            R::RequiredProductMissing => e::RefusalReason::RequiredProductMissing,
+            R::CountryNotAllowed => e::RefusalReason::CountryNotAllowed,
         }
     }
 }
@@ -515,6 +650,7 @@ impl From<e::CustomerInfo> for commerce::CustomerInfo {
         commerce::CustomerInfo {
             id: c.id,
             groups: c.groups,
+            email: c.email,
         }
     }
 }
@@ -524,6 +660,7 @@ impl From<commerce::CustomerInfo> for e::CustomerInfo {
         e::CustomerInfo {
             id: c.id,
             groups: c.groups,
+            email: c.email,
         }
     }
 }
@@ -560,6 +697,8 @@ impl From<e::Quote> for commerce::Quote {
             shipping: q.shipping,
             shipping_tax: q.shipping_tax,
             applied_codes: q.applied_codes,
+            shipping_country: q.shipping_country,
+            billing_country: q.billing_country,
         }
     }
 }
@@ -578,6 +717,8 @@ impl From<commerce::Quote> for e::Quote {
             shipping: q.shipping,
             shipping_tax: q.shipping_tax,
             applied_codes: q.applied_codes,
+            shipping_country: q.shipping_country,
+            billing_country: q.billing_country,
         }
     }
 }
@@ -683,6 +824,7 @@ impl From<totals::AddLineRequest> for e::AddLineRequest {
         e::AddLineRequest {
             quote: r.quote.into(),
             line: r.line.into(),
+            channel: r.channel.map(Into::into),
         }
     }
 }

@@ -7,8 +7,14 @@
 //! back. Transactions are the host's: it commits when an export returns `ok`
 //! and rolls back on `err` or a trap.
 
+mod batches;
 mod convert;
+mod customer_area;
 mod env;
+mod issuing;
+mod management;
+mod products;
+mod reports;
 
 #[allow(clippy::all, missing_docs)]
 mod bindings {
@@ -84,6 +90,42 @@ impl admin::Guest for Plugin {
     fn refusal_log(request: types::PageRequest) -> Result<admin::RefusalLogPage, types::Error> {
         convert::result(api::refusal_log(&mut ComponentEnv, request.into()))
     }
+
+    fn top_up(request: admin::TopUpRequest) -> Result<types::Card, types::Error> {
+        management::top_up(request)
+    }
+
+    fn cancel_card(request: admin::SetStatusRequest) -> Result<types::Card, types::Error> {
+        management::cancel_card(request)
+    }
+
+    fn delete_card(request: admin::SetStatusRequest) -> Result<(), types::Error> {
+        management::delete_card(request)
+    }
+
+    fn set_status_many(
+        request: admin::BulkStatusRequest,
+    ) -> Result<Vec<types::CardSummary>, types::Error> {
+        management::set_status_many(request)
+    }
+
+    fn delete_many(request: admin::BulkRequest) -> Result<u32, types::Error> {
+        management::delete_many(request)
+    }
+
+    fn create_cards_for_recipients(
+        request: admin::RecipientsRequest,
+    ) -> Result<Vec<types::Card>, types::Error> {
+        management::create_cards_for_recipients(request)
+    }
+
+    fn export_cards(request: admin::ExportRequest) -> Result<String, types::Error> {
+        management::export_cards(request)
+    }
+
+    fn card_detail(request: admin::GetCardRequest) -> Result<admin::CardDetails, types::Error> {
+        management::card_detail(request)
+    }
 }
 
 impl customer::Guest for Plugin {
@@ -91,6 +133,30 @@ impl customer::Guest for Plugin {
         request: customer::BalanceRequest,
     ) -> Result<customer::BalanceAnswer, types::Error> {
         convert::result(api::check_balance(&mut ComponentEnv, request.into()))
+    }
+
+    fn redeem_to_account(
+        request: customer::RedeemRequest,
+    ) -> Result<customer::RedeemAnswer, types::Error> {
+        customer_area::redeem_to_account(request)
+    }
+
+    fn my_bought_cards(
+        request: customer::MyCardsRequest,
+    ) -> Result<customer::BoughtCardsPage, types::Error> {
+        customer_area::my_bought_cards(request)
+    }
+
+    fn my_used_cards(
+        request: customer::MyCardsRequest,
+    ) -> Result<customer::CardUsesPage, types::Error> {
+        customer_area::my_used_cards(request)
+    }
+
+    fn public_balance(
+        request: customer::BalanceRequest,
+    ) -> Result<customer::PublicAnswer, types::Error> {
+        customer_area::public_balance(request)
     }
 }
 
@@ -119,6 +185,10 @@ impl orders::Guest for Plugin {
 
     fn cancelled(request: orders::CancelRequest) -> Result<orders::Cancellation, types::Error> {
         convert::result(api::order_cancelled(&mut ComponentEnv, request.into()))
+    }
+
+    fn completed(request: orders::CompleteRequest) -> Result<Vec<types::Card>, types::Error> {
+        issuing::order_completed(request)
     }
 }
 

@@ -469,7 +469,7 @@ impl Runtime {
 
 /// Finds every function the component exports, at top level or inside an
 /// exported interface, and names it `interface.function` with the package
-/// and version dropped (`giftcard:plugin/admin@0.2.0` → `admin`).
+/// and version dropped (`giftcard:plugin/admin@0.3.0` → `admin`).
 fn discover_exports(engine: &Engine, component: &Component) -> BTreeMap<String, Export> {
     let mut out = BTreeMap::new();
     let ty = component.component_type();

@@ -1,0 +1,2 @@
+//! Statistics and the global history grid: read-only views over cards and
+//! their ledger.
