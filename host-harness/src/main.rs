@@ -69,6 +69,17 @@ enum Command {
     /// Run the simulated shop around the plugin: catalog, quotes, orders,
     /// invoices, shipments, credit memos (`shop actions` lists every action).
     Shop(ShopCli),
+    /// Call any export of the plugin directly, with its arguments as JSON
+    /// shaped like the WIT parameters (as in scenario files), and print the
+    /// answer as JSON. Reaches every function of the contract.
+    Call {
+        /// `interface.function`, e.g. `admin.get-card` or `products.list-products`.
+        function: String,
+        /// The arguments as one JSON value (the request record itself for
+        /// one-record functions); omit for functions without parameters.
+        #[arg(long, value_name = "JSON")]
+        args: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -328,6 +339,16 @@ fn run(cli: Cli) -> Result<()> {
             card_command(&harness, json_out, cmd)
         }
         Command::Shop(cmd) => shop_command(&cli, json_out, cmd),
+        Command::Call { function, args } => {
+            let args: Json = match args {
+                Some(text) => serde_json::from_str(text)
+                    .with_context(|| format!("--args is not valid JSON: `{text}`"))?,
+                None => Json::Null,
+            };
+            let harness = open(&cli)?;
+            // Always JSON: there is no table layout for an arbitrary answer.
+            call_and_print(&harness, true, function, args, |_| String::new())
+        }
     }
 }
 
