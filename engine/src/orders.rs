@@ -80,7 +80,9 @@ pub struct OrderCard {
     pub debited: i64,
     /// Order currency: refunded or restored so far.
     pub returned: i64,
-    /// Card currency: credited back so far.
+    /// Card currency: the part of `debited` that has come back so far, to
+    /// the card itself or (a memo to a new card or to account credit) as its
+    /// equivalent elsewhere; `debited − credited` is what is still out.
     pub credited: i64,
 }
 
@@ -362,13 +364,11 @@ pub(crate) fn return_to_cards(
         }
         let credit = oc.credit_for(share);
         if execute {
-            record_return(
-                env,
-                &order.order_id,
-                oc,
-                share,
-                if credit_cards { credit } else { 0 },
-            )?;
+            // The card-currency equivalent is recorded even when the value
+            // goes elsewhere (new card, account credit): it has come back
+            // from this card all the same, and a later `credit_for` must not
+            // hand it out a second time.
+            record_return(env, &order.order_id, oc, share, credit)?;
         }
         if !credit_cards {
             continue;
@@ -436,4 +436,146 @@ pub fn cancelled(env: &mut dyn Environment, req: CancelRequest) -> Result<Cancel
     };
     replay::store(env, "cancelled", &req.order_id, &print, &answer)?;
     Ok(answer)
+}
+
+#[cfg(all(test, feature = "sqlite"))]
+mod tests {
+    use crate::sqlite::NativeEnv;
+    use crate::*;
+
+    fn card(env: &mut NativeEnv, amount: &str) -> Card {
+        env.call(|e| {
+            api::create_card(
+                e,
+                CreateCard {
+                    amount: Money::new(amount, "USD"),
+                    amount_max: None,
+                    max_uses: None,
+                    recipient_name: None,
+                    recipient_email: None,
+                    code: None,
+                    expires_at: None,
+                    validity_days: None,
+                    customer_id: None,
+                    website: None,
+                    test: None,
+                    comment: None,
+                    admin_user: "admin".into(),
+                    reference: None,
+                },
+            )
+        })
+        .unwrap()
+    }
+
+    /// One digital line of 100.00 (built from data, so fields added to the
+    /// records later take their defaults).
+    fn course() -> Vec<Line> {
+        serde_json::from_value(serde_json::json!([{
+            "id": "1", "sku": "COURSE", "kind": "digital", "quantity": 1,
+            "unit_price": "100", "row_total": "100", "discount": "0", "tax": "0",
+            "gift_card": null
+        }]))
+        .unwrap()
+    }
+
+    /// Places a 100.00 order on `order_id` with `code` paying 30.00, and
+    /// invoices all of it.
+    fn place_and_invoice(env: &mut NativeEnv, order_id: &str, code: &str) {
+        let quote: Quote = serde_json::from_value(serde_json::json!({
+            "id": format!("Q-{order_id}"), "website": "main", "store": "default",
+            "currency": "USD", "base_currency": "USD",
+            "customer": { "id": "alice", "groups": [] },
+            "test": false, "lines": course(), "shipping": "0", "shipping_tax": "0",
+            "applied_codes": [code]
+        }))
+        .unwrap();
+        let expected = vec![ExpectedCard {
+            code: code.into(),
+            applied: "30.00".into(),
+        }];
+        env.call(|e| {
+            api::order_placed(
+                e,
+                PlaceRequest {
+                    order_id: order_id.into(),
+                    quote,
+                    expected,
+                    channel: Channel::Admin,
+                },
+            )
+        })
+        .unwrap();
+        env.call(|e| {
+            api::invoice_paid(
+                e,
+                Invoice {
+                    invoice_id: format!("I-{order_id}"),
+                    order_id: order_id.into(),
+                    lines: course(),
+                    shipping: "0".into(),
+                    shipping_tax: "0".into(),
+                },
+            )
+        })
+        .unwrap();
+    }
+
+    fn memo(
+        env: &mut NativeEnv,
+        id: &str,
+        order_id: &str,
+        total: &str,
+        destination: RefundDestination,
+    ) -> MemoSplit {
+        env.call(|e| {
+            api::memo_refunded(
+                e,
+                CreditMemo {
+                    memo_id: id.into(),
+                    order_id: order_id.into(),
+                    total: total.into(),
+                    lines: vec![],
+                    refund_to_gift_card: None,
+                    destination,
+                    comment: None,
+                },
+            )
+        })
+        .unwrap()
+    }
+
+    /// A card's part sent to a new card or to account credit has come back
+    /// from that card: the memo that refunds the rest gives the card only
+    /// what is still out on it (18.00 of its 30.00), not its whole debit.
+    #[test]
+    fn value_refunded_elsewhere_is_not_credited_to_the_card_again() {
+        for (n, destination) in [RefundDestination::NewCard, RefundDestination::AccountCredit]
+            .into_iter()
+            .enumerate()
+        {
+            let mut env = NativeEnv::in_memory(1_790_000_000, 3);
+            let paying = card(&mut env, "30");
+            let order = format!("O-{n}");
+            place_and_invoice(&mut env, &order, &paying.code);
+            // 40 × 30 / 100 = 12.00 of the first memo goes elsewhere.
+            let first = memo(&mut env, "M-1", &order, "40", destination);
+            assert_eq!(first.gift_card_amount, "12.00", "{destination:?}");
+            let rest = memo(
+                &mut env,
+                "M-2",
+                &order,
+                "60",
+                RefundDestination::OriginalCards,
+            );
+            assert!(rest.last);
+            assert_eq!(rest.gift_card_amount, "18.00", "{destination:?}");
+            assert_eq!(rest.movements.len(), 1);
+            assert_eq!(rest.movements[0].amount.amount, "18.00", "{destination:?}");
+            let after = env
+                .call(|e| api::get_card(e, &CardRef::Id(paying.id)))
+                .unwrap();
+            assert_eq!(after.balance.amount, "18.00", "{destination:?}");
+        }
+    }
 }
