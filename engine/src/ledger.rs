@@ -38,28 +38,118 @@ fn actor_from(kind: &str, name: Option<String>) -> Actor {
     }
 }
 
+const INSERT: &str = "INSERT INTO gc_history (id, card_id, action, amount, balance_before, \
+    balance_after, actor_kind, actor_name, reference, comment, created_at) VALUES ";
+/// Values per row.
+const COLUMNS: usize = 11;
+/// Rows per multi-row INSERT: 500 × 11 parameters stays far below SQLite's
+/// and PostgreSQL's bound-parameter limits.
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// One row's values, in `INSERT` column order; the balance after is always
+/// derived here, never given.
+fn row_values(id: i64, entry: &NewEntry<'_>, out: &mut Vec<Value>) {
+    let (kind, name) = actor_columns(entry.actor);
+    out.extend([
+        Value::Integer(id),
+        Value::Integer(entry.card_id as i64),
+        Value::from(entry.action.as_str()),
+        Value::Integer(entry.amount),
+        Value::Integer(entry.balance_before),
+        Value::Integer(entry.balance_before + entry.amount),
+        Value::from(kind),
+        Value::from(name),
+        Value::from(entry.reference),
+        Value::from(entry.comment),
+        Value::Integer(entry.at),
+    ]);
+}
+
+fn placeholders(rows: usize) -> String {
+    use std::fmt::Write;
+    let mut sql = String::with_capacity(INSERT.len() + rows * 60);
+    sql.push_str(INSERT);
+    for r in 0..rows {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for c in 0..COLUMNS {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            write!(sql, "?{}", r * COLUMNS + c + 1).expect("writing to a string");
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// Appends the same row for many cards (ids reserved by the caller,
+/// consecutive from `first_id`), 500 per statement with the shared values
+/// bound once: how a batch writes its `created` rows. `entry.card_id` is
+/// ignored; the rows go to `card_ids`, in order.
+pub fn append_uniform(
+    env: &mut dyn Environment,
+    first_id: i64,
+    card_ids: &[i64],
+    entry: &NewEntry<'_>,
+) -> Result<()> {
+    use std::fmt::Write;
+    const SHARED: usize = 9;
+    let mut shared = Vec::with_capacity(COLUMNS);
+    row_values(0, entry, &mut shared);
+    // Everything but the id and the card: action … created_at.
+    let shared: Vec<Value> = shared.into_iter().skip(2).collect();
+    debug_assert_eq!(shared.len(), SHARED);
+    for (n, chunk) in card_ids.chunks(ROWS_PER_STATEMENT).enumerate() {
+        let first = first_id + (n * ROWS_PER_STATEMENT) as i64;
+        let mut sql = String::with_capacity(INSERT.len() + chunk.len() * 56);
+        sql.push_str(INSERT);
+        let mut params = shared.clone();
+        params.reserve(chunk.len() * 2);
+        for (i, card_id) in chunk.iter().enumerate() {
+            let p = SHARED + i * 2;
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            write!(
+                sql,
+                "(?{}, ?{}, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                p + 1,
+                p + 2
+            )
+            .expect("writing to a string");
+            params.push(Value::Integer(first + i as i64));
+            params.push(Value::Integer(*card_id));
+        }
+        env.db().execute(&sql, &params)?;
+    }
+    Ok(())
+}
+
 /// Appends one row.
 pub fn append(env: &mut dyn Environment, entry: NewEntry<'_>) -> Result<()> {
     let id = next_ids(env, "history", 1)?;
-    let (kind, name) = actor_columns(entry.actor);
-    env.db().execute(
-        "INSERT INTO gc_history (id, card_id, action, amount, balance_before, balance_after, \
-         actor_kind, actor_name, reference, comment, created_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        &[
-            Value::Integer(id),
-            Value::Integer(entry.card_id as i64),
-            Value::from(entry.action.as_str()),
-            Value::Integer(entry.amount),
-            Value::Integer(entry.balance_before),
-            Value::Integer(entry.balance_before + entry.amount),
-            Value::from(kind),
-            Value::from(name),
-            Value::from(entry.reference),
-            Value::from(entry.comment),
-            Value::Integer(entry.at),
-        ],
-    )?;
+    append_many_with_ids(env, id, std::slice::from_ref(&entry))
+}
+
+/// Appends rows whose ids the caller reserved (consecutive from `first_id`,
+/// see `schema::next_ids`), up to 500 per statement: how bulk operations write
+/// thousands of rows without a statement each.
+pub fn append_many_with_ids(
+    env: &mut dyn Environment,
+    first_id: i64,
+    entries: &[NewEntry<'_>],
+) -> Result<()> {
+    for (n, chunk) in entries.chunks(ROWS_PER_STATEMENT).enumerate() {
+        let first = first_id + (n * ROWS_PER_STATEMENT) as i64;
+        let mut params = Vec::with_capacity(chunk.len() * COLUMNS);
+        for (i, entry) in chunk.iter().enumerate() {
+            row_values(first + i as i64, entry, &mut params);
+        }
+        env.db().execute(&placeholders(chunk.len()), &params)?;
+    }
     Ok(())
 }
 

@@ -181,4 +181,38 @@ pub mod api {
         schema::ensure_current(env)?;
         memos::refunded(env, req)
     }
+
+    pub fn create_definition(
+        env: &mut dyn Environment,
+        req: batches::DefinitionInput,
+    ) -> Result<batches::Definition> {
+        schema::ensure_current(env)?;
+        batches::create(env, req)
+    }
+
+    pub fn update_definition(
+        env: &mut dyn Environment,
+        req: batches::UpdateDefinition,
+    ) -> Result<batches::Definition> {
+        schema::ensure_current(env)?;
+        batches::update(env, req)
+    }
+
+    pub fn get_definition(env: &mut dyn Environment, id: u64) -> Result<batches::Definition> {
+        schema::ensure_current(env)?;
+        batches::get(env, id)
+    }
+
+    pub fn list_definitions(env: &mut dyn Environment) -> Result<Vec<batches::Definition>> {
+        schema::ensure_current(env)?;
+        batches::list(env)
+    }
+
+    pub fn generate_codes(
+        env: &mut dyn Environment,
+        req: batches::GenerateRequest,
+    ) -> Result<batches::Generated> {
+        schema::ensure_current(env)?;
+        batches::generate(env, req)
+    }
 }

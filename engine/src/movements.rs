@@ -12,7 +12,10 @@ use crate::status;
 use crate::time::{self, DAY, Seconds};
 
 /// Debits `amount` (card currency) for an order, only if the card is still
-/// active, unexpired and holds enough. Returns the balance after.
+/// active, unexpired, holds enough and has a use left; counts one use.
+/// Returns the balance after. Placement calls it once per card that pays a
+/// non-zero amount, inside its once-only path (a replay returns the stored
+/// answer before reaching it), so a use is never counted twice.
 pub fn debit(
     env: &mut dyn Environment,
     card: &StoredCard,
@@ -23,10 +26,11 @@ pub fn debit(
 ) -> Result<Option<i64>> {
     let now = env.now();
     let rows = env.db().execute(
-        "UPDATE gc_cards SET balance = balance - ?1, \
+        "UPDATE gc_cards SET balance = balance - ?1, uses = uses + 1, \
          status = CASE WHEN balance - ?1 = 0 THEN 'used' ELSE 'active' END, updated_at = ?2 \
          WHERE id = ?3 AND status = 'active' AND balance >= ?1 \
-         AND (expires_at IS NULL OR expires_at > ?2) RETURNING balance",
+         AND (expires_at IS NULL OR expires_at > ?2) \
+         AND (max_uses < 0 OR uses < max_uses) RETURNING balance",
         &[
             Value::Integer(amount),
             Value::Integer(now),

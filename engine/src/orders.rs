@@ -270,7 +270,7 @@ pub fn placed(env: &mut dyn Environment, req: PlaceRequest) -> Result<PlacedOrde
         else {
             // Changed under us: report what it could pay now.
             let fresh = cards::load(env, &CardRef::Id(part.card.id))?;
-            let now_pays = if redemption::check(&fresh, &quote, now).is_some() {
+            let now_pays = if redemption::check(env, &fresh, &quote, now)?.is_some() {
                 0
             } else {
                 part.applied.min(match &part.rate {

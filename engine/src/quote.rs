@@ -84,6 +84,13 @@ pub struct ParsedQuote {
     pub codes: Vec<String>,
     /// The codes as the quote held them, same order.
     pub raw_codes: Vec<String>,
+    /// The customer's groups (empty for a guest).
+    pub customer_groups: Vec<String>,
+    /// Upper-case ISO 3166-1 alpha-2 countries, when the quote gives them.
+    pub shipping_country: Option<String>,
+    pub billing_country: Option<String>,
+    /// The lines' SKUs, in line order.
+    pub skus: Vec<String>,
 }
 
 fn amount(currency: Currency, field: &str, text: &str) -> Result<i64> {
@@ -269,7 +276,22 @@ pub fn parse(quote: &Quote) -> Result<ParsedQuote> {
         }
         codes.push(normalized);
     }
+    let country = |field: &str, given: &Option<String>| {
+        given
+            .as_deref()
+            .filter(|c| !c.trim().is_empty())
+            .map(|c| crate::batches::country(field, c))
+            .transpose()
+    };
     Ok(ParsedQuote {
+        shipping_country: country("shipping-country", &quote.shipping_country)?,
+        billing_country: country("billing-country", &quote.billing_country)?,
+        customer_groups: quote
+            .customer
+            .as_ref()
+            .map(|c| c.groups.clone())
+            .unwrap_or_default(),
+        skus: quote.lines.iter().map(|l| l.sku.clone()).collect(),
         id: quote.id.clone(),
         website: quote.website.clone(),
         currency,

@@ -8,6 +8,7 @@
 //! whole balance; one paying less is debited `applied ÷ rate` rounded half up
 //! (see `rates`), which never exceeds its balance.
 
+use crate::batches::{self, DefinitionCache};
 use crate::cards::{self, StoredCard};
 use crate::code;
 use crate::env::Environment;
@@ -56,8 +57,34 @@ pub fn find(env: &mut dyn Environment, typed: &str) -> Result<Lookup> {
 }
 
 /// Every rule a card must pass to pay this quote, in a fixed order so the
-/// reason reported is stable.
-pub fn check(card: &StoredCard, quote: &ParsedQuote, now: Seconds) -> Option<RefusalReason> {
+/// reason reported is stable: the card's own rules, then those of its batch
+/// definition (see `batches::refusal`).
+pub fn check(
+    env: &mut dyn Environment,
+    card: &StoredCard,
+    quote: &ParsedQuote,
+    now: Seconds,
+) -> Result<Option<RefusalReason>> {
+    check_with(env, &mut DefinitionCache::default(), card, quote, now)
+}
+
+/// [`check`], loading each batch definition at most once per `cache`.
+pub fn check_with(
+    env: &mut dyn Environment,
+    cache: &mut DefinitionCache,
+    card: &StoredCard,
+    quote: &ParsedQuote,
+    now: Seconds,
+) -> Result<Option<RefusalReason>> {
+    if let Some(reason) = check_card(card, quote, now) {
+        return Ok(Some(reason));
+    }
+    batches::card_refusal(env, cache, card, quote, now)
+}
+
+/// The card's own rules (status, uses, scope, test flag), without its batch
+/// definition's.
+pub fn check_card(card: &StoredCard, quote: &ParsedQuote, now: Seconds) -> Option<RefusalReason> {
     let shown = card.status(now);
     if shown == CardStatus::Cancelled {
         return Some(RefusalReason::Cancelled);
@@ -70,6 +97,9 @@ pub fn check(card: &StoredCard, quote: &ParsedQuote, now: Seconds) -> Option<Ref
     }
     if card.balance == 0 || shown == CardStatus::Used {
         return Some(RefusalReason::UsedUp);
+    }
+    if card.extras.max_uses >= 0 && i64::from(card.uses) >= i64::from(card.extras.max_uses) {
+        return Some(RefusalReason::UsesExhausted);
     }
     if card.website.as_ref().is_some_and(|w| *w != quote.website) {
         return Some(RefusalReason::WrongWebsite);
@@ -166,6 +196,7 @@ pub fn collect(
     let mut remaining = eligible;
     let mut parts = Vec::new();
     let mut dropped = Vec::new();
+    let mut definitions = DefinitionCache::default();
     for raw in &quote.raw_codes {
         let card = match find(env, raw)? {
             Lookup::Card(card) => *card,
@@ -174,7 +205,7 @@ pub fn collect(
                 continue;
             }
         };
-        if let Some(reason) = check(&card, quote, now) {
+        if let Some(reason) = check_with(env, &mut definitions, &card, quote, now)? {
             dropped.push((raw.clone(), reason, Some(card.masked_code.clone())));
             continue;
         }

@@ -55,7 +55,7 @@ pub fn apply_code(env: &mut dyn Environment, req: ApplyRequest) -> Result<ApplyA
     let now = env.now();
     let (reason, card) = match redemption::find(env, &req.code)? {
         Lookup::Refused(reason) => (Some(reason), None),
-        Lookup::Card(card) => (redemption::check(&card, &quote, now), Some(card)),
+        Lookup::Card(card) => (redemption::check(env, &card, &quote, now)?, Some(card)),
     };
     if let Some(reason) = reason {
         refusals::log(

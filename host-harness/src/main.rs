@@ -16,6 +16,8 @@ use serde_json::{Value as Json, json};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod cli_batches;
+
 #[derive(Parser)]
 #[command(name = "giftcard-harness", version, about = "Run the gift-card WebAssembly component in a simulated shop", long_about = None)]
 struct Cli {
@@ -80,6 +82,9 @@ enum Command {
         #[arg(long, value_name = "JSON")]
         args: Option<String>,
     },
+    /// Batch definitions and bulk code generation.
+    #[command(subcommand)]
+    Batch(cli_batches::BatchCommand),
 }
 
 #[derive(Subcommand)]
@@ -349,6 +354,7 @@ fn run(cli: Cli) -> Result<()> {
             // Always JSON: there is no table layout for an arbitrary answer.
             call_and_print(&harness, true, function, args, |_| String::new())
         }
+        Command::Batch(cmd) => cli_batches::run(&open(&cli)?, json_out, cmd),
     }
 }
 

@@ -1,0 +1,464 @@
+//! Batch definitions' redemption rules and use counting, natively: each rule
+//! refuses outside and accepts inside, with the precise reason for staff and
+//! the generic one for customers, at collection and again at placement.
+
+use giftcard_engine::batches::{CustomerTarget, DefinitionInput, GenerateRequest};
+use giftcard_engine::sqlite::NativeEnv;
+use giftcard_engine::*;
+
+const T0: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
+const DAY: i64 = 86_400;
+
+fn definition(f: impl FnOnce(&mut DefinitionInput)) -> DefinitionInput {
+    let mut d = DefinitionInput {
+        name: "Coupon".into(),
+        code_name: None,
+        description: None,
+        enabled: true,
+        value: Money::new("10", "EUR"),
+        min_order_amount: None,
+        valid_from: None,
+        valid_to: None,
+        target: CustomerTarget::Everyone,
+        currencies: vec![],
+        required_skus: vec![],
+        shipping_countries: vec![],
+        billing_countries: vec![],
+    };
+    f(&mut d);
+    d
+}
+
+/// A definition and `n` of its codes (display codes).
+fn codes(env: &mut NativeEnv, d: DefinitionInput, n: u32, max_uses: Option<i32>) -> Vec<String> {
+    let d = env.call(|e| api::create_definition(e, d)).unwrap();
+    let g = env
+        .call(|e| {
+            api::generate_codes(
+                e,
+                GenerateRequest {
+                    definition_id: d.id,
+                    count: n,
+                    prefix: None,
+                    test: false,
+                    max_uses,
+                    admin_user: "alice".into(),
+                },
+            )
+        })
+        .unwrap();
+    (g.first_card_id..=g.last_card_id)
+        .map(|id| {
+            env.call(|e| api::get_card(e, &CardRef::Id(id)))
+                .unwrap()
+                .code
+        })
+        .collect()
+}
+
+struct Q {
+    currency: &'static str,
+    total: &'static str,
+    customer: Option<(&'static str, Vec<&'static str>)>,
+    sku: &'static str,
+    shipping_country: Option<&'static str>,
+    billing_country: Option<&'static str>,
+}
+
+impl Default for Q {
+    fn default() -> Self {
+        Q {
+            currency: "EUR",
+            total: "60",
+            customer: None,
+            sku: "SHIRT",
+            shipping_country: None,
+            billing_country: None,
+        }
+    }
+}
+
+fn quote(q: &Q, codes: &[&str]) -> Quote {
+    Quote {
+        id: "Q1".into(),
+        website: "main".into(),
+        store: "default".into(),
+        currency: q.currency.into(),
+        base_currency: q.currency.into(),
+        customer: q.customer.as_ref().map(|(id, groups)| CustomerInfo {
+            id: (*id).into(),
+            groups: groups.iter().map(|g| g.to_string()).collect(),
+            email: None,
+        }),
+        test: false,
+        lines: vec![Line {
+            id: "1".into(),
+            sku: q.sku.into(),
+            kind: ProductKind::Simple,
+            quantity: 1,
+            unit_price: q.total.into(),
+            row_total: q.total.into(),
+            discount: "0".into(),
+            tax: "0".into(),
+            gift_card: None,
+        }],
+        shipping: "0".into(),
+        shipping_tax: "0".into(),
+        applied_codes: codes.iter().map(|c| c.to_string()).collect(),
+        shipping_country: q.shipping_country.map(Into::into),
+        billing_country: q.billing_country.map(Into::into),
+    }
+}
+
+fn collect(env: &mut NativeEnv, quote: Quote, channel: Channel) -> GiftCardTotals {
+    env.call(|e| api::collect_totals(e, CollectRequest { quote, channel }))
+        .unwrap()
+}
+
+/// The admin-channel reason the code is refused for, or `None` when it pays.
+fn reason(env: &mut NativeEnv, q: &Q, code: &str) -> Option<RefusalReason> {
+    let totals = collect(env, quote(q, &[code]), Channel::Admin);
+    match totals.dropped.first() {
+        Some(d) => Some(d.refusal.reason.expect("admins see the reason")),
+        None => {
+            assert_eq!(totals.cards.len(), 1);
+            None
+        }
+    }
+}
+
+/// What a shop sends at placement: the quote and what the collection said.
+fn place_request(env: &mut NativeEnv, order: &str, quote: Quote) -> PlaceRequest {
+    let totals = collect(env, quote.clone(), Channel::Storefront);
+    let expected = totals
+        .cards
+        .iter()
+        .map(|c| ExpectedCard {
+            code: c.code.clone(),
+            applied: c.applied.clone(),
+        })
+        .collect();
+    PlaceRequest {
+        order_id: order.into(),
+        quote,
+        expected,
+        channel: Channel::Storefront,
+    }
+}
+
+fn place(env: &mut NativeEnv, order: &str, quote: Quote) -> Result<PlacedOrder> {
+    let req = place_request(env, order, quote);
+    env.call(|e| api::order_placed(e, req))
+}
+
+#[test]
+fn minimum_order_amount_is_compared_after_everything_and_converted() {
+    let mut env = NativeEnv::in_memory(T0, 1);
+    let c = codes(
+        &mut env,
+        definition(|d| d.min_order_amount = Some("50".into())),
+        1,
+        None,
+    );
+    let low = Q {
+        total: "49.99",
+        ..Q::default()
+    };
+    assert_eq!(
+        reason(&mut env, &low, &c[0]),
+        Some(RefusalReason::BelowMinimumOrder)
+    );
+    // The storefront learns nothing.
+    let shown = collect(&mut env, quote(&low, &[&c[0]]), Channel::Storefront);
+    assert_eq!(shown.dropped[0].refusal.reason, None);
+    assert_eq!(
+        shown.dropped[0].refusal.message,
+        redemption::GENERIC_REFUSAL
+    );
+    assert_eq!(reason(&mut env, &Q::default(), &c[0]), None);
+
+    // A USD quote: no rate refuses as currency-not-allowed; with one, the
+    // total is converted (rounded down) into EUR.
+    let usd = Q {
+        currency: "USD",
+        total: "55",
+        ..Q::default()
+    };
+    assert_eq!(
+        reason(&mut env, &usd, &c[0]),
+        Some(RefusalReason::CurrencyNotAllowed)
+    );
+    env.set_rate("USD", "EUR", "0.9");
+    env.set_rate("EUR", "USD", "1.1");
+    // 55 USD = 49.50 EUR < 50.
+    assert_eq!(
+        reason(&mut env, &usd, &c[0]),
+        Some(RefusalReason::BelowMinimumOrder)
+    );
+    let usd = Q { total: "56", ..usd };
+    // 56 USD = 50.40 EUR.
+    assert_eq!(reason(&mut env, &usd, &c[0]), None);
+}
+
+#[test]
+fn window_targets_currencies_skus_and_countries() {
+    let mut env = NativeEnv::in_memory(T0, 1);
+    let window = codes(
+        &mut env,
+        definition(|d| {
+            d.valid_from = Some("2026-01-10T00:00:00Z".into());
+            d.valid_to = Some("2026-01-20T00:00:00Z".into());
+        }),
+        1,
+        None,
+    );
+    let q = Q::default();
+    assert_eq!(
+        reason(&mut env, &q, &window[0]),
+        Some(RefusalReason::NotYetValid)
+    );
+    env.now = T0 + 9 * DAY;
+    assert_eq!(reason(&mut env, &q, &window[0]), None);
+    env.now = T0 + 19 * DAY - 1; // valid-to is exclusive
+    assert_eq!(reason(&mut env, &q, &window[0]), None);
+    env.now += 1;
+    assert_eq!(
+        reason(&mut env, &q, &window[0]),
+        Some(RefusalReason::NoLongerValid)
+    );
+    env.now = T0;
+
+    let vip = codes(
+        &mut env,
+        definition(|d| d.target = CustomerTarget::Groups(vec!["vip".into(), "staff".into()])),
+        1,
+        None,
+    );
+    assert_eq!(
+        reason(&mut env, &q, &vip[0]),
+        Some(RefusalReason::CustomerNotTargeted)
+    );
+    let retail = Q {
+        customer: Some(("c1", vec!["retail"])),
+        ..Q::default()
+    };
+    assert_eq!(
+        reason(&mut env, &retail, &vip[0]),
+        Some(RefusalReason::CustomerNotTargeted)
+    );
+    let member = Q {
+        customer: Some(("c2", vec!["retail", "VIP"])),
+        ..Q::default()
+    };
+    assert_eq!(reason(&mut env, &member, &vip[0]), None);
+
+    let registered = codes(
+        &mut env,
+        definition(|d| d.target = CustomerTarget::Registered),
+        1,
+        None,
+    );
+    assert_eq!(
+        reason(&mut env, &q, &registered[0]),
+        Some(RefusalReason::CustomerNotTargeted)
+    );
+    assert_eq!(reason(&mut env, &retail, &registered[0]), None);
+
+    env.set_rate("EUR", "USD", "1.1");
+    let eur_only = codes(
+        &mut env,
+        definition(|d| d.currencies = vec!["eur".into()]),
+        1,
+        None,
+    );
+    let usd = Q {
+        currency: "USD",
+        ..Q::default()
+    };
+    assert_eq!(
+        reason(&mut env, &usd, &eur_only[0]),
+        Some(RefusalReason::CurrencyNotAllowed)
+    );
+    assert_eq!(reason(&mut env, &q, &eur_only[0]), None);
+
+    let skus = codes(
+        &mut env,
+        definition(|d| d.required_skus = vec!["BOOK-1".into(), "BOOK-2".into()]),
+        1,
+        None,
+    );
+    assert_eq!(
+        reason(&mut env, &q, &skus[0]),
+        Some(RefusalReason::RequiredProductMissing)
+    );
+    let book = Q {
+        sku: "BOOK-2",
+        ..Q::default()
+    };
+    assert_eq!(reason(&mut env, &book, &skus[0]), None);
+
+    let france = codes(
+        &mut env,
+        definition(|d| {
+            d.shipping_countries = vec!["fr".into(), "BE".into()];
+            d.billing_countries = vec!["FR".into()];
+        }),
+        1,
+        None,
+    );
+    // No country given: refused.
+    assert_eq!(
+        reason(&mut env, &q, &france[0]),
+        Some(RefusalReason::CountryNotAllowed)
+    );
+    let be_fr = Q {
+        shipping_country: Some("be"),
+        billing_country: Some("FR"),
+        ..Q::default()
+    };
+    assert_eq!(reason(&mut env, &be_fr, &france[0]), None);
+    let de = Q {
+        shipping_country: Some("BE"),
+        billing_country: Some("DE"),
+        ..Q::default()
+    };
+    assert_eq!(
+        reason(&mut env, &de, &france[0]),
+        Some(RefusalReason::CountryNotAllowed)
+    );
+}
+
+#[test]
+fn a_disabled_definition_refuses_its_codes_even_at_placement() {
+    let mut env = NativeEnv::in_memory(T0, 1);
+    let input = definition(|_| {});
+    let c = codes(&mut env, input.clone(), 1, None);
+    let q = quote(&Q::default(), &[&c[0]]);
+    let totals = collect(&mut env, q.clone(), Channel::Storefront);
+    assert_eq!(totals.cards.len(), 1);
+    // Disabled between collection and placement.
+    let mut off = input;
+    off.enabled = false;
+    env.call(|e| api::update_definition(e, batches::UpdateDefinition { id: 1, fields: off }))
+        .unwrap();
+    let expected = vec![ExpectedCard {
+        code: totals.cards[0].code.clone(),
+        applied: totals.cards[0].applied.clone(),
+    }];
+    let err = env
+        .call(|e| {
+            api::order_placed(
+                e,
+                PlaceRequest {
+                    order_id: "O1".into(),
+                    quote: q.clone(),
+                    expected: expected.clone(),
+                    channel: Channel::Admin,
+                },
+            )
+        })
+        .unwrap_err();
+    match err {
+        Error::CardNotApplicable(r) => {
+            assert_eq!(r.reason, Some(RefusalReason::DefinitionDisabled))
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn two_codes_of_one_definition_pay_one_order_and_uses_are_counted_once() {
+    let mut env = NativeEnv::in_memory(T0, 1);
+    let c = codes(&mut env, definition(|_| {}), 3, Some(1));
+    let q = quote(&Q::default(), &[&c[0], &c[1]]);
+    let req = place_request(&mut env, "O1", q);
+    let placed = env.call(|e| api::order_placed(e, req.clone())).unwrap();
+    assert_eq!(placed.totals.gift_card_amount, "20.00");
+    assert_eq!(placed.movements.len(), 2);
+    // A replay answers the same and counts nothing more.
+    let again = env.call(|e| api::order_placed(e, req)).unwrap();
+    assert_eq!(again, placed);
+    for code in &c[..2] {
+        let card = env
+            .call(|e| api::get_card(e, &CardRef::Code(code.clone())))
+            .unwrap();
+        assert_eq!((card.uses, card.max_uses), (1, 1));
+    }
+    // Used up anyway (balance 0): used-up comes first.
+    assert_eq!(
+        reason(&mut env, &Q::default(), &c[0]),
+        Some(RefusalReason::UsedUp)
+    );
+
+    // A card with balance left but no use left.
+    let d = env
+        .call(|e| api::create_definition(e, definition(|d| d.value = Money::new("100", "EUR"))))
+        .unwrap();
+    let g = env
+        .call(|e| {
+            api::generate_codes(
+                e,
+                GenerateRequest {
+                    definition_id: d.id,
+                    count: 1,
+                    prefix: Some("ONE".into()),
+                    test: false,
+                    max_uses: Some(1),
+                    admin_user: "alice".into(),
+                },
+            )
+        })
+        .unwrap();
+    let big = env
+        .call(|e| api::get_card(e, &CardRef::Id(g.first_card_id)))
+        .unwrap()
+        .code;
+    assert!(big.starts_with("ONE-"));
+    place(&mut env, "O2", quote(&Q::default(), &[&big])).unwrap();
+    let card = env
+        .call(|e| api::get_card(e, &CardRef::Id(g.first_card_id)))
+        .unwrap();
+    assert_eq!((card.balance.amount.as_str(), card.uses), ("40.00", 1));
+    assert_eq!(
+        reason(&mut env, &Q::default(), &big),
+        Some(RefusalReason::UsesExhausted)
+    );
+    // A partial payment is one use as well.
+    let cover = quote(
+        &Q {
+            total: "5",
+            ..Q::default()
+        },
+        &[&c[2]],
+    );
+    place(&mut env, "O3", cover).unwrap();
+    let third = env
+        .call(|e| api::get_card(e, &CardRef::Code(c[2].clone())))
+        .unwrap();
+    assert_eq!((third.balance.amount.as_str(), third.uses), ("5.00", 1));
+}
+
+#[test]
+fn a_card_paying_nothing_is_not_used() {
+    let mut env = NativeEnv::in_memory(T0, 1);
+    let c = codes(&mut env, definition(|_| {}), 2, Some(5));
+    // 8 EUR order: the first card pays it all, the second pays 0.
+    let q = quote(
+        &Q {
+            total: "8",
+            ..Q::default()
+        },
+        &[&c[0], &c[1]],
+    );
+    let placed = place(&mut env, "O1", q).unwrap();
+    assert_eq!(placed.movements.len(), 1);
+    let uses: Vec<u32> = c
+        .iter()
+        .map(|code| {
+            env.call(|e| api::get_card(e, &CardRef::Code(code.clone())))
+                .unwrap()
+                .uses
+        })
+        .collect();
+    assert_eq!(uses, vec![1, 0]);
+}
