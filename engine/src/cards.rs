@@ -237,8 +237,79 @@ pub(crate) fn check_text(field: &str, value: &str, max: usize, required: bool) -
     Ok(())
 }
 
-fn check_opt_text(field: &str, value: Option<&str>, max: usize) -> Result<()> {
+pub(crate) fn check_opt_text(field: &str, value: Option<&str>, max: usize) -> Result<()> {
     value.map_or(Ok(()), |v| check_text(field, v, max, true))
+}
+
+/// The longest email address accepted (RFC 5321's path limit).
+pub const MAX_EMAIL_LEN: usize = 254;
+
+/// Checks an email address for shape: one `@`, a non-empty local part, a
+/// domain with a dot that neither starts nor ends it, no spaces or control
+/// characters, at most 254 characters. Deliverability is the shop's business.
+pub fn check_email(field: &str, value: &str) -> Result<()> {
+    let bad = |why: &str| {
+        let shown: String = value.chars().take(40).collect();
+        Error::InvalidArgument(format!(
+            "{field}: `{shown}` is not an email address ({why})"
+        ))
+    };
+    if value.is_empty() {
+        return Err(bad("empty"));
+    }
+    if value.chars().count() > MAX_EMAIL_LEN {
+        return Err(bad("longer than 254 characters"));
+    }
+    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad("contains a space"));
+    }
+    let mut parts = value.split('@');
+    let (Some(local), Some(domain), None) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(bad("needs exactly one @"));
+    };
+    if local.is_empty() {
+        return Err(bad("nothing before the @"));
+    }
+    if domain.is_empty()
+        || !domain.contains('.')
+        || domain.starts_with('.')
+        || domain.ends_with('.')
+        || domain.contains("..")
+    {
+        return Err(bad("the domain needs a dot, e.g. example.com"));
+    }
+    Ok(())
+}
+
+/// Checks a maximum number of uses: -1 (unlimited) or 1 and more.
+pub fn check_max_uses(value: Option<i32>) -> Result<i32> {
+    match value {
+        None => Ok(-1),
+        Some(n) if n == -1 || n >= 1 => Ok(n),
+        Some(n) => Err(Error::InvalidArgument(format!(
+            "max-uses: -1 for unlimited, or 1 or more (got {n})"
+        ))),
+    }
+}
+
+/// Draws a value uniformly from `min..=max` (minor units) with bytes from the
+/// host's secure random source. Rejection sampling: a 64-bit draw is kept only
+/// below the largest multiple of the span, so no value is favoured by the
+/// modulo (at most one draw in two is rejected, and almost never for real
+/// spans).
+pub fn draw_uniform(env: &mut dyn Environment, min: i64, max: i64) -> i64 {
+    assert!(min <= max, "draw_uniform: empty range");
+    let span = (max - min) as u64 + 1;
+    // 2^64 mod span: the draws at the very top that would favour low values.
+    let rejected = (u64::MAX % span + 1) % span;
+    loop {
+        let mut buf = [0u8; 8];
+        env.fill_random(&mut buf);
+        let x = u64::from_le_bytes(buf);
+        if x <= u64::MAX - rejected {
+            return min + (x % span) as i64;
+        }
+    }
 }
 
 /// Turns a page request into LIMIT and OFFSET, refusing absurd sizes.
@@ -323,14 +394,38 @@ pub(crate) fn resolve_expiry(
 }
 
 /// Creates a card and its `created` ledger row.
+///
+/// A random-amount card (`amount-max` given) has its value drawn here, once,
+/// from the host's secure random source, uniformly to the minor unit over
+/// `amount..=amount-max`; the range is kept on the card and the range and the
+/// value drawn are written on the `created` ledger row's comment.
 pub fn create(env: &mut dyn Environment, req: CreateCard) -> Result<Card> {
     let now = env.now();
     check_text("admin-user", &req.admin_user, 100, true)?;
     check_opt_text("customer-id", req.customer_id.as_deref(), 200)?;
     check_opt_text("comment", req.comment.as_deref(), 1000)?;
     check_opt_text("reference", req.reference.as_deref(), 200)?;
+    check_opt_text("recipient-name", req.recipient_name.as_deref(), 200)?;
+    if let Some(email) = req.recipient_email.as_deref() {
+        check_email("recipient-email", email)?;
+    }
+    let max_uses = check_max_uses(req.max_uses)?;
     let currency = Currency::parse(&req.amount.currency)?;
     let amount = currency.parse_positive(&req.amount.amount)?;
+    let range = match req.amount_max.as_deref() {
+        None => None,
+        Some(text) => {
+            let max = currency.parse_positive(text)?;
+            if max <= amount {
+                return Err(Error::InvalidAmount(format!(
+                    "amount-max {} must be larger than amount {}",
+                    currency.format(max),
+                    currency.format(amount)
+                )));
+            }
+            Some((amount, max))
+        }
+    };
     let settings = settings::load(env)?;
     let expires_at = resolve_expiry(
         now,
@@ -348,7 +443,12 @@ pub fn create(env: &mut dyn Environment, req: CreateCard) -> Result<Card> {
         )?;
         if let Some(row) = rows.first() {
             let earlier = StoredCard::from_row(&row)?;
-            let same = earlier.initial_value == amount
+            let same_value = match range {
+                // A random card's value was drawn: compare the range asked for.
+                Some(r) => earlier.extras.amount_range == Some(r),
+                None => earlier.extras.amount_range.is_none() && earlier.initial_value == amount,
+            };
+            let same = same_value
                 && earlier.currency == currency
                 && custom.as_ref().is_none_or(|c| c.normalized == earlier.code);
             if !same {
@@ -361,11 +461,24 @@ pub fn create(env: &mut dyn Environment, req: CreateCard) -> Result<Card> {
     }
 
     check_opt_text("website", req.website.as_deref(), 100)?;
-    let card = insert(
+    let (value, note) = match range {
+        None => (amount, None),
+        Some((min, max)) => {
+            let drawn = draw_uniform(env, min, max);
+            let note = format!(
+                "random amount {} drawn from {}–{}",
+                currency.format(drawn),
+                currency.format(min),
+                currency.format(max)
+            );
+            (drawn, Some(note))
+        }
+    };
+    let card = insert_with_note(
         env,
         NewCard {
             code: custom,
-            amount,
+            amount: value,
             currency,
             expires_at,
             customer_id: req.customer_id,
@@ -378,8 +491,15 @@ pub fn create(env: &mut dyn Environment, req: CreateCard) -> Result<Card> {
             purchase: None,
             reference: req.reference,
             actor: Actor::Admin(req.admin_user),
-            extras: CardExtras::default(),
+            extras: CardExtras {
+                amount_range: range,
+                max_uses,
+                recipient_name: req.recipient_name,
+                recipient_email: req.recipient_email,
+                ..CardExtras::default()
+            },
         },
+        note.as_deref(),
     )?;
     Ok(card.to_card(now))
 }
@@ -408,7 +528,23 @@ pub(crate) struct NewCard {
 /// Writes a card and its `created` ledger row; the one place cards are born,
 /// whether an administrator, a paid invoice or a refund creates them.
 pub(crate) fn insert(env: &mut dyn Environment, new: NewCard) -> Result<StoredCard> {
+    insert_with_note(env, new, None)
+}
+
+/// [`insert`], with a note appended to the `created` row's comment (after the
+/// card's own comment, if any): how a random amount records its draw.
+pub(crate) fn insert_with_note(
+    env: &mut dyn Environment,
+    new: NewCard,
+    note: Option<&str>,
+) -> Result<StoredCard> {
     let now = env.now();
+    let ledger_comment = match (new.comment.as_deref(), note) {
+        (Some(c), Some(n)) => Some(format!("{c}; {n}")),
+        (Some(c), None) => Some(c.to_owned()),
+        (None, Some(n)) => Some(n.to_owned()),
+        (None, None) => None,
+    };
     let code: Code = match new.code {
         Some(code) => {
             if code_exists(env, &code.normalized)? {
@@ -479,7 +615,7 @@ pub(crate) fn insert(env: &mut dyn Environment, new: NewCard) -> Result<StoredCa
             balance_before: 0,
             actor: &new.actor,
             reference: new.reference.as_deref(),
-            comment: new.comment.as_deref(),
+            comment: ledger_comment.as_deref(),
             at: now,
         },
     )?;
@@ -529,24 +665,63 @@ pub fn get(env: &mut dyn Environment, card: &CardRef) -> Result<Card> {
     Ok(load(env, card)?.to_card(now))
 }
 
-/// Cards matching the filters, newest first.
-pub fn list(env: &mut dyn Environment, req: ListCards) -> Result<CardPage> {
-    let now = env.now();
-    let (limit, offset) = limit_offset(req.page)?;
-    let mut conditions: Vec<String> = Vec::new();
-    let mut params: Vec<Value> = Vec::new();
-    let bind = |params: &mut Vec<Value>, v: Value| {
-        params.push(v);
-        format!("?{}", params.len())
+/// A card list's WHERE clause (empty or starting with ` WHERE`), its
+/// parameters, and its ORDER BY list.
+pub(crate) struct CardQuery {
+    pub filter: String,
+    pub params: Vec<Value>,
+    pub order: String,
+}
+
+impl CardQuery {
+    fn bind(&mut self, v: Value) -> String {
+        self.params.push(v);
+        format!("?{}", self.params.len())
+    }
+}
+
+/// The effective status as SQL, matching [`StoredCard::status`].
+fn status_sql(now: &str) -> String {
+    format!(
+        "CASE WHEN cancelled_at IS NOT NULL THEN 'cancelled' \
+         WHEN status = 'active' AND expires_at IS NOT NULL AND expires_at <= {now} THEN 'expired' \
+         ELSE status END"
+    )
+}
+
+/// An amount filter must be a plain non-negative decimal.
+fn plain_amount(text: &str) -> bool {
+    let (int, frac) = match text.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (text, None),
     };
+    text.len() <= 40
+        && !int.is_empty()
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Builds the filters and order of a card list (shared by the list and the
+/// export).
+pub(crate) fn card_query(
+    env: &mut dyn Environment,
+    req: &ListCards,
+    now: Seconds,
+) -> Result<CardQuery> {
+    let mut q = CardQuery {
+        filter: String::new(),
+        params: Vec::new(),
+        order: String::new(),
+    };
+    let mut conditions: Vec<String> = Vec::new();
     if let Some(status) = req.status {
         let condition = match status {
             CardStatus::Active => {
-                let n = bind(&mut params, Value::Integer(now));
+                let n = q.bind(Value::Integer(now));
                 format!("(status = 'active' AND (expires_at IS NULL OR expires_at > {n}))")
             }
             CardStatus::Expired => {
-                let n = bind(&mut params, Value::Integer(now));
+                let n = q.bind(Value::Integer(now));
                 format!(
                     "(status = 'expired' OR (status = 'active' AND expires_at IS NOT NULL AND expires_at <= {n}))"
                 )
@@ -572,31 +747,123 @@ pub fn list(env: &mut dyn Environment, req: ListCards) -> Result<CardPage> {
             ));
         }
         // Only A–Z and 0–9 remain, so no LIKE wildcard can sneak in.
-        let n = bind(&mut params, Value::Text(format!("%{fragment}%")));
+        let n = q.bind(Value::Text(format!("%{fragment}%")));
         conditions.push(format!("code LIKE {n}"));
     }
     if let Some(customer) = req.customer_id.as_deref() {
         check_text("customer-id", customer, 200, true)?;
-        let n = bind(&mut params, Value::from(customer));
+        let n = q.bind(Value::from(customer));
         conditions.push(format!("customer_id = {n}"));
     }
-    let filter = if conditions.is_empty() {
-        String::new()
-    } else {
-        format!(" WHERE {}", conditions.join(" AND "))
+    if let Some(id) = req.id {
+        // An id beyond i64 matches nothing.
+        let n = q.bind(Value::Integer(i64::try_from(id).unwrap_or(-1)));
+        conditions.push(format!("id = {n}"));
+    }
+    if let Some(text) = req.amount.as_deref() {
+        if !plain_amount(text) {
+            return Err(Error::InvalidAmount(format!(
+                "amount filter `{}`: a plain decimal such as 25 or 12.50",
+                text.chars().take(24).collect::<String>()
+            )));
+        }
+        // Each currency reads the decimal with its own digits: 12.5 is 1250
+        // cents in USD, and matches nothing in JPY.
+        let currencies = env.db().execute(
+            "SELECT DISTINCT currency FROM gc_cards ORDER BY currency",
+            &[],
+        )?;
+        let mut alternatives = Vec::new();
+        for row in currencies.iter() {
+            let code = row.text("currency")?;
+            let Ok(currency) = Currency::parse(&code) else {
+                continue;
+            };
+            if let Ok(minor) = currency.parse_amount(text) {
+                let c = q.bind(Value::from(currency.code()));
+                let m = q.bind(Value::Integer(minor));
+                alternatives.push(format!("(currency = {c} AND initial_value = {m})"));
+            }
+        }
+        if alternatives.is_empty() {
+            conditions.push("1 = 0".to_owned());
+        } else {
+            conditions.push(format!("({})", alternatives.join(" OR ")));
+        }
+    }
+    match req.amount_type {
+        Some(AmountKind::Fixed) => conditions.push("amount_min IS NULL".to_owned()),
+        Some(AmountKind::Random) => conditions.push("amount_min IS NOT NULL".to_owned()),
+        None => {}
+    }
+    if let Some(product) = req.product_id {
+        let n = q.bind(Value::Integer(i64::try_from(product).unwrap_or(-1)));
+        conditions.push(format!("product_id = {n}"));
+    }
+    if let Some(definition) = req.definition_id {
+        let n = q.bind(Value::Integer(i64::try_from(definition).unwrap_or(-1)));
+        conditions.push(format!("definition_id = {n}"));
+    }
+    if let Some(origin) = req.origin {
+        let n = q.bind(Value::from(origin.as_str()));
+        conditions.push(format!("origin = {n}"));
+    }
+    if let Some(email) = req.email.as_deref() {
+        check_text("email", email, MAX_EMAIL_LEN, true)?;
+        // lower() folds ASCII on every engine; so does the parameter.
+        let n = q.bind(Value::Text(email.trim().to_ascii_lowercase()));
+        conditions.push(format!(
+            "(lower(purchaser_email) = {n} OR lower(recipient_email) = {n})"
+        ));
+    }
+    if !conditions.is_empty() {
+        q.filter = format!(" WHERE {}", conditions.join(" AND "));
+    }
+    q.order = match req.sort {
+        None => "id DESC".to_owned(),
+        Some(sort) => {
+            let dir = if sort.descending { "DESC" } else { "ASC" };
+            let column = match sort.field {
+                CardSortField::Id => None,
+                CardSortField::CreatedAt => Some("created_at".to_owned()),
+                CardSortField::Balance => Some("balance".to_owned()),
+                CardSortField::InitialValue => Some("initial_value".to_owned()),
+                // Cards that never expire come last, whichever the direction.
+                CardSortField::ExpiresAt => Some(format!(
+                    "CASE WHEN expires_at IS NULL THEN 1 ELSE 0 END, expires_at {dir}"
+                )),
+                // `now` as a literal (an integer, so nothing to escape): the
+                // COUNT query shares the parameters but not the order.
+                CardSortField::Status => Some(status_sql(&now.to_string())),
+            };
+            match (sort.field, column) {
+                (CardSortField::ExpiresAt, Some(c)) => format!("{c}, id {dir}"),
+                (_, Some(c)) => format!("{c} {dir}, id {dir}"),
+                (_, None) => format!("id {dir}"),
+            }
+        }
     };
+    Ok(q)
+}
+
+/// Cards matching the filters, newest first unless sorted otherwise.
+pub fn list(env: &mut dyn Environment, req: ListCards) -> Result<CardPage> {
+    let now = env.now();
+    let (limit, offset) = limit_offset(req.page)?;
+    let mut q = card_query(env, &req, now)?;
     let total = env.db().execute(
-        &format!("SELECT COUNT(*) AS n FROM gc_cards{filter}"),
-        &params,
+        &format!("SELECT COUNT(*) AS n FROM gc_cards{}", q.filter),
+        &q.params,
     )?;
     let total = total.first().map(|r| r.i64("n")).transpose()?.unwrap_or(0);
-    let l = bind(&mut params, Value::Integer(limit));
-    let o = bind(&mut params, Value::Integer(offset));
+    let l = q.bind(Value::Integer(limit));
+    let o = q.bind(Value::Integer(offset));
     let rows = env.db().execute(
         &format!(
-            "SELECT {CARD_COLUMNS} FROM gc_cards{filter} ORDER BY id DESC LIMIT {l} OFFSET {o}"
+            "SELECT {CARD_COLUMNS} FROM gc_cards{} ORDER BY {} LIMIT {l} OFFSET {o}",
+            q.filter, q.order
         ),
-        &params,
+        &q.params,
     )?;
     let cards = rows
         .iter()
@@ -751,7 +1018,8 @@ pub fn set_enabled(env: &mut dyn Environment, req: SetStatus, enable: bool) -> R
         CardStatus::Disabled
     };
     let changed = env.db().execute(
-        "UPDATE gc_cards SET status = ?1, updated_at = ?2 WHERE id = ?3 AND status = ?4",
+        "UPDATE gc_cards SET status = ?1, updated_at = ?2 \
+         WHERE id = ?3 AND status = ?4 AND cancelled_at IS NULL",
         &[
             Value::from(new_status.as_str()),
             Value::Integer(now),

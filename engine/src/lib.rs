@@ -20,6 +20,7 @@ pub mod error;
 pub mod invoices;
 pub mod issuing;
 pub mod ledger;
+pub mod management;
 pub mod memos;
 pub mod model;
 pub mod money;
@@ -214,5 +215,57 @@ pub mod api {
     ) -> Result<batches::Generated> {
         schema::ensure_current(env)?;
         batches::generate(env, req)
+    }
+
+    pub fn top_up(env: &mut dyn Environment, req: management::TopUp) -> Result<Card> {
+        schema::ensure_current(env)?;
+        management::top_up(env, req)
+    }
+
+    pub fn cancel_card(env: &mut dyn Environment, req: SetStatus) -> Result<Card> {
+        schema::ensure_current(env)?;
+        management::cancel(env, req)
+    }
+
+    pub fn delete_card(env: &mut dyn Environment, req: SetStatus) -> Result<()> {
+        schema::ensure_current(env)?;
+        management::delete(env, req)
+    }
+
+    pub fn set_status_many(
+        env: &mut dyn Environment,
+        req: management::BulkStatus,
+    ) -> Result<Vec<CardSummary>> {
+        schema::ensure_current(env)?;
+        management::set_status_many(env, req)
+    }
+
+    pub fn delete_many(env: &mut dyn Environment, req: management::BulkRequest) -> Result<u32> {
+        schema::ensure_current(env)?;
+        management::delete_many(env, req)
+    }
+
+    pub fn create_cards_for_recipients(
+        env: &mut dyn Environment,
+        req: management::RecipientsRequest,
+    ) -> Result<Vec<Card>> {
+        schema::ensure_current(env)?;
+        management::create_for_recipients(env, req)
+    }
+
+    pub fn export_cards(
+        env: &mut dyn Environment,
+        req: management::ExportRequest,
+    ) -> Result<String> {
+        schema::ensure_current(env)?;
+        management::export(env, req)
+    }
+
+    pub fn card_detail(
+        env: &mut dyn Environment,
+        card: &CardRef,
+    ) -> Result<management::CardDetails> {
+        schema::ensure_current(env)?;
+        management::detail(env, card)
     }
 }

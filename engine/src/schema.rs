@@ -180,6 +180,7 @@ Migration {
         crate::products::SCHEMA_V3,
         crate::batches::SCHEMA_V3,
         crate::issuing::SCHEMA_V3,
+        crate::management::SCHEMA_V3,
     ],
 }];
 

@@ -6,7 +6,13 @@
 //!   active ◀───────────────────── used
 //!            value added again
 //!   active | used | expired ── disable ──▶ disabled ── enable ──▶ active | used (by balance)
+//!   active | used ── top-up ──▶ active
+//!   active | used | expired | disabled ── cancel ──▶ cancelled (final: stored as
+//!                                        `disabled` with `cancelled_at` set)
 //! ```
+//!
+//! Cancelling also needs the card never to have been drawn on; that is a
+//! fact about its ledger, checked in `management`, not a status rule.
 //!
 //! Only an `active` card turns `expired` when its time passes; a used card
 //! has nothing left to expire and a disabled one stays as the admin left it.
@@ -21,6 +27,10 @@ pub enum Operation {
     Adjust,
     Disable,
     Enable,
+    /// Loading value onto a card.
+    TopUp,
+    /// Voiding a card for good.
+    Cancel,
 }
 
 impl Operation {
@@ -29,6 +39,8 @@ impl Operation {
             Operation::Adjust => "adjust",
             Operation::Disable => "disable",
             Operation::Enable => "enable",
+            Operation::TopUp => "top-up",
+            Operation::Cancel => "cancel",
         }
     }
 }
@@ -61,6 +73,10 @@ pub fn allows(status: CardStatus, operation: Operation) -> bool {
         Operation::Disable => matches!(status, Active | Used | Expired),
         // A cancelled card is final.
         Operation::Enable => status == Disabled,
+        // Value goes only onto a card that can be spent: never onto a frozen,
+        // expired or voided one.
+        Operation::TopUp => matches!(status, Active | Used),
+        Operation::Cancel => status != Cancelled,
     }
 }
 
@@ -100,7 +116,44 @@ mod tests {
         assert!(!allows(Disabled, Operation::Disable));
         assert!(allows(Disabled, Operation::Enable));
         assert!(!allows(Active, Operation::Enable));
+        assert!(!allows(Cancelled, Operation::Enable));
+        assert!(!allows(Cancelled, Operation::Disable));
+        assert!(!allows(Cancelled, Operation::Adjust));
         assert_eq!(by_balance(0), Used);
         assert_eq!(by_balance(1), Active);
+    }
+
+    #[test]
+    fn top_up_only_onto_spendable_cards() {
+        assert!(allows(Active, Operation::TopUp));
+        assert!(allows(Used, Operation::TopUp));
+        for s in [Disabled, Expired, Cancelled] {
+            assert!(!allows(s, Operation::TopUp), "{s}");
+        }
+        let err = check(Cancelled, Operation::TopUp).unwrap_err();
+        assert_eq!(
+            err,
+            Error::InvalidStatus {
+                status: Cancelled,
+                operation: "top-up".into()
+            }
+        );
+    }
+
+    #[test]
+    fn cancel_is_final() {
+        for s in [Active, Used, Expired, Disabled] {
+            assert!(allows(s, Operation::Cancel), "{s}");
+        }
+        assert!(!allows(Cancelled, Operation::Cancel));
+        for op in [
+            Operation::Adjust,
+            Operation::Disable,
+            Operation::Enable,
+            Operation::TopUp,
+            Operation::Cancel,
+        ] {
+            assert!(!allows(Cancelled, op), "{}", op.as_str());
+        }
     }
 }

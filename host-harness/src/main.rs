@@ -7,7 +7,7 @@
 use anyhow::{Context, Result, bail};
 use clap::{Arg, ArgAction, ArgMatches, Args, FromArgMatches, Parser, Subcommand};
 use giftcard_harness::clock::Clock;
-use giftcard_harness::harness::{Harness, HarnessConfig, money};
+use giftcard_harness::harness::{Harness, HarnessConfig};
 use giftcard_harness::render;
 use giftcard_harness::runtime::Outcome;
 use giftcard_harness::shop::{self, ArgKind, Shop};
@@ -17,6 +17,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod cli_batches;
+mod cli_cards;
 
 #[derive(Parser)]
 #[command(name = "giftcard-harness", version, about = "Run the gift-card WebAssembly component in a simulated shop", long_about = None)]
@@ -49,7 +50,7 @@ struct Cli {
 enum Command {
     /// Manage cards as an administrator.
     #[command(subcommand)]
-    Card(CardCommand),
+    Card(Box<cli_cards::CardCommand>),
     /// Check a card's balance as a customer would (rate limited, generic answers).
     Balance {
         /// The code, in any case, with or without dashes and spaces.
@@ -114,116 +115,6 @@ enum SettingsCommand {
         #[arg(long)]
         default_currency: Option<String>,
     },
-}
-
-/// Who is acting, recorded in the ledger.
-#[derive(Args)]
-struct AdminArgs {
-    /// The administrator's user name.
-    #[arg(long, default_value = "admin")]
-    admin_user: String,
-}
-
-#[derive(Subcommand)]
-enum CardCommand {
-    /// Create a card.
-    Create {
-        /// Initial value, e.g. 25 or 19.99.
-        #[arg(long, allow_hyphen_values = true)]
-        amount: String,
-        /// ISO 4217 currency (default: the plugin's default currency setting).
-        #[arg(long)]
-        currency: Option<String>,
-        /// A custom code instead of a generated one.
-        #[arg(long)]
-        code: Option<String>,
-        /// Expiry as an RFC 3339 time.
-        #[arg(long, conflicts_with = "validity_days")]
-        expires_at: Option<String>,
-        /// Valid for this many days (0 = never expires).
-        #[arg(long)]
-        validity_days: Option<u32>,
-        /// Only this customer may redeem the card.
-        #[arg(long)]
-        customer: Option<String>,
-        #[arg(long)]
-        comment: Option<String>,
-        /// Idempotency key: repeating a create with it returns the same card.
-        #[arg(long)]
-        reference: Option<String>,
-        #[command(flatten)]
-        admin: AdminArgs,
-    },
-    /// Show one card with its full code.
-    Show {
-        /// Card id, or code (prefix with `code:` for an all-digit code).
-        card: String,
-    },
-    /// List cards, codes masked.
-    List {
-        /// active, used, expired or disabled.
-        #[arg(long)]
-        status: Option<String>,
-        /// Part of a code.
-        #[arg(long)]
-        code: Option<String>,
-        #[arg(long)]
-        customer: Option<String>,
-        #[arg(long, default_value_t = 1)]
-        page: u32,
-        #[arg(long, default_value_t = 50)]
-        page_size: u32,
-    },
-    /// Add (positive) or remove (negative) value, with a reason.
-    Adjust {
-        card: String,
-        /// Signed amount in the card's currency, e.g. -5 or 10.50.
-        #[arg(long, allow_hyphen_values = true)]
-        amount: String,
-        /// Why (required).
-        #[arg(long)]
-        comment: String,
-        /// Idempotency key: the same adjustment is applied once.
-        #[arg(long)]
-        reference: Option<String>,
-        #[command(flatten)]
-        admin: AdminArgs,
-    },
-    /// Block a card.
-    Disable {
-        card: String,
-        #[arg(long)]
-        comment: Option<String>,
-        #[command(flatten)]
-        admin: AdminArgs,
-    },
-    /// Unblock a card.
-    Enable {
-        card: String,
-        #[arg(long)]
-        comment: Option<String>,
-        #[command(flatten)]
-        admin: AdminArgs,
-    },
-    /// Show a card's ledger.
-    History {
-        card: String,
-        #[arg(long, default_value_t = 1)]
-        page: u32,
-        #[arg(long, default_value_t = 100)]
-        page_size: u32,
-    },
-}
-
-/// `42` → by id; `code:123456` or anything else → by code.
-fn card_ref(text: &str) -> Json {
-    if let Some(code) = text.strip_prefix("code:") {
-        return json!({ "code": code });
-    }
-    match text.parse::<u64>() {
-        Ok(id) => json!({ "id": id }),
-        Err(_) => json!({ "code": text }),
-    }
 }
 
 fn open(cli: &Cli) -> Result<Harness> {
@@ -341,7 +232,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Card(cmd) => {
             let harness = open(&cli)?;
-            card_command(&harness, json_out, cmd)
+            cli_cards::run(&harness, json_out, cmd)
         }
         Command::Shop(cmd) => shop_command(&cli, json_out, cmd),
         Command::Call { function, args } => {
@@ -557,122 +448,6 @@ fn shop_command(cli: &Cli, json_out: bool, cmd: &ShopCli) -> Result<()> {
                 println!("{}", serde_json::to_string_pretty(&json!({ "error": e }))?);
             }
             bail!("{action} refused: {}", render::error(&e))
-        }
-    }
-}
-
-fn card_command(harness: &Harness, json_out: bool, cmd: &CardCommand) -> Result<()> {
-    match cmd {
-        CardCommand::Create {
-            amount,
-            currency,
-            code,
-            expires_at,
-            validity_days,
-            customer,
-            comment,
-            reference,
-            admin,
-        } => {
-            let currency = match currency {
-                Some(c) => c.clone(),
-                None => harness.call_ok("lifecycle.get-settings", &Json::Null)?["default-currency"]
-                    .as_str()
-                    .unwrap_or("USD")
-                    .to_owned(),
-            };
-            let args = json!({
-                "amount": money(amount, &currency), "code": code, "expires-at": expires_at,
-                "validity-days": validity_days, "customer-id": customer, "comment": comment,
-                "admin-user": admin.admin_user, "reference": reference,
-            });
-            call_and_print(harness, json_out, "admin.create-card", args, render::card)
-        }
-        CardCommand::Show { card } => call_and_print(
-            harness,
-            json_out,
-            "admin.get-card",
-            json!({ "card": card_ref(card) }),
-            render::card,
-        ),
-        CardCommand::List {
-            status,
-            code,
-            customer,
-            page,
-            page_size,
-        } => {
-            let args = json!({
-                "status": status, "code": code, "customer-id": customer,
-                "page": { "page": page, "page-size": page_size },
-            });
-            call_and_print(
-                harness,
-                json_out,
-                "admin.list-cards",
-                args,
-                render::card_page,
-            )
-        }
-        CardCommand::Adjust {
-            card,
-            amount,
-            comment,
-            reference,
-            admin,
-        } => {
-            let current = harness.call("admin.get-card", &json!({ "card": card_ref(card) }))?;
-            let currency = match &current {
-                Outcome::Ok(c) => c["balance"]["currency"]
-                    .as_str()
-                    .unwrap_or("USD")
-                    .to_owned(),
-                Outcome::Err(e) => bail!("admin.get-card refused: {}", render::error(e)),
-            };
-            let args = json!({
-                "card": card_ref(card), "amount": money(amount, &currency), "comment": comment,
-                "admin-user": admin.admin_user, "reference": reference,
-            });
-            call_and_print(
-                harness,
-                json_out,
-                "admin.adjust-balance",
-                args,
-                render::card,
-            )
-        }
-        CardCommand::Disable {
-            card,
-            comment,
-            admin,
-        }
-        | CardCommand::Enable {
-            card,
-            comment,
-            admin,
-        } => {
-            let name = if matches!(cmd, CardCommand::Disable { .. }) {
-                "admin.disable-card"
-            } else {
-                "admin.enable-card"
-            };
-            let args = json!({ "card": card_ref(card), "comment": comment, "admin-user": admin.admin_user });
-            call_and_print(harness, json_out, name, args, render::card)
-        }
-        CardCommand::History {
-            card,
-            page,
-            page_size,
-        } => {
-            let args =
-                json!({ "card": card_ref(card), "page": { "page": page, "page-size": page_size } });
-            call_and_print(
-                harness,
-                json_out,
-                "admin.card-history",
-                args,
-                render::history,
-            )
         }
     }
 }
