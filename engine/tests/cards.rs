@@ -21,6 +21,10 @@ fn create(env: &mut NativeEnv, amount: &str) -> Result<Card> {
 fn request(amount: &str) -> CreateCard {
     CreateCard {
         amount: usd(amount),
+        amount_max: None,
+        max_uses: None,
+        recipient_name: None,
+        recipient_email: None,
         code: None,
         expires_at: None,
         validity_days: None,

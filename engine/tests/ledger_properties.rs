@@ -50,6 +50,7 @@ proptest! {
                 Op::Create(cents) => env.call(|e| api::create_card(e, CreateCard {
                     amount: Money::new(format!("{}.{:02}", cents / 100, cents % 100), "EUR"),
                     code: None, expires_at: None,
+                    amount_max: None, max_uses: None, recipient_name: None, recipient_email: None,
                     validity_days: Some(1 + cents % 3),
                     customer_id: None, website: None, test: None, comment: None, admin_user: "p".into(), reference: None,
                 })).inspect(|c| cards.push(c.id)),

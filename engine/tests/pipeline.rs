@@ -17,6 +17,10 @@ fn card(env: &mut NativeEnv, amount: &str, currency: &str) -> Card {
             e,
             CreateCard {
                 amount: Money::new(amount, currency),
+                amount_max: None,
+                max_uses: None,
+                recipient_name: None,
+                recipient_email: None,
                 code: None,
                 expires_at: None,
                 validity_days: None,
@@ -56,12 +60,15 @@ fn quote(lines: Vec<Line>, shipping: &str, codes: &[&str]) -> Quote {
         customer: Some(CustomerInfo {
             id: "cust-1".into(),
             groups: vec![],
+            email: None,
         }),
         test: false,
         lines,
         shipping: shipping.into(),
         shipping_tax: "0".into(),
         applied_codes: codes.iter().map(|c| c.to_string()).collect(),
+        shipping_country: None,
+        billing_country: None,
     }
 }
 

@@ -49,6 +49,10 @@ fn native_env(dir: &tempfile::TempDir) -> NativeEnv {
 fn create_request() -> CreateCard {
     CreateCard {
         amount: Money::new("1000000", "USD"),
+        amount_max: None,
+        max_uses: None,
+        recipient_name: None,
+        recipient_email: None,
         code: None,
         expires_at: None,
         validity_days: None,

@@ -16,6 +16,8 @@ use serde_json::{Value as Json, json};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod cli_issuing;
+
 #[derive(Parser)]
 #[command(name = "giftcard-harness", version, about = "Run the gift-card WebAssembly component in a simulated shop", long_about = None)]
 struct Cli {
@@ -69,6 +71,9 @@ enum Command {
     /// Run the simulated shop around the plugin: catalog, quotes, orders,
     /// invoices, shipments, credit memos (`shop actions` lists every action).
     Shop(ShopCli),
+    /// Goodwill cards from orders (`issue`) and campaigns (`campaign`).
+    #[command(flatten)]
+    Issuing(cli_issuing::IssuingCommand),
 }
 
 #[derive(Subcommand)]
@@ -328,6 +333,7 @@ fn run(cli: Cli) -> Result<()> {
             card_command(&harness, json_out, cmd)
         }
         Command::Shop(cmd) => shop_command(&cli, json_out, cmd),
+        Command::Issuing(cmd) => cli_issuing::run(&open(&cli)?, json_out, cmd),
     }
 }
 
