@@ -268,4 +268,41 @@ pub mod api {
         schema::ensure_current(env)?;
         management::detail(env, card)
     }
+
+    pub fn issue_from_order(
+        env: &mut dyn Environment,
+        req: issuing::IssueRequest,
+    ) -> Result<issuing::Issued> {
+        schema::ensure_current(env)?;
+        issuing::issue_from_order(env, req)
+    }
+
+    pub fn create_campaign(
+        env: &mut dyn Environment,
+        req: issuing::CampaignInput,
+    ) -> Result<issuing::Campaign> {
+        schema::ensure_current(env)?;
+        issuing::create_campaign(env, req)
+    }
+
+    pub fn update_campaign(
+        env: &mut dyn Environment,
+        req: issuing::UpdateCampaign,
+    ) -> Result<issuing::Campaign> {
+        schema::ensure_current(env)?;
+        issuing::update_campaign(env, req)
+    }
+
+    pub fn list_campaigns(env: &mut dyn Environment) -> Result<Vec<issuing::Campaign>> {
+        schema::ensure_current(env)?;
+        issuing::list_campaigns(env)
+    }
+
+    pub fn order_completed(
+        env: &mut dyn Environment,
+        req: issuing::CompleteRequest,
+    ) -> Result<Vec<Card>> {
+        schema::ensure_current(env)?;
+        issuing::completed(env, req)
+    }
 }

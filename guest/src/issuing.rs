@@ -3,31 +3,118 @@
 use crate::Plugin;
 use crate::bindings::exports::giftcard::plugin::{issuing, orders};
 use crate::bindings::giftcard::plugin::types;
+use crate::env::ComponentEnv;
+use giftcard_engine::api;
+use giftcard_engine::issuing as e;
 
-fn pending(what: &str) -> types::Error {
-    types::Error::Database(format!("{what} is not implemented in this build"))
+pub fn order_completed(request: orders::CompleteRequest) -> Result<Vec<types::Card>, types::Error> {
+    let req = e::CompleteRequest {
+        order_id: request.order_id,
+    };
+    api::order_completed(&mut ComponentEnv, req)
+        .map(|cards| cards.into_iter().map(Into::into).collect())
+        .map_err(Into::into)
 }
 
-pub fn order_completed(_: orders::CompleteRequest) -> Result<Vec<types::Card>, types::Error> {
-    Err(pending("orders.completed"))
+fn role(r: issuing::StaffRole) -> e::StaffRole {
+    match r {
+        issuing::StaffRole::Staff => e::StaffRole::Staff,
+        issuing::StaffRole::Supervisor => e::StaffRole::Supervisor,
+    }
+}
+
+fn issue_request(r: issuing::IssueRequest) -> e::IssueRequest {
+    e::IssueRequest {
+        order_id: r.order_id,
+        amount: r.amount,
+        role: role(r.role),
+        confirm_over_limit: r.confirm_over_limit,
+        admin_user: r.admin_user,
+        comment: r.comment,
+        recipient_email: r.recipient_email,
+        validity_days: r.validity_days,
+        reference: r.reference,
+    }
+}
+
+fn issued(i: e::Issued) -> issuing::Issued {
+    issuing::Issued {
+        card: i.card.into(),
+        limit: i.limit.into(),
+        over_limit: i.over_limit,
+        note: i.note,
+    }
+}
+
+fn input_in(i: issuing::CampaignInput) -> e::CampaignInput {
+    e::CampaignInput {
+        name: i.name,
+        reward: match i.reward {
+            issuing::CampaignReward::Percent(p) => e::CampaignReward::Percent(p),
+            issuing::CampaignReward::Fixed(m) => e::CampaignReward::Fixed(m.into()),
+        },
+        min_order_total: i.min_order_total,
+        website: i.website,
+        starts_at: i.starts_at,
+        ends_at: i.ends_at,
+        validity_days: i.validity_days,
+        active: i.active,
+    }
+}
+
+fn input_out(i: e::CampaignInput) -> issuing::CampaignInput {
+    issuing::CampaignInput {
+        name: i.name,
+        reward: match i.reward {
+            e::CampaignReward::Percent(p) => issuing::CampaignReward::Percent(p),
+            e::CampaignReward::Fixed(m) => issuing::CampaignReward::Fixed(m.into()),
+        },
+        min_order_total: i.min_order_total,
+        website: i.website,
+        starts_at: i.starts_at,
+        ends_at: i.ends_at,
+        validity_days: i.validity_days,
+        active: i.active,
+    }
+}
+
+fn campaign(c: e::Campaign) -> issuing::Campaign {
+    issuing::Campaign {
+        id: c.id,
+        fields: input_out(c.fields),
+        cards_issued: c.cards_issued,
+        created_at: c.created_at,
+    }
 }
 
 impl issuing::Guest for Plugin {
-    fn issue_from_order(_: issuing::IssueRequest) -> Result<issuing::Issued, types::Error> {
-        Err(pending("issue-from-order"))
+    fn issue_from_order(request: issuing::IssueRequest) -> Result<issuing::Issued, types::Error> {
+        api::issue_from_order(&mut ComponentEnv, issue_request(request))
+            .map(issued)
+            .map_err(Into::into)
     }
 
-    fn create_campaign(_: issuing::CampaignInput) -> Result<issuing::Campaign, types::Error> {
-        Err(pending("create-campaign"))
+    fn create_campaign(request: issuing::CampaignInput) -> Result<issuing::Campaign, types::Error> {
+        api::create_campaign(&mut ComponentEnv, input_in(request))
+            .map(campaign)
+            .map_err(Into::into)
     }
 
     fn update_campaign(
-        _: issuing::UpdateCampaignRequest,
+        request: issuing::UpdateCampaignRequest,
     ) -> Result<issuing::Campaign, types::Error> {
-        Err(pending("update-campaign"))
+        let req = e::UpdateCampaign {
+            id: request.id,
+            fields: input_in(request.fields),
+        };
+        api::update_campaign(&mut ComponentEnv, req)
+            .map(campaign)
+            .map_err(Into::into)
     }
 
     fn list_campaigns() -> Result<Vec<issuing::Campaign>, types::Error> {
-        Err(pending("list-campaigns"))
+        api::list_campaigns(&mut ComponentEnv)
+            .map(|list| list.into_iter().map(campaign).collect())
+            .map_err(Into::into)
     }
 }

@@ -18,6 +18,7 @@ use std::process::ExitCode;
 
 mod cli_batches;
 mod cli_cards;
+mod cli_issuing;
 
 #[derive(Parser)]
 #[command(name = "giftcard-harness", version, about = "Run the gift-card WebAssembly component in a simulated shop", long_about = None)]
@@ -86,6 +87,9 @@ enum Command {
     /// Batch definitions and bulk code generation.
     #[command(subcommand)]
     Batch(cli_batches::BatchCommand),
+    /// Goodwill cards from orders (`issue`) and campaigns (`campaign`).
+    #[command(flatten)]
+    Issuing(cli_issuing::IssuingCommand),
 }
 
 #[derive(Subcommand)]
@@ -246,6 +250,7 @@ fn run(cli: Cli) -> Result<()> {
             call_and_print(&harness, true, function, args, |_| String::new())
         }
         Command::Batch(cmd) => cli_batches::run(&open(&cli)?, json_out, cmd),
+        Command::Issuing(cmd) => cli_issuing::run(&open(&cli)?, json_out, cmd),
     }
 }
 

@@ -193,6 +193,7 @@ pub fn create(ctx: &mut Ctx, args: &Json) -> Res<Json> {
     }
     ctx.put("shop_invoices", &inv.id, Some(&o.id), &inv)?;
     refresh_status(&mut o)?;
+    super::issuing::complete_if_done(ctx, &mut o)?;
     orders::save(ctx, &o)?;
     let mut v = view(&inv);
     v["order-remaining"] = part["order-remaining"].clone();
@@ -237,6 +238,12 @@ pub fn pay(ctx: &mut Ctx, args: &Json) -> Res<Json> {
     }
     pay_invoice(ctx, &mut inv)?;
     ctx.put("shop_invoices", &inv.id, Some(&inv.order.clone()), &inv)?;
+    // Paying the last open invoice may complete the order.
+    let mut o = orders::load(ctx, &inv.order)?;
+    if o.completed_at.is_none() {
+        super::issuing::complete_if_done(ctx, &mut o)?;
+        orders::save(ctx, &o)?;
+    }
     Ok(view(&inv))
 }
 

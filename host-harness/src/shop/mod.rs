@@ -26,6 +26,7 @@ pub mod context;
 pub mod customers;
 pub mod error;
 pub mod invoices;
+pub mod issuing;
 pub mod memos;
 pub mod model;
 pub mod money;
@@ -523,6 +524,42 @@ pub static ACTIONS: &[Action] = &[
             ),
             arg("comment", Text, false, "Why"),
             arg("memo-id", Text, false, "Memo id (default CM-000001, …)"),
+        ],
+    },
+    Action {
+        name: "order.issue-gift-card",
+        about: "Issue a goodwill card from an order (plugin issuing.issue-from-order); the note joins the order",
+        run: issuing::issue_gift_card,
+        args: &[
+            arg("order", Text, true, "Order id"),
+            arg(
+                "amount",
+                Text,
+                true,
+                "The card's value, in the order's currency",
+            ),
+            arg(
+                "role",
+                Text,
+                false,
+                "staff (default; may not exceed the order's limit) or supervisor",
+            ),
+            arg(
+                "confirm",
+                Bool,
+                false,
+                "Supervisor: confirm a card over the limit (default false)",
+            ),
+            arg("admin-user", Text, false, "Who issues it (default admin)"),
+            arg("comment", Text, false, "Why"),
+            arg("recipient-email", Text, false, "Who receives it"),
+            arg(
+                "validity-days",
+                Int,
+                false,
+                "Valid for this many days (0 = never; default the plugin's setting)",
+            ),
+            arg("reference", Text, false, "Idempotency key: issued once"),
         ],
     },
     Action {

@@ -228,6 +228,18 @@ pub struct Order {
     /// The plugin's cancellation answer, once cancelled.
     pub cancellation: Option<Json>,
     pub placed_at: String,
+    /// The order's history notes (goodwill and campaign cards issued from it).
+    #[serde(default)]
+    pub notes: Vec<String>,
+    /// Goodwill cards issued from the order (`issuing.issue-from-order`).
+    #[serde(default)]
+    pub goodwill_cards: Vec<Json>,
+    /// When the plugin was told the order completed (`orders.completed`).
+    #[serde(default)]
+    pub completed_at: Option<String>,
+    /// The cards campaigns issued when the order completed.
+    #[serde(default)]
+    pub campaign_cards: Vec<Json>,
 }
 
 /// One line of an invoice, memo or shipment document.

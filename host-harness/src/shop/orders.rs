@@ -173,6 +173,10 @@ pub fn place(ctx: &mut Ctx, args: &Json) -> Res<Json> {
         memos: Vec::new(),
         cancellation: None,
         placed_at: ctx.now(),
+        notes: Vec::new(),
+        goodwill_cards: Vec::new(),
+        completed_at: None,
+        campaign_cards: Vec::new(),
     };
     if order.payment.method == "account-credit" {
         let customer = order.customer.clone().ok_or(ShopError::GuestOrder)?;

@@ -70,6 +70,7 @@ pub fn create(ctx: &mut Ctx, args: &Json) -> Res<Json> {
     ctx.put("shop_shipments", &id, Some(&o.id), &s)?;
     o.shipments.push(id);
     refresh_status(&mut o)?;
+    super::issuing::complete_if_done(ctx, &mut o)?;
     orders::save(ctx, &o)?;
     Ok(serde_json::to_value(s)?)
 }

@@ -1,0 +1,94 @@
+//! Cards the plugin issues from orders: goodwill cards staff give from an
+//! order page (`issuing.issue-from-order`), and campaign rewards when an order
+//! completes (`orders.completed`). The shop keeps the plugin's note in the
+//! order's notes and the cards on the order.
+
+use super::context::Ctx;
+use super::error::{Res, ShopError};
+use super::model::{Invoice, Order};
+use super::orders;
+use super::parse_args;
+use serde::Deserialize;
+use serde_json::{Value as Json, json};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct IssueArgs {
+    order: String,
+    amount: String,
+    role: Option<String>,
+    confirm: Option<bool>,
+    admin_user: Option<String>,
+    comment: Option<String>,
+    recipient_email: Option<String>,
+    validity_days: Option<u32>,
+    reference: Option<String>,
+}
+
+/// Issues a goodwill card from an order through the plugin, which enforces
+/// the order's limit and the roles; the plugin's note joins the order's notes
+/// and the card is kept on the order. Replaying with the same `reference`
+/// returns the same card and adds no second note.
+pub fn issue_gift_card(ctx: &mut Ctx, args: &Json) -> Res<Json> {
+    let a: IssueArgs = parse_args(args)?;
+    let mut o = orders::load(ctx, &a.order)?;
+    let role = match a.role.as_deref().unwrap_or("staff") {
+        r @ ("staff" | "supervisor") => r,
+        other => {
+            return Err(
+                ShopError::InvalidArgument(format!("role `{other}`: staff or supervisor")).into(),
+            );
+        }
+    };
+    let issued = ctx.plugin(
+        "issuing.issue-from-order",
+        &json!({
+            "order-id": o.id, "amount": a.amount, "role": role,
+            "confirm-over-limit": a.confirm.unwrap_or(false),
+            "admin-user": a.admin_user.as_deref().unwrap_or("admin"),
+            "comment": a.comment, "recipient-email": a.recipient_email,
+            "validity-days": a.validity_days, "reference": a.reference,
+        }),
+    )?;
+    let card_id = &issued["card"]["id"];
+    if !o.goodwill_cards.iter().any(|c| &c["id"] == card_id) {
+        o.goodwill_cards.push(issued["card"].clone());
+        if let Some(note) = issued["note"].as_str() {
+            o.notes.push(note.to_owned());
+        }
+        orders::save(ctx, &o)?;
+    }
+    let mut v = issued;
+    v["order-id"] = json!(o.id);
+    v["notes"] = json!(o.notes);
+    Ok(v)
+}
+
+/// Tells the plugin an order completed, once: when the shop's status says
+/// `complete` (everything invoiced and shipped), every invoice is paid, and
+/// the order was not cancelled. Campaign cards it issues are kept on the
+/// order with a note each. Runs inside the caller's transaction; the caller
+/// saves the order.
+pub fn complete_if_done(ctx: &mut Ctx, o: &mut Order) -> Res<()> {
+    if o.status != "complete" || o.completed_at.is_some() || o.cancellation.is_some() {
+        return Ok(());
+    }
+    let invoices: Vec<Invoice> = ctx.list("shop_invoices", Some(&o.id))?;
+    if invoices.iter().any(|i| i.state != "paid") {
+        return Ok(());
+    }
+    let cards = ctx.plugin("orders.completed", &json!({ "order-id": o.id }))?;
+    let cards = cards.as_array().cloned().unwrap_or_default();
+    for c in &cards {
+        o.notes.push(format!(
+            "Campaign gift card {} of {} {} issued (campaign {})",
+            c["masked-code"].as_str().unwrap_or("?"),
+            c["initial-value"]["amount"].as_str().unwrap_or("?"),
+            c["initial-value"]["currency"].as_str().unwrap_or("?"),
+            c["campaign-id"]
+        ));
+    }
+    o.campaign_cards = cards;
+    o.completed_at = Some(ctx.now());
+    Ok(())
+}
