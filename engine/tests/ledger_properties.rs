@@ -51,10 +51,8 @@ proptest! {
                     amount: Money::new(format!("{}.{:02}", cents / 100, cents % 100), "EUR"),
                     amount_max: None, max_uses: None, recipient_name: None, recipient_email: None,
                     code: None, expires_at: None,
-                    amount_max: None, max_uses: None, recipient_name: None, recipient_email: None,
                     validity_days: Some(1 + cents % 3),
                     customer_id: None, website: None, test: None, comment: None, admin_user: "p".into(), reference: None,
-                    amount_max: None, max_uses: None, recipient_name: None, recipient_email: None,
                 })).inspect(|c| cards.push(c.id)),
                 Op::Adjust(i, cents) => env.call(|e| api::adjust_balance(e, AdjustBalance {
                     card: CardRef::Id(target(i).unwrap()),
