@@ -16,6 +16,8 @@ use serde_json::{Value as Json, json};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod cli_products;
+
 #[derive(Parser)]
 #[command(name = "giftcard-harness", version, about = "Run the gift-card WebAssembly component in a simulated shop", long_about = None)]
 struct Cli {
@@ -69,6 +71,9 @@ enum Command {
     /// Run the simulated shop around the plugin: catalog, quotes, orders,
     /// invoices, shipments, credit memos (`shop actions` lists every action).
     Shop(ShopCli),
+    /// Manage the plugin's gift-card products: amounts, validity, order, activation.
+    #[command(subcommand)]
+    Product(cli_products::ProductCommand),
 }
 
 #[derive(Subcommand)]
@@ -85,19 +90,7 @@ enum SettingsCommand {
     /// Show the current settings.
     Show,
     /// Change some settings.
-    Set {
-        #[arg(long)]
-        code_prefix: Option<String>,
-        #[arg(long)]
-        code_length: Option<u8>,
-        #[arg(long)]
-        code_group_size: Option<u8>,
-        /// Days a new card stays valid (0 = never expires).
-        #[arg(long)]
-        default_validity_days: Option<u32>,
-        #[arg(long)]
-        default_currency: Option<String>,
-    },
+    Set(cli_products::SettingsSet),
 }
 
 /// Who is acting, recorded in the ledger.
@@ -290,27 +283,13 @@ fn run(cli: Cli) -> Result<()> {
                     Json::Null,
                     render::settings,
                 ),
-                SettingsCommand::Set {
-                    code_prefix,
-                    code_length,
-                    code_group_size,
-                    default_validity_days,
-                    default_currency,
-                } => {
-                    let update = json!({
-                        "code-prefix": code_prefix, "code-length": code_length,
-                        "code-group-size": code_group_size,
-                        "default-validity-days": default_validity_days,
-                        "default-currency": default_currency,
-                    });
-                    call_and_print(
-                        &harness,
-                        json_out,
-                        "lifecycle.configure",
-                        update,
-                        render::settings,
-                    )
-                }
+                SettingsCommand::Set(set) => call_and_print(
+                    &harness,
+                    json_out,
+                    "lifecycle.configure",
+                    set.update()?,
+                    render::settings,
+                ),
             }
         }
         Command::Balance { code, client_key } => {
@@ -328,6 +307,7 @@ fn run(cli: Cli) -> Result<()> {
             card_command(&harness, json_out, cmd)
         }
         Command::Shop(cmd) => shop_command(&cli, json_out, cmd),
+        Command::Product(cmd) => cli_products::run(&open(&cli)?, json_out, cmd),
     }
 }
 
