@@ -4,13 +4,14 @@
 //! least its gift-card amount, the parts add up to exactly that amount once
 //! everything is invoiced. Paying an invoice issues the gift cards it sold.
 
-use crate::cards::{self, NewCard};
+use crate::cards::{self, CardExtras, NewCard};
 use crate::db::Value;
 use crate::env::Environment;
 use crate::error::{Error, Result};
 use crate::model::*;
 use crate::movements::replay;
 use crate::orders::{self, StoredOrder, check_reference};
+use crate::products;
 use crate::quote::{self, ParsedLines};
 use crate::rates;
 use crate::settings;
@@ -132,10 +133,25 @@ pub fn paid(env: &mut dyn Environment, req: Invoice) -> Result<PaidInvoice> {
                 order.base_currency.code()
             )));
         }
-        let purchase = line.gift_card.clone().unwrap_or_default();
-        let days = purchase
-            .validity_days
+        let mut purchase = line.gift_card.clone().unwrap_or_default();
+        if !settings.gift_messages {
+            purchase.message = None;
+        }
+        // A product's own validity wins; the line's, then the setting, follow.
+        let product = products::find_by_sku(env, &line.sku)?;
+        let days = product
+            .as_ref()
+            .and_then(|p| p.validity_days)
+            .or(purchase.validity_days)
             .unwrap_or(settings.default_validity_days);
+        let extras = CardExtras {
+            recipient_name: purchase.recipient_name.clone(),
+            recipient_email: purchase.recipient_email.clone(),
+            purchaser_customer_id: order.customer_id.clone(),
+            purchaser_email: order.customer_email.clone(),
+            product_id: product.as_ref().map(|p| p.id),
+            ..CardExtras::default()
+        };
         let expires_at = (days > 0).then(|| now + i64::from(days) * DAY);
         let already = issued_count(env, &order.order_id, &line.id)?;
         for unit in 0..line.quantity {
@@ -164,7 +180,7 @@ pub fn paid(env: &mut dyn Environment, req: Invoice) -> Result<PaidInvoice> {
                         already + unit + 1
                     )),
                     actor: Actor::System,
-                    extras: crate::cards::CardExtras::default(),
+                    extras: extras.clone(),
                 },
             )?;
             issued.push(card.to_card(now));

@@ -305,4 +305,62 @@ pub mod api {
         schema::ensure_current(env)?;
         issuing::completed(env, req)
     }
+
+    pub fn create_product(
+        env: &mut dyn Environment,
+        req: products::ProductInput,
+    ) -> Result<products::Product> {
+        schema::ensure_current(env)?;
+        products::create(env, req)
+    }
+
+    pub fn update_product(
+        env: &mut dyn Environment,
+        req: products::UpdateProduct,
+    ) -> Result<products::Product> {
+        schema::ensure_current(env)?;
+        products::update(env, req)
+    }
+
+    pub fn get_product(env: &mut dyn Environment, id: u64) -> Result<products::Product> {
+        schema::ensure_current(env)?;
+        products::get(env, id)
+    }
+
+    pub fn list_products(
+        env: &mut dyn Environment,
+        include_inactive: bool,
+    ) -> Result<Vec<products::Product>> {
+        schema::ensure_current(env)?;
+        products::list(env, include_inactive)
+    }
+
+    pub fn reorder_products(
+        env: &mut dyn Environment,
+        ids: Vec<u64>,
+    ) -> Result<Vec<products::Product>> {
+        schema::ensure_current(env)?;
+        products::reorder(env, ids)
+    }
+
+    pub fn set_product_active(
+        env: &mut dyn Environment,
+        req: products::SetActive,
+    ) -> Result<products::Product> {
+        schema::ensure_current(env)?;
+        products::set_active(env, req)
+    }
+
+    pub fn delete_product(env: &mut dyn Environment, id: u64) -> Result<()> {
+        schema::ensure_current(env)?;
+        products::delete(env, id)
+    }
+
+    pub fn check_product_amount(
+        env: &mut dyn Environment,
+        req: products::CheckAmount,
+    ) -> Result<Money> {
+        schema::ensure_current(env)?;
+        products::check_amount(env, req)
+    }
 }

@@ -23,6 +23,8 @@ pub struct StoredOrder {
     pub currency: Currency,
     pub base_currency: Currency,
     pub customer_id: Option<String>,
+    /// The buyer's email as the quote gave it (purchaser of bought cards).
+    pub customer_email: Option<String>,
     pub test: bool,
     pub cards_cover_shipping: bool,
     pub total_before_cards: i64,
@@ -47,6 +49,7 @@ impl StoredOrder {
             currency: currency("currency")?,
             base_currency: currency("base_currency")?,
             customer_id: row.opt_text("customer_id")?,
+            customer_email: row.opt_text("customer_email")?,
             test: row.i64("is_test")? != 0,
             cards_cover_shipping: row.i64("cards_cover_shipping")? != 0,
             total_before_cards: row.i64("total_before_cards")?,
@@ -107,7 +110,7 @@ impl OrderCard {
 
 pub fn load(env: &mut dyn Environment, order_id: &str) -> Result<StoredOrder> {
     let rows = env.db().execute(
-        "SELECT order_id, website, currency, base_currency, customer_id, is_test, \
+        "SELECT order_id, website, currency, base_currency, customer_id, customer_email, is_test, \
          cards_cover_shipping, total_before_cards, gift_card_amount, invoiced_total, \
          invoiced_gift_card, refunded_total, refunded_gift_card, restored_gift_card, cancelled_at \
          FROM gc_orders WHERE order_id = ?1",
@@ -196,6 +199,17 @@ pub fn placed(env: &mut dyn Environment, req: PlaceRequest) -> Result<PlacedOrde
     if quote.body.has_gift_card_product() && !quote.codes.is_empty() {
         return Err(Error::GiftCardProductConflict);
     }
+    // The purchase rules of `totals.check-add-line` again: the lines may have
+    // been added without it, or the products and settings changed since.
+    let settings = settings::load(env)?;
+    for line in quote
+        .body
+        .lines
+        .iter()
+        .filter(|l| l.kind == ProductKind::GiftCard)
+    {
+        crate::totals::check_gift_card_line(env, &settings, &quote, line, req.channel)?;
+    }
     // Every applied code needs exactly one expectation, and nothing else.
     let mut expected = Vec::with_capacity(req.expected.len());
     for e in &req.expected {
@@ -230,7 +244,7 @@ pub fn placed(env: &mut dyn Environment, req: PlaceRequest) -> Result<PlacedOrde
         )));
     }
 
-    let cover = settings::load(env)?.cards_cover_shipping;
+    let cover = settings.cards_cover_shipping;
     let collection = redemption::collect(env, &quote, cover)?;
     if let Some((_, reason, masked)) = collection.dropped.first() {
         return Err(Error::CardNotApplicable(redemption::refusal(
@@ -294,8 +308,8 @@ pub fn placed(env: &mut dyn Environment, req: PlaceRequest) -> Result<PlacedOrde
     }
     env.db().execute(
         "INSERT INTO gc_orders (order_id, website, currency, base_currency, customer_id, is_test, \
-         cards_cover_shipping, total_before_cards, gift_card_amount, placed_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+         cards_cover_shipping, total_before_cards, gift_card_amount, placed_at, customer_email) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         &[
             Value::from(req.order_id.as_str()),
             Value::from(quote.website.as_str()),
@@ -307,6 +321,7 @@ pub fn placed(env: &mut dyn Environment, req: PlaceRequest) -> Result<PlacedOrde
             Value::Integer(collection.total_before_cards),
             Value::Integer(collection.gift_card_amount()),
             Value::Integer(now),
+            Value::from(quote.customer_email.as_deref()),
         ],
     )?;
     for (position, card_id, applied, debited) in rows {

@@ -21,6 +21,7 @@ pub const MAX_CODES: usize = 50;
 #[derive(Clone, Debug)]
 pub struct ParsedLine {
     pub id: String,
+    pub sku: String,
     pub kind: ProductKind,
     pub quantity: i64,
     pub unit_price: i64,
@@ -78,6 +79,8 @@ pub struct ParsedQuote {
     pub currency: Currency,
     pub base_currency: Currency,
     pub customer_id: Option<String>,
+    /// The customer's email, recorded as the purchaser of cards they buy.
+    pub customer_email: Option<String>,
     pub test: bool,
     pub body: ParsedLines,
     /// The applied codes, normalized, in application order.
@@ -163,6 +166,7 @@ pub fn parse_line(currency: Currency, line: &Line) -> Result<ParsedLine> {
     }
     Ok(ParsedLine {
         id: line.id.clone(),
+        sku: line.sku.clone(),
         kind: line.kind,
         quantity,
         unit_price,
@@ -261,6 +265,9 @@ pub fn parse(quote: &Quote) -> Result<ParsedQuote> {
     let base_currency = Currency::parse(&quote.base_currency)?;
     if let Some(c) = &quote.customer {
         check_text("customer id", &c.id, 200, true)?;
+        if let Some(email) = &c.email {
+            check_text("customer email", email, 254, true)?;
+        }
     }
     let body = parse_lines(currency, &quote.lines, &quote.shipping, &quote.shipping_tax)?;
     if quote.applied_codes.len() > MAX_CODES {
@@ -297,6 +304,7 @@ pub fn parse(quote: &Quote) -> Result<ParsedQuote> {
         currency,
         base_currency,
         customer_id: quote.customer.as_ref().map(|c| c.id.clone()),
+        customer_email: quote.customer.as_ref().and_then(|c| c.email.clone()),
         test: quote.test,
         body,
         codes,

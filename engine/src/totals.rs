@@ -7,6 +7,7 @@ use crate::customer;
 use crate::env::Environment;
 use crate::error::{Error, Result};
 use crate::model::*;
+use crate::products;
 use crate::quote::{self, ParsedQuote};
 use crate::redemption::{self, Lookup};
 use crate::refusals::{self, NewRefusal};
@@ -100,8 +101,11 @@ pub fn remove_code(env: &mut dyn Environment, req: RemoveRequest) -> Result<Gift
     collect_parsed(env, &quote, Channel::Storefront)
 }
 
-/// A gift-card product may not join a quote with codes applied.
-pub fn check_add_line(_env: &mut dyn Environment, req: AddLineRequest) -> Result<()> {
+/// A gift-card product may not join a quote with codes applied; customers
+/// may buy gift cards only while `allow-customer-purchase` is on; and the
+/// card's value must be one the product (or the `allowed-amounts` setting)
+/// offers.
+pub fn check_add_line(env: &mut dyn Environment, req: AddLineRequest) -> Result<()> {
     let quote = quote::parse(&req.quote)?;
     let line = quote::parse_line(quote.currency, &req.line)?;
     if quote.body.lines.iter().any(|l| l.id == line.id) {
@@ -110,9 +114,38 @@ pub fn check_add_line(_env: &mut dyn Environment, req: AddLineRequest) -> Result
             line.id
         )));
     }
-    if line.kind == ProductKind::GiftCard && !quote.codes.is_empty() {
-        return Err(Error::GiftCardProductConflict);
+    if line.kind == ProductKind::GiftCard {
+        if !quote.codes.is_empty() {
+            return Err(Error::GiftCardProductConflict);
+        }
+        let settings = settings::load(env)?;
+        let channel = req.channel.unwrap_or(Channel::Storefront);
+        check_gift_card_line(env, &settings, &quote, &line, channel)?;
     }
+    Ok(())
+}
+
+/// The purchase rules for one gift-card line: `purchase-disabled` for a
+/// storefront purchase while customers may not buy cards, then the amount
+/// (see [`products::check_purchase`]). Shared with `orders.placed`.
+pub(crate) fn check_gift_card_line(
+    env: &mut dyn Environment,
+    settings: &settings::Settings,
+    quote: &ParsedQuote,
+    line: &quote::ParsedLine,
+    channel: Channel,
+) -> Result<()> {
+    if channel == Channel::Storefront && !settings.allow_customer_purchase {
+        return Err(Error::PurchaseDisabled);
+    }
+    products::check_purchase(
+        env,
+        settings,
+        &line.sku,
+        quote.currency,
+        quote.base_currency,
+        line.unit_price,
+    )?;
     Ok(())
 }
 

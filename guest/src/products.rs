@@ -1,43 +1,110 @@
-//! Adapter for the `products` interface.
+//! Adapter for the `products` interface: field-for-field conversions and one
+//! engine call per export.
 
 use crate::Plugin;
 use crate::bindings::exports::giftcard::plugin::products;
 use crate::bindings::giftcard::plugin::types;
+use crate::convert;
+use crate::env::ComponentEnv;
+use giftcard_engine::api;
+use giftcard_engine::products as e;
 
-fn pending(what: &str) -> types::Error {
-    types::Error::Database(format!("{what} is not implemented in this build"))
+impl From<products::ProductInput> for e::ProductInput {
+    fn from(p: products::ProductInput) -> Self {
+        e::ProductInput {
+            sku: p.sku,
+            name: p.name,
+            description: p.description,
+            image: p.image,
+            currency: p.currency,
+            denominations: p.denominations,
+            custom_min: p.custom_min,
+            custom_max: p.custom_max,
+            validity_days: p.validity_days,
+            terms: p.terms,
+            position: p.position,
+            active: p.active,
+        }
+    }
+}
+
+impl From<e::Product> for products::Product {
+    fn from(p: e::Product) -> Self {
+        products::Product {
+            id: p.id,
+            sku: p.sku,
+            name: p.name,
+            description: p.description,
+            image: p.image,
+            currency: p.currency,
+            denominations: p.denominations.into_iter().map(Into::into).collect(),
+            custom_min: p.custom_min.map(Into::into),
+            custom_max: p.custom_max.map(Into::into),
+            validity_days: p.validity_days,
+            terms: p.terms,
+            position: p.position,
+            active: p.active,
+            cards_sold: p.cards_sold,
+            created_at: p.created_at,
+        }
+    }
+}
+
+fn list(
+    r: giftcard_engine::Result<Vec<e::Product>>,
+) -> Result<Vec<products::Product>, types::Error> {
+    r.map(|v| v.into_iter().map(Into::into).collect())
+        .map_err(types::Error::from)
 }
 
 impl products::Guest for Plugin {
-    fn create_product(_: products::ProductInput) -> Result<products::Product, types::Error> {
-        Err(pending("create-product"))
+    fn create_product(request: products::ProductInput) -> Result<products::Product, types::Error> {
+        convert::result(api::create_product(&mut ComponentEnv, request.into()))
     }
 
-    fn update_product(_: products::UpdateRequest) -> Result<products::Product, types::Error> {
-        Err(pending("update-product"))
+    fn update_product(request: products::UpdateRequest) -> Result<products::Product, types::Error> {
+        convert::result(api::update_product(
+            &mut ComponentEnv,
+            e::UpdateProduct {
+                id: request.id,
+                product: request.product.into(),
+            },
+        ))
     }
 
-    fn get_product(_: u64) -> Result<products::Product, types::Error> {
-        Err(pending("get-product"))
+    fn get_product(id: u64) -> Result<products::Product, types::Error> {
+        convert::result(api::get_product(&mut ComponentEnv, id))
     }
 
-    fn list_products(_: bool) -> Result<Vec<products::Product>, types::Error> {
-        Err(pending("list-products"))
+    fn list_products(include_inactive: bool) -> Result<Vec<products::Product>, types::Error> {
+        list(api::list_products(&mut ComponentEnv, include_inactive))
     }
 
-    fn reorder_products(_: Vec<u64>) -> Result<Vec<products::Product>, types::Error> {
-        Err(pending("reorder-products"))
+    fn reorder_products(ids: Vec<u64>) -> Result<Vec<products::Product>, types::Error> {
+        list(api::reorder_products(&mut ComponentEnv, ids))
     }
 
-    fn set_active(_: products::SetActiveRequest) -> Result<products::Product, types::Error> {
-        Err(pending("set-active"))
+    fn set_active(request: products::SetActiveRequest) -> Result<products::Product, types::Error> {
+        convert::result(api::set_product_active(
+            &mut ComponentEnv,
+            e::SetActive {
+                id: request.id,
+                active: request.active,
+            },
+        ))
     }
 
-    fn delete_product(_: u64) -> Result<(), types::Error> {
-        Err(pending("delete-product"))
+    fn delete_product(id: u64) -> Result<(), types::Error> {
+        convert::result(api::delete_product(&mut ComponentEnv, id))
     }
 
-    fn check_amount(_: products::CheckAmountRequest) -> Result<types::Money, types::Error> {
-        Err(pending("check-amount"))
+    fn check_amount(request: products::CheckAmountRequest) -> Result<types::Money, types::Error> {
+        convert::result(api::check_product_amount(
+            &mut ComponentEnv,
+            e::CheckAmount {
+                id: request.id,
+                amount: request.amount,
+            },
+        ))
     }
 }

@@ -110,7 +110,7 @@ pub fn run(harness: &Harness, out: &mut dyn Write) -> Result<()> {
     shop_ok(
         &shop,
         "product.create",
-        json!({ "sku": gift, "name": "Gift card", "kind": "gift-card",
+        json!({ "sku": gift, "name": "Gift card", "kind": "gift-card", "website": website,
                 "denominations": ["25", "50", "100"], "validity-days": 365 }),
     )?;
     let (alice, bob) = (id("alice"), id("bob"));

@@ -19,6 +19,7 @@ use std::process::ExitCode;
 mod cli_batches;
 mod cli_cards;
 mod cli_issuing;
+mod cli_products;
 
 #[derive(Parser)]
 #[command(name = "giftcard-harness", version, about = "Run the gift-card WebAssembly component in a simulated shop", long_about = None)]
@@ -90,6 +91,9 @@ enum Command {
     /// Goodwill cards from orders (`issue`) and campaigns (`campaign`).
     #[command(flatten)]
     Issuing(cli_issuing::IssuingCommand),
+    /// Manage the plugin's gift-card products: amounts, validity, order, activation.
+    #[command(subcommand)]
+    Product(cli_products::ProductCommand),
 }
 
 #[derive(Subcommand)]
@@ -106,19 +110,7 @@ enum SettingsCommand {
     /// Show the current settings.
     Show,
     /// Change some settings.
-    Set {
-        #[arg(long)]
-        code_prefix: Option<String>,
-        #[arg(long)]
-        code_length: Option<u8>,
-        #[arg(long)]
-        code_group_size: Option<u8>,
-        /// Days a new card stays valid (0 = never expires).
-        #[arg(long)]
-        default_validity_days: Option<u32>,
-        #[arg(long)]
-        default_currency: Option<String>,
-    },
+    Set(cli_products::SettingsSet),
 }
 
 fn open(cli: &Cli) -> Result<Harness> {
@@ -201,27 +193,13 @@ fn run(cli: Cli) -> Result<()> {
                     Json::Null,
                     render::settings,
                 ),
-                SettingsCommand::Set {
-                    code_prefix,
-                    code_length,
-                    code_group_size,
-                    default_validity_days,
-                    default_currency,
-                } => {
-                    let update = json!({
-                        "code-prefix": code_prefix, "code-length": code_length,
-                        "code-group-size": code_group_size,
-                        "default-validity-days": default_validity_days,
-                        "default-currency": default_currency,
-                    });
-                    call_and_print(
-                        &harness,
-                        json_out,
-                        "lifecycle.configure",
-                        update,
-                        render::settings,
-                    )
-                }
+                SettingsCommand::Set(set) => call_and_print(
+                    &harness,
+                    json_out,
+                    "lifecycle.configure",
+                    set.update()?,
+                    render::settings,
+                ),
             }
         }
         Command::Balance { code, client_key } => {
@@ -251,6 +229,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Batch(cmd) => cli_batches::run(&open(&cli)?, json_out, cmd),
         Command::Issuing(cmd) => cli_issuing::run(&open(&cli)?, json_out, cmd),
+        Command::Product(cmd) => cli_products::run(&open(&cli)?, json_out, cmd),
     }
 }
 

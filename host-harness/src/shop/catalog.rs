@@ -141,6 +141,32 @@ struct ProductArgs {
     validity_days: Option<u32>,
     active: Option<bool>,
     taxable: Option<bool>,
+    description: Option<String>,
+    image: Option<String>,
+    terms: Option<String>,
+    position: Option<u32>,
+    website: Option<String>,
+}
+
+/// The website whose base currency a gift-card product is sold in: the one
+/// named, or the shop's only website.
+fn product_website(ctx: &mut Ctx, named: Option<&str>) -> Res<Website> {
+    if let Some(code) = named {
+        return ctx.need("shop_websites", code, ShopError::UnknownWebsite);
+    }
+    let mut all: Vec<Website> = ctx.list("shop_websites", None)?;
+    match all.len() {
+        1 => Ok(all.remove(0)),
+        0 => Err(ShopError::InvalidArgument(
+            "website: create a website first (a gift-card product is sold in its base currency)"
+                .into(),
+        )
+        .into()),
+        _ => Err(ShopError::InvalidArgument(
+            "website: required when the shop has several websites".into(),
+        )
+        .into()),
+    }
 }
 
 pub fn product_create(ctx: &mut Ctx, args: &Json) -> Res<Json> {
@@ -152,6 +178,17 @@ pub fn product_create(ctx: &mut Ctx, args: &Json) -> Res<Json> {
     };
     let (unit, gift_card) = match a.kind {
         Kind::Simple | Kind::Digital => {
+            let gift_card_only = a.description.is_some()
+                || a.image.is_some()
+                || a.terms.is_some()
+                || a.position.is_some()
+                || a.website.is_some();
+            if gift_card_only {
+                return Err(bad(
+                    "description, image, terms, position and website are for gift-card products",
+                )
+                .into());
+            }
             if !a.denominations.is_empty() || a.min.is_some() || a.max.is_some() {
                 return Err(bad("amounts and ranges are for gift-card products").into());
             }
@@ -215,14 +252,36 @@ pub fn product_create(ctx: &mut Ctx, args: &Json) -> Res<Json> {
     if ctx.exists("shop_products", &a.sku)? {
         return Err(ShopError::AlreadyExists(format!("product {}", a.sku)).into());
     }
+    let name = a.name.clone().unwrap_or_else(|| a.sku.clone());
+    let active = a.active.unwrap_or(true);
+    // The plugin validates what customers choose and issues the cards, so a
+    // gift-card product is registered with it under the same SKU.
+    let plugin_product = match &gift_card {
+        Some(opts) => {
+            let w = product_website(ctx, a.website.as_deref())?;
+            let created = ctx.plugin(
+                "products.create-product",
+                &json!({
+                    "sku": a.sku, "name": name, "description": a.description, "image": a.image,
+                    "currency": w.base_currency, "denominations": opts.denominations,
+                    "custom-min": opts.min, "custom-max": opts.max,
+                    "validity-days": opts.validity_days, "terms": a.terms,
+                    "position": a.position, "active": active,
+                }),
+            )?;
+            created["id"].as_u64()
+        }
+        None => None,
+    };
     let p = Product {
         sku: a.sku.clone(),
-        name: a.name.unwrap_or_else(|| a.sku.clone()),
+        name,
         kind: a.kind,
         price: unit,
-        active: a.active.unwrap_or(true),
+        active,
         taxable: a.taxable.unwrap_or(a.kind != Kind::GiftCard),
         gift_card,
+        plugin_product,
     };
     ctx.put("shop_products", &p.sku, None, &p)?;
     Ok(serde_json::to_value(p)?)
@@ -257,6 +316,25 @@ pub fn product_set_active(ctx: &mut Ctx, args: &Json) -> Res<Json> {
     let a: ActiveArgs = parse_args(args)?;
     let mut p: Product = ctx.need("shop_products", &a.sku, ShopError::UnknownProduct)?;
     p.active = a.active;
+    if p.kind == Kind::GiftCard {
+        // Mirror it to the plugin's product of the same SKU, if it has one.
+        let known = ctx.plugin(
+            "products.list-products",
+            &json!({ "include-inactive": true }),
+        )?;
+        let id = known
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|q| q["sku"].as_str() == Some(p.sku.as_str()))
+            .and_then(|q| q["id"].as_u64());
+        if let Some(id) = id {
+            ctx.plugin(
+                "products.set-active",
+                &json!({ "id": id, "active": a.active }),
+            )?;
+        }
+    }
     ctx.put("shop_products", &p.sku, None, &p)?;
     Ok(serde_json::to_value(p)?)
 }

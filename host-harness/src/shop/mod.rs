@@ -196,6 +196,21 @@ pub static ACTIONS: &[Action] = &[
                 false,
                 "Taxed (default true, false for gift cards)",
             ),
+            arg("description", Text, false, "Gift card: description"),
+            arg("image", Text, false, "Gift card: image reference"),
+            arg("terms", Text, false, "Gift card: terms shown at purchase"),
+            arg(
+                "position",
+                Int,
+                false,
+                "Gift card: display position (default last)",
+            ),
+            arg(
+                "website",
+                Text,
+                false,
+                "Gift card: website whose base currency it is sold in (default the only one)",
+            ),
         ],
     },
     Action {
@@ -269,6 +284,18 @@ pub static ACTIONS: &[Action] = &[
             arg("customer", Text, false, "Customer id (default a guest)"),
             arg("test", Bool, false, "A test order: only test cards apply"),
             arg("id", Text, false, "Quote id (default QUO-000001, …)"),
+            arg(
+                "shipping-country",
+                Text,
+                false,
+                "Shipping country (ISO 3166-1 alpha-2)",
+            ),
+            arg(
+                "billing-country",
+                Text,
+                false,
+                "Billing country (ISO 3166-1 alpha-2)",
+            ),
         ],
     },
     Action {
@@ -312,6 +339,12 @@ pub static ACTIONS: &[Action] = &[
                 Text,
                 false,
                 "Gift card: delivery time (RFC 3339)",
+            ),
+            arg(
+                "channel",
+                Text,
+                false,
+                "storefront (default) or admin: who adds the line",
             ),
         ],
     },

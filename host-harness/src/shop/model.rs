@@ -75,6 +75,9 @@ pub struct Product {
     pub active: bool,
     pub taxable: bool,
     pub gift_card: Option<GiftCardOptions>,
+    /// The plugin's product id (gift-card products are registered with it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plugin_product: Option<u64>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -138,6 +141,11 @@ pub struct Quote {
     /// Set once the quote became an order.
     pub order: Option<String>,
     pub created_at: String,
+    /// ISO 3166-1 alpha-2 codes, passed to the plugin in the quote record.
+    #[serde(default)]
+    pub shipping_country: Option<String>,
+    #[serde(default)]
+    pub billing_country: Option<String>,
 }
 
 /// An order line: a snapshot of the quote line with its amounts, and what

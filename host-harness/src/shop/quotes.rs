@@ -72,7 +72,7 @@ pub fn price(ctx: &mut Ctx, q: &Quote) -> Res<Priced> {
     let customer = match &q.customer {
         Some(id) => {
             let c: Customer = ctx.need("shop_customers", id, ShopError::UnknownCustomer)?;
-            json!({ "id": c.id, "groups": c.groups })
+            json!({ "id": c.id, "groups": c.groups, "email": c.email })
         }
         None => Json::Null,
     };
@@ -89,6 +89,7 @@ pub fn price(ctx: &mut Ctx, q: &Quote) -> Res<Priced> {
         "shipping": money::fmt(cur, collected.shipping),
         "shipping-tax": money::fmt(cur, collected.shipping_tax),
         "applied-codes": q.codes,
+        "shipping-country": q.shipping_country, "billing-country": q.billing_country,
     });
     Ok(Priced {
         cur,
@@ -230,10 +231,28 @@ struct CreateArgs {
     customer: Option<String>,
     test: Option<bool>,
     id: Option<String>,
+    shipping_country: Option<String>,
+    billing_country: Option<String>,
+}
+
+/// An ISO 3166-1 alpha-2 country code, upper-cased.
+fn country(code: Option<String>, what: &str) -> Res<Option<String>> {
+    match code {
+        None => Ok(None),
+        Some(c) if c.len() == 2 && c.bytes().all(|b| b.is_ascii_alphabetic()) => {
+            Ok(Some(c.to_ascii_uppercase()))
+        }
+        Some(c) => Err(ShopError::InvalidArgument(format!(
+            "{what} `{c}`: a two-letter ISO 3166-1 code such as FR"
+        ))
+        .into()),
+    }
 }
 
 pub fn create(ctx: &mut Ctx, args: &Json) -> Res<Json> {
     let a: CreateArgs = parse_args(args)?;
+    let shipping_country = country(a.shipping_country, "shipping-country")?;
+    let billing_country = country(a.billing_country, "billing-country")?;
     let s: Store = ctx.need("shop_stores", &a.store, ShopError::UnknownStore)?;
     let w: Website = ctx.need("shop_websites", &s.website, ShopError::UnknownWebsite)?;
     if let Some(id) = &a.customer {
@@ -271,6 +290,8 @@ pub fn create(ctx: &mut Ctx, args: &Json) -> Res<Json> {
         next_line: 1,
         order: None,
         created_at: ctx.now(),
+        shipping_country,
+        billing_country,
     };
     save(ctx, &q)?;
     Ok(serde_json::to_value(q)?)
@@ -289,12 +310,14 @@ struct AddItemArgs {
     sender_email: Option<String>,
     message: Option<String>,
     deliver_at: Option<String>,
+    channel: Option<String>,
 }
 
 /// Adds a product. The plugin is asked first (`totals.check-add-line`), so a
 /// gift-card product cannot join a quote holding codes.
 pub fn add_item(ctx: &mut Ctx, args: &Json) -> Res<Json> {
     let a: AddItemArgs = parse_args(args)?;
+    let channel = channel_of(a.channel.as_deref())?;
     let mut q = load_open(ctx, &a.quote)?;
     let p: Product = ctx.need("shop_products", &a.sku, ShopError::UnknownProduct)?;
     if !p.active {
@@ -367,7 +390,7 @@ pub fn add_item(ctx: &mut Ctx, args: &Json) -> Res<Json> {
         .unwrap_or(Json::Null);
     ctx.plugin(
         "totals.check-add-line",
-        &json!({ "quote": before.record, "line": new_record }),
+        &json!({ "quote": before.record, "line": new_record, "channel": channel }),
     )?;
     q.lines.push(line);
     q.next_line += 1;
