@@ -16,6 +16,8 @@ use serde_json::{Value as Json, json};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod cli_customer;
+
 #[derive(Parser)]
 #[command(name = "giftcard-harness", version, about = "Run the gift-card WebAssembly component in a simulated shop", long_about = None)]
 struct Cli {
@@ -69,6 +71,8 @@ enum Command {
     /// Run the simulated shop around the plugin: catalog, quotes, orders,
     /// invoices, shipments, credit memos (`shop actions` lists every action).
     Shop(ShopCli),
+    #[command(flatten)]
+    Customer(cli_customer::CustomerCommand),
 }
 
 #[derive(Subcommand)]
@@ -328,6 +332,7 @@ fn run(cli: Cli) -> Result<()> {
             card_command(&harness, json_out, cmd)
         }
         Command::Shop(cmd) => shop_command(&cli, json_out, cmd),
+        Command::Customer(cmd) => cli_customer::run(&cli, json_out, cmd),
     }
 }
 
