@@ -175,7 +175,7 @@ pub fn find_by_reference(
         .map_err(Into::into)
 }
 
-fn entry_from(row: &Row<'_>, currency: Currency) -> Result<HistoryEntry> {
+pub(crate) fn entry_from(row: &Row<'_>, currency: Currency) -> Result<HistoryEntry> {
     let money = |minor: i64| Money::new(currency.format(minor), currency.code());
     let action = row.text("action")?;
     Ok(HistoryEntry {

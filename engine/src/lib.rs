@@ -363,4 +363,52 @@ pub mod api {
         schema::ensure_current(env)?;
         products::check_amount(env, req)
     }
+
+    pub fn redeem_to_account(
+        env: &mut dyn Environment,
+        req: customer::RedeemRequest,
+    ) -> Result<customer::RedeemAnswer> {
+        schema::ensure_current(env)?;
+        customer::redeem_to_account(env, req)
+    }
+
+    pub fn my_bought_cards(
+        env: &mut dyn Environment,
+        req: customer::MyCardsRequest,
+    ) -> Result<customer::BoughtCardsPage> {
+        schema::ensure_current(env)?;
+        customer::my_bought_cards(env, req)
+    }
+
+    pub fn my_used_cards(
+        env: &mut dyn Environment,
+        req: customer::MyCardsRequest,
+    ) -> Result<customer::CardUsesPage> {
+        schema::ensure_current(env)?;
+        customer::my_used_cards(env, req)
+    }
+
+    pub fn public_balance(
+        env: &mut dyn Environment,
+        req: BalanceRequest,
+    ) -> Result<customer::PublicAnswer> {
+        schema::ensure_current(env)?;
+        customer::public_balance(env, req)
+    }
+
+    pub fn statistics(
+        env: &mut dyn Environment,
+        req: reports::StatisticsRequest,
+    ) -> Result<reports::ProgrammeStatistics> {
+        schema::ensure_current(env)?;
+        reports::statistics(env, req)
+    }
+
+    pub fn history_grid(
+        env: &mut dyn Environment,
+        req: reports::HistoryRequest,
+    ) -> Result<reports::HistoryGrid> {
+        schema::ensure_current(env)?;
+        reports::history(env, req)
+    }
 }

@@ -1,2 +1,693 @@
 //! Statistics and the global history grid: read-only views over cards and
 //! their ledger.
+
+use crate::cards;
+use crate::db::Value;
+use crate::env::Environment;
+use crate::error::{Error, Result};
+use crate::ledger;
+use crate::model::{CardId, CardStatus, HistoryAction, HistoryEntry, Money, PageRequest};
+use crate::money::Currency;
+use crate::time::{self, Seconds};
+use std::collections::BTreeMap;
+
+/// Which cards and which period the figures cover.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StatisticsRequest {
+    /// Inclusive.
+    pub from: Option<String>,
+    /// Exclusive.
+    pub to: Option<String>,
+    pub product_id: Option<u64>,
+    pub definition_id: Option<u64>,
+}
+
+/// The money figures of one currency (see [`statistics`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CurrencyFigures {
+    pub currency: String,
+    pub total_sold: Money,
+    pub total_credited: Money,
+    pub total_redeemed: Money,
+    pub outstanding: Money,
+    pub breakage: Money,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatusCount {
+    pub status: CardStatus,
+    pub count: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProgrammeStatistics {
+    pub cards_created: u64,
+    pub fully_used: u64,
+    /// A percentage with two decimals, e.g. `33.33`.
+    pub usage_rate: String,
+    /// Every status, in the order active, used, expired, disabled, cancelled
+    /// (zero counts included).
+    pub by_status: Vec<StatusCount>,
+    /// One entry per currency, by code.
+    pub currencies: Vec<CurrencyFigures>,
+}
+
+/// A filter on the global history grid.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HistoryRequest {
+    pub card_id: Option<CardId>,
+    pub action: Option<HistoryAction>,
+    /// Rows whose reference contains this text.
+    pub reference: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub page: PageRequest,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HistoryRow {
+    pub entry: HistoryEntry,
+    pub masked_code: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HistoryGrid {
+    /// Newest first.
+    pub rows: Vec<HistoryRow>,
+    pub total: u64,
+}
+
+/// A WHERE clause under construction, with its numbered parameters.
+#[derive(Default)]
+struct Filter {
+    conditions: Vec<String>,
+    params: Vec<Value>,
+}
+
+impl Filter {
+    fn bind(&mut self, v: Value) -> String {
+        self.params.push(v);
+        format!("?{}", self.params.len())
+    }
+
+    /// Adds a condition; `{}` in it is replaced by the bound value's placeholder.
+    fn add(&mut self, condition: &str, v: Value) {
+        let p = self.bind(v);
+        self.conditions.push(condition.replace("{}", &p));
+    }
+
+    fn push(&mut self, condition: &str) {
+        self.conditions.push(condition.to_owned());
+    }
+
+    /// `[start, end)` on `column`.
+    fn period(&mut self, column: &str, period: (Option<Seconds>, Option<Seconds>)) {
+        if let Some(from) = period.0 {
+            self.add(&format!("{column} >= {{}}"), Value::Integer(from));
+        }
+        if let Some(to) = period.1 {
+            self.add(&format!("{column} < {{}}"), Value::Integer(to));
+        }
+    }
+
+    fn where_clause(&self) -> String {
+        if self.conditions.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", self.conditions.join(" AND "))
+        }
+    }
+}
+
+/// Parses an optional period; a malformed time or `to` not after `from` is
+/// `invalid-argument`.
+fn period(from: Option<&str>, to: Option<&str>) -> Result<(Option<Seconds>, Option<Seconds>)> {
+    let parse = |text: Option<&str>, what: &str| {
+        text.map(|t| {
+            time::parse(t, what).map_err(|_| {
+                Error::InvalidArgument(format!(
+                    "{what}: `{}` is not an RFC 3339 timestamp such as 2027-01-31T23:59:59Z",
+                    t.chars().take(40).collect::<String>()
+                ))
+            })
+        })
+        .transpose()
+    };
+    let (from, to) = (parse(from, "from")?, parse(to, "to")?);
+    if let (Some(f), Some(t)) = (from, to)
+        && t <= f
+    {
+        return Err(Error::InvalidArgument(format!(
+            "to ({}) must be after from ({})",
+            time::format(t),
+            time::format(f)
+        )));
+    }
+    Ok((from, to))
+}
+
+/// `part / whole` as a percentage with two decimals, rounded half up, in
+/// integers only (`0.00` when `whole` is 0).
+pub fn percentage(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        return "0.00".into();
+    }
+    let (part, whole) = (u128::from(part), u128::from(whole));
+    let basis_points = (part * 20_000 + whole) / (2 * whole);
+    format!("{}.{:02}", basis_points / 100, basis_points % 100)
+}
+
+/// The card filters every figure shares: no test cards (they never carry real
+/// value), and the product and definition asked for.
+fn card_filter(req: &StatisticsRequest) -> Filter {
+    let mut f = Filter::default();
+    f.push("c.is_test = 0");
+    if let Some(p) = req.product_id {
+        f.add("c.product_id = {}", Value::Integer(p as i64));
+    }
+    if let Some(d) = req.definition_id {
+        f.add("c.definition_id = {}", Value::Integer(d as i64));
+    }
+    f
+}
+
+/// Per-currency accumulators, minor units.
+#[derive(Default)]
+struct Sums {
+    sold: i64,
+    credited: i64,
+    redeemed: i64,
+    outstanding: i64,
+    breakage: i64,
+}
+
+const STATUS_ORDER: [CardStatus; 5] = [
+    CardStatus::Active,
+    CardStatus::Used,
+    CardStatus::Expired,
+    CardStatus::Disabled,
+    CardStatus::Cancelled,
+];
+
+/// The programme's figures. Test cards are left out of all of them. The
+/// product and definition filters apply to the cards throughout; the period
+/// applies as follows:
+///
+/// - `cards-created`: cards created in `[from, to)`;
+/// - `fully-used`: of those, the ones whose balance reached zero by use
+///   (stored `used`, not cancelled); `usage-rate` = fully-used / created;
+/// - `by-status`: those cards by their status now (a stored `active` card past
+///   its expiry counts as `expired`; a cancelled one as `cancelled`);
+/// - `total-sold`: initial values of those cards that were bought (origin
+///   `purchase`);
+/// - `total-credited`: what `moved-to-account` rows in the period took;
+/// - `total-redeemed`: what `redeemed` rows in the period took from the cards,
+///   minus what `refunded` rows in the period gave back (refunds and order
+///   cancellations): the exact net, which is negative if more came back than
+///   was spent in the period;
+/// - `outstanding` and `breakage`: balances, now, of the cards that are
+///   `active` and `expired` now, whatever their creation date.
+pub fn statistics(
+    env: &mut dyn Environment,
+    req: StatisticsRequest,
+) -> Result<ProgrammeStatistics> {
+    let span = period(req.from.as_deref(), req.to.as_deref())?;
+    let now = env.now();
+    let status_now = "CASE WHEN c.cancelled_at IS NOT NULL THEN 'cancelled' \
+        WHEN c.status = 'active' AND c.expires_at IS NOT NULL AND c.expires_at <= {} \
+        THEN 'expired' ELSE c.status END";
+
+    // Cards created in the period, by status now.
+    let mut f = card_filter(&req);
+    f.period("c.created_at", span);
+    let case = status_now.replace("{}", &f.bind(Value::Integer(now)));
+    let rows = env.db().execute(
+        &format!(
+            "SELECT {case} AS s, COUNT(*) AS n, \
+             CAST(COALESCE(SUM(CASE WHEN c.status = 'used' AND c.balance = 0 \
+             AND c.cancelled_at IS NULL THEN 1 ELSE 0 END), 0) AS BIGINT) AS full_uses \
+             FROM gc_cards c{} GROUP BY 1",
+            f.where_clause()
+        ),
+        &f.params,
+    )?;
+    let mut counts: BTreeMap<&'static str, u64> = BTreeMap::new();
+    let (mut created, mut fully_used) = (0u64, 0u64);
+    for r in rows.iter() {
+        let status = r.text("s")?;
+        let status = CardStatus::parse(&status)
+            .ok_or_else(|| Error::Database(format!("unknown card status `{status}`")))?;
+        let n = r.i64("n")? as u64;
+        *counts.entry(status.as_str()).or_default() += n;
+        created += n;
+        fully_used += r.i64("full_uses")? as u64;
+    }
+
+    let mut sums: BTreeMap<String, Sums> = BTreeMap::new();
+
+    // Sold: bought cards created in the period.
+    let mut f = card_filter(&req);
+    f.push("c.origin = 'purchase'");
+    f.period("c.created_at", span);
+    let rows = env.db().execute(
+        &format!(
+            "SELECT c.currency, CAST(COALESCE(SUM(c.initial_value), 0) AS BIGINT) AS v \
+             FROM gc_cards c{} GROUP BY c.currency",
+            f.where_clause()
+        ),
+        &f.params,
+    )?;
+    for r in rows.iter() {
+        sums.entry(r.text("currency")?).or_default().sold += r.i64("v")?;
+    }
+
+    // Credited and redeemed: ledger rows in the period.
+    let mut f = card_filter(&req);
+    f.push("h.action IN ('moved-to-account', 'redeemed', 'refunded')");
+    f.period("h.created_at", span);
+    let rows = env.db().execute(
+        &format!(
+            "SELECT c.currency, \
+             CAST(COALESCE(SUM(CASE WHEN h.action = 'moved-to-account' THEN -h.amount ELSE 0 END), 0) AS BIGINT) AS credited, \
+             CAST(COALESCE(SUM(CASE WHEN h.action = 'moved-to-account' THEN 0 ELSE -h.amount END), 0) AS BIGINT) AS redeemed \
+             FROM gc_history h JOIN gc_cards c ON c.id = h.card_id{} GROUP BY c.currency",
+            f.where_clause()
+        ),
+        &f.params,
+    )?;
+    for r in rows.iter() {
+        let s = sums.entry(r.text("currency")?).or_default();
+        s.credited += r.i64("credited")?;
+        s.redeemed += r.i64("redeemed")?;
+    }
+
+    // Outstanding and breakage: balances now.
+    let mut f = card_filter(&req);
+    let n = f.bind(Value::Integer(now));
+    let rows = env.db().execute(
+        &format!(
+            "SELECT c.currency, \
+             CAST(COALESCE(SUM(CASE WHEN c.cancelled_at IS NULL AND c.status = 'active' \
+                 AND (c.expires_at IS NULL OR c.expires_at > {n}) THEN c.balance ELSE 0 END), 0) AS BIGINT) AS outstanding, \
+             CAST(COALESCE(SUM(CASE WHEN c.cancelled_at IS NULL AND (c.status = 'expired' \
+                 OR (c.status = 'active' AND c.expires_at IS NOT NULL AND c.expires_at <= {n})) \
+                 THEN c.balance ELSE 0 END), 0) AS BIGINT) AS breakage \
+             FROM gc_cards c{} GROUP BY c.currency",
+            f.where_clause()
+        ),
+        &f.params,
+    )?;
+    for r in rows.iter() {
+        let s = sums.entry(r.text("currency")?).or_default();
+        s.outstanding += r.i64("outstanding")?;
+        s.breakage += r.i64("breakage")?;
+    }
+
+    let currencies = sums
+        .into_iter()
+        .map(|(code, s)| {
+            let c = Currency::parse(&code)
+                .map_err(|_| Error::Database(format!("stored currency `{code}`")))?;
+            let m = |minor: i64| Money::new(c.format(minor), c.code());
+            Ok(CurrencyFigures {
+                currency: c.code().to_owned(),
+                total_sold: m(s.sold),
+                total_credited: m(s.credited),
+                total_redeemed: m(s.redeemed),
+                outstanding: m(s.outstanding),
+                breakage: m(s.breakage),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(ProgrammeStatistics {
+        cards_created: created,
+        fully_used,
+        usage_rate: percentage(fully_used, created),
+        by_status: STATUS_ORDER
+            .iter()
+            .map(|s| StatusCount {
+                status: *s,
+                count: counts.get(s.as_str()).copied().unwrap_or(0),
+            })
+            .collect(),
+        currencies,
+    })
+}
+
+/// Every card's ledger rows in one grid, newest first, with each card's
+/// masked code. The reference filter matches a substring, literally (`%` and
+/// `_` are not wildcards).
+pub fn history(env: &mut dyn Environment, req: HistoryRequest) -> Result<HistoryGrid> {
+    let span = period(req.from.as_deref(), req.to.as_deref())?;
+    let (limit, offset) = cards::limit_offset(req.page)?;
+    let mut f = Filter::default();
+    if let Some(id) = req.card_id {
+        let id = i64::try_from(id)
+            .map_err(|_| Error::InvalidArgument("card-id: out of range".into()))?;
+        f.add("h.card_id = {}", Value::Integer(id));
+    }
+    if let Some(action) = req.action {
+        f.add("h.action = {}", Value::from(action.as_str()));
+    }
+    if let Some(text) = req.reference.as_deref() {
+        cards::check_text("reference", text, 200, true)?;
+        let escaped: String = text
+            .chars()
+            .flat_map(|c| match c {
+                '\\' | '%' | '_' => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect();
+        f.add(
+            "h.reference LIKE {} ESCAPE '\\'",
+            Value::Text(format!("%{escaped}%")),
+        );
+    }
+    f.period("h.created_at", span);
+    let from = "FROM gc_history h JOIN gc_cards c ON c.id = h.card_id";
+    let total = env.db().execute(
+        &format!("SELECT COUNT(*) AS n {from}{}", f.where_clause()),
+        &f.params,
+    )?;
+    let total = total.first().map(|r| r.i64("n")).transpose()?.unwrap_or(0) as u64;
+    let l = f.bind(Value::Integer(limit));
+    let o = f.bind(Value::Integer(offset));
+    let rows = env.db().execute(
+        &format!(
+            "SELECT h.id, h.card_id, h.action, h.amount, h.balance_before, h.balance_after, \
+             h.actor_kind, h.actor_name, h.reference, h.comment, h.created_at, \
+             c.masked_code, c.currency {from}{} ORDER BY h.id DESC LIMIT {l} OFFSET {o}",
+            f.where_clause()
+        ),
+        &f.params,
+    )?;
+    let rows = rows
+        .iter()
+        .map(|r| {
+            let code = r.text("currency")?;
+            let currency = Currency::parse(&code)
+                .map_err(|_| Error::Database(format!("stored currency `{code}`")))?;
+            Ok(HistoryRow {
+                entry: ledger::entry_from(&r, currency)?,
+                masked_code: r.text("masked_code")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(HistoryGrid { rows, total })
+}
+
+#[cfg(all(test, feature = "sqlite"))]
+mod tests {
+    use super::*;
+    use crate::cards::{CardExtras, NewCard, StoredCard};
+    use crate::model::{Actor, CardOrigin, CardRef};
+    use crate::sqlite::NativeEnv;
+
+    const T0: i64 = 1_790_000_000;
+
+    fn card(
+        env: &mut NativeEnv,
+        cents: i64,
+        currency: &str,
+        origin: CardOrigin,
+        product: Option<u64>,
+        expires_at: Option<i64>,
+        test: bool,
+    ) -> StoredCard {
+        env.call(|e| {
+            cards::insert(
+                e,
+                NewCard {
+                    code: None,
+                    amount: cents,
+                    currency: Currency::parse(currency)?,
+                    expires_at,
+                    customer_id: None,
+                    comment: None,
+                    website: None,
+                    test,
+                    origin,
+                    order_id: None,
+                    order_line: None,
+                    purchase: None,
+                    reference: None,
+                    actor: Actor::Admin("alice".into()),
+                    extras: CardExtras {
+                        product_id: product,
+                        ..CardExtras::default()
+                    },
+                },
+            )
+        })
+        .unwrap()
+    }
+
+    fn fresh(env: &mut NativeEnv, c: &StoredCard) -> StoredCard {
+        env.call(|e| cards::load(e, &CardRef::Id(c.id))).unwrap()
+    }
+
+    fn spend(env: &mut NativeEnv, c: &StoredCard, cents: i64, order: &str) {
+        let c = fresh(env, c);
+        env.call(|e| {
+            crate::movements::debit(e, &c, cents, &format!("order:{order}"), &Actor::System, "x")
+        })
+        .unwrap()
+        .unwrap();
+    }
+
+    fn stats(env: &mut NativeEnv, req: StatisticsRequest) -> Result<ProgrammeStatistics> {
+        env.call(|e| crate::api::statistics(e, req))
+    }
+
+    fn usd(amount: &str) -> Money {
+        Money::new(amount, "USD")
+    }
+
+    #[test]
+    fn percentages_round_half_up_in_integers() {
+        assert_eq!(percentage(1, 3), "33.33");
+        assert_eq!(percentage(2, 3), "66.67");
+        assert_eq!(percentage(2, 7), "28.57");
+        assert_eq!(percentage(0, 0), "0.00");
+        assert_eq!(percentage(5, 5), "100.00");
+        assert_eq!(percentage(1, 20_000), "0.01");
+        assert_eq!(percentage(1, 80_000), "0.00");
+        assert_eq!(percentage(u64::MAX, u64::MAX), "100.00");
+    }
+
+    /// A programme with every kind of card; the figures worked out by hand.
+    fn programme(env: &mut NativeEnv) -> Vec<StoredCard> {
+        use CardOrigin::*;
+        env.now = T0 - 1_000;
+        let old = card(env, 1_000, "USD", Admin, None, None, false);
+        env.now = T0;
+        let a = card(env, 10_000, "USD", Admin, None, None, false);
+        let p1 = card(env, 5_000, "USD", Purchase, Some(7), None, false);
+        let p2 = card(env, 2_000, "USD", Purchase, Some(7), None, false);
+        let e = card(env, 3_000, "USD", Admin, None, Some(T0 + 100), false);
+        let m = card(env, 1_500, "USD", Admin, None, None, false);
+        let c = card(env, 500, "USD", Admin, None, None, false);
+        card(env, 9_900, "USD", Admin, None, None, true);
+        card(env, 1_000, "EUR", Admin, None, None, false);
+        env.now = T0 + 10;
+        spend(env, &p2, 2_000, "O1");
+        spend(env, &e, 1_000, "O2");
+        spend(env, &p1, 1_200, "O3");
+        env.now = T0 + 20;
+        spend(env, &old, 300, "O4");
+        let p1_now = fresh(env, &p1);
+        env.call(|en| {
+            let plan = crate::movements::plan_credit(&p1_now, 500, 0, T0 + 20);
+            crate::movements::credit(en, &plan, "memo:M1", &Actor::System, "refund")
+        })
+        .unwrap();
+        env.call(|en| {
+            en.db().execute(
+                "UPDATE gc_cards SET status = 'disabled', cancelled_at = ?1 WHERE id = ?2",
+                &[Value::Integer(T0 + 20), Value::Integer(c.id as i64)],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+        let answer = env
+            .call(|en| {
+                crate::customer::redeem_to_account(
+                    en,
+                    crate::customer::RedeemRequest {
+                        code: m.code.clone(),
+                        customer_id: "cust".into(),
+                        client_key: "k".into(),
+                    },
+                )
+            })
+            .unwrap();
+        assert!(matches!(answer, crate::customer::RedeemAnswer::Redeemed(_)));
+        env.now = T0 + 200;
+        vec![old, a, p1, p2, e, m, c]
+    }
+
+    #[test]
+    fn figures_of_a_programme() {
+        let mut env = NativeEnv::in_memory(T0, 11);
+        programme(&mut env);
+        let s = stats(
+            &mut env,
+            StatisticsRequest {
+                from: Some(time::format(T0)),
+                to: Some(time::format(T0 + 1_000)),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(s.cards_created, 7);
+        assert_eq!(s.fully_used, 2);
+        assert_eq!(s.usage_rate, "28.57");
+        let counts: Vec<u64> = s.by_status.iter().map(|c| c.count).collect();
+        assert_eq!(counts, vec![3, 2, 1, 0, 1]);
+        assert_eq!(s.by_status[2].status, CardStatus::Expired);
+        assert_eq!(s.currencies.len(), 2);
+        let eur = &s.currencies[0];
+        assert_eq!(eur.currency, "EUR");
+        assert_eq!(eur.outstanding, Money::new("10.00", "EUR"));
+        assert_eq!(eur.total_sold, Money::new("0.00", "EUR"));
+        let u = &s.currencies[1];
+        assert_eq!(u.total_sold, usd("70.00"));
+        assert_eq!(u.total_credited, usd("15.00"));
+        // 20 + 10 + 12 + 3 spent, 5 refunded.
+        assert_eq!(u.total_redeemed, usd("40.00"));
+        // a 100 + p1 43 + old 7.
+        assert_eq!(u.outstanding, usd("150.00"));
+        assert_eq!(u.breakage, usd("20.00"));
+
+        // Product 7 only.
+        let s = stats(
+            &mut env,
+            StatisticsRequest {
+                product_id: Some(7),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!((s.cards_created, s.fully_used), (2, 1));
+        assert_eq!(s.usage_rate, "50.00");
+        assert_eq!(s.currencies.len(), 1);
+        assert_eq!(s.currencies[0].total_redeemed, usd("27.00"));
+        assert_eq!(s.currencies[0].outstanding, usd("43.00"));
+        assert_eq!(s.currencies[0].total_credited, usd("0.00"));
+
+        // Before T0: only the old card was created; no movement then.
+        let s = stats(
+            &mut env,
+            StatisticsRequest {
+                to: Some(time::format(T0)),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!((s.cards_created, s.fully_used), (1, 0));
+        assert_eq!(s.usage_rate, "0.00");
+        let u = s.currencies.iter().find(|c| c.currency == "USD").unwrap();
+        assert_eq!(u.total_redeemed, usd("0.00"));
+        assert_eq!(u.outstanding, usd("150.00"));
+
+        // Nothing matches a product nobody sells.
+        let s = stats(
+            &mut env,
+            StatisticsRequest {
+                product_id: Some(8),
+                definition_id: Some(1),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(s.cards_created, 0);
+        assert!(s.currencies.is_empty());
+    }
+
+    #[test]
+    fn bad_periods_are_invalid_arguments() {
+        let mut env = NativeEnv::in_memory(T0, 11);
+        for (from, to) in [
+            (Some("yesterday"), None),
+            (None, Some("2026-13-01T00:00:00Z")),
+            (Some("2026-02-01T00:00:00Z"), Some("2026-01-01T00:00:00Z")),
+            (Some("2026-02-01T00:00:00Z"), Some("2026-02-01T00:00:00Z")),
+        ] {
+            let req = StatisticsRequest {
+                from: from.map(Into::into),
+                to: to.map(Into::into),
+                ..Default::default()
+            };
+            assert!(matches!(
+                stats(&mut env, req),
+                Err(Error::InvalidArgument(_))
+            ));
+            let req = HistoryRequest {
+                from: from.map(Into::into),
+                to: to.map(Into::into),
+                ..Default::default()
+            };
+            assert!(matches!(
+                env.call(|e| crate::api::history_grid(e, req)),
+                Err(Error::InvalidArgument(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn the_history_grid_filters_and_pages() {
+        let mut env = NativeEnv::in_memory(T0, 11);
+        let cards = programme(&mut env);
+        let grid = |env: &mut NativeEnv, req: HistoryRequest| {
+            env.call(|e| crate::api::history_grid(e, req)).unwrap()
+        };
+        let all = grid(&mut env, HistoryRequest::default());
+        // 9 created + 4 spends + 1 refund + 1 move (cancellation was by SQL).
+        assert_eq!(all.total, 15);
+        assert_eq!(all.rows[0].entry.action, HistoryAction::MovedToAccount);
+        assert!(all.rows.windows(2).all(|w| w[0].entry.id > w[1].entry.id));
+        let spends = grid(
+            &mut env,
+            HistoryRequest {
+                action: Some(HistoryAction::Redeemed),
+                ..Default::default()
+            },
+        );
+        assert_eq!(spends.total, 4);
+        let by_ref = grid(
+            &mut env,
+            HistoryRequest {
+                reference: Some("order:O".into()),
+                from: Some(time::format(T0 + 20)),
+                ..Default::default()
+            },
+        );
+        assert_eq!(by_ref.total, 1);
+        assert_eq!(by_ref.rows[0].entry.card_id, cards[0].id);
+        assert_eq!(by_ref.rows[0].masked_code, cards[0].masked_code);
+        assert_eq!(by_ref.rows[0].entry.amount, usd("-3.00"));
+        // `_` is literal, not a wildcard.
+        let none = grid(
+            &mut env,
+            HistoryRequest {
+                reference: Some("order_".into()),
+                ..Default::default()
+            },
+        );
+        assert_eq!(none.total, 0);
+        let p1 = grid(
+            &mut env,
+            HistoryRequest {
+                card_id: Some(cards[2].id),
+                page: PageRequest {
+                    page: 2,
+                    page_size: 2,
+                },
+                ..Default::default()
+            },
+        );
+        assert_eq!(p1.total, 3);
+        assert_eq!(p1.rows.len(), 1);
+        assert_eq!(p1.rows[0].entry.action, HistoryAction::Created);
+    }
+}

@@ -3,27 +3,134 @@
 
 use crate::bindings::exports::giftcard::plugin::customer;
 use crate::bindings::giftcard::plugin::types;
+use crate::convert;
+use crate::env::ComponentEnv;
+use giftcard_engine::{self as e, api, customer as c};
 
-fn pending(what: &str) -> types::Error {
-    types::Error::Database(format!("{what} is not implemented in this build"))
+impl From<customer::RedeemRequest> for c::RedeemRequest {
+    fn from(r: customer::RedeemRequest) -> Self {
+        c::RedeemRequest {
+            code: r.code,
+            customer_id: r.customer_id,
+            client_key: r.client_key,
+        }
+    }
+}
+
+impl From<c::RedeemAnswer> for customer::RedeemAnswer {
+    fn from(a: c::RedeemAnswer) -> Self {
+        match a {
+            c::RedeemAnswer::Redeemed(r) => customer::RedeemAnswer::Redeemed(customer::Redeemed {
+                masked_code: r.masked_code,
+                amount: r.amount.into(),
+                history_id: r.history_id,
+            }),
+            c::RedeemAnswer::NotAvailable => customer::RedeemAnswer::NotAvailable,
+            c::RedeemAnswer::RateLimited {
+                retry_after_seconds,
+            } => customer::RedeemAnswer::RateLimited(retry_after_seconds),
+        }
+    }
+}
+
+impl From<customer::MyCardsRequest> for c::MyCardsRequest {
+    fn from(r: customer::MyCardsRequest) -> Self {
+        c::MyCardsRequest {
+            customer_id: r.customer_id,
+            page: r.page.into(),
+        }
+    }
+}
+
+impl From<c::BoughtCardsPage> for customer::BoughtCardsPage {
+    fn from(p: c::BoughtCardsPage) -> Self {
+        customer::BoughtCardsPage {
+            cards: p
+                .cards
+                .into_iter()
+                .map(|b| customer::BoughtCard {
+                    card_id: b.card_id,
+                    masked_code: b.masked_code,
+                    initial_value: b.initial_value.into(),
+                    balance: b.balance.into(),
+                    status: b.status.into(),
+                    used: b.used,
+                    recipient_email: b.recipient_email,
+                    created_at: b.created_at,
+                })
+                .collect(),
+            total: p.total,
+        }
+    }
+}
+
+impl From<c::CardUsesPage> for customer::CardUsesPage {
+    fn from(p: c::CardUsesPage) -> Self {
+        customer::CardUsesPage {
+            uses: p
+                .uses
+                .into_iter()
+                .map(|u| customer::CardUse {
+                    masked_code: u.masked_code,
+                    amount: u.amount.into(),
+                    action: u.action.into(),
+                    order_id: u.order_id,
+                    at: u.at,
+                })
+                .collect(),
+            total: p.total,
+        }
+    }
+}
+
+impl From<c::PublicAnswer> for customer::PublicAnswer {
+    fn from(a: c::PublicAnswer) -> Self {
+        match a {
+            c::PublicAnswer::Found(card) => customer::PublicAnswer::Found(customer::PublicCard {
+                masked_code: card.masked_code,
+                balance: card.balance.into(),
+                expires_at: card.expires_at,
+                transactions: card
+                    .transactions
+                    .into_iter()
+                    .map(|t| customer::PublicTransaction {
+                        id: t.id,
+                        order_reference: t.order_reference,
+                        action: t.action.into(),
+                        at: t.at,
+                        amount: t.amount.into(),
+                    })
+                    .collect(),
+            }),
+            c::PublicAnswer::NotAvailable => customer::PublicAnswer::NotAvailable,
+            c::PublicAnswer::RateLimited {
+                retry_after_seconds,
+            } => customer::PublicAnswer::RateLimited(retry_after_seconds),
+        }
+    }
 }
 
 pub fn redeem_to_account(
-    _: customer::RedeemRequest,
+    request: customer::RedeemRequest,
 ) -> Result<customer::RedeemAnswer, types::Error> {
-    Err(pending("redeem-to-account"))
+    convert::result(api::redeem_to_account(&mut ComponentEnv, request.into()))
 }
 
 pub fn my_bought_cards(
-    _: customer::MyCardsRequest,
+    request: customer::MyCardsRequest,
 ) -> Result<customer::BoughtCardsPage, types::Error> {
-    Err(pending("my-bought-cards"))
+    convert::result(api::my_bought_cards(&mut ComponentEnv, request.into()))
 }
 
-pub fn my_used_cards(_: customer::MyCardsRequest) -> Result<customer::CardUsesPage, types::Error> {
-    Err(pending("my-used-cards"))
+pub fn my_used_cards(
+    request: customer::MyCardsRequest,
+) -> Result<customer::CardUsesPage, types::Error> {
+    convert::result(api::my_used_cards(&mut ComponentEnv, request.into()))
 }
 
-pub fn public_balance(_: customer::BalanceRequest) -> Result<customer::PublicAnswer, types::Error> {
-    Err(pending("public-balance"))
+pub fn public_balance(
+    request: customer::BalanceRequest,
+) -> Result<customer::PublicAnswer, types::Error> {
+    let request: e::BalanceRequest = request.into();
+    convert::result(api::public_balance(&mut ComponentEnv, request))
 }

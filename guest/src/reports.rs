@@ -3,19 +3,88 @@
 use crate::Plugin;
 use crate::bindings::exports::giftcard::plugin::reports;
 use crate::bindings::giftcard::plugin::types;
+use crate::convert;
+use crate::env::ComponentEnv;
+use giftcard_engine::{api, reports as r};
 
-fn pending(what: &str) -> types::Error {
-    types::Error::Database(format!("{what} is not implemented in this build"))
+impl From<reports::StatisticsRequest> for r::StatisticsRequest {
+    fn from(q: reports::StatisticsRequest) -> Self {
+        r::StatisticsRequest {
+            from: q.from,
+            to: q.to,
+            product_id: q.product_id,
+            definition_id: q.definition_id,
+        }
+    }
+}
+
+impl From<r::ProgrammeStatistics> for reports::ProgrammeStatistics {
+    fn from(s: r::ProgrammeStatistics) -> Self {
+        reports::ProgrammeStatistics {
+            cards_created: s.cards_created,
+            fully_used: s.fully_used,
+            usage_rate: s.usage_rate,
+            by_status: s
+                .by_status
+                .into_iter()
+                .map(|c| reports::StatusCount {
+                    status: c.status.into(),
+                    count: c.count,
+                })
+                .collect(),
+            currencies: s
+                .currencies
+                .into_iter()
+                .map(|c| reports::CurrencyFigures {
+                    currency: c.currency,
+                    total_sold: c.total_sold.into(),
+                    total_credited: c.total_credited.into(),
+                    total_redeemed: c.total_redeemed.into(),
+                    outstanding: c.outstanding.into(),
+                    breakage: c.breakage.into(),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<reports::HistoryRequest> for r::HistoryRequest {
+    fn from(q: reports::HistoryRequest) -> Self {
+        r::HistoryRequest {
+            card_id: q.card_id,
+            action: q.action.map(Into::into),
+            reference: q.reference,
+            from: q.from,
+            to: q.to,
+            page: q.page.into(),
+        }
+    }
+}
+
+impl From<r::HistoryGrid> for reports::HistoryGrid {
+    fn from(g: r::HistoryGrid) -> Self {
+        reports::HistoryGrid {
+            rows: g
+                .rows
+                .into_iter()
+                .map(|row| reports::HistoryRow {
+                    entry: row.entry.into(),
+                    masked_code: row.masked_code,
+                })
+                .collect(),
+            total: g.total,
+        }
+    }
 }
 
 impl reports::Guest for Plugin {
     fn statistics(
-        _: reports::StatisticsRequest,
+        request: reports::StatisticsRequest,
     ) -> Result<reports::ProgrammeStatistics, types::Error> {
-        Err(pending("statistics"))
+        convert::result(api::statistics(&mut ComponentEnv, request.into()))
     }
 
-    fn history(_: reports::HistoryRequest) -> Result<reports::HistoryGrid, types::Error> {
-        Err(pending("history"))
+    fn history(request: reports::HistoryRequest) -> Result<reports::HistoryGrid, types::Error> {
+        convert::result(api::history_grid(&mut ComponentEnv, request.into()))
     }
 }

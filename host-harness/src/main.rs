@@ -18,6 +18,7 @@ use std::process::ExitCode;
 
 mod cli_batches;
 mod cli_cards;
+mod cli_customer;
 mod cli_issuing;
 mod cli_products;
 
@@ -94,6 +95,8 @@ enum Command {
     /// Manage the plugin's gift-card products: amounts, validity, order, activation.
     #[command(subcommand)]
     Product(cli_products::ProductCommand),
+    #[command(flatten)]
+    Customer(cli_customer::CustomerCommand),
 }
 
 #[derive(Subcommand)]
@@ -230,6 +233,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Batch(cmd) => cli_batches::run(&open(&cli)?, json_out, cmd),
         Command::Issuing(cmd) => cli_issuing::run(&open(&cli)?, json_out, cmd),
         Command::Product(cmd) => cli_products::run(&open(&cli)?, json_out, cmd),
+        Command::Customer(cmd) => cli_customer::run(&cli, json_out, cmd),
     }
 }
 

@@ -170,3 +170,108 @@ pub fn move_credit(
     ctx.put("shop_customers", &c.id, Some(&c.website.clone()), &c)?;
     Ok(true)
 }
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct AddCardArgs {
+    customer: String,
+    code: String,
+    client_key: Option<String>,
+}
+
+/// Adds a gift card to a customer's account: the plugin moves the card's
+/// whole balance out (`customer.redeem-to-account`, with its permission check
+/// and rate limit) and the shop adds it to the account credit, in the same
+/// transaction. A card in another currency than the website's base currency
+/// is converted at the shop's rate for (card currency → base currency),
+/// rounded half up; without that rate the shop refuses with
+/// `no-exchange-rate` and nothing is kept (the card keeps its balance). A
+/// refused or rate-limited code answers `card-not-available` / `rate-limited`
+/// but keeps the plugin's record of the attempt.
+pub fn add_card(ctx: &mut Ctx, args: &Json) -> Res<Json> {
+    let a: AddCardArgs = parse_args(args)?;
+    let c: Customer = ctx.need("shop_customers", &a.customer, ShopError::UnknownCustomer)?;
+    let client_key = a.client_key.unwrap_or_else(|| "shop".into());
+    let answer = ctx.plugin(
+        "customer.redeem-to-account",
+        &json!({ "code": a.code, "customer-id": c.id, "client-key": client_key }),
+    )?;
+    if let Some(secs) = answer.get("rate-limited") {
+        return Err(Fail::Recorded(ShopError::RateLimited(
+            secs.as_u64().unwrap_or(0) as u32,
+        )));
+    }
+    let Some(redeemed) = answer.get("redeemed") else {
+        if answer == "not-available" {
+            return Err(Fail::Recorded(ShopError::CardNotAvailable));
+        }
+        return Err(Fail::Host(anyhow::anyhow!(
+            "unexpected redeem answer {answer}"
+        )));
+    };
+    let card_cur = money::currency(redeemed["amount"]["currency"].as_str().unwrap_or(""))?;
+    let card_amount = money::parse(
+        card_cur,
+        redeemed["amount"]["amount"].as_str().unwrap_or(""),
+        "redeemed amount",
+    )?;
+    let base = money::currency(&c.currency)?;
+    let credit = if card_cur == base {
+        card_amount
+    } else {
+        let rate = ctx.rate(card_cur.code(), base.code())?;
+        money::convert(card_amount, card_cur, base, rate)
+    };
+    let masked = redeemed["masked-code"].as_str().unwrap_or("").to_owned();
+    let reference = format!("gift-card:{}", redeemed["history-id"]);
+    let comment = if card_cur == base {
+        format!("Gift card {masked}")
+    } else {
+        format!(
+            "Gift card {masked}: {} {}",
+            money::fmt(card_cur, card_amount),
+            card_cur.code()
+        )
+    };
+    move_credit(ctx, &c.id, credit, &reference, Some(&comment))?;
+    let after: Customer = ctx.need("shop_customers", &c.id, ShopError::UnknownCustomer)?;
+    Ok(json!({
+        "customer": after.id,
+        "masked-code": masked,
+        "card-amount": redeemed["amount"],
+        "credited": money::fmt(base, credit),
+        "credit": after.credit,
+        "currency": after.currency,
+        "history-id": redeemed["history-id"],
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct MyCardsArgs {
+    customer: String,
+    page: Option<u32>,
+    page_size: Option<u32>,
+}
+
+fn my_cards(ctx: &mut Ctx, args: &Json, export: &str) -> Res<Json> {
+    let a: MyCardsArgs = parse_args(args)?;
+    let c: Customer = ctx.need("shop_customers", &a.customer, ShopError::UnknownCustomer)?;
+    ctx.plugin(
+        export,
+        &json!({
+            "customer-id": c.id,
+            "page": { "page": a.page.unwrap_or(1), "page-size": a.page_size.unwrap_or(50) },
+        }),
+    )
+}
+
+/// The cards a customer bought, from the plugin.
+pub fn bought_cards(ctx: &mut Ctx, args: &Json) -> Res<Json> {
+    my_cards(ctx, args, "customer.my-bought-cards")
+}
+
+/// The cards a customer used, from the plugin.
+pub fn used_cards(ctx: &mut Ctx, args: &Json) -> Res<Json> {
+    my_cards(ctx, args, "customer.my-used-cards")
+}

@@ -59,6 +59,9 @@ pub enum ShopError {
     CodeRefused(Json),
     /// Too many storefront attempts; retry after this many seconds.
     RateLimited(u32),
+    /// The plugin's one generic answer for a code that cannot be added to an
+    /// account (unknown, expired, used, disabled, restricted, out of uses…).
+    CardNotAvailable,
     /// Applied codes no longer apply and were not placed; collect the quote
     /// again (`quote.totals` removes them) and check the new total.
     CodesDropped(Json),

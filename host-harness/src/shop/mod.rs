@@ -276,6 +276,41 @@ pub static ACTIONS: &[Action] = &[
         ],
     },
     Action {
+        name: "customer.add-card",
+        about: "Add a gift card to the customer's account: its whole balance becomes credit (plugin customer.redeem-to-account)",
+        run: customers::add_card,
+        args: &[
+            arg("customer", Text, true, "Customer id"),
+            arg("code", Text, true, "The code as typed"),
+            arg(
+                "client-key",
+                Text,
+                false,
+                "Client for the rate limit (default `shop`)",
+            ),
+        ],
+    },
+    Action {
+        name: "customer.bought-cards",
+        about: "The gift cards a customer bought (plugin customer.my-bought-cards)",
+        run: customers::bought_cards,
+        args: &[
+            arg("customer", Text, true, "Customer id"),
+            arg("page", Int, false, "Page (default 1)"),
+            arg("page-size", Int, false, "Page size (default 50)"),
+        ],
+    },
+    Action {
+        name: "customer.used-cards",
+        about: "The gift cards a customer used (plugin customer.my-used-cards)",
+        run: customers::used_cards,
+        args: &[
+            arg("customer", Text, true, "Customer id"),
+            arg("page", Int, false, "Page (default 1)"),
+            arg("page-size", Int, false, "Page size (default 50)"),
+        ],
+    },
+    Action {
         name: "quote.create",
         about: "Start a quote (cart) in a store",
         run: quotes::create,
