@@ -3,8 +3,10 @@
 //! its recipient redeems it over two orders; another customer pays one order
 //! with two cards, which is invoiced in two parts and partly refunded back to
 //! the cards; an order is cancelled and its card restored; a call that crashes
-//! half-way leaves nothing behind. It ends with every card, each card's ledger
-//! and the ledger check.
+//! half-way leaves nothing behind; marketing generates a batch of coupon
+//! codes, a customer checks a balance and adds a prize card to her account, and the
+//! statistics sum the day up. It ends with the newest cards, two cards'
+//! ledgers and the ledger check.
 
 use crate::harness::{Harness, money};
 use crate::render;
@@ -379,10 +381,12 @@ pub fn run(harness: &Harness, out: &mut dyn Write) -> Result<()> {
         bail!("a trapped call left changes behind");
     }
 
+    catalog_and_admin(harness, &shop, out, &alice, &id)?;
+
     heading(out, "Every card (codes masked in lists)")?;
     let page = harness.call_ok(
         "admin.list-cards",
-        &json!({ "page": { "page": 1, "page-size": 20 } }),
+        &json!({ "page": { "page": 1, "page-size": 12 } }),
     )?;
     writeln!(out, "{}", render::card_page(&page))?;
     for (title, code) in [
@@ -409,6 +413,128 @@ pub fn run(harness: &Harness, out: &mut dyn Write) -> Result<()> {
     )?;
     if !problems.is_empty() {
         bail!("ledger invariants broken");
+    }
+    Ok(())
+}
+
+/// Issue 4's part of the day: a batch of coupon codes, a balance check, a
+/// code added to a customer's account, and the programme's statistics.
+fn catalog_and_admin(
+    harness: &Harness,
+    shop: &Shop<'_>,
+    out: &mut dyn Write,
+    alice: &str,
+    id: &dyn Fn(&str) -> String,
+) -> Result<()> {
+    heading(out, "Marketing generates a batch of 500 coupon codes")?;
+    let definition = harness.call_ok(
+        "batches.create-definition",
+        &json!({ "name": id("Spring promo"), "enabled": true, "value": money("10", "USD"),
+                 "min-order-amount": "20", "target": "everyone", "currencies": [],
+                 "required-skus": [], "shipping-countries": [], "billing-countries": [] }),
+    )?;
+    let started = std::time::Instant::now();
+    let generated = harness.call_ok(
+        "batches.generate-codes",
+        &json!({ "definition-id": definition["id"], "count": 500, "test": false,
+                 "admin-user": "marketing" }),
+    )?;
+    let seconds = started.elapsed().as_secs_f64().max(1e-9);
+    writeln!(
+        out,
+        "  definition `{}` (10.00 USD each, orders of at least 20.00): {} codes, cards {}–{} ({:.0} cards/s)",
+        text(&definition["code-name"]),
+        generated["count"],
+        generated["first-card-id"],
+        generated["last-card-id"],
+        generated["count"].as_f64().unwrap_or(0.0) / seconds
+    )?;
+    let first = harness.call_ok(
+        "admin.get-card",
+        &json!({ "card": { "id": generated["first-card-id"] } }),
+    )?;
+    // A batch code keeps its definition's order rules (here a minimum
+    // order), so it cannot be turned into account credit; a plain card can.
+    let second = harness.call_ok(
+        "admin.create-card",
+        &json!({ "amount": money("20", "USD"), "admin-user": "carol",
+                 "comment": "Raffle prize", "recipient-email": "alice@example.com" }),
+    )?;
+
+    heading(
+        out,
+        "A customer checks a balance (rate limited, generic answers)",
+    )?;
+    for (label, code) in [
+        ("a batch code", first["code"].clone()),
+        ("a made-up code", json!("GC-NOPE-NOPE-NOPE-NOPE")),
+    ] {
+        let answer = harness.call_ok(
+            "customer.check-balance",
+            &json!({ "code": code, "client-key": "203.0.113.7" }),
+        )?;
+        writeln!(out, "  {label}: {}", render::balance_answer(&answer))?;
+    }
+
+    heading(
+        out,
+        "Alice adds a prize card to her account: its balance becomes account credit",
+    )?;
+    let added = shop_ok(
+        shop,
+        "customer.add-card",
+        json!({ "customer": alice, "code": second["code"], "client-key": "192.0.2.9" }),
+    )?;
+    writeln!(
+        out,
+        "  {} moved {} to {}'s account; credit now {} {}",
+        text(&added["masked-code"]),
+        render::money(&added["card-amount"]),
+        alice,
+        text(&added["credit"]),
+        text(&added["currency"]),
+    )?;
+    let again = harness.call_ok(
+        "customer.redeem-to-account",
+        &json!({ "code": second["code"], "customer-id": alice, "client-key": "192.0.2.9" }),
+    )?;
+    writeln!(
+        out,
+        "  adding it again: {}",
+        if again == json!("not-available") {
+            "refused with the generic answer"
+        } else {
+            "?"
+        }
+    )?;
+
+    heading(out, "The programme's statistics")?;
+    let stats = harness.call_ok("reports.statistics", &json!({}))?;
+    writeln!(
+        out,
+        "  cards created {}, fully used {}, usage rate {}%",
+        stats["cards-created"],
+        stats["fully-used"],
+        text(&stats["usage-rate"])
+    )?;
+    let by_status: Vec<String> = stats["by-status"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| format!("{} {}", text(&s["status"]), s["count"]))
+        .collect();
+    writeln!(out, "  by status: {}", by_status.join(", "))?;
+    for c in stats["currencies"].as_array().into_iter().flatten() {
+        writeln!(
+            out,
+            "  {}: sold {}  credited to accounts {}  redeemed {}  outstanding {}  breakage {}",
+            text(&c["currency"]),
+            text(&c["total-sold"]["amount"]),
+            text(&c["total-credited"]["amount"]),
+            text(&c["total-redeemed"]["amount"]),
+            text(&c["outstanding"]["amount"]),
+            text(&c["breakage"]["amount"]),
+        )?;
     }
     Ok(())
 }
