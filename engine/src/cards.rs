@@ -163,6 +163,19 @@ impl StoredCard {
         }
     }
 
+    /// Refuses an amount given in another currency than the card's: a
+    /// balance never changes currency.
+    pub(crate) fn check_currency(&self, amount: &Money) -> Result<()> {
+        let given = Currency::parse(&amount.currency)?;
+        if given != self.currency {
+            return Err(Error::CurrencyMismatch {
+                expected: self.currency.code().into(),
+                given: given.code().into(),
+            });
+        }
+        Ok(())
+    }
+
     pub(crate) fn money(&self, minor: i64) -> Money {
         Money::new(self.currency.format(minor), self.currency.code())
     }
@@ -947,13 +960,7 @@ pub fn adjust(env: &mut dyn Environment, req: AdjustBalance) -> Result<Card> {
     check_text("comment", &req.comment, 1000, true)?;
     check_opt_text("reference", req.reference.as_deref(), 200)?;
     let card = load(env, &req.card)?;
-    let given = Currency::parse(&req.amount.currency)?;
-    if given != card.currency {
-        return Err(Error::CurrencyMismatch {
-            expected: card.currency.code().into(),
-            given: given.code().into(),
-        });
-    }
+    card.check_currency(&req.amount)?;
     let amount = card.currency.parse_amount(&req.amount.amount)?;
     if amount == 0 {
         return Err(Error::InvalidAmount(

@@ -18,7 +18,6 @@ use crate::env::Environment;
 use crate::error::{Error, Result};
 use crate::ledger::{self, NewEntry};
 use crate::model::*;
-use crate::money::Currency;
 use crate::status::{self, Operation};
 use crate::time;
 
@@ -104,13 +103,7 @@ pub fn top_up(env: &mut dyn Environment, req: TopUp) -> Result<Card> {
     check_opt_text("comment", req.comment.as_deref(), 1000)?;
     check_opt_text("reference", req.reference.as_deref(), 200)?;
     let card = load(env, &req.card)?;
-    let given = Currency::parse(&req.amount.currency)?;
-    if given != card.currency {
-        return Err(Error::CurrencyMismatch {
-            expected: card.currency.code().into(),
-            given: given.code().into(),
-        });
-    }
+    card.check_currency(&req.amount)?;
     let amount = card.currency.parse_positive(&req.amount.amount)?;
     if let Some(reference) = req.reference.as_deref() {
         match ledger::find_by_reference(env, card.id, HistoryAction::Loaded, reference)? {
@@ -665,6 +658,7 @@ pub fn detail(env: &mut dyn Environment, card: &CardRef) -> Result<CardDetails> 
 mod tests {
     use super::*;
     use crate::cards::draw_uniform;
+    use crate::money::Currency;
     use crate::sqlite::NativeEnv;
     use crate::{Result, api};
 
