@@ -2,7 +2,8 @@
 //! newcomer never runs a separate wasm build: `cargo run` / `cargo test` are
 //! enough. The component is built by a nested cargo into its own target
 //! directory (the outer build holds the lock on the usual one), in release
-//! mode so it is small, and its path is baked into the harness.
+//! mode with the size-optimised `component` profile, and its path is baked
+//! into the harness.
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -27,7 +28,7 @@ fn main() {
     let target_dir = root.join("target").join("component");
     let wasm = target_dir
         .join(TARGET)
-        .join("release")
+        .join("component")
         .join("giftcard_guest.wasm");
     println!("cargo:rustc-env=GIFTCARD_COMPONENT_PATH={}", wasm.display());
     if env::var_os("GIFTCARD_SKIP_COMPONENT_BUILD").is_some() {
@@ -40,7 +41,10 @@ fn main() {
         .current_dir(&root)
         .args([
             "build",
-            "--release",
+            // The workspace's `component` profile: release, optimised for
+            // size with LTO (see Cargo.toml).
+            "--profile",
+            "component",
             "--locked",
             "-p",
             "giftcard-guest",
