@@ -292,13 +292,7 @@ fn derive_code_name(name: &str) -> String {
 }
 
 fn time_field(field: &str, text: Option<&str>) -> Result<Option<Seconds>> {
-    text.map(|t| {
-        time::parse(t, field).map_err(|e| match e {
-            Error::InvalidExpiry(m) => bad(m),
-            other => other,
-        })
-    })
-    .transpose()
+    text.map(|t| time::parse_argument(t, field)).transpose()
 }
 
 fn check_list(field: &str, list: &[String]) -> Result<()> {

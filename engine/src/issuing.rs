@@ -147,33 +147,6 @@ pub struct CompleteRequest {
 // ---------------------------------------------------------------------------
 // Goodwill cards
 
-/// Checks an email address's shape: one `@`, a non-empty local part, a domain
-/// with a dot and no empty label, no spaces, at most 254 characters.
-pub(crate) fn check_email(field: &str, email: &str) -> Result<()> {
-    let bad = |why: &str| {
-        Error::InvalidArgument(format!(
-            "{field}: `{}` is not an email address ({why})",
-            email.chars().take(60).collect::<String>()
-        ))
-    };
-    if email.chars().count() > 254 {
-        return Err(bad("at most 254 characters"));
-    }
-    if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(bad("no spaces"));
-    }
-    let Some((local, domain)) = email.split_once('@') else {
-        return Err(bad("no @"));
-    };
-    if local.is_empty() || domain.contains('@') {
-        return Err(bad("one @ after a name"));
-    }
-    if !domain.contains('.') || domain.split('.').any(str::is_empty) {
-        return Err(bad("the domain needs a dot, such as example.com"));
-    }
-    Ok(())
-}
-
 /// The value of goodwill cards already issued from an order (in its
 /// currency), cancelled cards excepted.
 fn goodwill_issued(env: &mut dyn Environment, order: &StoredOrder) -> Result<i64> {
@@ -235,7 +208,7 @@ pub fn issue_from_order(env: &mut dyn Environment, req: IssueRequest) -> Result<
     }
     let email = req.recipient_email.as_deref().map(str::trim);
     if let Some(e) = email {
-        check_email("recipient-email", e)?;
+        cards::check_email("recipient-email", e)?;
     }
     if req.validity_days.is_some_and(|d| d > MAX_VALIDITY_DAYS) {
         return Err(Error::InvalidExpiry(format!(
@@ -402,15 +375,6 @@ fn parse_min_total(text: &str) -> Result<Decimal> {
     Ok(value)
 }
 
-fn parse_time(field: &str, text: &str) -> Result<Seconds> {
-    time::parse(text, field).map_err(|_| {
-        Error::InvalidArgument(format!(
-            "{field}: `{}` is not an RFC 3339 time such as 2026-12-01T00:00:00Z",
-            text.chars().take(40).collect::<String>()
-        ))
-    })
-}
-
 /// A campaign's fields, checked and ready to store.
 struct ValidCampaign {
     name: String,
@@ -452,12 +416,12 @@ fn validate(input: &CampaignInput) -> Result<ValidCampaign> {
     let starts_at = input
         .starts_at
         .as_deref()
-        .map(|t| parse_time("starts-at", t))
+        .map(|t| time::parse_argument(t, "starts-at"))
         .transpose()?;
     let ends_at = input
         .ends_at
         .as_deref()
-        .map(|t| parse_time("ends-at", t))
+        .map(|t| time::parse_argument(t, "ends-at"))
         .transpose()?;
     if let (Some(s), Some(e)) = (starts_at, ends_at)
         && e <= s

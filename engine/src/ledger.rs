@@ -201,27 +201,43 @@ pub fn page(
     page: PageRequest,
 ) -> Result<(Vec<HistoryEntry>, u64)> {
     let (limit, offset) = crate::cards::limit_offset(page)?;
-    let db = env.db();
-    let rows = db.execute(
-        "SELECT id, card_id, action, amount, balance_before, balance_after, actor_kind, \
-         actor_name, reference, comment, created_at FROM gc_history \
-         WHERE card_id = ?1 ORDER BY id LIMIT ?2 OFFSET ?3",
-        &[
-            Value::Integer(card_id as i64),
-            Value::Integer(limit),
-            Value::Integer(offset),
-        ],
-    )?;
-    let entries = rows
-        .iter()
-        .map(|r| entry_from(&r, currency))
-        .collect::<Result<Vec<_>>>()?;
-    let total = db.execute(
+    let entries = select(env, card_id, currency, Some((limit, offset)))?;
+    let total = env.db().execute(
         "SELECT COUNT(*) AS n FROM gc_history WHERE card_id = ?1",
         &[Value::Integer(card_id as i64)],
     )?;
     let total = total.first().map(|r| r.i64("n")).transpose()?.unwrap_or(0);
     Ok((entries, total as u64))
+}
+
+/// Every row of a card, oldest first (the per-card detail view).
+pub fn all(
+    env: &mut dyn Environment,
+    card_id: CardId,
+    currency: Currency,
+) -> Result<Vec<HistoryEntry>> {
+    select(env, card_id, currency, None)
+}
+
+/// A card's rows, oldest first, optionally one `(limit, offset)` window.
+fn select(
+    env: &mut dyn Environment,
+    card_id: CardId,
+    currency: Currency,
+    window: Option<(i64, i64)>,
+) -> Result<Vec<HistoryEntry>> {
+    let mut params = vec![Value::Integer(card_id as i64)];
+    let mut sql = String::from(
+        "SELECT id, card_id, action, amount, balance_before, balance_after, actor_kind, \
+         actor_name, reference, comment, created_at FROM gc_history \
+         WHERE card_id = ?1 ORDER BY id",
+    );
+    if let Some((limit, offset)) = window {
+        sql.push_str(" LIMIT ?2 OFFSET ?3");
+        params.extend([Value::Integer(limit), Value::Integer(offset)]);
+    }
+    let rows = env.db().execute(&sql, &params)?;
+    rows.iter().map(|r| entry_from(&r, currency)).collect()
 }
 
 /// The sum of a card's ledger amounts: must always equal its balance.

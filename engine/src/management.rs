@@ -618,25 +618,7 @@ pub fn export(env: &mut dyn Environment, req: ExportRequest) -> Result<String> {
 pub fn detail(env: &mut dyn Environment, card: &CardRef) -> Result<CardDetails> {
     let now = env.now();
     let stored = load(env, card)?;
-    let mut history = Vec::new();
-    let mut page = 1;
-    loop {
-        let (entries, total) = ledger::page(
-            env,
-            stored.id,
-            stored.currency,
-            PageRequest {
-                page,
-                page_size: MAX_PAGE_SIZE,
-            },
-        )?;
-        let got = entries.len();
-        history.extend(entries);
-        if got == 0 || history.len() as u64 >= total {
-            break;
-        }
-        page += 1;
-    }
+    let history = ledger::all(env, stored.id, stored.currency)?;
     let rows = env.db().execute(
         "SELECT oc.order_id AS order_id, MIN(o.placed_at) AS placed_at \
          FROM gc_order_cards oc JOIN gc_orders o ON o.order_id = oc.order_id \

@@ -122,17 +122,8 @@ impl Filter {
 /// Parses an optional period; a malformed time or `to` not after `from` is
 /// `invalid-argument`.
 fn period(from: Option<&str>, to: Option<&str>) -> Result<(Option<Seconds>, Option<Seconds>)> {
-    let parse = |text: Option<&str>, what: &str| {
-        text.map(|t| {
-            time::parse(t, what).map_err(|_| {
-                Error::InvalidArgument(format!(
-                    "{what}: `{}` is not an RFC 3339 timestamp such as 2027-01-31T23:59:59Z",
-                    t.chars().take(40).collect::<String>()
-                ))
-            })
-        })
-        .transpose()
-    };
+    let parse =
+        |text: Option<&str>, what: &str| text.map(|t| time::parse_argument(t, what)).transpose();
     let (from, to) = (parse(from, "from")?, parse(to, "to")?);
     if let (Some(f), Some(t)) = (from, to)
         && t <= f

@@ -27,6 +27,15 @@ pub fn parse(text: &str, what: &str) -> Result<Seconds> {
         })
 }
 
+/// [`parse`] for a time that is not an expiry (a window's end, a report
+/// period): a malformed one is `invalid-argument` naming the field.
+pub fn parse_argument(text: &str, what: &str) -> Result<Seconds> {
+    parse(text, what).map_err(|e| match e {
+        Error::InvalidExpiry(message) => Error::InvalidArgument(message),
+        other => other,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
