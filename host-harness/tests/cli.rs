@@ -239,3 +239,45 @@ fn the_shop_is_reachable_from_the_command_line() {
     let rates: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(rates["rates"][0]["rate"], "0.92");
 }
+
+#[test]
+fn call_reaches_any_export_with_json_arguments() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = harness(
+        &dir,
+        &[
+            "call",
+            "products.create-product",
+            "--args",
+            r#"{"sku":"gc","name":"Gift card","currency":"USD","denominations":["25","50"],"active":true}"#,
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let product: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(product["denominations"][1]["amount"], "50.00");
+
+    // A refusal prints the typed error as JSON and exits 1.
+    let out = harness(
+        &dir,
+        &[
+            "call",
+            "products.check-amount",
+            "--args",
+            r#"{"id":1,"amount":"30"}"#,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let answer: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(
+        answer["error"]["invalid-purchase-amount"].is_string(),
+        "{answer}"
+    );
+
+    // Malformed JSON is caught before the plugin is called.
+    let out = harness(&dir, &["call", "lifecycle.metadata", "--args", "{"]);
+    assert!(!out.status.success());
+}
