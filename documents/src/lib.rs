@@ -1,0 +1,146 @@
+//! Images and documents for gift cards: the QR code and barcode that go into
+//! gift-card emails, and printable PDF cards.
+//!
+//! Everything here runs inside a WebAssembly component, so the crate stays
+//! small on purpose: no serde, no image crate, no embedded fonts, no
+//! compressed images in the PDF (QR modules and bars are drawn as vector
+//! rectangles, text uses the printer's built-in Helvetica), and layout is done
+//! with simple loops over a small width table.
+//!
+//! All functions validate their input and return a [`DocumentError`] instead
+//! of panicking, because a panic inside the component would take down the
+//! whole request rather than just refuse one bad card.
+
+mod pdf;
+mod png_writer;
+mod raster;
+mod text;
+
+use core::fmt;
+
+/// Longest text, in bytes, that a QR code or barcode may carry.
+///
+/// Far above any real gift-card code, but low enough that a hostile input
+/// cannot make us allocate a huge image.
+pub const MAX_CODE_BYTES: usize = 512;
+
+/// Most cards [`cards_pdf`] renders in one document, so that one call has a
+/// bounded cost (about 1000 pages is already a large print run).
+pub const MAX_CARDS: usize = 1000;
+
+/// Errors are typed; no panics on any input.
+///
+/// The `String` carries a short English explanation meant for logs and for
+/// the shop owner, not for parsing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DocumentError {
+    /// The input is longer than this crate accepts (text for a code, number
+    /// of cards, or resulting image size).
+    TooLong(String),
+    /// The text holds a character the requested symbology cannot carry
+    /// (Code 128 code set B carries printable ASCII only).
+    Unencodable(String),
+    /// There is nothing to encode: an empty code or an empty list of cards.
+    Empty,
+}
+
+impl fmt::Display for DocumentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Plain `write_str` keeps the formatting machinery out of the binary.
+        match self {
+            DocumentError::TooLong(why) => {
+                f.write_str("too long: ")?;
+                f.write_str(why)
+            }
+            DocumentError::Unencodable(why) => {
+                f.write_str("cannot encode: ")?;
+                f.write_str(why)
+            }
+            DocumentError::Empty => f.write_str("nothing to encode"),
+        }
+    }
+}
+
+impl std::error::Error for DocumentError {}
+
+/// A QR code of `text` as a PNG (1-bit grayscale, black on white, with the
+/// 4-module quiet zone the QR standard requires so scanners find it on any
+/// background), `scale` pixels per module.
+///
+/// `scale` is clamped to 1..=16: below 1 there is no image, and above 16 the
+/// PNG only grows without scanning any better.
+///
+/// Uses error-correction level M (15 % of the symbol may be damaged), the
+/// usual trade-off between size and robustness for codes shown on screens
+/// and printed at home.
+pub fn qr_png(text: &str, scale: u32) -> Result<Vec<u8>, DocumentError> {
+    let modules = raster::qr_modules(text)?;
+    let scale = scale.clamp(1, 16);
+    raster::png(&modules, 4, 4, scale, scale)
+}
+
+/// A Code 128 barcode (code set B) of `text` as a PNG, `module_px` pixels per
+/// narrow bar, `height` pixels tall, with the 10-module quiet zones each side
+/// that the standard asks for so laser scanners find the start and stop.
+///
+/// Code set B carries every printable ASCII character, which covers gift-card
+/// codes; `barcoders` does not switch to the denser code set C on its own, so
+/// neither do we. `module_px` is clamped to 1..=16 and `height` to 1..=1024 to
+/// keep the image (and the memory it needs) bounded.
+pub fn code128_png(text: &str, module_px: u32, height: u32) -> Result<Vec<u8>, DocumentError> {
+    let modules = raster::code128_modules(text)?;
+    raster::png(
+        &modules,
+        10,
+        0,
+        module_px.clamp(1, 16),
+        height.clamp(1, 1024),
+    )
+}
+
+/// One card on a printed page.
+///
+/// Text fields are free text; characters the standard PDF fonts cannot show
+/// are printed as `?`, and text that does not fit is shrunk or cut with an
+/// ellipsis rather than refused, so a long shop name never blocks printing.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PrintableCard {
+    /// Printed at the top, so the recipient knows where to spend the card.
+    pub shop_name: String,
+    /// The code as shown to people, e.g. `"GC-ABCD-EFGH-JKLM-NPQR"`.
+    pub code: String,
+    /// What the QR code and the barcode carry (e.g. `"GCABCDEFGHJKLMNPQR"`);
+    /// also printed under the barcode so a cashier can type it in.
+    pub machine_code: String,
+    /// Face value, e.g. `"25.00 EUR"`; formatted by the caller, who knows
+    /// the currency and locale.
+    pub value: String,
+    /// Remaining balance, e.g. `"25.00 EUR"`.
+    pub balance: String,
+    /// Expiry date, e.g. `"2027-01-31"`; `None` prints "Does not expire".
+    pub expires: Option<String>,
+    /// Who the card is for, printed as "To: ...".
+    pub recipient_name: Option<String>,
+    /// Who gives the card, printed as "From: ...".
+    pub sender_name: Option<String>,
+    /// A personal message, wrapped and capped at four lines.
+    pub message: Option<String>,
+    /// One or two sentences on how to redeem the card.
+    pub how_to_redeem: String,
+    /// Draw a QR code of `machine_code` (about 30 mm, top right).
+    pub qr: bool,
+    /// Draw a Code 128 barcode of `machine_code` (about 60 x 12 mm, bottom).
+    pub barcode: bool,
+}
+
+/// A PDF with one card per page (A6 landscape, 148 x 105 mm, a common
+/// postcard size that also prints four-up on A4; written as 420 x 298 pt,
+/// the whole-point rounding A4 usually gets as 595 x 842); pages in the order
+/// given.
+///
+/// The whole list is checked before anything is drawn, so a bad card is
+/// reported (with its position, counting from 1) instead of producing a
+/// partial document.
+pub fn cards_pdf(cards: &[PrintableCard]) -> Result<Vec<u8>, DocumentError> {
+    pdf::cards_pdf(cards)
+}
