@@ -1125,6 +1125,12 @@ mod tests {
             fn exchange_rate(&mut self, _: &str, _: &str) -> Option<String> {
                 None
             }
+            fn deliver(
+                &mut self,
+                m: &crate::delivery::OutboundMessage,
+            ) -> std::result::Result<String, crate::delivery::DeliveryError> {
+                self.inner.deliver(m)
+            }
         }
         let mut env = Repeating {
             inner: NativeEnv::in_memory(T0, 3),

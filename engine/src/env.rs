@@ -5,6 +5,7 @@
 //! test clock and a seeded generator.
 
 use crate::db::Database;
+use crate::delivery::{DeliveryError, OutboundMessage};
 use crate::time::Seconds;
 
 pub trait Environment {
@@ -17,4 +18,7 @@ pub trait Environment {
     /// The host's rate from one currency to another (units of `to` per unit
     /// of `from`) as a decimal string, or `None` when it has none.
     fn exchange_rate(&mut self, from: &str, to: &str) -> Option<String>;
+    /// Hands a rendered message to the host, which delivers it only if the
+    /// call's transaction commits; returns the host's reference for it.
+    fn deliver(&mut self, message: &OutboundMessage) -> Result<String, DeliveryError>;
 }

@@ -86,6 +86,16 @@ pub enum Error {
     ConfirmationRequired(IssueLimit),
     #[error("card {card_id}: {reason}")]
     BulkItemFailed { card_id: u64, reason: String },
+    #[error("invalid recipient: {0}")]
+    InvalidRecipient(String),
+    #[error("invalid delivery date: {0}")]
+    InvalidDeliveryDate(String),
+    #[error("the card has no recipient or buyer address to send to")]
+    NoRecipient,
+    #[error("the host did not take the message: {0}")]
+    DeliveryFailed(String),
+    #[error("not found")]
+    NotFound,
     #[error("the plugin's schema is not installed or is out of date; run migrate")]
     NotMigrated,
     #[error("database: {0}")]

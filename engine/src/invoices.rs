@@ -183,6 +183,7 @@ pub fn paid(env: &mut dyn Environment, req: Invoice) -> Result<PaidInvoice> {
                     extras: extras.clone(),
                 },
             )?;
+            crate::delivery::on_issued(env, &settings, &card, &purchase)?;
             issued.push(card.to_card(now));
         }
     }

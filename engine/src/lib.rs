@@ -13,8 +13,10 @@
 pub mod batches;
 pub mod cards;
 pub mod code;
+pub mod contact;
 pub mod customer;
 pub mod db;
+pub mod delivery;
 pub mod env;
 pub mod error;
 pub mod invoices;
@@ -32,6 +34,7 @@ pub mod rates;
 pub mod redemption;
 pub mod refusals;
 pub mod reports;
+pub mod scheduler;
 pub mod schema;
 pub mod settings;
 pub mod split;
@@ -51,7 +54,7 @@ pub const PLUGIN_NAME: &str = "giftcard";
 /// This build's version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// The WIT package version this build implements.
-pub const CONTRACT_VERSION: &str = "0.3.0";
+pub const CONTRACT_VERSION: &str = "0.4.0";
 
 /// Who this build is.
 pub fn metadata() -> PluginMetadata {
@@ -410,5 +413,55 @@ pub mod api {
     ) -> Result<reports::HistoryGrid> {
         schema::ensure_current(env)?;
         reports::history(env, req)
+    }
+
+    pub fn send_card(
+        env: &mut dyn Environment,
+        req: delivery::SendRequest,
+    ) -> Result<delivery::MessageInfo> {
+        schema::ensure_current(env)?;
+        delivery::send_card(env, req)
+    }
+
+    pub fn resend_card(
+        env: &mut dyn Environment,
+        req: delivery::SendRequest,
+    ) -> Result<delivery::MessageInfo> {
+        schema::ensure_current(env)?;
+        delivery::resend_card(env, req)
+    }
+
+    pub fn record_delivery(
+        env: &mut dyn Environment,
+        report: delivery::DeliveryReport,
+    ) -> Result<delivery::MessageInfo> {
+        schema::ensure_current(env)?;
+        delivery::record_delivery(env, report)
+    }
+
+    pub fn card_delivery(
+        env: &mut dyn Environment,
+        card_id: CardId,
+    ) -> Result<delivery::CardDelivery> {
+        schema::ensure_current(env)?;
+        delivery::card_delivery(env, card_id)
+    }
+
+    pub fn view_card(env: &mut dyn Environment, token: &str) -> Result<delivery::CardView> {
+        schema::ensure_current(env)?;
+        delivery::view_card(env, token)
+    }
+
+    pub fn print_cards(
+        env: &mut dyn Environment,
+        card_ids: &[CardId],
+    ) -> Result<delivery::Document> {
+        schema::ensure_current(env)?;
+        delivery::print_cards(env, card_ids)
+    }
+
+    pub fn tick(env: &mut dyn Environment, now: &str) -> Result<scheduler::TickReport> {
+        schema::ensure_current(env)?;
+        scheduler::tick(env, now)
     }
 }

@@ -218,6 +218,9 @@ pub struct GiftCardPurchase {
     pub message: Option<String>,
     pub deliver_at: Option<String>,
     pub validity_days: Option<u32>,
+    /// Added in contract 0.4; older stored purchases lack it.
+    #[serde(default)]
+    pub recipient_phone: Option<String>,
 }
 
 /// A card in a list, code masked.
@@ -292,6 +295,29 @@ pub struct CreateCard {
     pub comment: Option<String>,
     pub admin_user: String,
     pub reference: Option<String>,
+}
+
+impl CreateCard {
+    /// A plain card of `amount` created by `admin_user`, every option left
+    /// out; set the rest with struct-update syntax.
+    pub fn new(amount: Money, admin_user: impl Into<String>) -> CreateCard {
+        CreateCard {
+            amount,
+            amount_max: None,
+            max_uses: None,
+            recipient_name: None,
+            recipient_email: None,
+            code: None,
+            expires_at: None,
+            validity_days: None,
+            customer_id: None,
+            website: None,
+            test: None,
+            comment: None,
+            admin_user: admin_user.into(),
+            reference: None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

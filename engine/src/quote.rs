@@ -6,7 +6,7 @@
 //! line except gift-card products, and shipping only when the
 //! `cards-cover-shipping` setting says so.
 
-use crate::cards::check_text;
+use crate::cards::{check_email, check_text};
 use crate::code;
 use crate::error::{Error, Result};
 use crate::model::{GiftCardPurchase, Line, ProductKind, Quote};
@@ -195,19 +195,15 @@ fn check_purchase(line: &str, p: &GiftCardPurchase) -> Result<()> {
         ("sender-email", &p.sender_email),
     ] {
         if let Some(e) = email {
-            let ok = e
-                .split_once('@')
-                .is_some_and(|(a, b)| !a.is_empty() && b.contains('.') && !e.contains(' '));
-            if !ok {
-                return Err(Error::InvalidArgument(format!(
-                    "{}: `{e}` is not an email address",
-                    at(field)
-                )));
-            }
+            check_email(&at(field), e)?;
         }
     }
+    if let Some(phone) = &p.recipient_phone {
+        crate::contact::normalise_phone(phone)
+            .map_err(|why| Error::InvalidArgument(format!("{}: {why}", at("recipient-phone"))))?;
+    }
     if let Some(at_text) = &p.deliver_at {
-        crate::time::parse(at_text, "deliver-at")?;
+        crate::contact::parse_delivery_date(&at("deliver-at"), at_text)?;
     }
     if let Some(days) = p.validity_days
         && days > crate::settings::MAX_VALIDITY_DAYS

@@ -182,6 +182,12 @@ Migration {
         crate::issuing::SCHEMA_V3,
         crate::management::SCHEMA_V3,
     ],
+},
+Migration {
+    version: 4,
+    description: "delivery: view tokens, delivery timeline on cards, the message log",
+    statements: crate::delivery::SCHEMA_V4,
+    module_statements: &[],
 }];
 
 /// The schema version this build writes and expects.

@@ -29,6 +29,9 @@ pub struct Settings {
     pub barcodes: bool,
     /// The "use a gift card" customer permission.
     pub customers_may_use_cards: bool,
+    pub shop_name: String,
+    pub storefront_url: String,
+    pub reminder_days: u32,
 }
 
 impl Default for Settings {
@@ -47,6 +50,9 @@ impl Default for Settings {
             qr_codes: true,
             barcodes: true,
             customers_may_use_cards: true,
+            shop_name: "Our shop".into(),
+            storefront_url: "https://shop.example".into(),
+            reminder_days: 7,
         }
     }
 }
@@ -66,6 +72,9 @@ pub struct SettingsUpdate {
     pub qr_codes: Option<bool>,
     pub barcodes: Option<bool>,
     pub customers_may_use_cards: Option<bool>,
+    pub shop_name: Option<String>,
+    pub storefront_url: Option<String>,
+    pub reminder_days: Option<u32>,
 }
 
 impl Settings {
@@ -170,13 +179,45 @@ impl Settings {
                 *flag = v;
             }
         }
+        if let Some(name) = update.shop_name {
+            let name = name.trim().to_owned();
+            let n = name.chars().count();
+            if n == 0 || n > 80 || name.chars().any(char::is_control) {
+                return bad("shop-name: 1 to 80 characters, no control characters".into());
+            }
+            self.shop_name = name;
+        }
+        if let Some(url) = update.storefront_url {
+            let url = url.trim().trim_end_matches('/').to_owned();
+            let rest = url
+                .strip_prefix("https://")
+                .or_else(|| url.strip_prefix("http://"));
+            let ok = rest.is_some_and(|r| {
+                !r.is_empty()
+                    && r.len() <= 200
+                    && r.bytes()
+                        .all(|b| b.is_ascii_graphic() && !b"\"<>'`".contains(&b))
+            });
+            if !ok {
+                return bad(format!(
+                    "storefront-url: `{url}` is not an http(s) address (no spaces or quotes, at most 200 characters)"
+                ));
+            }
+            self.storefront_url = url;
+        }
+        if let Some(days) = update.reminder_days {
+            if days > 365 {
+                return bad("reminder-days: 0 (no reminders) to 365".into());
+            }
+            self.reminder_days = days;
+        }
         if usize::from(self.code_length) + self.code_prefix.len() > crate::code::MAX_CODE_LEN {
             return bad("code-prefix and code-length together exceed 64 characters".into());
         }
         Ok(self)
     }
 
-    fn to_rows(&self) -> [(&'static str, String); 13] {
+    fn to_rows(&self) -> [(&'static str, String); 16] {
         [
             ("code-prefix", self.code_prefix.clone()),
             ("code-length", self.code_length.to_string()),
@@ -206,6 +247,9 @@ impl Settings {
                 "customers-may-use-cards",
                 self.customers_may_use_cards.to_string(),
             ),
+            ("shop-name", self.shop_name.clone()),
+            ("storefront-url", self.storefront_url.clone()),
+            ("reminder-days", self.reminder_days.to_string()),
         ]
     }
 }
@@ -253,6 +297,9 @@ pub fn load(env: &mut dyn Environment) -> Result<Settings> {
             "customers-may-use-cards" => {
                 update.customers_may_use_cards = Some(value.parse().map_err(|_| corrupt())?)
             }
+            "shop-name" => update.shop_name = Some(value.clone()),
+            "storefront-url" => update.storefront_url = Some(value.clone()),
+            "reminder-days" => update.reminder_days = Some(value.parse().map_err(|_| corrupt())?),
             // Names from a newer build are kept but not understood here.
             _ => {}
         }

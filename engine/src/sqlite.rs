@@ -100,6 +100,12 @@ pub struct NativeEnv {
     pub now: i64,
     /// Exchange rates the "host" knows: (from, to) → decimal string.
     pub rates: std::collections::HashMap<(String, String), String>,
+    /// Messages of committed calls, in the order they were handed over.
+    pub outbox: Vec<crate::delivery::OutboundMessage>,
+    /// Messages of the call in progress; kept only if it commits.
+    pending: Vec<crate::delivery::OutboundMessage>,
+    /// When set, `deliver` refuses every message with this error.
+    pub refuse_delivery: Option<crate::delivery::DeliveryError>,
     rng_state: u64,
 }
 
@@ -110,6 +116,9 @@ impl NativeEnv {
             db: SqliteDb { conn },
             now,
             rates: Default::default(),
+            outbox: Vec::new(),
+            pending: Vec::new(),
+            refuse_delivery: None,
             rng_state: seed,
         }
     }
@@ -120,6 +129,34 @@ impl NativeEnv {
         let mut env = NativeEnv::new(conn, now, seed);
         env.call(|e| crate::api::migrate(e)).expect("migrate");
         env
+    }
+
+    /// Every row of every plugin table (`gc_*`), for "writes nothing" checks.
+    pub fn dump(&mut self) -> Vec<String> {
+        let conn = &self.db.conn;
+        let mut tables: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'gc_%' ORDER BY name")
+            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+            .expect("listing tables");
+        tables.sort();
+        let mut out = Vec::new();
+        for table in tables {
+            let mut stmt = conn
+                .prepare(&format!("SELECT * FROM {table} ORDER BY 1"))
+                .expect("reading a table");
+            let n = stmt.column_count();
+            let rows = stmt
+                .query_map([], |r| {
+                    let mut cells = Vec::with_capacity(n);
+                    for i in 0..n {
+                        cells.push(format!("{:?}", r.get_ref(i)?));
+                    }
+                    Ok(format!("{table}: {}", cells.join("|")))
+                })
+                .expect("reading rows");
+            out.extend(rows.map(|r| r.expect("a row")));
+        }
+        out
     }
 
     /// Sets the rate from one currency to another (units of `to` per `from`).
@@ -137,8 +174,13 @@ impl NativeEnv {
             .conn
             .execute_batch("BEGIN IMMEDIATE")
             .map_err(|e| crate::Error::Database(e.to_string()))?;
+        self.pending.clear();
         let result = f(self);
         let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        let pending = std::mem::take(&mut self.pending);
+        if result.is_ok() {
+            self.outbox.extend(pending);
+        }
         self.db
             .conn
             .execute_batch(end)
@@ -158,6 +200,17 @@ impl crate::Environment for NativeEnv {
 
     fn exchange_rate(&mut self, from: &str, to: &str) -> Option<String> {
         self.rates.get(&(from.to_owned(), to.to_owned())).cloned()
+    }
+
+    fn deliver(
+        &mut self,
+        message: &crate::delivery::OutboundMessage,
+    ) -> Result<String, crate::delivery::DeliveryError> {
+        if let Some(e) = &self.refuse_delivery {
+            return Err(e.clone());
+        }
+        self.pending.push(message.clone());
+        Ok(format!("native-{}", message.message_id))
     }
 
     /// SplitMix64 from a fixed seed: deterministic, which is what tests want.

@@ -138,6 +138,17 @@ pub(crate) fn check_gift_card_line(
     if channel == Channel::Storefront && !settings.allow_customer_purchase {
         return Err(Error::PurchaseDisabled);
     }
+    if let Some(at_text) = line
+        .gift_card
+        .as_ref()
+        .and_then(|p| p.deliver_at.as_deref())
+    {
+        crate::contact::check_delivery_date(
+            &format!("line {}: deliver-at", line.id),
+            at_text,
+            env.now(),
+        )?;
+    }
     products::check_purchase(
         env,
         settings,

@@ -263,6 +263,11 @@ impl From<e::Error> for wit::Error {
             E::BulkItemFailed { card_id, reason } => {
                 wit::Error::BulkItemFailed(wit::BulkFailure { card_id, reason })
             }
+            E::InvalidRecipient(m) => wit::Error::InvalidRecipient(m),
+            E::InvalidDeliveryDate(m) => wit::Error::InvalidDeliveryDate(m),
+            E::NoRecipient => wit::Error::NoRecipient,
+            E::DeliveryFailed(m) => wit::Error::DeliveryFailed(m),
+            E::NotFound => wit::Error::NotFound,
             E::NotMigrated => wit::Error::NotMigrated,
             E::Database(m) => wit::Error::Database(m),
         }
@@ -315,6 +320,9 @@ impl From<e::Settings> for lifecycle::Settings {
             qr_codes: s.qr_codes,
             barcodes: s.barcodes,
             customers_may_use_cards: s.customers_may_use_cards,
+            shop_name: s.shop_name,
+            storefront_url: s.storefront_url,
+            reminder_days: s.reminder_days,
         }
     }
 }
@@ -335,6 +343,9 @@ impl From<lifecycle::SettingsUpdate> for e::SettingsUpdate {
             qr_codes: u.qr_codes,
             barcodes: u.barcodes,
             customers_may_use_cards: u.customers_may_use_cards,
+            shop_name: u.shop_name,
+            storefront_url: u.storefront_url,
+            reminder_days: u.reminder_days,
         }
     }
 }
@@ -501,6 +512,7 @@ impl From<e::GiftCardPurchase> for wit::GiftCardPurchase {
             message: p.message,
             deliver_at: p.deliver_at,
             validity_days: p.validity_days,
+            recipient_phone: p.recipient_phone,
         }
     }
 }
@@ -515,6 +527,7 @@ impl From<wit::GiftCardPurchase> for e::GiftCardPurchase {
             message: p.message,
             deliver_at: p.deliver_at,
             validity_days: p.validity_days,
+            recipient_phone: p.recipient_phone,
         }
     }
 }

@@ -4,9 +4,11 @@
 
 use crate::bindings::giftcard::plugin::database as wit;
 use crate::bindings::giftcard::plugin::exchange_rates;
+use crate::bindings::giftcard::plugin::outbox;
 use crate::bindings::wasi::{clocks::wall_clock, random::random};
 use giftcard_engine::Environment;
 use giftcard_engine::db::{Database, DbError, QueryResult, Value};
+use giftcard_engine::delivery::{DeliveryError, OutboundMessage};
 
 /// Stateless: every export call gets a fresh instance from the host anyway.
 pub struct ComponentEnv;
@@ -69,5 +71,33 @@ impl Environment for ComponentEnv {
 
     fn exchange_rate(&mut self, from: &str, to: &str) -> Option<String> {
         exchange_rates::rate(from, to)
+    }
+
+    fn deliver(&mut self, m: &OutboundMessage) -> Result<String, DeliveryError> {
+        let message = outbox::OutboundMessage {
+            message_id: m.message_id,
+            card_id: m.card_id,
+            kind: crate::delivery::kind_to_wit(m.kind),
+            channel: crate::delivery::channel_to_wit(m.channel),
+            from_name: m.from_name.clone(),
+            recipient: m.recipient.clone(),
+            subject: m.subject.clone(),
+            text_body: m.text_body.clone(),
+            html_body: m.html_body.clone(),
+            attachments: m
+                .attachments
+                .iter()
+                .map(|a| outbox::Attachment {
+                    name: a.name.clone(),
+                    media_type: a.media_type.clone(),
+                    content_id: a.content_id.clone(),
+                    content: a.content.clone(),
+                })
+                .collect(),
+        };
+        outbox::deliver(&message).map_err(|e| match e {
+            outbox::DeliveryError::Rejected(m) => DeliveryError::Rejected(m),
+            outbox::DeliveryError::Unavailable(m) => DeliveryError::Unavailable(m),
+        })
     }
 }

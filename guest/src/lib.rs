@@ -10,6 +10,7 @@
 mod batches;
 mod convert;
 mod customer_area;
+mod delivery;
 mod env;
 mod issuing;
 mod management;

@@ -1,0 +1,124 @@
+//! Where a message may go: phone numbers and delivery dates. (Email addresses
+//! are checked by [`crate::cards::check_email`], shared with card records.)
+
+use crate::error::{Error, Result};
+use crate::time::{self, Seconds};
+
+/// Turns a phone number into `+<digits>` (E.164 shape): a leading `+` or
+/// `00`, then 8 to 15 digits; spaces, dashes, dots and parentheses are
+/// ignored. Anything else is refused with the reason, because an SMS gateway
+/// would fail later and less clearly.
+pub fn normalise_phone(value: &str) -> std::result::Result<String, String> {
+    let trimmed = value.trim();
+    let rest = if let Some(r) = trimmed.strip_prefix('+') {
+        r
+    } else if let Some(r) = trimmed.strip_prefix("00") {
+        r
+    } else {
+        return Err(format!(
+            "`{}` needs the country code, e.g. +44 20 7946 0958",
+            shown(value)
+        ));
+    };
+    let mut digits = String::with_capacity(16);
+    for c in rest.chars() {
+        match c {
+            '0'..='9' => digits.push(c),
+            ' ' | '-' | '.' | '(' | ')' => {}
+            _ => {
+                return Err(format!(
+                    "`{}` has a character that is not a digit",
+                    shown(value)
+                ));
+            }
+        }
+    }
+    if !(8..=15).contains(&digits.len()) || digits.starts_with('0') {
+        return Err(format!(
+            "`{}` is not a phone number (8 to 15 digits after the country code's +)",
+            shown(value)
+        ));
+    }
+    Ok(format!("+{digits}"))
+}
+
+fn shown(value: &str) -> String {
+    value.chars().take(40).collect()
+}
+
+/// Checks a delivery date chosen by a buyer: well formed and not in the past
+/// (the moment of the call counts as now, not past).
+pub fn check_delivery_date(field: &str, text: &str, now: Seconds) -> Result<Seconds> {
+    let at = parse_delivery_date(field, text)?;
+    if at < now {
+        return Err(Error::InvalidDeliveryDate(format!(
+            "{field}: {} is in the past (now is {})",
+            time::format(at),
+            time::format(now)
+        )));
+    }
+    Ok(at)
+}
+
+/// Parses a delivery date; a malformed one is `invalid-delivery-date`.
+pub fn parse_delivery_date(field: &str, text: &str) -> Result<Seconds> {
+    time::parse(text, field).map_err(|e| match e {
+        Error::InvalidExpiry(message) => Error::InvalidDeliveryDate(message),
+        other => other,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phone_numbers_are_normalised() {
+        assert_eq!(
+            normalise_phone("+44 20 7946 0958").unwrap(),
+            "+442079460958"
+        );
+        assert_eq!(
+            normalise_phone("0049 (30) 1234-5678").unwrap(),
+            "+493012345678"
+        );
+        assert_eq!(
+            normalise_phone(" +1.555.010.9999 ").unwrap(),
+            "+15550109999"
+        );
+    }
+
+    #[test]
+    fn bad_phone_numbers_are_refused_with_a_reason() {
+        for bad in [
+            "",
+            "020 7946 0958",
+            "+44 20 79x6",
+            "+1234567",
+            "+1234567890123456",
+            "+0 123 456 789",
+            "hello",
+        ] {
+            let err = normalise_phone(bad).unwrap_err();
+            assert!(!err.is_empty(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn delivery_dates_in_the_past_are_refused() {
+        let now = 1_800_000_000;
+        assert_eq!(
+            check_delivery_date("deliver-at", &time::format(now + 60), now).unwrap(),
+            now + 60
+        );
+        assert!(check_delivery_date("deliver-at", &time::format(now), now).is_ok());
+        assert!(matches!(
+            check_delivery_date("deliver-at", &time::format(now - 1), now),
+            Err(Error::InvalidDeliveryDate(m)) if m.contains("in the past")
+        ));
+        assert!(matches!(
+            check_delivery_date("deliver-at", "next tuesday", now),
+            Err(Error::InvalidDeliveryDate(_))
+        ));
+    }
+}

@@ -1,0 +1,437 @@
+//! Delivery natively: what goes out on purchase (now or at the delivery
+//! date), admin send and resend, delivery reports, the view link, printing,
+//! and bad input writing nothing.
+
+use super::*;
+use crate::api;
+use crate::model::{
+    Channel as SaleChannel, CreateCard, CustomerInfo, GiftCardPurchase, Invoice, Line,
+    PlaceRequest, ProductKind, Quote,
+};
+use crate::sqlite::NativeEnv;
+use crate::time::DAY;
+
+pub(crate) const T0: i64 = 1_790_000_000;
+
+pub(crate) fn env() -> NativeEnv {
+    NativeEnv::in_memory(T0, 11)
+}
+
+pub(crate) fn purchase_line(purchase: GiftCardPurchase) -> Line {
+    Line {
+        id: "1".into(),
+        sku: "GIFT".into(),
+        kind: ProductKind::GiftCard,
+        quantity: 1,
+        unit_price: "25.00".into(),
+        row_total: "25.00".into(),
+        discount: "0".into(),
+        tax: "0".into(),
+        gift_card: Some(purchase),
+    }
+}
+
+/// Places and pays an order for one 25.00 EUR card; returns the card id.
+pub(crate) fn buy(env: &mut NativeEnv, order: &str, purchase: GiftCardPurchase) -> Result<u64> {
+    let quote = Quote {
+        id: format!("Q-{order}"),
+        website: "main".into(),
+        store: "default".into(),
+        currency: "EUR".into(),
+        base_currency: "EUR".into(),
+        customer: Some(CustomerInfo {
+            id: "c-1".into(),
+            groups: vec![],
+            email: Some("buyer@example.com".into()),
+        }),
+        test: false,
+        lines: vec![purchase_line(purchase.clone())],
+        shipping: "0".into(),
+        shipping_tax: "0".into(),
+        applied_codes: vec![],
+        shipping_country: None,
+        billing_country: None,
+    };
+    env.call(|e| {
+        api::order_placed(
+            e,
+            PlaceRequest {
+                order_id: order.into(),
+                quote,
+                expected: vec![],
+                channel: SaleChannel::Storefront,
+            },
+        )
+    })?;
+    let paid = env.call(|e| {
+        api::invoice_paid(
+            e,
+            Invoice {
+                invoice_id: format!("I-{order}"),
+                order_id: order.into(),
+                lines: vec![purchase_line(purchase)],
+                shipping: "0".into(),
+                shipping_tax: "0".into(),
+            },
+        )
+    })?;
+    Ok(paid.issued[0].id)
+}
+
+pub(crate) fn gift(recipient: Option<&str>) -> GiftCardPurchase {
+    GiftCardPurchase {
+        recipient_name: Some("Ana".into()),
+        recipient_email: recipient.map(str::to_owned),
+        sender_name: Some("Ben".into()),
+        message: Some("Happy birthday!".into()),
+        ..GiftCardPurchase::default()
+    }
+}
+
+fn admin_card(env: &mut NativeEnv, email: Option<&str>) -> u64 {
+    env.call(|e| {
+        api::create_card(
+            e,
+            CreateCard {
+                recipient_email: email.map(str::to_owned),
+                ..CreateCard::new(Money::new("10.00", "USD"), "alice")
+            },
+        )
+    })
+    .unwrap()
+    .id
+}
+
+fn send(card_id: u64, channel: Channel, to: Option<&str>) -> SendRequest {
+    SendRequest {
+        card_id,
+        channel,
+        recipient: to.map(str::to_owned),
+        admin: "alice".into(),
+    }
+}
+
+#[test]
+fn a_paid_card_is_emailed_to_its_recipient_at_once() {
+    let mut env = env();
+    let id = buy(&mut env, "o1", gift(Some("ana@example.com"))).unwrap();
+    assert_eq!(env.outbox.len(), 1);
+    let m = &env.outbox[0];
+    assert_eq!(
+        (m.card_id, m.kind, m.channel),
+        (id, MessageKind::Issued, Channel::Email)
+    );
+    assert_eq!(m.recipient, "ana@example.com");
+    assert!(m.text_body.contains("Happy birthday!") && m.text_body.contains("25.00 EUR"));
+    let d = env.call(|e| api::card_delivery(e, id)).unwrap();
+    assert_eq!(d.sent_at.as_deref(), Some(time::format(T0).as_str()));
+    assert_eq!(d.scheduled_for, None);
+    assert_eq!(d.messages.len(), 1);
+    assert_eq!(d.messages[0].status, MessageStatus::Sent);
+}
+
+#[test]
+fn without_a_recipient_the_buyer_gets_the_card() {
+    let mut env = env();
+    buy(&mut env, "o1", gift(None)).unwrap();
+    assert_eq!(env.outbox.len(), 1);
+    assert_eq!(env.outbox[0].recipient, "buyer@example.com");
+}
+
+#[test]
+fn a_recipient_phone_also_gets_an_sms() {
+    let mut env = env();
+    let mut p = gift(Some("ana@example.com"));
+    p.recipient_phone = Some("+44 20 7946 0958".into());
+    buy(&mut env, "o1", p).unwrap();
+    let channels: Vec<_> = env
+        .outbox
+        .iter()
+        .map(|m| (m.channel, m.recipient.clone()))
+        .collect();
+    assert_eq!(
+        channels,
+        vec![
+            (Channel::Email, "ana@example.com".to_owned()),
+            (Channel::Sms, "+442079460958".to_owned())
+        ]
+    );
+    assert!(env.outbox[1].text_body.len() <= render::SMS_MAX);
+}
+
+#[test]
+fn a_delivery_date_schedules_the_message_and_the_card_works_at_once() {
+    let mut env = env();
+    let mut p = gift(Some("ana@example.com"));
+    let week = T0 + 7 * DAY;
+    p.deliver_at = Some(time::format(week));
+    let id = buy(&mut env, "o1", p).unwrap();
+    assert!(env.outbox.is_empty(), "nothing is sent before the date");
+    let d = env.call(|e| api::card_delivery(e, id)).unwrap();
+    assert_eq!(
+        d.scheduled_for.as_deref(),
+        Some(time::format(week).as_str())
+    );
+    assert_eq!(d.messages[0].status, MessageStatus::Scheduled);
+    assert_eq!(d.sent_at, None);
+    let card = crate::cards::load(&mut env, &CardRef::Id(id)).unwrap();
+    assert_eq!(card.status(T0), CardStatus::Active);
+}
+
+#[test]
+fn a_delivery_date_in_the_past_is_refused_at_checkout() {
+    let mut env = env();
+    let mut p = gift(Some("ana@example.com"));
+    p.deliver_at = Some(time::format(T0 - 60));
+    let before = env.dump();
+    let err = buy(&mut env, "o1", p).unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidDeliveryDate(ref m) if m.contains("in the past")),
+        "{err:?}"
+    );
+    assert_eq!(env.dump(), before);
+}
+
+#[test]
+fn bad_recipient_addresses_are_refused() {
+    let mut env = env();
+    let mut p = gift(Some("ana@example.com"));
+    p.recipient_phone = Some("12345".into());
+    assert!(
+        matches!(buy(&mut env, "o1", p).unwrap_err(), Error::InvalidArgument(m) if m.contains("recipient-phone"))
+    );
+    let id = admin_card(&mut env, None);
+    let before = env.dump();
+    for (channel, to) in [
+        (Channel::Email, "not-an-address"),
+        (Channel::Sms, "020 7946"),
+        (Channel::Email, "a@b"),
+    ] {
+        let err = env
+            .call(|e| api::send_card(e, send(id, channel, Some(to))))
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidRecipient(_)), "{to}: {err:?}");
+    }
+    assert_eq!(
+        env.call(|e| api::send_card(e, send(id, Channel::Email, None)))
+            .unwrap_err(),
+        Error::NoRecipient
+    );
+    assert_eq!(
+        env.call(|e| api::send_card(e, send(999, Channel::Email, Some("a@b.co"))))
+            .unwrap_err(),
+        Error::CardNotFound
+    );
+    assert_eq!(env.dump(), before);
+    assert!(env.outbox.is_empty());
+}
+
+#[test]
+fn admin_send_and_resend() {
+    let mut env = env();
+    let id = admin_card(&mut env, Some("zoe@example.com"));
+    let first = env
+        .call(|e| api::send_card(e, send(id, Channel::Email, None)))
+        .unwrap();
+    assert_eq!(
+        (first.kind, first.recipient.as_str()),
+        (MessageKind::Send, "zoe@example.com")
+    );
+    let other = env
+        .call(|e| api::send_card(e, send(id, Channel::Email, Some("max@example.com"))))
+        .unwrap();
+    assert_eq!(other.recipient, "max@example.com");
+    let again = env
+        .call(|e| api::resend_card(e, send(id, Channel::Email, None)))
+        .unwrap();
+    assert_eq!(
+        (again.kind, again.recipient.as_str()),
+        (MessageKind::Resend, "max@example.com")
+    );
+    let sms = env
+        .call(|e| api::send_card(e, send(id, Channel::Sms, Some("+1 555 010 9999"))))
+        .unwrap();
+    assert_eq!(sms.recipient, "+15550109999");
+    let print = env
+        .call(|e| api::send_card(e, send(id, Channel::Print, None)))
+        .unwrap();
+    assert_eq!(print.channel, Channel::Print);
+    assert_eq!(env.outbox.len(), 5);
+    assert!(env.outbox[4].attachments[0].content.starts_with(b"%PDF"));
+}
+
+#[test]
+fn a_refusing_host_means_delivery_failed_and_nothing_recorded() {
+    let mut env = env();
+    let id = admin_card(&mut env, Some("zoe@example.com"));
+    env.refuse_delivery = Some(DeliveryError::Unavailable("SMTP down".into()));
+    let before = env.dump();
+    let err = env
+        .call(|e| api::send_card(e, send(id, Channel::Email, None)))
+        .unwrap_err();
+    assert!(matches!(err, Error::DeliveryFailed(ref m) if m.contains("SMTP down")));
+    assert_eq!(env.dump(), before);
+}
+
+#[test]
+fn cancelled_cards_are_not_sent() {
+    let mut env = env();
+    let id = admin_card(&mut env, Some("zoe@example.com"));
+    env.call(|e| {
+        api::cancel_card(
+            e,
+            crate::model::SetStatus {
+                card: CardRef::Id(id),
+                comment: None,
+                admin_user: "alice".into(),
+            },
+        )
+    })
+    .unwrap();
+    let err = env
+        .call(|e| api::send_card(e, send(id, Channel::Email, None)))
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        Error::InvalidStatus {
+            status: CardStatus::Cancelled,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn delivery_reports_are_recorded_once() {
+    let mut env = env();
+    let id = admin_card(&mut env, Some("zoe@example.com"));
+    let m = env
+        .call(|e| api::send_card(e, send(id, Channel::Email, None)))
+        .unwrap();
+    let report = |at: i64| DeliveryReport {
+        message_id: m.message_id,
+        delivered: true,
+        at: time::format(at),
+        failure: None,
+    };
+    let done = env
+        .call(|e| api::record_delivery(e, report(T0 + 5)))
+        .unwrap();
+    assert_eq!(done.status, MessageStatus::Delivered);
+    let again = env
+        .call(|e| api::record_delivery(e, report(T0 + 50)))
+        .unwrap();
+    assert_eq!(again.delivered_at, Some(time::format(T0 + 5)));
+    let d = env.call(|e| api::card_delivery(e, id)).unwrap();
+    assert_eq!(d.delivered_at, Some(time::format(T0 + 5)));
+    let failed_late = env
+        .call(|e| {
+            api::record_delivery(
+                e,
+                DeliveryReport {
+                    message_id: m.message_id,
+                    delivered: false,
+                    at: time::format(T0 + 60),
+                    failure: Some("bounced".into()),
+                },
+            )
+        })
+        .unwrap();
+    assert_eq!(
+        failed_late.status,
+        MessageStatus::Delivered,
+        "delivered wins"
+    );
+    let unknown = DeliveryReport {
+        message_id: 9999,
+        ..report(T0)
+    };
+    assert_eq!(
+        env.call(|e| api::record_delivery(e, unknown)).unwrap_err(),
+        Error::NotFound
+    );
+}
+
+#[test]
+fn the_view_link_shows_the_card_and_records_the_first_view() {
+    let mut env = env();
+    let id = buy(&mut env, "o1", gift(Some("ana@example.com"))).unwrap();
+    let body = env.outbox[0].text_body.clone();
+    let token = body
+        .split("/gift-card/")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_eq!(token.len(), TOKEN_LEN);
+    env.now = T0 + 100;
+    let view = env.call(|e| api::view_card(e, &token)).unwrap();
+    assert_eq!(view.balance, Money::new("25.00", "EUR"));
+    assert_eq!(view.message.as_deref(), Some("Happy birthday!"));
+    assert_eq!(view.first_viewed_at, time::format(T0 + 100));
+    env.now = T0 + 200;
+    let again = env.call(|e| api::view_card(e, &token)).unwrap();
+    assert_eq!(again.first_viewed_at, time::format(T0 + 100));
+    let d = env.call(|e| api::card_delivery(e, id)).unwrap();
+    assert_eq!(d.first_viewed_at, Some(time::format(T0 + 100)));
+    for bad in [
+        "",
+        "abc",
+        &token.to_uppercase(),
+        &"a".repeat(TOKEN_LEN),
+        "' OR 1=1 --",
+    ] {
+        assert_eq!(
+            env.call(|e| api::view_card(e, bad)).unwrap_err(),
+            Error::NotFound,
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn view_tokens_differ_per_card() {
+    let mut env = env();
+    let a = admin_card(&mut env, Some("a@example.com"));
+    let b = admin_card(&mut env, Some("b@example.com"));
+    let ta = env.call(|e| view_token(e, a)).unwrap();
+    let tb = env.call(|e| view_token(e, b)).unwrap();
+    assert_ne!(ta, tb);
+    assert_eq!(
+        env.call(|e| view_token(e, a)).unwrap(),
+        ta,
+        "stable once made"
+    );
+}
+
+#[test]
+fn printing_makes_one_page_per_card_and_refuses_unknown_cards() {
+    let mut env = env();
+    let a = admin_card(&mut env, None);
+    let b = admin_card(&mut env, None);
+    let doc = env.call(|e| api::print_cards(e, &[a, b])).unwrap();
+    assert_eq!(doc.pages, 2);
+    assert!(doc.content.starts_with(b"%PDF"));
+    let before = env.dump();
+    assert_eq!(
+        env.call(|e| api::print_cards(e, &[a, 999])).unwrap_err(),
+        Error::CardNotFound
+    );
+    assert!(matches!(
+        env.call(|e| api::print_cards(e, &[])).unwrap_err(),
+        Error::InvalidArgument(_)
+    ));
+    assert!(matches!(
+        env.call(|e| api::print_cards(e, &[a, a])).unwrap_err(),
+        Error::InvalidArgument(_)
+    ));
+    assert_eq!(env.dump(), before);
+}
+
+#[test]
+fn base32_tokens_use_the_alphabet() {
+    let t = base32(&[0xff; 17], TOKEN_LEN);
+    assert_eq!(t, "7".repeat(TOKEN_LEN));
+    assert_eq!(base32(&[0; 17], TOKEN_LEN), "a".repeat(TOKEN_LEN));
+}
