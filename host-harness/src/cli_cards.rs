@@ -65,6 +65,8 @@ pub struct Filters {
 
 #[derive(Subcommand)]
 pub enum CardCommand {
+    #[command(flatten)]
+    Delivery(crate::cli_delivery::CardDeliveryCommand),
     /// Create a card (fixed amount, or random between --amount and --amount-max).
     Create {
         /// Initial value, e.g. 25 or 19.99; with --amount-max, the lowest value.
@@ -521,6 +523,7 @@ fn pairs(flag: &str, items: &[String]) -> Result<Vec<(String, String)>> {
 
 pub fn run(harness: &Harness, json_out: bool, cmd: &CardCommand) -> Result<()> {
     match cmd {
+        CardCommand::Delivery(cmd) => crate::cli_delivery::run_card(harness, json_out, cmd),
         CardCommand::Create {
             amount,
             amount_max,

@@ -267,6 +267,15 @@ pub struct SettingsSet {
     /// The "use a gift card" customer permission (true/false).
     #[arg(long)]
     customers_may_use_cards: Option<bool>,
+    /// The shop's name, as messages and printed cards show it.
+    #[arg(long)]
+    shop_name: Option<String>,
+    /// The storefront's address; view links and "how to redeem" point there.
+    #[arg(long)]
+    storefront_url: Option<String>,
+    /// Days before expiry the reminder goes out (0 = no reminders).
+    #[arg(long)]
+    reminder_days: Option<u32>,
 }
 
 impl SettingsSet {
@@ -298,6 +307,9 @@ impl SettingsSet {
             "qr-codes": self.qr_codes,
             "barcodes": self.barcodes,
             "customers-may-use-cards": self.customers_may_use_cards,
+            "shop-name": self.shop_name,
+            "storefront-url": self.storefront_url,
+            "reminder-days": self.reminder_days,
         }))
     }
 }

@@ -5,6 +5,8 @@
 
 use crate::clock::{Clock, Randomness};
 use crate::database::{Backend, SqliteBackend, Transaction};
+use crate::outbox::{Entry, Outbox};
+use crate::postman::{self, DeliveryConfig};
 use crate::runtime::{Faults, Limits, Outcome, Runtime};
 use anyhow::{Context, Result, bail};
 use serde_json::{Value as Json, json};
@@ -24,6 +26,8 @@ pub struct HarnessConfig {
     pub limits: Limits,
     /// Call `lifecycle.migrate` on open (what a shop does at install/upgrade).
     pub migrate: bool,
+    /// Where messages go (outbox folder, SMTP).
+    pub delivery: DeliveryConfig,
 }
 
 impl HarnessConfig {
@@ -36,6 +40,7 @@ impl HarnessConfig {
             seed: None,
             limits: Limits::default(),
             migrate: true,
+            delivery: DeliveryConfig::default(),
         }
     }
 }
@@ -45,6 +50,8 @@ pub struct Harness {
     backend: Arc<SqliteBackend>,
     clock: Clock,
     random: Mutex<Randomness>,
+    outbox: Outbox,
+    delivery: DeliveryConfig,
 }
 
 impl Harness {
@@ -70,6 +77,11 @@ impl Harness {
                 Some(seed) => Randomness::seeded(seed),
                 None => Randomness::Os,
             }),
+            outbox: match &config.delivery.outbox {
+                Some(dir) => Outbox::at(dir.clone()),
+                None => Outbox::next_to(&config.database),
+            },
+            delivery: config.delivery.clone(),
         };
         harness
             .create_host_tables()
@@ -87,9 +99,13 @@ impl Harness {
     /// if missing.
     fn create_host_tables(&self) -> Result<()> {
         let mut tx = self.begin()?;
-        if let Err(e) = tx.execute(crate::rates::CREATE_TABLE, &[]) {
-            let _ = tx.rollback();
-            bail!("{e}");
+        for sql in std::iter::once(crate::rates::CREATE_TABLE)
+            .chain(postman::CREATE_TABLES.iter().copied())
+        {
+            if let Err(e) = tx.execute(sql, &[]) {
+                let _ = tx.rollback();
+                bail!("{e}");
+            }
         }
         tx.commit().map_err(|e| anyhow::anyhow!("{e}"))
     }
@@ -139,7 +155,61 @@ impl Harness {
     }
 
     /// Like [`Harness::call`], with failures injected into the database import.
+    /// Messages the call handed over are delivered once it has committed.
     pub fn call_with(&self, name: &str, args: &Json, faults: Faults) -> Result<Outcome> {
+        let outcome = self.call_only(name, args, faults)?;
+        if matches!(outcome, Outcome::Ok(_)) {
+            self.dispatch_outbox()?;
+        }
+        Ok(outcome)
+    }
+
+    /// The outbox folder messages are written to.
+    pub fn outbox(&self) -> &Outbox {
+        &self.outbox
+    }
+
+    /// Delivers every message committed calls queued (see [`crate::postman`]):
+    /// writes it to the outbox folder (and SMTP), then reports each outcome
+    /// to the plugin. Returns the outbox entries written.
+    pub fn dispatch_outbox(&self) -> Result<Vec<Entry>> {
+        let mut tx = self.begin()?;
+        let messages = match postman::take_pending(tx.as_mut()) {
+            Ok(m) => m,
+            Err(e) => {
+                let _ = tx.rollback();
+                return Err(e);
+            }
+        };
+        if messages.is_empty() {
+            tx.rollback().map_err(|e| anyhow::anyhow!("{e}"))?;
+            return Ok(Vec::new());
+        }
+        tx.commit()
+            .map_err(|e| anyhow::anyhow!("taking messages from the host outbox: {e}"))?;
+        let now = self.clock.now();
+        let delivered = postman::deliver(&self.outbox, &self.delivery, messages, now)?;
+        let mut entries = Vec::with_capacity(delivered.len());
+        for (message, entry) in delivered {
+            let report = json!({ "report": {
+                "message-id": message.message_id,
+                "delivered": entry.delivered(),
+                "at": giftcard_engine::time::format(now),
+                "failure": entry.smtp.as_ref().filter(|_| !entry.delivered()).cloned(),
+            }});
+            match self.call_only("delivery.record-delivery", &report, Faults::default())? {
+                Outcome::Ok(_) => {}
+                Outcome::Err(e) => bail!(
+                    "reporting the delivery of message {} failed: {e}",
+                    message.message_id
+                ),
+            }
+            entries.push(entry);
+        }
+        Ok(entries)
+    }
+
+    fn call_only(&self, name: &str, args: &Json, faults: Faults) -> Result<Outcome> {
         // Check the call first: a malformed one never takes the write lock.
         let call = self.runtime.prepare(name, args)?;
         let random = self.random.lock().unwrap().for_call();

@@ -12,6 +12,9 @@
 //! - [`clock`]: the time and randomness lent to the component, real or fixed;
 //! - [`harness`]: all of it together behind one `call` method;
 //! - [`rates`]: the shop's exchange rates behind the `exchange-rates` import;
+//! - [`postman`] and [`outbox`]: the `outbox` import — messages queued in the
+//!   call's transaction, delivered after commit to an outbox folder of MIME
+//!   files (and SMTP);
 //! - [`dynval`]: JSON ⇄ component values, so calls can be written as data;
 //! - [`shop`]: a simulated Magento-like shop around the plugin (catalog,
 //!   quotes, the totals pipeline, orders, invoices, shipments, credit memos);
@@ -23,6 +26,8 @@ pub mod database;
 pub mod demo;
 pub mod dynval;
 pub mod harness;
+pub mod outbox;
+pub mod postman;
 pub mod rates;
 pub mod render;
 pub mod runtime;

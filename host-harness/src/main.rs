@@ -19,6 +19,7 @@ use std::process::ExitCode;
 mod cli_batches;
 mod cli_cards;
 mod cli_customer;
+mod cli_delivery;
 mod cli_issuing;
 mod cli_products;
 
@@ -45,6 +46,21 @@ struct Cli {
     /// Seed the random source (deterministic codes) instead of using the OS's.
     #[arg(long, global = true, value_name = "N")]
     seed: Option<u64>,
+    /// Also send emails through this SMTP server (plain SMTP, no TLS: a local
+    /// relay or test sink). They are written to the outbox folder either way.
+    #[arg(long, global = true, value_name = "HOST:PORT")]
+    smtp: Option<String>,
+    /// The address emails come from (the shop's name is its display name).
+    #[arg(
+        long,
+        global = true,
+        value_name = "ADDRESS",
+        default_value = "giftcards@shop.example"
+    )]
+    mail_from: String,
+    /// The outbox folder (default: `<db file>.outbox/` beside the database).
+    #[arg(long, global = true, value_name = "DIR")]
+    outbox: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -97,6 +113,21 @@ enum Command {
     Product(cli_products::ProductCommand),
     #[command(flatten)]
     Customer(cli_customer::CustomerCommand),
+    /// The messages delivered so far (emails as MIME files, SMS, print PDFs).
+    #[command(subcommand)]
+    Outbox(cli_delivery::OutboxCommand),
+    /// Open a card's view link as its recipient would (records the first view).
+    View {
+        /// The token at the end of the link in the card's message.
+        token: String,
+    },
+    /// Run the scheduler now: expire cards, send due scheduled messages and
+    /// expiry reminders. Safe to run as often as you like.
+    Tick {
+        /// Run for this RFC 3339 time instead of the clock's.
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -124,6 +155,11 @@ fn open(cli: &Cli) -> Result<Harness> {
         let t = chrono::DateTime::parse_from_rfc3339(start)
             .with_context(|| format!("--fixed-clock `{start}` is not an RFC 3339 time"))?;
         config.clock = Clock::fixed(t.timestamp());
+    }
+    config.delivery.from_address = cli.mail_from.clone();
+    config.delivery.outbox = cli.outbox.clone();
+    if let Some(smtp) = &cli.smtp {
+        config.delivery.smtp = Some(giftcard_harness::outbox::Smtp::parse(smtp)?);
     }
     Harness::open(config)
 }
@@ -234,6 +270,9 @@ fn run(cli: Cli) -> Result<()> {
         Command::Issuing(cmd) => cli_issuing::run(&open(&cli)?, json_out, cmd),
         Command::Product(cmd) => cli_products::run(&open(&cli)?, json_out, cmd),
         Command::Customer(cmd) => cli_customer::run(&cli, json_out, cmd),
+        Command::Outbox(cmd) => cli_delivery::run_outbox(&open(&cli)?, json_out, cmd),
+        Command::View { token } => cli_delivery::view(&open(&cli)?, json_out, token),
+        Command::Tick { at } => cli_delivery::tick(&open(&cli)?, json_out, at.as_deref()),
     }
 }
 

@@ -58,6 +58,7 @@ mod bindings {
 
 use bindings::giftcard::plugin::database as wit_db;
 use bindings::giftcard::plugin::exchange_rates as wit_rates;
+use bindings::giftcard::plugin::outbox as wit_outbox;
 
 /// How long one export call may run before it is stopped.
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(5);
@@ -210,6 +211,60 @@ impl wit_rates::Host for CallState {
     }
 }
 
+/// The `outbox` import: the message is queued in the call's own
+/// transaction (see [`crate::postman`]), so it is delivered only if the call
+/// commits. A database failure traps the call, which rolls it back.
+impl wit_outbox::Host for CallState {
+    fn deliver(
+        &mut self,
+        message: wit_outbox::OutboundMessage,
+    ) -> wasmtime::Result<Result<String, wit_outbox::DeliveryError>> {
+        let tx = self.tx.as_mut().ok_or_else(|| {
+            wasmtime::Error::msg("message handed over outside a call's transaction")
+        })?;
+        let m = outbox_message(message);
+        crate::postman::queue(tx.as_mut(), &m)
+            .map(Ok)
+            .map_err(|e| wasmtime::Error::msg(format!("queueing the message: {e}")))
+    }
+}
+
+fn outbox_message(m: wit_outbox::OutboundMessage) -> crate::outbox::Message {
+    use crate::outbox::{Attachment, Channel, Message};
+    Message {
+        message_id: m.message_id,
+        card_id: m.card_id,
+        kind: match m.kind {
+            wit_outbox::MessageKind::Issued => "issued",
+            wit_outbox::MessageKind::Scheduled => "scheduled",
+            wit_outbox::MessageKind::Send => "send",
+            wit_outbox::MessageKind::Resend => "resend",
+            wit_outbox::MessageKind::ExpiryReminder => "expiry-reminder",
+        }
+        .to_owned(),
+        channel: match m.channel {
+            wit_outbox::Channel::Email => Channel::Email,
+            wit_outbox::Channel::Sms => Channel::Sms,
+            wit_outbox::Channel::Print => Channel::Print,
+        },
+        from_name: m.from_name,
+        recipient: m.recipient,
+        subject: m.subject,
+        text_body: m.text_body,
+        html_body: m.html_body,
+        attachments: m
+            .attachments
+            .into_iter()
+            .map(|a| Attachment {
+                name: a.name,
+                media_type: a.media_type,
+                content_id: a.content_id,
+                content: a.content,
+            })
+            .collect(),
+    }
+}
+
 /// An exported function, found once at load time.
 struct Export {
     index: ComponentExportIndex,
@@ -309,6 +364,7 @@ impl Runtime {
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
         wit_db::add_to_linker::<CallState, HasSelf<CallState>>(&mut linker, |s| s)?;
         wit_rates::add_to_linker::<CallState, HasSelf<CallState>>(&mut linker, |s| s)?;
+        wit_outbox::add_to_linker::<CallState, HasSelf<CallState>>(&mut linker, |s| s)?;
         let pre = linker
             .instantiate_pre(&component)
             .map_err(anyhow::Error::from)
@@ -469,7 +525,7 @@ impl Runtime {
 
 /// Finds every function the component exports, at top level or inside an
 /// exported interface, and names it `interface.function` with the package
-/// and version dropped (`giftcard:plugin/admin@0.3.0` → `admin`).
+/// and version dropped (`giftcard:plugin/admin@0.4.0` → `admin`).
 fn discover_exports(engine: &Engine, component: &Component) -> BTreeMap<String, Export> {
     let mut out = BTreeMap::new();
     let ty = component.component_type();

@@ -64,6 +64,20 @@ pub struct Step {
     /// Checks an invariant: `ledger` (every balance equals its history's sum,
     /// never negative, rows chain).
     pub check: Option<String>,
+    /// Checks the outbox folder: how many messages it holds and what the
+    /// last one says (`save` then reads from that message).
+    pub outbox: Option<OutboxExpect>,
+}
+
+/// What the outbox must hold. The last message is matched as JSON: its
+/// index entry (`kind`, `channel`, `recipient`, `subject`, `card-id`, …)
+/// plus `text` (its readable summary: headers, plain text, parts) and
+/// `view-token` (the token in its view link).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct OutboxExpect {
+    pub count: Option<usize>,
+    pub last: Option<Json>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -242,6 +256,7 @@ pub fn run_one(runtime: &Arc<Runtime>, scenario: &Scenario) -> Result<usize> {
         seed: Some(scenario.seed.unwrap_or(DEFAULT_SEED)),
         limits: Limits::default(),
         migrate: true,
+        delivery: Default::default(),
     };
     let harness = Harness::with_runtime(Arc::clone(runtime), &config)?;
     let shop = if scenario.steps.iter().any(|s| s.shop.is_some()) {
@@ -277,9 +292,15 @@ fn run_step(
         step.advance.is_some(),
         step.set_clock.is_some(),
         step.check.is_some(),
+        step.outbox.is_some(),
     ];
     if actions.iter().filter(|a| **a).count() != 1 {
-        bail!("a step needs exactly one of `call`, `shop`, `advance`, `set-clock`, `check`");
+        bail!(
+            "a step needs exactly one of `call`, `shop`, `advance`, `set-clock`, `check`, `outbox`"
+        );
+    }
+    if let Some(want) = &step.outbox {
+        return check_outbox(harness, want, step.save.as_ref(), vars);
     }
     if step.shop.is_some() && step.faults.is_some() {
         bail!("`faults` applies to `call` steps only");
@@ -310,7 +331,11 @@ fn run_step(
         .as_deref()
         .or(step.shop.as_deref())
         .unwrap_or_default();
-    let args = substitute(step.args.as_ref().unwrap_or(&Json::Null), vars)?;
+    let mut args = substitute(step.args.as_ref().unwrap_or(&Json::Null), vars)?;
+    // The scheduler runs for the scenario clock's "now" unless told otherwise.
+    if name == "scheduler.tick" && args.is_null() {
+        args = serde_json::json!({ "now": giftcard_engine::time::format(harness.clock().now()) });
+    }
     let expect = match &step.expect {
         Some(e) => Some(Expect {
             ok: e.ok.as_ref().map(|v| substitute(v, vars)).transpose()?,
@@ -351,6 +376,62 @@ fn run_step(
                 vars.insert(var.clone(), v.clone());
             }
         }
+    }
+    Ok(())
+}
+
+fn check_outbox(
+    harness: &Harness,
+    want: &OutboxExpect,
+    save: Option<&BTreeMap<String, String>>,
+    vars: &mut BTreeMap<String, Json>,
+) -> Result<()> {
+    let entries = harness.outbox().list()?;
+    if let Some(n) = want.count
+        && entries.len() != n
+    {
+        let seen: Vec<String> = entries
+            .iter()
+            .map(|e| format!("{} {} to {}", e.kind, e.channel, e.recipient))
+            .collect();
+        bail!(
+            "expected {n} message(s) in the outbox, found {}: {seen:?}",
+            entries.len()
+        );
+    }
+    let Some(last) = entries.last() else {
+        if want.last.is_some() || save.is_some() {
+            bail!("the outbox is empty");
+        }
+        return Ok(());
+    };
+    let (_, bytes) = harness.outbox().get(last.seq)?;
+    let text = crate::outbox::summary(&bytes);
+    let mut value = serde_json::to_value(last)?;
+    let token = text.split("/gift-card/").nth(1).map(|rest| {
+        rest.chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+    });
+    if let Json::Object(map) = &mut value {
+        let kebab: serde_json::Map<String, Json> = std::mem::take(map)
+            .into_iter()
+            .map(|(k, v)| (k.replace('_', "-"), v))
+            .collect();
+        *map = kebab;
+        map.insert("text".into(), Json::String(text));
+        map.insert(
+            "view-token".into(),
+            token.map(Json::String).unwrap_or(Json::Null),
+        );
+    }
+    if let Some(expected) = &want.last {
+        matches(&substitute(expected, vars)?, &value, "outbox.last")?;
+    }
+    for (var, path) in save.into_iter().flatten() {
+        let v = lookup(&value, path)
+            .ok_or_else(|| anyhow!("save `{var}`: no `{path}` in the last message"))?;
+        vars.insert(var.clone(), v.clone());
     }
     Ok(())
 }

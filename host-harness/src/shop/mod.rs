@@ -376,6 +376,12 @@ pub static ACTIONS: &[Action] = &[
                 "Gift card: delivery time (RFC 3339)",
             ),
             arg(
+                "recipient-phone",
+                Text,
+                false,
+                "Gift card: recipient's mobile number (+country code), also sent an SMS",
+            ),
+            arg(
                 "channel",
                 Text,
                 false,
@@ -711,6 +717,7 @@ impl<'h> Shop<'h> {
         match result {
             Ok(v) => {
                 finish(tx, true)?;
+                self.harness.dispatch_outbox()?;
                 Ok(Outcome::Ok(v))
             }
             Err(Fail::Shop(e)) => {

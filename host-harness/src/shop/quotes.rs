@@ -310,6 +310,7 @@ struct AddItemArgs {
     sender_email: Option<String>,
     message: Option<String>,
     deliver_at: Option<String>,
+    recipient_phone: Option<String>,
     channel: Option<String>,
 }
 
@@ -333,7 +334,8 @@ pub fn add_item(ctx: &mut Ctx, args: &Json) -> Res<Json> {
         || a.sender_name.is_some()
         || a.sender_email.is_some()
         || a.message.is_some()
-        || a.deliver_at.is_some();
+        || a.deliver_at.is_some()
+        || a.recipient_phone.is_some();
     let (base_price, gift_card) = match (p.kind, &p.gift_card) {
         (Kind::GiftCard, Some(opts)) => {
             let text = a.amount.as_deref().ok_or_else(|| {
@@ -353,7 +355,7 @@ pub fn add_item(ctx: &mut Ctx, args: &Json) -> Res<Json> {
                 "recipient-name": a.recipient_name, "recipient-email": a.recipient_email,
                 "sender-name": a.sender_name, "sender-email": a.sender_email,
                 "message": a.message, "deliver-at": a.deliver_at,
-                "validity-days": opts.validity_days,
+                "validity-days": opts.validity_days, "recipient-phone": a.recipient_phone,
             });
             (money::fmt(base, minor), Some(purchase))
         }

@@ -1,0 +1,325 @@
+//! Delivery from the command line: `card send|resend|delivery|print`,
+//! `outbox list|show`, `view TOKEN` (the recipient opening the link) and
+//! `tick` (the scheduler).
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand};
+use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use giftcard_harness::harness::Harness;
+use giftcard_harness::outbox;
+use giftcard_harness::render;
+use giftcard_harness::runtime::Outcome;
+use serde_json::{Value as Json, json};
+use std::path::PathBuf;
+
+use crate::call_and_print;
+
+/// `card send|resend|delivery|print`.
+#[derive(Subcommand)]
+pub enum CardDeliveryCommand {
+    /// Send a card now (email by default) to its recipient, its buyer, or --to.
+    Send(SendArgs),
+    /// Send a card again: to the last recipient on that channel unless --to.
+    Resend(SendArgs),
+    /// Show a card's delivery timeline: scheduled, sent, delivered, first
+    /// viewed, reminded, and every message.
+    Delivery {
+        /// The card's id.
+        id: u64,
+    },
+    /// Print cards to a PDF, one card per page (A6 landscape): code, value,
+    /// balance, expiry, QR code and barcode.
+    Print {
+        /// The cards' ids, in page order.
+        #[arg(required = true)]
+        ids: Vec<u64>,
+        /// Where to write the PDF.
+        #[arg(long, value_name = "FILE.pdf")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Args)]
+pub struct SendArgs {
+    /// The card's id.
+    id: u64,
+    /// email, sms or print.
+    #[arg(long, default_value = "email")]
+    channel: String,
+    /// An email address (email), a phone number with its country code (sms),
+    /// or a name (print).
+    #[arg(long)]
+    to: Option<String>,
+    /// The administrator's user name.
+    #[arg(long, default_value = "admin")]
+    admin_user: String,
+}
+
+/// `outbox list|show`.
+#[derive(Subcommand)]
+pub enum OutboxCommand {
+    /// List the messages delivered to the outbox folder, oldest first.
+    List,
+    /// Show one message: headers, text, attachments (`--raw` for the file).
+    Show {
+        /// The message's number in the outbox (`#` in `outbox list`).
+        seq: u64,
+        /// Print the stored file as it is (the .eml source, the SMS text).
+        #[arg(long)]
+        raw: bool,
+    },
+}
+
+fn send_args(a: &SendArgs) -> Json {
+    json!({ "request": {
+        "card-id": a.id, "channel": a.channel, "recipient": a.to, "admin": a.admin_user,
+    }})
+}
+
+fn message(m: &Json) -> String {
+    format!(
+        "message {} ({}) by {} to {}: {} — {}",
+        m["message-id"],
+        m["kind"].as_str().unwrap_or("?"),
+        m["channel"].as_str().unwrap_or("?"),
+        m["recipient"].as_str().unwrap_or("?"),
+        m["subject"].as_str().unwrap_or(""),
+        m["status"].as_str().unwrap_or("?"),
+    )
+}
+
+fn delivery(d: &Json) -> String {
+    let at = |k: &str| d[k].as_str().unwrap_or("—").to_owned();
+    let mut out = format!(
+        "card {}\n  scheduled for   {}\n  sent            {}\n  delivered       {}\n  first viewed    {}\n  reminded        {}\n",
+        d["card-id"],
+        at("scheduled-for"),
+        at("sent-at"),
+        at("delivered-at"),
+        at("first-viewed-at"),
+        at("reminded-at")
+    );
+    let mut table = Table::new();
+    table
+        .load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header([
+            "id",
+            "kind",
+            "channel",
+            "to",
+            "status",
+            "due",
+            "sent",
+            "delivered",
+        ]);
+    for m in d["messages"].as_array().into_iter().flatten() {
+        let s = |k: &str| m[k].as_str().unwrap_or("").to_owned();
+        table.add_row([
+            m["message-id"].to_string(),
+            s("kind"),
+            s("channel"),
+            s("recipient"),
+            s("status"),
+            s("scheduled-for"),
+            s("sent-at"),
+            s("delivered-at"),
+        ]);
+    }
+    out.push_str(&table.to_string());
+    out
+}
+
+pub fn run_card(harness: &Harness, json_out: bool, cmd: &CardDeliveryCommand) -> Result<()> {
+    match cmd {
+        CardDeliveryCommand::Send(a) => call_and_print(
+            harness,
+            json_out,
+            "delivery.send-card",
+            send_args(a),
+            message,
+        ),
+        CardDeliveryCommand::Resend(a) => call_and_print(
+            harness,
+            json_out,
+            "delivery.resend-card",
+            send_args(a),
+            message,
+        ),
+        CardDeliveryCommand::Delivery { id } => call_and_print(
+            harness,
+            json_out,
+            "delivery.get-card-delivery",
+            json!({ "card-id": id }),
+            delivery,
+        ),
+        CardDeliveryCommand::Print { ids, out } => {
+            let args = json!({ "request": { "card-ids": ids } });
+            match harness.call("delivery.print-cards", &args)? {
+                Outcome::Ok(doc) => {
+                    let bytes = document_bytes(&doc)?;
+                    std::fs::write(out, &bytes)
+                        .with_context(|| format!("writing {}", out.display()))?;
+                    if json_out {
+                        println!(
+                            "{}",
+                            json!({ "file": out, "pages": doc["pages"], "bytes": bytes.len() })
+                        );
+                    } else {
+                        println!(
+                            "wrote {} ({} page(s), {} bytes)",
+                            out.display(),
+                            doc["pages"],
+                            bytes.len()
+                        );
+                    }
+                    Ok(())
+                }
+                Outcome::Err(e) => bail!("delivery.print-cards refused: {}", render::error(&e)),
+            }
+        }
+    }
+}
+
+/// The document's bytes from the call's JSON (`list<u8>` is an array of numbers).
+fn document_bytes(doc: &Json) -> Result<Vec<u8>> {
+    match &doc["content"] {
+        Json::Array(items) => items
+            .iter()
+            .map(|b| {
+                b.as_u64()
+                    .and_then(|n| u8::try_from(n).ok())
+                    .context("document content is not bytes")
+            })
+            .collect(),
+        other => bail!("document content has an unexpected shape: {other}"),
+    }
+}
+
+pub fn run_outbox(harness: &Harness, json_out: bool, cmd: &OutboxCommand) -> Result<()> {
+    let outbox = harness.outbox();
+    match cmd {
+        OutboxCommand::List => {
+            let entries = outbox.list()?;
+            if json_out {
+                println!("{}", serde_json::to_string_pretty(&entries)?);
+                return Ok(());
+            }
+            if entries.is_empty() {
+                println!("the outbox is empty");
+                return Ok(());
+            }
+            let mut table = Table::new();
+            table
+                .load_preset(UTF8_FULL_CONDENSED)
+                .set_content_arrangement(ContentArrangement::Dynamic)
+                .set_header([
+                    "#", "at", "card", "kind", "channel", "to", "subject", "file", "smtp",
+                ]);
+            for e in &entries {
+                table.add_row([
+                    e.seq.to_string(),
+                    giftcard_engine::time::format(e.at),
+                    e.card_id.to_string(),
+                    e.kind.clone(),
+                    format!("{:?}", e.channel).to_lowercase(),
+                    e.recipient.clone(),
+                    e.subject.clone(),
+                    e.file.clone(),
+                    e.smtp.clone().unwrap_or_default(),
+                ]);
+            }
+            println!("{table}");
+            Ok(())
+        }
+        OutboxCommand::Show { seq, raw } => {
+            let (entry, bytes) = outbox.get(*seq)?;
+            if *raw {
+                use std::io::Write;
+                std::io::stdout().write_all(&bytes)?;
+            } else if json_out {
+                println!(
+                    "{}",
+                    json!({ "entry": entry, "summary": outbox::summary(&bytes) })
+                );
+            } else {
+                println!("{}", outbox::summary(&bytes));
+            }
+            Ok(())
+        }
+    }
+}
+
+/// `view TOKEN`: what the recipient sees when opening the link.
+pub fn view(harness: &Harness, json_out: bool, token: &str) -> Result<()> {
+    call_and_print(
+        harness,
+        json_out,
+        "delivery.view-card",
+        json!({ "token": token }),
+        |v| {
+            let s = |k: &str| v[k].as_str().unwrap_or("").to_owned();
+            let mut out = format!(
+                "Gift card {}\n  status      {}\n  balance     {} {}\n  value       {} {}\n  expires     {}\n",
+                s("code"),
+                s("status"),
+                v["balance"]["amount"].as_str().unwrap_or("?"),
+                v["balance"]["currency"].as_str().unwrap_or(""),
+                v["initial-value"]["amount"].as_str().unwrap_or("?"),
+                v["initial-value"]["currency"].as_str().unwrap_or(""),
+                v["expires-at"].as_str().unwrap_or("never"),
+            );
+            for (label, key) in [
+                ("for", "recipient-name"),
+                ("from", "sender-name"),
+                ("message", "message"),
+            ] {
+                if let Some(t) = v[key].as_str() {
+                    out.push_str(&format!("  {label:<11} {t}\n"));
+                }
+            }
+            out.push_str(&format!(
+                "  {}\n  first viewed {}",
+                s("how-to-redeem"),
+                s("first-viewed-at")
+            ));
+            out
+        },
+    )
+}
+
+/// `tick`: runs the scheduler for the clock's current time (or `--at`).
+pub fn tick(harness: &Harness, json_out: bool, at: Option<&str>) -> Result<()> {
+    let now = match at {
+        Some(t) => t.to_owned(),
+        None => giftcard_engine::time::format(harness.clock().now()),
+    };
+    call_and_print(
+        harness,
+        json_out,
+        "scheduler.tick",
+        json!({ "now": now }),
+        |r| {
+            let list = |k: &str| {
+                r[k].as_array()
+                    .map(|a| {
+                        a.iter()
+                            .map(|v| v.to_string().trim_matches('"').to_owned())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    })
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or_else(|| "none".into())
+            };
+            format!(
+                "tick at {}\n  expired cards        {}\n  breakage             {}\n  scheduled messages   {}\n  expiry reminders     {}\n  failures             {}",
+                r["now"].as_str().unwrap_or("?"),
+                list("expired"),
+                list("breakage"),
+                list("scheduled-sent"),
+                list("reminders-sent"),
+                list("failures"),
+            )
+        },
+    )
+}
