@@ -382,6 +382,7 @@ pub fn run(harness: &Harness, out: &mut dyn Write) -> Result<()> {
     }
 
     catalog_and_admin(harness, &shop, out, &alice, &id)?;
+    delivery_and_print(harness, out, &issued)?;
 
     heading(out, "Every card (codes masked in lists)")?;
     let page = harness.call_ok(
@@ -536,5 +537,93 @@ fn catalog_and_admin(
             text(&c["breakage"]["amount"]),
         )?;
     }
+    Ok(())
+}
+
+/// Issue 5's part of the day: the email Bob received sits in the outbox as
+/// a real MIME message, Bob opens his view link, the shop prints his card
+/// and the scheduler runs.
+fn delivery_and_print(harness: &Harness, out: &mut dyn Write, card: &Json) -> Result<()> {
+    heading(out, "Bob's email, as the outbox folder holds it")?;
+    let card_id = card["id"].as_u64().unwrap_or_default();
+    let outbox = harness.outbox();
+    let entries = outbox.list()?;
+    let Some(email) = entries
+        .iter()
+        .rev()
+        .find(|e| e.card_id == card_id && e.channel == crate::outbox::Channel::Email)
+    else {
+        bail!("no email for card {card_id} in {}", outbox.dir().display());
+    };
+    let (_, bytes) = outbox.get(email.seq)?;
+    writeln!(
+        out,
+        "  {}  ({} bytes, {} message(s) in the outbox)",
+        outbox.dir().join(&email.file).display(),
+        bytes.len(),
+        entries.len()
+    )?;
+    let summary = crate::outbox::summary(&bytes);
+    for line in summary.lines().take(28) {
+        writeln!(out, "  │ {line}")?;
+    }
+
+    heading(out, "Bob opens the link in his email")?;
+    let delivery = harness.call_ok("delivery.get-card-delivery", &json!({ "card-id": card_id }))?;
+    let token = summary
+        .split("/gift-card/")
+        .nth(1)
+        .map(|rest| {
+            rest.chars()
+                .take_while(char::is_ascii_alphanumeric)
+                .collect::<String>()
+        })
+        .unwrap_or_default();
+    let view = harness.call_ok("delivery.view-card", &json!({ "token": token }))?;
+    let delivery_after =
+        harness.call_ok("delivery.get-card-delivery", &json!({ "card-id": card_id }))?;
+    writeln!(
+        out,
+        "  {}: {} left, from {}; sent {}, delivered {}, first viewed {}",
+        text(&view["code"]),
+        render::money(&view["balance"]),
+        text(&view["sender-name"]),
+        text(&delivery["sent-at"]),
+        text(&delivery["delivered-at"]),
+        text(&delivery_after["first-viewed-at"]),
+    )?;
+
+    heading(out, "The shop prints Bob's card")?;
+    let document = harness.call_ok("delivery.print-cards", &json!({ "card-ids": [card_id] }))?;
+    let pdf: Vec<u8> = document["content"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|b| b.as_u64().and_then(|b| u8::try_from(b).ok()))
+        .collect();
+    let path = harness
+        .database_path()
+        .with_file_name(format!("gift-card-{card_id}.pdf"));
+    std::fs::write(&path, &pdf)?;
+    writeln!(
+        out,
+        "  {} ({} page(s), {} bytes: code, value, expiry, QR code and Code 128 barcode)",
+        path.display(),
+        document["pages"],
+        pdf.len()
+    )?;
+
+    heading(out, "The scheduler runs")?;
+    let now = giftcard_engine::time::format(harness.clock().now());
+    let report = harness.call_ok("scheduler.tick", &json!({ "now": now }))?;
+    let count = |key: &str| report[key].as_array().map_or(0, Vec::len);
+    writeln!(
+        out,
+        "  at {}: {} card(s) expired, {} scheduled message(s) and {} reminder(s) sent",
+        text(&report["now"]),
+        count("expired"),
+        count("scheduled-sent"),
+        count("reminders-sent"),
+    )?;
     Ok(())
 }
