@@ -14,12 +14,17 @@ const TARGET: &str = "wasm32-wasip2";
 fn main() {
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
     let root = manifest.parent().unwrap().to_path_buf();
+    // Everything the component is built from: its crates, the contract,
+    // the lock file and the workspace manifest (which holds its profile).
     for watched in [
         "guest",
         "engine/src",
         "engine/Cargo.toml",
+        "documents/src",
+        "documents/Cargo.toml",
         "wit",
         "Cargo.lock",
+        "Cargo.toml",
     ] {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
