@@ -47,25 +47,46 @@ fn shown(value: &str) -> String {
 }
 
 /// Checks a delivery date chosen by a buyer: well formed and not in the past
-/// (the moment of the call counts as now, not past).
+/// (the moment of the call counts as now, not past; a plain date counts as
+/// not past for the whole of that day, UTC).
 pub fn check_delivery_date(field: &str, text: &str, now: Seconds) -> Result<Seconds> {
     let at = parse_delivery_date(field, text)?;
-    if at < now {
+    let today = now - now.rem_euclid(time::DAY);
+    let past = if is_plain_date(text) {
+        at < today
+    } else {
+        at < now
+    };
+    if past {
         return Err(Error::InvalidDeliveryDate(format!(
             "{field}: {} is in the past (now is {})",
-            time::format(at),
+            text.trim(),
             time::format(now)
         )));
     }
     Ok(at)
 }
 
-/// Parses a delivery date; a malformed one is `invalid-delivery-date`.
+/// Parses a delivery date: an RFC 3339 timestamp, or a plain date
+/// (`2026-03-08`, meaning its first moment, UTC), since buyers pick a day.
+/// A malformed one is `invalid-delivery-date`.
 pub fn parse_delivery_date(field: &str, text: &str) -> Result<Seconds> {
+    if is_plain_date(text)
+        && let Ok(date) = chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+    {
+        return Ok(date.and_time(chrono::NaiveTime::MIN).and_utc().timestamp());
+    }
     time::parse(text, field).map_err(|e| match e {
-        Error::InvalidExpiry(message) => Error::InvalidDeliveryDate(message),
+        Error::InvalidExpiry(message) => {
+            Error::InvalidDeliveryDate(format!("{message} or a date such as 2027-01-31"))
+        }
         other => other,
     })
+}
+
+fn is_plain_date(text: &str) -> bool {
+    let t = text.trim();
+    t.len() == 10 && t.as_bytes()[4] == b'-' && t.as_bytes()[7] == b'-'
 }
 
 #[cfg(test)]
@@ -120,5 +141,31 @@ mod tests {
             check_delivery_date("deliver-at", "next tuesday", now),
             Err(Error::InvalidDeliveryDate(_))
         ));
+    }
+
+    #[test]
+    fn delivery_dates_take_timestamps_and_plain_dates() {
+        let now = time::parse("2026-03-01T09:00:00Z", "now").unwrap();
+        // Today as a plain date is not past; yesterday is.
+        assert_eq!(
+            check_delivery_date("deliver-at", "2026-03-01", now).unwrap(),
+            time::parse("2026-03-01T00:00:00Z", "t").unwrap()
+        );
+        assert!(matches!(
+            check_delivery_date("deliver-at", "2026-02-28", now),
+            Err(Error::InvalidDeliveryDate(m)) if m.contains("in the past")
+        ));
+        // A timestamp an hour ago is past; the present moment is not.
+        assert!(check_delivery_date("deliver-at", "2026-03-01T08:00:00Z", now).is_err());
+        assert!(check_delivery_date("deliver-at", "2026-03-01T09:00:00Z", now).is_ok());
+        for bad in ["2026-02-30", "08/03/2026", "2026-3-8", "soon", ""] {
+            assert!(
+                matches!(
+                    parse_delivery_date("deliver-at", bad),
+                    Err(Error::InvalidDeliveryDate(_))
+                ),
+                "{bad}"
+            );
+        }
     }
 }
