@@ -71,9 +71,7 @@ pub fn check_delivery_date(field: &str, text: &str, now: Seconds) -> Result<Seco
 /// (`2026-03-08`, meaning its first moment, UTC), since buyers pick a day.
 /// A malformed one is `invalid-delivery-date`.
 pub fn parse_delivery_date(field: &str, text: &str) -> Result<Seconds> {
-    if is_plain_date(text)
-        && let Ok(date) = chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-    {
+    if let Some(date) = plain_date(text) {
         return Ok(date.and_time(chrono::NaiveTime::MIN).and_utc().timestamp());
     }
     time::parse(text, field).map_err(|e| match e {
@@ -85,8 +83,25 @@ pub fn parse_delivery_date(field: &str, text: &str) -> Result<Seconds> {
 }
 
 fn is_plain_date(text: &str) -> bool {
+    let t = text.trim().as_bytes();
+    t.len() == 10 && t[4] == b'-' && t[7] == b'-'
+}
+
+/// `YYYY-MM-DD` as a calendar date (read by hand: chrono's format-string
+/// parser would add kilobytes to the component for this one shape).
+fn plain_date(text: &str) -> Option<chrono::NaiveDate> {
+    if !is_plain_date(text) {
+        return None;
+    }
     let t = text.trim();
-    t.len() == 10 && t.as_bytes()[4] == b'-' && t.as_bytes()[7] == b'-'
+    let number = |range: std::ops::Range<usize>| -> Option<u32> {
+        let part = &t[range];
+        part.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| part.parse().ok())
+            .flatten()
+    };
+    chrono::NaiveDate::from_ymd_opt(number(0..4)? as i32, number(5..7)?, number(8..10)?)
 }
 
 #[cfg(test)]
