@@ -459,28 +459,8 @@ mod tests {
     use crate::*;
 
     fn card(env: &mut NativeEnv, amount: &str) -> Card {
-        env.call(|e| {
-            api::create_card(
-                e,
-                CreateCard {
-                    amount: Money::new(amount, "USD"),
-                    amount_max: None,
-                    max_uses: None,
-                    recipient_name: None,
-                    recipient_email: None,
-                    code: None,
-                    expires_at: None,
-                    validity_days: None,
-                    customer_id: None,
-                    website: None,
-                    test: None,
-                    comment: None,
-                    admin_user: "admin".into(),
-                    reference: None,
-                },
-            )
-        })
-        .unwrap()
+        env.call(|e| api::create_card(e, CreateCard::new(Money::new(amount, "USD"), "admin")))
+            .unwrap()
     }
 
     /// One digital line of 100.00 (built from data, so fields added to the

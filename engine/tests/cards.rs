@@ -19,22 +19,7 @@ fn create(env: &mut NativeEnv, amount: &str) -> Result<Card> {
 }
 
 fn request(amount: &str) -> CreateCard {
-    CreateCard {
-        amount: usd(amount),
-        amount_max: None,
-        max_uses: None,
-        recipient_name: None,
-        recipient_email: None,
-        code: None,
-        expires_at: None,
-        validity_days: None,
-        customer_id: None,
-        website: None,
-        test: None,
-        comment: None,
-        admin_user: "alice".into(),
-        reference: None,
-    }
+    CreateCard::new(usd(amount), "alice")
 }
 
 fn adjust(env: &mut NativeEnv, id: CardId, amount: &str) -> Result<Card> {

@@ -12,28 +12,8 @@ fn env() -> NativeEnv {
 }
 
 fn card(env: &mut NativeEnv, amount: &str, currency: &str) -> Card {
-    env.call(|e| {
-        api::create_card(
-            e,
-            CreateCard {
-                amount: Money::new(amount, currency),
-                amount_max: None,
-                max_uses: None,
-                recipient_name: None,
-                recipient_email: None,
-                code: None,
-                expires_at: None,
-                validity_days: None,
-                customer_id: None,
-                website: None,
-                test: None,
-                comment: None,
-                admin_user: "alice".into(),
-                reference: None,
-            },
-        )
-    })
-    .unwrap()
+    env.call(|e| api::create_card(e, CreateCard::new(Money::new(amount, currency), "alice")))
+        .unwrap()
 }
 
 fn line(id: &str, kind: ProductKind, qty: i32, unit: &str, total: &str) -> Line {

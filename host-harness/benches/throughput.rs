@@ -47,22 +47,7 @@ fn native_env(dir: &tempfile::TempDir) -> NativeEnv {
 }
 
 fn create_request() -> CreateCard {
-    CreateCard {
-        amount: Money::new("1000000", "USD"),
-        amount_max: None,
-        max_uses: None,
-        recipient_name: None,
-        recipient_email: None,
-        code: None,
-        expires_at: None,
-        validity_days: None,
-        customer_id: None,
-        website: None,
-        test: None,
-        comment: None,
-        admin_user: "bench".into(),
-        reference: None,
-    }
+    CreateCard::new(Money::new("1000000", "USD"), "bench")
 }
 
 fn main() {
