@@ -11,6 +11,7 @@ use crate::runtime::{Faults, Limits, Outcome, Runtime};
 use anyhow::{Context, Result, bail};
 use serde_json::{Value as Json, json};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// How to set a harness up.
@@ -52,6 +53,10 @@ pub struct Harness {
     random: Mutex<Randomness>,
     outbox: Outbox,
     delivery: DeliveryConfig,
+    /// The runtime's handed-over count at this harness's last look at the
+    /// host outbox (`u64::MAX` at first, so the first committed call also
+    /// picks up what an earlier process queued and never delivered).
+    outbox_seen: AtomicU64,
 }
 
 impl Harness {
@@ -82,6 +87,7 @@ impl Harness {
                 None => Outbox::next_to(&config.database),
             },
             delivery: config.delivery.clone(),
+            outbox_seen: AtomicU64::new(u64::MAX),
         };
         harness
             .create_host_tables()
@@ -159,9 +165,24 @@ impl Harness {
     pub fn call_with(&self, name: &str, args: &Json, faults: Faults) -> Result<Outcome> {
         let outcome = self.call_only(name, args, faults)?;
         if matches!(outcome, Outcome::Ok(_)) {
-            self.dispatch_outbox()?;
+            self.dispatch_if_handed_over()?;
         }
         Ok(outcome)
+    }
+
+    /// [`Harness::dispatch_outbox`] after a committed call, skipped (no
+    /// transaction, no query) when no guest has handed over a message since
+    /// the last look: most calls send nothing.
+    ///
+    /// No message is missed: a guest bumps the count before its call
+    /// commits, and SQLite has one writer at a time, so a dispatch that read
+    /// the new count begins its transaction after that commit and sees it.
+    pub fn dispatch_if_handed_over(&self) -> Result<Vec<Entry>> {
+        let count = self.runtime.messages_handed_over();
+        if self.outbox_seen.swap(count, Ordering::SeqCst) == count {
+            return Ok(Vec::new());
+        }
+        self.dispatch_outbox()
     }
 
     /// The outbox folder messages are written to.

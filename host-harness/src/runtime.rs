@@ -29,7 +29,7 @@ use rand::rngs::StdRng;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 use wasmtime::component::types::{ComponentItem, Type};
@@ -115,6 +115,8 @@ pub struct CallState {
     tx: Option<Box<dyn Transaction>>,
     faults: Faults,
     statements: usize,
+    /// The runtime's count of messages handed over, bumped by `deliver`.
+    handed_over: Arc<AtomicU64>,
 }
 
 impl WasiView for CallState {
@@ -223,9 +225,10 @@ impl wit_outbox::Host for CallState {
             wasmtime::Error::msg("message handed over outside a call's transaction")
         })?;
         let m = outbox_message(message);
-        crate::postman::queue(tx.as_mut(), &m)
-            .map(Ok)
-            .map_err(|e| wasmtime::Error::msg(format!("queueing the message: {e}")))
+        let reference = crate::postman::queue(tx.as_mut(), &m)
+            .map_err(|e| wasmtime::Error::msg(format!("queueing the message: {e}")))?;
+        self.handed_over.fetch_add(1, Ordering::SeqCst);
+        Ok(Ok(reference))
     }
 }
 
@@ -322,6 +325,10 @@ pub struct Runtime {
     pre: InstancePre<CallState>,
     exports: BTreeMap<String, Export>,
     limits: Limits,
+    /// How many messages guests have handed over through the `outbox`
+    /// import (committed or not), so hosts skip looking for new ones after
+    /// calls that handed over none.
+    handed_over: Arc<AtomicU64>,
     _ticker: EpochTicker,
 }
 
@@ -376,7 +383,15 @@ impl Runtime {
             pre,
             exports,
             limits,
+            handed_over: Arc::new(AtomicU64::new(0)),
         })
+    }
+
+    /// How many messages guests have handed over through the `outbox`
+    /// import since this runtime was loaded, including those of calls that
+    /// were then rolled back.
+    pub fn messages_handed_over(&self) -> u64 {
+        self.handed_over.load(Ordering::SeqCst)
     }
 
     /// The callable functions, as `interface.function` (for example
@@ -487,6 +502,7 @@ impl Runtime {
             tx: Some(tx),
             faults,
             statements: 0,
+            handed_over: Arc::clone(&self.handed_over),
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);

@@ -217,6 +217,44 @@ fn an_unreachable_smtp_server_marks_the_message_failed() {
 }
 
 #[test]
+fn a_message_committed_but_never_delivered_goes_out_with_the_next_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = open(&dir, None);
+    let card = ok(first
+        .call("admin.create-card", &json!({ "amount": { "amount": "5", "currency": "USD" }, "recipient-email": "a@example.com", "admin-user": "t" }))
+        .unwrap());
+    assert!(
+        first.outbox().list().unwrap().is_empty(),
+        "creating sends nothing"
+    );
+    // The call commits, and the process "dies" before dispatching.
+    let tx = first.begin().unwrap();
+    let (tx, outcome) = first.call_in(
+        tx,
+        "delivery.send-card",
+        &json!({ "card-id": card["id"], "channel": "email", "admin": "t" }),
+    );
+    ok(outcome.unwrap());
+    tx.commit().unwrap();
+    assert!(first.outbox().list().unwrap().is_empty());
+    drop(first);
+
+    // The next process's first committed call delivers it.
+    let second = open(&dir, None);
+    ok(second.call("lifecycle.metadata", &Json::Null).unwrap());
+    let entries = second.outbox().list().unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].recipient, "a@example.com");
+    let delivery = ok(second
+        .call(
+            "delivery.get-card-delivery",
+            &json!({ "card-id": card["id"] }),
+        )
+        .unwrap());
+    assert_eq!(delivery["messages"][0]["status"], "delivered");
+}
+
+#[test]
 fn images_follow_the_settings() {
     let dir = tempfile::tempdir().unwrap();
     let harness = open(&dir, None);

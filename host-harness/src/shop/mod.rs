@@ -717,7 +717,7 @@ impl<'h> Shop<'h> {
         match result {
             Ok(v) => {
                 finish(tx, true)?;
-                self.harness.dispatch_outbox()?;
+                self.harness.dispatch_if_handed_over()?;
                 Ok(Outcome::Ok(v))
             }
             Err(Fail::Shop(e)) => {
