@@ -570,15 +570,7 @@ fn delivery_and_print(harness: &Harness, out: &mut dyn Write, card: &Json) -> Re
 
     heading(out, "Bob opens the link in his email")?;
     let delivery = harness.call_ok("delivery.get-card-delivery", &json!({ "card-id": card_id }))?;
-    let token = summary
-        .split("/gift-card/")
-        .nth(1)
-        .map(|rest| {
-            rest.chars()
-                .take_while(char::is_ascii_alphanumeric)
-                .collect::<String>()
-        })
-        .unwrap_or_default();
+    let token = crate::outbox::view_token(&summary).unwrap_or_default();
     let view = harness.call_ok("delivery.view-card", &json!({ "token": token }))?;
     let delivery_after =
         harness.call_ok("delivery.get-card-delivery", &json!({ "card-id": card_id }))?;

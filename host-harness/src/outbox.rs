@@ -617,6 +617,17 @@ impl fmt::Display for Smtp {
     }
 }
 
+/// The view token in a message's view link (`…/gift-card/TOKEN`), read
+/// from its text or [`summary`]: what the recipient's click would carry.
+pub fn view_token(text: &str) -> Option<String> {
+    let rest = text.split("/gift-card/").nth(1)?;
+    let token: String = rest
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect();
+    (!token.is_empty()).then_some(token)
+}
+
 /// A person's view of an outbox file (`outbox show`): for an email its
 /// From/To/Subject/Date, the text part and a list of its attachments and
 /// inline parts; for a PDF its size and page count; anything else (an SMS) as

@@ -408,11 +408,7 @@ fn check_outbox(
     let (_, bytes) = harness.outbox().get(last.seq)?;
     let text = crate::outbox::summary(&bytes);
     let mut value = serde_json::to_value(last)?;
-    let token = text.split("/gift-card/").nth(1).map(|rest| {
-        rest.chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .collect::<String>()
-    });
+    let token = crate::outbox::view_token(&text);
     if let Json::Object(map) = &mut value {
         let kebab: serde_json::Map<String, Json> = std::mem::take(map)
             .into_iter()
