@@ -4,8 +4,8 @@
 # component through the harness), then the conformance suite on its own so its
 # closing line `N passed, M failed` ends the output.
 #
-# Works on a fresh machine: installs the wasm target and the rustfmt/clippy
-# components when they are missing. The component itself is built by the
+# Works on a fresh machine: installs the wasm target, the rustfmt/clippy
+# components and (on Debian) poppler-utils and binaryen when they are missing. The component itself is built by the
 # harness's build script; nothing has to be built by hand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +18,21 @@ for component in rustfmt clippy; do
     rustup component add "${component}"
   fi
 done
+
+# Debian packages: poppler-utils (pdftoppm / pdftotext render the printed
+# cards in the tests) and binaryen (wasm-opt shrinks the component; the
+# build works without it). Installed when missing and apt-get is there.
+if ! command -v pdftoppm >/dev/null || ! command -v pdftotext >/dev/null \
+    || ! command -v wasm-opt >/dev/null; then
+  if command -v apt-get >/dev/null; then
+    apt_prefix=""
+    if [ "$(id -u)" != 0 ]; then apt_prefix="sudo"; fi
+    $apt_prefix apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $apt_prefix apt-get install -y -qq poppler-utils binaryen
+  else
+    echo "warning: install poppler-utils and binaryen (the printed-card tests need pdftoppm)" >&2
+  fi
+fi
 
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check

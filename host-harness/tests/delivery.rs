@@ -335,7 +335,7 @@ fn pdftoppm() -> &'static str {
     let ok = Command::new("pdftoppm").arg("-v").output().is_ok();
     assert!(
         ok,
-        "pdftoppm is missing: install Debian's poppler-utils (`.ci/run` does)"
+        "pdftoppm is missing: install Debian's poppler-utils (`scripts/test.sh` does)"
     );
     "pdftoppm"
 }
