@@ -687,7 +687,7 @@ pub(crate) struct CardQuery {
 }
 
 impl CardQuery {
-    fn bind(&mut self, v: Value) -> String {
+    pub(crate) fn bind(&mut self, v: Value) -> String {
         self.params.push(v);
         format!("?{}", self.params.len())
     }

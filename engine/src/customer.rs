@@ -17,6 +17,10 @@ use crate::model::{
 use crate::settings;
 use crate::time::{self, Seconds};
 
+/// Schema v5: what the canonical rate-limit keys and the per-customer limit
+/// of failed lookups need.
+pub const SCHEMA_V5: &[&str] = &[];
+
 /// Attempts allowed per client key within the window.
 pub const MAX_ATTEMPTS: i64 = 10;
 /// The sliding window, in seconds.
@@ -586,6 +590,7 @@ mod tests {
                 BalanceRequest {
                     code: code.into(),
                     client_key: key.into(),
+                    customer_id: None,
                 },
             )
         })
@@ -599,6 +604,7 @@ mod tests {
                 BalanceRequest {
                     code: code.into(),
                     client_key: key.into(),
+                    customer_id: None,
                 },
             )
         })

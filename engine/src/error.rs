@@ -64,6 +64,14 @@ pub enum Error {
     OrderState(String),
     #[error("the refund exceeds what was paid: at most {} {} may be refunded", .0.amount, .0.currency)]
     RefundExceedsPaid(Money),
+    #[error("line {line_id}: {detail}")]
+    LineNotOnOrder { line_id: String, detail: String },
+    #[error("line {line_id}: {requested} asked, {available} left")]
+    QuantityExceedsOrder {
+        line_id: String,
+        requested: i32,
+        available: u32,
+    },
     #[error("no such gift-card product")]
     ProductNotFound,
     #[error("the product has sold cards; deactivate it instead of deleting it")]

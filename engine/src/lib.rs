@@ -54,7 +54,7 @@ pub const PLUGIN_NAME: &str = "giftcard";
 /// This build's version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// The WIT package version this build implements.
-pub const CONTRACT_VERSION: &str = "0.4.0";
+pub const CONTRACT_VERSION: &str = "0.5.0";
 
 /// Who this build is.
 pub fn metadata() -> PluginMetadata {
@@ -72,6 +72,10 @@ pub mod api {
 
     pub fn migrate(env: &mut dyn Environment) -> Result<MigrationReport> {
         schema::migrate(env)
+    }
+
+    pub fn database_version(env: &mut dyn Environment) -> Result<u32> {
+        schema::database_version(env)
     }
 
     pub fn get_settings(env: &mut dyn Environment) -> Result<Settings> {
@@ -264,6 +268,14 @@ pub mod api {
         management::export(env, req)
     }
 
+    pub fn export_part(
+        env: &mut dyn Environment,
+        req: management::ExportPartRequest,
+    ) -> Result<management::ExportPart> {
+        schema::ensure_current(env)?;
+        management::export_part(env, req)
+    }
+
     pub fn card_detail(
         env: &mut dyn Environment,
         card: &CardRef,
@@ -399,6 +411,14 @@ pub mod api {
         customer::public_balance(env, req)
     }
 
+    pub fn check_ledger(
+        env: &mut dyn Environment,
+        req: reports::LedgerCheckRequest,
+    ) -> Result<reports::LedgerCheck> {
+        schema::ensure_current(env)?;
+        reports::check_ledger(env, req)
+    }
+
     pub fn statistics(
         env: &mut dyn Environment,
         req: reports::StatisticsRequest,
@@ -458,6 +478,14 @@ pub mod api {
     ) -> Result<delivery::Document> {
         schema::ensure_current(env)?;
         delivery::print_cards(env, card_ids)
+    }
+
+    pub fn print_part(
+        env: &mut dyn Environment,
+        req: delivery::PrintPartRequest,
+    ) -> Result<delivery::DocumentPart> {
+        schema::ensure_current(env)?;
+        delivery::print_part(env, req)
     }
 
     pub fn tick(env: &mut dyn Environment, now: &str) -> Result<scheduler::TickReport> {

@@ -537,16 +537,87 @@ pub const EXPORT_HEADER: [&str; 18] = [
     "created_at",
 ];
 
+/// The most cards one export answer, or one part of an export, may hold:
+/// about 2 MB of CSV, far inside the plugin's memory.
+pub const MAX_EXPORT: u64 = 10_000;
+/// Cards in an export part when the host does not say.
+pub const DEFAULT_EXPORT_PART: u32 = 5_000;
+
+/// One part of an export: skip `offset` matching cards, return at most
+/// `limit` (0 = [`DEFAULT_EXPORT_PART`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExportPartRequest {
+    pub export: ExportRequest,
+    pub offset: u64,
+    pub limit: u32,
+}
+
+/// One part of an export.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExportPart {
+    pub csv: String,
+    pub cards: u32,
+    pub total: u64,
+    pub next_offset: Option<u64>,
+}
+
 /// The matching cards as CSV (RFC 4180: CRLF line ends, fields quoted when
 /// they hold a comma, quote or line break), header first, every matching card
-/// (no paging), codes masked unless asked. Logged in `gc_card_exports`.
+/// (no paging, at most [`MAX_EXPORT`]), codes masked unless asked. Logged in
+/// `gc_card_exports`.
 pub fn export(env: &mut dyn Environment, req: ExportRequest) -> Result<String> {
+    let part = export_rows(env, &req, 0, None)?;
+    Ok(part.csv)
+}
+
+/// One part of an export (see [`ExportPartRequest`]); the first part
+/// (offset 0) carries the header and is the one logged.
+pub fn export_part(env: &mut dyn Environment, req: ExportPartRequest) -> Result<ExportPart> {
+    let limit = match u64::from(req.limit) {
+        0 => u64::from(DEFAULT_EXPORT_PART),
+        n if n > MAX_EXPORT => {
+            return Err(Error::InvalidArgument(format!(
+                "limit: at most {MAX_EXPORT} cards per part, not {n}"
+            )));
+        }
+        n => n,
+    };
+    export_rows(env, &req.export, req.offset, Some(limit))
+}
+
+/// Writes the matching cards from `offset`, `limit` of them (`None`: all,
+/// refused above [`MAX_EXPORT`]).
+fn export_rows(
+    env: &mut dyn Environment,
+    req: &ExportRequest,
+    offset: u64,
+    limit: Option<u64>,
+) -> Result<ExportPart> {
     let now = env.now();
     check_text("admin-user", &req.admin_user, 100, true)?;
-    let q = cards::card_query(env, &req.filter, now)?;
+    let offset = i64::try_from(offset)
+        .map_err(|_| Error::InvalidArgument("offset: too large".into()))?;
+    let mut q = cards::card_query(env, &req.filter, now)?;
+    let total = env.db().execute(
+        &format!("SELECT COUNT(*) AS n FROM gc_cards{}", q.filter),
+        &q.params,
+    )?;
+    let total = total.first().map(|r| r.i64("n")).transpose()?.unwrap_or(0) as u64;
+    let limit = match limit {
+        Some(limit) => limit,
+        None if total > MAX_EXPORT => {
+            return Err(Error::InvalidArgument(format!(
+                "the filters match {total} cards; one export answer holds at most \
+                 {MAX_EXPORT}: read it a part at a time (`export-cards-part`)"
+            )));
+        }
+        None => MAX_EXPORT,
+    };
+    let l = q.bind(Value::Integer(limit as i64));
+    let o = q.bind(Value::Integer(offset));
     let rows = env.db().execute(
         &format!(
-            "SELECT {CARD_COLUMNS} FROM gc_cards{} ORDER BY {}",
+            "SELECT {CARD_COLUMNS} FROM gc_cards{} ORDER BY {} LIMIT {l} OFFSET {o}",
             q.filter, q.order
         ),
         &q.params,
@@ -555,10 +626,12 @@ pub fn export(env: &mut dyn Environment, req: ExportRequest) -> Result<String> {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
-    w.write_record(EXPORT_HEADER).map_err(csv_error)?;
+    if offset == 0 {
+        w.write_record(EXPORT_HEADER).map_err(csv_error)?;
+    }
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
     let opt_id = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
-    let mut count = 0i64;
+    let mut count = 0u32;
     for row in rows.iter() {
         let c = StoredCard::from_row(&row)?;
         count += 1;
@@ -595,22 +668,46 @@ pub fn export(env: &mut dyn Environment, req: ExportRequest) -> Result<String> {
             opt(&c.order_id),
             time::format(c.created_at),
         ];
+        let record = record.map(|cell| match neutralise_formula(&cell) {
+            std::borrow::Cow::Borrowed(_) => cell,
+            std::borrow::Cow::Owned(safe) => safe,
+        });
         w.write_record(&record).map_err(csv_error)?;
     }
     let bytes = w
         .into_inner()
         .map_err(|e| Error::Database(format!("writing the export: {e}")))?;
-    env.db().execute(
-        "INSERT INTO gc_card_exports (at, admin_user, include_codes, card_count) \
-         VALUES (?1, ?2, ?3, ?4)",
-        &[
-            Value::Integer(now),
-            Value::from(req.admin_user.as_str()),
-            Value::Integer(i64::from(req.include_codes)),
-            Value::Integer(count),
-        ],
-    )?;
-    String::from_utf8(bytes).map_err(|e| Error::Database(format!("export is not UTF-8: {e}")))
+    if offset == 0 {
+        env.db().execute(
+            "INSERT INTO gc_card_exports (at, admin_user, include_codes, card_count) \
+             VALUES (?1, ?2, ?3, ?4)",
+            &[
+                Value::Integer(now),
+                Value::from(req.admin_user.as_str()),
+                Value::Integer(i64::from(req.include_codes)),
+                Value::Integer(total as i64),
+            ],
+        )?;
+    }
+    let end = offset as u64 + u64::from(count);
+    Ok(ExportPart {
+        csv: String::from_utf8(bytes)
+            .map_err(|e| Error::Database(format!("export is not UTF-8: {e}")))?,
+        cards: count,
+        total,
+        next_offset: (count > 0 && end < total).then_some(end),
+    })
+}
+
+/// A cell a spreadsheet would read as a formula (it starts with `=`, `+`,
+/// `-`, `@`, a tab or a carriage return), prefixed with `'` as OWASP's CSV
+/// injection advice says, so the spreadsheet shows it as text. Applied to
+/// every cell: ids, amounts and dates never start with one of these.
+pub fn neutralise_formula(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{cell}").into(),
+        _ => cell.into(),
+    }
 }
 
 /// A card with its full ledger (oldest first) and the orders it paid

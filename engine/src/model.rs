@@ -396,6 +396,9 @@ pub struct HistoryPage {
 pub struct BalanceRequest {
     pub code: String,
     pub client_key: String,
+    /// The signed-in customer asking, whose failed lookups are also limited
+    /// per hour.
+    pub customer_id: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -451,10 +454,11 @@ pub enum RefusalReason {
     CurrencyNotAllowed,
     RequiredProductMissing,
     CountryNotAllowed,
+    NoExchangeRate,
 }
 
 impl RefusalReason {
-    pub const ALL: [RefusalReason; 19] = [
+    pub const ALL: [RefusalReason; 20] = [
         RefusalReason::MalformedCode,
         RefusalReason::UnknownCode,
         RefusalReason::Disabled,
@@ -474,6 +478,7 @@ impl RefusalReason {
         RefusalReason::CurrencyNotAllowed,
         RefusalReason::RequiredProductMissing,
         RefusalReason::CountryNotAllowed,
+        RefusalReason::NoExchangeRate,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -497,6 +502,7 @@ impl RefusalReason {
             RefusalReason::CurrencyNotAllowed => "currency-not-allowed",
             RefusalReason::RequiredProductMissing => "required-product-missing",
             RefusalReason::CountryNotAllowed => "country-not-allowed",
+            RefusalReason::NoExchangeRate => "no-exchange-rate",
         }
     }
 
@@ -529,6 +535,9 @@ impl RefusalReason {
             RefusalReason::RequiredProductMissing => "the cart holds none of the required products",
             RefusalReason::CountryNotAllowed => {
                 "the shipping or billing country is not allowed for this card"
+            }
+            RefusalReason::NoExchangeRate => {
+                "the shop has no exchange rate between the card's currency and the order's"
             }
         }
     }

@@ -15,6 +15,10 @@ use crate::settings;
 use crate::split;
 use crate::time::Seconds;
 
+/// Schema v5: the lines of each order as placed, so later hooks can check
+/// what they are told against what was ordered.
+pub const SCHEMA_V5: &[&str] = &[];
+
 /// An order as placement recorded it; amounts in its currency's minor units.
 #[derive(Clone, Debug)]
 pub struct StoredOrder {

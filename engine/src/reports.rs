@@ -387,6 +387,155 @@ pub fn history(env: &mut dyn Environment, req: HistoryRequest) -> Result<History
     Ok(HistoryGrid { rows, total })
 }
 
+/// The most cards one part of a ledger check may cover.
+pub const MAX_LEDGER_CHECK: u32 = 50_000;
+/// Cards per part when the host does not say.
+pub const DEFAULT_LEDGER_CHECK: u32 = 10_000;
+/// Problems reported per part (of each kind): enough to act on, bounded so a
+/// badly damaged database cannot blow the answer up.
+const MAX_PROBLEMS: i64 = 100;
+
+/// Which cards one part of a ledger check covers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LedgerCheckRequest {
+    /// Cards with an id above this one.
+    pub after_card: CardId,
+    /// 0 = [`DEFAULT_LEDGER_CHECK`].
+    pub limit: u32,
+}
+
+/// One card whose ledger does not hold.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LedgerProblem {
+    pub card_id: CardId,
+    pub detail: String,
+}
+
+/// What one part of a ledger check found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LedgerCheck {
+    pub cards: u32,
+    pub rows: u64,
+    pub problems: Vec<LedgerProblem>,
+    pub next_after: Option<CardId>,
+}
+
+/// Checks the ledger invariant for one range of cards, in SQL so that no
+/// ledger row has to cross into the plugin: every balance is non-negative
+/// and equals the sum of its card's rows, and each row starts where the
+/// previous one ended (the first from zero). `LAG … OVER` is standard SQL
+/// that SQLite (3.25+) and PostgreSQL both run.
+pub fn check_ledger(env: &mut dyn Environment, req: LedgerCheckRequest) -> Result<LedgerCheck> {
+    let limit = match req.limit {
+        0 => DEFAULT_LEDGER_CHECK,
+        n if n > MAX_LEDGER_CHECK => {
+            return Err(Error::InvalidArgument(format!(
+                "limit: at most {MAX_LEDGER_CHECK} cards per part, not {n}"
+            )));
+        }
+        n => n,
+    };
+    let after = i64::try_from(req.after_card)
+        .map_err(|_| Error::InvalidArgument("after-card: too large".into()))?;
+    let range = env.db().execute(
+        "SELECT COUNT(*) AS n, MAX(id) AS last FROM \
+         (SELECT id FROM gc_cards WHERE id > ?1 ORDER BY id LIMIT ?2) part",
+        &[Value::Integer(after), Value::Integer(i64::from(limit))],
+    )?;
+    let row = range.first();
+    let cards = row.as_ref().map(|r| r.i64("n")).transpose()?.unwrap_or(0);
+    let Some(last) = row.map(|r| r.opt_i64("last")).transpose()?.flatten() else {
+        return Ok(LedgerCheck {
+            cards: 0,
+            rows: 0,
+            problems: Vec::new(),
+            next_after: None,
+        });
+    };
+    let bounds = [
+        Value::Integer(after),
+        Value::Integer(last),
+        Value::Integer(MAX_PROBLEMS),
+    ];
+    let rows = env.db().execute(
+        "SELECT COUNT(*) AS n FROM gc_history WHERE card_id > ?1 AND card_id <= ?2",
+        &bounds[..2],
+    )?;
+    let rows = rows.first().map(|r| r.i64("n")).transpose()?.unwrap_or(0);
+    let mut problems = Vec::new();
+    let sums = env.db().execute(
+        "SELECT c.id, c.balance, c.currency, COALESCE(SUM(h.amount), 0) AS total \
+         FROM gc_cards c LEFT JOIN gc_history h ON h.card_id = c.id \
+         WHERE c.id > ?1 AND c.id <= ?2 GROUP BY c.id, c.balance, c.currency \
+         HAVING c.balance < 0 OR c.balance <> COALESCE(SUM(h.amount), 0) \
+         ORDER BY c.id LIMIT ?3",
+        &bounds,
+    )?;
+    for r in sums.iter() {
+        let money = currency_formatter(&r.text("currency")?);
+        let (balance, total) = (r.i64("balance")?, r.i64("total")?);
+        problems.push(LedgerProblem {
+            card_id: r.i64("id")? as CardId,
+            detail: if balance < 0 {
+                format!("negative balance {}", money(balance))
+            } else {
+                format!(
+                    "balance {} but the ledger sums to {}",
+                    money(balance),
+                    money(total)
+                )
+            },
+        });
+    }
+    let breaks = env.db().execute(
+        "SELECT t.card_id, t.id, t.amount, t.balance_before, t.balance_after, t.previous, \
+         c.currency FROM (SELECT card_id, id, amount, balance_before, balance_after, \
+         LAG(balance_after) OVER (PARTITION BY card_id ORDER BY id) AS previous \
+         FROM gc_history WHERE card_id > ?1 AND card_id <= ?2) t \
+         JOIN gc_cards c ON c.id = t.card_id \
+         WHERE t.balance_after <> t.balance_before + t.amount \
+         OR t.balance_before <> COALESCE(t.previous, 0) ORDER BY t.card_id, t.id LIMIT ?3",
+        &bounds,
+    )?;
+    for r in breaks.iter() {
+        let money = currency_formatter(&r.text("currency")?);
+        let (amount, before, after) = (
+            r.i64("amount")?,
+            r.i64("balance_before")?,
+            r.i64("balance_after")?,
+        );
+        let expected = r.opt_i64("previous")?.unwrap_or(0);
+        problems.push(LedgerProblem {
+            card_id: r.i64("card_id")? as CardId,
+            detail: format!(
+                "ledger row {} does not chain: {} + {} = {}, expected to start from {}",
+                r.i64("id")?,
+                money(before),
+                money(amount),
+                money(after),
+                money(expected)
+            ),
+        });
+    }
+    problems.sort_by_key(|p| p.card_id);
+    Ok(LedgerCheck {
+        cards: cards as u32,
+        rows: rows as u64,
+        problems,
+        next_after: (cards == i64::from(limit)).then_some(last as CardId),
+    })
+}
+
+/// Formats minor units in a stored currency, or as a bare number when the
+/// stored code is damaged (the check must not fail on what it reports).
+fn currency_formatter(code: &str) -> impl Fn(i64) -> String + use<> {
+    let currency = Currency::parse(code).ok();
+    move |minor| match currency {
+        Some(c) => format!("{} {}", c.format(minor), c.code()),
+        None => minor.to_string(),
+    }
+}
+
 #[cfg(all(test, feature = "sqlite"))]
 mod tests {
     use super::*;

@@ -188,6 +188,12 @@ Migration {
     description: "delivery: view tokens, delivery timeline on cards, the message log",
     statements: crate::delivery::SCHEMA_V4,
     module_statements: &[],
+},
+Migration {
+    version: 5,
+    description: "trustworthy edges: placed order lines, canonical rate-limit keys, failed lookups per customer",
+    statements: &[],
+    module_statements: &[crate::orders::SCHEMA_V5, crate::customer::SCHEMA_V5],
 }];
 
 /// The schema version this build writes and expects.
@@ -253,6 +259,12 @@ pub fn migrate(env: &mut dyn Environment) -> Result<MigrationReport> {
         to_version: latest_version(),
         applied,
     })
+}
+
+/// The schema version the database holds (0 when the plugin's tables were
+/// never created). Reads only.
+pub fn database_version(env: &mut dyn Environment) -> Result<u32> {
+    Ok(read_version(env.db())?.unwrap_or(0))
 }
 
 /// Refuses to work on a database whose schema is missing or older than this

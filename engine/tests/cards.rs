@@ -437,6 +437,7 @@ fn balance_checks_are_generic_and_rate_limited() {
                 BalanceRequest {
                     code: code.into(),
                     client_key: key.into(),
+                    customer_id: None,
                 },
             )
         })

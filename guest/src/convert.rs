@@ -250,6 +250,18 @@ impl From<e::Error> for wit::Error {
             E::OrderNotFound => wit::Error::OrderNotFound,
             E::OrderState(m) => wit::Error::OrderState(m),
             E::RefundExceedsPaid(m) => wit::Error::RefundExceedsPaid(m.into()),
+            E::LineNotOnOrder { line_id, detail } => {
+                wit::Error::LineNotOnOrder(wit::LineMismatch { line_id, detail })
+            }
+            E::QuantityExceedsOrder {
+                line_id,
+                requested,
+                available,
+            } => wit::Error::QuantityExceedsOrder(wit::QuantityExcess {
+                line_id,
+                requested,
+                available,
+            }),
             E::ProductNotFound => wit::Error::ProductNotFound,
             E::ProductHasSales => wit::Error::ProductHasSales,
             E::InvalidPurchaseAmount(m) => wit::Error::InvalidPurchaseAmount(m),
@@ -450,6 +462,7 @@ impl From<customer::BalanceRequest> for e::BalanceRequest {
         e::BalanceRequest {
             code: r.code,
             client_key: r.client_key,
+            customer_id: r.customer_id,
         }
     }
 }
@@ -555,6 +568,7 @@ impl From<e::RefusalReason> for wit::RefusalReason {
             R::CurrencyNotAllowed => wit::RefusalReason::CurrencyNotAllowed,
             R::RequiredProductMissing => wit::RefusalReason::RequiredProductMissing,
             R::CountryNotAllowed => wit::RefusalReason::CountryNotAllowed,
+            R::NoExchangeRate => wit::RefusalReason::NoExchangeRate,
         }
     }
 }
@@ -582,6 +596,7 @@ impl From<wit::RefusalReason> for e::RefusalReason {
             R::CurrencyNotAllowed => e::RefusalReason::CurrencyNotAllowed,
             R::RequiredProductMissing => e::RefusalReason::RequiredProductMissing,
             R::CountryNotAllowed => e::RefusalReason::CountryNotAllowed,
+            R::NoExchangeRate => e::RefusalReason::NoExchangeRate,
         }
     }
 }

@@ -46,7 +46,7 @@ impl From<d::MessageInfo> for delivery::MessageInfo {
             subject: m.subject,
             status: match m.status {
                 d::MessageStatus::Scheduled => delivery::MessageStatus::Scheduled,
-                d::MessageStatus::Sent => delivery::MessageStatus::Sent,
+                d::MessageStatus::Pending => delivery::MessageStatus::Pending,
                 d::MessageStatus::Delivered => delivery::MessageStatus::Delivered,
                 d::MessageStatus::Failed => delivery::MessageStatus::Failed,
             },
@@ -118,6 +118,32 @@ impl delivery::Guest for Plugin {
                 message: v.message,
                 how_to_redeem: v.how_to_redeem,
                 first_viewed_at: v.first_viewed_at,
+            })
+            .map_err(Into::into)
+    }
+
+    fn print_part(
+        request: delivery::PrintPartRequest,
+    ) -> Result<delivery::DocumentPart, types::Error> {
+        let resume = |r: delivery::PrintResume| d::PrintResume {
+            pages_done: r.pages_done,
+            bytes_done: r.bytes_done,
+            previous_xref: r.previous_xref,
+        };
+        let req = d::PrintPartRequest {
+            card_ids: request.card_ids,
+            resume: request.resume.map(resume),
+            limit: request.limit,
+        };
+        api::print_part(&mut ComponentEnv, req)
+            .map(|part| delivery::DocumentPart {
+                content: part.content,
+                pages: part.pages,
+                next: part.next.map(|n| delivery::PrintResume {
+                    pages_done: n.pages_done,
+                    bytes_done: n.bytes_done,
+                    previous_xref: n.previous_xref,
+                }),
             })
             .map_err(Into::into)
     }

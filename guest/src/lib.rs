@@ -44,6 +44,10 @@ impl lifecycle::Guest for Plugin {
         convert::result(api::migrate(&mut ComponentEnv))
     }
 
+    fn database_version() -> Result<u32, types::Error> {
+        api::database_version(&mut ComponentEnv).map_err(Into::into)
+    }
+
     fn get_settings() -> Result<lifecycle::Settings, types::Error> {
         convert::result(api::get_settings(&mut ComponentEnv))
     }
@@ -122,6 +126,10 @@ impl admin::Guest for Plugin {
 
     fn export_cards(request: admin::ExportRequest) -> Result<String, types::Error> {
         management::export_cards(request)
+    }
+
+    fn export_cards_part(request: admin::ExportPartRequest) -> Result<admin::ExportPart, types::Error> {
+        management::export_part(request)
     }
 
     fn card_detail(request: admin::GetCardRequest) -> Result<admin::CardDetails, types::Error> {

@@ -73,13 +73,32 @@ pub fn create_cards_for_recipients(
         .map_err(Into::into)
 }
 
-pub fn export_cards(r: admin::ExportRequest) -> Result<String, types::Error> {
-    let req = m::ExportRequest {
+fn export_request(r: admin::ExportRequest) -> m::ExportRequest {
+    m::ExportRequest {
         filter: r.filter.into(),
         include_codes: r.include_codes,
         admin_user: r.admin_user,
+    }
+}
+
+pub fn export_cards(r: admin::ExportRequest) -> Result<String, types::Error> {
+    convert::result(api::export_cards(&mut ComponentEnv, export_request(r)))
+}
+
+pub fn export_part(r: admin::ExportPartRequest) -> Result<admin::ExportPart, types::Error> {
+    let req = m::ExportPartRequest {
+        export: export_request(r.export),
+        offset: r.offset,
+        limit: r.limit,
     };
-    convert::result(api::export_cards(&mut ComponentEnv, req))
+    api::export_part(&mut ComponentEnv, req)
+        .map(|p| admin::ExportPart {
+            csv: p.csv,
+            cards: p.cards,
+            total: p.total,
+            next_offset: p.next_offset,
+        })
+        .map_err(Into::into)
 }
 
 pub fn card_detail(r: admin::GetCardRequest) -> Result<admin::CardDetails, types::Error> {

@@ -87,4 +87,28 @@ impl reports::Guest for Plugin {
     fn history(request: reports::HistoryRequest) -> Result<reports::HistoryGrid, types::Error> {
         convert::result(api::history_grid(&mut ComponentEnv, request.into()))
     }
+
+    fn check_ledger(
+        request: reports::LedgerCheckRequest,
+    ) -> Result<reports::LedgerCheck, types::Error> {
+        let req = r::LedgerCheckRequest {
+            after_card: request.after_card,
+            limit: request.limit,
+        };
+        api::check_ledger(&mut ComponentEnv, req)
+            .map(|c| reports::LedgerCheck {
+                cards: c.cards,
+                rows: c.rows,
+                problems: c
+                    .problems
+                    .into_iter()
+                    .map(|p| reports::LedgerProblem {
+                        card_id: p.card_id,
+                        detail: p.detail,
+                    })
+                    .collect(),
+                next_after: c.next_after,
+            })
+            .map_err(Into::into)
+    }
 }

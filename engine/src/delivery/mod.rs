@@ -122,16 +122,22 @@ impl std::fmt::Display for DeliveryError {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MessageStatus {
     Scheduled,
-    Sent,
+    /// Handed to the host, not yet reported delivered.
+    Pending,
+    /// Reported delivered: final.
     Delivered,
+    /// The host's last attempt failed; it keeps trying.
     Failed,
 }
 
 impl MessageStatus {
+    /// The stored name. `pending` is stored as `sent`, the name schema v4
+    /// gave it: the column's CHECK constraint predates the rename, and
+    /// SQLite cannot alter a CHECK.
     pub fn as_str(self) -> &'static str {
         match self {
             MessageStatus::Scheduled => "scheduled",
-            MessageStatus::Sent => "sent",
+            MessageStatus::Pending => "sent",
             MessageStatus::Delivered => "delivered",
             MessageStatus::Failed => "failed",
         }
@@ -140,7 +146,7 @@ impl MessageStatus {
     fn parse(s: &str) -> Result<MessageStatus> {
         [
             MessageStatus::Scheduled,
-            MessageStatus::Sent,
+            MessageStatus::Pending,
             MessageStatus::Delivered,
             MessageStatus::Failed,
         ]
@@ -223,6 +229,31 @@ pub struct Document {
 
 /// The most cards one PDF may hold.
 pub const MAX_PRINT: usize = 1000;
+
+/// One part of a print run (WIT `print-part-request`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PrintPartRequest {
+    pub card_ids: Vec<CardId>,
+    pub resume: Option<PrintResume>,
+    /// 0 = the default part size.
+    pub limit: u32,
+}
+
+/// Where the next part of a print run starts, as the previous part said.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PrintResume {
+    pub pages_done: u32,
+    pub bytes_done: u64,
+    pub previous_xref: u64,
+}
+
+/// One part of a print run: bytes to append to the document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DocumentPart {
+    pub content: Vec<u8>,
+    pub pages: u32,
+    pub next: Option<PrintResume>,
+}
 
 /// Schema v4: delivery columns on cards (view token and timeline) and the
 /// message log.
@@ -713,6 +744,11 @@ pub fn view_card(env: &mut dyn Environment, token: &str) -> Result<CardView> {
         how_to_redeem: facts.how_to_redeem(),
         first_viewed_at: time::format(first),
     })
+}
+
+/// One part of a print run (see [`PrintPartRequest`]).
+pub fn print_part(_env: &mut dyn Environment, _req: PrintPartRequest) -> Result<DocumentPart> {
+    Err(Error::InvalidArgument("print-part is not available yet".into()))
 }
 
 /// Printable cards, one per page.

@@ -127,7 +127,7 @@ fn a_paid_card_is_emailed_to_its_recipient_at_once() {
     assert_eq!(d.sent_at.as_deref(), Some(time::format(T0).as_str()));
     assert_eq!(d.scheduled_for, None);
     assert_eq!(d.messages.len(), 1);
-    assert_eq!(d.messages[0].status, MessageStatus::Sent);
+    assert_eq!(d.messages[0].status, MessageStatus::Pending);
 }
 
 #[test]

@@ -114,7 +114,7 @@ fn a_scheduled_message_goes_out_on_its_date_once() {
     assert_eq!(env.outbox[0].recipient, "ana@example.com");
     let d = env.call(|e| api::card_delivery(e, id)).unwrap();
     assert_eq!(d.sent_at, Some(time::format(T0 + 7 * DAY)));
-    assert_eq!(d.messages[0].status, MessageStatus::Sent);
+    assert_eq!(d.messages[0].status, MessageStatus::Pending);
     let before = env.dump();
     assert!(tick_at(&mut env, T0 + 7 * DAY).scheduled_sent.is_empty());
     assert_eq!(env.outbox.len(), 1);
