@@ -341,7 +341,7 @@ fn check_fields(input: DefinitionInput) -> Result<Checked> {
         .map(check_code_name)
         .transpose()?;
     if let Some(d) = &input.description {
-        check_text("description", d, 2000, false)?;
+        crate::cards::check_multiline("description", d, 2000)?;
     }
     let currency = Currency::parse(&input.value.currency)?;
     let value = currency

@@ -236,7 +236,35 @@ impl StoredCard {
 }
 
 /// Checks a free-text field's length (and, when required, that it is not blank).
+/// Checks a single-line text field: not empty when `required`, at most
+/// `max` characters, and none a reader could be fooled by ([`forbidden`]).
+/// Every free-text field goes through here (ids, names, comments, admin
+/// users, references…), so a CR/LF in a sender's name can never forge a
+/// line in an email's body or subject, nor an ESC drive a terminal.
 pub(crate) fn check_text(field: &str, value: &str, max: usize, required: bool) -> Result<()> {
+    check_length(field, value, max, required)?;
+    match value.chars().find(|&c| forbidden(c)) {
+        Some(c) => Err(control_character(field, c)),
+        None => Ok(()),
+    }
+}
+
+/// Checks a text that may run over several lines (a gift message, a
+/// product's description or terms): as [`check_text`], except that line
+/// breaks (`\n`, or `\r\n`) are kept.
+pub(crate) fn check_multiline(field: &str, value: &str, max: usize) -> Result<()> {
+    check_length(field, value, max, false)?;
+    let mut chars = value.chars().peekable();
+    while let Some(c) = chars.next() {
+        let line_break = c == '\n' || (c == '\r' && chars.peek() == Some(&'\n'));
+        if forbidden(c) && !line_break {
+            return Err(control_character(field, c));
+        }
+    }
+    Ok(())
+}
+
+fn check_length(field: &str, value: &str, max: usize, required: bool) -> Result<()> {
     if required && value.trim().is_empty() {
         return Err(Error::InvalidArgument(format!(
             "{field}: must not be empty"
@@ -248,6 +276,25 @@ pub(crate) fn check_text(field: &str, value: &str, max: usize, required: bool) -
         )));
     }
     Ok(())
+}
+
+/// Characters no text field may hold: control characters (C0, DEL, C1),
+/// the Unicode line and paragraph separators, and the bidirectional
+/// embeddings, overrides and isolates, which reorder how the text around
+/// them is shown (U+202A–U+202E, U+2066–U+2069).
+pub(crate) fn forbidden(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+fn control_character(field: &str, c: char) -> Error {
+    Error::InvalidArgument(format!(
+        "{field}: must not contain control characters (found U+{:04X})",
+        c as u32
+    ))
 }
 
 pub(crate) fn check_opt_text(field: &str, value: Option<&str>, max: usize) -> Result<()> {

@@ -395,6 +395,7 @@ fn validate(input: &CampaignInput) -> Result<ValidCampaign> {
             "name: a campaign needs a name of 1 to 200 characters".into(),
         ));
     }
+    cards::check_text("name", &name, 200, true)?;
     let (percent, fixed) = match &input.reward {
         CampaignReward::Percent(p) => (Some(parse_percent(p)?), None),
         CampaignReward::Fixed(m) => {

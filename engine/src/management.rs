@@ -595,8 +595,8 @@ fn export_rows(
 ) -> Result<ExportPart> {
     let now = env.now();
     check_text("admin-user", &req.admin_user, 100, true)?;
-    let offset = i64::try_from(offset)
-        .map_err(|_| Error::InvalidArgument("offset: too large".into()))?;
+    let offset =
+        i64::try_from(offset).map_err(|_| Error::InvalidArgument("offset: too large".into()))?;
     let mut q = cards::card_query(env, &req.filter, now)?;
     let total = env.db().execute(
         &format!("SELECT COUNT(*) AS n FROM gc_cards{}", q.filter),
@@ -699,15 +699,37 @@ fn export_rows(
     })
 }
 
-/// A cell a spreadsheet would read as a formula (it starts with `=`, `+`,
-/// `-`, `@`, a tab or a carriage return), prefixed with `'` as OWASP's CSV
-/// injection advice says, so the spreadsheet shows it as text. Applied to
-/// every cell: ids, amounts and dates never start with one of these.
+/// A cell as the export writes it, safe for the tools that read it:
+/// - one a spreadsheet would read as a formula (it starts with `=`, `+`,
+///   `-`, `@`, a tab or a carriage return) is prefixed with `'`, as OWASP's
+///   CSV-injection advice says, so the spreadsheet shows it as text;
+/// - a control character or bidirectional override inside it (only data
+///   stored before such text was refused can hold one) is written as a
+///   visible escape such as `\u{d}`, so no cell can break a line or drive a
+///   terminal.
+///
+/// Applied to every cell: ids, amounts and dates never start with one of
+/// these, so they pass unchanged.
 pub fn neutralise_formula(cell: &str) -> std::borrow::Cow<'_, str> {
-    match cell.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{cell}").into(),
-        _ => cell.into(),
+    let formula = matches!(
+        cell.as_bytes().first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    );
+    if !formula && !cell.chars().any(cards::forbidden) {
+        return cell.into();
     }
+    let mut out = String::with_capacity(cell.len() + 8);
+    if formula {
+        out.push('\'');
+    }
+    for c in cell.chars() {
+        if cards::forbidden(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
 }
 
 /// A card with its full ledger (oldest first) and the orders it paid
@@ -1754,6 +1776,150 @@ mod tests {
             },
         );
         assert_eq!(page2, [d.id]);
+    }
+
+    /// Every cell a spreadsheet would run as a formula is prefixed with `'`
+    /// (OWASP's CSV-injection advice), whatever field it came from.
+    #[test]
+    fn export_neutralises_formula_cells() {
+        let mut env = env();
+        let payloads = [
+            "=HYPERLINK(\"http://evil.example\",\"x\")",
+            "+1+1",
+            "-2+3",
+            "@SUM(A1)",
+        ];
+        for (i, payload) in payloads.iter().enumerate() {
+            create(
+                &mut env,
+                CreateCard {
+                    customer_id: Some((*payload).into()),
+                    ..request(&format!("{}", i + 1))
+                },
+            )
+            .unwrap();
+        }
+        // An email address may start with `=` or `+` too.
+        let mail = create(
+            &mut env,
+            CreateCard {
+                recipient_email: Some("=cmd@x.com".into()),
+                ..request("9")
+            },
+        )
+        .unwrap();
+        let csv = env
+            .call(|e| {
+                api::export_cards(
+                    e,
+                    ExportRequest {
+                        filter: ListCards::default(),
+                        include_codes: false,
+                        admin_user: "alice".into(),
+                    },
+                )
+            })
+            .unwrap();
+        let mut reader = csv::Reader::from_reader(csv.as_bytes());
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        for payload in payloads {
+            assert!(
+                rows.iter().any(|r| r[10] == format!("'{payload}")),
+                "{payload} not neutralised in {csv}"
+            );
+        }
+        let row = rows.iter().find(|r| r[0] == mail.id.to_string()).unwrap();
+        assert_eq!(&row[11], "'=cmd@x.com");
+        for row in &rows {
+            for cell in row.iter() {
+                assert!(
+                    !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                    "cell {cell:?} can run as a formula"
+                );
+            }
+        }
+        for (cell, safe) in [
+            ("\tx", "'\\u{9}x"),
+            ("\rx", "'\\u{d}x"),
+            ("a\r\nb", "a\\u{d}\\u{a}b"),
+            ("-\u{202e}", "'-\\u{202e}"),
+            ("10.00", "10.00"),
+            ("", ""),
+            ("a=b", "a=b"),
+        ] {
+            assert_eq!(neutralise_formula(cell), safe);
+        }
+    }
+
+    /// Parts cover every matching card exactly once, in the export's
+    /// order, with the header only in the first; one answer is capped.
+    #[test]
+    fn export_parts_cover_every_card_once() {
+        let mut env = env();
+        let ids: Vec<CardId> = (1..=7).map(|i| card(&mut env, &i.to_string()).id).collect();
+        let request = ExportRequest {
+            filter: ListCards {
+                sort: Some(CardSort {
+                    field: CardSortField::Id,
+                    descending: false,
+                }),
+                ..Default::default()
+            },
+            include_codes: false,
+            admin_user: "alice".into(),
+        };
+        let mut seen = Vec::new();
+        let mut offset = 0;
+        let mut parts = 0;
+        loop {
+            let part = env
+                .call(|e| {
+                    api::export_part(
+                        e,
+                        ExportPartRequest {
+                            export: request.clone(),
+                            offset,
+                            limit: 3,
+                        },
+                    )
+                })
+                .unwrap();
+            parts += 1;
+            assert_eq!(part.total, 7);
+            assert_eq!(part.csv.starts_with("id,code,"), offset == 0);
+            for line in part
+                .csv
+                .split("\r\n")
+                .filter(|l| !l.is_empty() && !l.starts_with("id,"))
+            {
+                seen.push(line.split(',').next().unwrap().parse::<CardId>().unwrap());
+            }
+            assert_eq!(part.cards as usize, if parts < 3 { 3 } else { 1 });
+            match part.next_offset {
+                Some(next) => offset = next,
+                None => break,
+            }
+        }
+        assert_eq!(parts, 3);
+        assert_eq!(seen, ids);
+        // Logged once, for the whole export.
+        let logged: i64 = env
+            .db
+            .conn
+            .query_row("SELECT card_count FROM gc_card_exports", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(logged, 7);
+        let too_big = env.call(|e| {
+            api::export_part(
+                e,
+                ExportPartRequest {
+                    export: request.clone(),
+                    offset: 0,
+                    limit: 10_001,
+                },
+            )
+        });
+        assert!(matches!(too_big, Err(Error::InvalidArgument(m)) if m.contains("limit")));
     }
 
     #[test]

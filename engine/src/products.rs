@@ -239,17 +239,16 @@ struct Checked {
 fn check_input(input: &ProductInput) -> Result<Checked> {
     let sku = input.sku.trim();
     check_text("sku", sku, 64, true)?;
-    if sku.chars().any(char::is_control) {
-        return Err(Error::InvalidArgument("sku: no control characters".into()));
-    }
     check_text("name", &input.name, 200, true)?;
+    if let Some(image) = &input.image {
+        check_text("image", image, 1000, false)?;
+    }
     for (field, value, max) in [
         ("description", &input.description, 4000),
-        ("image", &input.image, 1000),
         ("terms", &input.terms, 10_000),
     ] {
         if let Some(v) = value {
-            check_text(field, v, max, false)?;
+            crate::cards::check_multiline(field, v, max)?;
         }
     }
     let currency = Currency::parse(&input.currency)?;

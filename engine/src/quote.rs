@@ -184,11 +184,14 @@ fn check_purchase(line: &str, p: &GiftCardPurchase) -> Result<()> {
         ("recipient-email", &p.recipient_email, 254),
         ("sender-name", &p.sender_name, 200),
         ("sender-email", &p.sender_email, 254),
-        ("message", &p.message, 2000),
     ] {
         if let Some(v) = value {
             check_text(&at(field), v, max, false)?;
         }
+    }
+    // The one field that keeps its line breaks.
+    if let Some(message) = &p.message {
+        crate::cards::check_multiline(&at("message"), message, 2000)?;
     }
     for (field, email) in [
         ("recipient-email", &p.recipient_email),

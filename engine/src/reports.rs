@@ -599,6 +599,83 @@ mod tests {
         env.call(|e| crate::api::statistics(e, req))
     }
 
+    fn check(env: &mut NativeEnv, after_card: CardId, limit: u32) -> LedgerCheck {
+        env.call(|e| crate::api::check_ledger(e, LedgerCheckRequest { after_card, limit }))
+            .unwrap()
+    }
+
+    /// A sound ledger has no problems, in any number of parts; a balance
+    /// that drifted from its rows, or a row that does not start where the
+    /// previous one ended, is found and named.
+    #[test]
+    fn the_ledger_check_finds_drift_and_broken_chains() {
+        let mut env = NativeEnv::in_memory(T0, 3);
+        let cards: Vec<StoredCard> = (1..=5)
+            .map(|i| {
+                card(
+                    &mut env,
+                    i * 1_000,
+                    "USD",
+                    CardOrigin::Admin,
+                    None,
+                    None,
+                    false,
+                )
+            })
+            .collect();
+        spend(&mut env, &cards[1], 250, "O-1");
+        spend(&mut env, &cards[1], 250, "O-2");
+        let whole = check(&mut env, 0, 0);
+        assert_eq!((whole.cards, whole.rows, whole.next_after), (5, 7, None));
+        assert!(whole.problems.is_empty(), "{:?}", whole.problems);
+        // Two cards a part: 2 + 2 + 1, each part naming where the next starts.
+        let first = check(&mut env, 0, 2);
+        assert_eq!((first.cards, first.next_after), (2, Some(cards[1].id)));
+        let second = check(&mut env, cards[1].id, 2);
+        assert_eq!(
+            (second.cards, second.rows, second.next_after),
+            (2, 2, Some(cards[3].id))
+        );
+        let last = check(&mut env, cards[3].id, 2);
+        assert_eq!((last.cards, last.next_after), (1, None));
+
+        // Damage two cards behind the plugin's back.
+        let conn = &env.db.conn;
+        conn.execute(
+            "UPDATE gc_cards SET balance = balance + 1 WHERE id = ?1",
+            [cards[2].id as i64],
+        )
+        .unwrap();
+        conn.execute(
+            "UPDATE gc_history SET balance_before = balance_before + 5, balance_after = balance_after + 5 \
+             WHERE id = (SELECT MAX(id) FROM gc_history WHERE card_id = ?1)",
+            [cards[1].id as i64],
+        )
+        .unwrap();
+        let found = check(&mut env, 0, 0);
+        let named: Vec<(CardId, &str)> = found
+            .problems
+            .iter()
+            .map(|p| (p.card_id, p.detail.as_str()))
+            .collect();
+        assert_eq!(named.len(), 2, "{named:?}");
+        assert!(named.iter().any(|(id, d)| *id == cards[2].id
+            && d.contains("balance 30.01 USD but the ledger sums to 30.00 USD")));
+        // The last row now starts 0.05 above where the one before ended.
+        assert!(named.iter().any(|(id, d)| *id == cards[1].id
+            && d.contains("17.55 USD + -2.50 USD = 15.05 USD, expected to start from 17.50 USD")));
+        assert!(matches!(
+            env.call(|e| crate::api::check_ledger(
+                e,
+                LedgerCheckRequest {
+                    after_card: 0,
+                    limit: 50_001
+                }
+            )),
+            Err(Error::InvalidArgument(_))
+        ));
+    }
+
     fn usd(amount: &str) -> Money {
         Money::new(amount, "USD")
     }

@@ -182,7 +182,7 @@ impl Settings {
         if let Some(name) = update.shop_name {
             let name = name.trim().to_owned();
             let n = name.chars().count();
-            if n == 0 || n > 80 || name.chars().any(char::is_control) {
+            if n == 0 || n > 80 || name.chars().any(crate::cards::forbidden) {
                 return bad("shop-name: 1 to 80 characters, no control characters".into());
             }
             self.shop_name = name;

@@ -490,3 +490,171 @@ fn balance_checks_are_generic_and_rate_limited() {
         BalanceAnswer::Found(_)
     ));
 }
+
+/// Free-text fields refuse control characters (and the Unicode line
+/// separators and bidirectional overrides), naming the field, and write
+/// nothing: a CR/LF in a name can never forge a line in an email or a log,
+/// an ESC never reaches a terminal. Only multi-line texts keep line breaks.
+#[test]
+fn free_text_refuses_control_characters() {
+    let mut env = env();
+    let card = create(&mut env, "10").unwrap();
+    let hostile = [
+        "Ann\r\nBcc: evil@example.com",
+        "line\nbreak",
+        "\u{1b}[2Jwiped",
+        "tab\there",
+        "nul\0byte",
+        "del\u{7f}",
+        "c1\u{85}next-line",
+        "rtl\u{202e}gnp.exe",
+        "sep\u{2028}arator",
+    ];
+    for text in hostile {
+        let before = snapshot(&mut env);
+        let fields: [(&str, Result<Card>); 5] = [
+            (
+                "recipient-name",
+                env.call(|e| {
+                    api::create_card(
+                        e,
+                        CreateCard {
+                            recipient_name: Some(text.into()),
+                            ..request("5")
+                        },
+                    )
+                }),
+            ),
+            (
+                "comment",
+                env.call(|e| {
+                    api::create_card(
+                        e,
+                        CreateCard {
+                            comment: Some(text.into()),
+                            ..request("5")
+                        },
+                    )
+                }),
+            ),
+            (
+                "customer-id",
+                env.call(|e| {
+                    api::create_card(
+                        e,
+                        CreateCard {
+                            customer_id: Some(text.into()),
+                            ..request("5")
+                        },
+                    )
+                }),
+            ),
+            (
+                "admin-user",
+                env.call(|e| api::create_card(e, CreateCard::new(usd("5"), text))),
+            ),
+            (
+                "comment",
+                env.call(|e| {
+                    api::adjust_balance(
+                        e,
+                        AdjustBalance {
+                            card: CardRef::Id(card.id),
+                            amount: usd("1"),
+                            comment: text.into(),
+                            admin_user: "alice".into(),
+                            reference: None,
+                        },
+                    )
+                }),
+            ),
+        ];
+        for (field, result) in fields {
+            match result {
+                Err(Error::InvalidArgument(m)) => assert!(
+                    m.starts_with(field) && m.contains("control characters"),
+                    "{field}: {m}"
+                ),
+                other => panic!("{field} = {text:?} was not refused: {other:?}"),
+            }
+        }
+        let shop_name = env.call(|e| {
+            api::configure(
+                e,
+                SettingsUpdate {
+                    shop_name: Some(format!("Shop {text}")),
+                    ..Default::default()
+                },
+            )
+        });
+        assert!(
+            matches!(shop_name, Err(Error::InvalidSettings(_))),
+            "{shop_name:?}"
+        );
+        assert_eq!(snapshot(&mut env), before, "{text:?} wrote something");
+    }
+}
+
+/// The gift message keeps its line breaks; every other purchase field, and
+/// any other control character in the message, is refused with the field's
+/// name.
+#[test]
+fn a_gift_message_may_keep_line_breaks_and_nothing_else() {
+    let mut env = env();
+    let quote: Quote = serde_json::from_value(serde_json::json!({
+        "id": "Q-1", "website": "main", "store": "default", "currency": "USD",
+        "base_currency": "USD", "customer": null, "test": false, "lines": [],
+        "shipping": "0", "shipping_tax": "0", "applied_codes": []
+    }))
+    .unwrap();
+    let line = |purchase: serde_json::Value| -> Line {
+        serde_json::from_value(serde_json::json!({
+            "id": "1", "sku": "gift", "kind": "gift-card", "quantity": 1,
+            "unit_price": "25", "row_total": "25", "discount": "0", "tax": "0",
+            "gift_card": purchase
+        }))
+        .unwrap()
+    };
+    let check = |env: &mut NativeEnv, purchase: serde_json::Value| {
+        env.call(|e| {
+            api::check_add_line(
+                e,
+                AddLineRequest {
+                    quote: quote.clone(),
+                    line: line(purchase),
+                    channel: Some(Channel::Admin),
+                },
+            )
+        })
+    };
+    assert_eq!(
+        check(
+            &mut env,
+            serde_json::json!({ "message": "Happy birthday,\nAna!\r\nLove, Ben" })
+        ),
+        Ok(())
+    );
+    for (purchase, field) in [
+        (
+            serde_json::json!({ "message": "Hi\u{1b}]8;;http://evil\u{7}" }),
+            "line 1: message",
+        ),
+        (
+            serde_json::json!({ "message": "lone\rreturn" }),
+            "line 1: message",
+        ),
+        (
+            serde_json::json!({ "sender_name": "Ben\r\nSubject: free money" }),
+            "line 1: sender-name",
+        ),
+        (
+            serde_json::json!({ "recipient_name": "Ana\nBcc: x@y.z" }),
+            "line 1: recipient-name",
+        ),
+    ] {
+        match check(&mut env, purchase.clone()) {
+            Err(Error::InvalidArgument(m)) => assert!(m.starts_with(field), "{m}"),
+            other => panic!("{purchase} was not refused: {other:?}"),
+        }
+    }
+}

@@ -128,7 +128,9 @@ impl admin::Guest for Plugin {
         management::export_cards(request)
     }
 
-    fn export_cards_part(request: admin::ExportPartRequest) -> Result<admin::ExportPart, types::Error> {
+    fn export_cards_part(
+        request: admin::ExportPartRequest,
+    ) -> Result<admin::ExportPart, types::Error> {
         management::export_part(request)
     }
 

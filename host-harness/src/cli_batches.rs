@@ -309,7 +309,7 @@ fn call(harness: &Harness, json_out: bool, name: &str, args: Json) -> Result<Jso
         Outcome::Ok(v) => Ok(v),
         Outcome::Err(e) => {
             if json_out {
-                println!("{}", serde_json::to_string_pretty(&json!({ "error": e }))?);
+                crate::say_json(&json!({ "error": e }))?;
             }
             bail!("{name} refused: {}", render::error(&e))
         }
@@ -318,9 +318,9 @@ fn call(harness: &Harness, json_out: bool, name: &str, args: Json) -> Result<Jso
 
 fn print(json_out: bool, v: &Json, human: fn(&Json) -> String) -> Result<()> {
     if json_out {
-        println!("{}", serde_json::to_string_pretty(v)?);
+        crate::say_json(v)?;
     } else {
-        println!("{}", human(v));
+        crate::say(&human(v));
     }
     Ok(())
 }
@@ -473,16 +473,16 @@ fn generate(harness: &Harness, json_out: bool, g: &Generate) -> Result<()> {
             "seconds": (seconds * 1000.0).round() / 1000.0,
             "cards_per_second": per_second.round(),
         });
-        println!("{}", serde_json::to_string_pretty(&summary)?);
+        crate::say_json(&summary)?;
     } else {
-        println!(
+        crate::say(&format!(
             "Created {created} codes for definition {} (cards {}–{last}) in {seconds:.2} s: \
              {per_second:.0} cards per second ({chunks} call(s) of up to {}). \
              The definition now has {total_codes} codes.",
             g.definition,
             first.unwrap_or(0),
             g.chunk
-        );
+        ));
     }
     Ok(())
 }

@@ -12,9 +12,9 @@ use giftcard_harness::harness::{Harness, money};
 use giftcard_harness::render;
 use giftcard_harness::runtime::Outcome;
 use serde_json::{Value as Json, json};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use crate::call_and_print;
+use crate::{call_and_print, read_and_print};
 
 /// Who is acting, recorded in the ledger.
 #[derive(Args)]
@@ -273,6 +273,21 @@ pub enum CardCommand {
         #[arg(long, default_value_t = 100)]
         page_size: u32,
     },
+}
+
+/// The id of the card `text` names (see [`card_ref`]), for the commands
+/// whose exports take a card id: a code is looked up (read-only) first.
+pub(crate) fn card_id(harness: &Harness, text: &str) -> Result<u64> {
+    let which = card_ref(text);
+    if let Some(id) = which["id"].as_u64() {
+        return Ok(id);
+    }
+    match harness.call_read("admin.get-card", &json!({ "card": which }))? {
+        Outcome::Ok(card) => card["id"]
+            .as_u64()
+            .context("admin.get-card answered without an id"),
+        Outcome::Err(e) => bail!("card `{text}`: {}", render::error(&e)),
+    }
 }
 
 /// `42` → by id; `code:123456` or anything else → by code.
@@ -552,7 +567,7 @@ pub fn run(harness: &Harness, json_out: bool, cmd: &CardCommand) -> Result<()> {
             });
             call_and_print(harness, json_out, "admin.create-card", args, card)
         }
-        CardCommand::Show { card } => call_and_print(
+        CardCommand::Show { card } => read_and_print(
             harness,
             json_out,
             "admin.card-detail",
@@ -565,7 +580,7 @@ pub fn run(harness: &Harness, json_out: bool, cmd: &CardCommand) -> Result<()> {
             page_size,
         } => {
             let args = filters_json(filters, *page, *page_size)?;
-            call_and_print(harness, json_out, "admin.list-cards", args, card_page)
+            read_and_print(harness, json_out, "admin.list-cards", args, card_page)
         }
         CardCommand::Adjust {
             card: which,
@@ -721,40 +736,7 @@ pub fn run(harness: &Harness, json_out: bool, cmd: &CardCommand) -> Result<()> {
                 "include-codes": include_codes,
                 "admin-user": admin.admin_user,
             });
-            let csv = match harness.call("admin.export-cards", &args)? {
-                Outcome::Ok(v) => v.as_str().unwrap_or_default().to_owned(),
-                Outcome::Err(e) => {
-                    if json_out {
-                        println!("{}", serde_json::to_string_pretty(&json!({ "error": e }))?);
-                    }
-                    bail!("admin.export-cards refused: {}", render::error(&e))
-                }
-            };
-            // Header row excluded.
-            let rows = csv
-                .split("\r\n")
-                .filter(|l| !l.is_empty())
-                .count()
-                .saturating_sub(1);
-            match out {
-                Some(path) => {
-                    std::fs::write(path, &csv)
-                        .with_context(|| format!("writing {}", path.display()))?;
-                    if json_out {
-                        println!(
-                            "{}",
-                            serde_json::to_string_pretty(
-                                &json!({ "out": path.display().to_string(), "cards": rows })
-                            )?
-                        );
-                    } else {
-                        println!("{rows} card(s) written to {}", path.display());
-                    }
-                }
-                None if json_out => println!("{}", serde_json::to_string_pretty(&json!(csv))?),
-                None => print!("{csv}"),
-            }
-            Ok(())
+            export(harness, json_out, &args, out.as_deref())
         }
         CardCommand::History {
             card: which,
@@ -762,7 +744,7 @@ pub fn run(harness: &Harness, json_out: bool, cmd: &CardCommand) -> Result<()> {
             page_size,
         } => {
             let args = json!({ "card": card_ref(which), "page": { "page": page, "page-size": page_size } });
-            call_and_print(
+            read_and_print(
                 harness,
                 json_out,
                 "admin.card-history",
@@ -771,4 +753,89 @@ pub fn run(harness: &Harness, json_out: bool, cmd: &CardCommand) -> Result<()> {
             )
         }
     }
+}
+
+/// `card export`: the matching cards read a part at a time
+/// (`admin.export-cards-part`, 5,000 cards each), so an export of any size
+/// fits in the plugin's memory, all parts in one transaction, so they are
+/// one consistent snapshot (logged once). To a file it is written beside
+/// the target, synced and renamed into place: never half a file.
+fn export(harness: &Harness, json_out: bool, request: &Json, out: Option<&Path>) -> Result<()> {
+    use std::io::Write;
+    let mut file = match out {
+        Some(path) => {
+            let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+            Some(
+                tempfile::NamedTempFile::new_in(dir.unwrap_or(Path::new(".")))
+                    .with_context(|| format!("creating a file beside {}", path.display()))?,
+            )
+        }
+        None => None,
+    };
+    let mut json_text = String::new();
+    let mut stdout = std::io::stdout().lock();
+    // CSV for a pipe or file as it is; on a terminal as lines, with any
+    // control character a cell holds escaped.
+    let terminal = std::io::IsTerminal::is_terminal(&stdout);
+    let mut cards = 0u64;
+    let mut offset = 0u64;
+    let mut tx = harness.begin()?;
+    loop {
+        let args = json!({ "export": request, "offset": offset, "limit": 0 });
+        let (back, result) = harness.call_in(tx, "admin.export-cards-part", &args);
+        tx = back;
+        let part = match result {
+            Ok(Outcome::Ok(part)) => part,
+            Ok(Outcome::Err(e)) => {
+                let _ = tx.rollback();
+                if json_out {
+                    crate::say_json(&json!({ "error": e }))?;
+                }
+                bail!("admin.export-cards-part refused: {}", render::error(&e));
+            }
+            Err(e) => {
+                let _ = tx.rollback();
+                return Err(e);
+            }
+        };
+        let csv = part["csv"].as_str().unwrap_or_default();
+        let written = match &mut file {
+            Some(f) => f.write_all(csv.as_bytes()),
+            None if json_out => {
+                json_text.push_str(csv);
+                Ok(())
+            }
+            None if terminal => {
+                let lines = csv.replace("\r\n", "\n");
+                stdout.write_all(render::printable(&lines).as_bytes())
+            }
+            None => stdout.write_all(csv.as_bytes()),
+        };
+        if let Err(e) = written {
+            let _ = tx.rollback();
+            return Err(e).context("writing the export");
+        }
+        cards += part["cards"].as_u64().unwrap_or(0);
+        match part["next-offset"].as_u64() {
+            Some(next) => offset = next,
+            None => break,
+        }
+    }
+    tx.commit()
+        .map_err(|e| anyhow::anyhow!("committing the export: {e}"))?;
+    match (file, out) {
+        (Some(f), Some(path)) => {
+            f.as_file().sync_all()?;
+            f.persist(path)
+                .with_context(|| format!("writing {}", path.display()))?;
+            if json_out {
+                crate::say_json(&json!({ "out": path.display().to_string(), "cards": cards }))?;
+            } else {
+                crate::say(&format!("{cards} card(s) written to {}", path.display()));
+            }
+        }
+        _ if json_out => crate::say_json(&json!(json_text))?,
+        _ => stdout.flush()?,
+    }
+    Ok(())
 }

@@ -3,7 +3,7 @@
 //! `history`. Each prints a table, or the component's raw JSON answer with
 //! `--json`.
 
-use crate::{Cli, call_and_print, open};
+use crate::{Cli, answer_and_print, open, read_and_print, say, say_json};
 use anyhow::{Result, bail};
 use clap::Subcommand;
 use comfy_table::{Cell, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
@@ -23,9 +23,13 @@ pub enum CustomerCommand {
     PublicBalance {
         /// The code, in any case, with or without dashes and spaces.
         code: String,
-        /// Who is asking, for the rate limit.
+        /// Who is asking, for the rate limit (an IP address, a session…).
         #[arg(long, default_value = "cli")]
         client_key: String,
+        /// The signed-in customer asking, whose failed lookups are limited
+        /// per hour.
+        #[arg(long)]
+        customer: Option<String>,
     },
     /// The programme's statistics: cards created, usage rate, counts by status,
     /// money per currency (sold, credited, redeemed, outstanding, breakage).
@@ -60,8 +64,10 @@ pub enum CustomerCommand {
         /// Rows before this RFC 3339 time.
         #[arg(long)]
         to: Option<String>,
+        /// Which page (1 = the first).
         #[arg(long, default_value_t = 1)]
         page: u32,
+        /// Rows per page (1 to 500).
         #[arg(long, default_value_t = 50)]
         page_size: u32,
     },
@@ -82,19 +88,25 @@ pub enum AccountCommand {
     },
     /// The gift cards a customer bought, with used / unused status.
     Bought {
+        /// The shop customer's id.
         #[arg(long)]
         customer: String,
+        /// Which page (1 = the first).
         #[arg(long, default_value_t = 1)]
         page: u32,
+        /// Rows per page (1 to 500).
         #[arg(long, default_value_t = 50)]
         page_size: u32,
     },
     /// The gift cards a customer used: amounts, orders and dates.
     Used {
+        /// The shop customer's id.
         #[arg(long)]
         customer: String,
+        /// Which page (1 = the first).
         #[arg(long, default_value_t = 1)]
         page: u32,
+        /// Rows per page (1 to 500).
         #[arg(long, default_value_t = 50)]
         page_size: u32,
     },
@@ -128,20 +140,20 @@ pub fn run(cli: &Cli, json_out: bool, cmd: &CustomerCommand) -> Result<()> {
             code,
             client_key,
         }) => {
-            let shop = Shop::open(&harness)?;
+            let shop = Shop::open(harness)?;
             let args = json!({ "customer": customer, "code": code, "client-key": client_key });
             match shop.run("customer.add-card", &args)? {
                 Outcome::Ok(v) => {
                     if json_out {
-                        println!("{}", serde_json::to_string_pretty(&v)?);
+                        say_json(&v)?;
                     } else {
-                        println!("{}", added(&v));
+                        say(&added(&v));
                     }
                     Ok(())
                 }
                 Outcome::Err(e) => {
                     if json_out {
-                        println!("{}", serde_json::to_string_pretty(&json!({ "error": e }))?);
+                        say_json(&json!({ "error": e }))?;
                     }
                     bail!("customer.add-card refused: {}", render::error(&e))
                 }
@@ -151,8 +163,8 @@ pub fn run(cli: &Cli, json_out: bool, cmd: &CustomerCommand) -> Result<()> {
             customer,
             page: p,
             page_size,
-        }) => call_and_print(
-            &harness,
+        }) => read_and_print(
+            harness,
             json_out,
             "customer.my-bought-cards",
             json!({ "customer-id": customer, "page": page(*p, *page_size) }),
@@ -162,18 +174,22 @@ pub fn run(cli: &Cli, json_out: bool, cmd: &CustomerCommand) -> Result<()> {
             customer,
             page: p,
             page_size,
-        }) => call_and_print(
-            &harness,
+        }) => read_and_print(
+            harness,
             json_out,
             "customer.my-used-cards",
             json!({ "customer-id": customer, "page": page(*p, *page_size) }),
             used,
         ),
-        CustomerCommand::PublicBalance { code, client_key } => call_and_print(
-            &harness,
+        CustomerCommand::PublicBalance {
+            code,
+            client_key,
+            customer,
+        } => answer_and_print(
+            harness,
             json_out,
             "customer.public-balance",
-            json!({ "code": code, "client-key": client_key }),
+            json!({ "code": code, "client-key": client_key, "customer-id": customer }),
             public,
         ),
         CustomerCommand::Stats {
@@ -181,8 +197,8 @@ pub fn run(cli: &Cli, json_out: bool, cmd: &CustomerCommand) -> Result<()> {
             to,
             product,
             definition,
-        } => call_and_print(
-            &harness,
+        } => read_and_print(
+            harness,
             json_out,
             "reports.statistics",
             json!({ "from": from, "to": to, "product-id": product, "definition-id": definition }),
@@ -196,8 +212,8 @@ pub fn run(cli: &Cli, json_out: bool, cmd: &CustomerCommand) -> Result<()> {
             to,
             page: p,
             page_size,
-        } => call_and_print(
-            &harness,
+        } => read_and_print(
+            harness,
             json_out,
             "reports.history",
             json!({

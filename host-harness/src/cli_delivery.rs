@@ -1,18 +1,19 @@
 //! Delivery from the command line: `card send|resend|delivery|print`,
-//! `outbox list|show`, `view TOKEN` (the recipient opening the link) and
-//! `tick` (the scheduler).
+//! `outbox list|show|pending|retry`, `view TOKEN` (the recipient opening
+//! the link) and `tick` (the scheduler). Cards are named by id or code.
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
-use giftcard_harness::harness::Harness;
+use giftcard_harness::harness::{Dispatch, Harness};
 use giftcard_harness::outbox;
 use giftcard_harness::render;
 use giftcard_harness::runtime::Outcome;
 use serde_json::{Value as Json, json};
 use std::path::PathBuf;
 
-use crate::call_and_print;
+use crate::cli_cards::card_id;
+use crate::{call_and_print, read_and_print, say, say_json};
 
 /// `card send|resend|delivery|print`.
 #[derive(Subcommand)]
@@ -24,15 +25,15 @@ pub enum CardDeliveryCommand {
     /// Show a card's delivery timeline: scheduled, sent, delivered, first
     /// viewed, reminded, and every message.
     Delivery {
-        /// The card's id.
-        id: u64,
+        /// The card: its id, or its code (`code:123456` for an all-digit code).
+        card: String,
     },
     /// Print cards to a PDF, one card per page (A6 landscape): code, value,
     /// balance, expiry, QR code and barcode.
     Print {
-        /// The cards' ids, in page order.
-        #[arg(required = true)]
-        ids: Vec<u64>,
+        /// The cards, in page order: ids or codes.
+        #[arg(required = true, value_name = "CARD")]
+        cards: Vec<String>,
         /// Where to write the PDF.
         #[arg(long, value_name = "FILE.pdf")]
         out: PathBuf,
@@ -41,9 +42,9 @@ pub enum CardDeliveryCommand {
 
 #[derive(Args)]
 pub struct SendArgs {
-    /// The card's id.
-    id: u64,
-    /// email, sms or print.
+    /// The card: its id, or its code (`code:123456` for an all-digit code).
+    card: String,
+    /// How to send it: email, sms or print.
     #[arg(long, default_value = "email")]
     channel: String,
     /// An email address (email), a phone number with its country code (sms),
@@ -55,11 +56,22 @@ pub struct SendArgs {
     admin_user: String,
 }
 
-/// `outbox list|show`.
+/// `outbox list|show|pending|retry`.
 #[derive(Subcommand)]
 pub enum OutboxCommand {
     /// List the messages delivered to the outbox folder, oldest first.
     List,
+    /// List the messages not delivered yet: attempts and the last failure.
+    Pending,
+    /// Try every message not delivered yet again, now (exit status 1 when
+    /// one still fails; it stays pending).
+    Retry {
+        /// Also take messages another process is delivering (claimed in the
+        /// last two minutes): after a crash, rather than waiting. Such a
+        /// message may arrive twice, with the same Message-ID.
+        #[arg(long)]
+        include_claimed: bool,
+    },
     /// Show one message: headers, text, attachments (`--raw` for the file).
     Show {
         /// The message's number in the outbox (`#` in `outbox list`).
@@ -70,10 +82,11 @@ pub enum OutboxCommand {
     },
 }
 
-fn send_args(a: &SendArgs) -> Json {
-    json!({ "request": {
-        "card-id": a.id, "channel": a.channel, "recipient": a.to, "admin": a.admin_user,
-    }})
+fn send_args(harness: &Harness, a: &SendArgs) -> Result<Json> {
+    Ok(json!({ "request": {
+        "card-id": card_id(harness, &a.card)?, "channel": a.channel, "recipient": a.to,
+        "admin": a.admin_user,
+    }}))
 }
 
 fn message(m: &Json) -> String {
@@ -136,24 +149,28 @@ pub fn run_card(harness: &Harness, json_out: bool, cmd: &CardDeliveryCommand) ->
             harness,
             json_out,
             "delivery.send-card",
-            send_args(a),
+            send_args(harness, a)?,
             message,
         ),
         CardDeliveryCommand::Resend(a) => call_and_print(
             harness,
             json_out,
             "delivery.resend-card",
-            send_args(a),
+            send_args(harness, a)?,
             message,
         ),
-        CardDeliveryCommand::Delivery { id } => call_and_print(
+        CardDeliveryCommand::Delivery { card } => read_and_print(
             harness,
             json_out,
             "delivery.get-card-delivery",
-            json!({ "card-id": id }),
+            json!({ "card-id": card_id(harness, card)? }),
             delivery,
         ),
-        CardDeliveryCommand::Print { ids, out } => {
+        CardDeliveryCommand::Print { cards, out } => {
+            let ids = cards
+                .iter()
+                .map(|c| card_id(harness, c))
+                .collect::<Result<Vec<_>>>()?;
             let args = json!({ "request": { "card-ids": ids } });
             match harness.call("delivery.print-cards", &args)? {
                 Outcome::Ok(doc) => {
@@ -161,17 +178,16 @@ pub fn run_card(harness: &Harness, json_out: bool, cmd: &CardDeliveryCommand) ->
                     std::fs::write(out, &bytes)
                         .with_context(|| format!("writing {}", out.display()))?;
                     if json_out {
-                        println!(
-                            "{}",
-                            json!({ "file": out, "pages": doc["pages"], "bytes": bytes.len() })
-                        );
+                        say_json(
+                            &json!({ "file": out, "pages": doc["pages"], "bytes": bytes.len() }),
+                        )?;
                     } else {
-                        println!(
+                        say(&format!(
                             "wrote {} ({} page(s), {} bytes)",
                             out.display(),
                             doc["pages"],
                             bytes.len()
-                        );
+                        ));
                     }
                     Ok(())
                 }
@@ -202,11 +218,49 @@ pub fn run_outbox(harness: &Harness, json_out: bool, cmd: &OutboxCommand) -> Res
         OutboxCommand::List => {
             let entries = outbox.list()?;
             if json_out {
-                println!("{}", serde_json::to_string_pretty(&entries)?);
-                return Ok(());
+                return say_json(&serde_json::to_value(&entries)?);
             }
             if entries.is_empty() {
-                println!("the outbox is empty");
+                say("the outbox is empty");
+            } else {
+                let mut table = Table::new();
+                table
+                    .load_preset(UTF8_FULL_CONDENSED)
+                    .set_content_arrangement(ContentArrangement::Dynamic)
+                    .set_header([
+                        "#", "at", "card", "kind", "channel", "to", "subject", "file", "smtp",
+                    ]);
+                for e in &entries {
+                    table.add_row([
+                        e.seq.to_string(),
+                        giftcard_engine::time::format(e.at),
+                        e.card_id.to_string(),
+                        e.kind.clone(),
+                        e.channel.to_string(),
+                        e.recipient.clone(),
+                        e.subject.clone(),
+                        e.file.clone(),
+                        e.smtp.clone().unwrap_or_default(),
+                    ]);
+                }
+                say(&table.to_string());
+            }
+            let pending = harness.pending_messages()?.len();
+            if pending > 0 {
+                say(&format!(
+                    "{pending} message(s) not delivered yet: `outbox pending` lists them, \
+                     `outbox retry` tries them again"
+                ));
+            }
+            Ok(())
+        }
+        OutboxCommand::Pending => {
+            let pending = harness.pending_messages()?;
+            if json_out {
+                return say_json(&serde_json::to_value(&pending)?);
+            }
+            if pending.is_empty() {
+                say("every message has been delivered");
                 return Ok(());
             }
             let mut table = Table::new();
@@ -214,40 +268,89 @@ pub fn run_outbox(harness: &Harness, json_out: bool, cmd: &OutboxCommand) -> Res
                 .load_preset(UTF8_FULL_CONDENSED)
                 .set_content_arrangement(ContentArrangement::Dynamic)
                 .set_header([
-                    "#", "at", "card", "kind", "channel", "to", "subject", "file", "smtp",
+                    "message",
+                    "card",
+                    "kind",
+                    "channel",
+                    "to",
+                    "attempts",
+                    "last failure",
                 ]);
-            for e in &entries {
+            for p in &pending {
                 table.add_row([
-                    e.seq.to_string(),
-                    giftcard_engine::time::format(e.at),
-                    e.card_id.to_string(),
-                    e.kind.clone(),
-                    format!("{:?}", e.channel).to_lowercase(),
-                    e.recipient.clone(),
-                    e.subject.clone(),
-                    e.file.clone(),
-                    e.smtp.clone().unwrap_or_default(),
+                    p.message_id.to_string(),
+                    p.card_id.to_string(),
+                    p.kind.clone(),
+                    p.channel.to_string(),
+                    p.recipient.clone(),
+                    p.attempts.to_string(),
+                    p.last_error.clone().unwrap_or_default(),
                 ]);
             }
-            println!("{table}");
+            say(&table.to_string());
             Ok(())
+        }
+        OutboxCommand::Retry { include_claimed } => {
+            let dispatch = if *include_claimed {
+                harness.dispatch_outbox_claimed_too()?
+            } else {
+                harness.dispatch_outbox()?
+            };
+            report_dispatch(&dispatch, json_out)
         }
         OutboxCommand::Show { seq, raw } => {
             let (entry, bytes) = outbox.get(*seq)?;
             if *raw {
-                use std::io::Write;
-                std::io::stdout().write_all(&bytes)?;
+                raw_out(&bytes)
             } else if json_out {
-                println!(
-                    "{}",
-                    json!({ "entry": entry, "summary": outbox::summary(&bytes) })
-                );
+                say_json(&json!({ "entry": entry, "summary": outbox::summary(&bytes) }))
             } else {
-                println!("{}", outbox::summary(&bytes));
+                say(&outbox::summary(&bytes));
+                Ok(())
             }
-            Ok(())
         }
     }
+}
+
+/// The stored file as it is, for a pipe or a file; on a terminal its
+/// control characters are escaped (a PDF is not dumped there at all).
+fn raw_out(bytes: &[u8]) -> Result<()> {
+    use std::io::{IsTerminal, Write};
+    let mut stdout = std::io::stdout();
+    if !stdout.is_terminal() {
+        stdout.write_all(bytes)?;
+        return Ok(());
+    }
+    if bytes.starts_with(b"%PDF") {
+        bail!("the message is a PDF: redirect `--raw` to a file to get it");
+    }
+    let text = String::from_utf8_lossy(bytes).replace("\r\n", "\n");
+    say(&text);
+    Ok(())
+}
+
+/// What a dispatch did, for `outbox retry` and `tick`: the messages
+/// delivered, and each failure. The failures are also what `main` reports
+/// as undelivered, so they are not repeated here.
+fn report_dispatch(d: &Dispatch, json_out: bool) -> Result<()> {
+    if json_out {
+        let delivered: Vec<Json> = d
+            .delivered
+            .iter()
+            .map(|e| json!({ "message-id": e.message_id, "file": e.file, "smtp": e.smtp }))
+            .collect();
+        return say_json(&json!({ "delivered": delivered }));
+    }
+    if d.delivered.is_empty() && d.failed.is_empty() {
+        say("nothing was waiting for delivery");
+    }
+    for e in &d.delivered {
+        say(&format!(
+            "delivered message {} ({} to {}): {}",
+            e.message_id, e.channel, e.recipient, e.file
+        ));
+    }
+    Ok(())
 }
 
 /// `view TOKEN`: what the recipient sees when opening the link.
@@ -288,8 +391,16 @@ pub fn view(harness: &Harness, json_out: bool, token: &str) -> Result<()> {
     )
 }
 
-/// `tick`: runs the scheduler for the clock's current time (or `--at`).
+/// `tick`: runs the scheduler for the clock's current time (or `--at`),
+/// then tries every message still waiting for delivery (a failed one is
+/// reported, and stays pending).
 pub fn tick(harness: &Harness, json_out: bool, at: Option<&str>) -> Result<()> {
+    tick_call(harness, json_out, at)?;
+    harness.dispatch_outbox()?;
+    Ok(())
+}
+
+fn tick_call(harness: &Harness, json_out: bool, at: Option<&str>) -> Result<()> {
     let now = match at {
         Some(t) => t.to_owned(),
         None => giftcard_engine::time::format(harness.clock().now()),

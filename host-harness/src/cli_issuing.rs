@@ -113,7 +113,7 @@ pub enum CampaignCommand {
 pub fn run(harness: &Harness, json_out: bool, cmd: &IssuingCommand) -> Result<()> {
     match cmd {
         IssuingCommand::Issue(a) => issue(harness, json_out, a),
-        IssuingCommand::Campaign(CampaignCommand::List) => call_and_print(
+        IssuingCommand::Campaign(CampaignCommand::List) => crate::read_and_print(
             harness,
             json_out,
             "issuing.list-campaigns",
@@ -223,15 +223,15 @@ fn issue(harness: &Harness, json_out: bool, a: &IssueArgs) -> Result<()> {
     match outcome {
         Outcome::Ok(v) => {
             if json_out {
-                println!("{}", serde_json::to_string_pretty(&v)?);
+                crate::say_json(&v)?;
             } else {
-                println!("{}", issued(&v));
+                crate::say(&issued(&v));
             }
             Ok(())
         }
         Outcome::Err(e) => {
             if json_out {
-                println!("{}", serde_json::to_string_pretty(&json!({ "error": e }))?);
+                crate::say_json(&json!({ "error": e }))?;
             }
             bail!("issue refused: {}", render::error(&e))
         }

@@ -188,6 +188,9 @@ pub fn run(harness: &Harness, json_out: bool, cmd: &ProductCommand) -> Result<()
     let p = |name: &str, args: Json, human: fn(&Json) -> String| {
         call_and_print(harness, json_out, name, args, human)
     };
+    let read = |name: &str, args: Json, human: fn(&Json) -> String| {
+        crate::read_and_print(harness, json_out, name, args, human)
+    };
     match cmd {
         ProductCommand::Create(fields) => p("products.create-product", fields.input(), one),
         ProductCommand::Update { id, fields } => p(
@@ -195,8 +198,8 @@ pub fn run(harness: &Harness, json_out: bool, cmd: &ProductCommand) -> Result<()
             json!({ "id": id, "product": fields.input() }),
             one,
         ),
-        ProductCommand::Show { id } => p("products.get-product", json!({ "id": id }), one),
-        ProductCommand::List { all } => p(
+        ProductCommand::Show { id } => read("products.get-product", json!({ "id": id }), one),
+        ProductCommand::List { all } => read(
             "products.list-products",
             json!({ "include-inactive": all }),
             many,

@@ -15,6 +15,11 @@ use std::time::Duration;
 pub trait Backend: Send + Sync {
     /// Starts a transaction that may write.
     fn begin(&self) -> Result<Box<dyn Transaction>, DbError>;
+
+    /// Starts a transaction that may only read: it never waits for (or
+    /// blocks) a writer, and any write in it fails with a database error.
+    /// For the calls that only look (show, list, history, statistics…).
+    fn begin_read(&self) -> Result<Box<dyn Transaction>, DbError>;
 }
 
 /// One call's transaction.
@@ -68,33 +73,53 @@ impl SqliteBackend {
     }
 }
 
-impl Backend for SqliteBackend {
-    fn begin(&self) -> Result<Box<dyn Transaction>, DbError> {
+impl SqliteBackend {
+    fn start(&self, begin: &str, read_only: bool) -> Result<Box<dyn Transaction>, DbError> {
         let pooled = self.pool.lock().unwrap().pop();
         let conn = match pooled {
             Some(c) => c,
             None => self.connect()?,
         };
-        conn.execute_batch("BEGIN IMMEDIATE")
+        conn.execute_batch(begin)
             .map_err(giftcard_engine::sqlite::map_error)?;
         Ok(Box::new(SqliteTransaction {
             conn: Some(conn),
             pool: Arc::clone(&self.pool),
+            read_only,
         }))
+    }
+}
+
+impl Backend for SqliteBackend {
+    fn begin(&self) -> Result<Box<dyn Transaction>, DbError> {
+        self.start("BEGIN IMMEDIATE", false)
+    }
+
+    /// A deferred transaction on a connection switched to `query_only`: in
+    /// WAL mode it reads a snapshot while another process holds the write
+    /// lock, and SQLite itself refuses any write in it.
+    fn begin_read(&self) -> Result<Box<dyn Transaction>, DbError> {
+        self.start("PRAGMA query_only = ON; BEGIN DEFERRED", true)
     }
 }
 
 struct SqliteTransaction {
     conn: Option<Connection>,
     pool: Arc<Mutex<Vec<Connection>>>,
+    read_only: bool,
 }
 
 impl SqliteTransaction {
     fn finish(&mut self, sql: &str) -> Result<(), DbError> {
         let conn = self.conn.take().expect("transaction already finished");
-        let result = conn
+        let mut result = conn
             .execute_batch(sql)
             .map_err(giftcard_engine::sqlite::map_error);
+        if self.read_only && result.is_ok() {
+            result = conn
+                .execute_batch("PRAGMA query_only = OFF")
+                .map_err(giftcard_engine::sqlite::map_error);
+        }
         if result.is_ok() {
             self.pool.lock().unwrap().push(conn);
         }

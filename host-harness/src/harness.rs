@@ -5,10 +5,11 @@
 
 use crate::clock::{Clock, Randomness};
 use crate::database::{Backend, SqliteBackend, Transaction};
-use crate::outbox::{Entry, Outbox};
-use crate::postman::{self, DeliveryConfig};
+use crate::outbox::{Channel, Entry, Outbox};
+use crate::postman::{self, DeliveryConfig, Queued};
 use crate::runtime::{Faults, Limits, Outcome, Runtime};
 use anyhow::{Context, Result, bail};
+use giftcard_engine::db::Value;
 use serde_json::{Value as Json, json};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -25,7 +26,9 @@ pub struct HarnessConfig {
     /// `Some(seed)` for a deterministic generator, `None` for the OS's.
     pub seed: Option<u64>,
     pub limits: Limits,
-    /// Call `lifecycle.migrate` on open (what a shop does at install/upgrade).
+    /// Call `lifecycle.migrate` on open when the database's schema is older
+    /// than the component's (what a shop does at install/upgrade). A current
+    /// database is only read: opening it never waits for another writer.
     pub migrate: bool,
     /// Where messages go (outbox folder, SMTP).
     pub delivery: DeliveryConfig,
@@ -46,6 +49,30 @@ impl HarnessConfig {
     }
 }
 
+/// A message a dispatch could not deliver this time: it stays pending.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Undelivered {
+    pub message_id: u64,
+    pub card_id: u64,
+    pub channel: Channel,
+    pub recipient: String,
+    /// Why (written to the plugin's delivery record too).
+    pub reason: String,
+}
+
+/// What one dispatch of the host outbox did.
+#[derive(Clone, Debug, Default)]
+pub struct Dispatch {
+    /// The messages delivered, as the outbox index holds them.
+    pub delivered: Vec<Entry>,
+    /// The messages that failed; each is tried again by the next dispatch.
+    pub failed: Vec<Undelivered>,
+}
+
+/// The version of the host's own tables (exchange rates, outbox) this build
+/// keeps, in `host_meta`: 2 is the at-least-once outbox.
+const HOST_SCHEMA: &str = "2";
+
 pub struct Harness {
     runtime: Arc<Runtime>,
     backend: Arc<SqliteBackend>,
@@ -53,10 +80,16 @@ pub struct Harness {
     random: Mutex<Randomness>,
     outbox: Outbox,
     delivery: DeliveryConfig,
+    /// This database's outbox key: names its message files and email
+    /// `Message-ID`s, so they are unique across databases.
+    outbox_key: String,
     /// The runtime's handed-over count at this harness's last look at the
     /// host outbox (`u64::MAX` at first, so the first committed call also
     /// picks up what an earlier process queued and never delivered).
     outbox_seen: AtomicU64,
+    /// Messages dispatches could not deliver since the last
+    /// [`Harness::take_undelivered`].
+    undelivered: Mutex<Vec<Undelivered>>,
 }
 
 impl Harness {
@@ -74,7 +107,7 @@ impl Harness {
         let backend = SqliteBackend::open(&config.database)
             .map_err(|e| anyhow::anyhow!("{e}"))
             .with_context(|| format!("opening the database {}", config.database.display()))?;
-        let harness = Harness {
+        let mut harness = Harness {
             runtime,
             backend: Arc::new(backend),
             clock: config.clock.clone(),
@@ -87,12 +120,14 @@ impl Harness {
                 None => Outbox::next_to(&config.database),
             },
             delivery: config.delivery.clone(),
+            outbox_key: String::new(),
             outbox_seen: AtomicU64::new(u64::MAX),
+            undelivered: Mutex::new(Vec::new()),
         };
-        harness
-            .create_host_tables()
+        harness.outbox_key = harness
+            .host_tables()
             .context("creating the host's own tables")?;
-        if config.migrate {
+        if config.migrate && harness.schema_behind()? {
             match harness.call("lifecycle.migrate", &Json::Null)? {
                 Outcome::Ok(_) => {}
                 Outcome::Err(e) => bail!("migrating the plugin's schema failed: {e}"),
@@ -101,19 +136,144 @@ impl Harness {
         Ok(harness)
     }
 
-    /// The tables the host owns beside the plugin's (exchange rates), created
-    /// if missing.
-    fn create_host_tables(&self) -> Result<()> {
-        let mut tx = self.begin()?;
-        for sql in std::iter::once(crate::rates::CREATE_TABLE)
-            .chain(postman::CREATE_TABLES.iter().copied())
+    /// Whether the database's plugin schema is older than the component's
+    /// (so `migrate` must run), asked in a read-only transaction. A component
+    /// without `lifecycle.database-version` (contract 0.4 and older) is
+    /// always migrated, as before.
+    fn schema_behind(&self) -> Result<bool> {
+        if !self
+            .runtime
+            .functions()
+            .any(|f| f == "lifecycle.database-version")
         {
-            if let Err(e) = tx.execute(sql, &[]) {
+            return Ok(true);
+        }
+        let build = match self.call_read("lifecycle.metadata", &Json::Null)? {
+            Outcome::Ok(m) => m["schema-version"].as_u64(),
+            Outcome::Err(_) => None,
+        };
+        let database = match self.call_read("lifecycle.database-version", &Json::Null)? {
+            Outcome::Ok(v) => v.as_u64(),
+            Outcome::Err(_) => None,
+        };
+        Ok(match (database, build) {
+            (Some(database), Some(build)) => database < build,
+            _ => true,
+        })
+    }
+
+    /// The host's own tables beside the plugin's (exchange rates, the
+    /// outbox, `host_meta`), created or upgraded when missing or older than
+    /// this build; returns the database's outbox key. A current database is
+    /// only read, so opening it never takes the write lock.
+    fn host_tables(&self) -> Result<String> {
+        if let Some(key) = self.read_host_meta()? {
+            return Ok(key);
+        }
+        // Probes run in their own read transactions: a failed statement
+        // would abort a PostgreSQL transaction.
+        let outbox_exists = self.probe("SELECT id FROM host_outbox WHERE 1 = 0");
+        let outbox_current = self.probe("SELECT delivered_at FROM host_outbox WHERE 1 = 0");
+        let mut tx = self.begin()?;
+        let result = (|| -> Result<String> {
+            let run = |tx: &mut Box<dyn Transaction>, sql: &str| {
+                tx.execute(sql, &[])
+                    .map(|_| ())
+                    .map_err(|e| anyhow::anyhow!("{e}"))
+            };
+            run(
+                &mut tx,
+                "CREATE TABLE IF NOT EXISTS host_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            )?;
+            let meta = host_meta(tx.as_mut())?;
+            // Another process may have upgraded while this one waited for
+            // the write lock.
+            if meta.0.as_deref() != Some(HOST_SCHEMA) {
+                run(&mut tx, crate::rates::CREATE_TABLE)?;
+                let outbox: &[&str] = if outbox_exists && !outbox_current {
+                    postman::UPGRADE_AT_MOST_ONCE
+                } else {
+                    postman::CREATE_TABLES
+                };
+                for sql in outbox {
+                    run(&mut tx, sql)?;
+                }
+                tx.execute("DELETE FROM host_meta WHERE name = 'schema'", &[])
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                tx.execute(
+                    "INSERT INTO host_meta (name, value) VALUES ('schema', ?1)",
+                    &[Value::from(HOST_SCHEMA)],
+                )
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            }
+            match meta.1 {
+                Some(key) => Ok(key),
+                None => {
+                    let key = self.new_outbox_key();
+                    tx.execute(
+                        "INSERT INTO host_meta (name, value) VALUES ('outbox-key', ?1)",
+                        &[Value::from(key.as_str())],
+                    )
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    Ok(key)
+                }
+            }
+        })();
+        match result {
+            Ok(key) => {
+                tx.commit().map_err(|e| anyhow::anyhow!("{e}"))?;
+                Ok(key)
+            }
+            Err(e) => {
                 let _ = tx.rollback();
-                bail!("{e}");
+                Err(e)
             }
         }
-        tx.commit().map_err(|e| anyhow::anyhow!("{e}"))
+    }
+
+    /// The outbox key when the host tables are current, read without
+    /// writing; `None` when they must be created or upgraded.
+    fn read_host_meta(&self) -> Result<Option<String>> {
+        let mut tx = self.begin_read()?;
+        let meta = host_meta(tx.as_mut());
+        let _ = tx.rollback();
+        Ok(match meta {
+            Ok((Some(schema), Some(key))) if schema == HOST_SCHEMA => Some(key),
+            _ => None,
+        })
+    }
+
+    /// Whether `sql` runs, in a read-only transaction of its own.
+    fn probe(&self, sql: &str) -> bool {
+        let Ok(mut tx) = self.begin_read() else {
+            return false;
+        };
+        let ok = tx.execute(sql, &[]).is_ok();
+        let _ = tx.rollback();
+        ok
+    }
+
+    /// 8 lower-case base-32 characters (40 bits): enough to tell databases
+    /// apart, short enough for a file name.
+    fn new_outbox_key(&self) -> String {
+        use rand::Rng;
+        let mut rng = self.random.lock().unwrap().for_call();
+        let mut bits = rng.next_u64();
+        (0..8)
+            .map(|_| {
+                let c = b"abcdefghijklmnopqrstuvwxyz234567"[(bits & 31) as usize] as char;
+                bits >>= 5;
+                c
+            })
+            .collect()
+    }
+
+    /// Starts a read-only transaction on the harness's database (see
+    /// [`Backend::begin_read`]).
+    pub fn begin_read(&self) -> Result<Box<dyn Transaction>> {
+        self.backend
+            .begin_read()
+            .map_err(|e| anyhow::anyhow!("starting a read transaction: {e}"))
     }
 
     /// Starts a write transaction on the harness's database, for a host
@@ -161,13 +321,27 @@ impl Harness {
     }
 
     /// Like [`Harness::call`], with failures injected into the database import.
-    /// Messages the call handed over are delivered once it has committed.
+    /// Messages the call handed over are delivered once it has committed; a
+    /// message that could not be delivered does not fail the call (it
+    /// committed): it stays pending and is listed by
+    /// [`Harness::take_undelivered`].
     pub fn call_with(&self, name: &str, args: &Json, faults: Faults) -> Result<Outcome> {
         let outcome = self.call_only(name, args, faults)?;
         if matches!(outcome, Outcome::Ok(_)) {
             self.dispatch_if_handed_over()?;
         }
         Ok(outcome)
+    }
+
+    /// Calls an export that only reads, in a read-only transaction: it never
+    /// takes the write lock (so it works while another process holds a long
+    /// write), a write in it fails, and no message is dispatched.
+    pub fn call_read(&self, name: &str, args: &Json) -> Result<Outcome> {
+        let call = self.runtime.prepare(name, args)?;
+        let random = self.random.lock().unwrap().for_call();
+        let tx = self.begin_read()?;
+        self.runtime
+            .run(call, tx, &self.clock, random, Faults::default())
     }
 
     /// [`Harness::dispatch_outbox`] after a committed call, skipped (no
@@ -177,12 +351,29 @@ impl Harness {
     /// No message is missed: a guest bumps the count before its call
     /// commits, and SQLite has one writer at a time, so a dispatch that read
     /// the new count begins its transaction after that commit and sees it.
-    pub fn dispatch_if_handed_over(&self) -> Result<Vec<Entry>> {
+    pub fn dispatch_if_handed_over(&self) -> Result<Dispatch> {
         let count = self.runtime.messages_handed_over();
         if self.outbox_seen.swap(count, Ordering::SeqCst) == count {
-            return Ok(Vec::new());
+            return Ok(Dispatch::default());
         }
         self.dispatch_outbox()
+    }
+
+    /// The messages dispatches could not deliver since the last look (each
+    /// is still pending), emptied by the call: what a command reports as not
+    /// delivered.
+    pub fn take_undelivered(&self) -> Vec<Undelivered> {
+        let all = std::mem::take(&mut *self.undelivered.lock().unwrap());
+        // One line per message: its latest failure (a retry in the same
+        // command may have failed again, for another reason).
+        let mut latest: Vec<Undelivered> = Vec::new();
+        for u in all.into_iter().rev() {
+            if !latest.iter().any(|l| l.message_id == u.message_id) {
+                latest.push(u);
+            }
+        }
+        latest.reverse();
+        latest
     }
 
     /// The outbox folder messages are written to.
@@ -190,44 +381,131 @@ impl Harness {
         &self.outbox
     }
 
-    /// Delivers every message committed calls queued (see [`crate::postman`]):
-    /// writes it to the outbox folder (and SMTP), then reports each outcome
-    /// to the plugin. Returns the outbox entries written.
-    pub fn dispatch_outbox(&self) -> Result<Vec<Entry>> {
-        let mut tx = self.begin()?;
-        let messages = match postman::take_pending(tx.as_mut()) {
-            Ok(m) => m,
-            Err(e) => {
-                let _ = tx.rollback();
-                return Err(e);
+    /// Delivers every pending message no other process is delivering (see
+    /// [`crate::postman`]), at least once: each is claimed, delivered to the
+    /// outbox folder (and SMTP), then marked delivered or failed together
+    /// with the report to the plugin. Failures are returned (and kept for
+    /// [`Harness::take_undelivered`]); the messages stay pending.
+    pub fn dispatch_outbox(&self) -> Result<Dispatch> {
+        self.dispatch(false)
+    }
+
+    /// [`Harness::dispatch_outbox`] that also takes messages another process
+    /// has claimed and not finished (`outbox retry --include-claimed`: after
+    /// a crash, rather than waiting for the claim to run out). Such a message
+    /// may then be delivered twice, with the same file name and
+    /// `Message-ID`.
+    pub fn dispatch_outbox_claimed_too(&self) -> Result<Dispatch> {
+        self.dispatch(true)
+    }
+
+    fn dispatch(&self, take_claimed: bool) -> Result<Dispatch> {
+        let mut out = Dispatch::default();
+        let mut after = 0;
+        loop {
+            let wall = crate::clock::Clock::System.now();
+            let mut tx = self.begin()?;
+            let claimed =
+                match postman::claim(tx.as_mut(), after, wall, self.delivery.lease, take_claimed) {
+                    Ok(claimed) => claimed,
+                    Err(e) => {
+                        let _ = tx.rollback();
+                        return Err(e);
+                    }
+                };
+            if claimed.is_empty() {
+                tx.rollback().map_err(|e| anyhow::anyhow!("{e}"))?;
+                break;
             }
-        };
-        if messages.is_empty() {
-            tx.rollback().map_err(|e| anyhow::anyhow!("{e}"))?;
-            return Ok(Vec::new());
+            tx.commit()
+                .map_err(|e| anyhow::anyhow!("claiming messages in the host outbox: {e}"))?;
+            for queued in claimed {
+                after = after.max(queued.row);
+                match self.deliver_one(&queued)? {
+                    Ok(entry) => out.delivered.push(entry),
+                    Err(failed) => out.failed.push(failed),
+                }
+            }
         }
-        tx.commit()
-            .map_err(|e| anyhow::anyhow!("taking messages from the host outbox: {e}"))?;
+        let mut undelivered = self.undelivered.lock().unwrap();
+        // A message that failed earlier in this command and went out now is
+        // no longer undelivered.
+        undelivered.retain(|u| !out.delivered.iter().any(|e| e.message_id == u.message_id));
+        undelivered.extend(out.failed.iter().cloned());
+        drop(undelivered);
+        Ok(out)
+    }
+
+    /// One attempt at one claimed message, and its record: the host's mark
+    /// and the plugin's `record-delivery` in one transaction.
+    fn deliver_one(&self, queued: &Queued) -> Result<Result<Entry, Undelivered>> {
+        let m = &queued.message;
         let now = self.clock.now();
-        let delivered = postman::deliver(&self.outbox, &self.delivery, messages, now)?;
-        let mut entries = Vec::with_capacity(delivered.len());
-        for (message, entry) in delivered {
-            let report = json!({ "report": {
-                "message-id": message.message_id,
-                "delivered": entry.delivered(),
-                "at": giftcard_engine::time::format(now),
-                "failure": entry.smtp.as_ref().filter(|_| !entry.delivered()).cloned(),
-            }});
-            match self.call_only("delivery.record-delivery", &report, Faults::default())? {
-                Outcome::Ok(_) => {}
-                Outcome::Err(e) => bail!(
-                    "reporting the delivery of message {} failed: {e}",
-                    message.message_id
-                ),
-            }
-            entries.push(entry);
+        let attempt = self.outbox.deliver(
+            m,
+            &self.delivery.from_address,
+            &self.outbox_key,
+            queued.queued_at.unwrap_or(now),
+            self.delivery.smtp.as_ref(),
+        );
+        let outcome = attempt.map_err(|e| Undelivered {
+            message_id: m.message_id,
+            card_id: m.card_id,
+            channel: m.channel,
+            recipient: m.recipient.clone(),
+            reason: postman::failure_text(&crate::outbox::reason(&e)),
+        });
+        let report = json!({ "report": {
+            "message-id": m.message_id,
+            "delivered": outcome.is_ok(),
+            "at": giftcard_engine::time::format(now),
+            "failure": outcome.as_ref().err().map(|f| f.reason.clone()),
+        }});
+        let mark = |tx: &mut dyn Transaction| match &outcome {
+            Ok(entry) => postman::mark_delivered(tx, queued.row, now, &entry.file),
+            Err(failed) => postman::mark_failed(tx, queued.row, &failed.reason),
+        };
+        let mut tx = self.begin()?;
+        if let Err(e) = mark(tx.as_mut()) {
+            let _ = tx.rollback();
+            return Err(e);
         }
-        Ok(entries)
+        let (tx, recorded) = self.call_in(tx, "delivery.record-delivery", &report);
+        match recorded {
+            Ok(Outcome::Ok(_)) => tx
+                .commit()
+                .map_err(|e| anyhow::anyhow!("recording a delivery: {e}"))?,
+            other => {
+                // The plugin would not take the report (a message it does not
+                // know, say): keep the host's own record regardless, so the
+                // message is not delivered again and again.
+                let _ = tx.rollback();
+                let mut tx = self.begin()?;
+                if let Err(e) = mark(tx.as_mut()) {
+                    let _ = tx.rollback();
+                    return Err(e);
+                }
+                tx.commit().map_err(|e| anyhow::anyhow!("{e}"))?;
+                let why = match other {
+                    Ok(Outcome::Err(e)) => e.to_string(),
+                    Err(e) => format!("{e:#}"),
+                    Ok(Outcome::Ok(_)) => unreachable!(),
+                };
+                bail!(
+                    "the plugin did not take the delivery report of message {}: {why}",
+                    m.message_id
+                );
+            }
+        }
+        Ok(outcome)
+    }
+
+    /// The messages not delivered yet (pending or failed), oldest first.
+    pub fn pending_messages(&self) -> Result<Vec<postman::Pending>> {
+        let mut tx = self.begin_read()?;
+        let pending = postman::pending(tx.as_mut());
+        let _ = tx.rollback();
+        pending
     }
 
     fn call_only(&self, name: &str, args: &Json, faults: Faults) -> Result<Outcome> {
@@ -311,6 +589,25 @@ impl Harness {
         }
         Ok(problems)
     }
+}
+
+/// The host's schema version and the database's outbox key, as stored.
+fn host_meta(tx: &mut dyn Transaction) -> Result<(Option<String>, Option<String>)> {
+    let rows = tx
+        .execute("SELECT name, value FROM host_meta", &[])
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut schema = None;
+    let mut key = None;
+    for row in rows.rows {
+        if let [Value::Text(name), Value::Text(value)] = row.as_slice() {
+            match name.as_str() {
+                "schema" => schema = Some(value.clone()),
+                "outbox-key" => key = Some(value.clone()),
+                _ => {}
+            }
+        }
+    }
+    Ok((schema, key))
 }
 
 /// A `money` record for JSON arguments.

@@ -19,11 +19,13 @@
 //! - [`shop`]: a simulated Magento-like shop around the plugin (catalog,
 //!   quotes, the totals pipeline, orders, invoices, shipments, credit memos);
 //! - [`scenario`]: the conformance-scenario runner;
+//! - [`doctor`]: the database health check (`giftcard-harness doctor`);
 //! - [`demo`] and [`render`]: the narrated demo and the CLI's tables.
 
 pub mod clock;
 pub mod database;
 pub mod demo;
+pub mod doctor;
 pub mod dynval;
 pub mod harness;
 pub mod outbox;

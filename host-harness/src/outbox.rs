@@ -5,23 +5,30 @@
 //! its recipient, a reminder…) and hands it to the host; what the host does
 //! with it is the shop's business. This reference host keeps every message as
 //! a file in an outbox folder next to the shop database, with one JSON line per
-//! message in the folder's `index.jsonl`, and can also hand emails to an SMTP
-//! relay:
+//! delivered message in the folder's `index.jsonl`, and can also hand emails
+//! to an SMTP relay:
 //!
-//! - an email becomes a real RFC 5322 / MIME message (`000001-email.eml`),
-//!   built with [`lettre`]: `multipart/alternative` of the text and, when
-//!   there is HTML, a `multipart/related` holding the HTML and its inline
-//!   images (`cid:` references), all inside `multipart/mixed` when there are
-//!   regular attachments;
-//! - an SMS becomes a text file (`000002-sms.txt`): a `To:` line, a blank
-//!   line, the text;
+//! - an email becomes a real RFC 5322 / MIME message
+//!   (`000042-email-k3x9f2ab.eml`: the plugin's message id, the channel and
+//!   the database's outbox key), built with [`lettre`]:
+//!   `multipart/alternative` of the text and, when there is HTML, a
+//!   `multipart/related` holding the HTML and its inline images (`cid:`
+//!   references), all inside `multipart/mixed` when there are regular
+//!   attachments;
+//! - an SMS becomes a text file (`000043-sms-k3x9f2ab.txt`): a `To:` line, a
+//!   blank line, the text;
 //! - a print job becomes the PDF the component attached
-//!   (`000003-print.pdf`).
+//!   (`000044-print-k3x9f2ab.pdf`).
 //!
-//! The index is append-only: a message's line, including the outcome of its
-//! SMTP hand-off, is written once, after its file (the one repair: a last line
-//! torn by a crash in mid-append is cut off before the next append). [`summary`] renders any of
-//! the files for a person (`outbox show`).
+//! Delivery is **at least once** ([`Outbox::deliver`]): a file is written
+//! whole or not at all and never replaces another, a message counts as
+//! delivered only once its file is durable (and, with SMTP, once the server
+//! accepted it), and until then the caller keeps it and tries again. A message
+//! delivered twice after a crash keeps its file name and its email
+//! `Message-ID`, so copies can be recognised. The index is append-only, one
+//! line per delivered message written in one locked append (the one repair: a
+//! last line torn by a crash in mid-append is cut off before the next
+//! append). [`summary`] renders any of the files for a person (`outbox show`).
 //!
 //! The types here are plain Rust; the caller converts the component's WIT
 //! records into [`Message`].
@@ -113,10 +120,11 @@ pub struct Entry {
     pub subject: String,
     /// The message's file, relative to the outbox folder.
     pub file: String,
-    /// When it was stored, in Unix seconds.
+    /// When the plugin handed it over (its `Date:`), in Unix seconds.
     pub at: i64,
     /// `None` when SMTP was not asked for (or the message is not an email),
-    /// else `"sent to HOST:PORT"` or `"failed: reason"`.
+    /// else `"sent to HOST:PORT"`. (Outboxes written before delivery became
+    /// at-least-once may also hold `"failed: reason"`.)
     pub smtp: Option<String>,
 }
 
@@ -132,7 +140,6 @@ impl Entry {
 }
 
 const SMTP_SENT: &str = "sent to ";
-const SMTP_FAILED: &str = "failed: ";
 const INDEX: &str = "index.jsonl";
 
 /// An outbox folder: one file per message plus `index.jsonl`.
@@ -169,68 +176,68 @@ impl Outbox {
         &self.dir
     }
 
-    /// Stores `msg` (see [`store_and_send`](Self::store_and_send)) without
-    /// SMTP.
-    pub fn store(&self, msg: &Message, from_address: &str, at: i64) -> anyhow::Result<Entry> {
-        self.store_and_send(msg, from_address, at, None)
+    /// The file a message is kept in: the plugin's message id, its channel
+    /// and the key of the database it came from (`000042-email-k3x9f2ab.eml`),
+    /// so no two messages can ever share a name, even when several databases
+    /// deliver into one folder.
+    pub fn file_name(msg: &Message, key: &str) -> String {
+        format!(
+            "{:06}-{}-{key}.{}",
+            msg.message_id,
+            msg.channel,
+            msg.channel.extension()
+        )
     }
 
-    /// Writes `msg`'s file, hands it to `smtp` if given and the message is an
-    /// email, then appends its line to the index and returns it.
+    /// Delivers `msg` once more: at least once, never overwriting anything.
+    ///
+    /// 1. The message's file ([`Outbox::file_name`]) is written durably — to
+    ///    a temporary name, synced, then linked into place without replacing
+    ///    anything, and the folder synced. If the file is already there (an
+    ///    earlier attempt wrote it and then failed or crashed), it is kept as
+    ///    it is.
+    /// 2. An email is handed to `smtp` when one is given; the message counts
+    ///    as delivered only once the server accepted it.
+    /// 3. The message's line is appended to the index (once: a retry after a
+    ///    crash finds the line already there).
     ///
     /// `from_address` is the shop's address (`From:` and the SMTP envelope
-    /// sender; unused for SMS and print) and `at` the time in Unix seconds
-    /// (the `Date:` header and the entry's `at`).
-    ///
-    /// An SMTP failure is not an error: it is recorded in the entry
-    /// (`smtp: Some("failed: …")`, [`Entry::delivered`] false) and the entry
-    /// returned, since the message is stored all the same. Errors are for a
-    /// message that cannot be built (a bad address, a print job without a
-    /// PDF) or written.
-    ///
-    /// The file is written (to a temporary name, synced, renamed) before the
-    /// index line is appended, so a crash leaves at worst a file without an
-    /// entry, which the next message's file replaces. Concurrent writers are
-    /// serialised by a lock on the index file.
-    pub fn store_and_send(
+    /// sender), `key` the database's outbox key (in the file name and the
+    /// email's `Message-ID`, which is therefore the same on every attempt, so
+    /// a receiver can drop a copy) and `queued_at` when the plugin handed the
+    /// message over (the `Date:` header). The error is why this attempt did
+    /// not deliver; the caller keeps the message and tries again later.
+    pub fn deliver(
         &self,
         msg: &Message,
         from_address: &str,
-        at: i64,
+        key: &str,
+        queued_at: i64,
         smtp: Option<&Smtp>,
     ) -> anyhow::Result<Entry> {
         fs::create_dir_all(&self.dir)
             .with_context(|| format!("cannot create the outbox {}", self.dir.display()))?;
-        let index_path = self.dir.join(INDEX);
-        let mut index = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .open(&index_path)
-            .with_context(|| format!("cannot open {}", index_path.display()))?;
-        index
-            .lock()
-            .with_context(|| format!("cannot lock {}", index_path.display()))?;
-        let seq = complete_lines(&mut index)
-            .with_context(|| format!("cannot read {}", index_path.display()))?
-            + 1;
-
-        let file = format!("{seq:06}-{}.{}", msg.channel, msg.channel.extension());
+        let file = Self::file_name(msg, key);
         let mut outcome = None;
-        match msg.channel {
+        let fresh = match msg.channel {
             Channel::Email => {
-                let email = email(msg, from_address, at, seq)?;
-                self.write_file(&file, &email.formatted())?;
+                let email = email(
+                    msg,
+                    from_address,
+                    queued_at,
+                    &message_id(msg, from_address, key),
+                )?;
+                let fresh = self.write_once(&file, &email.formatted())?;
                 if let Some(smtp) = smtp {
-                    outcome = Some(match smtp.send(from_address, &email) {
-                        Ok(()) => format!("{SMTP_SENT}{smtp}"),
-                        Err(err) => format!("{SMTP_FAILED}{}", reason(&err)),
-                    });
+                    smtp.send(from_address, &email)
+                        .with_context(|| format!("SMTP to {smtp} failed"))?;
+                    outcome = Some(format!("{SMTP_SENT}{smtp}"));
                 }
+                fresh
             }
             Channel::Sms => {
                 let text = format!("To: {}\n\n{}", msg.recipient, msg.text_body);
-                self.write_file(&file, text.as_bytes())?;
+                self.write_once(&file, text.as_bytes())?
             }
             Channel::Print => {
                 let pdf = msg
@@ -243,22 +250,52 @@ impl Outbox {
                             msg.message_id, msg.card_id
                         )
                     })?;
-                self.write_file(&file, &pdf.content)?;
+                self.write_once(&file, &pdf.content)?
             }
-        }
-
-        let entry = Entry {
-            seq,
-            message_id: msg.message_id,
-            card_id: msg.card_id,
-            kind: msg.kind.clone(),
-            channel: msg.channel,
-            recipient: msg.recipient.clone(),
-            subject: msg.subject.clone(),
-            file,
-            at,
-            smtp: outcome,
         };
+        self.append(
+            |seq| Entry {
+                seq,
+                message_id: msg.message_id,
+                card_id: msg.card_id,
+                kind: msg.kind.clone(),
+                channel: msg.channel,
+                recipient: msg.recipient.clone(),
+                subject: msg.subject.clone(),
+                file: file.clone(),
+                at: queued_at,
+                smtp: outcome.clone(),
+            },
+            !fresh,
+        )
+    }
+
+    /// Appends the entry `make(seq)` to the index under its lock, as one
+    /// write followed by a sync; with `once`, an entry for the same file
+    /// already there is returned instead of writing a second one.
+    fn append(&self, make: impl FnOnce(u64) -> Entry, once: bool) -> anyhow::Result<Entry> {
+        let index_path = self.dir.join(INDEX);
+        let mut index = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(&index_path)
+            .with_context(|| format!("cannot open {}", index_path.display()))?;
+        index
+            .lock()
+            .with_context(|| format!("cannot lock {}", index_path.display()))?;
+        let lines = complete_lines(&mut index)
+            .with_context(|| format!("cannot read {}", index_path.display()))?;
+        let entry = make(lines.count + 1);
+        if once
+            && let Some(existing) = lines
+                .text
+                .lines()
+                .filter_map(|l| serde_json::from_str::<Entry>(l).ok())
+                .find(|e| e.file == entry.file)
+        {
+            return Ok(existing);
+        }
         let mut line = serde_json::to_string(&entry)?;
         line.push('\n');
         index
@@ -305,22 +342,54 @@ impl Outbox {
         Ok((entry, bytes))
     }
 
-    fn write_file(&self, name: &str, bytes: &[u8]) -> anyhow::Result<()> {
+    /// Writes `name` unless it exists: to a temporary name first, synced,
+    /// then hard-linked into place (which never replaces a file, unlike a
+    /// rename) and the folder synced, so the file is either absent or whole.
+    /// Returns whether it was written now.
+    fn write_once(&self, name: &str, bytes: &[u8]) -> anyhow::Result<bool> {
         let path = self.dir.join(name);
-        let tmp = self.dir.join(format!(".{name}.tmp"));
-        let write = || -> io::Result<()> {
+        if path.exists() {
+            return Ok(false);
+        }
+        let tmp = self.dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        let write = || -> io::Result<bool> {
             let mut file = File::create(&tmp)?;
             file.write_all(bytes)?;
             file.sync_all()?;
-            fs::rename(&tmp, &path)
+            let placed = match fs::hard_link(&tmp, &path) {
+                Ok(()) => true,
+                // Another process delivered the same message meanwhile.
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => false,
+                Err(e) => return Err(e),
+            };
+            fs::remove_file(&tmp)?;
+            File::open(&self.dir)?.sync_all()?;
+            Ok(placed)
         };
-        write().with_context(|| format!("cannot write {}", path.display()))
+        let result = write();
+        if result.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        result.with_context(|| format!("cannot write {}", path.display()))
     }
+}
+
+/// The email's `Message-ID`: the same for every attempt at one message
+/// (the database's key and the plugin's message id make it unique), so a
+/// message delivered twice after a crash can be recognised as one.
+pub fn message_id(msg: &Message, from_address: &str, key: &str) -> String {
+    let domain = from_address
+        .rsplit_once('@')
+        .map_or("giftcard.invalid", |(_, d)| d);
+    format!(
+        "<giftcard.{}.{}.{key}@{domain}>",
+        msg.card_id, msg.message_id
+    )
 }
 
 /// `err` and its causes on one line, like `{err:#}`, less the causes an error
 /// already spells out in its own message (lettre's do).
-fn reason(err: &anyhow::Error) -> String {
+pub fn reason(err: &anyhow::Error) -> String {
     let mut out = String::new();
     let mut last = String::new();
     for cause in err.chain() {
@@ -336,10 +405,16 @@ fn reason(err: &anyhow::Error) -> String {
     out
 }
 
-/// Counts the newline-terminated lines of the locked index and cuts off a torn
-/// last line (a crash in the middle of an append) so the next line starts
-/// clean.
-fn complete_lines(index: &mut File) -> io::Result<u64> {
+/// The locked index's complete lines (its text and how many).
+struct Lines {
+    text: String,
+    count: u64,
+}
+
+/// Reads the newline-terminated lines of the locked index and cuts off a
+/// torn last line (a crash in the middle of an append) so the next line
+/// starts clean.
+fn complete_lines(index: &mut File) -> io::Result<Lines> {
     let mut bytes = Vec::new();
     index.seek(SeekFrom::Start(0))?;
     index.read_to_end(&mut bytes)?;
@@ -347,7 +422,12 @@ fn complete_lines(index: &mut File) -> io::Result<u64> {
     if complete < bytes.len() {
         index.set_len(complete as u64)?;
     }
-    Ok(bytes[..complete].iter().filter(|&&b| b == b'\n').count() as u64)
+    bytes.truncate(complete);
+    let count = bytes.iter().filter(|&&b| b == b'\n').count() as u64;
+    Ok(Lines {
+        text: String::from_utf8_lossy(&bytes).into_owned(),
+        count,
+    })
 }
 
 fn is_plain_file_name(name: &str) -> bool {
@@ -366,8 +446,8 @@ fn is_media_type(media_type: &str, expected: &str) -> bool {
 }
 
 /// `msg` as an RFC 5322 / MIME email from `"{from_name}" <from_address>`,
-/// dated `at` (Unix seconds), numbered `seq` in its outbox (part of the
-/// `Message-ID`).
+/// dated `at` (Unix seconds), with the given `Message-ID` (see
+/// [`message_id`]).
 ///
 /// The body is `text/plain` alone, or with HTML `multipart/alternative` of the
 /// text and the HTML; the HTML's inline images (attachments with a
@@ -378,7 +458,7 @@ pub fn email(
     msg: &Message,
     from_address: &str,
     at: i64,
-    seq: u64,
+    message_id: &str,
 ) -> anyhow::Result<lettre::Message> {
     use lettre::Address;
     use lettre::message::header::{ContentType, HeaderName, HeaderValue};
@@ -397,12 +477,6 @@ pub fn email(
         .parse()
         .with_context(|| format!("bad recipient address {:?}", msg.recipient))?;
     let date = email_date(at)?;
-    let message_id = format!(
-        "<giftcard.{}.{}.{seq}.{at}@{}>",
-        msg.card_id,
-        msg.message_id,
-        from_address.domain()
-    );
 
     let part = |a: &Attachment, inline: bool| -> anyhow::Result<SinglePart> {
         let content_type = ContentType::parse(&a.media_type).with_context(|| {
@@ -461,7 +535,7 @@ pub fn email(
         .to(to)
         .subject(msg.subject.clone())
         .date(date)
-        .message_id(Some(message_id))
+        .message_id(Some(message_id.to_owned()))
         .raw_header(HeaderValue::new(
             HeaderName::new_from_ascii_str("X-Giftcard-Card"),
             msg.card_id.to_string(),

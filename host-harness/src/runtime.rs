@@ -117,6 +117,9 @@ pub struct CallState {
     statements: usize,
     /// The runtime's count of messages handed over, bumped by `deliver`.
     handed_over: Arc<AtomicU64>,
+    /// The clock's time when the call started (when its messages are
+    /// queued).
+    started_at: i64,
 }
 
 impl WasiView for CallState {
@@ -225,7 +228,7 @@ impl wit_outbox::Host for CallState {
             wasmtime::Error::msg("message handed over outside a call's transaction")
         })?;
         let m = outbox_message(message);
-        let reference = crate::postman::queue(tx.as_mut(), &m)
+        let reference = crate::postman::queue(tx.as_mut(), &m, self.started_at)
             .map_err(|e| wasmtime::Error::msg(format!("queueing the message: {e}")))?;
         self.handed_over.fetch_add(1, Ordering::SeqCst);
         Ok(Ok(reference))
@@ -503,6 +506,7 @@ impl Runtime {
             faults,
             statements: 0,
             handed_over: Arc::clone(&self.handed_over),
+            started_at: clock.now(),
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);

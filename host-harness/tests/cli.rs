@@ -103,8 +103,10 @@ fn card_lifecycle_with_json_output_and_exit_codes() {
             .contains('*')
     );
 
+    // A refused balance check is a refusal like any other: exit 1 (issue
+    // 12 made it so; it exited 0 before), with the generic answer shown.
     let out = harness(&dir, &["balance", &code]);
-    assert!(out.status.success());
+    assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).contains("not valid or has no balance"));
 
     let out = harness(&dir, &["card", "show", "99999"]);

@@ -336,9 +336,22 @@ fn view_token(env: &mut dyn Environment, card_id: CardId) -> Result<String> {
     {
         return Ok(token);
     }
-    let mut bytes = [0u8; 17];
-    env.fill_random(&mut bytes);
-    let token = base32(&bytes, TOKEN_LEN);
+    // A real generator never repeats 130 bits; a seeded one (deterministic
+    // runs, where every process replays the same stream) can, so a token
+    // already taken is drawn again, as codes are.
+    let mut token = String::new();
+    for _ in 0..8 {
+        let mut bytes = [0u8; 17];
+        env.fill_random(&mut bytes);
+        token = base32(&bytes, TOKEN_LEN);
+        let taken = env.db().execute(
+            "SELECT id FROM gc_cards WHERE view_token = ?1",
+            &[Value::from(token.as_str())],
+        )?;
+        if taken.first().is_none() {
+            break;
+        }
+    }
     env.db().execute(
         "UPDATE gc_cards SET view_token = ?1 WHERE id = ?2 AND view_token IS NULL",
         &[Value::from(token.as_str()), Value::Integer(card_id as i64)],
@@ -748,7 +761,9 @@ pub fn view_card(env: &mut dyn Environment, token: &str) -> Result<CardView> {
 
 /// One part of a print run (see [`PrintPartRequest`]).
 pub fn print_part(_env: &mut dyn Environment, _req: PrintPartRequest) -> Result<DocumentPart> {
-    Err(Error::InvalidArgument("print-part is not available yet".into()))
+    Err(Error::InvalidArgument(
+        "print-part is not available yet".into(),
+    ))
 }
 
 /// Printable cards, one per page.

@@ -300,6 +300,78 @@ fn cancelled_cards_are_not_sent() {
     ));
 }
 
+/// The record tells the truth while the host retries: `pending` once
+/// handed over, `failed` with the host's latest reason after a failed
+/// attempt, and `delivered` (reason cleared) when an attempt succeeds.
+#[test]
+fn a_failed_attempt_stays_retryable_until_delivered() {
+    let mut env = env();
+    let id = admin_card(&mut env, Some("zoe@example.com"));
+    let m = env
+        .call(|e| api::send_card(e, send(id, Channel::Email, None)))
+        .unwrap();
+    assert_eq!(m.status, MessageStatus::Pending);
+    assert_eq!(m.failure, None);
+    let fail = |env: &mut NativeEnv, at: i64, why: &str| {
+        env.call(|e| {
+            api::record_delivery(
+                e,
+                DeliveryReport {
+                    message_id: m.message_id,
+                    delivered: false,
+                    at: time::format(at),
+                    failure: Some(why.into()),
+                },
+            )
+        })
+        .unwrap()
+    };
+    let first = fail(
+        &mut env,
+        T0 + 1,
+        "cannot create the outbox: Not a directory",
+    );
+    assert_eq!(first.status, MessageStatus::Failed);
+    assert_eq!(first.delivered_at, None);
+    let second = fail(&mut env, T0 + 2, "SMTP to 127.0.0.1:25 failed: refused");
+    assert_eq!(
+        second.failure.as_deref(),
+        Some("SMTP to 127.0.0.1:25 failed: refused"),
+        "the latest reason"
+    );
+    let d = env.call(|e| api::card_delivery(e, id)).unwrap();
+    assert_eq!(d.delivered_at, None, "not delivered while only failing");
+    let done = env
+        .call(|e| {
+            api::record_delivery(
+                e,
+                DeliveryReport {
+                    message_id: m.message_id,
+                    delivered: true,
+                    at: time::format(T0 + 3),
+                    failure: None,
+                },
+            )
+        })
+        .unwrap();
+    assert_eq!(done.status, MessageStatus::Delivered);
+    assert_eq!(done.failure, None);
+    assert_eq!(done.delivered_at, Some(time::format(T0 + 3)));
+    // A failure text with a control character is refused, unchanged.
+    let bad = env.call(|e| {
+        api::record_delivery(
+            e,
+            DeliveryReport {
+                message_id: m.message_id,
+                delivered: false,
+                at: time::format(T0 + 4),
+                failure: Some("line\r\nforged".into()),
+            },
+        )
+    });
+    assert!(matches!(bad, Err(Error::InvalidArgument(_))), "{bad:?}");
+}
+
 #[test]
 fn delivery_reports_are_recorded_once() {
     let mut env = env();
