@@ -208,3 +208,12 @@ pub fn cards_pdf_part(
 ) -> Result<PdfPart, DocumentError> {
     pdf::cards_pdf_part(cards, after, max_bytes)
 }
+
+/// Checks that a later part could start at `at` (see [`cards_pdf_part`],
+/// which checks it too): after at least one page and below
+/// [`MAX_RUN_PAGES`], with the previous cross-reference section after the
+/// header and before `at.bytes`. A caller validating a request calls it
+/// before doing any work.
+pub fn check_pdf_position(at: PdfPosition) -> Result<(), DocumentError> {
+    pdf::check_position(at).map(drop)
+}

@@ -219,7 +219,7 @@ pub(crate) fn cards_pdf_part(
 /// first part always has one), with the previous cross-reference section
 /// after the header and before the end. Offsets cannot be checked against
 /// the file (it is the host's), but nonsense is refused.
-fn check_position(at: PdfPosition) -> Result<usize, DocumentError> {
+pub(crate) fn check_position(at: PdfPosition) -> Result<usize, DocumentError> {
     let why = if at.pages == 0 {
         "a later part follows at least one page"
     } else if at.pages as usize >= MAX_RUN_PAGES {

@@ -13,7 +13,7 @@ use std::path::Path;
 use common::{card, decode, poppler, render_page, scratch_dir};
 use giftcard_documents::{
     DocumentError, MAX_CARDS, MAX_RUN_PAGES, PdfPart, PdfPosition, PrintableCard, cards_pdf,
-    cards_pdf_part,
+    cards_pdf_part, check_pdf_position,
 };
 use rxing::BarcodeFormat;
 
@@ -289,7 +289,15 @@ fn later_parts_refuse_positions_no_part_can_have_ended_at() {
             ..good
         },
     ];
+    assert_eq!(check_pdf_position(good), Ok(()));
     for at in bad {
+        assert!(
+            matches!(
+                check_pdf_position(at),
+                Err(DocumentError::InvalidPosition(_))
+            ),
+            "{at:?}"
+        );
         assert!(
             matches!(
                 cards_pdf_part(&cards[1..], Some(at), usize::MAX),
