@@ -28,6 +28,11 @@ pub const MAX_CODE_BYTES: usize = 512;
 /// bounded cost (about 1000 pages is already a large print run).
 pub const MAX_CARDS: usize = 1000;
 
+/// Most pages a document printed in parts ([`cards_pdf_part`]) may hold:
+/// objects are numbered from the page index, and the bound keeps those
+/// numbers, the page tree and the cross-reference sections small.
+pub const MAX_RUN_PAGES: usize = 10_000;
+
 /// Errors are typed; no panics on any input.
 ///
 /// The `String` carries a short English explanation meant for logs and for
@@ -42,6 +47,9 @@ pub enum DocumentError {
     Unencodable(String),
     /// There is nothing to encode: an empty code or an empty list of cards.
     Empty,
+    /// A later part of a document was asked to start where no part can
+    /// have ended (see [`PdfPosition`]).
+    InvalidPosition(String),
 }
 
 impl fmt::Display for DocumentError {
@@ -57,6 +65,10 @@ impl fmt::Display for DocumentError {
                 f.write_str(why)
             }
             DocumentError::Empty => f.write_str("nothing to encode"),
+            DocumentError::InvalidPosition(why) => {
+                f.write_str("cannot continue the document: ")?;
+                f.write_str(why)
+            }
         }
     }
 }
@@ -143,4 +155,65 @@ pub struct PrintableCard {
 /// partial document.
 pub fn cards_pdf(cards: &[PrintableCard]) -> Result<Vec<u8>, DocumentError> {
     pdf::cards_pdf(cards)
+}
+
+/// Where a document printed in parts stands after some of them: what the
+/// next part needs to know to continue it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PdfPosition {
+    /// Pages written so far.
+    pub pages: u32,
+    /// Bytes written so far: where the next part's first byte goes.
+    pub bytes: u64,
+    /// Where the last part's cross-reference section starts.
+    pub xref: u64,
+}
+
+/// One part of a document printed in parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PdfPart {
+    /// The bytes to append to the document.
+    pub content: Vec<u8>,
+    /// Pages this part adds.
+    pub pages: u32,
+    /// Where the document stands after this part.
+    pub end: PdfPosition,
+}
+
+/// One part of a PDF printed a part at a time, so that no call holds more
+/// than a part of a large print run in memory. Pages look exactly like
+/// [`cards_pdf`]'s (the first part of a run is built the same way).
+///
+/// `after` is `None` for the first part, which is a complete PDF of its
+/// pages (header, catalog, page tree, fonts, pages, cross-reference table,
+/// trailer). Every later part continues the document at `after` (the
+/// previous part's [`PdfPart::end`]) as a PDF incremental update (ISO
+/// 32000-1, 7.5.6): the page-tree nodes that gain pages, the new pages, a
+/// cross-reference section for exactly those objects (offsets counted from
+/// the start of the file) and a trailer whose `/Prev` is the previous
+/// section. Parts written one after another, in order, are one valid PDF
+/// with every page so far; object numbers follow from page indices alone,
+/// so parts rendered in separate calls never collide.
+///
+/// Draws one page per card, in order, and stops early (after at least one
+/// page) once the part holds `max_bytes`, so a part's size stays bounded
+/// whatever its cards print; [`PdfPart::pages`] says how many were drawn.
+/// Every card given is checked first; errors name the card by its page
+/// number in the document (from 1). At most [`MAX_CARDS`] cards per part
+/// and [`MAX_RUN_PAGES`] pages per document.
+pub fn cards_pdf_part(
+    cards: &[PrintableCard],
+    after: Option<PdfPosition>,
+    max_bytes: usize,
+) -> Result<PdfPart, DocumentError> {
+    pdf::cards_pdf_part(cards, after, max_bytes)
+}
+
+/// Checks that a later part could start at `at` (see [`cards_pdf_part`],
+/// which checks it too): after at least one page and below
+/// [`MAX_RUN_PAGES`], with the previous cross-reference section after the
+/// header and before `at.bytes`. A caller validating a request calls it
+/// before doing any work.
+pub fn check_pdf_position(at: PdfPosition) -> Result<(), DocumentError> {
+    pdf::check_position(at).map(drop)
 }

@@ -1,4 +1,6 @@
-//! Printable cards: one A6 landscape page per card.
+//! Printable cards: one A6 landscape page per card, in one document or in
+//! parts (a first part that is a complete PDF, then incremental updates that
+//! each add pages), so that a large print run is never held in memory whole.
 //!
 //! Drawn with vector operations only: QR modules and bars are filled
 //! rectangles (sharp at any printer resolution and no image compression code
@@ -10,11 +12,11 @@
 //! `pdf-writer`'s float path, which drags in Rust's float formatting and
 //! `io::Error` debug printing: about 20 KB of WebAssembly for nothing.
 
-use pdf_writer::{Content, Name, Pdf, Ref, Str};
+use pdf_writer::{Chunk, Content, Name, Pdf, Ref, Str};
 
 use crate::raster::{self, Modules};
 use crate::text::{self, Font};
-use crate::{DocumentError, MAX_CARDS, PrintableCard};
+use crate::{DocumentError, MAX_CARDS, MAX_RUN_PAGES, PdfPart, PdfPosition, PrintableCard};
 
 /// Points per millimetre (PDF units are 1/72 inch).
 const MM: f32 = 72.0 / 25.4;
@@ -47,55 +49,240 @@ const DOT: f32 = 72.0 / 300.0;
 /// scanners; long codes widen the barcode (up to the page width) instead.
 const BAR_MIN_DOTS: f32 = 3.0;
 
+/// Fixed object numbers: the catalog, the root of the page tree and the two
+/// fonts. Every part of a print run refers to them; only the first writes
+/// the catalog and the fonts.
+const CATALOG: Ref = Ref::new(1);
+const TREE: Ref = Ref::new(2);
+const REGULAR: Ref = Ref::new(3);
+const BOLD: Ref = Ref::new(4);
+
+/// Pages hang off the root in groups of this many (a two-level page tree).
+/// A part rewrites the root and the groups it adds pages to, never a list
+/// of every page so far: with a flat tree, a 10,000-page run printed one
+/// page per part would repeat a list of up to 10,000 pages 10,000 times.
+const GROUP: usize = 100;
+/// Objects per group: its tree node, then a page and its content stream
+/// for each of its pages.
+const BLOCK: i32 = 1 + 2 * GROUP as i32;
+
+/// Group `g` (pages `100 g` to `100 g + 99`) is object `5 + 201 g`, and its
+/// pages follow it. Numbers follow from the page index alone, so parts
+/// rendered in separate calls never collide; a first part numbers its
+/// objects without gaps (no free entries to list); and for
+/// [`MAX_RUN_PAGES`] pages they stay far below `i32::MAX`.
+fn group_id(g: usize) -> Ref {
+    Ref::new(5 + BLOCK * g as i32)
+}
+
+/// Page `i`; its content stream is the next object.
+fn page_id(i: usize) -> Ref {
+    Ref::new(group_id(i / GROUP).get() + 1 + 2 * (i % GROUP) as i32)
+}
+
+/// `pdf-writer`'s header, `%PDF-1.7`, a binary marker and a blank line: no
+/// cross-reference section can start before it ends.
+const HEADER_LEN: u64 = 16;
+
+/// Cross-reference offsets are 10 decimal digits.
+const MAX_OFFSET: u64 = 9_999_999_999;
+
 pub(crate) fn cards_pdf(cards: &[PrintableCard]) -> Result<Vec<u8>, DocumentError> {
-    if cards.is_empty() {
-        return Err(DocumentError::Empty);
-    }
     if cards.len() > MAX_CARDS {
         return Err(DocumentError::TooLong(
             "more than 1000 cards in one PDF".into(),
         ));
     }
-    // Check every card before drawing any, so an error names the card and no
-    // work is wasted on a document that will be refused.
-    for (i, card) in cards.iter().enumerate() {
-        raster::check_text(&card.machine_code, card.barcode).map_err(|e| for_card(e, i))?;
+    Ok(cards_pdf_part(cards, None, usize::MAX)?.content)
+}
+
+pub(crate) fn cards_pdf_part(
+    cards: &[PrintableCard],
+    after: Option<PdfPosition>,
+    max_bytes: usize,
+) -> Result<PdfPart, DocumentError> {
+    if cards.is_empty() {
+        return Err(DocumentError::Empty);
     }
-
-    let catalog_id = Ref::new(1);
-    let tree_id = Ref::new(2);
-    let regular_id = Ref::new(3);
-    let bold_id = Ref::new(4);
-    // Page i is object 5 + 2i, its content stream 6 + 2i (i < 1000, so the
-    // ids stay far below i32::MAX).
-    let page_id = |i: usize| Ref::new(5 + 2 * i as i32);
-
-    let mut pdf = Pdf::new();
-    pdf.catalog(catalog_id).pages(tree_id);
-    pdf.pages(tree_id)
-        .kids((0..cards.len()).map(page_id))
-        .count(cards.len() as i32);
-    // WinAnsiEncoding makes the bytes we write mean Latin-1 (plus the
-    // Windows-1252 extras) in every reader; the default StandardEncoding
-    // would garble accented letters.
-    for (id, font) in [(regular_id, "Helvetica"), (bold_id, "Helvetica-Bold")] {
-        pdf.type1_font(id)
-            .base_font(Name(font.as_bytes()))
-            .encoding_predefined(Name(b"WinAnsiEncoding"));
+    if cards.len() > MAX_CARDS {
+        return Err(DocumentError::TooLong(
+            "more than 1000 cards in one part".into(),
+        ));
     }
-
+    let first = match after {
+        None => 0,
+        Some(at) => check_position(at)?,
+    };
+    if first + cards.len() > MAX_RUN_PAGES {
+        return Err(DocumentError::TooLong(
+            "more than 10000 pages in one document".into(),
+        ));
+    }
+    // Check every card before drawing any, so an error names the card (by
+    // its page number) and no work is wasted on a part that will be refused.
     for (i, card) in cards.iter().enumerate() {
+        raster::check_text(&card.machine_code, card.barcode).map_err(|e| for_card(e, first + i))?;
+    }
+    let (pages, mut marks) = draw_pages(cards, first, max_bytes)?;
+    let total = first + marks.len() / 2;
+    let drawn = (total - first) as u32;
+
+    let Some(at) = after else {
+        let mut pdf = Pdf::with_capacity(pages.len() + 4096);
+        pdf.catalog(CATALOG).pages(TREE);
+        tree(&mut pdf, 0, total, &mut Vec::new());
+        // WinAnsiEncoding makes the bytes we write mean Latin-1 (plus the
+        // Windows-1252 extras) in every reader; the default StandardEncoding
+        // would garble accented letters.
+        for (id, font) in [(REGULAR, "Helvetica"), (BOLD, "Helvetica-Bold")] {
+            pdf.type1_font(id)
+                .base_font(Name(font.as_bytes()))
+                .encoding_predefined(Name(b"WinAnsiEncoding"));
+        }
+        pdf.extend(&pages);
+        let xref = pdf.len() as u64;
+        let content = pdf.finish();
+        let bytes = content.len() as u64;
+        return Ok(PdfPart {
+            content,
+            pages: drawn,
+            end: PdfPosition {
+                pages: total as u32,
+                bytes,
+                xref,
+            },
+        });
+    };
+
+    // An incremental update (ISO 32000-1, 7.5.6): new versions of the tree
+    // nodes that gain pages, the new pages, an xref section for exactly
+    // those objects and a trailer chaining to the previous section. It opens
+    // with a newline so the previous part's `%%EOF` ends its line.
+    let mut head = Chunk::new();
+    let mut tree_marks = Vec::new();
+    tree(&mut head, first, total, &mut tree_marks);
+    let mut out = Vec::with_capacity(head.len() + pages.len() + 20 * (marks.len() + 4) + 200);
+    out.push(b'\n');
+    let head_at = at.bytes + out.len() as u64;
+    out.extend_from_slice(head.as_bytes());
+    let pages_at = at.bytes + out.len() as u64;
+    out.extend_from_slice(pages.as_bytes());
+    for (_, offset) in &mut tree_marks {
+        *offset += head_at;
+    }
+    for (_, offset) in &mut marks {
+        *offset += pages_at;
+    }
+    marks.extend(tree_marks);
+    marks.sort_unstable();
+
+    let xref = at.bytes + out.len() as u64;
+    out.extend_from_slice(b"xref\n");
+    let mut rest = &marks[..];
+    while !rest.is_empty() {
+        // Runs of consecutive object numbers make the subsections.
+        let run = 1 + rest.windows(2).take_while(|w| w[1].0 == w[0].0 + 1).count();
+        let (section, tail) = rest.split_at(run);
+        subsection(&mut out, section);
+        rest = tail;
+    }
+    out.extend_from_slice(b"trailer\n<< /Size ");
+    push_number(
+        &mut out,
+        u64::from(page_id(total - 1).next().get() as u32) + 1,
+    );
+    out.extend_from_slice(b" /Root ");
+    push_number(&mut out, CATALOG.get() as u64);
+    out.extend_from_slice(b" 0 R /Prev ");
+    push_number(&mut out, at.xref);
+    out.extend_from_slice(b" >>\nstartxref\n");
+    push_number(&mut out, xref);
+    out.extend_from_slice(b"\n%%EOF");
+    let bytes = at.bytes + out.len() as u64;
+    if bytes > MAX_OFFSET {
+        return Err(DocumentError::TooLong(
+            "the document would pass 9999999999 bytes".into(),
+        ));
+    }
+    Ok(PdfPart {
+        content: out,
+        pages: drawn,
+        end: PdfPosition {
+            pages: total as u32,
+            bytes,
+            xref,
+        },
+    })
+}
+
+/// Checks where a later part is said to start: after at least one page (a
+/// first part always has one), with the previous cross-reference section
+/// after the header and before the end. Offsets cannot be checked against
+/// the file (it is the host's), but nonsense is refused.
+pub(crate) fn check_position(at: PdfPosition) -> Result<usize, DocumentError> {
+    let why = if at.pages == 0 {
+        "a later part follows at least one page"
+    } else if at.pages as usize >= MAX_RUN_PAGES {
+        "the document already holds 10000 pages"
+    } else if at.xref < HEADER_LEN || at.xref >= at.bytes {
+        "the previous cross-reference section must lie within the bytes written"
+    } else if at.bytes > MAX_OFFSET {
+        "the document cannot pass 9999999999 bytes"
+    } else {
+        return Ok(at.pages as usize);
+    };
+    Err(DocumentError::InvalidPosition(why.into()))
+}
+
+/// Writes the page-tree nodes that change when pages `first..total` are
+/// added: the root (every group so far) and each group that gains pages
+/// (every page it holds so far). Each object's number and offset in the
+/// chunk go to `marks`.
+fn tree(chunk: &mut Chunk, first: usize, total: usize, marks: &mut Vec<(i32, u64)>) {
+    let groups = total.div_ceil(GROUP);
+    marks.push((TREE.get(), chunk.len() as u64));
+    chunk
+        .pages(TREE)
+        .kids((0..groups).map(group_id))
+        .count(total as i32);
+    for g in first / GROUP..groups {
+        let pages = g * GROUP..total.min((g + 1) * GROUP);
+        marks.push((group_id(g).get(), chunk.len() as u64));
+        chunk
+            .pages(group_id(g))
+            .parent(TREE)
+            .count(pages.len() as i32)
+            .kids(pages.map(page_id));
+    }
+}
+
+/// Draws pages `first..` (one per card) into a chunk until the cards run
+/// out or the chunk holds `max_bytes` (always at least one page). Returns
+/// the chunk and the number and offset in it of each object written: a
+/// page, then its content stream, for each page drawn.
+fn draw_pages(
+    cards: &[PrintableCard],
+    first: usize,
+    max_bytes: usize,
+) -> Result<(Chunk, Vec<(i32, u64)>), DocumentError> {
+    let mut chunk = Chunk::with_capacity(cards.len().min(64) * 8 * 1024);
+    let mut marks = Vec::with_capacity(2 * cards.len());
+    for (i, card) in (first..).zip(cards) {
+        if !marks.is_empty() && chunk.len() >= max_bytes {
+            break;
+        }
         let content_id = page_id(i).next();
-        let mut page = pdf.page(page_id(i));
-        page.parent(tree_id)
+        marks.push((page_id(i).get(), chunk.len() as u64));
+        let mut page = chunk.page(page_id(i));
+        page.parent(group_id(i / GROUP))
             .contents(content_id)
             .insert(Name(b"MediaBox"))
             .array()
             .items([0, 0, PAGE_W_PT, PAGE_H_PT]);
         page.resources()
             .fonts()
-            .pair(Font::Regular.name(), regular_id)
-            .pair(Font::Bold.name(), bold_id);
+            .pair(Font::Regular.name(), REGULAR)
+            .pair(Font::Bold.name(), BOLD);
         drop(page);
 
         let mut page = Page {
@@ -103,34 +290,53 @@ pub(crate) fn cards_pdf(cards: &[PrintableCard]) -> Result<Vec<u8>, DocumentErro
             black: Content::new(),
         };
         draw_card(&mut page, card).map_err(|e| for_card(e, i))?;
-        pdf.stream(content_id, &page.finish());
+        marks.push((content_id.get(), chunk.len() as u64));
+        chunk.stream(content_id, &page.finish());
     }
-    Ok(pdf.finish())
+    Ok((chunk, marks))
+}
+
+/// One cross-reference subsection: consecutive objects with their offsets,
+/// each entry exactly 20 bytes as the format requires.
+fn subsection(out: &mut Vec<u8>, objects: &[(i32, u64)]) {
+    push_number(out, objects[0].0 as u64);
+    out.push(b' ');
+    push_number(out, objects.len() as u64);
+    out.push(b'\n');
+    for (_, offset) in objects {
+        push_padded(out, *offset, 10);
+        out.extend_from_slice(b" 00000 n\r\n");
+    }
 }
 
 /// Prefixes an error message with the card's position (from 1), so the
 /// caller can tell which of up to 1000 cards is wrong.
 fn for_card(e: DocumentError, index: usize) -> DocumentError {
     let prefix = |why: String| {
-        let mut s = String::from("card ");
-        push_number(&mut s, index + 1);
-        s.push_str(": ");
-        s.push_str(&why);
-        s
+        let mut s = b"card ".to_vec();
+        push_number(&mut s, index as u64 + 1);
+        s.extend_from_slice(b": ");
+        s.extend_from_slice(why.as_bytes());
+        String::from_utf8_lossy(&s).into_owned()
     };
     match e {
         DocumentError::TooLong(why) => DocumentError::TooLong(prefix(why)),
         DocumentError::Unencodable(why) => DocumentError::Unencodable(prefix(why)),
-        DocumentError::Empty => DocumentError::Empty,
+        other => other,
     }
 }
 
 /// Appends `n` in decimal without pulling in the formatting machinery.
-fn push_number(s: &mut String, n: usize) {
-    if n >= 10 {
-        push_number(s, n / 10);
+fn push_number(out: &mut Vec<u8>, n: u64) {
+    push_padded(out, n, 1);
+}
+
+/// Appends `n` in decimal, with leading zeros to at least `width` digits.
+fn push_padded(out: &mut Vec<u8>, n: u64, width: usize) {
+    if width > 1 || n >= 10 {
+        push_padded(out, n / 10, width.saturating_sub(1));
     }
-    s.push(char::from(b'0' + (n % 10) as u8));
+    out.push(b'0' + (n % 10) as u8);
 }
 
 /// A page's content, in two parts because colours need fractional

@@ -2,15 +2,17 @@
 //! `outbox list|show|pending|retry`, `view TOKEN` (the recipient opening
 //! the link) and `tick` (the scheduler). Cards are named by id or code.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use clap::{Args, Subcommand};
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use giftcard_harness::harness::{Dispatch, Harness};
 use giftcard_harness::outbox;
+use giftcard_harness::printing::{self, PrintOutcome};
 use giftcard_harness::render;
-use giftcard_harness::runtime::Outcome;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{Value as Json, json};
-use std::path::PathBuf;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 
 use crate::cli_cards::card_id;
 use crate::{call_and_print, read_and_print, say, say_json};
@@ -171,44 +173,52 @@ pub fn run_card(harness: &Harness, json_out: bool, cmd: &CardDeliveryCommand) ->
                 .iter()
                 .map(|c| card_id(harness, c))
                 .collect::<Result<Vec<_>>>()?;
-            let args = json!({ "request": { "card-ids": ids } });
-            match harness.call("delivery.print-cards", &args)? {
-                Outcome::Ok(doc) => {
-                    let bytes = document_bytes(&doc)?;
-                    std::fs::write(out, &bytes)
-                        .with_context(|| format!("writing {}", out.display()))?;
-                    if json_out {
-                        say_json(
-                            &json!({ "file": out, "pages": doc["pages"], "bytes": bytes.len() }),
-                        )?;
-                    } else {
-                        say(&format!(
-                            "wrote {} ({} page(s), {} bytes)",
-                            out.display(),
-                            doc["pages"],
-                            bytes.len()
-                        ));
-                    }
-                    Ok(())
-                }
-                Outcome::Err(e) => bail!("delivery.print-cards refused: {}", render::error(&e)),
-            }
+            print(harness, json_out, &ids, out)
         }
     }
 }
 
-/// The document's bytes from the call's JSON (`list<u8>` is an array of numbers).
-fn document_bytes(doc: &Json) -> Result<Vec<u8>> {
-    match &doc["content"] {
-        Json::Array(items) => items
-            .iter()
-            .map(|b| {
-                b.as_u64()
-                    .and_then(|n| u8::try_from(n).ok())
-                    .context("document content is not bytes")
-            })
-            .collect(),
-        other => bail!("document content has an unexpected shape: {other}"),
+/// `card print`: the run goes through `delivery.print-part` a part at a
+/// time (see [`giftcard_harness::printing`]), with a progress bar on a
+/// terminal.
+fn print(harness: &Harness, json_out: bool, ids: &[u64], out: &Path) -> Result<()> {
+    let bar = if json_out || !std::io::stdout().is_terminal() {
+        ProgressBar::hidden()
+    } else {
+        let bar =
+            ProgressBar::with_draw_target(Some(ids.len() as u64), ProgressDrawTarget::stdout());
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} pages · eta {eta}",
+            )
+            .expect("a valid template"),
+        );
+        bar
+    };
+    let outcome = printing::print_to_file(harness, ids, 0, out, |done, _| {
+        bar.set_position(u64::from(done))
+    });
+    bar.finish_and_clear();
+    match outcome? {
+        PrintOutcome::Printed(done) => {
+            if json_out {
+                say_json(&json!({ "file": done.file, "pages": done.pages, "bytes": done.bytes }))?;
+            } else {
+                say(&format!(
+                    "wrote {} ({} page(s), {} bytes)",
+                    done.file.display(),
+                    done.pages,
+                    done.bytes
+                ));
+            }
+            Ok(())
+        }
+        PrintOutcome::Refused { error, .. } => {
+            if json_out {
+                say_json(&json!({ "error": error }))?;
+            }
+            bail!("delivery.print-part refused: {}", render::error(&error))
+        }
     }
 }
 

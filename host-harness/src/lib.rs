@@ -16,6 +16,8 @@
 //!   call's transaction, delivered after commit to an outbox folder of MIME
 //!   files (and SMTP);
 //! - [`dynval`]: JSON ⇄ component values, so calls can be written as data;
+//! - [`printing`]: a print run to a PDF file, a part at a time, written
+//!   whole or not at all;
 //! - [`shop`]: a simulated Magento-like shop around the plugin (catalog,
 //!   quotes, the totals pipeline, orders, invoices, shipments, credit memos);
 //! - [`scenario`]: the conformance-scenario runner;
@@ -30,6 +32,7 @@ pub mod dynval;
 pub mod harness;
 pub mod outbox;
 pub mod postman;
+pub mod printing;
 pub mod rates;
 pub mod render;
 pub mod runtime;

@@ -489,3 +489,193 @@ fn the_cli_lists_the_outbox_views_a_card_and_ticks() {
     assert_eq!(later["expired"], json!([card["id"]]));
     assert_eq!(later["breakage"], json!(["15.00 USD"]));
 }
+
+// ---- print runs, a part at a time ------------------------------------------
+
+/// Page `page` (from 1) of `pdf` rendered at 150 dpi, as PNG bytes.
+fn render_page(pdf: &Path, page: usize, out_dir: &Path) -> Vec<u8> {
+    let prefix = out_dir.join(format!("page-{page}"));
+    let page = page.to_string();
+    let status = Command::new(pdftoppm())
+        .args(["-r", "150", "-gray", "-png", "-singlefile"])
+        .args(["-f", &page, "-l", &page])
+        .arg(pdf)
+        .arg(&prefix)
+        .status()
+        .unwrap();
+    assert!(status.success(), "pdftoppm failed on page {page}");
+    std::fs::read(prefix.with_extension("png")).unwrap()
+}
+
+/// `pdfinfo`'s page count, insisting on a silent stderr: poppler reports a
+/// broken cross-reference table there and then reads on regardless.
+fn pdfinfo_pages(pdf: &Path) -> usize {
+    let out = Command::new("pdfinfo").arg(pdf).output().unwrap();
+    assert!(out.status.success(), "pdfinfo failed on {}", pdf.display());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.trim().is_empty(), "pdfinfo complained: {stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout.lines().find(|l| l.starts_with("Pages:")).unwrap();
+    line["Pages:".len()..].trim().parse().unwrap()
+}
+
+/// Files in `dir` other than the database's: what a print run left behind.
+fn files_beside(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.contains(".db") && n != "outbox")
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_thousand_cards_print_with_the_default_limits() {
+    // The CLI runs with `Limits::default()` (64 MiB of guest memory); one
+    // `print-cards` call of 1,000 cards used to trap copying its 6 MB out.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli.db");
+    let cli = |args: &[&str]| {
+        let (code, out, err) = run_cli(&db, "5", args);
+        assert_eq!(code, Some(0), "{args:?}: {err}");
+        out
+    };
+    cli(&[
+        "batch",
+        "create",
+        "--name",
+        "Print run",
+        "--value",
+        "25",
+        "--currency",
+        "EUR",
+    ]);
+    cli(&["batch", "generate", "--definition", "1", "--count", "1000"]);
+    let code_of = |id: &str| -> String {
+        let shown: Json = serde_json::from_str(&cli(&["--json", "card", "show", id])).unwrap();
+        shown["card"]["code"].as_str().unwrap().to_owned()
+    };
+    let ids: Vec<String> = (1..=1000).map(|i| i.to_string()).collect();
+    let pdf = dir.path().join("run.pdf");
+    let mut args = vec!["--json", "card", "print"];
+    args.extend(ids.iter().map(String::as_str));
+    args.extend(["--out", pdf.to_str().unwrap()]);
+    let done: Json = serde_json::from_str(&cli(&args)).unwrap();
+    assert_eq!(done["pages"], 1000);
+    assert_eq!(done["bytes"], std::fs::metadata(&pdf).unwrap().len());
+    assert_eq!(pdfinfo_pages(&pdf), 1000);
+    let pages_dir = tempfile::tempdir().unwrap();
+    for (page, id) in [(1, "1"), (1000, "1000")] {
+        let png = render_page(&pdf, page, pages_dir.path());
+        assert_eq!(
+            decode(&png, rxing::BarcodeFormat::QR_CODE),
+            code_of(id),
+            "QR on page {page}"
+        );
+    }
+    assert_eq!(
+        files_beside(dir.path()),
+        ["run.pdf"],
+        "no temporary file left"
+    );
+}
+
+#[test]
+fn a_refused_print_run_leaves_no_file_and_keeps_an_existing_one() {
+    use giftcard_harness::printing::{PrintOutcome, print_to_file};
+    let dir = tempfile::tempdir().unwrap();
+    let harness = open(&dir, None);
+    let ids: Vec<u64> = (0..7)
+        .map(|_| {
+            let card = harness
+                .call_ok(
+                    "admin.create-card",
+                    &json!({ "request": {
+                        "amount": { "amount": "10", "currency": "EUR" }, "admin-user": "alice",
+                    }}),
+                )
+                .unwrap();
+            card["id"].as_u64().unwrap()
+        })
+        .collect();
+
+    // Parts of three: 3 + 3 + 1 pages, one file.
+    let out = dir.path().join("cards.pdf");
+    let mut seen = Vec::new();
+    let printed = match print_to_file(&harness, &ids, 3, &out, |done, total| {
+        seen.push((done, total))
+    })
+    .unwrap()
+    {
+        PrintOutcome::Printed(p) => p,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!((printed.pages, printed.parts), (7, 3));
+    assert_eq!(seen, [(3, 7), (6, 7), (7, 7)]);
+    assert_eq!(printed.bytes, std::fs::metadata(&out).unwrap().len());
+    assert_eq!(pdfinfo_pages(&out), 7);
+    let good = std::fs::read(&out).unwrap();
+
+    // Refused with the first part (an unknown card at the end of the run):
+    // the good file stays as it was.
+    let mut bad = ids.clone();
+    bad.push(999);
+    match print_to_file(&harness, &bad, 3, &out, |_, _| {}).unwrap() {
+        PrintOutcome::Refused { part, error } => {
+            assert_eq!(part, 1);
+            assert_eq!(error, json!("card-not-found"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(std::fs::read(&out).unwrap(), good);
+
+    // Refused half-way: a card of the last part is cancelled while the
+    // first parts print. The parts already written are thrown away.
+    let last = ids[6];
+    let mut cancelled = false;
+    let outcome = print_to_file(&harness, &ids, 3, &out, |done, _| {
+        if !cancelled && done == 3 {
+            cancelled = true;
+            harness
+                .call_ok(
+                    "admin.cancel-card",
+                    &json!({ "card": { "id": last }, "comment": null, "admin-user": "alice" }),
+                )
+                .unwrap();
+        }
+    })
+    .unwrap();
+    match outcome {
+        PrintOutcome::Refused { part, error } => {
+            assert_eq!(part, 3);
+            assert!(error.get("invalid-status").is_some(), "{error}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(std::fs::read(&out).unwrap(), good);
+    assert_eq!(
+        files_beside(dir.path()),
+        ["cards.pdf"],
+        "no temporary file left"
+    );
+
+    // The CLI says so and writes nothing either.
+    let fresh = dir.path().join("fresh.pdf");
+    let (code, _, err) = run_cli(
+        &dir.path().join("shop.db"),
+        "3",
+        &[
+            "card",
+            "print",
+            &ids[0].to_string(),
+            &last.to_string(),
+            "--out",
+            fresh.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, Some(1));
+    assert!(err.contains("invalid-status"), "{err}");
+    assert!(!fresh.exists());
+    assert_eq!(files_beside(dir.path()), ["cards.pdf"]);
+}

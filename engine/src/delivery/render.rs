@@ -104,6 +104,21 @@ pub fn pdf(cards: &[PrintableCard]) -> Result<Vec<u8>> {
     documents::cards_pdf(cards).map_err(document_error)
 }
 
+/// A card's printed page. A page carries no view link, so printing needs no
+/// view token: rendering one reads the card and writes nothing.
+pub fn printable(card: &StoredCard, settings: &Settings) -> PrintableCard {
+    CardFacts::of(card, settings, "").printable(settings)
+}
+
+/// One part of a PDF printed in parts (see [`documents::cards_pdf_part`]).
+pub fn pdf_part(
+    cards: &[PrintableCard],
+    after: Option<documents::PdfPosition>,
+    max_bytes: usize,
+) -> Result<documents::PdfPart> {
+    documents::cards_pdf_part(cards, after, max_bytes).map_err(document_error)
+}
+
 /// Renders one message for a channel.
 pub fn message(
     facts: &CardFacts,

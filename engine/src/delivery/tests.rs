@@ -507,3 +507,228 @@ fn base32_tokens_use_the_alphabet() {
     assert_eq!(t, "7".repeat(TOKEN_LEN));
     assert_eq!(base32(&[0; 17], TOKEN_LEN), "a".repeat(TOKEN_LEN));
 }
+
+fn cancel(env: &mut NativeEnv, id: u64) {
+    env.call(|e| {
+        api::cancel_card(
+            e,
+            crate::model::SetStatus {
+                card: CardRef::Id(id),
+                comment: None,
+                admin_user: "alice".into(),
+            },
+        )
+    })
+    .unwrap();
+}
+
+fn part(ids: &[u64], resume: Option<PrintResume>, limit: u32) -> PrintPartRequest {
+    PrintPartRequest {
+        card_ids: ids.to_vec(),
+        resume,
+        limit,
+    }
+}
+
+/// Prints a run part by part as a host would; returns the file and each
+/// part's page count.
+fn print_run(env: &mut NativeEnv, ids: &[u64], limit: u32) -> (Vec<u8>, Vec<u32>) {
+    let (mut file, mut pages, mut resume) = (Vec::new(), Vec::new(), None);
+    loop {
+        let p = env
+            .call(|e| api::print_part(e, part(ids, resume, limit)))
+            .unwrap();
+        file.extend_from_slice(&p.content);
+        pages.push(p.pages);
+        match p.next {
+            Some(next) => {
+                assert_eq!(next.bytes_done, file.len() as u64);
+                assert_eq!(next.pages_done, pages.iter().sum::<u32>());
+                assert!(file[next.previous_xref as usize..].starts_with(b"xref\n"));
+                resume = Some(next);
+            }
+            None => return (file, pages),
+        }
+    }
+}
+
+#[test]
+fn a_print_run_comes_in_parts_of_limit_cards_and_writes_nothing() {
+    let mut env = env();
+    let ids: Vec<u64> = (0..5).map(|_| admin_card(&mut env, None)).collect();
+    let before = env.dump();
+    let (file, pages) = print_run(&mut env, &ids, 2);
+    assert_eq!(pages, [2, 2, 1]);
+    assert!(file.starts_with(b"%PDF-") && file.ends_with(b"%%EOF"));
+    let text = String::from_utf8_lossy(&file);
+    assert_eq!(text.matches("\nxref\n").count(), 3, "one xref per part");
+    assert_eq!(text.matches("/Prev ").count(), 2);
+    assert_eq!(env.dump(), before, "printing reads only");
+
+    // The first part is exactly what print-cards makes of its cards.
+    let first = env
+        .call(|e| api::print_part(e, part(&ids[..2], None, 2)))
+        .unwrap();
+    assert_eq!(first.next, None, "a run that fits one part ends there");
+    let doc = env.call(|e| api::print_cards(e, &ids[..2])).unwrap();
+    assert_eq!(first.content, doc.content);
+}
+
+#[test]
+fn a_limit_of_zero_means_fifty_cards_per_part() {
+    let mut env = env();
+    let ids: Vec<u64> = (0..51).map(|_| admin_card(&mut env, None)).collect();
+    let (_, pages) = print_run(&mut env, &ids, 0);
+    assert_eq!(pages, [50, 1]);
+    let (_, pages) = print_run(&mut env, &ids, 100);
+    assert_eq!(pages, [51]);
+}
+
+#[test]
+fn malformed_print_requests_are_refused_and_write_nothing() {
+    let mut env = env();
+    let a = admin_card(&mut env, None);
+    let b = admin_card(&mut env, None);
+    let first = env
+        .call(|e| api::print_part(e, part(&[a, b], None, 1)))
+        .unwrap();
+    let good = first.next.unwrap();
+    assert!(
+        env.call(|e| api::print_part(e, part(&[a, b], Some(good), 1)))
+            .is_ok()
+    );
+    let before = env.dump();
+    let too_many: Vec<u64> = (1..=MAX_PRINT_RUN as u64 + 1).collect();
+    let bad = [
+        ("card-ids", part(&[], None, 0)),
+        ("card-ids", part(&too_many, None, 0)),
+        ("card-ids", part(&[a, b, a], None, 0)),
+        ("limit", part(&[a, b], None, MAX_PRINT_PART + 1)),
+        ("limit", part(&[a, b], None, u32::MAX)),
+        (
+            "resume.pages-done",
+            part(
+                &[a, b],
+                Some(PrintResume {
+                    pages_done: 0,
+                    ..good
+                }),
+                1,
+            ),
+        ),
+        (
+            "resume.pages-done",
+            part(
+                &[a, b],
+                Some(PrintResume {
+                    pages_done: 2,
+                    ..good
+                }),
+                1,
+            ),
+        ),
+        (
+            "resume (bytes-done, previous-xref)",
+            part(
+                &[a, b],
+                Some(PrintResume {
+                    previous_xref: good.bytes_done,
+                    ..good
+                }),
+                1,
+            ),
+        ),
+        (
+            "resume (bytes-done, previous-xref)",
+            part(
+                &[a, b],
+                Some(PrintResume {
+                    previous_xref: 0,
+                    ..good
+                }),
+                1,
+            ),
+        ),
+        (
+            "resume (bytes-done, previous-xref)",
+            part(
+                &[a, b],
+                Some(PrintResume {
+                    bytes_done: u64::MAX,
+                    ..good
+                }),
+                1,
+            ),
+        ),
+    ];
+    for (field, req) in bad {
+        match env.call(|e| api::print_part(e, req.clone())) {
+            Err(Error::InvalidArgument(m)) => assert!(m.starts_with(field), "{m}"),
+            other => panic!("{req:?}: {other:?}"),
+        }
+    }
+    assert_eq!(env.dump(), before);
+}
+
+#[test]
+fn the_first_part_refuses_a_run_with_any_unprintable_card() {
+    let mut env = env();
+    let ids: Vec<u64> = (0..4).map(|_| admin_card(&mut env, None)).collect();
+    let gone = admin_card(&mut env, None);
+    cancel(&mut env, gone);
+    let before = env.dump();
+    // The bad card is in the last part, far from the first: still refused
+    // before any page is drawn.
+    let mut run = ids.clone();
+    run.push(999_999);
+    assert_eq!(
+        env.call(|e| api::print_part(e, part(&run, None, 1)))
+            .unwrap_err(),
+        Error::CardNotFound
+    );
+    run.pop();
+    run.push(u64::MAX);
+    assert_eq!(
+        env.call(|e| api::print_part(e, part(&run, None, 1)))
+            .unwrap_err(),
+        Error::CardNotFound
+    );
+    run.pop();
+    run.push(gone);
+    assert_eq!(
+        env.call(|e| api::print_part(e, part(&run, None, 1)))
+            .unwrap_err(),
+        Error::InvalidStatus {
+            status: CardStatus::Cancelled,
+            operation: "print".into()
+        }
+    );
+    assert_eq!(env.dump(), before);
+}
+
+#[test]
+fn later_parts_check_their_own_cards_again() {
+    let mut env = env();
+    let ids: Vec<u64> = (0..6).map(|_| admin_card(&mut env, None)).collect();
+    let first = env
+        .call(|e| api::print_part(e, part(&ids, None, 2)))
+        .unwrap();
+    let next = first.next.unwrap();
+    // A card of the last part is cancelled after the first part: the second
+    // part (cards 3 and 4) still prints, the last one is refused.
+    cancel(&mut env, ids[5]);
+    let second = env
+        .call(|e| api::print_part(e, part(&ids, Some(next), 2)))
+        .unwrap();
+    assert_eq!(second.pages, 2);
+    assert!(matches!(
+        env.call(|e| api::print_part(e, part(&ids, second.next, 2))),
+        Err(Error::InvalidStatus { .. })
+    ));
+    // A card of the second part cancelled: the second part is refused.
+    cancel(&mut env, ids[2]);
+    assert!(matches!(
+        env.call(|e| api::print_part(e, part(&ids, Some(next), 2))),
+        Err(Error::InvalidStatus { .. })
+    ));
+}
