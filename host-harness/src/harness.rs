@@ -125,7 +125,7 @@ impl Harness {
             undelivered: Mutex::new(Vec::new()),
         };
         harness.outbox_key = harness
-            .host_tables()
+            .host_tables(config.seed)
             .context("creating the host's own tables")?;
         if config.migrate && harness.schema_behind()? {
             match harness.call("lifecycle.migrate", &Json::Null)? {
@@ -148,11 +148,11 @@ impl Harness {
         {
             return Ok(true);
         }
-        let build = match self.call_read("lifecycle.metadata", &Json::Null)? {
+        let build = match self.probe_read("lifecycle.metadata")? {
             Outcome::Ok(m) => m["schema-version"].as_u64(),
             Outcome::Err(_) => None,
         };
-        let database = match self.call_read("lifecycle.database-version", &Json::Null)? {
+        let database = match self.probe_read("lifecycle.database-version")? {
             Outcome::Ok(v) => v.as_u64(),
             Outcome::Err(_) => None,
         };
@@ -166,7 +166,7 @@ impl Harness {
     /// outbox, `host_meta`), created or upgraded when missing or older than
     /// this build; returns the database's outbox key. A current database is
     /// only read, so opening it never takes the write lock.
-    fn host_tables(&self) -> Result<String> {
+    fn host_tables(&self, seed: Option<u64>) -> Result<String> {
         if let Some(key) = self.read_host_meta()? {
             return Ok(key);
         }
@@ -209,7 +209,7 @@ impl Harness {
             match meta.1 {
                 Some(key) => Ok(key),
                 None => {
-                    let key = self.new_outbox_key();
+                    let key = new_outbox_key(seed);
                     tx.execute(
                         "INSERT INTO host_meta (name, value) VALUES ('outbox-key', ?1)",
                         &[Value::from(key.as_str())],
@@ -251,21 +251,6 @@ impl Harness {
         let ok = tx.execute(sql, &[]).is_ok();
         let _ = tx.rollback();
         ok
-    }
-
-    /// 8 lower-case base-32 characters (40 bits): enough to tell databases
-    /// apart, short enough for a file name.
-    fn new_outbox_key(&self) -> String {
-        use rand::Rng;
-        let mut rng = self.random.lock().unwrap().for_call();
-        let mut bits = rng.next_u64();
-        (0..8)
-            .map(|_| {
-                let c = b"abcdefghijklmnopqrstuvwxyz234567"[(bits & 31) as usize] as char;
-                bits >>= 5;
-                c
-            })
-            .collect()
     }
 
     /// Starts a read-only transaction on the harness's database (see
@@ -339,6 +324,24 @@ impl Harness {
     pub fn call_read(&self, name: &str, args: &Json) -> Result<Outcome> {
         let call = self.runtime.prepare(name, args)?;
         let random = self.random.lock().unwrap().for_call();
+        self.run_read(call, random)
+    }
+
+    /// [`Harness::call_read`] for the host's own look at the database when
+    /// it opens: it does not draw on the seeded stream (nothing it calls
+    /// uses randomness), so a seeded run's calls get the same randomness
+    /// whether or not the host had to look first.
+    fn probe_read(&self, name: &str) -> Result<Outcome> {
+        use rand::SeedableRng;
+        let call = self.runtime.prepare(name, &Json::Null)?;
+        self.run_read(call, rand::rngs::StdRng::seed_from_u64(0))
+    }
+
+    fn run_read(
+        &self,
+        call: crate::runtime::PreparedCall<'_>,
+        random: rand::rngs::StdRng,
+    ) -> Result<Outcome> {
         let tx = self.begin_read()?;
         self.runtime
             .run(call, tx, &self.clock, random, Faults::default())
@@ -589,6 +592,27 @@ impl Harness {
         }
         Ok(problems)
     }
+}
+
+/// A new outbox key: 8 lower-case base-32 characters (40 bits), enough to
+/// tell databases apart, short enough for a file name. From the OS's
+/// generator, or, for a seeded (deterministic) run, from the seed, without
+/// drawing on the stream the component's calls get: a scenario's codes are
+/// the same whatever the host does on the side.
+fn new_outbox_key(seed: Option<u64>) -> String {
+    use rand::{Rng, SeedableRng};
+    let mut rng = match seed {
+        Some(seed) => rand::rngs::StdRng::seed_from_u64(seed ^ 0x6f75_7462_6f78_6b65),
+        None => rand::make_rng(),
+    };
+    let mut bits = rng.next_u64();
+    (0..8)
+        .map(|_| {
+            let c = b"abcdefghijklmnopqrstuvwxyz234567"[(bits & 31) as usize] as char;
+            bits >>= 5;
+            c
+        })
+        .collect()
 }
 
 /// The host's schema version and the database's outbox key, as stored.
