@@ -12,6 +12,13 @@
 //! - the memo that refunds the rest of the order takes exactly the remainder;
 //! - to original cards, the part splits across cards by what each paid and
 //!   has not had back (largest remainder), each credited in its own currency.
+//!
+//! A memo's lines are checked against the lines placement recorded (schema
+//! v5 on): each must be a line of the order, named once, for at most its
+//! invoiced units not yet refunded; `refunded` records the refunded units.
+//! So a host cannot refund (and disable the cards of) units that were never
+//! invoiced, or the same units twice. Orders placed before v5 have no
+//! recorded lines and keep the old, unchecked behaviour for memo lines.
 
 use crate::cards::{self, NewCard};
 use crate::db::Value;
@@ -19,7 +26,7 @@ use crate::env::Environment;
 use crate::error::{Error, Result};
 use crate::model::*;
 use crate::movements::{self, replay};
-use crate::orders::{self, StoredOrder, check_reference};
+use crate::orders::{self, OrderLine, StoredOrder, check_reference};
 use crate::rates;
 use crate::split;
 
@@ -58,6 +65,7 @@ fn run(env: &mut dyn Environment, req: &CreditMemo, execute: bool) -> Result<Mem
             "total: a memo must refund something".into(),
         ));
     }
+    let mut seen = std::collections::HashSet::new();
     for line in &req.lines {
         check_reference("line-id", &line.line_id)?;
         if line.quantity < 1 {
@@ -66,6 +74,15 @@ fn run(env: &mut dyn Environment, req: &CreditMemo, execute: bool) -> Result<Mem
                 line.line_id, line.quantity
             )));
         }
+        if !seen.insert(line.line_id.as_str()) {
+            return Err(Error::InvalidArgument(format!(
+                "lines: line `{}` appears twice",
+                line.line_id
+            )));
+        }
+    }
+    if order.lines_recorded {
+        check_lines(env, &order, &req.lines)?;
     }
     let refundable = order.invoiced_total - order.refunded_total;
     if total > refundable {
@@ -171,6 +188,11 @@ fn run(env: &mut dyn Environment, req: &CreditMemo, execute: bool) -> Result<Mem
         }
     }
 
+    if execute && order.lines_recorded {
+        for line in &req.lines {
+            record_refund(env, &order, line)?;
+        }
+    }
     if execute {
         env.db().execute(
             "UPDATE gc_orders SET refunded_total = refunded_total + ?1, \
@@ -209,6 +231,64 @@ fn run(env: &mut dyn Environment, req: &CreditMemo, execute: bool) -> Result<Mem
         replay::store(env, "refunded", &req.memo_id, &print, &answer)?;
     }
     Ok(answer)
+}
+
+/// Refusal for a memo line asking more than `placed` has invoiced and not
+/// yet refunded, if it does.
+fn check_quantity(placed: &OrderLine, line: &MemoLine) -> Result<()> {
+    let available = placed.left_to_refund();
+    if i64::from(line.quantity) > available {
+        return Err(Error::QuantityExceedsOrder {
+            line_id: line.line_id.clone(),
+            requested: line.quantity,
+            available: u32::try_from(available.max(0)).unwrap_or(u32::MAX),
+        });
+    }
+    Ok(())
+}
+
+/// Every memo line names a line of the order and refunds at most its
+/// invoiced units not yet refunded.
+fn check_lines(env: &mut dyn Environment, order: &StoredOrder, lines: &[MemoLine]) -> Result<()> {
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let placed = orders::order_lines(env, &order.order_id)?;
+    for line in lines {
+        let Some(p) = placed.iter().find(|p| p.line_id == line.line_id) else {
+            return Err(Error::LineNotOnOrder {
+                line_id: line.line_id.clone(),
+                detail: format!("not a line of order {}", order.order_id),
+            });
+        };
+        check_quantity(p, line)?;
+    }
+    Ok(())
+}
+
+/// Adds a memo line's units to its placed line's refunded quantity, only if
+/// they are still there to refund (a guarded update, so a concurrent memo
+/// cannot refund the same units too).
+fn record_refund(env: &mut dyn Environment, order: &StoredOrder, line: &MemoLine) -> Result<()> {
+    let rows = env.db().execute(
+        "UPDATE gc_order_lines SET refunded_quantity = refunded_quantity + ?1 \
+         WHERE order_id = ?2 AND line_id = ?3 AND refunded_quantity + ?1 <= invoiced_quantity \
+         RETURNING refunded_quantity",
+        &[
+            Value::Integer(i64::from(line.quantity)),
+            Value::from(order.order_id.as_str()),
+            Value::from(line.line_id.as_str()),
+        ],
+    )?;
+    if rows.first().is_some() {
+        return Ok(());
+    }
+    let fresh = orders::order_line(env, &order.order_id, &line.line_id)?;
+    check_quantity(&fresh, line)?;
+    Err(Error::Database(format!(
+        "order line {} changed while the memo was recorded",
+        line.line_id
+    )))
 }
 
 /// A new card holding a refund, in the website's base currency.
@@ -261,4 +341,222 @@ pub fn collect(env: &mut dyn Environment, req: CreditMemo) -> Result<MemoSplit> 
 /// The memo was refunded: make it so.
 pub fn refunded(env: &mut dyn Environment, req: CreditMemo) -> Result<MemoSplit> {
     run(env, &req, true)
+}
+
+#[cfg(all(test, feature = "sqlite"))]
+mod tests {
+    use crate::orders::tests::{invoice_request, line, make_legacy, memo_request, place};
+    use crate::sqlite::NativeEnv;
+    use crate::*;
+
+    const T0: i64 = 1_790_000_000;
+
+    fn books(quantity: i32) -> Line {
+        line("1", "BOOK", ProductKind::Simple, quantity, "10", "0", "0")
+    }
+
+    /// A 3 × 10.00 order (no cards) with `invoiced` units invoiced.
+    fn order_with(env: &mut NativeEnv, invoiced: i32) {
+        place(env, "O-1", vec![books(3)], "0", "0", &[]);
+        env.call(|e| {
+            api::invoice_paid(e, invoice_request("I-1", "O-1", vec![books(invoiced)], "0"))
+        })
+        .unwrap();
+    }
+
+    fn refunded(env: &mut NativeEnv, req: CreditMemo) -> Result<MemoSplit> {
+        env.call(|e| api::memo_refunded(e, req))
+    }
+
+    fn collect(env: &mut NativeEnv, req: CreditMemo) -> Result<MemoSplit> {
+        env.call(|e| api::memo_collect(e, req))
+    }
+
+    fn refused(env: &mut NativeEnv, f: impl FnOnce(&mut NativeEnv) -> Result<MemoSplit>) -> Error {
+        let before = env.dump();
+        let err = f(env).unwrap_err();
+        assert_eq!(env.dump(), before, "{err:?} wrote something");
+        err
+    }
+
+    fn refunded_units(env: &mut NativeEnv) -> i64 {
+        env.call(|e| orders::order_lines(e, "O-1")).unwrap()[0].refunded_quantity
+    }
+
+    const CARDS: RefundDestination = RefundDestination::OriginalCards;
+
+    #[test]
+    fn a_memo_line_not_on_the_order_is_refused() {
+        let mut env = NativeEnv::in_memory(T0, 3);
+        order_with(&mut env, 2);
+        for hook in [collect, refunded] {
+            let err = refused(&mut env, |env| {
+                hook(
+                    env,
+                    memo_request("M-1", "O-1", "10", &[("1", 1), ("9", 1)], CARDS),
+                )
+            });
+            assert_eq!(
+                err,
+                Error::LineNotOnOrder {
+                    line_id: "9".into(),
+                    detail: "not a line of order O-1".into()
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn a_line_named_twice_is_refused() {
+        let mut env = NativeEnv::in_memory(T0, 3);
+        order_with(&mut env, 2);
+        let err = refused(&mut env, |env| {
+            refunded(
+                env,
+                memo_request("M-1", "O-1", "20", &[("1", 1), ("1", 1)], CARDS),
+            )
+        });
+        assert!(
+            matches!(&err, Error::InvalidArgument(m) if m.contains("line `1` appears twice")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn a_memo_refunds_at_most_the_invoiced_units_not_yet_refunded() {
+        let mut env = NativeEnv::in_memory(T0, 3);
+        order_with(&mut env, 2);
+        // Three ordered, two invoiced: the third was never paid for.
+        for hook in [collect, refunded] {
+            let err = refused(&mut env, |env| {
+                hook(env, memo_request("M-1", "O-1", "20", &[("1", 3)], CARDS))
+            });
+            assert_eq!(
+                err,
+                Error::QuantityExceedsOrder {
+                    line_id: "1".into(),
+                    requested: 3,
+                    available: 2
+                }
+            );
+        }
+        // Collect shows the split and records nothing, however often.
+        let before = env.dump();
+        for _ in 0..2 {
+            collect(
+                &mut env,
+                memo_request("M-1", "O-1", "10", &[("1", 1)], CARDS),
+            )
+            .unwrap();
+        }
+        assert_eq!(env.dump(), before);
+        refunded(
+            &mut env,
+            memo_request("M-1", "O-1", "10", &[("1", 1)], CARDS),
+        )
+        .unwrap();
+        assert_eq!(refunded_units(&mut env), 1);
+        // The replay returns the first answer and counts nothing twice.
+        refunded(
+            &mut env,
+            memo_request("M-1", "O-1", "10", &[("1", 1)], CARDS),
+        )
+        .unwrap();
+        assert_eq!(refunded_units(&mut env), 1);
+        let err = refused(&mut env, |env| {
+            refunded(env, memo_request("M-2", "O-1", "10", &[("1", 2)], CARDS))
+        });
+        assert_eq!(
+            err,
+            Error::QuantityExceedsOrder {
+                line_id: "1".into(),
+                requested: 2,
+                available: 1
+            }
+        );
+        refunded(
+            &mut env,
+            memo_request("M-2", "O-1", "10", &[("1", 1)], CARDS),
+        )
+        .unwrap();
+        assert_eq!(refunded_units(&mut env), 2);
+        // The unit invoiced later can be refunded once it is.
+        env.call(|e| api::invoice_paid(e, invoice_request("I-2", "O-1", vec![books(1)], "0")))
+            .unwrap();
+        refunded(
+            &mut env,
+            memo_request("M-3", "O-1", "10", &[("1", 1)], CARDS),
+        )
+        .unwrap();
+        assert_eq!(refunded_units(&mut env), 3);
+    }
+
+    /// Refunded units of a bought gift card: at most as many cards are
+    /// disabled as units were invoiced, and each unit only once.
+    #[test]
+    fn bought_cards_are_disabled_once_per_refunded_unit() {
+        let mut env = NativeEnv::in_memory(T0, 3);
+        let gift = |q| line("g", "GC", ProductKind::GiftCard, q, "25", "0", "0");
+        place(&mut env, "O-1", vec![gift(2)], "0", "0", &[]);
+        env.call(|e| api::invoice_paid(e, invoice_request("I-1", "O-1", vec![gift(1)], "0")))
+            .unwrap();
+        let err = refused(&mut env, |env| {
+            refunded(env, memo_request("M-1", "O-1", "25", &[("g", 2)], CARDS))
+        });
+        assert!(
+            matches!(err, Error::QuantityExceedsOrder { available: 1, .. }),
+            "{err:?}"
+        );
+        let split = refunded(
+            &mut env,
+            memo_request("M-1", "O-1", "25", &[("g", 1)], CARDS),
+        )
+        .unwrap();
+        assert_eq!(split.disabled_cards.len(), 1);
+        let err = refused(&mut env, |env| {
+            refunded(env, memo_request("M-2", "O-1", "0.01", &[("g", 1)], CARDS))
+        });
+        assert!(
+            matches!(err, Error::QuantityExceedsOrder { available: 0, .. }),
+            "{err:?}"
+        );
+    }
+
+    /// The guarded update refuses on its own what the check before it would.
+    #[test]
+    fn the_guarded_update_refuses_units_already_refunded() {
+        let mut env = NativeEnv::in_memory(T0, 3);
+        order_with(&mut env, 1);
+        refunded(
+            &mut env,
+            memo_request("M-1", "O-1", "10", &[("1", 1)], CARDS),
+        )
+        .unwrap();
+        let order = env.call(|e| orders::load(e, "O-1")).unwrap();
+        let line = MemoLine {
+            line_id: "1".into(),
+            quantity: 1,
+        };
+        let err = env
+            .call(|e| super::record_refund(e, &order, &line))
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::QuantityExceedsOrder { available: 0, .. }),
+            "{err:?}"
+        );
+    }
+
+    /// An order placed before schema v5 has no lines to check memo lines
+    /// against: they are taken as they come, as before.
+    #[test]
+    fn legacy_orders_keep_the_unchecked_memo_lines() {
+        let mut env = NativeEnv::in_memory(T0, 3);
+        order_with(&mut env, 3);
+        make_legacy(&mut env, "O-1");
+        refunded(
+            &mut env,
+            memo_request("M-1", "O-1", "10", &[("1", 5), ("x", 1)], CARDS),
+        )
+        .unwrap();
+    }
 }

@@ -1,6 +1,8 @@
 //! Order hooks. Placement takes the balances, atomically and once; every
 //! later hook (invoices, credit memos, cancellation) works from what placement
-//! recorded: the order's gift-card amount and what each card paid.
+//! recorded: the order's gift-card amount, what each card paid, and (from
+//! schema v5 on) every line and the shipping, so that invoices and credit
+//! memos are checked against what was ordered instead of being believed.
 
 use crate::cards::{self, StoredCard};
 use crate::db::{Row, Value};
@@ -17,7 +19,46 @@ use crate::time::Seconds;
 
 /// Schema v5: the lines of each order as placed, so later hooks can check
 /// what they are told against what was ordered.
-pub const SCHEMA_V5: &[&str] = &[];
+///
+/// Orders placed before v5 have no recorded lines: `lines_recorded` stays 0
+/// for them, and their invoices and memos keep the old, unchecked behaviour
+/// (there is nothing to check them against). Every order placed from v5 on
+/// has `lines_recorded = 1`.
+pub const SCHEMA_V5: &[&str] = &[
+    "ALTER TABLE gc_orders ADD COLUMN lines_recorded BIGINT NOT NULL DEFAULT 0",
+    // The order's shipping and its tax as placed, and how much of each the
+    // invoices have taken so far (minor units of the order's currency).
+    "ALTER TABLE gc_orders ADD COLUMN shipping BIGINT NOT NULL DEFAULT 0",
+    "ALTER TABLE gc_orders ADD COLUMN shipping_tax BIGINT NOT NULL DEFAULT 0",
+    "ALTER TABLE gc_orders ADD COLUMN invoiced_shipping BIGINT NOT NULL DEFAULT 0",
+    "ALTER TABLE gc_orders ADD COLUMN invoiced_shipping_tax BIGINT NOT NULL DEFAULT 0",
+    // One row per placed line: what was ordered (amounts in the order's minor
+    // units, the gift-card purchase as JSON) and what invoices and memos have
+    // taken of it. The CHECKs are a last line of defence behind the hooks' own
+    // checks and guarded updates.
+    "CREATE TABLE gc_order_lines (
+        order_id TEXT NOT NULL REFERENCES gc_orders (order_id),
+        line_id TEXT NOT NULL,
+        position BIGINT NOT NULL,
+        sku TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('simple', 'digital', 'gift-card')),
+        quantity BIGINT NOT NULL CHECK (quantity > 0),
+        unit_price BIGINT NOT NULL CHECK (unit_price >= 0),
+        row_total BIGINT NOT NULL CHECK (row_total >= 0),
+        discount BIGINT NOT NULL CHECK (discount >= 0),
+        tax BIGINT NOT NULL CHECK (tax >= 0),
+        gift_card TEXT,
+        invoiced_quantity BIGINT NOT NULL DEFAULT 0,
+        invoiced_discount BIGINT NOT NULL DEFAULT 0,
+        invoiced_tax BIGINT NOT NULL DEFAULT 0,
+        refunded_quantity BIGINT NOT NULL DEFAULT 0,
+        PRIMARY KEY (order_id, line_id),
+        CHECK (invoiced_quantity >= 0 AND invoiced_quantity <= quantity),
+        CHECK (invoiced_discount >= 0 AND invoiced_discount <= discount),
+        CHECK (invoiced_tax >= 0 AND invoiced_tax <= tax),
+        CHECK (refunded_quantity >= 0 AND refunded_quantity <= invoiced_quantity)
+    )",
+];
 
 /// An order as placement recorded it; amounts in its currency's minor units.
 #[derive(Clone, Debug)]
@@ -39,6 +80,12 @@ pub struct StoredOrder {
     pub refunded_gift_card: i64,
     pub restored_gift_card: i64,
     pub cancelled_at: Option<Seconds>,
+    /// False for orders placed before schema v5: no lines to check against.
+    pub lines_recorded: bool,
+    pub shipping: i64,
+    pub shipping_tax: i64,
+    pub invoiced_shipping: i64,
+    pub invoiced_shipping_tax: i64,
 }
 
 impl StoredOrder {
@@ -64,6 +111,11 @@ impl StoredOrder {
             refunded_gift_card: row.i64("refunded_gift_card")?,
             restored_gift_card: row.i64("restored_gift_card")?,
             cancelled_at: row.opt_i64("cancelled_at")?,
+            lines_recorded: row.i64("lines_recorded")? != 0,
+            shipping: row.i64("shipping")?,
+            shipping_tax: row.i64("shipping_tax")?,
+            invoiced_shipping: row.i64("invoiced_shipping")?,
+            invoiced_shipping_tax: row.i64("invoiced_shipping_tax")?,
         })
     }
 
@@ -116,7 +168,8 @@ pub fn load(env: &mut dyn Environment, order_id: &str) -> Result<StoredOrder> {
     let rows = env.db().execute(
         "SELECT order_id, website, currency, base_currency, customer_id, customer_email, is_test, \
          cards_cover_shipping, total_before_cards, gift_card_amount, invoiced_total, \
-         invoiced_gift_card, refunded_total, refunded_gift_card, restored_gift_card, cancelled_at \
+         invoiced_gift_card, refunded_total, refunded_gift_card, restored_gift_card, cancelled_at, \
+         lines_recorded, shipping, shipping_tax, invoiced_shipping, invoiced_shipping_tax \
          FROM gc_orders WHERE order_id = ?1",
         &[Value::from(order_id)],
     )?;
@@ -144,6 +197,137 @@ pub fn order_cards(env: &mut dyn Environment, order_id: &str) -> Result<Vec<Orde
             })
         })
         .collect()
+}
+
+/// One line of an order as placement recorded it, with what invoices and
+/// credit memos have taken of it so far. Amounts in the order currency's
+/// minor units.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrderLine {
+    pub line_id: String,
+    pub position: i64,
+    pub sku: String,
+    pub kind: ProductKind,
+    pub quantity: i64,
+    pub unit_price: i64,
+    pub row_total: i64,
+    pub discount: i64,
+    pub tax: i64,
+    pub gift_card: Option<GiftCardPurchase>,
+    pub invoiced_quantity: i64,
+    pub invoiced_discount: i64,
+    pub invoiced_tax: i64,
+    pub refunded_quantity: i64,
+}
+
+impl OrderLine {
+    fn from_row(row: &Row<'_>) -> Result<OrderLine> {
+        let gift_card = row
+            .opt_text("gift_card")?
+            .map(|json| {
+                serde_json::from_str(&json)
+                    .map_err(|e| Error::Database(format!("stored order line gift card: {e}")))
+            })
+            .transpose()?;
+        Ok(OrderLine {
+            line_id: row.text("line_id")?,
+            position: row.i64("position")?,
+            sku: row.text("sku")?,
+            kind: kind_from_name(&row.text("kind")?)?,
+            quantity: row.i64("quantity")?,
+            unit_price: row.i64("unit_price")?,
+            row_total: row.i64("row_total")?,
+            discount: row.i64("discount")?,
+            tax: row.i64("tax")?,
+            gift_card,
+            invoiced_quantity: row.i64("invoiced_quantity")?,
+            invoiced_discount: row.i64("invoiced_discount")?,
+            invoiced_tax: row.i64("invoiced_tax")?,
+            refunded_quantity: row.i64("refunded_quantity")?,
+        })
+    }
+
+    /// Units not yet invoiced.
+    pub fn left_to_invoice(&self) -> i64 {
+        self.quantity - self.invoiced_quantity
+    }
+
+    /// Invoiced units not yet refunded.
+    pub fn left_to_refund(&self) -> i64 {
+        self.invoiced_quantity - self.refunded_quantity
+    }
+}
+
+/// The stored spelling of a product kind (the WIT enum case).
+pub(crate) fn kind_name(kind: ProductKind) -> &'static str {
+    match kind {
+        ProductKind::Simple => "simple",
+        ProductKind::Digital => "digital",
+        ProductKind::GiftCard => "gift-card",
+    }
+}
+
+fn kind_from_name(name: &str) -> Result<ProductKind> {
+    match name {
+        "simple" => Ok(ProductKind::Simple),
+        "digital" => Ok(ProductKind::Digital),
+        "gift-card" => Ok(ProductKind::GiftCard),
+        other => Err(Error::Database(format!("stored order line kind `{other}`"))),
+    }
+}
+
+const LINE_COLUMNS: &str = "line_id, position, sku, kind, quantity, unit_price, row_total, \
+     discount, tax, gift_card, invoiced_quantity, invoiced_discount, invoiced_tax, refunded_quantity";
+
+/// The order's recorded lines, in the quote's order (empty for an order
+/// placed before schema v5).
+pub fn order_lines(env: &mut dyn Environment, order_id: &str) -> Result<Vec<OrderLine>> {
+    let rows = env.db().execute(
+        &format!("SELECT {LINE_COLUMNS} FROM gc_order_lines WHERE order_id = ?1 ORDER BY position"),
+        &[Value::from(order_id)],
+    )?;
+    rows.iter().map(|r| OrderLine::from_row(&r)).collect()
+}
+
+/// One recorded line, fresh from the database.
+pub fn order_line(env: &mut dyn Environment, order_id: &str, line_id: &str) -> Result<OrderLine> {
+    let rows = env.db().execute(
+        &format!("SELECT {LINE_COLUMNS} FROM gc_order_lines WHERE order_id = ?1 AND line_id = ?2"),
+        &[Value::from(order_id), Value::from(line_id)],
+    )?;
+    rows.first()
+        .map(|r| OrderLine::from_row(&r))
+        .transpose()?
+        .ok_or_else(|| Error::Database(format!("order line {line_id} is missing")))
+}
+
+/// Records every line of the placed quote and marks the order as recorded.
+fn record_lines(env: &mut dyn Environment, order_id: &str, quote: &ParsedQuote) -> Result<()> {
+    for (index, line) in quote.body.lines.iter().enumerate() {
+        let gift_card = line
+            .gift_card
+            .as_ref()
+            .map(|p| serde_json::to_string(p).expect("plain records serialize"));
+        env.db().execute(
+            "INSERT INTO gc_order_lines (order_id, line_id, position, sku, kind, quantity, \
+             unit_price, row_total, discount, tax, gift_card) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            &[
+                Value::from(order_id),
+                Value::from(line.id.as_str()),
+                Value::Integer(index as i64 + 1),
+                Value::from(line.sku.as_str()),
+                Value::from(kind_name(line.kind)),
+                Value::Integer(line.quantity),
+                Value::Integer(line.unit_price),
+                Value::Integer(line.row_total),
+                Value::Integer(line.discount),
+                Value::Integer(line.tax),
+                Value::from(gift_card),
+            ],
+        )?;
+    }
+    Ok(())
 }
 
 /// Records that `share` (order currency) and `credit` (card currency) came
@@ -312,8 +496,9 @@ pub fn placed(env: &mut dyn Environment, req: PlaceRequest) -> Result<PlacedOrde
     }
     env.db().execute(
         "INSERT INTO gc_orders (order_id, website, currency, base_currency, customer_id, is_test, \
-         cards_cover_shipping, total_before_cards, gift_card_amount, placed_at, customer_email) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+         cards_cover_shipping, total_before_cards, gift_card_amount, placed_at, customer_email, \
+         lines_recorded, shipping, shipping_tax) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 1, ?12, ?13)",
         &[
             Value::from(req.order_id.as_str()),
             Value::from(quote.website.as_str()),
@@ -326,8 +511,11 @@ pub fn placed(env: &mut dyn Environment, req: PlaceRequest) -> Result<PlacedOrde
             Value::Integer(collection.gift_card_amount()),
             Value::Integer(now),
             Value::from(quote.customer_email.as_deref()),
+            Value::Integer(quote.body.shipping),
+            Value::Integer(quote.body.shipping_tax),
         ],
     )?;
+    record_lines(env, &req.order_id, &quote)?;
     for (position, card_id, applied, debited) in rows {
         env.db().execute(
             "INSERT INTO gc_order_cards (order_id, position, card_id, applied, debited) \
@@ -458,9 +646,241 @@ pub fn cancelled(env: &mut dyn Environment, req: CancelRequest) -> Result<Cancel
 }
 
 #[cfg(all(test, feature = "sqlite"))]
-mod tests {
+pub(crate) mod tests {
     use crate::sqlite::NativeEnv;
     use crate::*;
+
+    /// A line of `quantity` × `unit` (USD) with the given discount and tax.
+    pub(crate) fn line(
+        id: &str,
+        sku: &str,
+        kind: ProductKind,
+        quantity: i32,
+        unit: &str,
+        discount: &str,
+        tax: &str,
+    ) -> Line {
+        let c = money::Currency::parse("USD").unwrap();
+        let unit_minor = c.parse_amount(unit).unwrap();
+        Line {
+            id: id.into(),
+            sku: sku.into(),
+            kind,
+            quantity,
+            unit_price: unit.into(),
+            row_total: c.format(unit_minor * i64::from(quantity)),
+            discount: discount.into(),
+            tax: tax.into(),
+            gift_card: (kind == ProductKind::GiftCard).then(|| GiftCardPurchase {
+                recipient_name: Some("Ana".into()),
+                recipient_email: Some("ana@example.com".into()),
+                message: Some("Enjoy".into()),
+                ..GiftCardPurchase::default()
+            }),
+        }
+    }
+
+    /// Places `lines` (USD, for customer `alice`) with `codes` paying what
+    /// the collection says.
+    pub(crate) fn place(
+        env: &mut NativeEnv,
+        order_id: &str,
+        lines: Vec<Line>,
+        shipping: &str,
+        shipping_tax: &str,
+        codes: &[&str],
+    ) -> PlacedOrder {
+        let quote = Quote {
+            id: format!("Q-{order_id}"),
+            website: "main".into(),
+            store: "default".into(),
+            currency: "USD".into(),
+            base_currency: "USD".into(),
+            customer: Some(CustomerInfo {
+                id: "alice".into(),
+                groups: vec![],
+                email: None,
+            }),
+            test: false,
+            lines,
+            shipping: shipping.into(),
+            shipping_tax: shipping_tax.into(),
+            applied_codes: codes.iter().map(|c| c.to_string()).collect(),
+            shipping_country: None,
+            billing_country: None,
+        };
+        let totals = env
+            .call(|e| {
+                api::collect_totals(
+                    e,
+                    CollectRequest {
+                        quote: quote.clone(),
+                        channel: Channel::Admin,
+                    },
+                )
+            })
+            .unwrap();
+        let expected = totals
+            .cards
+            .iter()
+            .map(|c| ExpectedCard {
+                code: c.code.clone(),
+                applied: c.applied.clone(),
+            })
+            .collect();
+        env.call(|e| {
+            api::order_placed(
+                e,
+                PlaceRequest {
+                    order_id: order_id.into(),
+                    quote,
+                    expected,
+                    channel: Channel::Admin,
+                },
+            )
+        })
+        .unwrap()
+    }
+
+    pub(crate) fn invoice_request(
+        id: &str,
+        order_id: &str,
+        lines: Vec<Line>,
+        shipping: &str,
+    ) -> Invoice {
+        Invoice {
+            invoice_id: id.into(),
+            order_id: order_id.into(),
+            lines,
+            shipping: shipping.into(),
+            shipping_tax: "0".into(),
+        }
+    }
+
+    pub(crate) fn memo_request(
+        id: &str,
+        order_id: &str,
+        total: &str,
+        lines: &[(&str, i32)],
+        destination: RefundDestination,
+    ) -> CreditMemo {
+        CreditMemo {
+            memo_id: id.into(),
+            order_id: order_id.into(),
+            total: total.into(),
+            lines: lines
+                .iter()
+                .map(|(l, q)| MemoLine {
+                    line_id: (*l).into(),
+                    quantity: *q,
+                })
+                .collect(),
+            refund_to_gift_card: None,
+            destination,
+            comment: None,
+        }
+    }
+
+    /// Makes `order_id` look like an order placed before schema v5: no
+    /// recorded lines.
+    pub(crate) fn make_legacy(env: &mut NativeEnv, order_id: &str) {
+        env.db
+            .conn
+            .execute("DELETE FROM gc_order_lines WHERE order_id = ?1", [order_id])
+            .unwrap();
+        env.db
+            .conn
+            .execute(
+                "UPDATE gc_orders SET lines_recorded = 0, shipping = 0, shipping_tax = 0 \
+                 WHERE order_id = ?1",
+                [order_id],
+            )
+            .unwrap();
+    }
+
+    #[test]
+    fn placement_records_every_line_and_the_shipping() {
+        let mut env = NativeEnv::in_memory(1_790_000_000, 3);
+        let mut gift = line("g", "GC-50", ProductKind::GiftCard, 2, "50", "0", "0");
+        gift.gift_card.as_mut().unwrap().deliver_at = Some("2030-01-01".into());
+        place(
+            &mut env,
+            "O-1",
+            vec![
+                line("a", "BOOK", ProductKind::Simple, 3, "10", "1.50", "2.25"),
+                gift.clone(),
+            ],
+            "4.90",
+            "0.98",
+            &[],
+        );
+        let stored = env.call(|e| orders::load(e, "O-1")).unwrap();
+        assert!(stored.lines_recorded);
+        assert_eq!((stored.shipping, stored.shipping_tax), (490, 98));
+        assert_eq!(
+            (stored.invoiced_shipping, stored.invoiced_shipping_tax),
+            (0, 0)
+        );
+        let lines = env.call(|e| orders::order_lines(e, "O-1")).unwrap();
+        assert_eq!(lines.len(), 2);
+        let a = &lines[0];
+        assert_eq!(
+            (a.line_id.as_str(), a.position, a.sku.as_str(), a.kind),
+            ("a", 1, "BOOK", ProductKind::Simple)
+        );
+        assert_eq!(
+            (a.quantity, a.unit_price, a.row_total, a.discount, a.tax),
+            (3, 1000, 3000, 150, 225)
+        );
+        assert_eq!(a.gift_card, None);
+        assert_eq!(
+            (a.invoiced_quantity, a.invoiced_discount, a.invoiced_tax),
+            (0, 0, 0)
+        );
+        let g = &lines[1];
+        assert_eq!((g.line_id.as_str(), g.position), ("g", 2));
+        assert_eq!(
+            (g.kind, g.quantity, g.unit_price),
+            (ProductKind::GiftCard, 2, 5000)
+        );
+        assert_eq!(
+            g.gift_card, gift.gift_card,
+            "the purchase details, verbatim"
+        );
+    }
+
+    /// A refused placement records no line (nothing at all is written).
+    #[test]
+    fn a_refused_placement_records_no_lines() {
+        let mut env = NativeEnv::in_memory(1_790_000_000, 3);
+        let paying = card(&mut env, "30");
+        let before = env.dump();
+        let quote: Quote = serde_json::from_value(serde_json::json!({
+            "id": "Q-X", "website": "main", "store": "default",
+            "currency": "USD", "base_currency": "USD", "customer": null,
+            "test": false, "lines": course(), "shipping": "0", "shipping_tax": "0",
+            "applied_codes": [paying.code]
+        }))
+        .unwrap();
+        let err = env
+            .call(|e| {
+                api::order_placed(
+                    e,
+                    PlaceRequest {
+                        order_id: "O-X".into(),
+                        quote,
+                        expected: vec![ExpectedCard {
+                            code: paying.code.clone(),
+                            applied: "20.00".into(),
+                        }],
+                        channel: Channel::Admin,
+                    },
+                )
+            })
+            .unwrap_err();
+        assert!(matches!(err, Error::BalanceChanged { .. }), "{err:?}");
+        assert_eq!(env.dump(), before);
+    }
 
     fn card(env: &mut NativeEnv, amount: &str) -> Card {
         env.call(|e| api::create_card(e, CreateCard::new(Money::new(amount, "USD"), "admin")))

@@ -476,3 +476,106 @@ fn bought_cards_are_issued_on_payment_and_disabled_on_refund() {
         .unwrap();
     assert_eq!(second.status, CardStatus::Disabled);
 }
+
+fn memo_lines(
+    env: &mut NativeEnv,
+    id: &str,
+    order: &str,
+    total: &str,
+    lines: &[(&str, i32)],
+) -> Result<MemoSplit> {
+    env.call(|e| {
+        api::memo_refunded(
+            e,
+            CreditMemo {
+                memo_id: id.into(),
+                order_id: order.into(),
+                total: total.into(),
+                lines: lines
+                    .iter()
+                    .map(|(l, q)| MemoLine {
+                        line_id: (*l).into(),
+                        quantity: *q,
+                    })
+                    .collect(),
+                refund_to_gift_card: None,
+                destination: RefundDestination::OriginalCards,
+                comment: None,
+            },
+        )
+    })
+}
+
+/// Cancelling after a partial invoice and a partial refund: the card gets
+/// back the gift-card part never invoiced; the cancelled units were never
+/// invoiced, so no memo may refund them, and the invoiced ones only once.
+#[test]
+fn cancellation_after_partial_invoices_and_refunds_leaves_only_invoiced_units_to_refund() {
+    let mut env = env();
+    let a = card(&mut env, "60", "USD");
+    place(
+        &mut env,
+        "O-1",
+        &quote(
+            vec![line("1", ProductKind::Simple, 4, "25", "100")],
+            "0",
+            &[&a.code],
+        ),
+    )
+    .unwrap();
+    // 2 of 4 invoiced (50.00, all from the card), 1 of them refunded.
+    invoice(
+        &mut env,
+        "I-1",
+        "O-1",
+        vec![line("1", ProductKind::Simple, 2, "25", "50")],
+        "0",
+    )
+    .unwrap();
+    let m1 = memo_lines(&mut env, "M-1", "O-1", "25", &[("1", 1)]).unwrap();
+    assert_eq!(m1.gift_card_amount, "25.00");
+    let c = env
+        .call(|e| {
+            api::order_cancelled(
+                e,
+                CancelRequest {
+                    order_id: "O-1".into(),
+                    comment: None,
+                },
+            )
+        })
+        .unwrap();
+    assert_eq!(c.restored, "10.00", "60 paid − 50 invoiced");
+    assert_eq!(balance(&mut env, a.id), "35.00");
+    // Nothing more can be invoiced, and only the one invoiced unit not yet
+    // refunded can be.
+    let err = invoice(
+        &mut env,
+        "I-2",
+        "O-1",
+        vec![line("1", ProductKind::Simple, 1, "25", "25")],
+        "0",
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::OrderState(_)), "{err:?}");
+    let before = env.dump();
+    let err = memo_lines(&mut env, "M-2", "O-1", "25", &[("1", 2)]).unwrap_err();
+    assert_eq!(
+        err,
+        Error::QuantityExceedsOrder {
+            line_id: "1".into(),
+            requested: 2,
+            available: 1
+        }
+    );
+    assert_eq!(env.dump(), before);
+    let m2 = memo_lines(&mut env, "M-2", "O-1", "25", &[("1", 1)]).unwrap();
+    assert!(m2.last);
+    assert_eq!(m2.gift_card_amount, "25.00");
+    assert_eq!(balance(&mut env, a.id), "60.00");
+    let err = memo_lines(&mut env, "M-3", "O-1", "0.01", &[("1", 1)]).unwrap_err();
+    assert!(
+        matches!(err, Error::QuantityExceedsOrder { available: 0, .. }),
+        "{err:?}"
+    );
+}
