@@ -402,6 +402,56 @@ fn bought_lines(
     Ok(out)
 }
 
+/// Refuses to issue cards nothing is owed for any more: an invoice
+/// registered by `collect` and paid only later may meet an order that was
+/// cancelled meanwhile, or gift-card units a credit memo has refunded
+/// meanwhile. A line may hold at most as many live cards (issued and not
+/// disabled: a refund disables the unused ones) as it has invoiced units
+/// not refunded; issuing more would give out value twice, once as the
+/// refund and once as the card.
+fn check_still_owed(
+    env: &mut dyn Environment,
+    order: &StoredOrder,
+    bought: &[Bought],
+) -> Result<()> {
+    if bought.is_empty() {
+        return Ok(());
+    }
+    if order.cancelled_at.is_some() {
+        return Err(Error::OrderState(format!(
+            "order {} is cancelled: the gift cards it bought are not issued",
+            order.order_id
+        )));
+    }
+    if !order.lines_recorded {
+        return Ok(());
+    }
+    for line in bought {
+        let placed = orders::order_line(env, &order.order_id, &line.line_id)?;
+        let rows = env.db().execute(
+            "SELECT COUNT(*) AS n FROM gc_cards WHERE order_id = ?1 AND order_line = ?2 \
+             AND origin = 'purchase' AND status <> 'disabled'",
+            &[
+                Value::from(order.order_id.as_str()),
+                Value::from(line.line_id.as_str()),
+            ],
+        )?;
+        let live = rows.first().map(|r| r.i64("n")).transpose()?.unwrap_or(0);
+        let owed = placed.invoiced_quantity - placed.refunded_quantity - live;
+        if line.quantity > owed {
+            return Err(Error::OrderState(format!(
+                "line {}: {} unit(s) of it were refunded before this invoice was paid, so \
+                 {} of its {} card(s) may still be issued",
+                line.line_id,
+                placed.refunded_quantity,
+                owed.max(0),
+                line.quantity
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// The invoice was paid: issue one card per gift-card unit on it.
 pub fn paid(env: &mut dyn Environment, req: Invoice) -> Result<PaidInvoice> {
     let (order, lines, print) = parse(env, &req)?;
@@ -410,6 +460,7 @@ pub fn paid(env: &mut dyn Environment, req: Invoice) -> Result<PaidInvoice> {
     }
     let invoice = register(env, &req, &order, &lines, &print)?;
     let bought = bought_lines(env, &order, &lines)?;
+    check_still_owed(env, &order, &bought)?;
     let settings = settings::load(env)?;
     let now = env.now();
     let rate = if bought.is_empty() {
@@ -548,6 +599,122 @@ mod tests {
             Error::LineNotOnOrder { line_id, detail } => (line_id, detail),
             other => panic!("not line-not-on-order: {other:?}"),
         }
+    }
+
+    /// An invoice registered by `collect` and paid later issues no card that
+    /// is no longer owed: not after the order was cancelled, not for units a
+    /// memo refunded meanwhile (unless the refund disabled an unused card
+    /// instead), and the refusal writes nothing.
+    #[test]
+    fn cards_refunded_or_cancelled_before_payment_are_not_issued() {
+        let mut env = NativeEnv::in_memory(T0, 3);
+        place(&mut env, "O-1", vec![gift_line(2)], "0", "0", &[]);
+        let first = line("g", "GC", ProductKind::GiftCard, 1, "25", "0", "0");
+        let issued = paid(
+            &mut env,
+            invoice_request("I-1", "O-1", vec![first.clone()], "0"),
+        )
+        .unwrap();
+        assert_eq!(issued.issued.len(), 1);
+        // The first card is spent, so a refund of one unit cannot disable it.
+        let spent = &issued.issued[0];
+        env.call(|e| {
+            api::adjust_balance(
+                e,
+                AdjustBalance {
+                    card: CardRef::Id(spent.id),
+                    amount: Money::new("-25", "USD"),
+                    comment: "spent in store".into(),
+                    admin_user: "a".into(),
+                    reference: None,
+                },
+            )
+        })
+        .unwrap();
+        collect(
+            &mut env,
+            invoice_request("I-2", "O-1", vec![first.clone()], "0"),
+        )
+        .unwrap();
+        env.call(|e| {
+            api::memo_refunded(
+                e,
+                memo_request(
+                    "M-1",
+                    "O-1",
+                    "25",
+                    &[("g", 1)],
+                    RefundDestination::OriginalCards,
+                ),
+            )
+        })
+        .unwrap();
+        let err = refused(&mut env, |env| {
+            paid(env, invoice_request("I-2", "O-1", vec![first.clone()], "0"))
+        });
+        assert!(
+            matches!(&err, Error::OrderState(m) if m.contains("refunded")),
+            "{err:?}"
+        );
+
+        // Had the refund disabled an unused card, the unit is still owed.
+        place(&mut env, "O-2", vec![gift_line(2)], "0", "0", &[]);
+        paid(
+            &mut env,
+            invoice_request("I-3", "O-2", vec![first.clone()], "0"),
+        )
+        .unwrap();
+        collect(
+            &mut env,
+            invoice_request("I-4", "O-2", vec![first.clone()], "0"),
+        )
+        .unwrap();
+        let split = env
+            .call(|e| {
+                api::memo_refunded(
+                    e,
+                    memo_request(
+                        "M-2",
+                        "O-2",
+                        "25",
+                        &[("g", 1)],
+                        RefundDestination::OriginalCards,
+                    ),
+                )
+            })
+            .unwrap();
+        assert_eq!(split.disabled_cards.len(), 1);
+        let late = paid(
+            &mut env,
+            invoice_request("I-4", "O-2", vec![first.clone()], "0"),
+        )
+        .unwrap();
+        assert_eq!(late.issued.len(), 1);
+
+        // After a cancellation nothing more is issued.
+        place(&mut env, "O-3", vec![gift_line(1)], "0", "0", &[]);
+        collect(
+            &mut env,
+            invoice_request("I-5", "O-3", vec![first.clone()], "0"),
+        )
+        .unwrap();
+        env.call(|e| {
+            api::order_cancelled(
+                e,
+                CancelRequest {
+                    order_id: "O-3".into(),
+                    comment: None,
+                },
+            )
+        })
+        .unwrap();
+        let err = refused(&mut env, |env| {
+            paid(env, invoice_request("I-5", "O-3", vec![first.clone()], "0"))
+        });
+        assert!(
+            matches!(&err, Error::OrderState(m) if m.contains("cancelled")),
+            "{err:?}"
+        );
     }
 
     /// The issue's reproduction: an order paid wholly by a card; `paid` with a

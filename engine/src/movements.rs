@@ -243,6 +243,18 @@ pub mod replay {
         reference: &str,
         fingerprint: &str,
     ) -> Result<Option<T>> {
+        find_any(env, hook, reference, &[fingerprint])
+    }
+
+    /// [`find`] accepting any of `fingerprints`: the current form, and the
+    /// forms earlier builds stored, so a replay of a hook answered before an
+    /// upgrade still finds its answer.
+    pub fn find_any<T: DeserializeOwned>(
+        env: &mut dyn Environment,
+        hook: &str,
+        reference: &str,
+        fingerprints: &[&str],
+    ) -> Result<Option<T>> {
         let rows = env.db().execute(
             "SELECT fingerprint, result FROM gc_hook_results WHERE hook = ?1 AND reference = ?2",
             &[Value::from(hook), Value::from(reference)],
@@ -250,7 +262,8 @@ pub mod replay {
         let Some(row) = rows.first() else {
             return Ok(None);
         };
-        if row.text("fingerprint")? != fingerprint {
+        let stored = row.text("fingerprint")?;
+        if !fingerprints.contains(&stored.as_str()) {
             return Err(Error::InvalidArgument(format!(
                 "`{reference}` was already used for a different {hook}"
             )));

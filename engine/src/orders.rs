@@ -376,12 +376,61 @@ fn fingerprint(quote: &ParsedQuote, expected: &[ExpectedCard]) -> String {
     )
 }
 
+/// The placement fingerprint since schema v5: the v4 one (currency, total,
+/// codes, expectations) plus a hash of everything else the order is, its
+/// lines line by line included, so that placing an order id again with
+/// other lines (or for another customer) is refused as a changed replay
+/// rather than answered with the first placement.
+///
+/// FNV-1a (64 bits) by hand, because a stored fingerprint must stay the
+/// same across builds and Rust releases, which `std`'s hasher does not
+/// promise; a collision could only make a changed replay return the first
+/// answer, which writes nothing.
+fn fingerprint_v5(quote: &ParsedQuote, expected: &[ExpectedCard]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut feed = |text: &str| {
+        for b in text.bytes().chain(std::iter::once(0x1f)) {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    };
+    feed(&quote.website);
+    feed(quote.base_currency.code());
+    feed(quote.customer_id.as_deref().unwrap_or(""));
+    feed(if quote.test { "test" } else { "real" });
+    feed(&quote.body.shipping.to_string());
+    feed(&quote.body.shipping_tax.to_string());
+    for line in &quote.body.lines {
+        feed(&line.id);
+        feed(&line.sku);
+        feed(&format!("{:?}", line.kind));
+        for n in [
+            line.quantity,
+            line.unit_price,
+            line.row_total,
+            line.discount,
+            line.tax,
+        ] {
+            feed(&n.to_string());
+        }
+        feed(
+            &line
+                .gift_card
+                .as_ref()
+                .map(|g| serde_json::to_string(g).unwrap_or_default())
+                .unwrap_or_default(),
+        );
+    }
+    format!("v5|{}|{hash:016x}", fingerprint(quote, expected))
+}
+
 /// Takes the balances for an order.
 pub fn placed(env: &mut dyn Environment, req: PlaceRequest) -> Result<PlacedOrder> {
     check_reference("order-id", &req.order_id)?;
     let quote = quote::parse(&req.quote)?;
-    let print = fingerprint(&quote, &req.expected);
-    if let Some(done) = replay::find(env, "placed", &req.order_id, &print)? {
+    let print = fingerprint_v5(&quote, &req.expected);
+    let legacy = fingerprint(&quote, &req.expected);
+    if let Some(done) = replay::find_any(env, "placed", &req.order_id, &[&print, &legacy])? {
         return Ok(done);
     }
     if quote.body.has_gift_card_product() && !quote.codes.is_empty() {
@@ -796,6 +845,87 @@ pub(crate) mod tests {
                 [order_id],
             )
             .unwrap();
+    }
+
+    /// Placing an order id again with the same quote returns the first
+    /// answer; with other lines, or for another customer, it is a changed
+    /// replay and refused, even when the totals and cards are the same; an
+    /// order placed before v5 (stored with the v4 fingerprint) still
+    /// replays.
+    #[test]
+    fn a_placement_replayed_with_other_lines_is_refused() {
+        let mut env = NativeEnv::in_memory(1_790_000_000, 3);
+        let mug = line("1", "MUG", ProductKind::Simple, 2, "10", "0", "0");
+        let first = place(&mut env, "O-1", vec![mug.clone()], "0", "0", &[]);
+        let replay = place(&mut env, "O-1", vec![mug.clone()], "0", "0", &[]);
+        assert_eq!(first, replay);
+        let before = env.dump();
+        let same_total = line("1", "TEE", ProductKind::Simple, 1, "20", "0", "0");
+        for lines in [
+            vec![same_total],
+            vec![
+                mug.clone(),
+                line("2", "X", ProductKind::Digital, 1, "0", "0", "0"),
+            ],
+        ] {
+            let quote = Quote {
+                id: "Q-O-1".into(),
+                website: "main".into(),
+                store: "default".into(),
+                currency: "USD".into(),
+                base_currency: "USD".into(),
+                customer: Some(CustomerInfo {
+                    id: "alice".into(),
+                    groups: vec![],
+                    email: None,
+                }),
+                test: false,
+                lines,
+                shipping: "0".into(),
+                shipping_tax: "0".into(),
+                applied_codes: vec![],
+                shipping_country: None,
+                billing_country: None,
+            };
+            let err = env
+                .call(|e| {
+                    api::order_placed(
+                        e,
+                        PlaceRequest {
+                            order_id: "O-1".into(),
+                            quote,
+                            expected: vec![],
+                            channel: Channel::Admin,
+                        },
+                    )
+                })
+                .unwrap_err();
+            assert!(matches!(err, Error::InvalidArgument(_)), "{err:?}");
+        }
+        assert_eq!(env.dump(), before, "a refused replay writes nothing");
+        // Stored the way v4 stored it: the replay still finds its answer.
+        env.db
+            .conn
+            .execute(
+                "UPDATE gc_hook_results SET fingerprint = substr(fingerprint, 4, \
+                 length(fingerprint) - 20) WHERE hook = 'placed' AND reference = 'O-1'",
+                [],
+            )
+            .unwrap();
+        let legacy: String = env
+            .db
+            .conn
+            .query_row(
+                "SELECT fingerprint FROM gc_hook_results WHERE hook = 'placed'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(
+            legacy, "USD|2000||",
+            "the v4 form: currency, total, codes, expectations"
+        );
+        assert_eq!(place(&mut env, "O-1", vec![mug], "0", "0", &[]), first);
     }
 
     #[test]
