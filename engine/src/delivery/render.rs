@@ -34,6 +34,14 @@ pub struct CardFacts {
     pub storefront_url: String,
 }
 
+/// `text` on one line: every control character (and line or paragraph
+/// separator, and bidirectional override) becomes a space.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if crate::cards::forbidden(c) { ' ' } else { c })
+        .collect()
+}
+
 impl CardFacts {
     pub fn of(card: &StoredCard, settings: &Settings, token: &str) -> CardFacts {
         let purchase = card.purchase.as_ref();
@@ -41,9 +49,14 @@ impl CardFacts {
             let m = card.money(minor);
             format!("{} {}", m.amount, m.currency)
         };
-        let nonblank = |v: Option<&String>| v.filter(|s| !s.trim().is_empty()).cloned();
+        // Names are single-line: anything stored before control characters
+        // were refused has them turned into spaces here, so no name can
+        // forge a line of a message (or its subject).
+        let nonblank = |v: Option<&String>| {
+            v.filter(|s| !s.trim().is_empty()).map(|s| one_line(s))
+        };
         CardFacts {
-            shop_name: settings.shop_name.clone(),
+            shop_name: one_line(&settings.shop_name),
             code: card.display_code.clone(),
             value: money(card.initial_value),
             balance: money(card.balance),
