@@ -2,6 +2,7 @@
 //! line joining the quote, collect. Nothing here moves money; balances are
 //! taken when the order is placed (`orders`).
 
+use crate::client_key;
 use crate::code;
 use crate::customer;
 use crate::env::Environment;
@@ -29,17 +30,23 @@ pub fn apply_code(env: &mut dyn Environment, req: ApplyRequest) -> Result<ApplyA
     if quote.body.has_gift_card_product() {
         return Err(Error::GiftCardProductConflict);
     }
+    // The canonical key is what the rate limit counts and the refusal log
+    // keeps.
     let client_key = match (req.channel, req.client_key.as_deref()) {
         (Channel::Storefront, None) => {
             return Err(Error::InvalidArgument(
                 "client-key: required on the storefront channel".into(),
             ));
         }
-        (_, Some(key)) => {
-            crate::cards::check_text("client-key", key, 200, true)?;
-            Some(key)
-        }
+        (_, Some(key)) => Some(client_key::canonical(key)?),
         (Channel::Admin, None) => None,
+    };
+    let client_key = client_key.as_deref();
+    // Staff are not limited; a signed-in customer's storefront refusals are
+    // failed lookups (see `customer`).
+    let customer = match req.channel {
+        Channel::Storefront => quote.customer_id.clone(),
+        Channel::Admin => None,
     };
     if let Ok(normalized) = code::normalize(&req.code)
         && quote.codes.contains(&normalized)
@@ -49,7 +56,8 @@ pub fn apply_code(env: &mut dyn Environment, req: ApplyRequest) -> Result<ApplyA
     // Storefront attempts count against the client's allowance, like balance
     // checks: applying codes must not be a faster way to guess them.
     if req.channel == Channel::Storefront
-        && let Some(retry) = customer::take_attempt(env, client_key.unwrap_or_default())?
+        && let Some(retry) =
+            customer::take_attempt(env, client_key.unwrap_or_default(), customer.as_deref())?
     {
         return Ok(ApplyAnswer::RateLimited(retry));
     }
@@ -70,6 +78,7 @@ pub fn apply_code(env: &mut dyn Environment, req: ApplyRequest) -> Result<ApplyA
                 reason,
             },
         )?;
+        customer::record_failed_lookup(env, customer.as_deref())?;
         let masked = card.as_ref().map(|c| c.masked_code.as_str());
         return Ok(ApplyAnswer::Refused(redemption::refusal(
             reason,
