@@ -1,9 +1,36 @@
 //! What anyone holding a code may do. The answers are built so that asking
 //! cannot be used to find codes: one generic refusal for every kind of bad
-//! code, and at most `MAX_ATTEMPTS` attempts per client key in any sliding
-//! `WINDOW_SECONDS`.
+//! code, and two limits on asking.
+//!
+//! - **Per client key**: at most [`MAX_ATTEMPTS`] attempts in any sliding
+//!   [`WINDOW_SECONDS`], whatever their answers, shared by balance checks,
+//!   the public page, redeem-to-account and storefront `apply-code`. Keys
+//!   are compared in canonical form (`client_key::canonical`), so one
+//!   address in many spellings has one allowance.
+//! - **Per signed-in customer**: at most [`MAX_FAILED_LOOKUPS`] *failed*
+//!   lookups (the generic not-available / refused answer: a code that is
+//!   malformed, unknown or unusable for them) in any rolling
+//!   [`FAILURE_WINDOW_SECONDS`], across the same four entry points.
+//!   Successful lookups never count, so a customer using their own cards is
+//!   never held up, while one guessing from many networks (keys) is.
+//!
+//! How the two combine, so that neither opens a faster way to probe: both
+//! are checked before anything is recorded or looked up. If either is
+//! reached the answer is `rate-limited` with the longer of the two waits
+//! (the time until a lookup would really go ahead), for any code, good or
+//! bad, since answering differently would tell good codes from bad. Such an
+//! answer records nothing: it is not an attempt and not a failure, so asking
+//! while limited never extends the wait, and the table cannot be filled by
+//! asking. Otherwise the attempt is recorded for the key *before* the code is
+//! looked up (every lookup costs an attempt, whatever it finds), and a failed
+//! lookup is recorded for the customer after its answer is known.
+//!
+//! Both tables stay small: recording a row purges every row of that table
+//! older than its window, for all keys or customers, so they hold at most
+//! what the recent window holds however many distinct keys ask.
 
 use crate::cards::{self, StoredCard};
+use crate::client_key;
 use crate::code;
 use crate::db::Value;
 use crate::env::Environment;
@@ -18,13 +45,24 @@ use crate::settings;
 use crate::time::{self, Seconds};
 
 /// Schema v5: what the canonical rate-limit keys and the per-customer limit
-/// of failed lookups need.
-pub const SCHEMA_V5: &[&str] = &[];
+/// of failed lookups need. Attempts are purged by time across all keys, so
+/// the time column gets its own index; failed lookups get a table of their
+/// own, counted per customer and purged by time likewise.
+pub const SCHEMA_V5: &[&str] = &[
+    "CREATE INDEX gc_balance_checks_at ON gc_balance_checks (attempted_at)",
+    "CREATE TABLE gc_failed_lookups (customer_id TEXT NOT NULL, failed_at BIGINT NOT NULL)",
+    "CREATE INDEX gc_failed_lookups_customer ON gc_failed_lookups (customer_id, failed_at)",
+    "CREATE INDEX gc_failed_lookups_at ON gc_failed_lookups (failed_at)",
+];
 
 /// Attempts allowed per client key within the window.
 pub const MAX_ATTEMPTS: i64 = 10;
 /// The sliding window, in seconds.
 pub const WINDOW_SECONDS: i64 = 60;
+/// Failed lookups allowed per signed-in customer within the hour.
+pub const MAX_FAILED_LOOKUPS: i64 = 10;
+/// The rolling window of failed lookups, in seconds.
+pub const FAILURE_WINDOW_SECONDS: i64 = 3_600;
 
 /// What one rate-limited lookup of a code found.
 enum Lookup {
@@ -37,12 +75,26 @@ enum Lookup {
     RateLimited(u32),
 }
 
-/// Counts the attempt (or refuses it), then looks the code up. Shared by
-/// `check-balance`, `public-balance` and `redeem-to-account`, so the three
-/// draw on one allowance and give the same generic answer.
-fn attempt(env: &mut dyn Environment, code: &str, client_key: &str) -> Result<Lookup> {
-    cards::check_text("client-key", client_key, 200, true)?;
-    if let Some(retry_after_seconds) = take_attempt(env, client_key)? {
+/// Checks a customer id given with a lookup (the host's identifier, compared
+/// exactly as given: it is an identifier, not a spelling).
+fn check_customer(customer: Option<&str>) -> Result<()> {
+    customer.map_or(Ok(()), |c| cards::check_text("customer-id", c, 200, true))
+}
+
+/// Checks the arguments, counts the attempt (or refuses it, see the module
+/// documentation), then looks the code up. Shared by `check-balance`,
+/// `public-balance` and `redeem-to-account`, so the three draw on one
+/// allowance and give the same generic answer. The caller records a failed
+/// lookup when its answer is the generic one.
+fn attempt(
+    env: &mut dyn Environment,
+    code: &str,
+    client_key: &str,
+    customer: Option<&str>,
+) -> Result<Lookup> {
+    let key = client_key::canonical(client_key)?;
+    check_customer(customer)?;
+    if let Some(retry_after_seconds) = take_attempt(env, &key, customer)? {
         return Ok(Lookup::RateLimited(retry_after_seconds));
     }
     let now = env.now();
@@ -60,10 +112,12 @@ fn attempt(env: &mut dyn Environment, code: &str, client_key: &str) -> Result<Lo
     Ok(Lookup::Active(Box::new(card)))
 }
 
-/// Checks a balance. Every attempt that is not itself refused by the rate limit
-/// is recorded, whatever its answer, so wrong guesses use up the allowance.
+/// Checks a balance. Every attempt that is not itself refused by a limit is
+/// recorded, whatever its answer, so wrong guesses use up the allowance; a
+/// `not-available` answer to a signed-in customer is one of their failures.
 pub fn check_balance(env: &mut dyn Environment, req: BalanceRequest) -> Result<BalanceAnswer> {
-    Ok(match attempt(env, &req.code, &req.client_key)? {
+    let customer = req.customer_id.as_deref();
+    let answer = match attempt(env, &req.code, &req.client_key, customer)? {
         Lookup::RateLimited(retry_after_seconds) => BalanceAnswer::RateLimited {
             retry_after_seconds,
         },
@@ -73,42 +127,132 @@ pub fn check_balance(env: &mut dyn Environment, req: BalanceRequest) -> Result<B
             balance: card.money(card.balance),
             expires_at: card.expires_at.map(time::format),
         }),
-    })
+    };
+    if matches!(answer, BalanceAnswer::NotAvailable) {
+        record_failed_lookup(env, customer)?;
+    }
+    Ok(answer)
 }
 
-/// Counts one attempt for `client_key`, unless it has used up its allowance:
-/// then nothing is recorded and the answer is how many seconds to wait. Shared
-/// by balance checks and storefront code applications, so neither can be used
-/// to probe codes faster than the other.
-pub fn take_attempt(env: &mut dyn Environment, client_key: &str) -> Result<Option<u32>> {
-    let now = env.now();
-    let window_start = now - WINDOW_SECONDS;
-    let db = env.db();
-    // Attempts older than the window no longer matter.
-    db.execute(
-        "DELETE FROM gc_balance_checks WHERE client_key = ?1 AND attempted_at <= ?2",
-        &[Value::from(client_key), Value::Integer(window_start)],
-    )?;
-    let recent = db.execute(
-        "SELECT COUNT(*) AS n, MIN(attempted_at) AS oldest FROM gc_balance_checks WHERE client_key = ?1",
-        &[Value::from(client_key)],
-    )?;
-    let row = recent.first();
-    let count = row.as_ref().map(|r| r.i64("n")).transpose()?.unwrap_or(0);
-    if count >= MAX_ATTEMPTS {
-        let oldest = row
-            .map(|r| r.opt_i64("oldest"))
-            .transpose()?
-            .flatten()
-            .unwrap_or(now);
-        let retry_after = (oldest + WINDOW_SECONDS - now).max(1);
-        return Ok(Some(u32::try_from(retry_after).unwrap_or(u32::MAX)));
+/// One of the two limits: at most `max` rows per subject in `table` within
+/// any `window` seconds.
+struct Limit {
+    table: &'static str,
+    subject: &'static str,
+    time: &'static str,
+    max: i64,
+    window: i64,
+}
+
+/// Attempts per client key.
+const PER_KEY: Limit = Limit {
+    table: "gc_balance_checks",
+    subject: "client_key",
+    time: "attempted_at",
+    max: MAX_ATTEMPTS,
+    window: WINDOW_SECONDS,
+};
+
+/// Failed lookups per customer.
+const PER_CUSTOMER: Limit = Limit {
+    table: "gc_failed_lookups",
+    subject: "customer_id",
+    time: "failed_at",
+    max: MAX_FAILED_LOOKUPS,
+    window: FAILURE_WINDOW_SECONDS,
+};
+
+impl Limit {
+    /// How long `subject` must wait before one more row fits; `None` when it
+    /// need not. Only rows inside the window count (expired ones may linger
+    /// until the next purge). With `n ≥ max` rows in the window, one more
+    /// fits once `n − max + 1` of them have left it, that is when the row at
+    /// index `n − max` (oldest first) does.
+    fn wait(&self, env: &mut dyn Environment, subject: &str, now: Seconds) -> Result<Option<u32>> {
+        let Limit {
+            table,
+            subject: column,
+            time,
+            max,
+            window,
+        } = *self;
+        let rows = env.db().execute(
+            &format!(
+                "SELECT {time} AS at FROM {table} WHERE {column} = ?1 AND {time} > ?2 \
+                 ORDER BY {time}"
+            ),
+            &[Value::from(subject), Value::Integer(now - window)],
+        )?;
+        let count = rows.rows.len() as i64;
+        if count < max {
+            return Ok(None);
+        }
+        let row = rows
+            .iter()
+            .nth((count - max) as usize)
+            .ok_or_else(|| Error::Database("rate-limit rows vanished".into()))?;
+        let retry_after = (row.i64("at")? + window - now).max(1);
+        Ok(Some(u32::try_from(retry_after).unwrap_or(u32::MAX)))
     }
-    db.execute(
-        "INSERT INTO gc_balance_checks (client_key, attempted_at) VALUES (?1, ?2)",
-        &[Value::from(client_key), Value::Integer(now)],
-    )?;
+
+    /// Purges every row older than the window, for every subject (by the
+    /// time index), then records one for `subject`: the table never holds
+    /// more than the window's worth.
+    fn record(&self, env: &mut dyn Environment, subject: &str, now: Seconds) -> Result<()> {
+        let Limit {
+            table,
+            subject: column,
+            time,
+            window,
+            ..
+        } = *self;
+        let db = env.db();
+        db.execute(
+            &format!("DELETE FROM {table} WHERE {time} <= ?1"),
+            &[Value::Integer(now - window)],
+        )?;
+        db.execute(
+            &format!("INSERT INTO {table} ({column}, {time}) VALUES (?1, ?2)"),
+            &[Value::from(subject), Value::Integer(now)],
+        )?;
+        Ok(())
+    }
+}
+
+/// Decides whether a lookup by `client_key` (canonical) and, when signed in,
+/// `customer` may go ahead. If the key has used up its minute or the
+/// customer their hour of failures, nothing is recorded and the answer is
+/// the longer wait; otherwise one attempt is recorded for the key. Shared by
+/// balance checks and storefront code applications, so neither can be used
+/// to probe codes faster than the other.
+pub fn take_attempt(
+    env: &mut dyn Environment,
+    client_key: &str,
+    customer: Option<&str>,
+) -> Result<Option<u32>> {
+    let now = env.now();
+    let key_wait = PER_KEY.wait(env, client_key, now)?;
+    let customer_wait = match customer {
+        Some(c) => PER_CUSTOMER.wait(env, c, now)?,
+        None => None,
+    };
+    if let Some(retry) = key_wait.max(customer_wait) {
+        return Ok(Some(retry));
+    }
+    PER_KEY.record(env, client_key, now)?;
     Ok(None)
+}
+
+/// Records a failed lookup by `customer` (nothing for a guest). Call it only
+/// for a lookup [`take_attempt`] let through.
+pub fn record_failed_lookup(env: &mut dyn Environment, customer: Option<&str>) -> Result<()> {
+    match customer {
+        Some(c) => {
+            let now = env.now();
+            PER_CUSTOMER.record(env, c, now)
+        }
+        None => Ok(()),
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -268,13 +412,23 @@ fn redeemable_by(
 ///
 /// The permission setting is checked first (`permission-denied`, no attempt
 /// recorded); then the attempt is counted against the limit shared with
-/// balance checks.
+/// balance checks, and every `not-available` answer is one of the customer's
+/// failed lookups.
 pub fn redeem_to_account(env: &mut dyn Environment, req: RedeemRequest) -> Result<RedeemAnswer> {
     if !settings::load(env)?.customers_may_use_cards {
         return Err(Error::PermissionDenied);
     }
     cards::check_text("customer-id", &req.customer_id, 200, true)?;
-    let card = match attempt(env, &req.code, &req.client_key)? {
+    let answer = redeem(env, &req)?;
+    if answer == RedeemAnswer::NotAvailable {
+        record_failed_lookup(env, Some(&req.customer_id))?;
+    }
+    Ok(answer)
+}
+
+fn redeem(env: &mut dyn Environment, req: &RedeemRequest) -> Result<RedeemAnswer> {
+    let customer = Some(req.customer_id.as_str());
+    let card = match attempt(env, &req.code, &req.client_key, customer)? {
         Lookup::RateLimited(retry_after_seconds) => {
             return Ok(RedeemAnswer::RateLimited {
                 retry_after_seconds,
@@ -448,7 +602,8 @@ pub fn my_used_cards(env: &mut dyn Environment, req: MyCardsRequest) -> Result<C
 }
 
 /// The public balance page: rate limited and generic exactly like
-/// [`check_balance`] (sharing its allowance); for an active card, its balance,
+/// [`check_balance`] (sharing its allowance and counting a signed-in
+/// customer's failures the same way); for an active card, its balance,
 /// expiry and every ledger row oldest first, each with its order when it
 /// belongs to one. Only the order id is ever shown: never a row's own
 /// reference (idempotency keys, memo and invoice ids), comment or actor.
@@ -458,13 +613,17 @@ pub fn my_used_cards(env: &mut dyn Environment, req: MyCardsRequest) -> Result<C
 /// or it is the `created` row of a card an order issued (bought, goodwill,
 /// campaign: the card's order).
 pub fn public_balance(env: &mut dyn Environment, req: BalanceRequest) -> Result<PublicAnswer> {
-    let card = match attempt(env, &req.code, &req.client_key)? {
+    let customer = req.customer_id.as_deref();
+    let card = match attempt(env, &req.code, &req.client_key, customer)? {
         Lookup::RateLimited(retry_after_seconds) => {
             return Ok(PublicAnswer::RateLimited {
                 retry_after_seconds,
             });
         }
-        Lookup::NotAvailable => return Ok(PublicAnswer::NotAvailable),
+        Lookup::NotAvailable => {
+            record_failed_lookup(env, customer)?;
+            return Ok(PublicAnswer::NotAvailable);
+        }
         Lookup::Active(card) => card,
     };
     let rows = env.db().execute(
@@ -609,6 +768,44 @@ mod tests {
             )
         })
         .unwrap()
+    }
+
+    fn check_as(env: &mut NativeEnv, code: &str, key: &str, customer: &str) -> BalanceAnswer {
+        env.call(|e| {
+            crate::api::check_balance(
+                e,
+                BalanceRequest {
+                    code: code.into(),
+                    client_key: key.into(),
+                    customer_id: Some(customer.into()),
+                },
+            )
+        })
+        .unwrap()
+    }
+
+    fn public_as(env: &mut NativeEnv, code: &str, key: &str, customer: &str) -> PublicAnswer {
+        env.call(|e| {
+            crate::api::public_balance(
+                e,
+                BalanceRequest {
+                    code: code.into(),
+                    client_key: key.into(),
+                    customer_id: Some(customer.into()),
+                },
+            )
+        })
+        .unwrap()
+    }
+
+    fn rows(env: &mut NativeEnv, table: &str) -> i64 {
+        let rows = crate::sqlite::execute(
+            &env.db.conn,
+            &format!("SELECT COUNT(*) AS n FROM {table}"),
+            &[],
+        )
+        .unwrap();
+        rows.first().unwrap().i64("n").unwrap()
     }
 
     fn attempts(env: &mut NativeEnv) -> i64 {
@@ -1016,6 +1213,319 @@ mod tests {
         assert_eq!(
             public(&mut env, "NEVER-0001", "k"),
             PublicAnswer::NotAvailable
+        );
+    }
+
+    /// Ten checks from 203.0.113.7 use up every spelling of it: padded,
+    /// zero-filled, IPv4-mapped (dotted or hex), bracketed, with a port.
+    #[test]
+    fn spellings_of_one_address_share_one_allowance() {
+        let mut env = env();
+        card(&mut env, spec("SPELL-0001", 1_000));
+        for _ in 0..10 {
+            assert!(matches!(
+                check(&mut env, "SPELL-0001", "203.0.113.7"),
+                BalanceAnswer::Found(_)
+            ));
+        }
+        for spelling in [
+            "203.0.113.07",
+            " 203.0.113.7",
+            "203.000.113.007",
+            "::ffff:203.0.113.7",
+            "::FFFF:CB00:7107",
+            "[::ffff:203.0.113.7]:443",
+            "203.0.113.7:51234",
+        ] {
+            assert_eq!(
+                check(&mut env, "SPELL-0001", spelling),
+                BalanceAnswer::RateLimited {
+                    retry_after_seconds: 60
+                },
+                "{spelling}"
+            );
+            assert_eq!(
+                public(&mut env, "SPELL-0001", spelling),
+                PublicAnswer::RateLimited {
+                    retry_after_seconds: 60
+                },
+                "{spelling}"
+            );
+        }
+        // One /64 is one subscriber; another /64 is someone else.
+        for _ in 0..10 {
+            check(&mut env, "SPELL-0001", "2001:db8:aa:1::1");
+        }
+        assert!(matches!(
+            check(&mut env, "SPELL-0001", "[2001:DB8:AA:1:FFFF::9]:80"),
+            BalanceAnswer::RateLimited { .. }
+        ));
+        assert!(matches!(
+            check(&mut env, "SPELL-0001", "2001:db8:aa:2::1"),
+            BalanceAnswer::Found(_)
+        ));
+        // Other keys are case-folded; distinct addresses stay distinct.
+        for _ in 0..10 {
+            check(&mut env, "SPELL-0001", "Session-ABC");
+        }
+        assert!(matches!(
+            check(&mut env, "SPELL-0001", " session-abc "),
+            BalanceAnswer::RateLimited { .. }
+        ));
+        assert!(matches!(
+            check(&mut env, "SPELL-0001", "203.0.113.70"),
+            BalanceAnswer::Found(_)
+        ));
+        let stored = crate::sqlite::execute(
+            &env.db.conn,
+            "SELECT DISTINCT client_key FROM gc_balance_checks ORDER BY client_key",
+            &[],
+        )
+        .unwrap();
+        let keys: Vec<String> = stored
+            .iter()
+            .map(|r| r.text("client_key").unwrap())
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "2001:db8:aa:1::/64",
+                "2001:db8:aa:2::/64",
+                "203.0.113.7",
+                "203.0.113.70",
+                "session-abc"
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_keys_and_customer_ids_are_refused_and_write_nothing() {
+        let mut env = env();
+        card(&mut env, spec("BADKEY-0001", 1_000));
+        let before = env.dump();
+        for key in ["", "  ", "203.0.113.7\n", "a\tb", "k\u{200b}", "\u{7}"] {
+            for result in [
+                env.call(|e| {
+                    check_balance(
+                        e,
+                        BalanceRequest {
+                            code: "BADKEY-0001".into(),
+                            client_key: key.into(),
+                            customer_id: None,
+                        },
+                    )
+                })
+                .map(|_| ()),
+                env.call(|e| {
+                    public_balance(
+                        e,
+                        BalanceRequest {
+                            code: "BADKEY-0001".into(),
+                            client_key: key.into(),
+                            customer_id: Some("cust-1".into()),
+                        },
+                    )
+                })
+                .map(|_| ()),
+                redeem(&mut env, "BADKEY-0001", "cust-1", key).map(|_| ()),
+            ] {
+                assert!(
+                    matches!(&result, Err(Error::InvalidArgument(m)) if m.starts_with("client-key")),
+                    "{key:?}: {result:?}"
+                );
+            }
+        }
+        for customer in ["", " ", &"c".repeat(201)] {
+            let result = env.call(|e| {
+                check_balance(
+                    e,
+                    BalanceRequest {
+                        code: "BADKEY-0001".into(),
+                        client_key: "k".into(),
+                        customer_id: Some(customer.to_owned()),
+                    },
+                )
+            });
+            assert!(
+                matches!(&result, Err(Error::InvalidArgument(m)) if m.starts_with("customer-id")),
+                "{customer:?}: {result:?}"
+            );
+        }
+        assert_eq!(env.dump(), before);
+    }
+
+    /// 100,000 attempts from distinct keys, ten a second: each purges what
+    /// has left the minute, so the table never holds more than the last
+    /// 60 seconds' 600 attempts (it used to keep every key forever).
+    #[test]
+    fn the_attempt_table_holds_only_the_recent_window() {
+        let mut env = env();
+        let mut largest = 0;
+        for n in 0..100_000i64 {
+            if n % 10 == 0 {
+                env.now += 1;
+            }
+            let key = format!("client-{n}");
+            let limited = env.call(|e| take_attempt(e, &key, None)).unwrap();
+            assert_eq!(limited, None);
+            if n % 97 == 0 || n > 99_900 {
+                largest = largest.max(attempts(&mut env));
+            }
+        }
+        assert!(largest <= 600, "{largest}");
+        assert!(largest >= 590, "{largest}");
+        assert!(attempts(&mut env) <= 600);
+    }
+
+    /// Failures are purged by the hour likewise.
+    #[test]
+    fn the_failure_table_holds_only_the_recent_hour() {
+        let mut env = env();
+        for n in 0..5_000i64 {
+            env.now += 2;
+            let customer = format!("cust-{n}");
+            env.call(|e| record_failed_lookup(e, Some(&customer)))
+                .unwrap();
+            assert!(rows(&mut env, "gc_failed_lookups") <= 1_800);
+        }
+        assert_eq!(rows(&mut env, "gc_failed_lookups"), 1_800);
+        env.call(|e| record_failed_lookup(e, None)).unwrap();
+        assert_eq!(rows(&mut env, "gc_failed_lookups"), 1_800);
+    }
+
+    /// Ten failed lookups in an hour, across the balance check, the public
+    /// page and redeem-to-account and from different keys, and the customer
+    /// is limited for everything, good codes included, until the first is
+    /// an hour old; successes never count; guests and other customers are
+    /// not affected; a limited answer records nothing.
+    #[test]
+    fn failed_lookups_per_customer_per_hour() {
+        let mut env = env();
+        card(&mut env, spec("GOOD-0001", 1_000));
+        card(&mut env, spec("GOOD-0002", 1_000));
+        let mut s = spec("NOT-YOURS-01", 1_000);
+        s.customer = Some("someone-else");
+        card(&mut env, s);
+        // Successes by the same customer: never counted.
+        for _ in 0..5 {
+            assert!(matches!(
+                check_as(&mut env, "GOOD-0001", "ip-a", "dana"),
+                BalanceAnswer::Found(_)
+            ));
+        }
+        // t0: 4 wrong checks; t0+600: 3 wrong public pages; t0+1200: 3
+        // unusable redeems (restricted to someone else, malformed).
+        for _ in 0..4 {
+            assert_eq!(
+                check_as(&mut env, "WRONG-0000", "ip-b", "dana"),
+                BalanceAnswer::NotAvailable
+            );
+        }
+        env.now += 600;
+        for _ in 0..3 {
+            assert_eq!(
+                public_as(&mut env, "WRONG-0001", "ip-c", "dana"),
+                PublicAnswer::NotAvailable
+            );
+        }
+        env.now += 600;
+        for code in ["NOT-YOURS-01", "NOT-YOURS-01", "bad$code"] {
+            assert_eq!(
+                redeem(&mut env, code, "dana", "ip-d").unwrap(),
+                RedeemAnswer::NotAvailable
+            );
+        }
+        assert_eq!(rows(&mut env, "gc_failed_lookups"), 10);
+        // The 11th, from a fresh key and with a good code: limited until t0's
+        // four failures leave the hour (2400 s from t0+1200), recording
+        // nothing.
+        let before = env.dump();
+        assert_eq!(
+            check_as(&mut env, "GOOD-0001", "ip-e", "dana"),
+            BalanceAnswer::RateLimited {
+                retry_after_seconds: 2_400
+            }
+        );
+        assert_eq!(
+            public_as(&mut env, "GOOD-0001", "ip-e", "dana"),
+            PublicAnswer::RateLimited {
+                retry_after_seconds: 2_400
+            }
+        );
+        assert_eq!(
+            redeem(&mut env, "GOOD-0002", "dana", "ip-e").unwrap(),
+            RedeemAnswer::RateLimited {
+                retry_after_seconds: 2_400
+            }
+        );
+        assert_eq!(env.dump(), before);
+        // A guest on the same key, and another customer, are not limited.
+        assert!(matches!(
+            check(&mut env, "GOOD-0001", "ip-e"),
+            BalanceAnswer::Found(_)
+        ));
+        assert!(matches!(
+            check_as(&mut env, "GOOD-0001", "ip-e", "erin"),
+            BalanceAnswer::Found(_)
+        ));
+        // t0+3599: still limited, for one second more.
+        env.now = T0 + 3_599;
+        assert_eq!(
+            check_as(&mut env, "GOOD-0001", "ip-f", "dana"),
+            BalanceAnswer::RateLimited {
+                retry_after_seconds: 1
+            }
+        );
+        // t0+3600: the four have left the hour; four lookups are allowed
+        // again, and a success costs nothing of them.
+        env.now = T0 + 3_600;
+        assert!(matches!(
+            redeem(&mut env, "GOOD-0002", "dana", "ip-f").unwrap(),
+            RedeemAnswer::Redeemed(_)
+        ));
+        for _ in 0..4 {
+            assert_eq!(
+                check_as(&mut env, "WRONG-0002", "ip-g", "dana"),
+                BalanceAnswer::NotAvailable
+            );
+        }
+        // Ten again: limited until the t0+600 ones leave (at t0+4200).
+        assert_eq!(
+            check_as(&mut env, "GOOD-0001", "ip-g", "dana"),
+            BalanceAnswer::RateLimited {
+                retry_after_seconds: 600
+            }
+        );
+    }
+
+    /// With both limits reached, the wait is the longer one: answering the
+    /// key's shorter wait would only invite a retry that is refused again.
+    #[test]
+    fn the_longer_wait_wins_when_both_limits_are_reached() {
+        let mut env = env();
+        card(&mut env, spec("BOTH-0001", 1_000));
+        for _ in 0..10 {
+            check_as(&mut env, "WRONG-0003", "ip-x", "fay");
+        }
+        env.now += 30;
+        assert_eq!(
+            check_as(&mut env, "BOTH-0001", "ip-x", "fay"),
+            BalanceAnswer::RateLimited {
+                retry_after_seconds: 3_570
+            }
+        );
+        // The key alone waits 30 s more; the customer alone 3,570 s.
+        assert_eq!(
+            check(&mut env, "BOTH-0001", "ip-x"),
+            BalanceAnswer::RateLimited {
+                retry_after_seconds: 30
+            }
+        );
+        assert_eq!(
+            check_as(&mut env, "BOTH-0001", "ip-y", "fay"),
+            BalanceAnswer::RateLimited {
+                retry_after_seconds: 3_570
+            }
         );
     }
 }

@@ -12,6 +12,7 @@
 
 pub mod batches;
 pub mod cards;
+pub mod client_key;
 pub mod code;
 pub mod contact;
 pub mod customer;

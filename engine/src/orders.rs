@@ -483,12 +483,17 @@ pub fn placed(env: &mut dyn Environment, req: PlaceRequest) -> Result<PlacedOrde
 
     let cover = settings.cards_cover_shipping;
     let collection = redemption::collect(env, &quote, cover)?;
-    if let Some((_, reason, masked)) = collection.dropped.first() {
-        return Err(Error::CardNotApplicable(redemption::refusal(
-            *reason,
-            req.channel,
-            masked.as_deref(),
-        )));
+    // A dropped code (say, no exchange rate) takes nothing; it blocks the
+    // order only if the host expected it to pay something.
+    for (raw, reason, masked) in &collection.dropped {
+        let code = crate::code::normalize(raw).unwrap_or_else(|_| raw.clone());
+        if expected.iter().any(|(c, a)| *c == code && *a != 0) {
+            return Err(Error::CardNotApplicable(redemption::refusal(
+                *reason,
+                req.channel,
+                masked.as_deref(),
+            )));
+        }
     }
     let c = quote.currency;
     for part in &collection.parts {

@@ -1,15 +1,28 @@
 //! Currency conversion at the host's rate, exactly, with one rounding rule.
 //!
-//! A rate says how many units of `to` one unit of `from` buys. Amounts are
-//! integer minor units, so a conversion is `minor × rate × 10^(to digits −
-//! from digits)`, computed in `rust_decimal` (28 significant digits, far more
-//! than a billion major units times any sane rate needs) and then rounded to
-//! the target's minor unit:
+//! A rate says how many units of `to` one unit of `from` buys. The host is
+//! asked for (from, to); when it has none, it is asked for (to, from) and the
+//! plugin uses that rate's exact inverse: shops often keep one direction
+//! only, and `1 ÷ r` is the one rate that makes a round trip through both
+//! directions lossless. Rates are never chained through a third currency.
+//! A rate the host gave that is not a plain positive decimal (or is above
+//! 10^9, or whose inverse is) is `invalid-exchange-rate`; a garbled (from,
+//! to) rate is not replaced by the inverse, since garbage there says the
+//! host's table is broken, not that the pair is missing.
 //!
-//! - what a card can pay in the order's currency is rounded **down**, so a card
-//!   never promises more than it holds;
-//! - everything else (a partial debit converted back, a bought card's value)
-//!   is rounded **half up**.
+//! Every rate is kept as an exact fraction of integers (the host's decimal
+//! `r = m ÷ 10^s`, or its inverse `10^s ÷ m`), so a conversion is
+//! `minor × numerator × 10^(to digits) ÷ (denominator × 10^(from digits))`
+//! computed in integers with a 256-bit intermediate and rounded once, at the
+//! end, to the target's minor unit. No intermediate `1 ÷ r` is ever rounded:
+//! with the host's `3`, 3.00 converts to exactly 1.00, not 0.99.
+//!
+//! - what a card can pay in the order's currency (`available`) is rounded
+//!   **down**, so a card never promises more than it holds: with the inverse
+//!   of the host's quote → card rate `r`, that is `balance ÷ r` rounded down;
+//! - everything else is rounded **half up**: a partial debit converted back
+//!   (`applied ÷ rate`, which with an inverse is `applied × r`), a bought
+//!   card's value or a refund card's value in the base currency.
 //!
 //! A card that pays all it can is debited its whole balance, so no residue is
 //! ever left on it (see `redemption`).
@@ -17,115 +30,266 @@
 use crate::env::Environment;
 use crate::error::{Error, Result};
 use crate::money::Currency;
-use rust_decimal::prelude::ToPrimitive;
-use rust_decimal::{Decimal, RoundingStrategy};
-use std::str::FromStr;
 
-/// A rate from one currency to another, as the host gave it.
+/// A rate from one currency to another, as the host gave it or as the exact
+/// inverse of the host's opposite rate.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Rate {
     pub from: Currency,
     pub to: Currency,
-    pub value: Decimal,
-    /// The host's text, echoed back to callers.
+    /// Units of `to` per unit of `from` is `numerator ÷ denominator`.
+    numerator: u128,
+    denominator: u128,
+    /// What callers are told: the host's text, or `1/<host text>` when the
+    /// inverse of the host's (to, from) rate is used.
     pub text: String,
 }
 
-/// The largest rate accepted; anything above is a host mistake.
-const MAX_RATE: i64 = 1_000_000_000;
+impl Rate {
+    /// Whether this is the inverse of the host's (to, from) rate.
+    pub fn is_inverse(&self) -> bool {
+        self.text.starts_with("1/")
+    }
+}
 
-/// The host's rate from `from` to `to`; `None` when they are the same
-/// currency. A missing or malformed rate is a typed error, never a guess.
+/// The largest rate accepted (either way); anything above is a host mistake.
+const MAX_RATE: u128 = 1_000_000_000;
+/// The longest rate text accepted.
+const MAX_RATE_TEXT: usize = 32;
+
+/// The host's rate from `from` to `to`, or the exact inverse of its rate
+/// from `to` to `from` when it has only that one; `None` when they are the
+/// same currency. With neither the answer is the typed error
+/// `no-exchange-rate`, never a guess.
 pub fn lookup(env: &mut dyn Environment, from: Currency, to: Currency) -> Result<Option<Rate>> {
     if from == to {
         return Ok(None);
     }
-    let text = env
-        .exchange_rate(from.code(), to.code())
-        .ok_or_else(|| Error::NoExchangeRate {
-            from: from.code().into(),
-            to: to.code().into(),
-        })?;
-    let bad = |why: &str| {
-        Error::InvalidExchangeRate(format!(
-            "{}→{}: `{}` {why}",
-            from.code(),
-            to.code(),
-            text.chars().take(32).collect::<String>()
-        ))
-    };
+    if let Some(text) = env.exchange_rate(from.code(), to.code()) {
+        let (mantissa, scale) = parse(from, to, &text)?;
+        return Ok(Some(Rate {
+            from,
+            to,
+            numerator: mantissa,
+            denominator: pow10(scale),
+            text,
+        }));
+    }
+    if let Some(text) = env.exchange_rate(to.code(), from.code()) {
+        let (mantissa, scale) = parse(to, from, &text)?;
+        // 1 ÷ (m ÷ 10^s) ≤ MAX_RATE ⇔ m × MAX_RATE ≥ 10^s.
+        if mantissa
+            .checked_mul(MAX_RATE)
+            .is_some_and(|m| m < pow10(scale))
+        {
+            return Err(invalid(
+                to,
+                from,
+                &text,
+                &format!(
+                    "is too small: its inverse for {}→{} must be at most {MAX_RATE}",
+                    from.code(),
+                    to.code()
+                ),
+            ));
+        }
+        return Ok(Some(Rate {
+            from,
+            to,
+            numerator: pow10(scale),
+            denominator: mantissa,
+            text: format!("1/{text}"),
+        }));
+    }
+    Err(Error::NoExchangeRate {
+        from: from.code().into(),
+        to: to.code().into(),
+    })
+}
+
+fn invalid(from: Currency, to: Currency, text: &str, why: &str) -> Error {
+    Error::InvalidExchangeRate(format!(
+        "{}→{}: `{}` {why}",
+        from.code(),
+        to.code(),
+        text.chars().take(MAX_RATE_TEXT).collect::<String>()
+    ))
+}
+
+/// The host's text as `mantissa ÷ 10^scale`: a plain positive decimal
+/// (digits, at most one point with digits on both sides), at most 32
+/// characters, greater than 0 and at most [`MAX_RATE`].
+fn parse(from: Currency, to: Currency, text: &str) -> Result<(u128, u32)> {
     let plain = !text.is_empty()
-        && text.len() <= 32
+        && text.len() <= MAX_RATE_TEXT
         && text.bytes().all(|b| b.is_ascii_digit() || b == b'.')
         && text.bytes().filter(|&b| b == b'.').count() <= 1
         && !text.starts_with('.')
         && !text.ends_with('.');
     if !plain {
-        return Err(bad("is not a plain positive decimal"));
+        return Err(invalid(from, to, text, "is not a plain positive decimal"));
     }
-    let value = Decimal::from_str(&text).map_err(|_| bad("is out of range"))?;
-    if value <= Decimal::ZERO || value > Decimal::from(MAX_RATE) {
-        return Err(bad("must be greater than 0 and at most 1000000000"));
+    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
+    let frac = frac.trim_end_matches('0');
+    let int = int.trim_start_matches('0');
+    let out_of_range = || {
+        invalid(
+            from,
+            to,
+            text,
+            &format!("must be greater than 0 and at most {MAX_RATE}"),
+        )
+    };
+    // At most 10 integer digits (MAX_RATE has 10) and 31 digits in all, so
+    // the mantissa fits a u128 with room to spare.
+    if int.len() > 10 {
+        return Err(out_of_range());
     }
-    Ok(Some(Rate {
-        from,
-        to,
-        value,
-        text,
-    }))
+    let mut mantissa: u128 = 0;
+    for b in int.bytes().chain(frac.bytes()) {
+        mantissa = mantissa * 10 + u128::from(b - b'0');
+    }
+    let scale = frac.len() as u32;
+    let whole = mantissa / pow10(scale);
+    if mantissa == 0 || whole > MAX_RATE || (whole == MAX_RATE && !frac.is_empty()) {
+        return Err(out_of_range());
+    }
+    Ok((mantissa, scale))
 }
 
-fn scaled(minor: i64, rate: &Rate) -> Decimal {
-    let shift = rate.to.exponent() as i32 - rate.from.exponent() as i32;
-    let mut v = Decimal::from(minor) * rate.value;
-    if shift > 0 {
-        v *= Decimal::from(10i64.pow(shift as u32));
-    } else if shift < 0 {
-        v /= Decimal::from(10i64.pow((-shift) as u32));
-    }
-    v
+fn pow10(exponent: u32) -> u128 {
+    10u128.pow(exponent)
 }
 
-fn to_minor(v: Decimal, strategy: RoundingStrategy) -> i64 {
-    v.round_dp_with_strategy(0, strategy)
-        .to_i64()
-        .unwrap_or(i64::MAX)
+/// The conversion of `rate.from` minor units into `rate.to` minor units as
+/// one exact fraction (numerator, denominator).
+fn minor_fraction(rate: &Rate) -> (u128, u128) {
+    let (f, t) = (rate.from.exponent(), rate.to.exponent());
+    (
+        rate.numerator * pow10(t.saturating_sub(f)),
+        rate.denominator * pow10(f.saturating_sub(t)),
+    )
+}
+
+/// `a × b` as a 256-bit (high, low) pair.
+fn mul_wide(a: u128, b: u128) -> (u128, u128) {
+    const LOW: u128 = u64::MAX as u128;
+    let (a1, a0) = (a >> 64, a & LOW);
+    let (b1, b0) = (b >> 64, b & LOW);
+    let (p00, p01, p10, p11) = (a0 * b0, a0 * b1, a1 * b0, a1 * b1);
+    let middle = (p00 >> 64) + (p01 & LOW) + (p10 & LOW);
+    let low = (p00 & LOW) | (middle << 64);
+    let high = p11 + (p01 >> 64) + (p10 >> 64) + (middle >> 64);
+    (high, low)
+}
+
+/// `a × b ÷ d` exactly: the quotient (`None` if it does not fit a u128) and
+/// the remainder. `d` must not be 0.
+fn mul_div(a: u128, b: u128, d: u128) -> (Option<u128>, u128) {
+    let (high, low) = mul_wide(a, b);
+    if high >= d {
+        return (None, 0);
+    }
+    // Long division, one bit at a time: the remainder stays below `d`, and a
+    // bit shifted out of it means the shifted value is at least `d`.
+    let mut rem = high;
+    let mut quotient = 0u128;
+    for i in (0..128).rev() {
+        let carry = rem >> 127;
+        rem = (rem << 1) | ((low >> i) & 1);
+        quotient <<= 1;
+        if carry == 1 || rem >= d {
+            rem = rem.wrapping_sub(d);
+            quotient |= 1;
+        }
+    }
+    (Some(quotient), rem)
+}
+
+/// `minor × numerator ÷ denominator`, rounded toward zero or half away from
+/// zero, saturating at the ends of i64.
+fn convert(minor: i64, (numerator, denominator): (u128, u128), half_up: bool) -> i64 {
+    let (quotient, rem) = mul_div(u128::from(minor.unsigned_abs()), numerator, denominator);
+    let magnitude = quotient.map(|q| {
+        if half_up && rem >= denominator - rem {
+            q + 1
+        } else {
+            q
+        }
+    });
+    let magnitude = magnitude
+        .and_then(|m| i64::try_from(m).ok())
+        .unwrap_or(i64::MAX);
+    if minor < 0 { -magnitude } else { magnitude }
 }
 
 /// `minor` of `rate.from` in `rate.to`, rounded down.
 pub fn convert_down(minor: i64, rate: &Rate) -> i64 {
-    to_minor(scaled(minor, rate), RoundingStrategy::ToZero)
+    convert(minor, minor_fraction(rate), false)
 }
 
 /// `minor` of `rate.from` in `rate.to`, rounded half up.
 pub fn convert_half_up(minor: i64, rate: &Rate) -> i64 {
-    to_minor(scaled(minor, rate), RoundingStrategy::MidpointAwayFromZero)
+    convert(minor, minor_fraction(rate), true)
 }
 
 /// `minor` of `rate.to` back in `rate.from` (divided by the rate), rounded
 /// half up.
 pub fn convert_back_half_up(minor: i64, rate: &Rate) -> i64 {
-    let inverse = Rate {
-        from: rate.to,
-        to: rate.from,
-        value: Decimal::ONE,
-        text: String::new(),
-    };
-    let v = scaled(minor, &inverse) / rate.value;
-    to_minor(v, RoundingStrategy::MidpointAwayFromZero)
+    let (numerator, denominator) = minor_fraction(rate);
+    convert(minor, (denominator, numerator), true)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn rate(from: &str, to: &str, v: &str) -> Rate {
-        Rate {
-            from: Currency::parse(from).unwrap(),
-            to: Currency::parse(to).unwrap(),
-            value: Decimal::from_str(v).unwrap(),
-            text: v.into(),
+    struct Host(Vec<(&'static str, &'static str, &'static str)>);
+
+    impl Environment for Host {
+        fn db(&mut self) -> &mut dyn crate::db::Database {
+            unreachable!("rates never touch the database")
         }
+        fn now(&mut self) -> i64 {
+            0
+        }
+        fn fill_random(&mut self, _: &mut [u8]) {}
+        fn exchange_rate(&mut self, from: &str, to: &str) -> Option<String> {
+            self.0
+                .iter()
+                .find(|(f, t, _)| *f == from && *t == to)
+                .map(|(_, _, r)| (*r).to_owned())
+        }
+        fn deliver(
+            &mut self,
+            _: &crate::delivery::OutboundMessage,
+        ) -> std::result::Result<String, crate::delivery::DeliveryError> {
+            unreachable!("rates never deliver")
+        }
+    }
+
+    fn cur(code: &str) -> Currency {
+        Currency::parse(code).unwrap()
+    }
+
+    fn get(host: &[(&'static str, &'static str, &'static str)], from: &str, to: &str) -> Rate {
+        lookup(&mut Host(host.to_vec()), cur(from), cur(to))
+            .unwrap()
+            .unwrap()
+    }
+
+    fn rate(from: &str, to: &str, v: &'static str) -> Rate {
+        let (f, t) = (cur(from).code(), cur(to).code());
+        get(&[(f, t, v)], from, to)
+    }
+
+    /// The inverse of the host's (to, from) rate `v`.
+    fn inverse(from: &str, to: &str, v: &'static str) -> Rate {
+        let (f, t) = (cur(from).code(), cur(to).code());
+        let r = get(&[(t, f, v)], from, to);
+        assert!(r.is_inverse());
+        assert_eq!(r.text, format!("1/{v}"));
+        r
     }
 
     #[test]
@@ -141,6 +305,7 @@ mod tests {
         assert_eq!(convert_back_half_up(151, &usd_jpy), 100); // 0.9975 → 1.00
         let kwd_usd = rate("KWD", "USD", "3.25");
         assert_eq!(convert_down(1001, &kwd_usd), 325); // 1.001 KWD = 3.25325 USD
+        assert_eq!(convert_half_up(-1002, &kwd_usd), -326); // half away from zero
     }
 
     #[test]
@@ -154,5 +319,186 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_direct_rate_wins_and_the_inverse_fills_in() {
+        let both = [("EUR", "GBP", "0.85"), ("GBP", "EUR", "1.2")];
+        let direct = get(&both, "GBP", "EUR");
+        assert_eq!(direct.text, "1.2");
+        assert!(!direct.is_inverse());
+        let only_opposite = [("EUR", "GBP", "0.85")];
+        let inv = get(&only_opposite, "GBP", "EUR");
+        assert_eq!(inv.text, "1/0.85");
+        assert_eq!(
+            lookup(&mut Host(vec![]), cur("GBP"), cur("EUR")),
+            Err(Error::NoExchangeRate {
+                from: "GBP".into(),
+                to: "EUR".into()
+            })
+        );
+        assert_eq!(lookup(&mut Host(vec![]), cur("EUR"), cur("EUR")), Ok(None));
+    }
+
+    #[test]
+    fn garbage_is_refused_in_either_direction() {
+        for bad in [
+            "",
+            "0",
+            "0.000",
+            "-1",
+            "+1",
+            "1e3",
+            ".5",
+            "1.",
+            "1.2.3",
+            "abc",
+            " 1",
+            "NaN",
+            "1000000000.1",
+            "1000000001",
+            "99999999999",
+            "0.0000000000000000000000000000001", // 33 characters
+        ] {
+            let direct = lookup(&mut Host(vec![("GBP", "EUR", bad)]), cur("GBP"), cur("EUR"));
+            assert!(
+                matches!(direct, Err(Error::InvalidExchangeRate(_))),
+                "{bad:?}: {direct:?}"
+            );
+            let opposite = lookup(&mut Host(vec![("EUR", "GBP", bad)]), cur("GBP"), cur("EUR"));
+            assert!(
+                matches!(opposite, Err(Error::InvalidExchangeRate(_))),
+                "{bad:?}: {opposite:?}"
+            );
+        }
+        // A garbled direct rate is not papered over with the inverse.
+        let host = vec![("GBP", "EUR", "x"), ("EUR", "GBP", "0.85")];
+        assert!(matches!(
+            lookup(&mut Host(host), cur("GBP"), cur("EUR")),
+            Err(Error::InvalidExchangeRate(_))
+        ));
+        // The inverse obeys the same ceiling: 1 ÷ 0.0000000001 = 10^10.
+        let tiny = vec![("EUR", "GBP", "0.0000000001")];
+        assert!(matches!(
+            lookup(&mut Host(tiny), cur("GBP"), cur("EUR")),
+            Err(Error::InvalidExchangeRate(_))
+        ));
+        let edge = vec![("EUR", "GBP", "0.000000001")];
+        assert!(lookup(&mut Host(edge), cur("GBP"), cur("EUR")).is_ok());
+        // Leading and trailing zeros are the same rate; the text is echoed.
+        assert_eq!(
+            convert_down(1000, &rate("GBP", "EUR", "001.2000")),
+            convert_down(1000, &rate("GBP", "EUR", "1.2"))
+        );
+        assert_eq!(rate("GBP", "EUR", "1000000000").text, "1000000000");
+    }
+
+    /// The inverse is exact: no rounded `1 ÷ 3` in between.
+    #[test]
+    fn the_inverse_of_three_is_exact() {
+        let r = inverse("GBP", "EUR", "3"); // host: 1 EUR = 3 GBP
+        assert_eq!(convert_down(300, &r), 100); // 3.00 GBP = 1.00 EUR exactly
+        assert_eq!(convert_down(1000, &r), 333); // 10.00 GBP = 3.333… → 3.33 EUR
+        assert_eq!(convert_back_half_up(333, &r), 999); // 3.33 EUR × 3
+        assert_eq!(convert_down(3 * 123_456_789, &r), 123_456_789);
+    }
+
+    #[test]
+    fn inverse_of_0_85() {
+        let r = inverse("GBP", "EUR", "0.85"); // host: 1 EUR = 0.85 GBP
+        // 10.00 GBP ÷ 0.85 = 11.7647… → 11.76 EUR, never 11.77.
+        assert_eq!(convert_down(1000, &r), 1176);
+        // 11.76 EUR is 9.996 GBP: less than the 10.00 held.
+        assert_eq!(convert_back_half_up(1176, &r), 1000);
+        // A partial debit is applied × 0.85, ties exactly half up.
+        assert_eq!(convert_back_half_up(500, &r), 425);
+        assert_eq!(convert_back_half_up(10, &r), 9); // 8.5 → 9
+        assert_eq!(convert_back_half_up(30, &r), 26); // 25.5 → 26
+        assert_eq!(convert_back_half_up(1, &r), 1); // 0.85 → 1
+        // Converted half up (a card's value in another currency): ÷ 0.85.
+        assert_eq!(convert_half_up(2125, &r), 2500); // 21.25 GBP = 25.00 EUR
+        assert_eq!(convert_half_up(1, &r), 1); // 0.0117… EUR → 0.01
+    }
+
+    #[test]
+    fn inverse_of_151_37_between_yen_and_dollars() {
+        let r = inverse("JPY", "USD", "151.37"); // host: 1 USD = 151.37 JPY
+        // 10000 JPY ÷ 151.37 = 66.0633… USD → 66.06.
+        assert_eq!(convert_down(10_000, &r), 6606);
+        // 66.06 USD is 9999.50 JPY: within the 10000 held.
+        assert_eq!(convert_back_half_up(6606, &r), 10_000);
+        assert_eq!(convert_back_half_up(6605, &r), 9998); // 9997.9885
+        assert_eq!(convert_down(151, &r), 99); // 0.9975… → 0.99
+        assert_eq!(convert_half_up(151, &r), 100);
+    }
+
+    #[test]
+    fn inverse_of_0_000123_from_dollars_to_yen() {
+        let r = inverse("USD", "JPY", "0.000123"); // host: 1 JPY = 0.000123 USD
+        // 10.00 USD ÷ 0.000123 = 81300.81… JPY → 81300.
+        assert_eq!(convert_down(1000, &r), 81_300);
+        // 81300 JPY × 0.000123 = 9.9999 USD: the card holds 10.00.
+        assert_eq!(convert_back_half_up(81_300, &r), 1000);
+        assert_eq!(convert_back_half_up(5_000, &r), 62); // 0.615 → 0.62
+        assert_eq!(convert_back_half_up(4_000, &r), 49); // 0.492 → 0.49
+        assert_eq!(convert_down(1, &r), 81); // 0.01 USD = 81.3 JPY
+    }
+
+    /// Multiplying back the exact `available` never exceeds the balance,
+    /// and one more minor unit would: the card is promised all it holds and
+    /// no more. Checked against plain i128 arithmetic.
+    #[test]
+    fn available_is_the_largest_amount_the_balance_covers() {
+        // (from, to, host's to → from rate as mantissa and scale)
+        let cases: [(&str, &str, &'static str, i128, u32); 6] = [
+            ("GBP", "EUR", "3", 3, 0),
+            ("GBP", "EUR", "0.85", 85, 2),
+            ("JPY", "USD", "151.37", 15137, 2),
+            ("USD", "JPY", "0.000123", 123, 6),
+            ("KWD", "USD", "0.3071", 3071, 4),
+            ("USD", "KWD", "3.2563", 32563, 4),
+        ];
+        for (from, to, text, m, s) in cases {
+            let r = inverse(from, to, text);
+            let (ef, et) = (cur(from).exponent(), cur(to).exponent());
+            for balance in [1i64, 2, 3, 7, 85, 99, 100, 999, 1000, 12_345, 987_654_321] {
+                let available = i128::from(convert_down(balance, &r));
+                // available (to minor) × r in from minor = available × m ×
+                // 10^ef ÷ (10^s × 10^et); compare without dividing.
+                let value = |a: i128| a * m * 10i128.pow(ef);
+                let held = i128::from(balance) * 10i128.pow(s + et);
+                assert!(value(available) <= held, "{text} {balance}");
+                assert!(value(available + 1) > held, "{text} {balance}");
+                // Any partial debit fits in the balance.
+                for applied in [available - 1, available / 2, 1] {
+                    if (0..available).contains(&applied) {
+                        let debit = convert_back_half_up(applied as i64, &r);
+                        assert!(debit <= balance, "{text} {balance} {applied}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn wide_multiplication_and_division_are_exact() {
+        let big = u128::MAX / 3;
+        let (q, r) = mul_div(big, 6, 2);
+        assert_eq!((q, r), (Some(big * 3), 0));
+        let (q, r) = mul_div(u128::from(u64::MAX), u128::from(u64::MAX), 7);
+        let product = u128::from(u64::MAX) * u128::from(u64::MAX);
+        assert_eq!((q, r), (Some(product / 7), product % 7));
+        // 10^19 × 10^31 ÷ 10^25 = 10^25, through a 2^166 intermediate.
+        let (q, r) = mul_div(pow10(19), pow10(31), pow10(25));
+        assert_eq!((q, r), (Some(pow10(25)), 0));
+        // An inexact one: quotient × divisor + remainder is the product.
+        let (q, r) = mul_div(pow10(19), pow10(31) + 1, pow10(25) + 3);
+        let q = q.unwrap();
+        let (hi, lo) = mul_wide(q, pow10(25) + 3);
+        let (hi2, lo2) = mul_wide(pow10(19), pow10(31) + 1);
+        let (sum, carry) = lo.overflowing_add(r);
+        assert_eq!((hi + u128::from(carry), sum), (hi2, lo2));
+        assert!(r < pow10(25) + 3);
+        assert_eq!(mul_div(u128::MAX, u128::MAX, 1).0, None);
     }
 }

@@ -7,6 +7,11 @@
 //! currency, rounded down. A card paying all of its `available` is debited its
 //! whole balance; one paying less is debited `applied ÷ rate` rounded half up
 //! (see `rates`), which never exceeds its balance.
+//!
+//! One card never blocks a quote: a card the shop cannot convert (no rate
+//! either way, or a rate that is not a number) is dropped with the reason
+//! `no-exchange-rate` like any other unusable card, and the rest keep
+//! collecting.
 
 use crate::batches::{self, DefinitionCache};
 use crate::cards::{self, StoredCard};
@@ -116,6 +121,27 @@ pub fn check_card(card: &StoredCard, quote: &ParsedQuote, now: Seconds) -> Optio
     }
 }
 
+/// The rate a card pays this quote at (`None` in the same currency), or the
+/// refusal `no-exchange-rate` when the shop cannot convert it. A rate the
+/// host garbled is treated as missing here, on purpose: the collector must
+/// not fail every quote holding such a card (the customer could not check
+/// out at all), and no amount can be promised from garbage. Conversions that
+/// must produce a value (issuing a bought card, a refund card) still report
+/// `invalid-exchange-rate`, naming the host's text.
+pub fn card_rate(
+    env: &mut dyn Environment,
+    card: &StoredCard,
+    quote: &ParsedQuote,
+) -> Result<std::result::Result<Option<Rate>, RefusalReason>> {
+    match rates::lookup(env, card.currency, quote.currency) {
+        Ok(rate) => Ok(Ok(rate)),
+        Err(Error::NoExchangeRate { .. } | Error::InvalidExchangeRate(_)) => {
+            Ok(Err(RefusalReason::NoExchangeRate))
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// One card's part in a collection, in minor units.
 #[derive(Clone, Debug)]
 pub struct Part {
@@ -209,7 +235,13 @@ pub fn collect(
             dropped.push((raw.clone(), reason, Some(card.masked_code.clone())));
             continue;
         }
-        let rate = rates::lookup(env, card.currency, quote.currency)?;
+        let rate = match card_rate(env, &card, quote)? {
+            Ok(rate) => rate,
+            Err(reason) => {
+                dropped.push((raw.clone(), reason, Some(card.masked_code.clone())));
+                continue;
+            }
+        };
         let available = match &rate {
             None => card.balance,
             Some(r) => rates::convert_down(card.balance, r),

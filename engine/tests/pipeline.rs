@@ -210,9 +210,11 @@ fn cross_currency_debits_exactly_and_leaves_no_residue() {
     let placed = place(&mut env, "O-2", &q).unwrap();
     assert_eq!(placed.totals.gift_card_amount, "5.84");
     assert_eq!(balance(&mut env, c.id), "0.00");
-    // No rate, no guess.
+    // No rate either way, no guess: the card pays nothing and is dropped
+    // with its reason, and the quote still collects (it used to fail the
+    // whole collection with `no-exchange-rate`, blocking checkout).
     let gbp = card(&mut env, "10", "GBP");
-    let err = env
+    let totals = env
         .call(|e| {
             api::collect_totals(
                 e,
@@ -226,8 +228,16 @@ fn cross_currency_debits_exactly_and_leaves_no_residue() {
                 },
             )
         })
-        .unwrap_err();
-    assert!(matches!(err, Error::NoExchangeRate { .. }));
+        .unwrap();
+    assert_eq!(totals.gift_card_amount, "0.00");
+    assert_eq!(totals.grand_total, "5.00");
+    assert!(totals.cards.is_empty());
+    assert_eq!(totals.dropped.len(), 1);
+    assert_eq!(totals.dropped[0].code, gbp.code);
+    assert_eq!(
+        totals.dropped[0].refusal.reason,
+        Some(RefusalReason::NoExchangeRate)
+    );
 }
 
 fn invoice(

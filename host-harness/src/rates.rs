@@ -7,10 +7,13 @@
 //! so a rate set in the same shop operation, in this process or by an earlier
 //! CLI run is what the plugin sees.
 //!
-//! Only the rate stored for exactly (from, to) is ever returned: the inverse of
-//! (to, from) is not derived and rates are not chained through a third
-//! currency. A shop's buy and sell rates differ, and a guessed rate would move
-//! real money; the plugin reports a missing rate as `no-exchange-rate`.
+//! The host answers with the rate stored for exactly (from, to) and nothing
+//! else: it neither inverts nor chains rates through a third currency. When
+//! it has none, the plugin asks for (to, from) itself and uses that rate's
+//! exact inverse (the contract's rounding rule is in `exchange-rates` and
+//! `gift-card-totals`), so a shop keeping one direction per pair works. With
+//! neither direction the plugin never guesses: a card it cannot convert pays
+//! nothing on a quote, and other conversions report `no-exchange-rate`.
 
 use crate::database::Transaction;
 use giftcard_engine::db::{DbError, Value};

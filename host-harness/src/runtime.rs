@@ -201,10 +201,10 @@ impl wit_db::Host for CallState {
 /// so a rate set earlier (in this process or by an earlier CLI run) is seen,
 /// and a rate set in the same shop operation is seen too.
 ///
-/// Only the rate stored for exactly (from, to) is returned: no inverse of the
-/// (to, from) rate and no chaining through a third currency, because a shop's
-/// buy and sell rates differ and a guessed rate would move real money. The
-/// lookup is not counted as one of the guest's statements (faults target the
+/// Only the rate stored for exactly (from, to) is returned, never one the
+/// host derived: when it is `none`, the plugin asks for (to, from) and uses
+/// the exact inverse itself, and nothing is chained through a third
+/// currency. The lookup is not counted as one of the guest's statements (faults target the
 /// guest's own SQL). A database failure traps the call, which rolls it back.
 impl wit_rates::Host for CallState {
     fn rate(&mut self, from: String, to: String) -> wasmtime::Result<Option<String>> {
