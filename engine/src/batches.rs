@@ -888,7 +888,12 @@ pub fn refusal(
         let total = match rates::lookup(env, quote.currency, d.currency) {
             Ok(None) => total,
             Ok(Some(rate)) => rates::convert_down(total, &rate),
-            Err(Error::NoExchangeRate { .. }) => return Ok(Some(R::CurrencyNotAllowed)),
+            // The minimum cannot be checked in this currency: the code does
+            // not apply here (never a failed quote), whether the shop has no
+            // rate or a garbled one.
+            Err(Error::NoExchangeRate { .. } | Error::InvalidExchangeRate(_)) => {
+                return Ok(Some(R::CurrencyNotAllowed));
+            }
             Err(e) => return Err(e),
         };
         if total < min {

@@ -462,3 +462,29 @@ fn a_card_paying_nothing_is_not_used() {
         .collect();
     assert_eq!(uses, vec![1, 0]);
 }
+
+/// A minimum order in another currency with a garbled rate (the host's bug)
+/// refuses the code like a missing rate does; it never fails the quote.
+#[test]
+fn a_garbled_rate_for_a_minimum_order_refuses_the_code_not_the_quote() {
+    let mut env = NativeEnv::in_memory(T0, 1);
+    let c = codes(
+        &mut env,
+        definition(|d| d.min_order_amount = Some("50".into())),
+        1,
+        None,
+    );
+    env.set_rate("USD", "EUR", "not-a-rate");
+    let usd = Q {
+        currency: "USD",
+        total: "55",
+        ..Q::default()
+    };
+    assert_eq!(
+        reason(&mut env, &usd, &c[0]),
+        Some(RefusalReason::CurrencyNotAllowed)
+    );
+    let totals = collect(&mut env, quote(&usd, &[&c[0]]), Channel::Admin);
+    assert_eq!(totals.gift_card_amount, "0.00");
+    assert_eq!(totals.dropped.len(), 1);
+}

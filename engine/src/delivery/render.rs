@@ -52,9 +52,7 @@ impl CardFacts {
         // Names are single-line: anything stored before control characters
         // were refused has them turned into spaces here, so no name can
         // forge a line of a message (or its subject).
-        let nonblank = |v: Option<&String>| {
-            v.filter(|s| !s.trim().is_empty()).map(|s| one_line(s))
-        };
+        let nonblank = |v: Option<&String>| v.filter(|s| !s.trim().is_empty()).map(|s| one_line(s));
         CardFacts {
             shop_name: one_line(&settings.shop_name),
             code: card.display_code.clone(),
