@@ -81,6 +81,7 @@ pub struct DefinitionArgs {
     /// when left out.
     #[arg(long)]
     code_name: Option<String>,
+    /// What the definition is for, for staff (may span lines).
     #[arg(long)]
     description: Option<String>,
     /// Whether its codes may be redeemed (default true).

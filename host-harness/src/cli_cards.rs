@@ -106,6 +106,7 @@ pub enum CardCommand {
         /// A test card, usable only in test orders.
         #[arg(long)]
         test: bool,
+        /// A note kept on the ledger row.
         #[arg(long)]
         comment: Option<String>,
         /// Idempotency key: repeating a create with it returns the same card.
@@ -123,18 +124,21 @@ pub enum CardCommand {
     List {
         #[command(flatten)]
         filters: Filters,
+        /// Which page (1 = the first).
         #[arg(long, default_value_t = 1)]
         page: u32,
+        /// Rows per page (1 to 500).
         #[arg(long, default_value_t = 50)]
         page_size: u32,
     },
     /// Add (positive) or remove (negative) value, with a reason.
     Adjust {
+        /// The card: its id, or its code (`code:123456` for an all-digit code).
         card: String,
         /// Signed amount in the card's currency, e.g. -5 or 10.50.
         #[arg(long, allow_hyphen_values = true)]
         amount: String,
-        /// Why (required).
+        /// Why (required), kept on the ledger row.
         #[arg(long)]
         comment: String,
         /// Idempotency key: the same adjustment is applied once.
@@ -145,10 +149,12 @@ pub enum CardCommand {
     },
     /// Load value onto an active or used card (recharge).
     TopUp {
+        /// The card: its id, or its code (`code:123456` for an all-digit code).
         card: String,
         /// Positive amount in the card's currency.
         #[arg(long, allow_hyphen_values = true)]
         amount: String,
+        /// A note kept on the ledger row.
         #[arg(long)]
         comment: Option<String>,
         /// Idempotency key: the same top-up is applied once.
@@ -159,7 +165,9 @@ pub enum CardCommand {
     },
     /// Block a card.
     Disable {
+        /// The card: its id, or its code (`code:123456` for an all-digit code).
         card: String,
+        /// A note kept on the ledger row.
         #[arg(long)]
         comment: Option<String>,
         #[command(flatten)]
@@ -167,7 +175,9 @@ pub enum CardCommand {
     },
     /// Unblock a card.
     Enable {
+        /// The card: its id, or its code (`code:123456` for an all-digit code).
         card: String,
+        /// A note kept on the ledger row.
         #[arg(long)]
         comment: Option<String>,
         #[command(flatten)]
@@ -175,7 +185,9 @@ pub enum CardCommand {
     },
     /// Void a card never drawn on: its balance is written off for good.
     Cancel {
+        /// The card: its id, or its code (`code:123456` for an all-digit code).
         card: String,
+        /// A note kept on the ledger row.
         #[arg(long)]
         comment: Option<String>,
         #[command(flatten)]
@@ -183,7 +195,9 @@ pub enum CardCommand {
     },
     /// Delete a card never used, with its ledger.
     Delete {
+        /// The card: its id, or its code (`code:123456` for an all-digit code).
         card: String,
+        /// A note kept on the ledger row.
         #[arg(long)]
         comment: Option<String>,
         #[command(flatten)]
@@ -191,12 +205,13 @@ pub enum CardCommand {
     },
     /// Disable or enable many cards at once (all or nothing).
     BulkStatus {
-        /// Card ids, comma-separated.
-        #[arg(long, value_delimiter = ',', required = true)]
-        ids: Vec<u64>,
+        /// The cards, comma-separated: ids or codes.
+        #[arg(long, value_delimiter = ',', required = true, value_name = "CARD,…")]
+        ids: Vec<String>,
         /// disabled or active.
         #[arg(long)]
         status: String,
+        /// A note kept on the ledger row.
         #[arg(long)]
         comment: Option<String>,
         #[command(flatten)]
@@ -204,9 +219,10 @@ pub enum CardCommand {
     },
     /// Delete many cards at once (all or nothing).
     BulkDelete {
-        /// Card ids, comma-separated.
-        #[arg(long, value_delimiter = ',', required = true)]
-        ids: Vec<u64>,
+        /// The cards, comma-separated: ids or codes.
+        #[arg(long, value_delimiter = ',', required = true, value_name = "CARD,…")]
+        ids: Vec<String>,
+        /// A note kept on the ledger row.
         #[arg(long)]
         comment: Option<String>,
         #[command(flatten)]
@@ -220,8 +236,10 @@ pub enum CardCommand {
         /// Each card's value (with --amount-max, the lowest value).
         #[arg(long, allow_hyphen_values = true)]
         amount: String,
+        /// Makes each a random-amount card: a value drawn from --amount to this.
         #[arg(long)]
         amount_max: Option<String>,
+        /// ISO 4217 currency (default: the plugin's default currency setting).
         #[arg(long)]
         currency: Option<String>,
         /// Registered recipients: EMAIL=CUSTOMER-ID, comma-separated; each
@@ -234,16 +252,22 @@ pub enum CardCommand {
         /// Refuse unless every recipient has a customer id.
         #[arg(long)]
         registered_only: bool,
+        /// Expiry as an RFC 3339 time.
         #[arg(long, conflicts_with = "validity_days")]
         expires_at: Option<String>,
+        /// Valid for this many days (0 = never expires).
         #[arg(long)]
         validity_days: Option<u32>,
+        /// How many times each card may be used (-1 = unlimited, the default).
         #[arg(long, allow_hyphen_values = true)]
         max_uses: Option<i32>,
+        /// Only redeemable on this website.
         #[arg(long)]
         website: Option<String>,
+        /// Test cards, usable only in test orders.
         #[arg(long)]
         test: bool,
+        /// A note kept on the ledger row.
         #[arg(long)]
         comment: Option<String>,
         /// Idempotency key for the whole request.
@@ -267,9 +291,12 @@ pub enum CardCommand {
     },
     /// Show a card's ledger, a page at a time.
     History {
+        /// The card: its id, or its code (`code:123456` for an all-digit code).
         card: String,
+        /// Which page (1 = the first).
         #[arg(long, default_value_t = 1)]
         page: u32,
+        /// Rows per page (1 to 500).
         #[arg(long, default_value_t = 100)]
         page_size: u32,
     },
@@ -288,6 +315,11 @@ pub(crate) fn card_id(harness: &Harness, text: &str) -> Result<u64> {
             .context("admin.get-card answered without an id"),
         Outcome::Err(e) => bail!("card `{text}`: {}", render::error(&e)),
     }
+}
+
+/// The ids of the cards `texts` name, in order.
+fn card_ids(harness: &Harness, texts: &[String]) -> Result<Vec<u64>> {
+    texts.iter().map(|t| card_id(harness, t.trim())).collect()
 }
 
 /// `42` → by id; `code:123456` or anything else → by code.
@@ -649,6 +681,7 @@ pub fn run(harness: &Harness, json_out: bool, cmd: &CardCommand) -> Result<()> {
             comment,
             admin,
         } => {
+            let ids = card_ids(harness, ids)?;
             let args = json!({
                 "cards": { "cards": ids, "comment": comment, "admin-user": admin.admin_user },
                 "status": status,
@@ -660,6 +693,7 @@ pub fn run(harness: &Harness, json_out: bool, cmd: &CardCommand) -> Result<()> {
             comment,
             admin,
         } => {
+            let ids = card_ids(harness, ids)?;
             let args = json!({ "cards": ids, "comment": comment, "admin-user": admin.admin_user });
             call_and_print(harness, json_out, "admin.delete-many", args, |n| {
                 format!("{n} card(s) deleted, with their ledgers.")

@@ -49,9 +49,9 @@ pub enum CustomerCommand {
     },
     /// Every card's ledger rows in one grid, newest first.
     History {
-        /// Only this card's rows (card id).
+        /// Only this card's rows: its id or its code.
         #[arg(long)]
-        card: Option<u64>,
+        card: Option<String>,
         /// Only rows of this action (created, redeemed, refunded, moved-to-account, …).
         #[arg(long)]
         action: Option<String>,
@@ -217,7 +217,8 @@ pub fn run(cli: &Cli, json_out: bool, cmd: &CustomerCommand) -> Result<()> {
             json_out,
             "reports.history",
             json!({
-                "card-id": card, "action": action, "reference": reference,
+                "card-id": card.as_deref().map(|c| crate::cli_cards::card_id(harness, c)).transpose()?,
+                "action": action, "reference": reference,
                 "from": from, "to": to, "page": page(*p, *page_size),
             }),
             history,

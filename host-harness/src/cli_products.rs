@@ -32,6 +32,7 @@ pub struct ProductFields {
     /// Card lifetime from payment in days (0 = never; default the setting).
     #[arg(long)]
     validity_days: Option<u32>,
+    /// The product's description (may span lines).
     #[arg(long)]
     description: Option<String>,
     /// An image URL or media key.
@@ -72,7 +73,10 @@ pub enum ProductCommand {
         fields: ProductFields,
     },
     /// Show one product.
-    Show { id: u64 },
+    Show {
+        /// The product's id.
+        id: u64,
+    },
     /// List products by position.
     List {
         /// Include deactivated products.
@@ -81,18 +85,30 @@ pub enum ProductCommand {
     },
     /// Put these products first, in this order (the others follow).
     Reorder {
+        /// Every product's id, in the new display order.
         #[arg(required = true)]
         ids: Vec<u64>,
     },
     /// Make a product sellable.
-    Activate { id: u64 },
+    Activate {
+        /// The product's id.
+        id: u64,
+    },
     /// Stop selling a product (the only way out for one with sales).
-    Deactivate { id: u64 },
+    Deactivate {
+        /// The product's id.
+        id: u64,
+    },
     /// Delete a product that never sold a card.
-    Delete { id: u64 },
+    Delete {
+        /// The product's id.
+        id: u64,
+    },
     /// Check an amount a customer might choose.
     CheckAmount {
+        /// The product's id.
         id: u64,
+        /// The amount, in the product's currency.
         #[arg(long, allow_hyphen_values = true)]
         amount: String,
     },
@@ -243,6 +259,7 @@ pub struct SettingsSet {
     /// Days a new card stays valid (0 = never expires).
     #[arg(long)]
     default_validity_days: Option<u32>,
+    /// The currency a card gets when its creator names none (ISO 4217).
     #[arg(long)]
     default_currency: Option<String>,
     /// Whether gift cards may pay shipping (true/false).

@@ -197,6 +197,8 @@ pub fn words(v: &Json) -> String {
         Json::Object(_) if is_money(v) => money(v),
         Json::Object(map) => map
             .iter()
+            // An absent optional field says nothing.
+            .filter(|(_, v)| !v.is_null())
             .map(|(k, v)| match v {
                 Json::Object(inner) if !is_money(v) && !inner.is_empty() => {
                     format!("{k} ({})", words(v))
@@ -253,7 +255,7 @@ mod tests {
             error(
                 &json!({ "card-not-applicable": { "message": "This gift card code cannot be used.", "reason": null, "masked-code": null } })
             ),
-            "card-not-applicable (message: This gift card code cannot be used., reason: none, masked-code: none)"
+            "card-not-applicable (message: This gift card code cannot be used.)"
         );
         assert_eq!(error(&json!("card-not-found")), "card-not-found");
         assert_eq!(
