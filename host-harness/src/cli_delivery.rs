@@ -135,7 +135,11 @@ fn delivery(d: &Json) -> String {
             s("kind"),
             s("channel"),
             s("recipient"),
-            s("status"),
+            match m["failure"].as_str() {
+                // The truth about a failed attempt: why, while it is retried.
+                Some(why) => format!("{}: {why}", s("status")),
+                None => s("status"),
+            },
             s("scheduled-for"),
             s("sent-at"),
             s("delivered-at"),
