@@ -30,6 +30,35 @@ use crate::orders::{self, OrderLine, StoredOrder, check_reference};
 use crate::rates;
 use crate::split;
 
+/// What the invoiced, not yet refunded gift-card units of `order` that
+/// `lines` does not name are worth (order currency): the part of what was
+/// invoiced that this memo may not refund. Each line's units are valued at
+/// the line's invoiced amount (after discount, with tax) per invoiced unit,
+/// rounded up, so no split of the units across memos lets a cent through;
+/// once every unit is named, nothing is held back.
+fn unnamed_gift_card_value(
+    env: &mut dyn Environment,
+    order: &StoredOrder,
+    lines: &[MemoLine],
+) -> Result<i64> {
+    let mut reserved = 0i64;
+    for line in orders::order_lines(env, &order.order_id)? {
+        if line.kind != ProductKind::GiftCard || line.invoiced_quantity == 0 {
+            continue;
+        }
+        let named = lines
+            .iter()
+            .find(|l| l.line_id == line.line_id)
+            .map_or(0, |l| i64::from(l.quantity));
+        let unrefunded = line.invoiced_quantity - line.refunded_quantity;
+        let kept = (unrefunded - named).max(0);
+        let invoiced_value =
+            line.unit_price * line.invoiced_quantity - line.invoiced_discount + line.invoiced_tax;
+        reserved += split::mul_div_ceil(invoiced_value, kept, line.invoiced_quantity);
+    }
+    Ok(reserved)
+}
+
 fn fingerprint(req: &CreditMemo) -> String {
     let lines: Vec<String> = req
         .lines
@@ -84,10 +113,16 @@ fn run(env: &mut dyn Environment, req: &CreditMemo, execute: bool) -> Result<Mem
     if order.lines_recorded {
         check_lines(env, &order, &req.lines)?;
     }
-    let refundable = order.invoiced_total - order.refunded_total;
+    let mut refundable = order.invoiced_total - order.refunded_total;
+    if order.lines_recorded {
+        // The value of bought gift-card units is refunded only by a memo
+        // that names them (so their unused cards are disabled): otherwise a
+        // memo could pay the money back and leave the card spendable.
+        refundable -= unnamed_gift_card_value(env, &order, &req.lines)?;
+    }
     if total > refundable {
         return Err(Error::RefundExceedsPaid(Money::new(
-            c.format(refundable),
+            c.format(refundable.max(0)),
             c.code(),
         )));
     }
@@ -384,6 +419,56 @@ mod tests {
     }
 
     const CARDS: RefundDestination = RefundDestination::OriginalCards;
+
+    /// The value of bought gift-card units comes back only with the units:
+    /// a memo that does not name them may not refund their price (the card
+    /// would stay spendable while the money went back), one that names them
+    /// disables the unused card.
+    #[test]
+    fn a_bought_card_is_refunded_only_with_its_line() {
+        let mut env = NativeEnv::in_memory(T0, 3);
+        let gift = line("g", "GC", ProductKind::GiftCard, 2, "50", "0", "0");
+        place(&mut env, "O-1", vec![gift.clone(), books(1)], "0", "0", &[]);
+        let paid = env
+            .call(|e| {
+                api::invoice_paid(e, invoice_request("I-1", "O-1", vec![gift, books(1)], "0"))
+            })
+            .unwrap();
+        assert_eq!(paid.issued.len(), 2);
+        // 110.00 invoiced; unnamed, the two cards' 100.00 stays out of reach.
+        let err = refused(&mut env, |env| {
+            refunded(env, memo_request("M-1", "O-1", "110", &[], CARDS))
+        });
+        assert_eq!(err, Error::RefundExceedsPaid(Money::new("10.00", "USD")));
+        let err = refused(&mut env, |env| {
+            collect(env, memo_request("M-1", "O-1", "60.01", &[("g", 1)], CARDS))
+        });
+        assert_eq!(err, Error::RefundExceedsPaid(Money::new("60.00", "USD")));
+        // The book alone, then one card with its unit.
+        refunded(
+            &mut env,
+            memo_request("M-1", "O-1", "10", &[("1", 1)], CARDS),
+        )
+        .unwrap();
+        let split = refunded(
+            &mut env,
+            memo_request("M-2", "O-1", "50", &[("g", 1)], CARDS),
+        )
+        .unwrap();
+        assert_eq!(split.other_amount, "50.00");
+        assert_eq!(split.disabled_cards.len(), 1);
+        let err = refused(&mut env, |env| {
+            refunded(env, memo_request("M-3", "O-1", "50", &[], CARDS))
+        });
+        assert_eq!(err, Error::RefundExceedsPaid(Money::new("0.00", "USD")));
+        let last = refunded(
+            &mut env,
+            memo_request("M-3", "O-1", "50", &[("g", 1)], CARDS),
+        )
+        .unwrap();
+        assert!(last.last);
+        assert_eq!(last.disabled_cards.len(), 1);
+    }
 
     #[test]
     fn a_memo_line_not_on_the_order_is_refused() {

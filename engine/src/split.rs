@@ -44,6 +44,14 @@ pub fn mul_div_half_up(value: i64, numerator: i64, denominator: i64) -> i64 {
     ((2 * n + d) / (2 * d)) as i64
 }
 
+/// `value × numerator ÷ denominator`, rounded up, for the non-negative
+/// values used here. `denominator` must be positive.
+pub fn mul_div_ceil(value: i64, numerator: i64, denominator: i64) -> i64 {
+    let n = i128::from(value) * i128::from(numerator);
+    let d = i128::from(denominator);
+    ((n + d - 1) / d) as i64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

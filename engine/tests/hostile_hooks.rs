@@ -214,6 +214,8 @@ struct TrueOrder {
     refunded_total: i64,
     account_credit: i64,
     bought_value: i64,
+    /// What memos sent back to the order's other payment.
+    other_refunded: i64,
     cancelled: bool,
 }
 
@@ -394,6 +396,7 @@ fn place(env: &mut NativeEnv, n: usize, spec: &OrderSpec) -> TrueOrder {
         refunded_total: 0,
         account_credit: 0,
         bought_value: 0,
+        other_refunded: 0,
         cancelled: false,
     }
 }
@@ -784,7 +787,25 @@ impl World {
                 lines.push((i, (1 + i64::from(*qty) % (l.invoiced - l.refunded)) as i32));
             }
         }
-        let refundable = o.invoiced_total - o.refunded_total;
+        // What a memo naming these lines may refund: what was invoiced and
+        // not refunded, less what the gift-card units it leaves out are
+        // worth (their value comes back only with the units).
+        let reserved: i64 = o
+            .lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.kind == ProductKind::GiftCard && l.invoiced > 0)
+            .map(|(i, l)| {
+                let named = lines
+                    .iter()
+                    .find(|n| n.0 == i)
+                    .map_or(0, |n| i64::from(n.1));
+                let kept = l.invoiced - l.refunded - named;
+                let value = l.unit * l.invoiced - l.invoiced_discount + l.invoiced_tax;
+                (value * kept + l.invoiced - 1) / l.invoiced
+            })
+            .sum();
+        let refundable = o.invoiced_total - o.refunded_total - reserved;
         let mut amount = if refundable > 0 {
             1 + i64::from(total) * (refundable - 1) / i64::from(u16::MAX)
         } else {
@@ -898,6 +919,7 @@ impl World {
                 }
                 o.refunded_total += amount;
                 o.account_credit += minor(&split.account_credit);
+                o.other_refunded += minor(&split.other_amount);
                 self.done.push(Done::Refunded(req, split));
             }
         }
@@ -1044,6 +1066,23 @@ impl World {
                 o.cards_paid
             );
             prop_assert_eq!(bought, o.bought_value, "{}: cards bought", &o.id);
+            // Counting the money memos sent back too: bought cards still
+            // live, what went back to the cards, and the other payment
+            // refunded never add up to more than was taken in.
+            let live = sum(
+                "SELECT COALESCE(SUM(initial_value), 0) FROM gc_cards \
+                 WHERE order_id = ?1 AND origin = 'purchase' AND status <> 'disabled'",
+                &o.id,
+            );
+            prop_assert!(
+                live + back + o.other_refunded <= o.cards_paid + o.other_paid,
+                "{}: {} live cards + {} back + {} refunded, {} taken in",
+                &o.id,
+                live,
+                back,
+                o.other_refunded,
+                o.cards_paid + o.other_paid
+            );
             prop_assert!(
                 bought + back <= o.cards_paid + o.other_paid,
                 "{}: {} given out, {} taken in",

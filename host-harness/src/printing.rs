@@ -11,17 +11,14 @@
 //! failed run removes the temporary file: it never leaves half a PDF, and
 //! never replaces a good file with a broken one.
 //!
-//! **Each part is its own call and transaction** (not one transaction for
-//! the run, through [`Harness::begin`] and [`Harness::call_in`]). The
-//! backend's transactions take SQLite's write lock (`BEGIN IMMEDIATE`), so
-//! one transaction across a run would stall every checkout and redemption
-//! for as long as the run prints, and past the 10-second busy timeout make
-//! them fail; a shared PostgreSQL database would hold one long transaction
-//! open instead. What a single snapshot would buy is small: pages are
-//! independent (no total spans them), each shows its card as it stands
-//! when its part is rendered, and the plugin checks every part's cards
-//! again, so a card cancelled during the run stops the run instead of being
-//! printed. `print-part` writes nothing, so committing each call is free.
+//! **Each part is its own read-only call** ([`Harness::call_read`]):
+//! `print-part` writes nothing, so a run never takes the write lock and
+//! never holds up a checkout or a redemption however long it prints, and no
+//! snapshot is held open across the whole run either. What one snapshot
+//! for the run would buy is small: pages are independent (no total spans
+//! them), each shows its card as it stands when its part is rendered, and
+//! the plugin checks every part's cards again, so a card cancelled during
+//! the run stops the run instead of being printed.
 
 use crate::harness::Harness;
 use crate::runtime::Outcome;
@@ -95,7 +92,7 @@ pub fn print_to_file(
         let args = json!({ "request": {
             "card-ids": card_ids, "resume": resume, "limit": limit,
         }});
-        let part = match harness.call("delivery.print-part", &args)? {
+        let part = match harness.call_read("delivery.print-part", &args)? {
             Outcome::Ok(part) => part,
             Outcome::Err(error) => {
                 return Ok(PrintOutcome::Refused {

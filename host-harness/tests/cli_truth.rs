@@ -114,12 +114,15 @@ fn read_only_commands_do_not_wait_for_a_writer() {
     let id = card["id"].to_string();
     let code = card["code"].as_str().unwrap().to_owned();
     cli.ok(&["card", "send", &id, "--to", "z@example.com"]);
+    let pdf = cli.dir.path().join("locked.pdf");
+    let pdf = pdf.to_str().unwrap().to_owned();
     let writer = rusqlite::Connection::open(cli.db()).unwrap();
     writer
         .execute_batch("BEGIN IMMEDIATE; UPDATE gc_cards SET comment = 'mid-write'")
         .unwrap();
     for args in [
-        &["card", "show", &id][..],
+        &["card", "print", &id, "--out", &pdf][..],
+        &["card", "show", &id],
         &["card", "show", &code],
         &["card", "list"],
         &["card", "history", &id],
