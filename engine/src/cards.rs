@@ -282,7 +282,7 @@ fn check_length(field: &str, value: &str, max: usize, required: bool) -> Result<
 /// the Unicode line and paragraph separators, and the bidirectional
 /// embeddings, overrides and isolates, which reorder how the text around
 /// them is shown (U+202A–U+202E, U+2066–U+2069).
-pub(crate) fn forbidden(c: char) -> bool {
+pub fn forbidden(c: char) -> bool {
     c.is_control()
         || matches!(
             c,

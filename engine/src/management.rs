@@ -564,14 +564,14 @@ pub struct ExportPart {
 /// The matching cards as CSV (RFC 4180: CRLF line ends, fields quoted when
 /// they hold a comma, quote or line break), header first, every matching card
 /// (no paging, at most [`MAX_EXPORT`]), codes masked unless asked. Logged in
-/// `gc_card_exports`.
+/// `gc_card_exports`, as every part of a paged export is.
 pub fn export(env: &mut dyn Environment, req: ExportRequest) -> Result<String> {
     let part = export_rows(env, &req, 0, None)?;
     Ok(part.csv)
 }
 
 /// One part of an export (see [`ExportPartRequest`]); the first part
-/// (offset 0) carries the header and is the one logged.
+/// (offset 0) carries the header. Every part is logged.
 pub fn export_part(env: &mut dyn Environment, req: ExportPartRequest) -> Result<ExportPart> {
     let limit = match u64::from(req.limit) {
         0 => u64::from(DEFAULT_EXPORT_PART),
@@ -677,18 +677,18 @@ fn export_rows(
     let bytes = w
         .into_inner()
         .map_err(|e| Error::Database(format!("writing the export: {e}")))?;
-    if offset == 0 {
-        env.db().execute(
-            "INSERT INTO gc_card_exports (at, admin_user, include_codes, card_count) \
-             VALUES (?1, ?2, ?3, ?4)",
-            &[
-                Value::Integer(now),
-                Value::from(req.admin_user.as_str()),
-                Value::Integer(i64::from(req.include_codes)),
-                Value::Integer(total as i64),
-            ],
-        )?;
-    }
+    // Every answer is logged with the cards it held, whatever its offset:
+    // skipping the first part must not make codes leave unrecorded.
+    env.db().execute(
+        "INSERT INTO gc_card_exports (at, admin_user, include_codes, card_count) \
+         VALUES (?1, ?2, ?3, ?4)",
+        &[
+            Value::Integer(now),
+            Value::from(req.admin_user.as_str()),
+            Value::Integer(i64::from(req.include_codes)),
+            Value::Integer(i64::from(count)),
+        ],
+    )?;
     let end = offset as u64 + u64::from(count);
     Ok(ExportPart {
         csv: String::from_utf8(bytes)
@@ -1902,13 +1902,17 @@ mod tests {
         }
         assert_eq!(parts, 3);
         assert_eq!(seen, ids);
-        // Logged once, for the whole export.
-        let logged: i64 = env
+        // Every part is logged with what it held.
+        let logged: (i64, i64) = env
             .db
             .conn
-            .query_row("SELECT card_count FROM gc_card_exports", [], |r| r.get(0))
+            .query_row(
+                "SELECT COUNT(*), SUM(card_count) FROM gc_card_exports",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .unwrap();
-        assert_eq!(logged, 7);
+        assert_eq!(logged, (3, 7));
         let too_big = env.call(|e| {
             api::export_part(
                 e,

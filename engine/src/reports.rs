@@ -391,8 +391,8 @@ pub fn history(env: &mut dyn Environment, req: HistoryRequest) -> Result<History
 pub const MAX_LEDGER_CHECK: u32 = 50_000;
 /// Cards per part when the host does not say.
 pub const DEFAULT_LEDGER_CHECK: u32 = 10_000;
-/// Problems reported per part (of each kind): enough to act on, bounded so a
-/// badly damaged database cannot blow the answer up.
+/// Problems reported per part: enough to act on, bounded so a badly damaged
+/// database cannot blow the answer up.
 const MAX_PROBLEMS: i64 = 100;
 
 /// Which cards one part of a ledger check covers.
@@ -464,7 +464,9 @@ pub fn check_ledger(env: &mut dyn Environment, req: LedgerCheckRequest) -> Resul
     let rows = rows.first().map(|r| r.i64("n")).transpose()?.unwrap_or(0);
     let mut problems = Vec::new();
     let sums = env.db().execute(
-        "SELECT c.id, c.balance, c.currency, COALESCE(SUM(h.amount), 0) AS total \
+        // SUM of a BIGINT is NUMERIC on PostgreSQL: cast it back, as the
+        // other reports do.
+        "SELECT c.id, c.balance, c.currency, CAST(COALESCE(SUM(h.amount), 0) AS BIGINT) AS total \
          FROM gc_cards c LEFT JOIN gc_history h ON h.card_id = c.id \
          WHERE c.id > ?1 AND c.id <= ?2 GROUP BY c.id, c.balance, c.currency \
          HAVING c.balance < 0 OR c.balance <> COALESCE(SUM(h.amount), 0) \
@@ -518,6 +520,7 @@ pub fn check_ledger(env: &mut dyn Environment, req: LedgerCheckRequest) -> Resul
         });
     }
     problems.sort_by_key(|p| p.card_id);
+    problems.truncate(MAX_PROBLEMS as usize);
     Ok(LedgerCheck {
         cards: cards as u32,
         rows: rows as u64,

@@ -792,25 +792,24 @@ pub fn run(harness: &Harness, json_out: bool, cmd: &CardCommand) -> Result<()> {
 /// `card export`: the matching cards read a part at a time
 /// (`admin.export-cards-part`, 5,000 cards each), so an export of any size
 /// fits in the plugin's memory, all parts in one transaction, so they are
-/// one consistent snapshot (logged once). To a file it is written beside
-/// the target, synced and renamed into place: never half a file.
+/// one consistent snapshot, each part logged in the plugin's audit trail.
+///
+/// The parts go to a file first, never straight to the terminal or a pipe:
+/// the transaction (which holds the write lock, for the audit rows) lasts
+/// only as long as the plugin takes to write them, however slowly the
+/// output is read (`… | less`), and nothing is printed before the audit
+/// rows are committed. With `--out` that file is beside the target, synced
+/// and renamed into place: never half a file.
 fn export(harness: &Harness, json_out: bool, request: &Json, out: Option<&Path>) -> Result<()> {
-    use std::io::Write;
+    use std::io::{Read, Seek, Write};
     let mut file = match out {
         Some(path) => {
             let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
-            Some(
-                tempfile::NamedTempFile::new_in(dir.unwrap_or(Path::new(".")))
-                    .with_context(|| format!("creating a file beside {}", path.display()))?,
-            )
+            tempfile::NamedTempFile::new_in(dir.unwrap_or(Path::new(".")))
+                .with_context(|| format!("creating a file beside {}", path.display()))?
         }
-        None => None,
+        None => tempfile::NamedTempFile::new().context("creating a temporary file")?,
     };
-    let mut json_text = String::new();
-    let mut stdout = std::io::stdout().lock();
-    // CSV for a pipe or file as it is; on a terminal as lines, with any
-    // control character a cell holds escaped.
-    let terminal = std::io::IsTerminal::is_terminal(&stdout);
     let mut cards = 0u64;
     let mut offset = 0u64;
     let mut tx = harness.begin()?;
@@ -833,19 +832,7 @@ fn export(harness: &Harness, json_out: bool, request: &Json, out: Option<&Path>)
             }
         };
         let csv = part["csv"].as_str().unwrap_or_default();
-        let written = match &mut file {
-            Some(f) => f.write_all(csv.as_bytes()),
-            None if json_out => {
-                json_text.push_str(csv);
-                Ok(())
-            }
-            None if terminal => {
-                let lines = csv.replace("\r\n", "\n");
-                stdout.write_all(render::printable(&lines).as_bytes())
-            }
-            None => stdout.write_all(csv.as_bytes()),
-        };
-        if let Err(e) = written {
+        if let Err(e) = file.write_all(csv.as_bytes()) {
             let _ = tx.rollback();
             return Err(e).context("writing the export");
         }
@@ -857,19 +844,33 @@ fn export(harness: &Harness, json_out: bool, request: &Json, out: Option<&Path>)
     }
     tx.commit()
         .map_err(|e| anyhow::anyhow!("committing the export: {e}"))?;
-    match (file, out) {
-        (Some(f), Some(path)) => {
-            f.as_file().sync_all()?;
-            f.persist(path)
-                .with_context(|| format!("writing {}", path.display()))?;
-            if json_out {
-                crate::say_json(&json!({ "out": path.display().to_string(), "cards": cards }))?;
-            } else {
-                crate::say(&format!("{cards} card(s) written to {}", path.display()));
-            }
+    if let Some(path) = out {
+        file.as_file().sync_all()?;
+        file.persist(path)
+            .with_context(|| format!("writing {}", path.display()))?;
+        if json_out {
+            crate::say_json(&json!({ "out": path.display().to_string(), "cards": cards }))?;
+        } else {
+            crate::say(&format!("{cards} card(s) written to {}", path.display()));
         }
-        _ if json_out => crate::say_json(&json!(json_text))?,
-        _ => stdout.flush()?,
+        return Ok(());
     }
+    file.rewind()?;
+    let mut stdout = std::io::stdout().lock();
+    if json_out || std::io::IsTerminal::is_terminal(&stdout) {
+        let mut text = String::new();
+        file.read_to_string(&mut text)?;
+        if json_out {
+            drop(stdout);
+            return crate::say_json(&json!(text));
+        }
+        // On a terminal: lines, with any control character a cell holds
+        // escaped. For a pipe or a file: the CSV as it is.
+        let lines = text.replace("\r\n", "\n");
+        stdout.write_all(render::printable(&lines).as_bytes())?;
+    } else {
+        std::io::copy(&mut file, &mut stdout)?;
+    }
+    stdout.flush()?;
     Ok(())
 }

@@ -310,7 +310,24 @@ pub fn run_outbox(harness: &Harness, json_out: bool, cmd: &OutboxCommand) -> Res
             } else {
                 harness.dispatch_outbox()?
             };
-            report_dispatch(&dispatch, json_out)
+            report_dispatch(&dispatch, json_out)?;
+            if !dispatch.errors.is_empty() {
+                bail!(
+                    "some deliveries could not be recorded (they are tried again once their \
+                     claim runs out): {}",
+                    dispatch.errors.join("; ")
+                );
+            }
+            if !dispatch.failed.is_empty() {
+                // Each failure is reported by `main`; asking for a retry
+                // that did not deliver is a failure.
+                return Err(crate::Refused(format!(
+                    "{} message(s) still not delivered",
+                    dispatch.failed.len()
+                ))
+                .into());
+            }
+            Ok(())
         }
         OutboxCommand::Show { seq, raw } => {
             let (entry, bytes) = outbox.get(*seq)?;

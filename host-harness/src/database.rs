@@ -37,14 +37,29 @@ pub struct SqliteBackend {
     path: PathBuf,
     pool: Arc<Mutex<Vec<Connection>>>,
     busy_timeout: Duration,
+    /// Whether connections switch the file to WAL and may create it; off for
+    /// [`SqliteBackend::open_as_found`].
+    shape: bool,
 }
 
 impl SqliteBackend {
     pub fn open(path: &Path) -> Result<SqliteBackend, DbError> {
+        Self::with_shape(path, true)
+    }
+
+    /// Opens an existing file as it is: no journal-mode change, never
+    /// created (for tools that only look, such as `doctor`, which must not
+    /// write to a file that may be damaged).
+    pub fn open_as_found(path: &Path) -> Result<SqliteBackend, DbError> {
+        Self::with_shape(path, false)
+    }
+
+    fn with_shape(path: &Path, shape: bool) -> Result<SqliteBackend, DbError> {
         let backend = SqliteBackend {
             path: path.to_owned(),
             pool: Arc::new(Mutex::new(Vec::new())),
             busy_timeout: Duration::from_secs(10),
+            shape,
         };
         // Open one connection now so a bad path fails early, with its reason.
         let conn = backend.connect()?;
@@ -57,13 +72,26 @@ impl SqliteBackend {
     }
 
     fn connect(&self) -> Result<Connection, DbError> {
-        let conn = Connection::open(&self.path).map_err(giftcard_engine::sqlite::map_error)?;
+        let conn = if self.shape {
+            Connection::open(&self.path)
+        } else {
+            use rusqlite::OpenFlags;
+            Connection::open_with_flags(
+                &self.path,
+                OpenFlags::SQLITE_OPEN_READ_WRITE
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                    | OpenFlags::SQLITE_OPEN_URI,
+            )
+        }
+        .map_err(giftcard_engine::sqlite::map_error)?;
         conn.busy_timeout(self.busy_timeout)
             .map_err(giftcard_engine::sqlite::map_error)?;
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
-        )
-        .map_err(giftcard_engine::sqlite::map_error)?;
+        if self.shape {
+            conn.execute_batch("PRAGMA journal_mode = WAL;")
+                .map_err(giftcard_engine::sqlite::map_error)?;
+        }
+        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+            .map_err(giftcard_engine::sqlite::map_error)?;
         Ok(conn)
     }
 

@@ -135,8 +135,8 @@ pub fn schema(harness: &Harness) -> Check {
         (Some(d), Some(b)) if d < b => (
             format!("schema v{d}, this build's v{b}"),
             vec![format!(
-                "the database's schema v{d} is older than this build's v{b}: any command that \
-                 changes data migrates it"
+                "the database's schema v{d} is older than this build's v{b}: the next command \
+                 that opens it (other than info and doctor) migrates it"
             )],
         ),
         (Some(d), Some(b)) => (
@@ -188,7 +188,13 @@ pub fn outbox(harness: &Harness) -> Check {
 /// Every check; `harness` is `None` when the database could not be opened
 /// by the component at all (that is then the finding).
 pub fn examine(database: &Path, harness: Result<&Harness>) -> Report {
-    let mut checks = vec![integrity(database)];
+    examine_after(integrity(database), harness)
+}
+
+/// [`examine`] with the integrity check already run (before the harness
+/// opened the file, as it should be).
+pub fn examine_after(integrity: Check, harness: Result<&Harness>) -> Report {
+    let mut checks = vec![integrity];
     match harness {
         Ok(harness) => {
             checks.push(schema(harness));

@@ -6,7 +6,7 @@
 use crate::clock::{Clock, Randomness};
 use crate::database::{Backend, SqliteBackend, Transaction};
 use crate::outbox::{Channel, Entry, Outbox};
-use crate::postman::{self, DeliveryConfig, Queued};
+use crate::postman::{self, DeliveryConfig, Queued, Take};
 use crate::runtime::{Faults, Limits, Outcome, Runtime};
 use anyhow::{Context, Result, bail};
 use giftcard_engine::db::Value;
@@ -32,6 +32,10 @@ pub struct HarnessConfig {
     pub migrate: bool,
     /// Where messages go (outbox folder, SMTP).
     pub delivery: DeliveryConfig,
+    /// Open without writing anything: no migration, no host tables created
+    /// or upgraded, the journal mode left as it is (for `info` and `doctor`,
+    /// which report what they find rather than change it).
+    pub read_only: bool,
 }
 
 impl HarnessConfig {
@@ -45,6 +49,7 @@ impl HarnessConfig {
             limits: Limits::default(),
             migrate: true,
             delivery: DeliveryConfig::default(),
+            read_only: false,
         }
     }
 }
@@ -52,6 +57,8 @@ impl HarnessConfig {
 /// A message a dispatch could not deliver this time: it stays pending.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Undelivered {
+    /// The host outbox row.
+    pub row: i64,
     pub message_id: u64,
     pub card_id: u64,
     pub channel: Channel,
@@ -67,6 +74,10 @@ pub struct Dispatch {
     pub delivered: Vec<Entry>,
     /// The messages that failed; each is tried again by the next dispatch.
     pub failed: Vec<Undelivered>,
+    /// Messages whose outcome could not be recorded (the plugin refused the
+    /// report, the database failed): they are tried again once their claim
+    /// runs out.
+    pub errors: Vec<String>,
 }
 
 /// The version of the host's own tables (exchange rates, outbox) this build
@@ -90,6 +101,12 @@ pub struct Harness {
     /// Messages dispatches could not deliver since the last
     /// [`Harness::take_undelivered`].
     undelivered: Mutex<Vec<Undelivered>>,
+    /// Why deliveries after committed calls could not run at all (a busy
+    /// database, say), since the last [`Harness::take_delivery_errors`].
+    delivery_errors: Mutex<Vec<String>>,
+    /// The last host outbox row when this harness opened: rows above it
+    /// were queued since (by this process's calls, mostly).
+    rows_at_open: i64,
 }
 
 impl Harness {
@@ -104,9 +121,13 @@ impl Harness {
 
     /// Shares an already-loaded runtime (compiling is the expensive part).
     pub fn with_runtime(runtime: Arc<Runtime>, config: &HarnessConfig) -> Result<Harness> {
-        let backend = SqliteBackend::open(&config.database)
-            .map_err(|e| anyhow::anyhow!("{e}"))
-            .with_context(|| format!("opening the database {}", config.database.display()))?;
+        let backend = if config.read_only {
+            SqliteBackend::open_as_found(&config.database)
+        } else {
+            SqliteBackend::open(&config.database)
+        }
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .with_context(|| format!("opening the database {}", config.database.display()))?;
         let mut harness = Harness {
             runtime,
             backend: Arc::new(backend),
@@ -123,17 +144,52 @@ impl Harness {
             outbox_key: String::new(),
             outbox_seen: AtomicU64::new(u64::MAX),
             undelivered: Mutex::new(Vec::new()),
+            delivery_errors: Mutex::new(Vec::new()),
+            rows_at_open: 0,
         };
-        harness.outbox_key = harness
-            .host_tables(config.seed)
-            .context("creating the host's own tables")?;
-        if config.migrate && harness.schema_behind()? {
+        harness.outbox_key = if config.read_only {
+            harness.read_host_meta()?.unwrap_or_default()
+        } else {
+            harness
+                .host_tables()
+                .context("creating the host's own tables")?
+        };
+        harness.rows_at_open = harness.last_outbox_row();
+        if config.migrate && !config.read_only && harness.schema_behind()? {
             match harness.call("lifecycle.migrate", &Json::Null)? {
                 Outcome::Ok(_) => {}
-                Outcome::Err(e) => bail!("migrating the plugin's schema failed: {e}"),
+                Outcome::Err(e) => bail!(
+                    "migrating the plugin's schema failed: {}",
+                    crate::render::error(&e)
+                ),
             }
         }
         Ok(harness)
+    }
+
+    /// The last host outbox row, read without writing (0 when there is
+    /// none, or no outbox table yet).
+    fn last_outbox_row(&self) -> i64 {
+        let Ok(mut tx) = self.begin_read() else {
+            return 0;
+        };
+        let last = tx
+            .execute("SELECT COALESCE(MAX(id), 0) FROM host_outbox", &[])
+            .ok()
+            .and_then(|r| match r.rows.first().and_then(|row| row.first()) {
+                Some(Value::Integer(i)) => Some(*i),
+                _ => None,
+            })
+            .unwrap_or(0);
+        let _ = tx.rollback();
+        last
+    }
+
+    /// Whether a host outbox row was queued since this harness opened (by
+    /// this process's calls, unless another process queued meanwhile):
+    /// what a command reports as its own undelivered message.
+    pub fn queued_since_open(&self, row: i64) -> bool {
+        row > self.rows_at_open
     }
 
     /// Whether the database's plugin schema is older than the component's
@@ -166,14 +222,15 @@ impl Harness {
     /// outbox, `host_meta`), created or upgraded when missing or older than
     /// this build; returns the database's outbox key. A current database is
     /// only read, so opening it never takes the write lock.
-    fn host_tables(&self, seed: Option<u64>) -> Result<String> {
+    fn host_tables(&self) -> Result<String> {
         if let Some(key) = self.read_host_meta()? {
             return Ok(key);
         }
         // Probes run in their own read transactions: a failed statement
         // would abort a PostgreSQL transaction.
-        let outbox_exists = self.probe("SELECT id FROM host_outbox WHERE 1 = 0");
-        let outbox_current = self.probe("SELECT delivered_at FROM host_outbox WHERE 1 = 0");
+        let outbox_exists = self.probe("SELECT id FROM host_outbox WHERE 1 = 0")?;
+        let outbox_current = self.probe("SELECT retry_at FROM host_outbox WHERE 1 = 0")?;
+        let messages_exist = self.probe("SELECT id FROM gc_messages WHERE 1 = 0")?;
         let mut tx = self.begin()?;
         let result = (|| -> Result<String> {
             let run = |tx: &mut Box<dyn Transaction>, sql: &str| {
@@ -186,17 +243,29 @@ impl Harness {
                 "CREATE TABLE IF NOT EXISTS host_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
             )?;
             let meta = host_meta(tx.as_mut())?;
+            if let Some(found) = meta.0.as_deref()
+                && found.parse::<u32>().unwrap_or(u32::MAX) > HOST_SCHEMA.parse().unwrap_or(0)
+            {
+                bail!(
+                    "the host tables are version {found}, newer than this build's {HOST_SCHEMA}: \
+                     use a newer giftcard-harness"
+                );
+            }
             // Another process may have upgraded while this one waited for
             // the write lock.
             if meta.0.as_deref() != Some(HOST_SCHEMA) {
                 run(&mut tx, crate::rates::CREATE_TABLE)?;
-                let outbox: &[&str] = if outbox_exists && !outbox_current {
+                let upgrade = outbox_exists && !outbox_current;
+                let outbox: &[&str] = if upgrade {
                     postman::UPGRADE_AT_MOST_ONCE
                 } else {
                     postman::CREATE_TABLES
                 };
                 for sql in outbox {
                     run(&mut tx, sql)?;
+                }
+                if upgrade && messages_exist {
+                    run(&mut tx, postman::REQUEUE_FAILED)?;
                 }
                 tx.execute("DELETE FROM host_meta WHERE name = 'schema'", &[])
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -209,7 +278,7 @@ impl Harness {
             match meta.1 {
                 Some(key) => Ok(key),
                 None => {
-                    let key = new_outbox_key(seed);
+                    let key = new_outbox_key();
                     tx.execute(
                         "INSERT INTO host_meta (name, value) VALUES ('outbox-key', ?1)",
                         &[Value::from(key.as_str())],
@@ -243,14 +312,18 @@ impl Harness {
         })
     }
 
-    /// Whether `sql` runs, in a read-only transaction of its own.
-    fn probe(&self, sql: &str) -> bool {
-        let Ok(mut tx) = self.begin_read() else {
-            return false;
-        };
-        let ok = tx.execute(sql, &[]).is_ok();
+    /// Whether `sql` runs (a missing table or column makes it an invalid
+    /// statement), in a read-only transaction of its own. Any other failure
+    /// (a busy or broken database) is an error, not a "no".
+    fn probe(&self, sql: &str) -> Result<bool> {
+        let mut tx = self.begin_read()?;
+        let ran = tx.execute(sql, &[]);
         let _ = tx.rollback();
-        ok
+        match ran {
+            Ok(_) => Ok(true),
+            Err(giftcard_engine::db::DbError::InvalidStatement(_)) => Ok(false),
+            Err(e) => Err(anyhow::anyhow!("looking at the host tables: {e}")),
+        }
     }
 
     /// Starts a read-only transaction on the harness's database (see
@@ -313,9 +386,36 @@ impl Harness {
     pub fn call_with(&self, name: &str, args: &Json, faults: Faults) -> Result<Outcome> {
         let outcome = self.call_only(name, args, faults)?;
         if matches!(outcome, Outcome::Ok(_)) {
-            self.dispatch_if_handed_over()?;
+            self.deliver_after_commit();
         }
         Ok(outcome)
+    }
+
+    /// What follows every committed call (and shop operation): the messages
+    /// it handed over, and any still due, are delivered. Never an error: the
+    /// call has committed whatever happens here. A delivery that cannot run
+    /// at all (the database busy, say) is kept for
+    /// [`Harness::take_delivery_errors`], and the next call tries again.
+    pub fn deliver_after_commit(&self) {
+        let count = self.runtime.messages_handed_over();
+        if self.outbox_seen.swap(count, Ordering::SeqCst) == count {
+            return;
+        }
+        let errors = match self.dispatch(Take::Due) {
+            Ok(d) => d.errors,
+            Err(e) => {
+                // Look again after the next call.
+                self.outbox_seen.store(u64::MAX, Ordering::SeqCst);
+                vec![format!("{e:#}")]
+            }
+        };
+        self.delivery_errors.lock().unwrap().extend(errors);
+    }
+
+    /// Why deliveries after committed calls could not run since the last
+    /// look (their messages stay pending), emptied by the call.
+    pub fn take_delivery_errors(&self) -> Vec<String> {
+        std::mem::take(&mut *self.delivery_errors.lock().unwrap())
     }
 
     /// Calls an export that only reads, in a read-only transaction: it never
@@ -349,7 +449,9 @@ impl Harness {
 
     /// [`Harness::dispatch_outbox`] after a committed call, skipped (no
     /// transaction, no query) when no guest has handed over a message since
-    /// the last look: most calls send nothing.
+    /// the last look: most calls send nothing. Failed messages still waiting
+    /// out their back-off are left for later. See
+    /// [`Harness::deliver_after_commit`] for the form that cannot fail.
     ///
     /// No message is missed: a guest bumps the count before its call
     /// commits, and SQLite has one writer at a time, so a dispatch that read
@@ -359,7 +461,7 @@ impl Harness {
         if self.outbox_seen.swap(count, Ordering::SeqCst) == count {
             return Ok(Dispatch::default());
         }
-        self.dispatch_outbox()
+        self.dispatch(Take::Due)
     }
 
     /// The messages dispatches could not deliver since the last look (each
@@ -390,7 +492,7 @@ impl Harness {
     /// with the report to the plugin. Failures are returned (and kept for
     /// [`Harness::take_undelivered`]); the messages stay pending.
     pub fn dispatch_outbox(&self) -> Result<Dispatch> {
-        self.dispatch(false)
+        self.dispatch(Take::Unclaimed)
     }
 
     /// [`Harness::dispatch_outbox`] that also takes messages another process
@@ -399,23 +501,23 @@ impl Harness {
     /// may then be delivered twice, with the same file name and
     /// `Message-ID`.
     pub fn dispatch_outbox_claimed_too(&self) -> Result<Dispatch> {
-        self.dispatch(true)
+        self.dispatch(Take::All)
     }
 
-    fn dispatch(&self, take_claimed: bool) -> Result<Dispatch> {
+    fn dispatch(&self, take: Take) -> Result<Dispatch> {
         let mut out = Dispatch::default();
         let mut after = 0;
         loop {
             let wall = crate::clock::Clock::System.now();
             let mut tx = self.begin()?;
-            let claimed =
-                match postman::claim(tx.as_mut(), after, wall, self.delivery.lease, take_claimed) {
-                    Ok(claimed) => claimed,
-                    Err(e) => {
-                        let _ = tx.rollback();
-                        return Err(e);
-                    }
-                };
+            let claimed = match postman::claim(tx.as_mut(), after, wall, self.delivery.lease, take)
+            {
+                Ok(claimed) => claimed,
+                Err(e) => {
+                    let _ = tx.rollback();
+                    return Err(e);
+                }
+            };
             if claimed.is_empty() {
                 tx.rollback().map_err(|e| anyhow::anyhow!("{e}"))?;
                 break;
@@ -424,9 +526,12 @@ impl Harness {
                 .map_err(|e| anyhow::anyhow!("claiming messages in the host outbox: {e}"))?;
             for queued in claimed {
                 after = after.max(queued.row);
-                match self.deliver_one(&queued)? {
-                    Ok(entry) => out.delivered.push(entry),
-                    Err(failed) => out.failed.push(failed),
+                match self.deliver_one(&queued) {
+                    Ok(Ok(entry)) => out.delivered.push(entry),
+                    Ok(Err(failed)) => out.failed.push(failed),
+                    // The outcome could not be recorded: the message stays
+                    // claimed and is tried again once the claim runs out.
+                    Err(e) => out.errors.push(format!("{e:#}")),
                 }
             }
         }
@@ -452,6 +557,7 @@ impl Harness {
             self.delivery.smtp.as_ref(),
         );
         let outcome = attempt.map_err(|e| Undelivered {
+            row: queued.row,
             message_id: m.message_id,
             card_id: m.card_id,
             channel: m.channel,
@@ -464,9 +570,12 @@ impl Harness {
             "at": giftcard_engine::time::format(now),
             "failure": outcome.as_ref().err().map(|f| f.reason.clone()),
         }});
+        let wall = crate::clock::Clock::System.now();
         let mark = |tx: &mut dyn Transaction| match &outcome {
             Ok(entry) => postman::mark_delivered(tx, queued.row, now, &entry.file),
-            Err(failed) => postman::mark_failed(tx, queued.row, &failed.reason),
+            Err(failed) => {
+                postman::mark_failed(tx, queued.row, &failed.reason, queued.attempts, wall)
+            }
         };
         let mut tx = self.begin()?;
         if let Err(e) = mark(tx.as_mut()) {
@@ -490,7 +599,7 @@ impl Harness {
                 }
                 tx.commit().map_err(|e| anyhow::anyhow!("{e}"))?;
                 let why = match other {
-                    Ok(Outcome::Err(e)) => e.to_string(),
+                    Ok(Outcome::Err(e)) => crate::render::error(&e),
                     Err(e) => format!("{e:#}"),
                     Ok(Outcome::Ok(_)) => unreachable!(),
                 };
@@ -526,7 +635,7 @@ impl Harness {
     pub fn call_ok(&self, name: &str, args: &Json) -> Result<Json> {
         match self.call(name, args)? {
             Outcome::Ok(v) => Ok(v),
-            Outcome::Err(e) => bail!("{name} returned an error: {e}"),
+            Outcome::Err(e) => bail!("{name} refused: {}", crate::render::error(&e)),
         }
     }
 
@@ -595,16 +704,13 @@ impl Harness {
 }
 
 /// A new outbox key: 8 lower-case base-32 characters (40 bits), enough to
-/// tell databases apart, short enough for a file name. From the OS's
-/// generator, or, for a seeded (deterministic) run, from the seed, without
-/// drawing on the stream the component's calls get: a scenario's codes are
-/// the same whatever the host does on the side.
-fn new_outbox_key(seed: Option<u64>) -> String {
-    use rand::{Rng, SeedableRng};
-    let mut rng = match seed {
-        Some(seed) => rand::rngs::StdRng::seed_from_u64(seed ^ 0x6f75_7462_6f78_6b65),
-        None => rand::make_rng(),
-    };
+/// tell databases apart, short enough for a file name. Always from the OS's
+/// generator, seeded run or not: two databases must never share a key
+/// (their messages would share file names), and the key does not draw on
+/// the seeded stream the component's calls get.
+fn new_outbox_key() -> String {
+    use rand::Rng;
+    let mut rng: rand::rngs::StdRng = rand::make_rng();
     let mut bits = rng.next_u64();
     (0..8)
         .map(|_| {

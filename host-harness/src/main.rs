@@ -221,23 +221,29 @@ fn say(text: &str) {
     println!("{}", render::printable(text));
 }
 
-/// Prints a value as JSON. serde escapes control characters itself; the
-/// Unicode line separators and bidirectional overrides, which JSON allows
-/// raw but a terminal would act on, are written as `\uXXXX` escapes too
-/// (they can only occur inside strings, where the escape means the same).
+/// Prints a value as JSON ([`json_text`]).
 fn say_json(v: &Json) -> Result<()> {
-    let text = serde_json::to_string_pretty(v)?;
+    println!("{}", json_text(v));
+    Ok(())
+}
+
+/// A value as pretty JSON a terminal cannot be fooled by: serde escapes the
+/// C0 control characters itself; DEL, the C1 controls (U+0080–U+009F: some
+/// terminals read U+009B as a control sequence), the Unicode line
+/// separators and the bidirectional overrides, which JSON allows raw, are
+/// written as `\uXXXX` escapes too (they can only occur inside strings,
+/// where the escape means the same).
+fn json_text(v: &Json) -> String {
+    let text = serde_json::to_string_pretty(v).unwrap_or_default();
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-        {
+        if c != '\n' && giftcard_engine::cards::forbidden(c) {
             out.push_str(&format!("\\u{:04x}", c as u32));
         } else {
             out.push(c);
         }
     }
-    println!("{out}");
-    Ok(())
+    out
 }
 
 /// Makes one call that may write and prints its outcome; `Err` when the
@@ -357,7 +363,16 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Doctor => doctor(&cli, json_out),
         Command::Info => {
-            let harness = open(&cli)?;
+            // An existing database is only looked at (its schema version as
+            // it is, not migrated first); a new one is made as usual.
+            let harness = if cli.db().exists() {
+                let mut config = config(&cli, cli.db())?;
+                config.read_only = true;
+                let harness: &'static Harness = Box::leak(Box::new(Harness::open(config)?));
+                harness
+            } else {
+                open(&cli)?
+            };
             let metadata = match harness.call_read("lifecycle.metadata", &Json::Null)? {
                 Outcome::Ok(m) => m,
                 Outcome::Err(e) => bail!("lifecycle.metadata refused: {}", render::error(&e)),
@@ -444,13 +459,16 @@ fn doctor(cli: &Cli, json_out: bool) -> Result<()> {
     if !db.exists() {
         bail!("there is no database at {}", db.display());
     }
+    // SQLite's own check first, on a read-only connection, before anything
+    // else touches a file that may be damaged.
+    let integrity = giftcard_harness::doctor::integrity(&db);
     let harness = config(cli, db.clone()).and_then(|mut config| {
-        config.migrate = false;
+        config.read_only = true;
         let harness: &'static Harness = Box::leak(Box::new(Harness::open(config)?));
         OPENED.lock().unwrap().push(harness);
         Ok(harness)
     });
-    let report = giftcard_harness::doctor::examine(&db, harness.map(|h| h as &Harness));
+    let report = giftcard_harness::doctor::examine_after(integrity, harness.map(|h| h as &Harness));
     if json_out {
         say_json(&json!({ "healthy": report.healthy(), "checks": report.checks }))?;
     } else {
@@ -704,35 +722,51 @@ fn main() -> ExitCode {
     let json_out = cli.json;
     let result = run(cli);
     // Whatever the command did, a message it could not deliver is reported
-    // (the change that sent it is committed; the message stays pending).
-    let undelivered: Vec<_> = OPENED
-        .lock()
-        .unwrap()
-        .iter()
-        .flat_map(|h| h.take_undelivered())
-        .collect();
-    for u in &undelivered {
-        eprintln!(
-            "{}",
-            render::printable(&format!(
-                "error: message {} ({} to {}) for card {} was not delivered: {}. It stays \
-                 pending: `giftcard-harness outbox retry` (or the next command) tries again.",
-                u.message_id, u.channel, u.recipient, u.card_id, u.reason
-            ))
-        );
+    // (the change that sent it is committed; the message stays pending):
+    // as an error when this command queued it, as a warning when an earlier
+    // one did (it was only tried again on the way).
+    let opened = OPENED.lock().unwrap().clone();
+    let mut failed_own = false;
+    let mut report = Vec::new();
+    for h in &opened {
+        for u in h.take_undelivered() {
+            let own = h.queued_since_open(u.row);
+            failed_own |= own;
+            eprintln!(
+                "{}",
+                render::printable(&format!(
+                    "{}: message {} ({} to {}) for card {} {} not delivered: {}. It stays \
+                     pending: `giftcard-harness outbox retry` (or the next command) tries again.",
+                    if own { "error" } else { "warning" },
+                    u.message_id,
+                    u.channel,
+                    u.recipient,
+                    u.card_id,
+                    if own { "was" } else { "is still" },
+                    u.reason
+                ))
+            );
+            report.push(json!({ "message-id": u.message_id, "card-id": u.card_id,
+                "channel": u.channel, "recipient": u.recipient, "reason": u.reason,
+                "this-command": own }));
+        }
+        for e in h.take_delivery_errors() {
+            failed_own = true;
+            eprintln!(
+                "{}",
+                render::printable(&format!(
+                    "error: the change committed, but its messages could not be delivered \
+                     now ({e}); they stay pending and are tried again by the next command."
+                ))
+            );
+        }
     }
-    if json_out && !undelivered.is_empty() {
-        let list: Vec<Json> = undelivered
-            .iter()
-            .map(|u| {
-                json!({ "message-id": u.message_id, "card-id": u.card_id,
-                        "channel": u.channel, "recipient": u.recipient, "reason": u.reason })
-            })
-            .collect();
-        let _ = say_json(&json!({ "undelivered": list }));
+    if json_out && !report.is_empty() {
+        // On standard error: standard output holds the command's own JSON.
+        eprintln!("{}", json_text(&json!({ "undelivered": report })));
     }
     match result {
-        Ok(()) if undelivered.is_empty() => ExitCode::SUCCESS,
+        Ok(()) if !failed_own => ExitCode::SUCCESS,
         Ok(()) => ExitCode::FAILURE,
         Err(e) if e.is::<Refused>() => ExitCode::FAILURE,
         Err(e) => {

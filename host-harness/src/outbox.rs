@@ -294,6 +294,25 @@ impl Outbox {
                 .filter_map(|l| serde_json::from_str::<Entry>(l).ok())
                 .find(|e| e.file == entry.file)
         {
+            // The file and its line are this message's, from an earlier
+            // attempt, unless another database with the same outbox key (a
+            // copy of this one) delivered into this folder: then nothing
+            // may be taken as delivered.
+            let same = existing.message_id == entry.message_id
+                && existing.card_id == entry.card_id
+                && existing.channel == entry.channel
+                && existing.recipient == entry.recipient
+                && existing.kind == entry.kind;
+            ensure!(
+                same,
+                "{} in {} holds another message (card {}, {} to {}): is a copy of this \
+                 database delivering into the same outbox? Give one of them another --outbox",
+                entry.file,
+                self.dir.display(),
+                existing.card_id,
+                existing.kind,
+                existing.recipient
+            );
             return Ok(existing);
         }
         let mut line = serde_json::to_string(&entry)?;
@@ -351,27 +370,37 @@ impl Outbox {
         if path.exists() {
             return Ok(false);
         }
-        let tmp = self.dir.join(format!(".{name}.{}.tmp", std::process::id()));
         let write = || -> io::Result<bool> {
-            let mut file = File::create(&tmp)?;
-            file.write_all(bytes)?;
-            file.sync_all()?;
-            let placed = match fs::hard_link(&tmp, &path) {
-                Ok(()) => true,
-                // Another process delivered the same message meanwhile.
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => false,
-                Err(e) => return Err(e),
+            // A temporary file of its own (a random name, created new), so
+            // two writers of one message never share one.
+            let mut tmp = tempfile::Builder::new()
+                .prefix(&format!(".{name}."))
+                .suffix(".tmp")
+                .tempfile_in(&self.dir)?;
+            tmp.write_all(bytes)?;
+            tmp.as_file().sync_all()?;
+            // Into place without replacing anything (a no-replace rename,
+            // or a hard link where that is what the system offers).
+            let placed = match tmp.persist_noclobber(&path) {
+                Ok(_) => true,
+                // Another writer delivered the same message meanwhile.
+                Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => false,
+                Err(e) => return Err(e.error),
             };
-            fs::remove_file(&tmp)?;
-            File::open(&self.dir)?.sync_all()?;
+            sync_dir(&self.dir)?;
             Ok(placed)
         };
-        let result = write();
-        if result.is_err() {
-            let _ = fs::remove_file(&tmp);
-        }
-        result.with_context(|| format!("cannot write {}", path.display()))
+        write().with_context(|| format!("cannot write {}", path.display()))
     }
+}
+
+/// Makes a new name in `dir` durable (on Unix, a directory can be synced).
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    File::open(dir)?.sync_all()?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
 }
 
 /// The email's `Message-ID`: the same for every attempt at one message

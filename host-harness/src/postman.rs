@@ -28,8 +28,10 @@ use std::time::Duration;
 
 /// The host tables as created new, in SQL SQLite and PostgreSQL both accept.
 /// `delivered_at` is set once the message is delivered; until then it is
-/// pending, and `claimed_until` (host wall-clock seconds) tells other
-/// processes that one is delivering it.
+/// pending, `claimed_until` (host wall-clock seconds) tells other processes
+/// that one is delivering it, and `retry_at` when a failed message is next
+/// tried by the deliveries that follow ordinary calls (`tick`, `outbox
+/// retry` and [`crate::harness::Harness::dispatch_outbox`] try it at once).
 pub const CREATE_TABLES: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS host_outbox (\
         id BIGINT PRIMARY KEY, \
@@ -47,7 +49,8 @@ pub const CREATE_TABLES: &[&str] = &[
         claimed_until BIGINT, \
         last_error TEXT, \
         delivered_at BIGINT, \
-        file TEXT)",
+        file TEXT, \
+        retry_at BIGINT)",
     "CREATE TABLE IF NOT EXISTS host_outbox_attachments (\
         outbox_id BIGINT NOT NULL, \
         position BIGINT NOT NULL, \
@@ -61,7 +64,8 @@ pub const CREATE_TABLES: &[&str] = &[
 
 /// Brings a `host_outbox` made by an at-most-once harness (a `dispatched`
 /// flag, set before delivery) up to [`CREATE_TABLES`]. Rows it had flagged
-/// are taken as delivered: nothing tells which of them were lost.
+/// are taken as delivered, except those the plugin recorded as failed
+/// ([`REQUEUE_FAILED`]): they are pending again.
 pub const UPGRADE_AT_MOST_ONCE: &[&str] = &[
     "ALTER TABLE host_outbox ADD COLUMN queued_at BIGINT",
     "ALTER TABLE host_outbox ADD COLUMN attempts BIGINT NOT NULL DEFAULT 0",
@@ -69,9 +73,16 @@ pub const UPGRADE_AT_MOST_ONCE: &[&str] = &[
     "ALTER TABLE host_outbox ADD COLUMN last_error TEXT",
     "ALTER TABLE host_outbox ADD COLUMN delivered_at BIGINT",
     "ALTER TABLE host_outbox ADD COLUMN file TEXT",
+    "ALTER TABLE host_outbox ADD COLUMN retry_at BIGINT",
     "UPDATE host_outbox SET delivered_at = 0 WHERE dispatched <> 0",
     "CREATE INDEX IF NOT EXISTS host_outbox_pending ON host_outbox (delivered_at, id)",
 ];
+
+/// After [`UPGRADE_AT_MOST_ONCE`], when the plugin's message log exists: the
+/// messages the old harness flagged but whose delivery failed (SMTP) are
+/// pending again, so they are delivered at last instead of being lost.
+pub const REQUEUE_FAILED: &str = "UPDATE host_outbox SET delivered_at = NULL \
+    WHERE delivered_at = 0 AND message_id IN (SELECT id FROM gc_messages WHERE status = 'failed')";
 
 /// How long a claim keeps other processes off a message: longer than one
 /// delivery can take (SMTP steps time out after 10 s), short enough that a
@@ -224,16 +235,29 @@ fn db(e: DbError) -> anyhow::Error {
     anyhow!("the host outbox: {e}")
 }
 
-/// Claims up to a few pending messages with a row above `after` that no
-/// other process holds (or every pending one, with `take_claimed`), until
-/// `now + lease` (host wall-clock seconds), counting the attempt. The caller
-/// commits `tx` before delivering them.
+/// Which pending messages a dispatch takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Take {
+    /// After an ordinary call: those not claimed by another process and not
+    /// waiting out the back-off of a failed attempt.
+    Due,
+    /// On request (`tick`, `outbox retry`): every one not claimed by another
+    /// process, failed ones at once.
+    Unclaimed,
+    /// After a crash (`outbox retry --include-claimed`): every one, claimed
+    /// by another process or not.
+    All,
+}
+
+/// Claims up to a few pending messages with a row above `after` that
+/// `take` allows, until `now + lease` (host wall-clock seconds), counting
+/// the attempt. The caller commits `tx` before delivering them.
 pub fn claim(
     tx: &mut dyn Transaction,
     after: i64,
     now: i64,
     lease: Duration,
-    take_claimed: bool,
+    take: Take,
 ) -> Result<Vec<Queued>> {
     let rows = tx
         .execute(
@@ -241,11 +265,13 @@ pub fn claim(
              text_body, html_body, queued_at, attempts FROM host_outbox \
              WHERE delivered_at IS NULL AND id > ?1 \
              AND (?2 <> 0 OR claimed_until IS NULL OR claimed_until <= ?3) \
-             ORDER BY id LIMIT ?4",
+             AND (?4 = 0 OR retry_at IS NULL OR retry_at <= ?3) \
+             ORDER BY id LIMIT ?5",
             &[
                 Value::Integer(after),
-                Value::Integer(i64::from(take_claimed)),
+                Value::Integer(i64::from(take == Take::All)),
                 Value::Integer(now),
+                Value::Integer(i64::from(take == Take::Due)),
                 Value::Integer(CLAIM_BATCH),
             ],
         )
@@ -314,15 +340,35 @@ pub fn mark_delivered(tx: &mut dyn Transaction, row: i64, at: i64, file: &str) -
     Ok(())
 }
 
-/// Records why an attempt failed and releases the claim, so the next
-/// dispatch tries again at once.
-pub fn mark_failed(tx: &mut dyn Transaction, row: i64, reason: &str) -> Result<()> {
+/// Records why an attempt failed and releases the claim. The deliveries
+/// that follow ordinary calls leave the message alone for a while, longer
+/// after each failure ([`backoff`]), so a server that is down does not slow
+/// every command; `tick` and `outbox retry` try it at once.
+pub fn mark_failed(
+    tx: &mut dyn Transaction,
+    row: i64,
+    reason: &str,
+    attempts: i64,
+    now: i64,
+) -> Result<()> {
     tx.execute(
-        "UPDATE host_outbox SET claimed_until = NULL, last_error = ?1 WHERE id = ?2",
-        &[Value::from(reason), Value::Integer(row)],
+        "UPDATE host_outbox SET claimed_until = NULL, last_error = ?1, retry_at = ?2 \
+         WHERE id = ?3",
+        &[
+            Value::from(reason),
+            Value::Integer(now.saturating_add(backoff(attempts).as_secs() as i64)),
+            Value::Integer(row),
+        ],
     )
     .map_err(db)?;
     Ok(())
+}
+
+/// How long to leave a message alone after its `attempts`-th failure: 30 s,
+/// doubling each time, at most an hour.
+pub fn backoff(attempts: i64) -> Duration {
+    let doublings = attempts.clamp(1, 8) - 1;
+    Duration::from_secs((30u64 << doublings).min(3600))
 }
 
 /// Every message not delivered yet, oldest first.
@@ -354,12 +400,20 @@ pub fn pending(tx: &mut dyn Transaction) -> Result<Vec<Pending>> {
 }
 
 /// A delivery failure as the plugin's `failure` field takes it: one line of
-/// printable text (control characters become spaces), at most 500
+/// text without the characters the plugin refuses in text fields (control
+/// characters, line separators, bidirectional overrides: each becomes a
+/// space; an SMTP server's reply often spans lines), at most 500
 /// characters.
 pub fn failure_text(reason: &str) -> String {
     reason
         .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .map(|c| {
+            if giftcard_engine::cards::forbidden(c) {
+                ' '
+            } else {
+                c
+            }
+        })
         .take(500)
         .collect()
 }

@@ -210,14 +210,14 @@ pub fn words(v: &Json) -> String {
     }
 }
 
-/// `text` safe to show on a terminal: every control character but the line
-/// break (and the Unicode bidirectional overrides and isolates, which
-/// reorder what is shown) is written as an escape such as `\u{1b}`, so
-/// data a customer typed can neither move the cursor nor fake a line.
+/// `text` safe to show on a terminal: every character the plugin refuses in
+/// text fields (control characters, the Unicode line and paragraph
+/// separators, the bidirectional overrides and isolates, which reorder what
+/// is shown) but the line break is written as an escape such as `\u{1b}`,
+/// so data a customer typed can neither move the cursor nor fake a line.
 pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
     fn unsafe_char(c: char) -> bool {
-        (c.is_control() && c != '\n')
-            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        c != '\n' && giftcard_engine::cards::forbidden(c)
     }
     if !text.chars().any(unsafe_char) {
         return text.into();
@@ -277,6 +277,7 @@ mod tests {
         assert_eq!(printable("\u{1b}[2Jgone"), "\\u{1b}[2Jgone");
         assert_eq!(printable("a\rb\tc"), "a\\u{d}b\\u{9}c");
         assert_eq!(printable("x\u{202e}y"), "x\\u{202e}y");
+        assert_eq!(printable("a\u{2028}b\u{9b}c"), "a\\u{2028}b\\u{9b}c");
         assert!(matches!(printable("naïve"), std::borrow::Cow::Borrowed(_)));
     }
 }

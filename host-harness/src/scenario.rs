@@ -257,6 +257,7 @@ pub fn run_one(runtime: &Arc<Runtime>, scenario: &Scenario) -> Result<usize> {
         limits: Limits::default(),
         migrate: true,
         delivery: Default::default(),
+        read_only: false,
     };
     let harness = Harness::with_runtime(Arc::clone(runtime), &config)?;
     let shop = if scenario.steps.iter().any(|s| s.shop.is_some()) {

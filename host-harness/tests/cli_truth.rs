@@ -234,7 +234,10 @@ fn stored_control_characters_never_reach_the_terminal() {
     let conn = rusqlite::Connection::open(cli.db()).unwrap();
     conn.execute(
         "UPDATE gc_cards SET comment = ?1, customer_id = ?2",
-        ["evil\u{1b}[2J\u{1b}]0;pwned\u{7}", "cu\rst\u{202e}"],
+        [
+            "evil\u{1b}[2J\u{1b}]0;pwned\u{7}\u{9b}2J\u{2028}",
+            "cu\rst\u{202e}",
+        ],
     )
     .unwrap();
     drop(conn);

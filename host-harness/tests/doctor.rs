@@ -188,10 +188,13 @@ fn waiting_messages_and_an_old_schema_are_found_and_left_as_they_are() {
         schema[0].contains("v4 is older than this build's v5"),
         "{schema:?}"
     );
+    // `info` shows it as it is, without migrating either.
+    let info = ok(&db, &["info"]);
+    assert!(info.contains("schema v5 (database v4)"), "{info}");
     let version: i64 = conn
         .query_row("SELECT version FROM gc_schema", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 4, "the doctor does not migrate");
+    assert_eq!(version, 4, "neither the doctor nor info migrates");
 }
 
 #[test]

@@ -540,3 +540,185 @@ fn an_at_most_once_outbox_is_upgraded() {
     assert_eq!(d.delivered.len(), 1);
     assert!(h.pending_messages().unwrap().is_empty());
 }
+
+/// A failed message waits out a back-off before the deliveries that follow
+/// ordinary commands try it again (a server that is down must not slow
+/// every command), and an earlier command's failure does not make a later,
+/// unrelated command fail: only the command that queued a message reports
+/// its failure as an error. `outbox retry` and `tick` try it at once.
+#[test]
+fn failed_messages_back_off_and_only_their_own_command_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("backoff.db");
+    let blocker = dir.path().join("afile");
+    std::fs::write(&blocker, "x").unwrap();
+    let bad = blocker.join("outbox");
+    let bad = bad.to_str().unwrap();
+    let (_, out, _) = cli(
+        &db,
+        &[
+            "--json",
+            "card",
+            "create",
+            "--amount",
+            "10",
+            "--recipient-email",
+            "h@example.com",
+        ],
+    );
+    let id = serde_json::from_str::<Json>(&out).unwrap()["id"].to_string();
+    let (code, out, err) = cli(&db, &["--json", "--outbox", bad, "card", "send", &id]);
+    assert_eq!(code, Some(1), "its own message failed: {err}");
+    // Standard output holds exactly the command's answer; the failure is on
+    // standard error, as JSON too.
+    let answer: Json = serde_json::from_str(&out).expect("one JSON document on stdout");
+    assert_eq!(answer["status"], "pending");
+    assert!(err.contains("\"undelivered\""), "{err}");
+    // Another command, the outbox still broken: it does not try the message
+    // again yet, and does not fail for it.
+    let (code, _, err) = cli(&db, &["--outbox", bad, "card", "create", "--amount", "5"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(!err.contains("not delivered"), "{err}");
+    let (_, out, _) = cli(&db, &["--json", "outbox", "pending"]);
+    let pending: Json = serde_json::from_str(&out).unwrap();
+    assert_eq!(pending[0]["attempts"], 1, "left alone during its back-off");
+    // tick tries it at once; its failure is a warning, tick itself succeeded.
+    let (code, _, err) = cli(&db, &["--outbox", bad, "tick"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("warning: message") && err.contains("is still not delivered"),
+        "{err}"
+    );
+    // Asked for explicitly, a retry that does not deliver fails.
+    let (code, _, _) = cli(&db, &["--outbox", bad, "outbox", "retry"]);
+    assert_eq!(code, Some(1));
+    let (code, out, err) = cli(&db, &["outbox", "retry"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("delivered message"), "{out}");
+}
+
+/// Two databases with the same outbox key (a copy of a database) writing
+/// into one folder: a file of the other's is never taken as this message's
+/// delivery; the message stays pending.
+#[test]
+fn a_copy_of_a_database_cannot_pass_its_messages_off_as_delivered() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.db");
+    let b = dir.path().join("b.db");
+    let shared = dir.path().join("shared-outbox");
+    let shared = shared.to_str().unwrap();
+    let (_, out, _) = cli(
+        &a,
+        &[
+            "--json",
+            "card",
+            "create",
+            "--amount",
+            "10",
+            "--recipient-email",
+            "one@example.com",
+        ],
+    );
+    let id = serde_json::from_str::<Json>(&out).unwrap()["id"].to_string();
+    {
+        let conn = rusqlite::Connection::open(&a).unwrap();
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .unwrap();
+    }
+    std::fs::copy(&a, &b).unwrap();
+    let (code, _, err) = cli(
+        &a,
+        &[
+            "--outbox",
+            shared,
+            "card",
+            "send",
+            &id,
+            "--to",
+            "one@example.com",
+        ],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    // The copy sends its own message 1 to someone else: same file name.
+    let (code, _, err) = cli(
+        &b,
+        &[
+            "--outbox",
+            shared,
+            "card",
+            "send",
+            &id,
+            "--to",
+            "two@example.com",
+        ],
+    );
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("holds another message"), "{err}");
+    let (_, out, _) = cli(&b, &["--json", "card", "delivery", &id]);
+    let d: Json = serde_json::from_str(&out).unwrap();
+    assert_eq!(d["messages"][0]["status"], "failed");
+    let entries = Outbox::at(PathBuf::from(shared)).list().unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].recipient, "one@example.com");
+    // Into its own folder, the copy's message goes out.
+    let (code, _, err) = cli(&b, &["outbox", "retry"]);
+    assert_eq!(code, Some(0), "{err}");
+}
+
+/// A host-table schema newer than this build is refused, never overwritten.
+#[test]
+fn newer_host_tables_are_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("new.db");
+    drop(open(&db, None, None));
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute("UPDATE host_meta SET value = '9' WHERE name = 'schema'", [])
+        .unwrap();
+    let (code, _, err) = cli(&db, &["card", "list"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("newer than this build"), "{err}");
+    let still: String = conn
+        .query_row(
+            "SELECT value FROM host_meta WHERE name = 'schema'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(still, "9");
+}
+
+/// A message the at-most-once harness flagged as taken but whose delivery
+/// failed (the plugin recorded it `failed`) is pending again after the
+/// upgrade, and goes out at last.
+#[test]
+fn a_failed_message_of_the_at_most_once_outbox_is_delivered_after_the_upgrade() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("old-failed.db");
+    let card_id = {
+        let h = open(&db, None, None);
+        let id = card(&h, "k@example.com");
+        send(&h, id);
+        id
+    };
+    {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute_batch(
+            "UPDATE gc_messages SET status = 'failed', failure = 'failed: SMTP down', \
+             delivered_at = NULL; UPDATE gc_cards SET delivered_at = NULL; \
+             CREATE TABLE old_outbox AS SELECT id, message_id, card_id, kind, channel, from_name, \
+             recipient, subject, text_body, html_body FROM host_outbox; \
+             DROP TABLE host_outbox; DROP TABLE host_meta; \
+             CREATE TABLE host_outbox (id BIGINT PRIMARY KEY, message_id BIGINT NOT NULL, \
+             card_id BIGINT NOT NULL, kind TEXT NOT NULL, channel TEXT NOT NULL, \
+             from_name TEXT NOT NULL, recipient TEXT NOT NULL, subject TEXT NOT NULL, \
+             text_body TEXT NOT NULL, html_body TEXT, dispatched BIGINT NOT NULL DEFAULT 0); \
+             INSERT INTO host_outbox SELECT *, 1 FROM old_outbox; DROP TABLE old_outbox;",
+        )
+        .unwrap();
+    }
+    let h = open(&db, Some(dir.path().join("fresh-box")), None);
+    assert_eq!(h.pending_messages().unwrap().len(), 1, "pending again");
+    let d = h.dispatch_outbox().unwrap();
+    assert_eq!(d.delivered.len(), 1);
+    assert_eq!(status(&h, card_id)["status"], "delivered");
+}

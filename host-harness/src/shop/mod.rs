@@ -717,7 +717,7 @@ impl<'h> Shop<'h> {
         match result {
             Ok(v) => {
                 finish(tx, true)?;
-                self.harness.dispatch_if_handed_over()?;
+                self.harness.deliver_after_commit();
                 Ok(Outcome::Ok(v))
             }
             Err(Fail::Shop(e)) => {
