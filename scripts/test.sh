@@ -4,7 +4,7 @@
 # component through the harness), then the conformance suite on its own so its
 # closing line `N passed, M failed` ends the output.
 #
-# Works on a fresh machine: installs the wasm target, the rustfmt/clippy
+# Works on a fresh machine: installs the wasm target (the build itself installs nothing), the rustfmt/clippy
 # components and (on Debian) poppler-utils and binaryen when they are missing. The component itself is built by the
 # harness's build script; nothing has to be built by hand.
 set -euo pipefail
@@ -43,5 +43,7 @@ echo "==> cargo test"
 # natively); its logic is tested in giftcard-engine, and the component itself
 # through the harness's tests. Clippy above still checks its code.
 cargo test --workspace --exclude giftcard-guest --release --locked
+echo "==> the embedding example (host-harness/host/examples/embed.rs)"
+cargo run --release --locked --quiet -p giftcard-host --example embed
 echo "==> conformance scenarios"
 cargo run --release --locked --quiet -- scenario run tests/scenarios

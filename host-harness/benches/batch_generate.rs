@@ -7,8 +7,8 @@
 //! A figure on this machine, not a pass/fail threshold (timing assertions on
 //! shared machines are noise); `docs/batches.md` records what it printed.
 
-use giftcard_harness::clock::Clock;
 use giftcard_harness::harness::{Harness, HarnessConfig, money};
+use giftcard_host::clock::Clock;
 use serde_json::json;
 use std::time::{Duration, Instant};
 

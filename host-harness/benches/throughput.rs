@@ -8,8 +8,8 @@
 
 use giftcard_engine::sqlite::NativeEnv;
 use giftcard_engine::{AdjustBalance, CardRef, CreateCard, Money, api};
-use giftcard_harness::clock::Clock;
 use giftcard_harness::harness::{Harness, HarnessConfig, money};
+use giftcard_host::clock::Clock;
 use serde_json::json;
 use std::time::{Duration, Instant};
 

@@ -551,7 +551,7 @@ fn delivery_and_print(harness: &Harness, out: &mut dyn Write, card: &Json) -> Re
     let Some(email) = entries
         .iter()
         .rev()
-        .find(|e| e.card_id == card_id && e.channel == crate::outbox::Channel::Email)
+        .find(|e| e.card_id == card_id && e.channel == giftcard_host::outbox::Channel::Email)
     else {
         bail!("no email for card {card_id} in {}", outbox.dir().display());
     };
@@ -563,14 +563,14 @@ fn delivery_and_print(harness: &Harness, out: &mut dyn Write, card: &Json) -> Re
         bytes.len(),
         entries.len()
     )?;
-    let summary = crate::outbox::summary(&bytes);
+    let summary = giftcard_host::outbox::summary(&bytes);
     for line in summary.lines().take(28) {
         writeln!(out, "  │ {line}")?;
     }
 
     heading(out, "Bob opens the link in his email")?;
     let delivery = harness.call_ok("delivery.get-card-delivery", &json!({ "card-id": card_id }))?;
-    let token = crate::outbox::view_token(&summary).unwrap_or_default();
+    let token = giftcard_host::outbox::view_token(&summary).unwrap_or_default();
     let view = harness.call_ok("delivery.view-card", &json!({ "token": token }))?;
     let delivery_after =
         harness.call_ok("delivery.get-card-delivery", &json!({ "card-id": card_id }))?;

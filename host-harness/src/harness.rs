@@ -3,13 +3,14 @@
 //! and the tests all go through it, so they exercise exactly what an embedding
 //! shop would.
 
-use crate::clock::{Clock, Randomness};
-use crate::database::{Backend, SqliteBackend, Transaction};
-use crate::outbox::{Channel, Entry, Outbox};
-use crate::postman::{self, DeliveryConfig, Queued, Take};
-use crate::runtime::{Faults, Limits, Outcome, Runtime};
+use crate::runtime::{Faults, JsonCalls, Limits, Outcome, Runtime};
 use anyhow::{Context, Result, bail};
 use giftcard_engine::db::Value;
+use giftcard_host::CodeCache;
+use giftcard_host::clock::{Clock, Randomness};
+use giftcard_host::database::{Backend, SqliteBackend, Transaction};
+use giftcard_host::outbox::queue::{self as postman, DeliveryConfig, Queued, Take};
+use giftcard_host::outbox::{Channel, Entry, Outbox};
 use serde_json::{Value as Json, json};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,8 +19,10 @@ use std::sync::{Arc, Mutex};
 /// How to set a harness up.
 #[derive(Clone, Debug)]
 pub struct HarnessConfig {
-    /// The component to load; `None` means the one built with this harness.
+    /// The component to load; `None` means the one built into this binary.
     pub component: Option<PathBuf>,
+    /// Where compiled code is cached (the user's cache folder by default).
+    pub cache: CodeCache,
     /// The SQLite database file (created if missing).
     pub database: PathBuf,
     pub clock: Clock,
@@ -43,6 +46,7 @@ impl HarnessConfig {
     pub fn new(database: impl Into<PathBuf>) -> Self {
         HarnessConfig {
             component: None,
+            cache: CodeCache::user_default(),
             database: database.into(),
             clock: Clock::System,
             seed: None,
@@ -51,6 +55,20 @@ impl HarnessConfig {
             delivery: DeliveryConfig::default(),
             read_only: false,
         }
+    }
+}
+
+/// The component at `component`, or the one built into this binary, loaded
+/// through `cache`.
+pub fn load_runtime(
+    component: Option<&Path>,
+    limits: Limits,
+    cache: &CodeCache,
+) -> Result<Runtime> {
+    match component {
+        Some(path) => Runtime::load_with_cache(path, limits, cache),
+        None => Runtime::with_cache(giftcard_host::BUILT_COMPONENT, limits, cache)
+            .context("loading the built-in component"),
     }
 }
 
@@ -80,10 +98,6 @@ pub struct Dispatch {
     pub errors: Vec<String>,
 }
 
-/// The version of the host's own tables (exchange rates, outbox) this build
-/// keeps, in `host_meta`: 2 is the at-least-once outbox.
-const HOST_SCHEMA: &str = "2";
-
 pub struct Harness {
     runtime: Arc<Runtime>,
     backend: Arc<SqliteBackend>,
@@ -111,12 +125,8 @@ pub struct Harness {
 
 impl Harness {
     pub fn open(config: HarnessConfig) -> Result<Harness> {
-        let path = config
-            .component
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(crate::BUILT_COMPONENT));
-        let runtime = Arc::new(Runtime::load(&path, config.limits)?);
-        Self::with_runtime(runtime, &config)
+        let runtime = load_runtime(config.component.as_deref(), config.limits, &config.cache)?;
+        Self::with_runtime(Arc::new(runtime), &config)
     }
 
     /// Shares an already-loaded runtime (compiling is the expensive part).
@@ -148,10 +158,9 @@ impl Harness {
             rows_at_open: 0,
         };
         harness.outbox_key = if config.read_only {
-            harness.read_host_meta()?.unwrap_or_default()
+            giftcard_host::tables::read(harness.backend.as_ref())?.unwrap_or_default()
         } else {
-            harness
-                .host_tables()
+            giftcard_host::tables::ensure(harness.backend.as_ref())
                 .context("creating the host's own tables")?
         };
         harness.rows_at_open = harness.last_outbox_row();
@@ -218,114 +227,6 @@ impl Harness {
         })
     }
 
-    /// The host's own tables beside the plugin's (exchange rates, the
-    /// outbox, `host_meta`), created or upgraded when missing or older than
-    /// this build; returns the database's outbox key. A current database is
-    /// only read, so opening it never takes the write lock.
-    fn host_tables(&self) -> Result<String> {
-        if let Some(key) = self.read_host_meta()? {
-            return Ok(key);
-        }
-        // Probes run in their own read transactions: a failed statement
-        // would abort a PostgreSQL transaction.
-        let outbox_exists = self.probe("SELECT id FROM host_outbox WHERE 1 = 0")?;
-        let outbox_current = self.probe("SELECT retry_at FROM host_outbox WHERE 1 = 0")?;
-        let messages_exist = self.probe("SELECT id FROM gc_messages WHERE 1 = 0")?;
-        let mut tx = self.begin()?;
-        let result = (|| -> Result<String> {
-            let run = |tx: &mut Box<dyn Transaction>, sql: &str| {
-                tx.execute(sql, &[])
-                    .map(|_| ())
-                    .map_err(|e| anyhow::anyhow!("{e}"))
-            };
-            run(
-                &mut tx,
-                "CREATE TABLE IF NOT EXISTS host_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
-            )?;
-            let meta = host_meta(tx.as_mut())?;
-            if let Some(found) = meta.0.as_deref()
-                && found.parse::<u32>().unwrap_or(u32::MAX) > HOST_SCHEMA.parse().unwrap_or(0)
-            {
-                bail!(
-                    "the host tables are version {found}, newer than this build's {HOST_SCHEMA}: \
-                     use a newer giftcard-harness"
-                );
-            }
-            // Another process may have upgraded while this one waited for
-            // the write lock.
-            if meta.0.as_deref() != Some(HOST_SCHEMA) {
-                run(&mut tx, crate::rates::CREATE_TABLE)?;
-                let upgrade = outbox_exists && !outbox_current;
-                let outbox: &[&str] = if upgrade {
-                    postman::UPGRADE_AT_MOST_ONCE
-                } else {
-                    postman::CREATE_TABLES
-                };
-                for sql in outbox {
-                    run(&mut tx, sql)?;
-                }
-                if upgrade && messages_exist {
-                    run(&mut tx, postman::REQUEUE_FAILED)?;
-                }
-                tx.execute("DELETE FROM host_meta WHERE name = 'schema'", &[])
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
-                tx.execute(
-                    "INSERT INTO host_meta (name, value) VALUES ('schema', ?1)",
-                    &[Value::from(HOST_SCHEMA)],
-                )
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            }
-            match meta.1 {
-                Some(key) => Ok(key),
-                None => {
-                    let key = new_outbox_key();
-                    tx.execute(
-                        "INSERT INTO host_meta (name, value) VALUES ('outbox-key', ?1)",
-                        &[Value::from(key.as_str())],
-                    )
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
-                    Ok(key)
-                }
-            }
-        })();
-        match result {
-            Ok(key) => {
-                tx.commit().map_err(|e| anyhow::anyhow!("{e}"))?;
-                Ok(key)
-            }
-            Err(e) => {
-                let _ = tx.rollback();
-                Err(e)
-            }
-        }
-    }
-
-    /// The outbox key when the host tables are current, read without
-    /// writing; `None` when they must be created or upgraded.
-    fn read_host_meta(&self) -> Result<Option<String>> {
-        let mut tx = self.begin_read()?;
-        let meta = host_meta(tx.as_mut());
-        let _ = tx.rollback();
-        Ok(match meta {
-            Ok((Some(schema), Some(key))) if schema == HOST_SCHEMA => Some(key),
-            _ => None,
-        })
-    }
-
-    /// Whether `sql` runs (a missing table or column makes it an invalid
-    /// statement), in a read-only transaction of its own. Any other failure
-    /// (a busy or broken database) is an error, not a "no".
-    fn probe(&self, sql: &str) -> Result<bool> {
-        let mut tx = self.begin_read()?;
-        let ran = tx.execute(sql, &[]);
-        let _ = tx.rollback();
-        match ran {
-            Ok(_) => Ok(true),
-            Err(giftcard_engine::db::DbError::InvalidStatement(_)) => Ok(false),
-            Err(e) => Err(anyhow::anyhow!("looking at the host tables: {e}")),
-        }
-    }
-
     /// Starts a read-only transaction on the harness's database (see
     /// [`Backend::begin_read`]).
     pub fn begin_read(&self) -> Result<Box<dyn Transaction>> {
@@ -351,13 +252,13 @@ impl Harness {
         name: &str,
         args: &Json,
     ) -> (Box<dyn Transaction>, Result<Outcome>) {
-        let call = match self.runtime.prepare(name, args) {
+        let call = match self.runtime.prepare_json(name, args) {
             Ok(call) => call,
             Err(e) => return (tx, Err(e)),
         };
         let random = self.random.lock().unwrap().for_call();
         self.runtime
-            .run_in(call, tx, &self.clock, random, Faults::default())
+            .run_json_in(call, tx, &self.clock, random, Faults::default())
     }
 
     pub fn runtime(&self) -> &Arc<Runtime> {
@@ -422,7 +323,7 @@ impl Harness {
     /// takes the write lock (so it works while another process holds a long
     /// write), a write in it fails, and no message is dispatched.
     pub fn call_read(&self, name: &str, args: &Json) -> Result<Outcome> {
-        let call = self.runtime.prepare(name, args)?;
+        let call = self.runtime.prepare_json(name, args)?;
         let random = self.random.lock().unwrap().for_call();
         self.run_read(call, random)
     }
@@ -433,7 +334,7 @@ impl Harness {
     /// whether or not the host had to look first.
     fn probe_read(&self, name: &str) -> Result<Outcome> {
         use rand::SeedableRng;
-        let call = self.runtime.prepare(name, &Json::Null)?;
+        let call = self.runtime.prepare_json(name, &Json::Null)?;
         self.run_read(call, rand::rngs::StdRng::seed_from_u64(0))
     }
 
@@ -444,7 +345,7 @@ impl Harness {
     ) -> Result<Outcome> {
         let tx = self.begin_read()?;
         self.runtime
-            .run(call, tx, &self.clock, random, Faults::default())
+            .run_json(call, tx, &self.clock, random, Faults::default())
     }
 
     /// [`Harness::dispatch_outbox`] after a committed call, skipped (no
@@ -508,7 +409,7 @@ impl Harness {
         let mut out = Dispatch::default();
         let mut after = 0;
         loop {
-            let wall = crate::clock::Clock::System.now();
+            let wall = giftcard_host::clock::Clock::System.now();
             let mut tx = self.begin()?;
             let claimed = match postman::claim(tx.as_mut(), after, wall, self.delivery.lease, take)
             {
@@ -562,7 +463,7 @@ impl Harness {
             card_id: m.card_id,
             channel: m.channel,
             recipient: m.recipient.clone(),
-            reason: postman::failure_text(&crate::outbox::reason(&e)),
+            reason: postman::failure_text(&giftcard_host::outbox::reason(&e)),
         });
         let report = json!({ "report": {
             "message-id": m.message_id,
@@ -570,7 +471,7 @@ impl Harness {
             "at": giftcard_engine::time::format(now),
             "failure": outcome.as_ref().err().map(|f| f.reason.clone()),
         }});
-        let wall = crate::clock::Clock::System.now();
+        let wall = giftcard_host::clock::Clock::System.now();
         let mark = |tx: &mut dyn Transaction| match &outcome {
             Ok(entry) => postman::mark_delivered(tx, queued.row, now, &entry.file),
             Err(failed) => {
@@ -622,13 +523,13 @@ impl Harness {
 
     fn call_only(&self, name: &str, args: &Json, faults: Faults) -> Result<Outcome> {
         // Check the call first: a malformed one never takes the write lock.
-        let call = self.runtime.prepare(name, args)?;
+        let call = self.runtime.prepare_json(name, args)?;
         let random = self.random.lock().unwrap().for_call();
         let tx = self
             .backend
             .begin()
             .map_err(|e| anyhow::anyhow!("starting a transaction: {e}"))?;
-        self.runtime.run(call, tx, &self.clock, random, faults)
+        self.runtime.run_json(call, tx, &self.clock, random, faults)
     }
 
     /// Calls and insists on `ok`, turning `err` into an error with its payload.
@@ -701,43 +602,6 @@ impl Harness {
         }
         Ok(problems)
     }
-}
-
-/// A new outbox key: 8 lower-case base-32 characters (40 bits), enough to
-/// tell databases apart, short enough for a file name. Always from the OS's
-/// generator, seeded run or not: two databases must never share a key
-/// (their messages would share file names), and the key does not draw on
-/// the seeded stream the component's calls get.
-fn new_outbox_key() -> String {
-    use rand::Rng;
-    let mut rng: rand::rngs::StdRng = rand::make_rng();
-    let mut bits = rng.next_u64();
-    (0..8)
-        .map(|_| {
-            let c = b"abcdefghijklmnopqrstuvwxyz234567"[(bits & 31) as usize] as char;
-            bits >>= 5;
-            c
-        })
-        .collect()
-}
-
-/// The host's schema version and the database's outbox key, as stored.
-fn host_meta(tx: &mut dyn Transaction) -> Result<(Option<String>, Option<String>)> {
-    let rows = tx
-        .execute("SELECT name, value FROM host_meta", &[])
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut schema = None;
-    let mut key = None;
-    for row in rows.rows {
-        if let [Value::Text(name), Value::Text(value)] = row.as_slice() {
-            match name.as_str() {
-                "schema" => schema = Some(value.clone()),
-                "outbox-key" => key = Some(value.clone()),
-                _ => {}
-            }
-        }
-    }
-    Ok((schema, key))
 }
 
 /// A `money` record for JSON arguments.

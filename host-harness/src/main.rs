@@ -13,12 +13,13 @@
 
 use anyhow::{Context, Result, bail};
 use clap::{Arg, ArgAction, ArgMatches, Args, FromArgMatches, Parser, Subcommand};
-use giftcard_harness::clock::Clock;
 use giftcard_harness::harness::{Harness, HarnessConfig};
 use giftcard_harness::render;
 use giftcard_harness::runtime::Outcome;
 use giftcard_harness::shop::{self, ArgKind, Shop};
 use giftcard_harness::{demo, scenario};
+use giftcard_host::CodeCache;
+use giftcard_host::clock::Clock;
 use serde_json::{Value as Json, json};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -41,9 +42,13 @@ pub struct Cli {
     /// giftcards.db; `demo` uses a fresh demo.db]
     #[arg(long, global = true, value_name = "PATH", help_heading = GLOBAL)]
     db: Option<PathBuf>,
-    /// Component to load instead of the one built with this harness.
+    /// Component to load instead of the one built into this binary.
     #[arg(long, global = true, value_name = "PATH", help_heading = GLOBAL)]
     component: Option<PathBuf>,
+    /// Compile the component afresh instead of using (and filling) the
+    /// compiled-code cache in the user's cache folder.
+    #[arg(long, global = true, help_heading = GLOBAL)]
+    no_cache: bool,
     /// Print machine-readable JSON instead of tables.
     #[arg(long, global = true, help_heading = GLOBAL)]
     json: bool,
@@ -110,6 +115,13 @@ enum Command {
     /// Show the plugin's name, version and contract version, and the
     /// database's schema version beside the build's.
     Info,
+    /// Write the component this binary embeds to a file (for wasm-tools,
+    /// another host, or a package); prints its size.
+    Component {
+        /// Where to write the .wasm file (replaced if it exists).
+        #[arg(long, value_name = "FILE.wasm")]
+        out: PathBuf,
+    },
     /// Run a short scripted session showing the plugin at work (in a fresh
     /// demo.db unless --db is given).
     Demo,
@@ -185,9 +197,19 @@ enum SettingsCommand {
 /// message stays pending and is tried again later).
 static OPENED: Mutex<Vec<&'static Harness>> = Mutex::new(Vec::new());
 
+/// The compiled-code cache the command uses (`--no-cache`: none).
+fn cache(cli: &Cli) -> CodeCache {
+    if cli.no_cache {
+        CodeCache::Off
+    } else {
+        CodeCache::user_default()
+    }
+}
+
 fn config(cli: &Cli, db: PathBuf) -> Result<HarnessConfig> {
     let mut config = HarnessConfig::new(db);
     config.component = cli.component.clone();
+    config.cache = cache(cli);
     config.seed = cli.seed;
     if let Some(start) = &cli.fixed_clock {
         let t = chrono::DateTime::parse_from_rfc3339(start)
@@ -197,7 +219,7 @@ fn config(cli: &Cli, db: PathBuf) -> Result<HarnessConfig> {
     config.delivery.from_address = cli.mail_from.clone();
     config.delivery.outbox = cli.outbox.clone();
     if let Some(smtp) = &cli.smtp {
-        config.delivery.smtp = Some(giftcard_harness::outbox::Smtp::parse(smtp)?);
+        config.delivery.smtp = Some(giftcard_host::outbox::Smtp::parse(smtp)?);
     }
     Ok(config)
 }
@@ -332,7 +354,7 @@ fn run(cli: Cli) -> Result<()> {
     let json_out = cli.json;
     match &cli.command {
         Command::Scenario(ScenarioCommand::Run { paths }) => {
-            let report = scenario::run_files(paths, cli.component.as_deref())?;
+            let report = scenario::run_files(paths, cli.component.as_deref(), &cache(&cli))?;
             if json_out {
                 say_json(&report.to_json())?;
             } else {
@@ -362,6 +384,27 @@ fn run(cli: Cli) -> Result<()> {
             demo::run(harness, &mut std::io::stdout())
         }
         Command::Doctor => doctor(&cli, json_out),
+        Command::Component { out } => {
+            let bytes = giftcard_host::BUILT_COMPONENT;
+            let dir = match out.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d,
+                _ => std::path::Path::new("."),
+            };
+            let mut tmp = tempfile::NamedTempFile::new_in(dir)
+                .with_context(|| format!("writing into {}", dir.display()))?;
+            std::io::Write::write_all(&mut tmp, bytes)?;
+            tmp.persist(out)
+                .with_context(|| format!("writing {}", out.display()))?;
+            if json_out {
+                return say_json(&json!({ "path": out, "bytes": bytes.len() }));
+            }
+            say(&format!(
+                "{} bytes written to {}",
+                bytes.len(),
+                out.display()
+            ));
+            Ok(())
+        }
         Command::Info => {
             // An existing database is only looked at (its schema version as
             // it is, not migrated first); a new one is made as usual.
@@ -504,7 +547,7 @@ fn fresh_demo_db() -> Result<PathBuf> {
             Err(e) => return Err(e).with_context(|| format!("removing {}", path.display())),
         }
     }
-    let outbox = giftcard_harness::outbox::Outbox::next_to(&db);
+    let outbox = giftcard_host::outbox::Outbox::next_to(&db);
     match std::fs::remove_dir_all(outbox.dir()) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}

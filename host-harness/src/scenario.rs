@@ -5,11 +5,11 @@
 //! every run of it is identical. The format is documented for authors in
 //! `tests/README.md`.
 
-use crate::clock::Clock;
 use crate::harness::{Harness, HarnessConfig};
 use crate::runtime::{Faults, Limits, Outcome, Runtime};
 use crate::shop::Shop;
 use anyhow::{Context, Result, anyhow, bail};
+use giftcard_host::clock::Clock;
 use serde::Deserialize;
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
@@ -195,12 +195,17 @@ pub fn load(path: &Path) -> Result<Scenario> {
 
 /// Runs every scenario under `paths` against `component` (default: the one
 /// built with this harness).
-pub fn run_files(paths: &[PathBuf], component: Option<&Path>) -> Result<Report> {
+pub fn run_files(
+    paths: &[PathBuf],
+    component: Option<&Path>,
+    cache: &giftcard_host::CodeCache,
+) -> Result<Report> {
     let files = collect(paths)?;
-    let component = component
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from(crate::BUILT_COMPONENT));
-    let runtime = Arc::new(Runtime::load(&component, Limits::default())?);
+    let runtime = Arc::new(crate::harness::load_runtime(
+        component,
+        Limits::default(),
+        cache,
+    )?);
     let mut report = Report::default();
     for file in files {
         let stem = file
@@ -238,7 +243,7 @@ pub fn run_paths(
     component: Option<&Path>,
     out: &mut dyn Write,
 ) -> Result<Summary> {
-    let report = run_files(paths, component)?;
+    let report = run_files(paths, component, &giftcard_host::CodeCache::user_default())?;
     report.write_text(out)?;
     Ok(report.summary())
 }
@@ -251,6 +256,7 @@ pub fn run_one(runtime: &Arc<Runtime>, scenario: &Scenario) -> Result<usize> {
         .with_context(|| format!("clock `{start}` is not RFC 3339"))?;
     let config = HarnessConfig {
         component: None,
+        cache: giftcard_host::CodeCache::Off,
         database: dir.path().join("scenario.db"),
         clock: Clock::fixed(start.timestamp()),
         seed: Some(scenario.seed.unwrap_or(DEFAULT_SEED)),
@@ -407,9 +413,9 @@ fn check_outbox(
         return Ok(());
     };
     let (_, bytes) = harness.outbox().get(last.seq)?;
-    let text = crate::outbox::summary(&bytes);
+    let text = giftcard_host::outbox::summary(&bytes);
     let mut value = serde_json::to_value(last)?;
-    let token = crate::outbox::view_token(&text);
+    let token = giftcard_host::outbox::view_token(&text);
     if let Json::Object(map) = &mut value {
         let kebab: serde_json::Map<String, Json> = std::mem::take(map)
             .into_iter()

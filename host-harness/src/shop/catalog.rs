@@ -112,15 +112,15 @@ pub fn rate_set(ctx: &mut Ctx, args: &Json) -> Res<Json> {
     let a: RateArgs = parse_args(args)?;
     money::currency(&a.from)?;
     money::currency(&a.to)?;
-    let (from, to, rate) =
-        crate::rates::validate(&a.from, &a.to, &a.rate).map_err(ShopError::InvalidArgument)?;
-    crate::rates::store(ctx.tx(), &from, &to, rate)?;
+    let (from, to, rate) = giftcard_host::exchange_rates::validate(&a.from, &a.to, &a.rate)
+        .map_err(ShopError::InvalidArgument)?;
+    giftcard_host::exchange_rates::store(ctx.tx(), &from, &to, rate)?;
     Ok(json!({ "from": from, "to": to, "rate": rate.to_string() }))
 }
 
 pub fn rate_list(ctx: &mut Ctx, args: &Json) -> Res<Json> {
     let _: super::NoArgs = parse_args(args)?;
-    let rates: Vec<Json> = crate::rates::list(ctx.tx())?
+    let rates: Vec<Json> = giftcard_host::exchange_rates::list(ctx.tx())?
         .into_iter()
         .map(|(f, t, r)| json!({ "from": f, "to": t, "rate": r }))
         .collect();

@@ -4,10 +4,10 @@
 //! [`super::Shop::run`].
 
 use super::error::{Fail, Res, ShopError};
-use crate::database::Transaction;
 use crate::harness::Harness;
 use crate::runtime::Outcome;
 use giftcard_engine::db::{QueryResult, Value};
+use giftcard_host::database::Transaction;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value as Json;
@@ -196,7 +196,8 @@ impl<'h> Ctx<'h> {
                 to: to.to_owned(),
             })
         };
-        let text = crate::rates::lookup(self.tx(), from, to)?.ok_or_else(missing)?;
+        let text =
+            giftcard_host::exchange_rates::lookup(self.tx(), from, to)?.ok_or_else(missing)?;
         text.parse().map_err(|_| missing())
     }
 }

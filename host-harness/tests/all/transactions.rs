@@ -2,7 +2,7 @@
 //! middle of a mutating call leaves the database exactly as before, and the
 //! host goes on serving the next call.
 
-mod common;
+use crate::common;
 
 use giftcard_harness::harness::money;
 use giftcard_harness::runtime::{Faults, Outcome};

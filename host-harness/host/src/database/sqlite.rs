@@ -1,33 +1,12 @@
-//! The host's database: a backend opens one transaction per export call, the
-//! component's `database` import runs statements inside it, and the runtime
-//! commits or rolls it back by the call's outcome.
-//!
-//! The backend is a trait so that a PostgreSQL backend can sit beside SQLite
-//! later; the plugin's SQL is already limited to what both accept.
+//! The SQLite backend (the default): rusqlite with SQLite bundled, WAL, a
+//! small connection pool, `BEGIN IMMEDIATE` for writes.
 
+use super::{Backend, Transaction};
 use giftcard_engine::db::{DbError, QueryResult, Value};
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-/// Opens transactions. Shared by every call and thread.
-pub trait Backend: Send + Sync {
-    /// Starts a transaction that may write.
-    fn begin(&self) -> Result<Box<dyn Transaction>, DbError>;
-
-    /// Starts a transaction that may only read: it never waits for (or
-    /// blocks) a writer, and any write in it fails with a database error.
-    /// For the calls that only look (show, list, history, statistics…).
-    fn begin_read(&self) -> Result<Box<dyn Transaction>, DbError>;
-}
-
-/// One call's transaction.
-pub trait Transaction: Send {
-    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<QueryResult, DbError>;
-    fn commit(self: Box<Self>) -> Result<(), DbError>;
-    fn rollback(self: Box<Self>) -> Result<(), DbError>;
-}
 
 /// SQLite through rusqlite (bundled), in WAL mode, with a small pool of
 /// connections so concurrent calls each get their own. Transactions start with

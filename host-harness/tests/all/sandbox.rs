@@ -3,9 +3,9 @@
 //! the same runtime goes on serving calls. The misbehaving guests are tiny
 //! components written in WAT, exporting an interface the way the plugin does.
 
-use giftcard_harness::clock::Clock;
-use giftcard_harness::database::{Backend, SqliteBackend};
-use giftcard_harness::runtime::{Faults, Limits, Outcome, Runtime};
+use giftcard_harness::runtime::{Faults, JsonCalls, Limits, Outcome, Runtime};
+use giftcard_host::clock::Clock;
+use giftcard_host::database::{Backend, SqliteBackend};
 use rand::SeedableRng;
 use std::time::{Duration, Instant};
 
@@ -42,7 +42,7 @@ fn setup(limits: Limits) -> (Runtime, SqliteBackend, tempfile::TempDir) {
 }
 
 fn call(runtime: &Runtime, backend: &SqliteBackend, name: &str) -> anyhow::Result<Outcome> {
-    runtime.call(
+    runtime.call_json(
         name,
         &serde_json::Value::Null,
         backend.begin().unwrap(),
@@ -107,7 +107,7 @@ fn a_memory_blow_up_is_stopped_at_the_limit_and_the_host_goes_on() {
 fn unknown_functions_and_bad_arguments_are_refused_before_the_guest_runs() {
     let (runtime, backend, _dir) = setup(Limits::default());
     assert!(call(&runtime, &backend, "rogue.nothing").is_err());
-    let bad = runtime.call(
+    let bad = runtime.call_json(
         "rogue.ping",
         &serde_json::json!({ "unexpected": 1 }),
         backend.begin().unwrap(),

@@ -4,7 +4,7 @@
 //! 16 × 5 = 80 bits by default, and the smallest allowed length, 13, gives
 //! 65 ≥ 64 bits.
 
-mod common;
+use crate::common;
 
 use giftcard_harness::harness::money;
 use regex::Regex;

@@ -5,15 +5,14 @@
 //! one `Message-ID` however often it is tried, and the plugin's record tells
 //! the truth (pending, failed with the reason, delivered).
 
-mod common;
-#[path = "support/smtp_sink.rs"]
-mod smtp_sink;
+use crate::common;
+use crate::smtp_sink;
 
 use common::{T0, runtime};
-use giftcard_harness::clock::Clock;
 use giftcard_harness::harness::{Harness, HarnessConfig};
-use giftcard_harness::outbox::{Channel, Message, Outbox, Smtp};
 use giftcard_harness::runtime::Outcome;
+use giftcard_host::clock::Clock;
+use giftcard_host::outbox::{Channel, Message, Outbox, Smtp};
 use mail_parser::MessageParser;
 use serde_json::{Value as Json, json};
 use std::net::TcpListener;

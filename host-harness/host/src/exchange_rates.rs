@@ -15,11 +15,25 @@
 //! neither direction the plugin never guesses: a card it cannot convert pays
 //! nothing on a quote, and other conversions report `no-exchange-rate`.
 
+use crate::bindings::giftcard::plugin::exchange_rates as wit;
+use crate::call::CallState;
 use crate::database::Transaction;
 use giftcard_engine::db::{DbError, Value};
 use giftcard_engine::money::Currency;
 use rust_decimal::Decimal;
 use std::str::FromStr;
+
+/// The `exchange-rates` import: the shop's own rate for (from, to), read
+/// through the call's transaction. Only the rate stored for exactly (from,
+/// to) is returned, never one the host derived. The lookup is not counted as
+/// one of the guest's statements (faults target the guest's own SQL). A
+/// database failure traps the call, which rolls it back.
+impl wit::Host for CallState {
+    fn rate(&mut self, from: String, to: String) -> wasmtime::Result<Option<String>> {
+        lookup(self.tx()?, &from, &to)
+            .map_err(|e| wasmtime::Error::msg(format!("reading the exchange rate: {e}")))
+    }
+}
 
 /// The table, in SQL that SQLite and PostgreSQL both accept.
 pub const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS host_exchange_rates (\

@@ -1,7 +1,7 @@
 //! Concurrent writers never overspend: eight threads race to take 1.00 at a
 //! time from one card of 100.00 through the component; exactly 100 succeed.
 
-mod common;
+use crate::common;
 
 use giftcard_harness::harness::money;
 use giftcard_harness::runtime::Outcome;

@@ -6,16 +6,15 @@
 //! call that rolls back sends nothing; the CLI's `outbox`, `view`, `tick` and
 //! `card print` commands work.
 
-mod common;
-#[path = "support/smtp_sink.rs"]
-mod smtp_sink;
+use crate::common;
+use crate::smtp_sink;
 
 use common::{T0, runtime};
-use giftcard_harness::clock::Clock;
 use giftcard_harness::harness::{Harness, HarnessConfig};
-use giftcard_harness::outbox::Smtp;
 use giftcard_harness::runtime::{Faults, Outcome};
 use giftcard_harness::shop::Shop;
+use giftcard_host::clock::Clock;
+use giftcard_host::outbox::Smtp;
 use mail_parser::{MessageParser, MimeHeaders};
 use serde_json::{Value as Json, json};
 use std::path::Path;

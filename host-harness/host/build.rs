@@ -1,9 +1,18 @@
-//! Builds the gift-card component as part of the harness's normal build, so a
+//! Builds the gift-card component as part of the host's normal build, so a
 //! newcomer never runs a separate wasm build: `cargo run` / `cargo test` are
-//! enough. The component is built by a nested cargo into its own target
-//! directory (the outer build holds the lock on the usual one), in release
-//! mode with the size-optimised `component` profile, and its path is baked
-//! into the harness.
+//! enough. The component is built by a nested cargo in release mode with the
+//! size-optimised `component` profile, and the finished component is written
+//! to `OUT_DIR`, from where `lib.rs` embeds it in the binary.
+//!
+//! The nested cargo keeps its own target directory, `target/component`
+//! (cargo's incremental cache, not an output of this script): one shared
+//! folder, because `cargo check`, `clippy` and `test` each run this script
+//! with a different `OUT_DIR`, and a guest build per `OUT_DIR` would cost
+//! minutes each. Everything this script itself writes goes to `OUT_DIR`.
+//! Its rerun triggers are the files rustc read for the guest (the nested
+//! build's dep-info), plus the manifests and the lock file. It installs
+//! nothing: the wasm target comes from the README's set-up or
+//! `scripts/test.sh`, and a missing one is reported with the command to run.
 //!
 //! Three steps, so the size optimiser can run between compiling and wrapping:
 //! 1. cargo builds the guest's core wasm module (the linker is told to skip
@@ -22,37 +31,35 @@ const TARGET: &str = "wasm32-wasip2";
 
 fn main() {
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
-    let root = manifest.parent().unwrap().to_path_buf();
-    // Everything the component is built from: its crates, the contract,
-    // the lock file and the workspace manifest (which holds its profile).
-    for watched in [
-        "guest",
-        "engine/src",
-        "engine/Cargo.toml",
-        "documents/src",
-        "documents/Cargo.toml",
-        "wit",
-        "Cargo.lock",
-        "Cargo.toml",
-    ] {
-        println!("cargo:rerun-if-changed={}", root.join(watched).display());
-    }
+    let root = manifest.ancestors().nth(2).unwrap().to_path_buf();
+    let out_dir = PathBuf::from(env::var("OUT_DIR").unwrap());
+    let wasm = out_dir.join("giftcard.wasm");
     println!("cargo:rerun-if-env-changed=GIFTCARD_SKIP_COMPONENT_BUILD");
     println!("cargo:rerun-if-env-changed=GIFTCARD_WASM_OPT");
     println!("cargo:rerun-if-env-changed=PATH");
-
-    let target_dir = root.join("target").join("component");
-    let core = target_dir
-        .join(TARGET)
-        .join("component")
-        .join("giftcard_guest.wasm");
-    let wasm = target_dir.join("giftcard.wasm");
-    println!("cargo:rustc-env=GIFTCARD_COMPONENT_PATH={}", wasm.display());
+    // The manifests and the lock file, which rustc's dep-info does not list.
+    for watched in [
+        "Cargo.toml",
+        "Cargo.lock",
+        "guest/Cargo.toml",
+        "engine/Cargo.toml",
+        "documents/Cargo.toml",
+    ] {
+        println!("cargo:rerun-if-changed={}", root.join(watched).display());
+    }
     if env::var_os("GIFTCARD_SKIP_COMPONENT_BUILD").is_some() {
+        // For quick `cargo check`s: an empty placeholder when no component
+        // was built into this OUT_DIR before (loading it fails clearly).
+        if !wasm.exists() {
+            std::fs::write(&wasm, b"").expect("write the placeholder component");
+        }
         return;
     }
 
-    ensure_target_installed();
+    let target_dir = root.join("target").join("component");
+    let profile_dir = target_dir.join(TARGET).join("component");
+    let core = profile_dir.join("giftcard_guest.wasm");
+    check_target_installed();
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(&root)
@@ -81,17 +88,44 @@ fn main() {
         .status()
         .expect("failed to run cargo to build the gift-card component");
     assert!(status.success(), "building the gift-card component failed");
+    rerun_on_sources(&profile_dir.join("giftcard_guest.d"));
     let module = std::fs::read(&core)
         .unwrap_or_else(|e| panic!("core module missing at {}: {e}", core.display()));
-    let module = optimise(&module, &target_dir);
+    let module = optimise(&module, &out_dir);
     let component = wit_component::ComponentEncoder::default()
         .module(&module)
         .and_then(|encoder| encoder.validate(true).encode())
         .unwrap_or_else(|e| panic!("wrapping the core module into a component failed: {e:#}"));
-    // Rewrite only on change, so the harness is not rebuilt for nothing.
-    if std::fs::read(&wasm).ok().as_deref() != Some(component.as_slice()) {
-        std::fs::write(&wasm, &component)
-            .unwrap_or_else(|e| panic!("cannot write {}: {e}", wasm.display()));
+    std::fs::write(&wasm, &component)
+        .unwrap_or_else(|e| panic!("cannot write {}: {e}", wasm.display()));
+}
+
+/// One `rerun-if-changed` per file the guest's dep-info lists (every source
+/// file and WIT file rustc read), so the component is rebuilt exactly when
+/// one of them changes.
+fn rerun_on_sources(dep_info: &Path) {
+    let text = std::fs::read_to_string(dep_info)
+        .unwrap_or_else(|e| panic!("reading the guest's dep-info {}: {e}", dep_info.display()));
+    // Make syntax: `target: dep dep …`, spaces in paths escaped as `\ `.
+    let Some((_, deps)) = text.lines().next().and_then(|l| l.split_once(": ")) else {
+        panic!("unexpected dep-info in {}", dep_info.display());
+    };
+    let mut path = String::new();
+    let mut chars = deps.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&' ') => path.push(chars.next().unwrap()),
+            ' ' => {
+                if !path.is_empty() {
+                    println!("cargo:rerun-if-changed={path}");
+                    path.clear();
+                }
+            }
+            c => path.push(c),
+        }
+    }
+    if !path.is_empty() {
+        println!("cargo:rerun-if-changed={path}");
     }
 }
 
@@ -140,9 +174,9 @@ fn optimise(module: &[u8], dir: &Path) -> Vec<u8> {
     std::fs::read(&output).expect("read wasm-opt's output")
 }
 
-/// Installs the wasm target through rustup when it is missing, so the
-/// README's commands work on a fresh machine.
-fn ensure_target_installed() {
+/// Stops with the command to run when the wasm target is missing (the
+/// README's set-up and `scripts/test.sh` install it; a build script must not).
+fn check_target_installed() {
     let sysroot = Command::new(env::var("RUSTC").unwrap_or_else(|_| "rustc".into()))
         .args(["--print", "sysroot"])
         .output()
@@ -151,16 +185,9 @@ fn ensure_target_installed() {
     let installed = sysroot
         .map(|s| Path::new(&s).join("lib/rustlib").join(TARGET).exists())
         .unwrap_or(false);
-    if !installed {
-        println!("cargo:warning=installing the {TARGET} target with rustup (one time)");
-        let ok = Command::new("rustup")
-            .args(["target", "add", TARGET])
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false);
-        assert!(
-            ok,
-            "could not install {TARGET}; run `rustup target add {TARGET}`"
-        );
-    }
+    assert!(
+        installed,
+        "the {TARGET} target is missing: run `rustup target add {TARGET}` \
+         (or `bash scripts/test.sh`, which installs it)"
+    );
 }

@@ -3,7 +3,7 @@
 //! history's sum, never negative, and refusals only where the status table
 //! says so. (The engine runs the same property natively with more cases.)
 
-mod common;
+use crate::common;
 
 use giftcard_engine::CardStatus;
 use giftcard_engine::status::{Operation, allows};

@@ -4,7 +4,7 @@
 //! balance ends at 0.00 and its ledger sums to that. A watchdog bounds the
 //! test's time so a lock-up fails instead of hanging the suite.
 
-mod common;
+use crate::common;
 
 use giftcard_harness::harness::money;
 use giftcard_harness::runtime::Outcome;

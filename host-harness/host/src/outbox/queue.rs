@@ -1,13 +1,13 @@
 //! The host's half of delivery: the `outbox` import queues each message the
 //! plugin hands over in host-owned tables **inside the call's transaction**
-//! (a transactional outbox), and [`crate::harness::Harness::dispatch_outbox`]
+//! (a transactional outbox), and the host's dispatcher (`Harness::dispatch_outbox` in the reference host)
 //! delivers what committed calls queued, **at least once**:
 //!
 //! 1. [`claim`] takes a few pending messages in a short transaction, marking
 //!    them claimed until a lease runs out (so two processes do not deliver
 //!    the same message at once, and a process that dies mid-delivery only
 //!    delays it by the lease);
-//! 2. each is delivered ([`crate::outbox::Outbox::deliver`]: its file
+//! 2. each is delivered ([`super::Outbox::deliver`]: its file
 //!    written durably, and handed to SMTP when configured);
 //! 3. [`mark_delivered`] or [`mark_failed`] records the outcome, in the same
 //!    transaction as the report to the plugin (`delivery.record-delivery`),
@@ -19,8 +19,8 @@
 //! the next one, `tick` or `outbox retry`. A call that rolls back queues
 //! nothing, so it sends nothing.
 
+use super::{Attachment, Channel, Message, Smtp};
 use crate::database::Transaction;
-use crate::outbox::{Attachment, Channel, Message, Smtp};
 use anyhow::{Result, anyhow};
 use giftcard_engine::db::{DbError, Value};
 use std::path::PathBuf;
@@ -31,7 +31,7 @@ use std::time::Duration;
 /// pending, `claimed_until` (host wall-clock seconds) tells other processes
 /// that one is delivering it, and `retry_at` when a failed message is next
 /// tried by the deliveries that follow ordinary calls (`tick`, `outbox
-/// retry` and [`crate::harness::Harness::dispatch_outbox`] try it at once).
+/// retry` and the host's dispatcher try it at once).
 pub const CREATE_TABLES: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS host_outbox (\
         id BIGINT PRIMARY KEY, \
@@ -97,7 +97,7 @@ const CLAIM_BATCH: i64 = 10;
 #[derive(Clone, Debug)]
 pub struct DeliveryConfig {
     /// The outbox folder; `None` puts it beside the database
-    /// ([`crate::outbox::Outbox::next_to`]).
+    /// ([`super::Outbox::next_to`]).
     pub outbox: Option<PathBuf>,
     /// The address emails come from (the shop's name is the display name).
     pub from_address: String,

@@ -3,10 +3,9 @@
 
 #![allow(dead_code)]
 
-use giftcard_harness::clock::Clock;
 use giftcard_harness::harness::{Harness, HarnessConfig};
 use giftcard_harness::runtime::{Limits, Runtime};
-use std::path::Path;
+use giftcard_host::clock::Clock;
 use std::sync::{Arc, OnceLock};
 
 /// 2026-01-01T00:00:00Z
@@ -16,13 +15,7 @@ pub fn runtime() -> Arc<Runtime> {
     static RUNTIME: OnceLock<Arc<Runtime>> = OnceLock::new();
     RUNTIME
         .get_or_init(|| {
-            Arc::new(
-                Runtime::load(
-                    Path::new(giftcard_harness::BUILT_COMPONENT),
-                    Limits::default(),
-                )
-                .expect("load the built component"),
-            )
+            Arc::new(Runtime::built_in(Limits::default()).expect("load the built component"))
         })
         .clone()
 }

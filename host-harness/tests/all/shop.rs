@@ -4,7 +4,7 @@
 //! leaves neither shop rows nor plugin rows behind). Needs the engine's order
 //! pipeline.
 
-mod common;
+use crate::common;
 
 use giftcard_harness::runtime::Outcome;
 use giftcard_harness::shop::Shop;

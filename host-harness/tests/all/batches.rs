@@ -2,12 +2,11 @@
 //! 100,000 cards, all with distinct codes, each with its `created` ledger
 //! row. Not timed (see `benches/batch_generate.rs` for the speed).
 
-mod common;
+use crate::common;
 
 use giftcard_harness::harness::{Harness, HarnessConfig, money};
 use giftcard_harness::runtime::{Limits, Runtime};
 use serde_json::json;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,16 +15,13 @@ fn one_hundred_thousand_generated_codes_are_unique() {
     let dir = tempfile::tempdir().unwrap();
     // The default 5 s deadline is a production guard; a loaded test machine
     // must not turn this correctness test into a timing one.
-    let runtime = Runtime::load(
-        Path::new(giftcard_harness::BUILT_COMPONENT),
-        Limits {
-            deadline: Duration::from_secs(300),
-            ..Limits::default()
-        },
-    )
+    let runtime = Runtime::built_in(Limits {
+        deadline: Duration::from_secs(300),
+        ..Limits::default()
+    })
     .unwrap();
     let mut config = HarnessConfig::new(dir.path().join("batch.db"));
-    config.clock = giftcard_harness::clock::Clock::fixed(common::T0);
+    config.clock = giftcard_host::clock::Clock::fixed(common::T0);
     config.seed = Some(23);
     let h = Harness::with_runtime(Arc::new(runtime), &config).unwrap();
     let d = h

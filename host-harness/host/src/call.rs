@@ -1,0 +1,156 @@
+//! One export call: its store's state, and **the transaction-per-call rule**,
+//! which lives here and nowhere else: every call runs inside one database
+//! transaction, which is committed when the export returns `ok` and rolled
+//! back when it returns `err` or traps (a deadline, the memory limit, a host
+//! failure). That makes every export atomic without the guest's help.
+
+use crate::database::Transaction;
+use rand::rngs::StdRng;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use wasmtime::component::{ResourceTable, Val};
+use wasmtime::{StoreLimits, StoreLimitsBuilder};
+use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+
+use crate::clock::Clock;
+use crate::engine::Limits;
+
+/// Deliberate failures injected into the `database` import, to prove that a
+/// call failing half-way leaves nothing behind.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Faults {
+    /// The Nth statement (1-based) traps the guest instead of running.
+    pub trap_at_statement: Option<usize>,
+    /// The Nth statement (1-based) fails with a database error, which the
+    /// guest reports as an `err`.
+    pub fail_at_statement: Option<usize>,
+}
+
+/// Everything one call's store holds. WASI is **empty** (no files,
+/// environment or network): only the wall clock and the random source are
+/// the host's.
+pub struct CallState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    pub(crate) limits: StoreLimits,
+    tx: Option<Box<dyn Transaction>>,
+    pub(crate) faults: Faults,
+    /// The statements the guest ran so far in this call.
+    pub(crate) statements: usize,
+    /// The runtime's count of messages handed over, bumped by `deliver`.
+    pub(crate) handed_over: Arc<AtomicU64>,
+    /// The clock's time when the call started (when its messages are
+    /// queued).
+    pub(crate) started_at: i64,
+}
+
+impl CallState {
+    pub(crate) fn new(
+        tx: Box<dyn Transaction>,
+        clock: &Clock,
+        random: StdRng,
+        faults: Faults,
+        limits: &Limits,
+        handed_over: Arc<AtomicU64>,
+    ) -> CallState {
+        CallState {
+            wasi: WasiCtxBuilder::new()
+                .wall_clock(clock.clone())
+                .secure_random(random)
+                .build(),
+            table: ResourceTable::new(),
+            limits: StoreLimitsBuilder::new()
+                .memory_size(limits.memory_bytes)
+                .trap_on_grow_failure(true)
+                .build(),
+            tx: Some(tx),
+            faults,
+            statements: 0,
+            handed_over,
+            started_at: clock.now(),
+        }
+    }
+
+    /// The call's transaction, for the imports; using an import outside a
+    /// call traps.
+    pub(crate) fn tx(&mut self) -> wasmtime::Result<&mut dyn Transaction> {
+        match self.tx.as_mut() {
+            Some(tx) => Ok(tx.as_mut()),
+            None => Err(wasmtime::Error::msg(
+                "the database was used outside a call's transaction",
+            )),
+        }
+    }
+
+    pub(crate) fn take_tx(&mut self) -> Box<dyn Transaction> {
+        self.tx.take().expect("transaction present")
+    }
+}
+
+impl WasiView for CallState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl crate::bindings::giftcard::plugin::types::Host for CallState {}
+
+/// Whether a call's returned value commits its transaction: `ok` does,
+/// `err` does not.
+pub trait Committed {
+    fn commits(&self) -> bool;
+}
+
+impl<T, E> Committed for Result<T, E> {
+    fn commits(&self) -> bool {
+        self.is_ok()
+    }
+}
+
+/// A dynamically called export's result: everything but `err(…)` commits.
+impl Committed for Val {
+    fn commits(&self) -> bool {
+        !matches!(self, Val::Result(Err(_)))
+    }
+}
+
+/// Exports that return a plain record (`lifecycle.metadata`) only read.
+impl Committed for crate::bindings::api::lifecycle::PluginMetadata {
+    fn commits(&self) -> bool {
+        true
+    }
+}
+
+/// Ends a call's transaction by its outcome: commit on `ok`, roll back on
+/// `err` or a trap (returned as the error, with the rollback's own failure
+/// added if it had one).
+pub fn finish<R: Committed>(
+    tx: Box<dyn Transaction>,
+    result: anyhow::Result<R>,
+) -> anyhow::Result<R> {
+    use anyhow::Context;
+    match result {
+        Ok(value) if value.commits() => {
+            tx.commit()
+                .map_err(|e| anyhow::anyhow!("{e}"))
+                .context("committing the call")?;
+            Ok(value)
+        }
+        Ok(value) => {
+            tx.rollback()
+                .map_err(|e| anyhow::anyhow!("{e}"))
+                .context("rolling back the call")?;
+            Ok(value)
+        }
+        Err(trap) => {
+            if let Err(e) = tx.rollback() {
+                return Err(trap.context(format!("and rolling it back failed: {e}")));
+            }
+            Err(trap)
+        }
+    }
+}
