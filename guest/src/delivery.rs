@@ -1,8 +1,8 @@
-//! Adapter for the `delivery` and `scheduler` interfaces (and the record
-//! conversions the `outbox` import needs).
+//! The `delivery` export: sending cards, delivery records, view links,
+//! printing (and the record conversions the `outbox` import needs).
 
 use crate::Plugin;
-use crate::bindings::exports::giftcard::plugin::{delivery, scheduler};
+use crate::bindings::exports::giftcard::plugin::delivery;
 use crate::bindings::giftcard::plugin::outbox;
 use crate::bindings::giftcard::plugin::types;
 use crate::convert;
@@ -155,21 +155,6 @@ impl delivery::Guest for Plugin {
                 media_type: doc.media_type,
                 pages: doc.pages,
                 content: doc.content,
-            })
-            .map_err(Into::into)
-    }
-}
-
-impl scheduler::Guest for Plugin {
-    fn tick(now: String) -> Result<scheduler::TickReport, types::Error> {
-        api::tick(&mut ComponentEnv, &now)
-            .map(|r| scheduler::TickReport {
-                now: r.now,
-                expired: r.expired,
-                breakage: r.breakage,
-                scheduled_sent: r.scheduled_sent,
-                reminders_sent: r.reminders_sent,
-                failures: r.failures,
             })
             .map_err(Into::into)
     }

@@ -1,11 +1,44 @@
-//! Adapter for the customer-area functions of `customer` (redeem to account,
-//! my cards, the public balance page).
+//! The `customer` export: balance checks, redeeming to an account, the
+//! customer's cards and the public balance page.
 
+use crate::Plugin;
 use crate::bindings::exports::giftcard::plugin::customer;
 use crate::bindings::giftcard::plugin::types;
 use crate::convert;
 use crate::env::ComponentEnv;
 use giftcard_engine::{self as e, api, customer as c};
+
+impl customer::Guest for Plugin {
+    fn check_balance(
+        request: customer::BalanceRequest,
+    ) -> Result<customer::BalanceAnswer, types::Error> {
+        convert::result(api::check_balance(&mut ComponentEnv, request.into()))
+    }
+
+    fn redeem_to_account(
+        request: customer::RedeemRequest,
+    ) -> Result<customer::RedeemAnswer, types::Error> {
+        redeem_to_account(request)
+    }
+
+    fn my_bought_cards(
+        request: customer::MyCardsRequest,
+    ) -> Result<customer::BoughtCardsPage, types::Error> {
+        my_bought_cards(request)
+    }
+
+    fn my_used_cards(
+        request: customer::MyCardsRequest,
+    ) -> Result<customer::CardUsesPage, types::Error> {
+        my_used_cards(request)
+    }
+
+    fn public_balance(
+        request: customer::BalanceRequest,
+    ) -> Result<customer::PublicAnswer, types::Error> {
+        public_balance(request)
+    }
+}
 
 impl From<customer::RedeemRequest> for c::RedeemRequest {
     fn from(r: customer::RedeemRequest) -> Self {
@@ -133,4 +166,32 @@ pub fn public_balance(
 ) -> Result<customer::PublicAnswer, types::Error> {
     let request: e::BalanceRequest = request.into();
     convert::result(api::public_balance(&mut ComponentEnv, request))
+}
+
+impl From<customer::BalanceRequest> for e::BalanceRequest {
+    fn from(r: customer::BalanceRequest) -> Self {
+        e::BalanceRequest {
+            code: r.code,
+            client_key: r.client_key,
+            customer_id: r.customer_id,
+        }
+    }
+}
+
+impl From<e::BalanceAnswer> for customer::BalanceAnswer {
+    fn from(a: e::BalanceAnswer) -> Self {
+        match a {
+            e::BalanceAnswer::Found(info) => {
+                customer::BalanceAnswer::Found(customer::BalanceInfo {
+                    masked_code: info.masked_code,
+                    balance: info.balance.into(),
+                    expires_at: info.expires_at,
+                })
+            }
+            e::BalanceAnswer::NotAvailable => customer::BalanceAnswer::NotAvailable,
+            e::BalanceAnswer::RateLimited {
+                retry_after_seconds,
+            } => customer::BalanceAnswer::RateLimited(retry_after_seconds),
+        }
+    }
 }

@@ -1,0 +1,314 @@
+//! The `admin` export: what shop staff do with cards (create, adjust,
+//! top-up, cancel, delete, bulk operations, recipients, export, detail).
+
+use crate::Plugin;
+use crate::bindings::exports::giftcard::plugin::admin;
+use crate::bindings::giftcard::plugin::types;
+use crate::convert;
+use crate::convert::list;
+use crate::env::ComponentEnv;
+use giftcard_engine::{self as e, api, management as m};
+
+impl admin::Guest for Plugin {
+    fn create_card(request: admin::CreateCardRequest) -> Result<types::Card, types::Error> {
+        convert::result(api::create_card(&mut ComponentEnv, request.into()))
+    }
+
+    fn get_card(request: admin::GetCardRequest) -> Result<types::Card, types::Error> {
+        convert::result(api::get_card(&mut ComponentEnv, &request.card.into()))
+    }
+
+    fn list_cards(request: admin::ListCardsRequest) -> Result<admin::CardPage, types::Error> {
+        convert::result(api::list_cards(&mut ComponentEnv, request.into()))
+    }
+
+    fn adjust_balance(request: admin::AdjustBalanceRequest) -> Result<types::Card, types::Error> {
+        convert::result(api::adjust_balance(&mut ComponentEnv, request.into()))
+    }
+
+    fn disable_card(request: admin::SetStatusRequest) -> Result<types::Card, types::Error> {
+        convert::result(api::disable_card(&mut ComponentEnv, request.into()))
+    }
+
+    fn enable_card(request: admin::SetStatusRequest) -> Result<types::Card, types::Error> {
+        convert::result(api::enable_card(&mut ComponentEnv, request.into()))
+    }
+
+    fn card_history(
+        request: admin::CardHistoryRequest,
+    ) -> Result<admin::HistoryPage, types::Error> {
+        convert::result(api::card_history(
+            &mut ComponentEnv,
+            &request.card.into(),
+            request.page.into(),
+        ))
+    }
+
+    fn refusal_log(request: types::PageRequest) -> Result<admin::RefusalLogPage, types::Error> {
+        convert::result(api::refusal_log(&mut ComponentEnv, request.into()))
+    }
+
+    fn top_up(request: admin::TopUpRequest) -> Result<types::Card, types::Error> {
+        top_up(request)
+    }
+
+    fn cancel_card(request: admin::SetStatusRequest) -> Result<types::Card, types::Error> {
+        cancel_card(request)
+    }
+
+    fn delete_card(request: admin::SetStatusRequest) -> Result<(), types::Error> {
+        delete_card(request)
+    }
+
+    fn set_status_many(
+        request: admin::BulkStatusRequest,
+    ) -> Result<Vec<types::CardSummary>, types::Error> {
+        set_status_many(request)
+    }
+
+    fn delete_many(request: admin::BulkRequest) -> Result<u32, types::Error> {
+        delete_many(request)
+    }
+
+    fn create_cards_for_recipients(
+        request: admin::RecipientsRequest,
+    ) -> Result<Vec<types::Card>, types::Error> {
+        create_cards_for_recipients(request)
+    }
+
+    fn export_cards(request: admin::ExportRequest) -> Result<String, types::Error> {
+        export_cards(request)
+    }
+
+    fn export_cards_part(
+        request: admin::ExportPartRequest,
+    ) -> Result<admin::ExportPart, types::Error> {
+        export_part(request)
+    }
+
+    fn card_detail(request: admin::GetCardRequest) -> Result<admin::CardDetails, types::Error> {
+        card_detail(request)
+    }
+}
+
+fn bulk(r: admin::BulkRequest) -> m::BulkRequest {
+    m::BulkRequest {
+        cards: r.cards,
+        comment: r.comment,
+        admin_user: r.admin_user,
+    }
+}
+
+pub fn top_up(r: admin::TopUpRequest) -> Result<types::Card, types::Error> {
+    let req = m::TopUp {
+        card: r.card.into(),
+        amount: r.amount.into(),
+        comment: r.comment,
+        admin_user: r.admin_user,
+        reference: r.reference,
+    };
+    convert::result(api::top_up(&mut ComponentEnv, req))
+}
+
+pub fn cancel_card(r: admin::SetStatusRequest) -> Result<types::Card, types::Error> {
+    convert::result(api::cancel_card(&mut ComponentEnv, r.into()))
+}
+
+pub fn delete_card(r: admin::SetStatusRequest) -> Result<(), types::Error> {
+    convert::result(api::delete_card(&mut ComponentEnv, r.into()))
+}
+
+pub fn set_status_many(
+    r: admin::BulkStatusRequest,
+) -> Result<Vec<types::CardSummary>, types::Error> {
+    let req = m::BulkStatus {
+        cards: bulk(r.cards),
+        status: r.status.into(),
+    };
+    api::set_status_many(&mut ComponentEnv, req)
+        .map(|cards| cards.into_iter().map(Into::into).collect())
+        .map_err(Into::into)
+}
+
+pub fn delete_many(r: admin::BulkRequest) -> Result<u32, types::Error> {
+    convert::result(api::delete_many(&mut ComponentEnv, bulk(r)))
+}
+
+pub fn create_cards_for_recipients(
+    r: admin::RecipientsRequest,
+) -> Result<Vec<types::Card>, types::Error> {
+    let req = m::RecipientsRequest {
+        card: r.card.into(),
+        recipients: r
+            .recipients
+            .into_iter()
+            .map(|p| m::Recipient {
+                email: p.email,
+                name: p.name,
+                customer_id: p.customer_id,
+            })
+            .collect(),
+        registered_only: r.registered_only,
+        reference: r.reference,
+    };
+    api::create_cards_for_recipients(&mut ComponentEnv, req)
+        .map(|cards| cards.into_iter().map(Into::into).collect())
+        .map_err(Into::into)
+}
+
+fn export_request(r: admin::ExportRequest) -> m::ExportRequest {
+    m::ExportRequest {
+        filter: r.filter.into(),
+        include_codes: r.include_codes,
+        admin_user: r.admin_user,
+    }
+}
+
+pub fn export_cards(r: admin::ExportRequest) -> Result<String, types::Error> {
+    convert::result(api::export_cards(&mut ComponentEnv, export_request(r)))
+}
+
+pub fn export_part(r: admin::ExportPartRequest) -> Result<admin::ExportPart, types::Error> {
+    let req = m::ExportPartRequest {
+        export: export_request(r.export),
+        offset: r.offset,
+        limit: r.limit,
+    };
+    api::export_part(&mut ComponentEnv, req)
+        .map(|p| admin::ExportPart {
+            csv: p.csv,
+            cards: p.cards,
+            total: p.total,
+            next_offset: p.next_offset,
+        })
+        .map_err(Into::into)
+}
+
+pub fn card_detail(r: admin::GetCardRequest) -> Result<admin::CardDetails, types::Error> {
+    let card: e::CardRef = r.card.into();
+    api::card_detail(&mut ComponentEnv, &card)
+        .map(|d| admin::CardDetails {
+            card: d.card.into(),
+            history: d.history.into_iter().map(Into::into).collect(),
+            orders: d.orders,
+        })
+        .map_err(Into::into)
+}
+
+impl From<admin::CreateCardRequest> for e::CreateCard {
+    fn from(r: admin::CreateCardRequest) -> Self {
+        e::CreateCard {
+            amount: r.amount.into(),
+            amount_max: r.amount_max,
+            max_uses: r.max_uses,
+            recipient_name: r.recipient_name,
+            recipient_email: r.recipient_email,
+            code: r.code,
+            expires_at: r.expires_at,
+            validity_days: r.validity_days,
+            customer_id: r.customer_id,
+            website: r.website,
+            test: r.test,
+            comment: r.comment,
+            admin_user: r.admin_user,
+            reference: r.reference,
+        }
+    }
+}
+
+impl From<admin::ListCardsRequest> for e::ListCards {
+    fn from(r: admin::ListCardsRequest) -> Self {
+        e::ListCards {
+            status: r.status.map(Into::into),
+            code: r.code,
+            customer_id: r.customer_id,
+            id: r.id,
+            amount: r.amount,
+            amount_type: r.amount_type.map(|k| match k {
+                admin::AmountKind::Fixed => e::AmountKind::Fixed,
+                admin::AmountKind::Random => e::AmountKind::Random,
+            }),
+            product_id: r.product_id,
+            definition_id: r.definition_id,
+            origin: r.origin.map(Into::into),
+            email: r.email,
+            sort: r.sort.map(|s| e::CardSort {
+                field: match s.field {
+                    admin::CardSortField::Id => e::CardSortField::Id,
+                    admin::CardSortField::CreatedAt => e::CardSortField::CreatedAt,
+                    admin::CardSortField::Balance => e::CardSortField::Balance,
+                    admin::CardSortField::InitialValue => e::CardSortField::InitialValue,
+                    admin::CardSortField::ExpiresAt => e::CardSortField::ExpiresAt,
+                    admin::CardSortField::Status => e::CardSortField::Status,
+                },
+                descending: s.descending,
+            }),
+            page: r.page.into(),
+        }
+    }
+}
+
+impl From<e::CardPage> for admin::CardPage {
+    fn from(p: e::CardPage) -> Self {
+        admin::CardPage {
+            cards: p.cards.into_iter().map(Into::into).collect(),
+            total: p.total,
+            page: p.page,
+            page_size: p.page_size,
+        }
+    }
+}
+
+impl From<admin::AdjustBalanceRequest> for e::AdjustBalance {
+    fn from(r: admin::AdjustBalanceRequest) -> Self {
+        e::AdjustBalance {
+            card: r.card.into(),
+            amount: r.amount.into(),
+            comment: r.comment,
+            admin_user: r.admin_user,
+            reference: r.reference,
+        }
+    }
+}
+
+impl From<admin::SetStatusRequest> for e::SetStatus {
+    fn from(r: admin::SetStatusRequest) -> Self {
+        e::SetStatus {
+            card: r.card.into(),
+            comment: r.comment,
+            admin_user: r.admin_user,
+        }
+    }
+}
+
+impl From<e::HistoryPage> for admin::HistoryPage {
+    fn from(p: e::HistoryPage) -> Self {
+        admin::HistoryPage {
+            entries: p.entries.into_iter().map(Into::into).collect(),
+            total: p.total,
+        }
+    }
+}
+
+impl From<e::RefusalLogEntry> for admin::RefusalLogEntry {
+    fn from(r: e::RefusalLogEntry) -> Self {
+        admin::RefusalLogEntry {
+            at: r.at,
+            channel: r.channel.into(),
+            client_key: r.client_key,
+            quote_id: r.quote_id,
+            card_id: r.card_id,
+            masked_code: r.masked_code,
+            reason: r.reason.into(),
+        }
+    }
+}
+
+impl From<e::RefusalLogPage> for admin::RefusalLogPage {
+    fn from(p: e::RefusalLogPage) -> Self {
+        admin::RefusalLogPage {
+            entries: list(p.entries),
+            total: p.total,
+        }
+    }
+}
