@@ -143,4 +143,29 @@ mod tests {
         assert!(validate("USD", "USD", "1").is_err());
         assert!(validate("USD", "XAU", "1").is_err());
     }
+
+    #[test]
+    fn only_the_exact_pair_is_answered() {
+        use crate::database::{Backend, SqliteBackend};
+        let dir = tempfile::tempdir().unwrap();
+        let db = SqliteBackend::open(&dir.path().join("r.db")).unwrap();
+        let mut tx = db.begin().unwrap();
+        tx.execute(CREATE_TABLE, &[]).unwrap();
+        let (f, t, r) = validate("eur", "usd", "1.085").unwrap();
+        store(tx.as_mut(), &f, &t, r).unwrap();
+        // Stored again: replaced, not duplicated.
+        store(tx.as_mut(), &f, &t, "1.09".parse().unwrap()).unwrap();
+        assert_eq!(
+            lookup(tx.as_mut(), " eur", "USD ").unwrap().as_deref(),
+            Some("1.09")
+        );
+        // Never inverted or chained by the host: the plugin inverts itself.
+        assert_eq!(lookup(tx.as_mut(), "USD", "EUR").unwrap(), None);
+        assert_eq!(lookup(tx.as_mut(), "EUR", "GBP").unwrap(), None);
+        assert_eq!(
+            list(tx.as_mut()).unwrap(),
+            vec![("EUR".to_owned(), "USD".to_owned(), "1.09".to_owned())]
+        );
+        tx.rollback().unwrap();
+    }
 }

@@ -163,7 +163,7 @@ impl Runtime {
     /// A typed call in its own transaction, committed or rolled back by
     /// its outcome:
     ///
-    /// ```ignore
+    /// ```text
     /// let card = runtime.call(tx, &clock, rng, |p, s| {
     ///     p.giftcard_plugin_admin().call_create_card(s, &request)
     /// })??;
