@@ -1,8 +1,9 @@
 //! Exact host-side money math: every amount is integer minor units of a known
 //! currency (parsed and formatted by the engine's [`Currency`]); rates and
 //! percentages are `rust_decimal` values; rounding is half up (away from zero;
-//! amounts here are never negative), and splits use the largest remainder so
-//! parts always add up to the whole, to the minor unit.
+//! amounts here are never negative), and splits are the engine's
+//! ([`giftcard_engine::split::proportional`], largest remainder) so parts
+//! always add up to the whole, to the minor unit.
 
 use super::error::ShopError;
 use giftcard_engine::money::Currency;
@@ -76,14 +77,13 @@ pub fn convert(amount: i64, from: Currency, to: Currency, rate: Decimal) -> i64 
     to_minor(major * rate * Decimal::from(10i64.pow(to.exponent())))
 }
 
-/// `total × part / whole`, rounded half up (`whole` > 0).
+/// `total × part / whole`, rounded half up; 0 when `whole` is not positive.
+/// The engine's rounding, so shop and plugin agree to the minor unit.
 pub fn share(total: i64, part: i64, whole: i64) -> i64 {
     if whole <= 0 {
         return 0;
     }
-    let num = i128::from(total) * i128::from(part);
-    let den = i128::from(whole);
-    ((2 * num + den) / (2 * den)) as i64
+    giftcard_engine::split::mul_div_half_up(total, part, whole)
 }
 
 /// The part of `total` that belongs to units `done+1 ..= done+now` out of
@@ -99,60 +99,12 @@ pub fn prorate(total: i64, done: i64, now: i64, whole: i64, already: i64) -> i64
     (share(total, done + now, whole) - already).max(0)
 }
 
-/// Splits `total` across `weights` in proportion, exactly: each part is the
-/// floor of its share, and the minor units left over go one each to the
-/// parts with the largest remainders (earlier parts first on ties). When
-/// every weight is zero, nothing is split (all parts zero).
-pub fn spread(total: i64, weights: &[i64]) -> Vec<i64> {
-    let sum: i128 = weights.iter().map(|w| i128::from(*w)).sum();
-    if sum <= 0 || total <= 0 {
-        return vec![0; weights.len()];
-    }
-    let t = i128::from(total);
-    let mut parts: Vec<i64> = Vec::with_capacity(weights.len());
-    let mut rems: Vec<(i128, usize)> = Vec::with_capacity(weights.len());
-    for (i, w) in weights.iter().enumerate() {
-        let num = t * i128::from(*w);
-        parts.push((num / sum) as i64);
-        rems.push((num % sum, i));
-    }
-    let mut left = total - parts.iter().sum::<i64>();
-    rems.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    for (_, i) in rems {
-        if left == 0 {
-            break;
-        }
-        parts[i] += 1;
-        left -= 1;
-    }
-    parts
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn cur(c: &str) -> Currency {
         currency(c).unwrap()
-    }
-
-    #[test]
-    fn spreading_is_exact_and_proportional() {
-        assert_eq!(spread(100, &[1, 1, 1]), vec![34, 33, 33]);
-        assert_eq!(spread(1000, &[3000, 1000]), vec![750, 250]);
-        assert_eq!(spread(5, &[0, 10]), vec![0, 5]);
-        assert_eq!(spread(7, &[0, 0]), vec![0, 0]);
-        assert_eq!(spread(0, &[3, 4]), vec![0, 0]);
-        // Largest remainder, not first come: 2/3 → 0.67 and 1/3 → 0.33.
-        assert_eq!(spread(1, &[1, 2]), vec![0, 1]);
-        for total in 0..300 {
-            let w = [1999, 1, 350, 4000];
-            let parts = spread(total, &w);
-            assert_eq!(parts.iter().sum::<i64>(), total);
-            for (p, w) in parts.iter().zip(w) {
-                assert!(*p <= w, "a part never exceeds its weight when total ≤ sum");
-            }
-        }
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! plugin's (`totals.collect`) and the grand total follows from it; see
 //! [`super::quotes`]. Kept pure so the arithmetic is unit-tested exactly.
 
-use super::money::{percent_of, spread};
+use super::money::percent_of;
+use giftcard_engine::split::proportional;
 use rust_decimal::Decimal;
 
 /// A line as the collectors see it, in the quote's currency (minor units).
@@ -76,7 +77,7 @@ pub fn collect(
         Some(Discount::Fixed(a)) => a,
     };
     let discount = wanted.clamp(0, subtotal);
-    let discounts = spread(discount, &rows);
+    let discounts = proportional(discount, &rows);
     let shipping = shipping_override.unwrap_or(if lines.iter().any(|l| l.physical) {
         flat_shipping
     } else {
