@@ -1,12 +1,19 @@
 //! The `outbox` import: the plugin hands over each message it renders, and
 //! the host queues it **in the call's own transaction** ([`queue`]), so it is
 //! delivered only if the call commits, at least once, after the commit
-//! ([`Outbox::deliver`] writes MIME files and talks to SMTP).
+//! ([`Outbox::deliver`] writes the files of [`folder`] and talks to SMTP
+//! through [`email`]).
 
-mod mime;
+mod email;
+mod folder;
+mod message;
 pub mod queue;
+mod summary;
 
-pub use mime::*;
+pub use email::{Smtp, SmtpAddressError, email, message_id, reason};
+pub use folder::Outbox;
+pub use message::{Attachment, Channel, Entry, Message};
+pub use summary::{summary, view_token};
 
 use crate::bindings::giftcard::plugin::outbox as wit;
 use crate::call::CallState;

@@ -1,0 +1,104 @@
+//! The messages the plugin hands over, as plain Rust (the WIT records are
+//! converted in [`super`]), and the outbox index's entries.
+
+use super::folder::SMTP_SENT;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// How a message reaches its recipient.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Channel {
+    Email,
+    Sms,
+    Print,
+}
+
+impl Channel {
+    /// The channel's name, as in the index and the file names.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Sms => "sms",
+            Channel::Print => "print",
+        }
+    }
+
+    pub(super) fn extension(self) -> &'static str {
+        match self {
+            Channel::Email => "eml",
+            Channel::Sms => "txt",
+            Channel::Print => "pdf",
+        }
+    }
+}
+
+impl fmt::Display for Channel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A file attached to a message. `content_id` is `Some` for an inline part the
+/// HTML refers to (`Some("qr-code")` ⇄ `<img src="cid:qr-code">`) and `None`
+/// for a regular attachment.
+#[derive(Clone, Debug)]
+pub struct Attachment {
+    pub name: String,
+    pub media_type: String,
+    pub content_id: Option<String>,
+    pub content: Vec<u8>,
+}
+
+/// A message the component rendered, ready for delivery.
+#[derive(Clone, Debug)]
+pub struct Message {
+    /// The component's id for the message.
+    pub message_id: u64,
+    pub card_id: u64,
+    /// `"purchase"`, `"scheduled"`, `"send"`, `"resend"` or `"reminder"`.
+    pub kind: String,
+    pub channel: Channel,
+    /// The shop's name, shown as the sender.
+    pub from_name: String,
+    /// An email address, a phone number for SMS, or a label for print.
+    pub recipient: String,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: Option<String>,
+    /// Inline images have `content_id` `Some("qr-code")` etc.; the HTML refers
+    /// to them as `cid:qr-code`.
+    pub attachments: Vec<Attachment>,
+}
+
+/// One line of an outbox's `index.jsonl`: a stored message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// 1, 2, 3… in the order the messages were stored.
+    pub seq: u64,
+    pub message_id: u64,
+    pub card_id: u64,
+    pub kind: String,
+    pub channel: Channel,
+    pub recipient: String,
+    pub subject: String,
+    /// The message's file, relative to the outbox folder.
+    pub file: String,
+    /// When the plugin handed it over (its `Date:`), in Unix seconds.
+    pub at: i64,
+    /// `None` when SMTP was not asked for (or the message is not an email),
+    /// else `"sent to HOST:PORT"`. (Outboxes written before delivery became
+    /// at-least-once may also hold `"failed: reason"`.)
+    pub smtp: Option<String>,
+}
+
+impl Entry {
+    /// Whether the message went where it was asked to: its file was written
+    /// (it always is once there is an entry) and, if SMTP was asked for, the
+    /// relay accepted it.
+    pub fn delivered(&self) -> bool {
+        self.smtp
+            .as_deref()
+            .is_none_or(|outcome| outcome.starts_with(SMTP_SENT))
+    }
+}
