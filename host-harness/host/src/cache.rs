@@ -55,11 +55,11 @@ pub enum CacheOutcome {
 }
 
 impl CodeCache {
-    /// The user's cache folder: `$GIFTCARD_CACHE_DIR` when set, else
+    /// The user's cache folder: `$GIFTCARD_CACHE_DIR` when set (and not empty), else
     /// `giftcard-host` under the platform's cache directory
     /// (`$XDG_CACHE_HOME` or `~/.cache` on Linux); off when there is none.
     pub fn user_default() -> CodeCache {
-        if let Some(dir) = std::env::var_os("GIFTCARD_CACHE_DIR") {
+        if let Some(dir) = std::env::var_os("GIFTCARD_CACHE_DIR").filter(|d| !d.is_empty()) {
             return CodeCache::Dir(PathBuf::from(dir));
         }
         match dirs::cache_dir() {
