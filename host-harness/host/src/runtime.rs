@@ -84,6 +84,10 @@ impl Runtime {
     /// Compiles or loads compiled code through `cache`, links the imports
     /// and pre-instantiates.
     pub fn with_cache(bytes: &[u8], limits: Limits, cache: &CodeCache) -> Result<Runtime> {
+        anyhow::ensure!(
+            !bytes.is_empty(),
+            "the component is empty (a build with GIFTCARD_SKIP_COMPONENT_BUILD set embeds none)"
+        );
         let engine = engine(&limits)?;
         let (component, cache) = cache.load(&engine, bytes)?;
         let mut linker: Linker<CallState> = Linker::new(&engine);
