@@ -197,6 +197,18 @@ enum SettingsCommand {
 /// message stays pending and is tried again later).
 static OPENED: Mutex<Vec<&'static Harness>> = Mutex::new(Vec::new());
 
+/// What the compiled-code cache did for this process, in words.
+fn compiled_code(outcome: &giftcard_host::CacheOutcome) -> String {
+    use giftcard_host::CacheOutcome::*;
+    match outcome {
+        Hit => "loaded from the cache".to_owned(),
+        Stored => "compiled, and stored in the cache".to_owned(),
+        Rebuilt(why) => format!("compiled again ({why})"),
+        Bypassed(why) if why == "off" => "compiled (--no-cache)".to_owned(),
+        Bypassed(why) => format!("compiled, not cached ({why})"),
+    }
+}
+
 /// The compiled-code cache the command uses (`--no-cache`: none).
 fn cache(cli: &Cli) -> CodeCache {
     if cli.no_cache {
@@ -424,13 +436,15 @@ fn run(cli: Cli) -> Result<()> {
                 Ok(Outcome::Ok(v)) => v,
                 _ => Json::Null,
             };
+            let compiled = compiled_code(harness.runtime().cache_outcome());
             if json_out {
                 let mut v = metadata;
                 v["database-schema-version"] = database;
+                v["compiled-code"] = json!(compiled);
                 return say_json(&v);
             }
             say(&format!(
-                "{} {} · contract giftcard:plugin@{} · schema v{} (database v{})",
+                "{} {} · contract giftcard:plugin@{} · schema v{} (database v{})\ncompiled code: {compiled}",
                 metadata["name"].as_str().unwrap_or("?"),
                 metadata["version"].as_str().unwrap_or("?"),
                 metadata["contract-version"].as_str().unwrap_or("?"),

@@ -8,6 +8,7 @@ mod cli_batches;
 mod cli_truth;
 mod codes;
 mod common;
+mod compile_cache;
 mod concurrency;
 mod conformance;
 mod delivery;
