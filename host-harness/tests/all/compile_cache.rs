@@ -66,3 +66,34 @@ fn commands_compile_once_and_never_load_a_file_they_did_not_write() {
 
     assert_eq!(info(&cache, &cwd, &["--no-cache"]), "compiled (--no-cache)");
 }
+
+#[test]
+fn processes_starting_together_share_one_compiled_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let children: Vec<_> = (0..4)
+        .map(|i| {
+            let db = format!("p{i}.db");
+            Command::new(env!("CARGO_BIN_EXE_giftcard-harness"))
+                .current_dir(dir.path())
+                .env("GIFTCARD_CACHE_DIR", &cache)
+                .args(["--db", db.as_str(), "info"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("start giftcard-harness")
+        })
+        .collect();
+    // Compiling at the same time: each one either stores its compiled code
+    // (renamed into place whole) or loads one another stored.
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(cached(&cache).len(), 1);
+    assert_eq!(info(&cache, dir.path(), &[]), "loaded from the cache");
+}
