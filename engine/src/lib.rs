@@ -10,45 +10,23 @@
 //! typed [`Error`] on failure. The caller (the host) commits on `Ok` and rolls
 //! back on `Err`, so an operation that fails half-way leaves nothing behind.
 
-pub mod batches;
 pub mod cards;
-pub mod client_key;
-pub mod code;
-pub mod contact;
+pub mod catalog;
 pub mod customer;
-pub mod db;
 pub mod delivery;
-pub mod env;
 pub mod error;
-pub mod invoices;
-pub mod issuing;
-pub mod ledger;
-pub mod management;
-pub mod memos;
 pub mod model;
 pub mod money;
-pub mod movements;
-pub mod orders;
-pub mod products;
-pub mod quote;
-pub mod rates;
-pub mod redemption;
-pub mod refusals;
+pub mod pipeline;
 pub mod reports;
 pub mod scheduler;
-pub mod schema;
 pub mod settings;
-pub mod split;
-#[cfg(feature = "sqlite")]
-pub mod sqlite;
-pub mod status;
-pub mod time;
-pub mod totals;
+pub mod storage;
 
-pub use env::Environment;
 pub use error::{Error, Result};
 pub use model::*;
 pub use settings::{Settings, SettingsUpdate};
+pub use storage::env::Environment;
 
 /// The plugin's name as hosts see it.
 pub const PLUGIN_NAME: &str = "giftcard";
@@ -63,13 +41,17 @@ pub fn metadata() -> PluginMetadata {
         name: PLUGIN_NAME.into(),
         version: VERSION.into(),
         contract_version: CONTRACT_VERSION.into(),
-        schema_version: schema::latest_version(),
+        schema_version: storage::schema::latest_version(),
     }
 }
 
 /// The operations the contract exports, each checking the schema first.
 pub mod api {
     use super::*;
+    use crate::cards::{management, refusals};
+    use crate::catalog::{batches, issuing, products};
+    use crate::pipeline::{invoices, memos, orders, totals};
+    use crate::storage::schema;
 
     pub fn migrate(env: &mut dyn Environment) -> Result<MigrationReport> {
         schema::migrate(env)

@@ -2,13 +2,13 @@
 //! signed amount with the balance before and after, so the balance can always
 //! be re-derived (and checked) as the sum of a card's rows.
 
-use crate::db::{Row, Value};
-use crate::env::Environment;
 use crate::error::{Error, Result};
 use crate::model::{Actor, CardId, HistoryAction, HistoryEntry, Money, PageRequest};
 use crate::money::Currency;
-use crate::schema::next_ids;
-use crate::time::{self, Seconds};
+use crate::storage::db::{Row, Value};
+use crate::storage::env::Environment;
+use crate::storage::schema::next_ids;
+use crate::storage::time::{self, Seconds};
 
 /// A row about to be written.
 pub struct NewEntry<'a> {

@@ -5,17 +5,25 @@
 //! transaction for the call, so a balance can neither go negative nor drift
 //! from its ledger, even with concurrent writers.
 
-use crate::code::{self, Code};
-use crate::db::{Row, Value};
-use crate::env::Environment;
+pub mod client_key;
+pub mod code;
+pub mod contact;
+pub mod ledger;
+pub mod management;
+pub mod movements;
+pub mod refusals;
+pub mod status;
+
 use crate::error::{Error, Result};
-use crate::ledger::{self, NewEntry};
 use crate::model::*;
 use crate::money::Currency;
-use crate::schema::next_ids;
 use crate::settings::{self, MAX_VALIDITY_DAYS};
-use crate::status;
-use crate::time::{self, DAY, Seconds};
+use crate::storage::db::{Row, Value};
+use crate::storage::env::Environment;
+use crate::storage::schema::next_ids;
+use crate::storage::time::{self, DAY, Seconds};
+use code::Code;
+use ledger::NewEntry;
 
 /// Attempts at drawing a code that no card has yet before giving up. With 65+
 /// bits per code a second draw is already astronomically rare.
@@ -663,7 +671,7 @@ pub(crate) fn insert_with_note(
     match inserted {
         Ok(_) => {}
         // A concurrent writer took the code between the check and the insert.
-        Err(crate::db::DbError::ConstraintViolation(_)) => return Err(Error::CodeTaken),
+        Err(crate::storage::db::DbError::ConstraintViolation(_)) => return Err(Error::CodeTaken),
         Err(e) => return Err(e.into()),
     }
     ledger::append(

@@ -2,14 +2,14 @@
 //! ledger row: debits at placement, credits back on refund or cancellation,
 //! and disabling cards an order bought when it is refunded or cancelled.
 
+use crate::cards::ledger::{self, NewEntry};
+use crate::cards::status;
 use crate::cards::{self, StoredCard};
-use crate::db::Value;
-use crate::env::Environment;
 use crate::error::{Error, Result};
-use crate::ledger::{self, NewEntry};
 use crate::model::*;
-use crate::status;
-use crate::time::{self, DAY, Seconds};
+use crate::storage::db::Value;
+use crate::storage::env::Environment;
+use crate::storage::time::{self, DAY, Seconds};
 
 /// Debits `amount` (card currency) for an order, only if the card is still
 /// active, unexpired, holds enough and has a use left; counts one use.

@@ -1,12 +1,12 @@
 //! The refusal log: every code refused on a quote, with the precise reason
 //! the storefront was not told. Staff read it through `admin.refusal-log`.
 
-use crate::db::Value;
-use crate::env::Environment;
 use crate::error::{Error, Result};
 use crate::model::*;
-use crate::schema::next_ids;
-use crate::time;
+use crate::storage::db::Value;
+use crate::storage::env::Environment;
+use crate::storage::schema::next_ids;
+use crate::storage::time;
 
 /// One refusal about to be logged.
 pub struct NewRefusal<'a> {

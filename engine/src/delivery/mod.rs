@@ -8,115 +8,19 @@
 
 pub mod render;
 
+pub use crate::storage::outbound::{
+    Attachment, Channel, DeliveryError, MessageKind, OutboundMessage,
+};
+
+use crate::cards::contact;
 use crate::cards::{self, CARD_COLUMNS, StoredCard};
-use crate::contact;
-use crate::db::{Row, Value};
-use crate::env::Environment;
 use crate::error::{Error, Result};
 use crate::model::{CardId, CardRef, CardStatus, GiftCardPurchase, Money};
-use crate::schema::next_ids;
 use crate::settings::{self, Settings};
-use crate::time::{self, Seconds};
-
-/// How a message travels.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Channel {
-    Email,
-    Sms,
-    Print,
-}
-
-impl Channel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Email => "email",
-            Channel::Sms => "sms",
-            Channel::Print => "print",
-        }
-    }
-
-    fn parse(s: &str) -> Result<Channel> {
-        [Channel::Email, Channel::Sms, Channel::Print]
-            .into_iter()
-            .find(|c| c.as_str() == s)
-            .ok_or_else(|| Error::Database(format!("stored message has an unknown channel `{s}`")))
-    }
-}
-
-/// Why a message is sent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MessageKind {
-    Issued,
-    Scheduled,
-    Send,
-    Resend,
-    ExpiryReminder,
-}
-
-impl MessageKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MessageKind::Issued => "issued",
-            MessageKind::Scheduled => "scheduled",
-            MessageKind::Send => "send",
-            MessageKind::Resend => "resend",
-            MessageKind::ExpiryReminder => "expiry-reminder",
-        }
-    }
-
-    fn parse(s: &str) -> Result<MessageKind> {
-        [
-            MessageKind::Issued,
-            MessageKind::Scheduled,
-            MessageKind::Send,
-            MessageKind::Resend,
-            MessageKind::ExpiryReminder,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
-        .ok_or_else(|| Error::Database(format!("stored message has an unknown kind `{s}`")))
-    }
-}
-
-/// A file travelling with a message; `content_id` marks an inline image.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Attachment {
-    pub name: String,
-    pub media_type: String,
-    pub content_id: Option<String>,
-    pub content: Vec<u8>,
-}
-
-/// A fully rendered message, as the host receives it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct OutboundMessage {
-    pub message_id: u64,
-    pub card_id: CardId,
-    pub kind: MessageKind,
-    pub channel: Channel,
-    pub from_name: String,
-    pub recipient: String,
-    pub subject: String,
-    pub text_body: String,
-    pub html_body: Option<String>,
-    pub attachments: Vec<Attachment>,
-}
-
-/// Why the host would not take a message.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum DeliveryError {
-    Rejected(String),
-    Unavailable(String),
-}
-
-impl std::fmt::Display for DeliveryError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            DeliveryError::Rejected(m) => write!(f, "rejected: {m}"),
-            DeliveryError::Unavailable(m) => write!(f, "unavailable: {m}"),
-        }
-    }
-}
+use crate::storage::db::{Row, Value};
+use crate::storage::env::Environment;
+use crate::storage::schema::next_ids;
+use crate::storage::time::{self, Seconds};
 
 /// Where a message is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -254,40 +158,6 @@ pub struct DocumentPart {
     pub pages: u32,
     pub next: Option<PrintResume>,
 }
-
-/// Schema v4: delivery columns on cards (view token and timeline) and the
-/// message log.
-pub const SCHEMA_V4: &[&str] = &[
-    "ALTER TABLE gc_cards ADD COLUMN view_token TEXT",
-    "CREATE UNIQUE INDEX gc_cards_view_token ON gc_cards (view_token)",
-    "ALTER TABLE gc_cards ADD COLUMN deliver_at BIGINT",
-    "ALTER TABLE gc_cards ADD COLUMN sent_at BIGINT",
-    "ALTER TABLE gc_cards ADD COLUMN delivered_at BIGINT",
-    "ALTER TABLE gc_cards ADD COLUMN first_viewed_at BIGINT",
-    "ALTER TABLE gc_cards ADD COLUMN reminded_at BIGINT",
-    // The expiry the last reminder was about: a card whose expiry moves
-    // (a refund's extension) is reminded again before the new date.
-    "ALTER TABLE gc_cards ADD COLUMN reminded_for BIGINT",
-    "CREATE TABLE gc_messages (
-        id BIGINT PRIMARY KEY,
-        card_id BIGINT NOT NULL REFERENCES gc_cards (id),
-        kind TEXT NOT NULL,
-        channel TEXT NOT NULL CHECK (channel IN ('email', 'sms', 'print')),
-        recipient TEXT NOT NULL,
-        subject TEXT NOT NULL,
-        status TEXT NOT NULL CHECK (status IN ('scheduled', 'sent', 'delivered', 'failed')),
-        actor TEXT,
-        scheduled_for BIGINT,
-        sent_at BIGINT,
-        delivered_at BIGINT,
-        host_reference TEXT,
-        failure TEXT,
-        created_at BIGINT NOT NULL
-    )",
-    "CREATE INDEX gc_messages_card ON gc_messages (card_id, id)",
-    "CREATE INDEX gc_messages_due ON gc_messages (status, scheduled_for)",
-    "INSERT INTO gc_sequences (name, value) VALUES ('message', 0)",
-];
 
 const MESSAGE_COLUMNS: &str = "id, card_id, kind, channel, recipient, subject, status, \
     scheduled_for, sent_at, delivered_at, host_reference, failure";

@@ -4,61 +4,18 @@
 //! schema v5 on) every line and the shipping, so that invoices and credit
 //! memos are checked against what was ordered instead of being believed.
 
+use crate::cards::movements::{self, replay};
 use crate::cards::{self, StoredCard};
-use crate::db::{Row, Value};
-use crate::env::Environment;
 use crate::error::{Error, Result};
 use crate::model::*;
 use crate::money::Currency;
-use crate::movements::{self, replay};
-use crate::quote::{self, ParsedQuote};
-use crate::redemption;
+use crate::pipeline::quote::{self, ParsedQuote};
+use crate::pipeline::redemption;
+use crate::pipeline::split;
 use crate::settings;
-use crate::split;
-use crate::time::Seconds;
-
-/// Schema v5: the lines of each order as placed, so later hooks can check
-/// what they are told against what was ordered.
-///
-/// Orders placed before v5 have no recorded lines: `lines_recorded` stays 0
-/// for them, and their invoices and memos keep the old, unchecked behaviour
-/// (there is nothing to check them against). Every order placed from v5 on
-/// has `lines_recorded = 1`.
-pub const SCHEMA_V5: &[&str] = &[
-    "ALTER TABLE gc_orders ADD COLUMN lines_recorded BIGINT NOT NULL DEFAULT 0",
-    // The order's shipping and its tax as placed, and how much of each the
-    // invoices have taken so far (minor units of the order's currency).
-    "ALTER TABLE gc_orders ADD COLUMN shipping BIGINT NOT NULL DEFAULT 0",
-    "ALTER TABLE gc_orders ADD COLUMN shipping_tax BIGINT NOT NULL DEFAULT 0",
-    "ALTER TABLE gc_orders ADD COLUMN invoiced_shipping BIGINT NOT NULL DEFAULT 0",
-    "ALTER TABLE gc_orders ADD COLUMN invoiced_shipping_tax BIGINT NOT NULL DEFAULT 0",
-    // One row per placed line: what was ordered (amounts in the order's minor
-    // units, the gift-card purchase as JSON) and what invoices and memos have
-    // taken of it. The CHECKs are a last line of defence behind the hooks' own
-    // checks and guarded updates.
-    "CREATE TABLE gc_order_lines (
-        order_id TEXT NOT NULL REFERENCES gc_orders (order_id),
-        line_id TEXT NOT NULL,
-        position BIGINT NOT NULL,
-        sku TEXT NOT NULL,
-        kind TEXT NOT NULL CHECK (kind IN ('simple', 'digital', 'gift-card')),
-        quantity BIGINT NOT NULL CHECK (quantity > 0),
-        unit_price BIGINT NOT NULL CHECK (unit_price >= 0),
-        row_total BIGINT NOT NULL CHECK (row_total >= 0),
-        discount BIGINT NOT NULL CHECK (discount >= 0),
-        tax BIGINT NOT NULL CHECK (tax >= 0),
-        gift_card TEXT,
-        invoiced_quantity BIGINT NOT NULL DEFAULT 0,
-        invoiced_discount BIGINT NOT NULL DEFAULT 0,
-        invoiced_tax BIGINT NOT NULL DEFAULT 0,
-        refunded_quantity BIGINT NOT NULL DEFAULT 0,
-        PRIMARY KEY (order_id, line_id),
-        CHECK (invoiced_quantity >= 0 AND invoiced_quantity <= quantity),
-        CHECK (invoiced_discount >= 0 AND invoiced_discount <= discount),
-        CHECK (invoiced_tax >= 0 AND invoiced_tax <= tax),
-        CHECK (refunded_quantity >= 0 AND refunded_quantity <= invoiced_quantity)
-    )",
-];
+use crate::storage::db::{Row, Value};
+use crate::storage::env::Environment;
+use crate::storage::time::Seconds;
 
 /// An order as placement recorded it; amounts in its currency's minor units.
 #[derive(Clone, Debug)]
@@ -362,7 +319,7 @@ fn fingerprint(quote: &ParsedQuote, expected: &[ExpectedCard]) -> String {
         .map(|e| {
             format!(
                 "{}={}",
-                crate::code::normalize(&e.code).unwrap_or_default(),
+                crate::cards::code::normalize(&e.code).unwrap_or_default(),
                 e.applied
             )
         })
@@ -445,12 +402,12 @@ pub fn placed(env: &mut dyn Environment, req: PlaceRequest) -> Result<PlacedOrde
         .iter()
         .filter(|l| l.kind == ProductKind::GiftCard)
     {
-        crate::totals::check_gift_card_line(env, &settings, &quote, line, req.channel)?;
+        crate::pipeline::totals::check_gift_card_line(env, &settings, &quote, line, req.channel)?;
     }
     // Every applied code needs exactly one expectation, and nothing else.
     let mut expected = Vec::with_capacity(req.expected.len());
     for e in &req.expected {
-        let normalized = crate::code::normalize(&e.code).unwrap_or_else(|_| e.code.clone());
+        let normalized = crate::cards::code::normalize(&e.code).unwrap_or_else(|_| e.code.clone());
         if !quote.codes.contains(&normalized) {
             return Err(Error::InvalidArgument(format!(
                 "expected: `{}` is not among the applied codes",
@@ -486,7 +443,7 @@ pub fn placed(env: &mut dyn Environment, req: PlaceRequest) -> Result<PlacedOrde
     // A dropped code (say, no exchange rate) takes nothing; it blocks the
     // order only if the host expected it to pay something.
     for (raw, reason, masked) in &collection.dropped {
-        let code = crate::code::normalize(raw).unwrap_or_else(|_| raw.clone());
+        let code = crate::cards::code::normalize(raw).unwrap_or_else(|_| raw.clone());
         if expected.iter().any(|(c, a)| *c == code && *a != 0) {
             return Err(Error::CardNotApplicable(redemption::refusal(
                 *reason,
@@ -531,7 +488,7 @@ pub fn placed(env: &mut dyn Environment, req: PlaceRequest) -> Result<PlacedOrde
             } else {
                 part.applied.min(match &part.rate {
                     None => fresh.balance,
-                    Some(r) => crate::rates::convert_down(fresh.balance, r),
+                    Some(r) => crate::pipeline::rates::convert_down(fresh.balance, r),
                 })
             };
             return Err(balance_changed(&part.card, c, part.applied, now_pays));
@@ -544,7 +501,7 @@ pub fn placed(env: &mut dyn Environment, req: PlaceRequest) -> Result<PlacedOrde
             amount: part.card.money(-part.debit),
             order_amount: c.format(part.applied),
             balance_after: part.card.money(after),
-            status: crate::status::by_balance(after),
+            status: crate::cards::status::by_balance(after),
             expiry_extended_to: None,
         });
     }
@@ -700,436 +657,4 @@ pub fn cancelled(env: &mut dyn Environment, req: CancelRequest) -> Result<Cancel
 }
 
 #[cfg(all(test, feature = "sqlite"))]
-pub(crate) mod tests {
-    use crate::sqlite::NativeEnv;
-    use crate::*;
-
-    /// A line of `quantity` × `unit` (USD) with the given discount and tax.
-    pub(crate) fn line(
-        id: &str,
-        sku: &str,
-        kind: ProductKind,
-        quantity: i32,
-        unit: &str,
-        discount: &str,
-        tax: &str,
-    ) -> Line {
-        let c = money::Currency::parse("USD").unwrap();
-        let unit_minor = c.parse_amount(unit).unwrap();
-        Line {
-            id: id.into(),
-            sku: sku.into(),
-            kind,
-            quantity,
-            unit_price: unit.into(),
-            row_total: c.format(unit_minor * i64::from(quantity)),
-            discount: discount.into(),
-            tax: tax.into(),
-            gift_card: (kind == ProductKind::GiftCard).then(|| GiftCardPurchase {
-                recipient_name: Some("Ana".into()),
-                recipient_email: Some("ana@example.com".into()),
-                message: Some("Enjoy".into()),
-                ..GiftCardPurchase::default()
-            }),
-        }
-    }
-
-    /// Places `lines` (USD, for customer `alice`) with `codes` paying what
-    /// the collection says.
-    pub(crate) fn place(
-        env: &mut NativeEnv,
-        order_id: &str,
-        lines: Vec<Line>,
-        shipping: &str,
-        shipping_tax: &str,
-        codes: &[&str],
-    ) -> PlacedOrder {
-        let quote = Quote {
-            id: format!("Q-{order_id}"),
-            website: "main".into(),
-            store: "default".into(),
-            currency: "USD".into(),
-            base_currency: "USD".into(),
-            customer: Some(CustomerInfo {
-                id: "alice".into(),
-                groups: vec![],
-                email: None,
-            }),
-            test: false,
-            lines,
-            shipping: shipping.into(),
-            shipping_tax: shipping_tax.into(),
-            applied_codes: codes.iter().map(|c| c.to_string()).collect(),
-            shipping_country: None,
-            billing_country: None,
-        };
-        let totals = env
-            .call(|e| {
-                api::collect_totals(
-                    e,
-                    CollectRequest {
-                        quote: quote.clone(),
-                        channel: Channel::Admin,
-                    },
-                )
-            })
-            .unwrap();
-        let expected = totals
-            .cards
-            .iter()
-            .map(|c| ExpectedCard {
-                code: c.code.clone(),
-                applied: c.applied.clone(),
-            })
-            .collect();
-        env.call(|e| {
-            api::order_placed(
-                e,
-                PlaceRequest {
-                    order_id: order_id.into(),
-                    quote,
-                    expected,
-                    channel: Channel::Admin,
-                },
-            )
-        })
-        .unwrap()
-    }
-
-    pub(crate) fn invoice_request(
-        id: &str,
-        order_id: &str,
-        lines: Vec<Line>,
-        shipping: &str,
-    ) -> Invoice {
-        Invoice {
-            invoice_id: id.into(),
-            order_id: order_id.into(),
-            lines,
-            shipping: shipping.into(),
-            shipping_tax: "0".into(),
-        }
-    }
-
-    pub(crate) fn memo_request(
-        id: &str,
-        order_id: &str,
-        total: &str,
-        lines: &[(&str, i32)],
-        destination: RefundDestination,
-    ) -> CreditMemo {
-        CreditMemo {
-            memo_id: id.into(),
-            order_id: order_id.into(),
-            total: total.into(),
-            lines: lines
-                .iter()
-                .map(|(l, q)| MemoLine {
-                    line_id: (*l).into(),
-                    quantity: *q,
-                })
-                .collect(),
-            refund_to_gift_card: None,
-            destination,
-            comment: None,
-        }
-    }
-
-    /// Makes `order_id` look like an order placed before schema v5: no
-    /// recorded lines.
-    pub(crate) fn make_legacy(env: &mut NativeEnv, order_id: &str) {
-        env.db
-            .conn
-            .execute("DELETE FROM gc_order_lines WHERE order_id = ?1", [order_id])
-            .unwrap();
-        env.db
-            .conn
-            .execute(
-                "UPDATE gc_orders SET lines_recorded = 0, shipping = 0, shipping_tax = 0 \
-                 WHERE order_id = ?1",
-                [order_id],
-            )
-            .unwrap();
-    }
-
-    /// Placing an order id again with the same quote returns the first
-    /// answer; with other lines, or for another customer, it is a changed
-    /// replay and refused, even when the totals and cards are the same; an
-    /// order placed before v5 (stored with the v4 fingerprint) still
-    /// replays.
-    #[test]
-    fn a_placement_replayed_with_other_lines_is_refused() {
-        let mut env = NativeEnv::in_memory(1_790_000_000, 3);
-        let mug = line("1", "MUG", ProductKind::Simple, 2, "10", "0", "0");
-        let first = place(&mut env, "O-1", vec![mug.clone()], "0", "0", &[]);
-        let replay = place(&mut env, "O-1", vec![mug.clone()], "0", "0", &[]);
-        assert_eq!(first, replay);
-        let before = env.dump();
-        let same_total = line("1", "TEE", ProductKind::Simple, 1, "20", "0", "0");
-        for lines in [
-            vec![same_total],
-            vec![
-                mug.clone(),
-                line("2", "X", ProductKind::Digital, 1, "0", "0", "0"),
-            ],
-        ] {
-            let quote = Quote {
-                id: "Q-O-1".into(),
-                website: "main".into(),
-                store: "default".into(),
-                currency: "USD".into(),
-                base_currency: "USD".into(),
-                customer: Some(CustomerInfo {
-                    id: "alice".into(),
-                    groups: vec![],
-                    email: None,
-                }),
-                test: false,
-                lines,
-                shipping: "0".into(),
-                shipping_tax: "0".into(),
-                applied_codes: vec![],
-                shipping_country: None,
-                billing_country: None,
-            };
-            let err = env
-                .call(|e| {
-                    api::order_placed(
-                        e,
-                        PlaceRequest {
-                            order_id: "O-1".into(),
-                            quote,
-                            expected: vec![],
-                            channel: Channel::Admin,
-                        },
-                    )
-                })
-                .unwrap_err();
-            assert!(matches!(err, Error::InvalidArgument(_)), "{err:?}");
-        }
-        assert_eq!(env.dump(), before, "a refused replay writes nothing");
-        // Stored the way v4 stored it: the replay still finds its answer.
-        env.db
-            .conn
-            .execute(
-                "UPDATE gc_hook_results SET fingerprint = substr(fingerprint, 4, \
-                 length(fingerprint) - 20) WHERE hook = 'placed' AND reference = 'O-1'",
-                [],
-            )
-            .unwrap();
-        let legacy: String = env
-            .db
-            .conn
-            .query_row(
-                "SELECT fingerprint FROM gc_hook_results WHERE hook = 'placed'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(
-            legacy, "USD|2000||",
-            "the v4 form: currency, total, codes, expectations"
-        );
-        assert_eq!(place(&mut env, "O-1", vec![mug], "0", "0", &[]), first);
-    }
-
-    #[test]
-    fn placement_records_every_line_and_the_shipping() {
-        let mut env = NativeEnv::in_memory(1_790_000_000, 3);
-        let mut gift = line("g", "GC-50", ProductKind::GiftCard, 2, "50", "0", "0");
-        gift.gift_card.as_mut().unwrap().deliver_at = Some("2030-01-01".into());
-        place(
-            &mut env,
-            "O-1",
-            vec![
-                line("a", "BOOK", ProductKind::Simple, 3, "10", "1.50", "2.25"),
-                gift.clone(),
-            ],
-            "4.90",
-            "0.98",
-            &[],
-        );
-        let stored = env.call(|e| orders::load(e, "O-1")).unwrap();
-        assert!(stored.lines_recorded);
-        assert_eq!((stored.shipping, stored.shipping_tax), (490, 98));
-        assert_eq!(
-            (stored.invoiced_shipping, stored.invoiced_shipping_tax),
-            (0, 0)
-        );
-        let lines = env.call(|e| orders::order_lines(e, "O-1")).unwrap();
-        assert_eq!(lines.len(), 2);
-        let a = &lines[0];
-        assert_eq!(
-            (a.line_id.as_str(), a.position, a.sku.as_str(), a.kind),
-            ("a", 1, "BOOK", ProductKind::Simple)
-        );
-        assert_eq!(
-            (a.quantity, a.unit_price, a.row_total, a.discount, a.tax),
-            (3, 1000, 3000, 150, 225)
-        );
-        assert_eq!(a.gift_card, None);
-        assert_eq!(
-            (a.invoiced_quantity, a.invoiced_discount, a.invoiced_tax),
-            (0, 0, 0)
-        );
-        let g = &lines[1];
-        assert_eq!((g.line_id.as_str(), g.position), ("g", 2));
-        assert_eq!(
-            (g.kind, g.quantity, g.unit_price),
-            (ProductKind::GiftCard, 2, 5000)
-        );
-        assert_eq!(
-            g.gift_card, gift.gift_card,
-            "the purchase details, verbatim"
-        );
-    }
-
-    /// A refused placement records no line (nothing at all is written).
-    #[test]
-    fn a_refused_placement_records_no_lines() {
-        let mut env = NativeEnv::in_memory(1_790_000_000, 3);
-        let paying = card(&mut env, "30");
-        let before = env.dump();
-        let quote: Quote = serde_json::from_value(serde_json::json!({
-            "id": "Q-X", "website": "main", "store": "default",
-            "currency": "USD", "base_currency": "USD", "customer": null,
-            "test": false, "lines": course(), "shipping": "0", "shipping_tax": "0",
-            "applied_codes": [paying.code]
-        }))
-        .unwrap();
-        let err = env
-            .call(|e| {
-                api::order_placed(
-                    e,
-                    PlaceRequest {
-                        order_id: "O-X".into(),
-                        quote,
-                        expected: vec![ExpectedCard {
-                            code: paying.code.clone(),
-                            applied: "20.00".into(),
-                        }],
-                        channel: Channel::Admin,
-                    },
-                )
-            })
-            .unwrap_err();
-        assert!(matches!(err, Error::BalanceChanged { .. }), "{err:?}");
-        assert_eq!(env.dump(), before);
-    }
-
-    fn card(env: &mut NativeEnv, amount: &str) -> Card {
-        env.call(|e| api::create_card(e, CreateCard::new(Money::new(amount, "USD"), "admin")))
-            .unwrap()
-    }
-
-    /// One digital line of 100.00 (built from data, so fields added to the
-    /// records later take their defaults).
-    fn course() -> Vec<Line> {
-        serde_json::from_value(serde_json::json!([{
-            "id": "1", "sku": "COURSE", "kind": "digital", "quantity": 1,
-            "unit_price": "100", "row_total": "100", "discount": "0", "tax": "0",
-            "gift_card": null
-        }]))
-        .unwrap()
-    }
-
-    /// Places a 100.00 order on `order_id` with `code` paying 30.00, and
-    /// invoices all of it.
-    fn place_and_invoice(env: &mut NativeEnv, order_id: &str, code: &str) {
-        let quote: Quote = serde_json::from_value(serde_json::json!({
-            "id": format!("Q-{order_id}"), "website": "main", "store": "default",
-            "currency": "USD", "base_currency": "USD",
-            "customer": { "id": "alice", "groups": [] },
-            "test": false, "lines": course(), "shipping": "0", "shipping_tax": "0",
-            "applied_codes": [code]
-        }))
-        .unwrap();
-        let expected = vec![ExpectedCard {
-            code: code.into(),
-            applied: "30.00".into(),
-        }];
-        env.call(|e| {
-            api::order_placed(
-                e,
-                PlaceRequest {
-                    order_id: order_id.into(),
-                    quote,
-                    expected,
-                    channel: Channel::Admin,
-                },
-            )
-        })
-        .unwrap();
-        env.call(|e| {
-            api::invoice_paid(
-                e,
-                Invoice {
-                    invoice_id: format!("I-{order_id}"),
-                    order_id: order_id.into(),
-                    lines: course(),
-                    shipping: "0".into(),
-                    shipping_tax: "0".into(),
-                },
-            )
-        })
-        .unwrap();
-    }
-
-    fn memo(
-        env: &mut NativeEnv,
-        id: &str,
-        order_id: &str,
-        total: &str,
-        destination: RefundDestination,
-    ) -> MemoSplit {
-        env.call(|e| {
-            api::memo_refunded(
-                e,
-                CreditMemo {
-                    memo_id: id.into(),
-                    order_id: order_id.into(),
-                    total: total.into(),
-                    lines: vec![],
-                    refund_to_gift_card: None,
-                    destination,
-                    comment: None,
-                },
-            )
-        })
-        .unwrap()
-    }
-
-    /// A card's part sent to a new card or to account credit has come back
-    /// from that card: the memo that refunds the rest gives the card only
-    /// what is still out on it (18.00 of its 30.00), not its whole debit.
-    #[test]
-    fn value_refunded_elsewhere_is_not_credited_to_the_card_again() {
-        for (n, destination) in [RefundDestination::NewCard, RefundDestination::AccountCredit]
-            .into_iter()
-            .enumerate()
-        {
-            let mut env = NativeEnv::in_memory(1_790_000_000, 3);
-            let paying = card(&mut env, "30");
-            let order = format!("O-{n}");
-            place_and_invoice(&mut env, &order, &paying.code);
-            // 40 × 30 / 100 = 12.00 of the first memo goes elsewhere.
-            let first = memo(&mut env, "M-1", &order, "40", destination);
-            assert_eq!(first.gift_card_amount, "12.00", "{destination:?}");
-            let rest = memo(
-                &mut env,
-                "M-2",
-                &order,
-                "60",
-                RefundDestination::OriginalCards,
-            );
-            assert!(rest.last);
-            assert_eq!(rest.gift_card_amount, "18.00", "{destination:?}");
-            assert_eq!(rest.movements.len(), 1);
-            assert_eq!(rest.movements[0].amount.amount, "18.00", "{destination:?}");
-            let after = env
-                .call(|e| api::get_card(e, &CardRef::Id(paying.id)))
-                .unwrap();
-            assert_eq!(after.balance.amount, "18.00", "{destination:?}");
-        }
-    }
-}
+pub(crate) mod tests;

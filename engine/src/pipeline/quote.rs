@@ -6,8 +6,8 @@
 //! line except gift-card products, and shipping only when the
 //! `cards-cover-shipping` setting says so.
 
+use crate::cards::code;
 use crate::cards::{check_email, check_text};
-use crate::code;
 use crate::error::{Error, Result};
 use crate::model::{GiftCardPurchase, Line, ProductKind, Quote};
 use crate::money::Currency;
@@ -202,11 +202,11 @@ fn check_purchase(line: &str, p: &GiftCardPurchase) -> Result<()> {
         }
     }
     if let Some(phone) = &p.recipient_phone {
-        crate::contact::normalise_phone(phone)
+        crate::cards::contact::normalise_phone(phone)
             .map_err(|why| Error::InvalidArgument(format!("{}: {why}", at("recipient-phone"))))?;
     }
     if let Some(at_text) = &p.deliver_at {
-        crate::contact::parse_delivery_date(&at("deliver-at"), at_text)?;
+        crate::cards::contact::parse_delivery_date(&at("deliver-at"), at_text)?;
     }
     if let Some(days) = p.validity_days
         && days > crate::settings::MAX_VALIDITY_DAYS
@@ -286,7 +286,7 @@ pub fn parse(quote: &Quote) -> Result<ParsedQuote> {
         given
             .as_deref()
             .filter(|c| !c.trim().is_empty())
-            .map(|c| crate::batches::country(field, c))
+            .map(|c| crate::catalog::batches::country(field, c))
             .transpose()
     };
     Ok(ParsedQuote {

@@ -13,15 +13,15 @@
 //! `no-exchange-rate` like any other unusable card, and the rest keep
 //! collecting.
 
-use crate::batches::{self, DefinitionCache};
+use crate::cards::code;
 use crate::cards::{self, StoredCard};
-use crate::code;
-use crate::env::Environment;
+use crate::catalog::batches::{self, DefinitionCache};
 use crate::error::{Error, Result};
 use crate::model::*;
-use crate::quote::ParsedQuote;
-use crate::rates::{self, Rate};
-use crate::time::Seconds;
+use crate::pipeline::quote::ParsedQuote;
+use crate::pipeline::rates::{self, Rate};
+use crate::storage::env::Environment;
+use crate::storage::time::Seconds;
 
 /// The one sentence customers get for any code that does not apply, so the
 /// answer cannot tell an unknown code from an expired, used or disabled one.

@@ -6,15 +6,15 @@
 //! transaction, so running a tick twice for the same moment changes nothing,
 //! and a host that ticks late simply catches up.
 
+use crate::cards::ledger::{self, NewEntry};
 use crate::cards::{CARD_COLUMNS, StoredCard};
-use crate::db::Value;
 use crate::delivery::{self, Channel, MessageKind, Outgoing};
-use crate::env::Environment;
 use crate::error::{Error, Result};
-use crate::ledger::{self, NewEntry};
 use crate::model::{Actor, CardId, CardRef, HistoryAction};
 use crate::settings;
-use crate::time::{self, DAY, Seconds};
+use crate::storage::db::Value;
+use crate::storage::env::Environment;
+use crate::storage::time::{self, DAY, Seconds};
 use std::collections::BTreeMap;
 
 /// What one tick did.

@@ -4,9 +4,9 @@
 //! the component these are the WIT imports; natively they are rusqlite, a
 //! test clock and a seeded generator.
 
-use crate::db::Database;
-use crate::delivery::{DeliveryError, OutboundMessage};
-use crate::time::Seconds;
+use crate::storage::db::Database;
+use crate::storage::outbound::{DeliveryError, OutboundMessage};
+use crate::storage::time::Seconds;
 
 pub trait Environment {
     /// The database, already inside the transaction for this call.

@@ -6,17 +6,25 @@
 //! functions. Migrations only ever append to this list; a shipped one is never
 //! edited.
 
-use crate::db::{Database, Value};
-use crate::env::Environment;
+mod batches;
+mod customer;
+mod delivery;
+mod issuing;
+mod management;
+mod orders;
+mod products;
+
 use crate::error::{Error, Result};
 use crate::model::MigrationReport;
+use crate::storage::db::{Database, Value};
+use crate::storage::env::Environment;
 
 struct Migration {
     version: u32,
     description: &'static str,
     statements: &'static [&'static str],
-    /// Further statements owned by the modules they serve (their own tables),
-    /// run after `statements`, in this order.
+    /// Further statements owned by the modules they serve (their own tables,
+    /// kept in `schema/<module>.rs`), run after `statements`, in this order.
     module_statements: &'static [&'static [&'static str]],
 }
 
@@ -177,23 +185,23 @@ Migration {
         "INSERT INTO gc_sequences (name, value) VALUES ('product', 0), ('definition', 0), ('campaign', 0)",
     ],
     module_statements: &[
-        crate::products::SCHEMA_V3,
-        crate::batches::SCHEMA_V3,
-        crate::issuing::SCHEMA_V3,
-        crate::management::SCHEMA_V3,
+        products::SCHEMA_V3,
+        batches::SCHEMA_V3,
+        issuing::SCHEMA_V3,
+        management::SCHEMA_V3,
     ],
 },
 Migration {
     version: 4,
     description: "delivery: view tokens, delivery timeline on cards, the message log",
-    statements: crate::delivery::SCHEMA_V4,
+    statements: delivery::SCHEMA_V4,
     module_statements: &[],
 },
 Migration {
     version: 5,
     description: "trustworthy edges: placed order lines, canonical rate-limit keys, failed lookups per customer",
     statements: &[],
-    module_statements: &[crate::orders::SCHEMA_V5, crate::customer::SCHEMA_V5],
+    module_statements: &[orders::SCHEMA_V5, customer::SCHEMA_V5],
 }];
 
 /// The schema version this build writes and expects.
@@ -206,7 +214,7 @@ fn read_version(db: &mut dyn Database) -> Result<Option<u32>> {
     let rows = match rows {
         Ok(rows) => rows,
         // No bookkeeping table yet: an empty database.
-        Err(crate::db::DbError::InvalidStatement(_)) => return Ok(None),
+        Err(crate::storage::db::DbError::InvalidStatement(_)) => return Ok(None),
         Err(e) => return Err(e.into()),
     };
     match rows.first() {

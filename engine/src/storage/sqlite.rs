@@ -2,7 +2,7 @@
 //! the host harness's SQLite backend. It maps SQLite's failures onto the same
 //! typed cases the WIT `database.error` has.
 
-use crate::db::{Database, DbError, QueryResult, Value};
+use crate::storage::db::{Database, DbError, QueryResult, Value};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, ToSql};
 
@@ -101,11 +101,11 @@ pub struct NativeEnv {
     /// Exchange rates the "host" knows: (from, to) → decimal string.
     pub rates: std::collections::HashMap<(String, String), String>,
     /// Messages of committed calls, in the order they were handed over.
-    pub outbox: Vec<crate::delivery::OutboundMessage>,
+    pub outbox: Vec<crate::storage::outbound::OutboundMessage>,
     /// Messages of the call in progress; kept only if it commits.
-    pending: Vec<crate::delivery::OutboundMessage>,
+    pending: Vec<crate::storage::outbound::OutboundMessage>,
     /// When set, `deliver` refuses every message with this error.
-    pub refuse_delivery: Option<crate::delivery::DeliveryError>,
+    pub refuse_delivery: Option<crate::storage::outbound::DeliveryError>,
     rng_state: u64,
 }
 
@@ -127,7 +127,8 @@ impl NativeEnv {
     pub fn in_memory(now: i64, seed: u64) -> Self {
         let conn = Connection::open_in_memory().expect("in-memory SQLite");
         let mut env = NativeEnv::new(conn, now, seed);
-        env.call(|e| crate::api::migrate(e)).expect("migrate");
+        env.call(|e| crate::storage::schema::migrate(e))
+            .expect("migrate");
         env
     }
 
@@ -204,8 +205,8 @@ impl crate::Environment for NativeEnv {
 
     fn deliver(
         &mut self,
-        message: &crate::delivery::OutboundMessage,
-    ) -> Result<String, crate::delivery::DeliveryError> {
+        message: &crate::storage::outbound::OutboundMessage,
+    ) -> Result<String, crate::storage::outbound::DeliveryError> {
         if let Some(e) = &self.refuse_delivery {
             return Err(e.clone());
         }

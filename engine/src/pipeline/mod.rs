@@ -1,0 +1,11 @@
+//! The order pipeline: quotes, totals and the codes applied to them, orders,
+//! invoices, credit memos, and the currency rates they convert with.
+
+pub mod invoices;
+pub mod memos;
+pub mod orders;
+pub mod quote;
+pub mod rates;
+pub mod redemption;
+pub mod split;
+pub mod totals;
