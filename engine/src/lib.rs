@@ -9,6 +9,29 @@
 //! caller's transaction, a clock and a secure random source — and returns a
 //! typed [`Error`] on failure. The caller (the host) commits on `Ok` and rolls
 //! back on `Err`, so an operation that fails half-way leaves nothing behind.
+//!
+//! ## Layers
+//!
+//! The modules form layers, and a module uses only its own layer and the
+//! ones below it, never one above:
+//!
+//! 1. **Vocabulary and storage**: [`money`], [`error`], [`model`] (the
+//!    contract's records) and [`storage`] (the [`Database`](storage::db::Database)
+//!    the host lends, the [`Environment`], the outbound-message types, the
+//!    schema with every module's tables, the SQLite test backend, time).
+//! 2. **Cards and settings**: [`cards`] (cards, codes, the ledger, balance
+//!    movements, statuses, administration, client keys, contact details, the
+//!    refusal log) and [`settings`].
+//! 3. **Features**: [`delivery`], [`customer`] and [`reports`] build on the
+//!    layers below only; [`pipeline`] (the order pipeline), [`catalog`]
+//!    (products, batch definitions, issuing) and [`scheduler`] build on
+//!    those too, and the pipeline and the catalog use each other.
+//! 4. **[`api`]**, the contract's operations, on top.
+//!
+//! So the schema does not import the modules whose tables it creates (their
+//! statements live under `storage/schema/`), and the environment does not
+//! import delivery (the message it hands the host is in
+//! [`storage::outbound`]).
 
 pub mod cards;
 pub mod catalog;
