@@ -117,3 +117,11 @@ impl From<DbError> for Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Names the field an amount error is about.
+pub(crate) fn prefix(field: &str, e: Error) -> Error {
+    match e {
+        Error::InvalidAmount(m) => Error::InvalidAmount(format!("{field}: {m}")),
+        other => other,
+    }
+}

@@ -15,23 +15,27 @@
 //! The modules form layers, and a module uses only its own layer and the
 //! ones below it, never one above:
 //!
-//! 1. **Vocabulary and storage**: [`money`], [`error`], [`model`] (the
-//!    contract's records) and [`storage`] (the [`Database`](storage::db::Database)
-//!    the host lends, the [`Environment`], the outbound-message types, the
-//!    schema with every module's tables, the SQLite test backend, time).
+//! 1. **Vocabulary and storage**: [`money`] (with its exchange
+//!    [`rates`](money::rates)), [`error`], [`model`] (the contract's records)
+//!    and [`storage`] (the [`Database`](storage::db::Database) the host
+//!    lends, the [`Environment`], the outbound-message types, the schema
+//!    with every module's tables, the SQLite test backend, time).
 //! 2. **Cards and settings**: [`cards`] (cards, codes, the ledger, balance
 //!    movements, statuses, administration, client keys, contact details, the
-//!    refusal log) and [`settings`].
-//! 3. **Features**: [`delivery`], [`customer`] and [`reports`] build on the
-//!    layers below only; [`pipeline`] (the order pipeline), [`catalog`]
-//!    (products, batch definitions, issuing) and [`scheduler`] build on
-//!    those too, and the pipeline and the catalog use each other.
-//! 4. **[`api`]**, the contract's operations, on top.
+//!    refusal log) and [`settings`], which use each other.
+//! 3. **Features on cards**: [`catalog`] (products, batch definitions),
+//!    [`customer`], [`delivery`] and [`reports`]; none of them uses another
+//!    (outside unit tests).
+//! 4. **Flows across features**: [`pipeline`] (quotes, totals, orders,
+//!    issuing, invoices, credit memos) and [`scheduler`].
+//! 5. **[`api`]**, the contract's operations, on top.
 //!
 //! So the schema does not import the modules whose tables it creates (their
-//! statements live under `storage/schema/`), and the environment does not
-//! import delivery (the message it hands the host is in
-//! [`storage::outbound`]).
+//! statements live under `storage/schema/`), the environment does not import
+//! delivery (the message it hands the host is in [`storage::outbound`]), and
+//! the catalog does not import the pipeline (whether a batch definition's
+//! card applies to a quote is [`pipeline::eligibility`]). Unit tests may
+//! drive their module through [`api`].
 
 pub mod cards;
 pub mod catalog;
@@ -72,8 +76,8 @@ pub fn metadata() -> PluginMetadata {
 pub mod api {
     use super::*;
     use crate::cards::{management, refusals};
-    use crate::catalog::{batches, issuing, products};
-    use crate::pipeline::{invoices, memos, orders, totals};
+    use crate::catalog::{batches, products};
+    use crate::pipeline::{invoices, issuing, memos, orders, totals};
     use crate::storage::schema;
 
     pub fn migrate(env: &mut dyn Environment) -> Result<MigrationReport> {

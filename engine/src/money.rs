@@ -2,6 +2,8 @@
 //! database as integer minor units of the card's currency; floating point is
 //! never involved, so what is applied is what is debited, to the cent.
 
+pub mod rates;
+
 use crate::error::{Error, Result};
 use rust_decimal::Decimal;
 use std::str::FromStr;

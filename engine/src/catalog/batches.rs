@@ -18,22 +18,21 @@
 //!
 //! # The rules
 //!
-//! [`refusal`] checks a quote against a definition (see `redemption::check`,
-//! which calls it for every card carrying a `definition_id`). The minimum
+//! `pipeline::eligibility::refusal` checks a quote against a definition (see
+//! `redemption::check`, which calls it for every card carrying a
+//! `definition_id`). The minimum
 //! order amount is in the definition's (the value's) currency: a quote in
 //! another currency has its total converted into it at the host's rate,
 //! rounded down (the order must really reach the minimum); when the host has
 //! no rate for that pair the card is refused as `currency-not-allowed`, since
 //! the order's currency cannot be judged.
 
+use crate::cards::check_text;
 use crate::cards::code::{self, Code, CodeFormat};
 use crate::cards::ledger::{self, NewEntry};
-use crate::cards::{StoredCard, check_text};
 use crate::error::{Error, Result};
-use crate::model::{Actor, CardId, HistoryAction, Money, RefusalReason};
+use crate::model::{Actor, CardId, HistoryAction, Money};
 use crate::money::Currency;
-use crate::pipeline::quote::ParsedQuote;
-use crate::pipeline::rates;
 use crate::settings;
 use crate::storage::db::{Row, Value};
 use crate::storage::env::Environment;
@@ -43,11 +42,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 
 mod checks;
-mod eligibility;
 mod generate;
 
 pub use checks::*;
-pub use eligibility::*;
 pub use generate::*;
 
 /// Codes one `generate-codes` call may make.

@@ -12,7 +12,7 @@ use crate::cards::check_text;
 use crate::error::{Error, Result};
 use crate::model::Money;
 use crate::money::Currency;
-use crate::pipeline::rates;
+use crate::money::rates;
 use crate::settings::{MAX_VALIDITY_DAYS, Settings};
 use crate::storage::db::{Row, Value};
 use crate::storage::env::Environment;
@@ -228,7 +228,7 @@ fn check_input(input: &ProductInput) -> Result<Checked> {
     let field_amount = |field: &str, text: &str| -> Result<i64> {
         currency
             .parse_positive(text)
-            .map_err(|e| crate::pipeline::quote::prefix(field, e))
+            .map_err(|e| crate::error::prefix(field, e))
     };
     if input.denominations.len() > MAX_DENOMINATIONS {
         return Err(Error::InvalidArgument(format!(
@@ -506,7 +506,7 @@ pub fn check_amount(env: &mut dyn Environment, req: CheckAmount) -> Result<Money
     let minor = p
         .currency
         .parse_amount(&req.amount)
-        .map_err(|e| crate::pipeline::quote::prefix("amount", e))?;
+        .map_err(|e| crate::error::prefix("amount", e))?;
     check_allowed(&p, minor)?;
     Ok(p.money(minor))
 }

@@ -24,8 +24,8 @@ use crate::cards::movements::{self, replay};
 use crate::cards::{self, NewCard};
 use crate::error::{Error, Result};
 use crate::model::*;
+use crate::money::rates;
 use crate::pipeline::orders::{self, OrderLine, StoredOrder, check_reference};
-use crate::pipeline::rates;
 use crate::pipeline::split;
 use crate::storage::db::Value;
 use crate::storage::env::Environment;
@@ -139,7 +139,7 @@ fn run(env: &mut dyn Environment, req: &CreditMemo, execute: bool) -> Result<Mem
     } else if let Some(text) = &req.refund_to_gift_card {
         let x = c
             .parse_amount(text)
-            .map_err(|e| crate::pipeline::quote::prefix("refund-to-gift-card", e))?;
+            .map_err(|e| crate::error::prefix("refund-to-gift-card", e))?;
         if x < 0 || x > total {
             return Err(Error::InvalidAmount(format!(
                 "refund-to-gift-card: must be between 0 and the memo's total {}",

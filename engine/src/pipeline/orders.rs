@@ -423,7 +423,7 @@ pub fn placed(env: &mut dyn Environment, req: PlaceRequest) -> Result<PlacedOrde
         let amount = quote
             .currency
             .parse_amount(&e.applied)
-            .map_err(|err| quote::prefix("expected", err))?;
+            .map_err(|err| crate::error::prefix("expected", err))?;
         expected.push((normalized, amount));
     }
     if expected.len() != quote.codes.len() {
@@ -488,7 +488,7 @@ pub fn placed(env: &mut dyn Environment, req: PlaceRequest) -> Result<PlacedOrde
             } else {
                 part.applied.min(match &part.rate {
                     None => fresh.balance,
-                    Some(r) => crate::pipeline::rates::convert_down(fresh.balance, r),
+                    Some(r) => crate::money::rates::convert_down(fresh.balance, r),
                 })
             };
             return Err(balance_changed(&part.card, c, part.applied, now_pays));

@@ -8,7 +8,7 @@
 
 use crate::cards::code;
 use crate::cards::{check_email, check_text};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, prefix};
 use crate::model::{GiftCardPurchase, Line, ProductKind, Quote};
 use crate::money::Currency;
 
@@ -104,14 +104,6 @@ fn amount(currency: Currency, field: &str, text: &str) -> Result<i64> {
         )));
     }
     Ok(minor)
-}
-
-/// Names the field an amount error is about.
-pub(crate) fn prefix(field: &str, e: Error) -> Error {
-    match e {
-        Error::InvalidAmount(m) => Error::InvalidAmount(format!("{field}: {m}")),
-        other => other,
-    }
 }
 
 /// Checks one line.

@@ -15,11 +15,11 @@
 
 use crate::cards::code;
 use crate::cards::{self, StoredCard};
-use crate::catalog::batches::{self, DefinitionCache};
 use crate::error::{Error, Result};
 use crate::model::*;
+use crate::money::rates::{self, Rate};
+use crate::pipeline::eligibility::{self, DefinitionCache};
 use crate::pipeline::quote::ParsedQuote;
-use crate::pipeline::rates::{self, Rate};
 use crate::storage::env::Environment;
 use crate::storage::time::Seconds;
 
@@ -63,7 +63,7 @@ pub fn find(env: &mut dyn Environment, typed: &str) -> Result<Lookup> {
 
 /// Every rule a card must pass to pay this quote, in a fixed order so the
 /// reason reported is stable: the card's own rules, then those of its batch
-/// definition (see `batches::refusal`).
+/// definition (see `eligibility::refusal`).
 pub fn check(
     env: &mut dyn Environment,
     card: &StoredCard,
@@ -84,7 +84,7 @@ pub fn check_with(
     if let Some(reason) = check_card(card, quote, now) {
         return Ok(Some(reason));
     }
-    batches::card_refusal(env, cache, card, quote, now)
+    eligibility::card_refusal(env, cache, card, quote, now)
 }
 
 /// The card's own rules (status, uses, scope, test flag), without its batch

@@ -115,14 +115,14 @@ pub(super) fn check_fields(input: DefinitionInput) -> Result<Checked> {
     let currency = Currency::parse(&input.value.currency)?;
     let value = currency
         .parse_positive(&input.value.amount)
-        .map_err(|e| crate::pipeline::quote::prefix("value", e))?;
+        .map_err(|e| crate::error::prefix("value", e))?;
     let min_order_amount = input
         .min_order_amount
         .as_deref()
         .map(|m| {
             let minor = currency
                 .parse_amount(m)
-                .map_err(|e| crate::pipeline::quote::prefix("min-order-amount", e))?;
+                .map_err(|e| crate::error::prefix("min-order-amount", e))?;
             if minor < 0 {
                 return Err(Error::InvalidAmount(
                     "min-order-amount: must not be negative".into(),

@@ -207,8 +207,8 @@ fn redraws_codes_that_clash() {
         }
         fn deliver(
             &mut self,
-            m: &crate::delivery::OutboundMessage,
-        ) -> std::result::Result<String, crate::delivery::DeliveryError> {
+            m: &crate::storage::outbound::OutboundMessage,
+        ) -> std::result::Result<String, crate::storage::outbound::DeliveryError> {
             self.inner.deliver(m)
         }
     }

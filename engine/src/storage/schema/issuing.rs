@@ -1,4 +1,4 @@
-//! The tables `catalog::issuing` owns, kept with the schema so the storage layer
+//! The tables `pipeline::issuing` owns, kept with the schema so the storage layer
 //! needs nothing from the layers above it.
 
 /// The campaign table, created by schema v3. A percentage is kept as the

@@ -200,7 +200,7 @@ pub fn issue_from_order(env: &mut dyn Environment, req: IssueRequest) -> Result<
     let c = order.currency;
     let amount = c
         .parse_positive(req.amount.trim())
-        .map_err(|e| crate::pipeline::quote::prefix("amount", e))?;
+        .map_err(|e| crate::error::prefix("amount", e))?;
     let print = format!("{}|{}|{}", amount, email.unwrap_or(""), c.code());
     let card_reference = req
         .reference
@@ -383,7 +383,7 @@ fn validate(input: &CampaignInput) -> Result<ValidCampaign> {
             let currency = Currency::parse(&m.currency)?;
             let amount = currency
                 .parse_positive(m.amount.trim())
-                .map_err(|e| crate::pipeline::quote::prefix("reward", e))?;
+                .map_err(|e| crate::error::prefix("reward", e))?;
             (None, Some((amount, currency)))
         }
     };

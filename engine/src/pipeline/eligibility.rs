@@ -1,6 +1,15 @@
-//! Whether a definition's card may be used on a quote, with a per-call cache of definitions.
+//! Whether a batch definition's card may be used on a quote, with a per-call
+//! cache of definitions.
 
-use super::*;
+use crate::cards::StoredCard;
+use crate::catalog::batches::{CustomerTarget, StoredDefinition, load};
+use crate::error::{Error, Result};
+use crate::model::RefusalReason;
+use crate::money::rates;
+use crate::pipeline::quote::ParsedQuote;
+use crate::storage::env::Environment;
+use crate::storage::time::Seconds;
+use std::collections::HashMap;
 
 /// Looks definitions up at most once per collection.
 #[derive(Default)]
