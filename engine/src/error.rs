@@ -1,8 +1,8 @@
 //! The engine's typed errors: one enum, mirrored case for case by the WIT
 //! `types.error` variant, so nothing is flattened into strings on the way out.
 
-use crate::db::DbError;
 use crate::model::{CardStatus, Money, Refusal};
+use crate::storage::db::DbError;
 use serde::{Deserialize, Serialize};
 
 /// A goodwill card over an order's limit: what may still be issued, and what
@@ -117,3 +117,11 @@ impl From<DbError> for Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Names the field an amount error is about.
+pub(crate) fn prefix(field: &str, e: Error) -> Error {
+    match e {
+        Error::InvalidAmount(m) => Error::InvalidAmount(format!("{field}: {m}")),
+        other => other,
+    }
+}

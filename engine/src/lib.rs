@@ -9,46 +9,51 @@
 //! caller's transaction, a clock and a secure random source — and returns a
 //! typed [`Error`] on failure. The caller (the host) commits on `Ok` and rolls
 //! back on `Err`, so an operation that fails half-way leaves nothing behind.
+//!
+//! ## Layers
+//!
+//! The modules form layers, and a module uses only its own layer and the
+//! ones below it, never one above:
+//!
+//! 1. **Vocabulary and storage**: [`money`] (with its exchange
+//!    [`rates`](money::rates)), [`error`], [`model`] (the contract's records)
+//!    and [`storage`] (the [`Database`](storage::db::Database) the host
+//!    lends, the [`Environment`], the outbound-message types, the schema
+//!    with every module's tables, the SQLite test backend, time).
+//! 2. **Cards and settings**: [`cards`] (cards, codes, the ledger, balance
+//!    movements, statuses, administration, client keys, contact details, the
+//!    refusal log) and [`settings`], which use each other.
+//! 3. **Features on cards**: [`catalog`] (products, batch definitions),
+//!    [`customer`], [`delivery`] and [`reports`]; none of them uses another
+//!    (outside unit tests).
+//! 4. **Flows across features**: [`pipeline`] (quotes, totals, orders,
+//!    issuing, invoices, credit memos) and [`scheduler`].
+//! 5. **[`api`]**, the contract's operations, on top.
+//!
+//! So the schema does not import the modules whose tables it creates (their
+//! statements live under `storage/schema/`), the environment does not import
+//! delivery (the message it hands the host is in [`storage::outbound`]), and
+//! the catalog does not import the pipeline (whether a batch definition's
+//! card applies to a quote is [`pipeline::eligibility`]). Unit tests may
+//! drive their module through [`api`].
 
-pub mod batches;
 pub mod cards;
-pub mod client_key;
-pub mod code;
-pub mod contact;
+pub mod catalog;
 pub mod customer;
-pub mod db;
 pub mod delivery;
-pub mod env;
 pub mod error;
-pub mod invoices;
-pub mod issuing;
-pub mod ledger;
-pub mod management;
-pub mod memos;
 pub mod model;
 pub mod money;
-pub mod movements;
-pub mod orders;
-pub mod products;
-pub mod quote;
-pub mod rates;
-pub mod redemption;
-pub mod refusals;
+pub mod pipeline;
 pub mod reports;
 pub mod scheduler;
-pub mod schema;
 pub mod settings;
-pub mod split;
-#[cfg(feature = "sqlite")]
-pub mod sqlite;
-pub mod status;
-pub mod time;
-pub mod totals;
+pub mod storage;
 
-pub use env::Environment;
 pub use error::{Error, Result};
 pub use model::*;
 pub use settings::{Settings, SettingsUpdate};
+pub use storage::env::Environment;
 
 /// The plugin's name as hosts see it.
 pub const PLUGIN_NAME: &str = "giftcard";
@@ -63,13 +68,17 @@ pub fn metadata() -> PluginMetadata {
         name: PLUGIN_NAME.into(),
         version: VERSION.into(),
         contract_version: CONTRACT_VERSION.into(),
-        schema_version: schema::latest_version(),
+        schema_version: storage::schema::latest_version(),
     }
 }
 
 /// The operations the contract exports, each checking the schema first.
 pub mod api {
     use super::*;
+    use crate::cards::{management, refusals};
+    use crate::catalog::{batches, products};
+    use crate::pipeline::{invoices, issuing, memos, orders, totals};
+    use crate::storage::schema;
 
     pub fn migrate(env: &mut dyn Environment) -> Result<MigrationReport> {
         schema::migrate(env)

@@ -2,8 +2,9 @@
 //! refuses outside and accepts inside, with the precise reason for staff and
 //! the generic one for customers, at collection and again at placement.
 
-use giftcard_engine::batches::{CustomerTarget, DefinitionInput, GenerateRequest};
-use giftcard_engine::sqlite::NativeEnv;
+use giftcard_engine::catalog::batches::{self, CustomerTarget, DefinitionInput, GenerateRequest};
+use giftcard_engine::pipeline::redemption;
+use giftcard_engine::storage::sqlite::NativeEnv;
 use giftcard_engine::*;
 
 const T0: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z

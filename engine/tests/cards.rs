@@ -1,7 +1,10 @@
 //! Native tests of the card rules, through the same `api` functions the
 //! component exports, each call in its own transaction as a host would run it.
 
-use giftcard_engine::sqlite::NativeEnv;
+use giftcard_engine::cards::ledger;
+use giftcard_engine::storage::schema;
+use giftcard_engine::storage::sqlite::NativeEnv;
+use giftcard_engine::storage::time;
 use giftcard_engine::*;
 
 const T0: i64 = 1_790_000_000; // 2026-09-21T…Z

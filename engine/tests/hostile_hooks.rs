@@ -32,7 +32,8 @@
 //! which no hook can see).
 
 use giftcard_engine::money::Currency;
-use giftcard_engine::sqlite::NativeEnv;
+use giftcard_engine::pipeline::orders;
+use giftcard_engine::storage::sqlite::NativeEnv;
 use giftcard_engine::*;
 use proptest::collection::vec;
 use proptest::prelude::*;

@@ -2,8 +2,9 @@
 //! every card's balance equal to the sum of its ledger, never negative, with
 //! each row chaining from the one before and only allowed transitions taken.
 
-use giftcard_engine::sqlite::NativeEnv;
-use giftcard_engine::status::{self, Operation};
+use giftcard_engine::cards::ledger;
+use giftcard_engine::cards::status::{self, Operation};
+use giftcard_engine::storage::sqlite::NativeEnv;
 use giftcard_engine::*;
 use proptest::prelude::*;
 

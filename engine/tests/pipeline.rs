@@ -2,7 +2,7 @@
 //! component exports: the collector's order of application, placement, the
 //! invoice split, credit memos, cancellation and bought cards.
 
-use giftcard_engine::sqlite::NativeEnv;
+use giftcard_engine::storage::sqlite::NativeEnv;
 use giftcard_engine::*;
 
 const T0: i64 = 1_790_000_000;

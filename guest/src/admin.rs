@@ -7,7 +7,7 @@ use crate::bindings::giftcard::plugin::types;
 use crate::convert;
 use crate::convert::list;
 use crate::env::ComponentEnv;
-use giftcard_engine::{self as e, api, management as m};
+use giftcard_engine::{self as e, api, cards::management as m};
 
 impl admin::Guest for Plugin {
     fn create_card(request: admin::CreateCardRequest) -> Result<types::Card, types::Error> {

@@ -7,7 +7,7 @@ use crate::bindings::giftcard::plugin::types;
 use crate::convert;
 use crate::env::ComponentEnv;
 use giftcard_engine::api;
-use giftcard_engine::batches as e;
+use giftcard_engine::catalog::batches as e;
 
 fn target_in(t: wit::CustomerTarget) -> e::CustomerTarget {
     match t {

@@ -7,8 +7,8 @@ use crate::bindings::giftcard::plugin::exchange_rates;
 use crate::bindings::giftcard::plugin::outbox;
 use crate::bindings::wasi::{clocks::wall_clock, random::random};
 use giftcard_engine::Environment;
-use giftcard_engine::db::{Database, DbError, QueryResult, Value};
 use giftcard_engine::delivery::{DeliveryError, OutboundMessage};
+use giftcard_engine::storage::db::{Database, DbError, QueryResult, Value};
 
 /// Stateless: every export call gets a fresh instance from the host anyway.
 pub struct ComponentEnv;

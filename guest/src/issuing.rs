@@ -5,7 +5,7 @@ use crate::bindings::exports::giftcard::plugin::{issuing, orders};
 use crate::bindings::giftcard::plugin::types;
 use crate::env::ComponentEnv;
 use giftcard_engine::api;
-use giftcard_engine::issuing as e;
+use giftcard_engine::pipeline::issuing as e;
 
 pub fn order_completed(request: orders::CompleteRequest) -> Result<Vec<types::Card>, types::Error> {
     let req = e::CompleteRequest {

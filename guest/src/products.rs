@@ -7,7 +7,7 @@ use crate::bindings::giftcard::plugin::types;
 use crate::convert;
 use crate::env::ComponentEnv;
 use giftcard_engine::api;
-use giftcard_engine::products as e;
+use giftcard_engine::catalog::products as e;
 
 impl From<products::ProductInput> for e::ProductInput {
     fn from(p: products::ProductInput) -> Self {

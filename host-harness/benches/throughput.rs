@@ -6,7 +6,7 @@
 //! Figures are throughput on this machine, not pass/fail thresholds: timing
 //! tests on shared machines are noise, so nothing here asserts a speed.
 
-use giftcard_engine::sqlite::NativeEnv;
+use giftcard_engine::storage::sqlite::NativeEnv;
 use giftcard_engine::{AdjustBalance, CardRef, CreateCard, Money, api};
 use giftcard_harness::harness::{Harness, HarnessConfig, money};
 use giftcard_host::clock::Clock;

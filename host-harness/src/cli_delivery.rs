@@ -247,7 +247,7 @@ pub fn run_outbox(harness: &Harness, json_out: bool, cmd: &OutboxCommand) -> Res
                 for e in &entries {
                     table.add_row([
                         e.seq.to_string(),
-                        giftcard_engine::time::format(e.at),
+                        giftcard_engine::storage::time::format(e.at),
                         e.card_id.to_string(),
                         e.kind.clone(),
                         e.channel.to_string(),
@@ -434,7 +434,7 @@ pub fn tick(harness: &Harness, json_out: bool, at: Option<&str>) -> Result<()> {
 fn tick_call(harness: &Harness, json_out: bool, at: Option<&str>) -> Result<()> {
     let now = match at {
         Some(t) => t.to_owned(),
-        None => giftcard_engine::time::format(harness.clock().now()),
+        None => giftcard_engine::storage::time::format(harness.clock().now()),
     };
     call_and_print(
         harness,

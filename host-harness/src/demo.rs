@@ -606,7 +606,7 @@ fn delivery_and_print(harness: &Harness, out: &mut dyn Write, card: &Json) -> Re
     )?;
 
     heading(out, "The scheduler runs")?;
-    let now = giftcard_engine::time::format(harness.clock().now());
+    let now = giftcard_engine::storage::time::format(harness.clock().now());
     let report = harness.call_ok("scheduler.tick", &json!({ "now": now }))?;
     let count = |key: &str| report[key].as_array().map_or(0, Vec::len);
     writeln!(

@@ -5,7 +5,7 @@
 
 use crate::runtime::{Faults, JsonCalls, Limits, Outcome, Runtime};
 use anyhow::{Context, Result, bail};
-use giftcard_engine::db::Value;
+use giftcard_engine::storage::db::Value;
 use giftcard_host::CodeCache;
 use giftcard_host::clock::{Clock, Randomness};
 use giftcard_host::database::{Backend, SqliteBackend, Transaction};
@@ -468,7 +468,7 @@ impl Harness {
         let report = json!({ "report": {
             "message-id": m.message_id,
             "delivered": outcome.is_ok(),
-            "at": giftcard_engine::time::format(now),
+            "at": giftcard_engine::storage::time::format(now),
             "failure": outcome.as_ref().err().map(|f| f.reason.clone()),
         }});
         let wall = giftcard_host::clock::Clock::System.now();

@@ -341,7 +341,7 @@ fn run_step(
     let mut args = substitute(step.args.as_ref().unwrap_or(&Json::Null), vars)?;
     // The scheduler runs for the scenario clock's "now" unless told otherwise.
     if name == "scheduler.tick" && args.is_null() {
-        args = serde_json::json!({ "now": giftcard_engine::time::format(harness.clock().now()) });
+        args = serde_json::json!({ "now": giftcard_engine::storage::time::format(harness.clock().now()) });
     }
     let expect = match &step.expect {
         Some(e) => Some(Expect {

@@ -8,8 +8,8 @@ use crate::model::{
     Channel as SaleChannel, CreateCard, CustomerInfo, GiftCardPurchase, Invoice, Line,
     PlaceRequest, ProductKind, Quote,
 };
-use crate::sqlite::NativeEnv;
-use crate::time::DAY;
+use crate::storage::sqlite::NativeEnv;
+use crate::storage::time::DAY;
 
 pub(crate) const T0: i64 = 1_790_000_000;
 

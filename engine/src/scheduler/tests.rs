@@ -7,7 +7,7 @@ use crate::delivery::tests::{T0, buy, env, gift};
 use crate::delivery::{DeliveryError, MessageStatus};
 use crate::model::{AdjustBalance, CardStatus, CreateCard, Money, SetStatus};
 use crate::settings::SettingsUpdate;
-use crate::sqlite::NativeEnv;
+use crate::storage::sqlite::NativeEnv;
 
 fn card(env: &mut NativeEnv, amount: &str, expires_at: Option<i64>, email: Option<&str>) -> u64 {
     env.call(|e| {

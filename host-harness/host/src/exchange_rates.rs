@@ -18,8 +18,8 @@
 use crate::bindings::giftcard::plugin::exchange_rates as wit;
 use crate::call::CallState;
 use crate::database::Transaction;
-use giftcard_engine::db::{DbError, Value};
 use giftcard_engine::money::Currency;
+use giftcard_engine::storage::db::{DbError, Value};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 

@@ -6,7 +6,7 @@
 use crate::database::{Backend, Transaction};
 use crate::outbox::queue;
 use anyhow::{Result, anyhow, bail};
-use giftcard_engine::db::Value;
+use giftcard_engine::storage::db::Value;
 
 /// The version of the host's own tables (exchange rates, outbox) this build
 /// keeps, in `host_meta`: 2 is the at-least-once outbox.
@@ -119,7 +119,7 @@ fn probe(backend: &dyn Backend, sql: &str) -> Result<bool> {
     let _ = tx.rollback();
     match ran {
         Ok(_) => Ok(true),
-        Err(giftcard_engine::db::DbError::InvalidStatement(_)) => Ok(false),
+        Err(giftcard_engine::storage::db::DbError::InvalidStatement(_)) => Ok(false),
         Err(e) => Err(anyhow!("looking at the host tables: {e}")),
     }
 }

@@ -6,7 +6,7 @@
 use super::error::{Fail, Res, ShopError};
 use crate::harness::Harness;
 use crate::runtime::Outcome;
-use giftcard_engine::db::{QueryResult, Value};
+use giftcard_engine::storage::db::{QueryResult, Value};
 use giftcard_host::database::Transaction;
 use serde::Serialize;
 use serde::de::DeserializeOwned;

@@ -8,7 +8,7 @@ use super::error::{Fail, Res, ShopError};
 use super::model::{Customer, Website};
 use super::money;
 use super::parse_args;
-use giftcard_engine::db::Value;
+use giftcard_engine::storage::db::Value;
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
 

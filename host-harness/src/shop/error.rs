@@ -4,7 +4,7 @@
 //! so both read the same, but plugin errors are passed through untouched and
 //! never wrapped in these.
 
-use giftcard_engine::db::DbError;
+use giftcard_engine::storage::db::DbError;
 use giftcard_host::database::Transaction;
 use serde::Serialize;
 use serde_json::Value as Json;

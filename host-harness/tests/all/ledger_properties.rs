@@ -6,7 +6,7 @@
 use crate::common;
 
 use giftcard_engine::CardStatus;
-use giftcard_engine::status::{Operation, allows};
+use giftcard_engine::cards::status::{Operation, allows};
 use giftcard_harness::harness::money;
 use giftcard_harness::runtime::Outcome;
 use proptest::prelude::*;

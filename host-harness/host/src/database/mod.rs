@@ -13,7 +13,7 @@ pub use sqlite::SqliteBackend;
 
 use crate::bindings::giftcard::plugin::database as wit;
 use crate::call::CallState;
-use giftcard_engine::db::{DbError, QueryResult, Value};
+use giftcard_engine::storage::db::{DbError, QueryResult, Value};
 
 /// Opens transactions. Shared by every call and thread.
 pub trait Backend: Send + Sync {

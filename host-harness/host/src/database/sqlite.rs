@@ -2,7 +2,7 @@
 //! small connection pool, `BEGIN IMMEDIATE` for writes.
 
 use super::{Backend, Transaction};
-use giftcard_engine::db::{DbError, QueryResult, Value};
+use giftcard_engine::storage::db::{DbError, QueryResult, Value};
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -62,15 +62,15 @@ impl SqliteBackend {
                     | OpenFlags::SQLITE_OPEN_URI,
             )
         }
-        .map_err(giftcard_engine::sqlite::map_error)?;
+        .map_err(giftcard_engine::storage::sqlite::map_error)?;
         conn.busy_timeout(self.busy_timeout)
-            .map_err(giftcard_engine::sqlite::map_error)?;
+            .map_err(giftcard_engine::storage::sqlite::map_error)?;
         if self.shape {
             conn.execute_batch("PRAGMA journal_mode = WAL;")
-                .map_err(giftcard_engine::sqlite::map_error)?;
+                .map_err(giftcard_engine::storage::sqlite::map_error)?;
         }
         conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
-            .map_err(giftcard_engine::sqlite::map_error)?;
+            .map_err(giftcard_engine::storage::sqlite::map_error)?;
         Ok(conn)
     }
 
@@ -88,7 +88,7 @@ impl SqliteBackend {
             None => self.connect()?,
         };
         conn.execute_batch(begin)
-            .map_err(giftcard_engine::sqlite::map_error)?;
+            .map_err(giftcard_engine::storage::sqlite::map_error)?;
         Ok(Box::new(SqliteTransaction {
             conn: Some(conn),
             pool: Arc::clone(&self.pool),
@@ -121,11 +121,11 @@ impl SqliteTransaction {
         let conn = self.conn.take().expect("transaction already finished");
         let mut result = conn
             .execute_batch(sql)
-            .map_err(giftcard_engine::sqlite::map_error);
+            .map_err(giftcard_engine::storage::sqlite::map_error);
         if self.read_only && result.is_ok() {
             result = conn
                 .execute_batch("PRAGMA query_only = OFF")
-                .map_err(giftcard_engine::sqlite::map_error);
+                .map_err(giftcard_engine::storage::sqlite::map_error);
         }
         if result.is_ok() {
             self.pool.lock().unwrap().push(conn);
@@ -137,7 +137,7 @@ impl SqliteTransaction {
 impl Transaction for SqliteTransaction {
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<QueryResult, DbError> {
         let conn = self.conn.as_ref().expect("transaction already finished");
-        giftcard_engine::sqlite::execute(conn, sql, params)
+        giftcard_engine::storage::sqlite::execute(conn, sql, params)
     }
 
     fn commit(mut self: Box<Self>) -> Result<(), DbError> {

@@ -22,7 +22,7 @@
 use super::{Attachment, Channel, Message, Smtp};
 use crate::database::Transaction;
 use anyhow::{Result, anyhow};
-use giftcard_engine::db::{DbError, Value};
+use giftcard_engine::storage::db::{DbError, Value};
 use std::path::PathBuf;
 use std::time::Duration;
 

@@ -1,0 +1,430 @@
+//! Cards and their ledger, lists and pages, balance enquiries, and the plugin's metadata.
+
+use super::*;
+
+/// An exact amount: a decimal string and an ISO 4217 code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Money {
+    pub amount: String,
+    pub currency: String,
+}
+
+impl Money {
+    pub fn new(amount: impl Into<String>, currency: impl Into<String>) -> Self {
+        Money {
+            amount: amount.into(),
+            currency: currency.into(),
+        }
+    }
+}
+
+pub type CardId = u64;
+
+/// A card's status; see `status` for the transitions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CardStatus {
+    Active,
+    Used,
+    Expired,
+    Disabled,
+    Cancelled,
+}
+
+impl CardStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CardStatus::Active => "active",
+            CardStatus::Used => "used",
+            CardStatus::Expired => "expired",
+            CardStatus::Disabled => "disabled",
+            CardStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<CardStatus> {
+        [
+            CardStatus::Active,
+            CardStatus::Used,
+            CardStatus::Expired,
+            CardStatus::Disabled,
+            CardStatus::Cancelled,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for CardStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Who made a change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Actor {
+    System,
+    Admin(String),
+    Customer(String),
+}
+
+/// What a ledger row records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HistoryAction {
+    Created,
+    Adjusted,
+    Redeemed,
+    Refunded,
+    Loaded,
+    Disabled,
+    Enabled,
+    Expired,
+    Cancelled,
+    MovedToAccount,
+}
+
+impl HistoryAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HistoryAction::Created => "created",
+            HistoryAction::Adjusted => "adjusted",
+            HistoryAction::Redeemed => "redeemed",
+            HistoryAction::Refunded => "refunded",
+            HistoryAction::Loaded => "loaded",
+            HistoryAction::Disabled => "disabled",
+            HistoryAction::Enabled => "enabled",
+            HistoryAction::Expired => "expired",
+            HistoryAction::Cancelled => "cancelled",
+            HistoryAction::MovedToAccount => "moved-to-account",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<HistoryAction> {
+        use HistoryAction::*;
+        [
+            Created,
+            Adjusted,
+            Redeemed,
+            Refunded,
+            Loaded,
+            Disabled,
+            Enabled,
+            Expired,
+            Cancelled,
+            MovedToAccount,
+        ]
+        .into_iter()
+        .find(|a| a.as_str() == s)
+    }
+}
+
+/// A card with its full code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Card {
+    pub id: CardId,
+    pub code: String,
+    pub masked_code: String,
+    pub status: CardStatus,
+    pub balance: Money,
+    pub initial_value: Money,
+    pub amount_type: AmountType,
+    pub max_uses: i32,
+    pub uses: u32,
+    pub expires_at: Option<String>,
+    pub customer_id: Option<String>,
+    pub recipient_name: Option<String>,
+    pub recipient_email: Option<String>,
+    pub purchaser_customer_id: Option<String>,
+    pub purchaser_email: Option<String>,
+    pub product_id: Option<u64>,
+    pub definition_id: Option<u64>,
+    pub campaign_id: Option<u64>,
+    pub comment: Option<String>,
+    pub website: Option<String>,
+    pub test: bool,
+    pub origin: CardOrigin,
+    pub order_id: Option<String>,
+    pub purchase: Option<GiftCardPurchase>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// How a card came to be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CardOrigin {
+    Admin,
+    Purchase,
+    Refund,
+    Batch,
+    Campaign,
+    OrderIssued,
+}
+
+/// Whether a card's value was given or drawn from a range.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AmountType {
+    #[default]
+    Fixed,
+    Random(AmountRange),
+}
+
+/// An inclusive range of amounts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AmountRange {
+    pub min: Money,
+    pub max: Money,
+}
+
+impl CardOrigin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CardOrigin::Admin => "admin",
+            CardOrigin::Purchase => "purchase",
+            CardOrigin::Refund => "refund",
+            CardOrigin::Batch => "batch",
+            CardOrigin::Campaign => "campaign",
+            CardOrigin::OrderIssued => "order-issued",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<CardOrigin> {
+        [
+            CardOrigin::Admin,
+            CardOrigin::Purchase,
+            CardOrigin::Refund,
+            CardOrigin::Batch,
+            CardOrigin::Campaign,
+            CardOrigin::OrderIssued,
+        ]
+        .into_iter()
+        .find(|o| o.as_str() == s)
+    }
+}
+
+/// What a buyer chose on a gift-card product line.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GiftCardPurchase {
+    pub recipient_name: Option<String>,
+    pub recipient_email: Option<String>,
+    pub sender_name: Option<String>,
+    pub sender_email: Option<String>,
+    pub message: Option<String>,
+    pub deliver_at: Option<String>,
+    pub validity_days: Option<u32>,
+    /// Added in contract 0.4; older stored purchases lack it.
+    #[serde(default)]
+    pub recipient_phone: Option<String>,
+}
+
+/// A card in a list, code masked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardSummary {
+    pub id: CardId,
+    pub masked_code: String,
+    pub status: CardStatus,
+    pub balance: Money,
+    pub initial_value: Money,
+    pub amount_type: AmountType,
+    pub max_uses: i32,
+    pub uses: u32,
+    pub expires_at: Option<String>,
+    pub customer_id: Option<String>,
+    pub recipient_email: Option<String>,
+    pub purchaser_email: Option<String>,
+    pub product_id: Option<u64>,
+    pub definition_id: Option<u64>,
+    pub website: Option<String>,
+    pub test: bool,
+    pub origin: CardOrigin,
+    pub created_at: String,
+}
+
+/// One ledger row.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub id: u64,
+    pub card_id: CardId,
+    pub action: HistoryAction,
+    pub amount: Money,
+    pub balance_before: Money,
+    pub balance_after: Money,
+    pub actor: Actor,
+    pub reference: Option<String>,
+    pub comment: Option<String>,
+    pub created_at: String,
+}
+
+/// Names a card by id or code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CardRef {
+    Id(CardId),
+    Code(String),
+}
+
+/// Which page of a list.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageRequest {
+    pub page: u32,
+    pub page_size: u32,
+}
+
+pub const DEFAULT_PAGE_SIZE: u32 = 50;
+pub const MAX_PAGE_SIZE: u32 = 500;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CreateCard {
+    pub amount: Money,
+    pub amount_max: Option<String>,
+    pub max_uses: Option<i32>,
+    pub recipient_name: Option<String>,
+    pub recipient_email: Option<String>,
+    pub code: Option<String>,
+    pub expires_at: Option<String>,
+    pub validity_days: Option<u32>,
+    pub customer_id: Option<String>,
+    pub website: Option<String>,
+    pub test: Option<bool>,
+    pub comment: Option<String>,
+    pub admin_user: String,
+    pub reference: Option<String>,
+}
+
+impl CreateCard {
+    /// A plain card of `amount` created by `admin_user`, every option left
+    /// out; set the rest with struct-update syntax.
+    pub fn new(amount: Money, admin_user: impl Into<String>) -> CreateCard {
+        CreateCard {
+            amount,
+            amount_max: None,
+            max_uses: None,
+            recipient_name: None,
+            recipient_email: None,
+            code: None,
+            expires_at: None,
+            validity_days: None,
+            customer_id: None,
+            website: None,
+            test: None,
+            comment: None,
+            admin_user: admin_user.into(),
+            reference: None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ListCards {
+    pub status: Option<CardStatus>,
+    pub code: Option<String>,
+    pub customer_id: Option<String>,
+    pub id: Option<CardId>,
+    pub amount: Option<String>,
+    pub amount_type: Option<AmountKind>,
+    pub product_id: Option<u64>,
+    pub definition_id: Option<u64>,
+    pub origin: Option<CardOrigin>,
+    pub email: Option<String>,
+    pub sort: Option<CardSort>,
+    pub page: PageRequest,
+}
+
+/// Fixed or random, for filtering.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AmountKind {
+    Fixed,
+    Random,
+}
+
+/// How to order a card list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CardSort {
+    pub field: CardSortField,
+    pub descending: bool,
+}
+
+/// The columns a card list can be ordered by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CardSortField {
+    Id,
+    CreatedAt,
+    Balance,
+    InitialValue,
+    ExpiresAt,
+    Status,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CardPage {
+    pub cards: Vec<CardSummary>,
+    pub total: u64,
+    pub page: u32,
+    pub page_size: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AdjustBalance {
+    pub card: CardRef,
+    pub amount: Money,
+    pub comment: String,
+    pub admin_user: String,
+    pub reference: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SetStatus {
+    pub card: CardRef,
+    pub comment: Option<String>,
+    pub admin_user: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HistoryPage {
+    pub entries: Vec<HistoryEntry>,
+    pub total: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BalanceRequest {
+    pub code: String,
+    pub client_key: String,
+    /// The signed-in customer asking, whose failed lookups are also limited
+    /// per hour.
+    pub customer_id: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BalanceInfo {
+    pub masked_code: String,
+    pub balance: Money,
+    pub expires_at: Option<String>,
+}
+
+/// A balance enquiry's answer; refusals are values so the attempt is kept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BalanceAnswer {
+    Found(BalanceInfo),
+    NotAvailable,
+    RateLimited { retry_after_seconds: u32 },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PluginMetadata {
+    pub name: String,
+    pub version: String,
+    pub contract_version: String,
+    pub schema_version: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MigrationReport {
+    pub from_version: u32,
+    pub to_version: u32,
+    pub applied: Vec<String>,
+}

@@ -1,0 +1,397 @@
+//! The order pipeline's records: refusals, quotes and totals, orders, invoices, credit memos, the refusal log.
+
+use super::*;
+
+/// Why a code does not apply; told only to staff.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RefusalReason {
+    MalformedCode,
+    UnknownCode,
+    Disabled,
+    Expired,
+    UsedUp,
+    WrongWebsite,
+    WrongCustomer,
+    TestCardOnRealOrder,
+    RealCardOnTestOrder,
+    UsesExhausted,
+    Cancelled,
+    DefinitionDisabled,
+    NotYetValid,
+    NoLongerValid,
+    BelowMinimumOrder,
+    CustomerNotTargeted,
+    CurrencyNotAllowed,
+    RequiredProductMissing,
+    CountryNotAllowed,
+    NoExchangeRate,
+}
+
+impl RefusalReason {
+    pub const ALL: [RefusalReason; 20] = [
+        RefusalReason::MalformedCode,
+        RefusalReason::UnknownCode,
+        RefusalReason::Disabled,
+        RefusalReason::Expired,
+        RefusalReason::UsedUp,
+        RefusalReason::WrongWebsite,
+        RefusalReason::WrongCustomer,
+        RefusalReason::TestCardOnRealOrder,
+        RefusalReason::RealCardOnTestOrder,
+        RefusalReason::UsesExhausted,
+        RefusalReason::Cancelled,
+        RefusalReason::DefinitionDisabled,
+        RefusalReason::NotYetValid,
+        RefusalReason::NoLongerValid,
+        RefusalReason::BelowMinimumOrder,
+        RefusalReason::CustomerNotTargeted,
+        RefusalReason::CurrencyNotAllowed,
+        RefusalReason::RequiredProductMissing,
+        RefusalReason::CountryNotAllowed,
+        RefusalReason::NoExchangeRate,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefusalReason::MalformedCode => "malformed-code",
+            RefusalReason::UnknownCode => "unknown-code",
+            RefusalReason::Disabled => "disabled",
+            RefusalReason::Expired => "expired",
+            RefusalReason::UsedUp => "used-up",
+            RefusalReason::WrongWebsite => "wrong-website",
+            RefusalReason::WrongCustomer => "wrong-customer",
+            RefusalReason::TestCardOnRealOrder => "test-card-on-real-order",
+            RefusalReason::RealCardOnTestOrder => "real-card-on-test-order",
+            RefusalReason::UsesExhausted => "uses-exhausted",
+            RefusalReason::Cancelled => "cancelled",
+            RefusalReason::DefinitionDisabled => "definition-disabled",
+            RefusalReason::NotYetValid => "not-yet-valid",
+            RefusalReason::NoLongerValid => "no-longer-valid",
+            RefusalReason::BelowMinimumOrder => "below-minimum-order",
+            RefusalReason::CustomerNotTargeted => "customer-not-targeted",
+            RefusalReason::CurrencyNotAllowed => "currency-not-allowed",
+            RefusalReason::RequiredProductMissing => "required-product-missing",
+            RefusalReason::CountryNotAllowed => "country-not-allowed",
+            RefusalReason::NoExchangeRate => "no-exchange-rate",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RefusalReason> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// The reason in words, for staff.
+    pub fn describe(self) -> &'static str {
+        match self {
+            RefusalReason::MalformedCode => "the code is not well formed",
+            RefusalReason::UnknownCode => "no card has this code",
+            RefusalReason::Disabled => "the card is disabled",
+            RefusalReason::Expired => "the card has expired",
+            RefusalReason::UsedUp => "the card's balance is zero",
+            RefusalReason::WrongWebsite => "the card belongs to another website",
+            RefusalReason::WrongCustomer => "the card is restricted to another customer",
+            RefusalReason::TestCardOnRealOrder => "a test card cannot pay a real order",
+            RefusalReason::RealCardOnTestOrder => "a real card cannot pay a test order",
+            RefusalReason::UsesExhausted => "the card was used as many times as it may be",
+            RefusalReason::Cancelled => "the card was cancelled",
+            RefusalReason::DefinitionDisabled => "the card's batch definition is disabled",
+            RefusalReason::NotYetValid => "the batch's validity window has not started",
+            RefusalReason::NoLongerValid => "the batch's validity window has ended",
+            RefusalReason::BelowMinimumOrder => "the order total is below the minimum order amount",
+            RefusalReason::CustomerNotTargeted => "the card is not offered to this customer",
+            RefusalReason::CurrencyNotAllowed => {
+                "the order's currency is not allowed for this card"
+            }
+            RefusalReason::RequiredProductMissing => "the cart holds none of the required products",
+            RefusalReason::CountryNotAllowed => {
+                "the shipping or billing country is not allowed for this card"
+            }
+            RefusalReason::NoExchangeRate => {
+                "the shop has no exchange rate between the card's currency and the order's"
+            }
+        }
+    }
+}
+
+/// A refused code, worded for its channel.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refusal {
+    pub message: String,
+    pub reason: Option<RefusalReason>,
+    pub masked_code: Option<String>,
+}
+
+// ---------------------------------------------------------------------------
+// The order pipeline's records (WIT `commerce`, `totals`, `orders`,
+// `invoices`, `credit-memos`). Amounts are decimal strings in the record's
+// currency, parsed exactly by `money::Currency`.
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProductKind {
+    Simple,
+    Digital,
+    GiftCard,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Line {
+    pub id: String,
+    pub sku: String,
+    pub kind: ProductKind,
+    pub quantity: i32,
+    pub unit_price: String,
+    pub row_total: String,
+    pub discount: String,
+    pub tax: String,
+    pub gift_card: Option<GiftCardPurchase>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerInfo {
+    pub id: String,
+    pub groups: Vec<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Channel {
+    Storefront,
+    Admin,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Storefront => "storefront",
+            Channel::Admin => "admin",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quote {
+    pub id: String,
+    pub website: String,
+    pub store: String,
+    pub currency: String,
+    pub base_currency: String,
+    pub customer: Option<CustomerInfo>,
+    pub test: bool,
+    pub lines: Vec<Line>,
+    pub shipping: String,
+    pub shipping_tax: String,
+    pub applied_codes: Vec<String>,
+    #[serde(default)]
+    pub shipping_country: Option<String>,
+    #[serde(default)]
+    pub billing_country: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardApplication {
+    pub card_id: CardId,
+    pub code: String,
+    pub masked_code: String,
+    pub applied: String,
+    pub debit: Money,
+    pub balance: Money,
+    pub available: String,
+    pub rate: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DroppedCode {
+    pub code: String,
+    pub refusal: Refusal,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GiftCardTotals {
+    pub total_before_cards: String,
+    pub eligible: String,
+    pub gift_card_amount: String,
+    pub grand_total: String,
+    pub covered: bool,
+    pub cards: Vec<CardApplication>,
+    pub dropped: Vec<DroppedCode>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardMovement {
+    pub card_id: CardId,
+    pub masked_code: String,
+    pub amount: Money,
+    pub order_amount: String,
+    pub balance_after: Money,
+    pub status: CardStatus,
+    pub expiry_extended_to: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedCardNote {
+    pub card_id: CardId,
+    pub masked_code: String,
+    pub line_id: String,
+    pub balance: Money,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApplyRequest {
+    pub quote: Quote,
+    pub code: String,
+    pub channel: Channel,
+    pub client_key: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppliedCode {
+    pub code: String,
+    pub totals: GiftCardTotals,
+}
+
+/// Applying a code: refusals are values so the attempt is kept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ApplyAnswer {
+    Applied(AppliedCode),
+    Refused(Refusal),
+    RateLimited(u32),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RemoveRequest {
+    pub quote: Quote,
+    pub code: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AddLineRequest {
+    pub quote: Quote,
+    pub line: Line,
+    /// `None` counts as the storefront.
+    pub channel: Option<Channel>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CollectRequest {
+    pub quote: Quote,
+    pub channel: Channel,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExpectedCard {
+    pub code: String,
+    pub applied: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlaceRequest {
+    pub order_id: String,
+    pub quote: Quote,
+    pub expected: Vec<ExpectedCard>,
+    pub channel: Channel,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlacedOrder {
+    pub order_id: String,
+    pub totals: GiftCardTotals,
+    pub movements: Vec<CardMovement>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CancelRequest {
+    pub order_id: String,
+    pub comment: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cancellation {
+    pub order_id: String,
+    pub restored: String,
+    pub movements: Vec<CardMovement>,
+    pub disabled_cards: Vec<IssuedCardNote>,
+    pub used_cards: Vec<IssuedCardNote>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Invoice {
+    pub invoice_id: String,
+    pub order_id: String,
+    pub lines: Vec<Line>,
+    pub shipping: String,
+    pub shipping_tax: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceGiftCards {
+    pub invoice_id: String,
+    pub total_before_cards: String,
+    pub gift_card_amount: String,
+    pub grand_total: String,
+    pub order_remaining: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaidInvoice {
+    pub invoice: InvoiceGiftCards,
+    pub issued: Vec<Card>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefundDestination {
+    OriginalCards,
+    AccountCredit,
+    NewCard,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemoLine {
+    pub line_id: String,
+    pub quantity: i32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CreditMemo {
+    pub memo_id: String,
+    pub order_id: String,
+    pub total: String,
+    pub lines: Vec<MemoLine>,
+    pub refund_to_gift_card: Option<String>,
+    pub destination: RefundDestination,
+    pub comment: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemoSplit {
+    pub memo_id: String,
+    pub total: String,
+    pub gift_card_amount: String,
+    pub other_amount: String,
+    pub last: bool,
+    pub movements: Vec<CardMovement>,
+    pub account_credit: String,
+    pub new_card: Option<Card>,
+    pub disabled_cards: Vec<IssuedCardNote>,
+    pub used_cards: Vec<IssuedCardNote>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefusalLogEntry {
+    pub at: String,
+    pub channel: Channel,
+    pub client_key: Option<String>,
+    pub quote_id: String,
+    pub card_id: Option<CardId>,
+    pub masked_code: Option<String>,
+    pub reason: RefusalReason,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefusalLogPage {
+    pub entries: Vec<RefusalLogEntry>,
+    pub total: u64,
+}

@@ -1,0 +1,432 @@
+use crate::pipeline::orders;
+use crate::storage::sqlite::NativeEnv;
+use crate::*;
+
+/// A line of `quantity` × `unit` (USD) with the given discount and tax.
+pub(crate) fn line(
+    id: &str,
+    sku: &str,
+    kind: ProductKind,
+    quantity: i32,
+    unit: &str,
+    discount: &str,
+    tax: &str,
+) -> Line {
+    let c = money::Currency::parse("USD").unwrap();
+    let unit_minor = c.parse_amount(unit).unwrap();
+    Line {
+        id: id.into(),
+        sku: sku.into(),
+        kind,
+        quantity,
+        unit_price: unit.into(),
+        row_total: c.format(unit_minor * i64::from(quantity)),
+        discount: discount.into(),
+        tax: tax.into(),
+        gift_card: (kind == ProductKind::GiftCard).then(|| GiftCardPurchase {
+            recipient_name: Some("Ana".into()),
+            recipient_email: Some("ana@example.com".into()),
+            message: Some("Enjoy".into()),
+            ..GiftCardPurchase::default()
+        }),
+    }
+}
+
+/// Places `lines` (USD, for customer `alice`) with `codes` paying what
+/// the collection says.
+pub(crate) fn place(
+    env: &mut NativeEnv,
+    order_id: &str,
+    lines: Vec<Line>,
+    shipping: &str,
+    shipping_tax: &str,
+    codes: &[&str],
+) -> PlacedOrder {
+    let quote = Quote {
+        id: format!("Q-{order_id}"),
+        website: "main".into(),
+        store: "default".into(),
+        currency: "USD".into(),
+        base_currency: "USD".into(),
+        customer: Some(CustomerInfo {
+            id: "alice".into(),
+            groups: vec![],
+            email: None,
+        }),
+        test: false,
+        lines,
+        shipping: shipping.into(),
+        shipping_tax: shipping_tax.into(),
+        applied_codes: codes.iter().map(|c| c.to_string()).collect(),
+        shipping_country: None,
+        billing_country: None,
+    };
+    let totals = env
+        .call(|e| {
+            api::collect_totals(
+                e,
+                CollectRequest {
+                    quote: quote.clone(),
+                    channel: Channel::Admin,
+                },
+            )
+        })
+        .unwrap();
+    let expected = totals
+        .cards
+        .iter()
+        .map(|c| ExpectedCard {
+            code: c.code.clone(),
+            applied: c.applied.clone(),
+        })
+        .collect();
+    env.call(|e| {
+        api::order_placed(
+            e,
+            PlaceRequest {
+                order_id: order_id.into(),
+                quote,
+                expected,
+                channel: Channel::Admin,
+            },
+        )
+    })
+    .unwrap()
+}
+
+pub(crate) fn invoice_request(
+    id: &str,
+    order_id: &str,
+    lines: Vec<Line>,
+    shipping: &str,
+) -> Invoice {
+    Invoice {
+        invoice_id: id.into(),
+        order_id: order_id.into(),
+        lines,
+        shipping: shipping.into(),
+        shipping_tax: "0".into(),
+    }
+}
+
+pub(crate) fn memo_request(
+    id: &str,
+    order_id: &str,
+    total: &str,
+    lines: &[(&str, i32)],
+    destination: RefundDestination,
+) -> CreditMemo {
+    CreditMemo {
+        memo_id: id.into(),
+        order_id: order_id.into(),
+        total: total.into(),
+        lines: lines
+            .iter()
+            .map(|(l, q)| MemoLine {
+                line_id: (*l).into(),
+                quantity: *q,
+            })
+            .collect(),
+        refund_to_gift_card: None,
+        destination,
+        comment: None,
+    }
+}
+
+/// Makes `order_id` look like an order placed before schema v5: no
+/// recorded lines.
+pub(crate) fn make_legacy(env: &mut NativeEnv, order_id: &str) {
+    env.db
+        .conn
+        .execute("DELETE FROM gc_order_lines WHERE order_id = ?1", [order_id])
+        .unwrap();
+    env.db
+        .conn
+        .execute(
+            "UPDATE gc_orders SET lines_recorded = 0, shipping = 0, shipping_tax = 0 \
+             WHERE order_id = ?1",
+            [order_id],
+        )
+        .unwrap();
+}
+
+/// Placing an order id again with the same quote returns the first
+/// answer; with other lines, or for another customer, it is a changed
+/// replay and refused, even when the totals and cards are the same; an
+/// order placed before v5 (stored with the v4 fingerprint) still
+/// replays.
+#[test]
+fn a_placement_replayed_with_other_lines_is_refused() {
+    let mut env = NativeEnv::in_memory(1_790_000_000, 3);
+    let mug = line("1", "MUG", ProductKind::Simple, 2, "10", "0", "0");
+    let first = place(&mut env, "O-1", vec![mug.clone()], "0", "0", &[]);
+    let replay = place(&mut env, "O-1", vec![mug.clone()], "0", "0", &[]);
+    assert_eq!(first, replay);
+    let before = env.dump();
+    let same_total = line("1", "TEE", ProductKind::Simple, 1, "20", "0", "0");
+    for lines in [
+        vec![same_total],
+        vec![
+            mug.clone(),
+            line("2", "X", ProductKind::Digital, 1, "0", "0", "0"),
+        ],
+    ] {
+        let quote = Quote {
+            id: "Q-O-1".into(),
+            website: "main".into(),
+            store: "default".into(),
+            currency: "USD".into(),
+            base_currency: "USD".into(),
+            customer: Some(CustomerInfo {
+                id: "alice".into(),
+                groups: vec![],
+                email: None,
+            }),
+            test: false,
+            lines,
+            shipping: "0".into(),
+            shipping_tax: "0".into(),
+            applied_codes: vec![],
+            shipping_country: None,
+            billing_country: None,
+        };
+        let err = env
+            .call(|e| {
+                api::order_placed(
+                    e,
+                    PlaceRequest {
+                        order_id: "O-1".into(),
+                        quote,
+                        expected: vec![],
+                        channel: Channel::Admin,
+                    },
+                )
+            })
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidArgument(_)), "{err:?}");
+    }
+    assert_eq!(env.dump(), before, "a refused replay writes nothing");
+    // Stored the way v4 stored it: the replay still finds its answer.
+    env.db
+        .conn
+        .execute(
+            "UPDATE gc_hook_results SET fingerprint = substr(fingerprint, 4, \
+             length(fingerprint) - 20) WHERE hook = 'placed' AND reference = 'O-1'",
+            [],
+        )
+        .unwrap();
+    let legacy: String = env
+        .db
+        .conn
+        .query_row(
+            "SELECT fingerprint FROM gc_hook_results WHERE hook = 'placed'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        legacy, "USD|2000||",
+        "the v4 form: currency, total, codes, expectations"
+    );
+    assert_eq!(place(&mut env, "O-1", vec![mug], "0", "0", &[]), first);
+}
+
+#[test]
+fn placement_records_every_line_and_the_shipping() {
+    let mut env = NativeEnv::in_memory(1_790_000_000, 3);
+    let mut gift = line("g", "GC-50", ProductKind::GiftCard, 2, "50", "0", "0");
+    gift.gift_card.as_mut().unwrap().deliver_at = Some("2030-01-01".into());
+    place(
+        &mut env,
+        "O-1",
+        vec![
+            line("a", "BOOK", ProductKind::Simple, 3, "10", "1.50", "2.25"),
+            gift.clone(),
+        ],
+        "4.90",
+        "0.98",
+        &[],
+    );
+    let stored = env.call(|e| orders::load(e, "O-1")).unwrap();
+    assert!(stored.lines_recorded);
+    assert_eq!((stored.shipping, stored.shipping_tax), (490, 98));
+    assert_eq!(
+        (stored.invoiced_shipping, stored.invoiced_shipping_tax),
+        (0, 0)
+    );
+    let lines = env.call(|e| orders::order_lines(e, "O-1")).unwrap();
+    assert_eq!(lines.len(), 2);
+    let a = &lines[0];
+    assert_eq!(
+        (a.line_id.as_str(), a.position, a.sku.as_str(), a.kind),
+        ("a", 1, "BOOK", ProductKind::Simple)
+    );
+    assert_eq!(
+        (a.quantity, a.unit_price, a.row_total, a.discount, a.tax),
+        (3, 1000, 3000, 150, 225)
+    );
+    assert_eq!(a.gift_card, None);
+    assert_eq!(
+        (a.invoiced_quantity, a.invoiced_discount, a.invoiced_tax),
+        (0, 0, 0)
+    );
+    let g = &lines[1];
+    assert_eq!((g.line_id.as_str(), g.position), ("g", 2));
+    assert_eq!(
+        (g.kind, g.quantity, g.unit_price),
+        (ProductKind::GiftCard, 2, 5000)
+    );
+    assert_eq!(
+        g.gift_card, gift.gift_card,
+        "the purchase details, verbatim"
+    );
+}
+
+/// A refused placement records no line (nothing at all is written).
+#[test]
+fn a_refused_placement_records_no_lines() {
+    let mut env = NativeEnv::in_memory(1_790_000_000, 3);
+    let paying = card(&mut env, "30");
+    let before = env.dump();
+    let quote: Quote = serde_json::from_value(serde_json::json!({
+        "id": "Q-X", "website": "main", "store": "default",
+        "currency": "USD", "base_currency": "USD", "customer": null,
+        "test": false, "lines": course(), "shipping": "0", "shipping_tax": "0",
+        "applied_codes": [paying.code]
+    }))
+    .unwrap();
+    let err = env
+        .call(|e| {
+            api::order_placed(
+                e,
+                PlaceRequest {
+                    order_id: "O-X".into(),
+                    quote,
+                    expected: vec![ExpectedCard {
+                        code: paying.code.clone(),
+                        applied: "20.00".into(),
+                    }],
+                    channel: Channel::Admin,
+                },
+            )
+        })
+        .unwrap_err();
+    assert!(matches!(err, Error::BalanceChanged { .. }), "{err:?}");
+    assert_eq!(env.dump(), before);
+}
+
+fn card(env: &mut NativeEnv, amount: &str) -> Card {
+    env.call(|e| api::create_card(e, CreateCard::new(Money::new(amount, "USD"), "admin")))
+        .unwrap()
+}
+
+/// One digital line of 100.00 (built from data, so fields added to the
+/// records later take their defaults).
+fn course() -> Vec<Line> {
+    serde_json::from_value(serde_json::json!([{
+        "id": "1", "sku": "COURSE", "kind": "digital", "quantity": 1,
+        "unit_price": "100", "row_total": "100", "discount": "0", "tax": "0",
+        "gift_card": null
+    }]))
+    .unwrap()
+}
+
+/// Places a 100.00 order on `order_id` with `code` paying 30.00, and
+/// invoices all of it.
+fn place_and_invoice(env: &mut NativeEnv, order_id: &str, code: &str) {
+    let quote: Quote = serde_json::from_value(serde_json::json!({
+        "id": format!("Q-{order_id}"), "website": "main", "store": "default",
+        "currency": "USD", "base_currency": "USD",
+        "customer": { "id": "alice", "groups": [] },
+        "test": false, "lines": course(), "shipping": "0", "shipping_tax": "0",
+        "applied_codes": [code]
+    }))
+    .unwrap();
+    let expected = vec![ExpectedCard {
+        code: code.into(),
+        applied: "30.00".into(),
+    }];
+    env.call(|e| {
+        api::order_placed(
+            e,
+            PlaceRequest {
+                order_id: order_id.into(),
+                quote,
+                expected,
+                channel: Channel::Admin,
+            },
+        )
+    })
+    .unwrap();
+    env.call(|e| {
+        api::invoice_paid(
+            e,
+            Invoice {
+                invoice_id: format!("I-{order_id}"),
+                order_id: order_id.into(),
+                lines: course(),
+                shipping: "0".into(),
+                shipping_tax: "0".into(),
+            },
+        )
+    })
+    .unwrap();
+}
+
+fn memo(
+    env: &mut NativeEnv,
+    id: &str,
+    order_id: &str,
+    total: &str,
+    destination: RefundDestination,
+) -> MemoSplit {
+    env.call(|e| {
+        api::memo_refunded(
+            e,
+            CreditMemo {
+                memo_id: id.into(),
+                order_id: order_id.into(),
+                total: total.into(),
+                lines: vec![],
+                refund_to_gift_card: None,
+                destination,
+                comment: None,
+            },
+        )
+    })
+    .unwrap()
+}
+
+/// A card's part sent to a new card or to account credit has come back
+/// from that card: the memo that refunds the rest gives the card only
+/// what is still out on it (18.00 of its 30.00), not its whole debit.
+#[test]
+fn value_refunded_elsewhere_is_not_credited_to_the_card_again() {
+    for (n, destination) in [RefundDestination::NewCard, RefundDestination::AccountCredit]
+        .into_iter()
+        .enumerate()
+    {
+        let mut env = NativeEnv::in_memory(1_790_000_000, 3);
+        let paying = card(&mut env, "30");
+        let order = format!("O-{n}");
+        place_and_invoice(&mut env, &order, &paying.code);
+        // 40 × 30 / 100 = 12.00 of the first memo goes elsewhere.
+        let first = memo(&mut env, "M-1", &order, "40", destination);
+        assert_eq!(first.gift_card_amount, "12.00", "{destination:?}");
+        let rest = memo(
+            &mut env,
+            "M-2",
+            &order,
+            "60",
+            RefundDestination::OriginalCards,
+        );
+        assert!(rest.last);
+        assert_eq!(rest.gift_card_amount, "18.00", "{destination:?}");
+        assert_eq!(rest.movements.len(), 1);
+        assert_eq!(rest.movements[0].amount.amount, "18.00", "{destination:?}");
+        let after = env
+            .call(|e| api::get_card(e, &CardRef::Id(paying.id)))
+            .unwrap();
+        assert_eq!(after.balance.amount, "18.00", "{destination:?}");
+    }
+}

@@ -1,0 +1,304 @@
+//! Reading a shop's quote or order context into exact minor units, refusing
+//! anything malformed with a typed error before a single row is touched.
+//!
+//! A line's total is `row total − discount + tax`; the quote's total before
+//! gift cards is the lines plus shipping and its tax. Gift cards may pay every
+//! line except gift-card products, and shipping only when the
+//! `cards-cover-shipping` setting says so.
+
+use crate::cards::code;
+use crate::cards::{check_email, check_text};
+use crate::error::{Error, Result, prefix};
+use crate::model::{GiftCardPurchase, Line, ProductKind, Quote};
+use crate::money::Currency;
+
+/// Lines a quote may hold; far above any real cart, low enough to bound work.
+pub const MAX_LINES: usize = 2_000;
+/// Codes a quote may hold.
+pub const MAX_CODES: usize = 50;
+
+/// One line, checked and in minor units of the quote's currency.
+#[derive(Clone, Debug)]
+pub struct ParsedLine {
+    pub id: String,
+    pub sku: String,
+    pub kind: ProductKind,
+    pub quantity: i64,
+    pub unit_price: i64,
+    pub row_total: i64,
+    pub discount: i64,
+    pub tax: i64,
+    pub gift_card: Option<GiftCardPurchase>,
+}
+
+impl ParsedLine {
+    /// What the line costs after discount, with tax.
+    pub fn total(&self) -> i64 {
+        self.row_total - self.discount + self.tax
+    }
+}
+
+/// Lines plus shipping, checked: what quotes and invoices share.
+#[derive(Clone, Debug)]
+pub struct ParsedLines {
+    pub lines: Vec<ParsedLine>,
+    pub shipping: i64,
+    pub shipping_tax: i64,
+}
+
+impl ParsedLines {
+    pub fn total(&self) -> i64 {
+        self.lines.iter().map(ParsedLine::total).sum::<i64>() + self.shipping + self.shipping_tax
+    }
+
+    /// The part gift cards may pay.
+    pub fn eligible(&self, cards_cover_shipping: bool) -> i64 {
+        let lines: i64 = self
+            .lines
+            .iter()
+            .filter(|l| l.kind != ProductKind::GiftCard)
+            .map(ParsedLine::total)
+            .sum();
+        if cards_cover_shipping {
+            lines + self.shipping + self.shipping_tax
+        } else {
+            lines
+        }
+    }
+
+    pub fn has_gift_card_product(&self) -> bool {
+        self.lines.iter().any(|l| l.kind == ProductKind::GiftCard)
+    }
+}
+
+/// A quote, checked.
+#[derive(Clone, Debug)]
+pub struct ParsedQuote {
+    pub id: String,
+    pub website: String,
+    pub currency: Currency,
+    pub base_currency: Currency,
+    pub customer_id: Option<String>,
+    /// The customer's email, recorded as the purchaser of cards they buy.
+    pub customer_email: Option<String>,
+    pub test: bool,
+    pub body: ParsedLines,
+    /// The applied codes, normalized, in application order.
+    pub codes: Vec<String>,
+    /// The codes as the quote held them, same order.
+    pub raw_codes: Vec<String>,
+    /// The customer's groups (empty for a guest).
+    pub customer_groups: Vec<String>,
+    /// Upper-case ISO 3166-1 alpha-2 countries, when the quote gives them.
+    pub shipping_country: Option<String>,
+    pub billing_country: Option<String>,
+    /// The lines' SKUs, in line order.
+    pub skus: Vec<String>,
+}
+
+fn amount(currency: Currency, field: &str, text: &str) -> Result<i64> {
+    let minor = currency.parse_amount(text).map_err(|e| prefix(field, e))?;
+    if minor < 0 {
+        return Err(Error::InvalidAmount(format!(
+            "{field}: must not be negative"
+        )));
+    }
+    Ok(minor)
+}
+
+/// Checks one line.
+pub fn parse_line(currency: Currency, line: &Line) -> Result<ParsedLine> {
+    check_text("line id", &line.id, 100, true)?;
+    let at = |f: &str| format!("line {}: {f}", line.id);
+    check_text(&at("sku"), &line.sku, 200, true)?;
+    if line.quantity < 1 {
+        return Err(Error::InvalidArgument(format!(
+            "line {}: quantity must be at least 1, not {}",
+            line.id, line.quantity
+        )));
+    }
+    let quantity = i64::from(line.quantity);
+    let unit_price = amount(currency, &at("unit-price"), &line.unit_price)?;
+    let row_total = amount(currency, &at("row-total"), &line.row_total)?;
+    let discount = amount(currency, &at("discount"), &line.discount)?;
+    let tax = amount(currency, &at("tax"), &line.tax)?;
+    if unit_price.checked_mul(quantity) != Some(row_total) {
+        return Err(Error::InvalidAmount(format!(
+            "line {}: row-total {} is not quantity {} × unit-price {}",
+            line.id, line.row_total, line.quantity, line.unit_price
+        )));
+    }
+    if row_total > currency.max_minor() {
+        return Err(Error::InvalidAmount(format!(
+            "{}: too large",
+            at("row-total")
+        )));
+    }
+    if discount > row_total {
+        return Err(Error::InvalidAmount(format!(
+            "{}: larger than the row total",
+            at("discount")
+        )));
+    }
+    match (&line.gift_card, line.kind) {
+        (Some(_), ProductKind::Simple | ProductKind::Digital) => {
+            return Err(Error::InvalidArgument(format!(
+                "line {}: gift-card details on a line that is not a gift-card product",
+                line.id
+            )));
+        }
+        (Some(p), ProductKind::GiftCard) => check_purchase(&line.id, p)?,
+        _ => {}
+    }
+    if line.kind == ProductKind::GiftCard && unit_price == 0 {
+        return Err(Error::InvalidAmount(format!(
+            "{}: a gift card's value must be positive",
+            at("unit-price")
+        )));
+    }
+    Ok(ParsedLine {
+        id: line.id.clone(),
+        sku: line.sku.clone(),
+        kind: line.kind,
+        quantity,
+        unit_price,
+        row_total,
+        discount,
+        tax,
+        gift_card: line.gift_card.clone(),
+    })
+}
+
+fn check_purchase(line: &str, p: &GiftCardPurchase) -> Result<()> {
+    let at = |f: &str| format!("line {line}: {f}");
+    for (field, value, max) in [
+        ("recipient-name", &p.recipient_name, 200),
+        ("recipient-email", &p.recipient_email, 254),
+        ("sender-name", &p.sender_name, 200),
+        ("sender-email", &p.sender_email, 254),
+    ] {
+        if let Some(v) = value {
+            check_text(&at(field), v, max, false)?;
+        }
+    }
+    // The one field that keeps its line breaks.
+    if let Some(message) = &p.message {
+        crate::cards::check_multiline(&at("message"), message, 2000)?;
+    }
+    for (field, email) in [
+        ("recipient-email", &p.recipient_email),
+        ("sender-email", &p.sender_email),
+    ] {
+        if let Some(e) = email {
+            check_email(&at(field), e)?;
+        }
+    }
+    if let Some(phone) = &p.recipient_phone {
+        crate::cards::contact::normalise_phone(phone)
+            .map_err(|why| Error::InvalidArgument(format!("{}: {why}", at("recipient-phone"))))?;
+    }
+    if let Some(at_text) = &p.deliver_at {
+        crate::cards::contact::parse_delivery_date(&at("deliver-at"), at_text)?;
+    }
+    if let Some(days) = p.validity_days
+        && days > crate::settings::MAX_VALIDITY_DAYS
+    {
+        return Err(Error::InvalidExpiry(format!(
+            "{}: at most {}",
+            at("validity-days"),
+            crate::settings::MAX_VALIDITY_DAYS
+        )));
+    }
+    Ok(())
+}
+
+/// Checks lines and shipping in one currency; line ids must be unique.
+pub fn parse_lines(
+    currency: Currency,
+    lines: &[Line],
+    shipping: &str,
+    shipping_tax: &str,
+) -> Result<ParsedLines> {
+    if lines.len() > MAX_LINES {
+        return Err(Error::InvalidArgument(format!(
+            "lines: at most {MAX_LINES}"
+        )));
+    }
+    let mut parsed = Vec::with_capacity(lines.len());
+    let mut ids = std::collections::HashSet::new();
+    for line in lines {
+        if !ids.insert(line.id.as_str()) {
+            return Err(Error::InvalidArgument(format!(
+                "line id `{}` appears twice",
+                line.id
+            )));
+        }
+        parsed.push(parse_line(currency, line)?);
+    }
+    let body = ParsedLines {
+        lines: parsed,
+        shipping: amount(currency, "shipping", shipping)?,
+        shipping_tax: amount(currency, "shipping-tax", shipping_tax)?,
+    };
+    if body.total() > currency.max_minor() {
+        return Err(Error::InvalidAmount("the total is too large".into()));
+    }
+    Ok(body)
+}
+
+/// Checks a whole quote. Applied codes that are malformed are kept (they are
+/// reported as dropped by the collector); the same code twice is refused.
+pub fn parse(quote: &Quote) -> Result<ParsedQuote> {
+    check_text("quote id", &quote.id, 200, true)?;
+    check_text("website", &quote.website, 100, true)?;
+    check_text("store", &quote.store, 100, true)?;
+    let currency = Currency::parse(&quote.currency)?;
+    let base_currency = Currency::parse(&quote.base_currency)?;
+    if let Some(c) = &quote.customer {
+        check_text("customer id", &c.id, 200, true)?;
+        if let Some(email) = &c.email {
+            check_text("customer email", email, 254, true)?;
+        }
+    }
+    let body = parse_lines(currency, &quote.lines, &quote.shipping, &quote.shipping_tax)?;
+    if quote.applied_codes.len() > MAX_CODES {
+        return Err(Error::InvalidArgument(format!(
+            "applied-codes: at most {MAX_CODES}"
+        )));
+    }
+    let mut codes = Vec::with_capacity(quote.applied_codes.len());
+    for raw in &quote.applied_codes {
+        let normalized = code::normalize(raw).unwrap_or_else(|_| raw.clone());
+        if codes.contains(&normalized) {
+            return Err(Error::CodeAlreadyApplied);
+        }
+        codes.push(normalized);
+    }
+    let country = |field: &str, given: &Option<String>| {
+        given
+            .as_deref()
+            .filter(|c| !c.trim().is_empty())
+            .map(|c| crate::catalog::batches::country(field, c))
+            .transpose()
+    };
+    Ok(ParsedQuote {
+        shipping_country: country("shipping-country", &quote.shipping_country)?,
+        billing_country: country("billing-country", &quote.billing_country)?,
+        customer_groups: quote
+            .customer
+            .as_ref()
+            .map(|c| c.groups.clone())
+            .unwrap_or_default(),
+        skus: quote.lines.iter().map(|l| l.sku.clone()).collect(),
+        id: quote.id.clone(),
+        website: quote.website.clone(),
+        currency,
+        base_currency,
+        customer_id: quote.customer.as_ref().map(|c| c.id.clone()),
+        customer_email: quote.customer.as_ref().and_then(|c| c.email.clone()),
+        test: quote.test,
+        body,
+        codes,
+        raw_codes: quote.applied_codes.clone(),
+    })
+}
