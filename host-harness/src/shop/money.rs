@@ -2,7 +2,7 @@
 //! currency (parsed and formatted by the engine's [`Currency`]); rates and
 //! percentages are `rust_decimal` values; rounding is half up (away from zero;
 //! amounts here are never negative), and splits are the engine's
-//! ([`giftcard_engine::split::proportional`], largest remainder) so parts
+//! ([`giftcard_engine::pipeline::split::proportional`], largest remainder) so parts
 //! always add up to the whole, to the minor unit.
 
 use super::error::ShopError;
@@ -83,7 +83,7 @@ pub fn share(total: i64, part: i64, whole: i64) -> i64 {
     if whole <= 0 {
         return 0;
     }
-    giftcard_engine::split::mul_div_half_up(total, part, whole)
+    giftcard_engine::pipeline::split::mul_div_half_up(total, part, whole)
 }
 
 /// The part of `total` that belongs to units `done+1 ..= done+now` out of

@@ -4,7 +4,7 @@
 //! [`super::quotes`]. Kept pure so the arithmetic is unit-tested exactly.
 
 use super::money::percent_of;
-use giftcard_engine::split::proportional;
+use giftcard_engine::pipeline::split::proportional;
 use rust_decimal::Decimal;
 
 /// A line as the collectors see it, in the quote's currency (minor units).
