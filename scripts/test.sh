@@ -44,6 +44,8 @@ echo "==> cargo test"
 # through the harness's tests. Clippy above still checks its code.
 cargo test --workspace --exclude giftcard-guest --release --locked
 echo "==> the embedding example (host-harness/host/examples/embed.rs)"
-cargo run --release --locked --quiet -p giftcard-host --example embed
+# Built by `cargo test` above with the workspace's features; `cargo run -p`
+# alone would resolve features anew and rebuild wasmtime.
+"${CARGO_TARGET_DIR:-target}/release/examples/embed"
 echo "==> conformance scenarios"
 cargo run --release --locked --quiet -- scenario run tests/scenarios
