@@ -1,17 +1,7 @@
 //! The command line as a person (or a script) uses it: `--help`, `--json`,
 //! exit codes, and the scenario runner's closing line.
 
-use std::process::Command;
-
-fn harness(dir: &tempfile::TempDir, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_giftcard-harness"))
-        .arg("--db")
-        .arg(dir.path().join("cli.db"))
-        .args(["--fixed-clock", "2026-05-01T10:00:00Z", "--seed", "5"])
-        .args(args)
-        .output()
-        .expect("run giftcard-harness")
-}
+use crate::common::cli as harness;
 
 fn stdout(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()

@@ -1,18 +1,8 @@
 //! `giftcard-harness batch …` as a script uses it: JSON answers, the
 //! generation summary with cards per second, chunking, and exit codes.
 
+use crate::common::cli as harness;
 use serde_json::Value;
-use std::process::Command;
-
-fn harness(dir: &tempfile::TempDir, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_giftcard-harness"))
-        .arg("--db")
-        .arg(dir.path().join("cli.db"))
-        .args(["--fixed-clock", "2026-05-01T10:00:00Z", "--seed", "5"])
-        .args(args)
-        .output()
-        .expect("run giftcard-harness")
-}
 
 fn json(o: &std::process::Output) -> Value {
     serde_json::from_slice(&o.stdout)

@@ -27,3 +27,15 @@ pub fn harness(dir: &tempfile::TempDir) -> Harness {
     config.seed = Some(11);
     Harness::with_runtime(runtime(), &config).expect("open harness")
 }
+
+/// Runs the `giftcard-harness` binary on `cli.db` in `dir`, on a fixed clock
+/// and seed, as the command-line tests do.
+pub fn cli(dir: &tempfile::TempDir, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_giftcard-harness"))
+        .arg("--db")
+        .arg(dir.path().join("cli.db"))
+        .args(["--fixed-clock", "2026-05-01T10:00:00Z", "--seed", "5"])
+        .args(args)
+        .output()
+        .expect("run giftcard-harness")
+}
