@@ -52,7 +52,7 @@ fn minor(text: &str) -> i64 {
     usd().parse_amount(text).unwrap()
 }
 
-/// The shop's cumulative pro-rating (`host-harness/src/shop/money.rs`):
+/// The shop's cumulative pro-rating (`host-harness/shop/src/money.rs`):
 /// after `n` units the parts taken add up to `total × n ÷ whole`, half up,
 /// and the part taking the last unit takes exactly the rest.
 fn prorate(total: i64, done: i64, now: i64, whole: i64, already: i64) -> i64 {

@@ -15,7 +15,8 @@
 //!   [`exchange_rates`], [`outbox`] (queued in the call's transaction,
 //!   delivered after commit), [`clock`] (the wall clock and the random source);
 //! - [`tables`]: the host's own tables beside the plugin's;
-//! - [`GiftCards`]: all of it behind one handle, the short way in (see
+//! - [`GiftCards`]: all of it behind one handle, with the delivery of the
+//!   messages the plugin hands over: the short way in (see
 //!   `examples/embed.rs`).
 
 pub mod bindings;
@@ -36,7 +37,7 @@ pub use call::{CallState, Committed, Faults};
 pub use clock::{Clock, Randomness};
 pub use database::{Backend, SqliteBackend, Transaction};
 pub use engine::Limits;
-pub use gift_cards::GiftCards;
+pub use gift_cards::{Dispatch, GiftCards, Options, Undelivered};
 pub use runtime::Runtime;
 
 /// The gift-card component built with this crate (by `build.rs`), embedded

@@ -1,0 +1,366 @@
+//! The customer-area and reporting commands: `account` (add a card to an
+//! account, my bought and used cards), `public-balance`, `stats` and
+//! `history`. Each prints a table, or the component's raw JSON answer with
+//! `--json`.
+
+use crate::{Cli, answer_and_print, open, read_and_print, say, say_json};
+use anyhow::{Result, bail};
+use clap::Subcommand;
+use comfy_table::{Cell, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use giftcard_conformance::json::Outcome;
+use giftcard_harness::render;
+use giftcard_shop::Shop;
+use serde_json::{Value as Json, json};
+
+/// The top-level commands this module adds (flattened into the CLI's own).
+#[derive(Subcommand)]
+pub enum CustomerCommand {
+    /// A shop customer's gift cards: add one to the account, list bought and used cards.
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// The public balance page of a code: balance, expiry and transactions
+    /// (rate limited and generic like `balance`).
+    PublicBalance {
+        /// The code, in any case, with or without dashes and spaces.
+        code: String,
+        /// Who is asking, for the rate limit (an IP address, a session…).
+        #[arg(long, default_value = "cli")]
+        client_key: String,
+        /// The signed-in customer asking, whose failed lookups are limited
+        /// per hour.
+        #[arg(long)]
+        customer: Option<String>,
+    },
+    /// The programme's statistics: cards created, usage rate, counts by status,
+    /// money per currency (sold, credited, redeemed, outstanding, breakage).
+    Stats {
+        /// From this RFC 3339 time (inclusive).
+        #[arg(long)]
+        from: Option<String>,
+        /// Before this RFC 3339 time (exclusive).
+        #[arg(long)]
+        to: Option<String>,
+        /// Only cards bought as this gift-card product (plugin product id).
+        #[arg(long)]
+        product: Option<u64>,
+        /// Only codes of this batch definition.
+        #[arg(long)]
+        definition: Option<u64>,
+    },
+    /// Every card's ledger rows in one grid, newest first.
+    History {
+        /// Only this card's rows: its id or its code.
+        #[arg(long)]
+        card: Option<String>,
+        /// Only rows of this action (created, redeemed, refunded, moved-to-account, …).
+        #[arg(long)]
+        action: Option<String>,
+        /// Only rows whose reference contains this text.
+        #[arg(long)]
+        reference: Option<String>,
+        /// Rows from this RFC 3339 time (inclusive).
+        #[arg(long)]
+        from: Option<String>,
+        /// Rows before this RFC 3339 time.
+        #[arg(long)]
+        to: Option<String>,
+        /// Which page (1 = the first).
+        #[arg(long, default_value_t = 1)]
+        page: u32,
+        /// Rows per page (1 to 500).
+        #[arg(long, default_value_t = 50)]
+        page_size: u32,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AccountCommand {
+    /// Add a gift card to a shop customer's account: its whole balance becomes account credit.
+    AddCard {
+        /// The shop customer's id.
+        #[arg(long)]
+        customer: String,
+        /// The code as typed.
+        code: String,
+        /// Who is asking, for the rate limit.
+        #[arg(long, default_value = "shop")]
+        client_key: String,
+    },
+    /// The gift cards a customer bought, with used / unused status.
+    Bought {
+        /// The shop customer's id.
+        #[arg(long)]
+        customer: String,
+        /// Which page (1 = the first).
+        #[arg(long, default_value_t = 1)]
+        page: u32,
+        /// Rows per page (1 to 500).
+        #[arg(long, default_value_t = 50)]
+        page_size: u32,
+    },
+    /// The gift cards a customer used: amounts, orders and dates.
+    Used {
+        /// The shop customer's id.
+        #[arg(long)]
+        customer: String,
+        /// Which page (1 = the first).
+        #[arg(long, default_value_t = 1)]
+        page: u32,
+        /// Rows per page (1 to 500).
+        #[arg(long, default_value_t = 50)]
+        page_size: u32,
+    },
+}
+
+fn s(v: &Json) -> String {
+    match v {
+        Json::Null => "—".into(),
+        Json::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn table(headers: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(headers.iter().map(Cell::new));
+    t
+}
+
+fn page(page: u32, page_size: u32) -> Json {
+    json!({ "page": page, "page-size": page_size })
+}
+
+pub fn run(cli: &Cli, json_out: bool, cmd: &CustomerCommand) -> Result<()> {
+    let harness = open(cli)?;
+    match cmd {
+        CustomerCommand::Account(AccountCommand::AddCard {
+            customer,
+            code,
+            client_key,
+        }) => {
+            let shop = Shop::open(harness)?;
+            let args = json!({ "customer": customer, "code": code, "client-key": client_key });
+            match shop.run("customer.add-card", &args)? {
+                Outcome::Ok(v) => {
+                    if json_out {
+                        say_json(&v)?;
+                    } else {
+                        say(&added(&v));
+                    }
+                    Ok(())
+                }
+                Outcome::Err(e) => {
+                    if json_out {
+                        say_json(&json!({ "error": e }))?;
+                    }
+                    bail!("customer.add-card refused: {}", render::error(&e))
+                }
+            }
+        }
+        CustomerCommand::Account(AccountCommand::Bought {
+            customer,
+            page: p,
+            page_size,
+        }) => read_and_print(
+            harness,
+            json_out,
+            "customer.my-bought-cards",
+            json!({ "customer-id": customer, "page": page(*p, *page_size) }),
+            bought,
+        ),
+        CustomerCommand::Account(AccountCommand::Used {
+            customer,
+            page: p,
+            page_size,
+        }) => read_and_print(
+            harness,
+            json_out,
+            "customer.my-used-cards",
+            json!({ "customer-id": customer, "page": page(*p, *page_size) }),
+            used,
+        ),
+        CustomerCommand::PublicBalance {
+            code,
+            client_key,
+            customer,
+        } => answer_and_print(
+            harness,
+            json_out,
+            "customer.public-balance",
+            json!({ "code": code, "client-key": client_key, "customer-id": customer }),
+            public,
+        ),
+        CustomerCommand::Stats {
+            from,
+            to,
+            product,
+            definition,
+        } => read_and_print(
+            harness,
+            json_out,
+            "reports.statistics",
+            json!({ "from": from, "to": to, "product-id": product, "definition-id": definition }),
+            stats,
+        ),
+        CustomerCommand::History {
+            card,
+            action,
+            reference,
+            from,
+            to,
+            page: p,
+            page_size,
+        } => read_and_print(
+            harness,
+            json_out,
+            "reports.history",
+            json!({
+                "card-id": card.as_deref().map(|c| crate::cli_cards::card_id(harness, c)).transpose()?,
+                "action": action, "reference": reference,
+                "from": from, "to": to, "page": page(*p, *page_size),
+            }),
+            history,
+        ),
+    }
+}
+
+fn added(v: &Json) -> String {
+    format!(
+        "Added {} ({} {}) to {}'s account: {} {} credited, credit now {} {}.",
+        s(&v["masked-code"]),
+        s(&v["card-amount"]["amount"]),
+        s(&v["card-amount"]["currency"]),
+        s(&v["customer"]),
+        s(&v["credited"]),
+        s(&v["currency"]),
+        s(&v["credit"]),
+        s(&v["currency"]),
+    )
+}
+
+fn bought(v: &Json) -> String {
+    let mut t = table(&[
+        "id",
+        "code",
+        "initial",
+        "balance",
+        "status",
+        "used",
+        "recipient",
+        "bought",
+    ]);
+    for c in v["cards"].as_array().into_iter().flatten() {
+        t.add_row(vec![
+            s(&c["card-id"]),
+            s(&c["masked-code"]),
+            render::money(&c["initial-value"]),
+            render::money(&c["balance"]),
+            s(&c["status"]),
+            if c["used"] == true { "used" } else { "unused" }.into(),
+            s(&c["recipient-email"]),
+            s(&c["created-at"]),
+        ]);
+    }
+    format!("{t}\n{} card(s) bought", s(&v["total"]))
+}
+
+fn used(v: &Json) -> String {
+    let mut t = table(&["when", "code", "amount", "how", "order"]);
+    for u in v["uses"].as_array().into_iter().flatten() {
+        t.add_row(vec![
+            s(&u["at"]),
+            s(&u["masked-code"]),
+            render::money(&u["amount"]),
+            s(&u["action"]),
+            s(&u["order-id"]),
+        ]);
+    }
+    format!("{t}\n{} use(s)", s(&v["total"]))
+}
+
+fn public(v: &Json) -> String {
+    let Some(card) = v.get("found") else {
+        return render::balance_answer(v);
+    };
+    let mut t = table(&["transaction", "order", "type", "date", "amount"]);
+    for x in card["transactions"].as_array().into_iter().flatten() {
+        t.add_row(vec![
+            s(&x["id"]),
+            s(&x["order-reference"]),
+            s(&x["action"]),
+            s(&x["at"]),
+            render::money(&x["amount"]),
+        ]);
+    }
+    let expires = if card["expires-at"].is_null() {
+        "never expires".to_owned()
+    } else {
+        format!("expires {}", s(&card["expires-at"]))
+    };
+    format!(
+        "{}: {} ({expires})\n{t}",
+        s(&card["masked-code"]),
+        render::money(&card["balance"])
+    )
+}
+
+fn stats(v: &Json) -> String {
+    let mut head = table(&["figure", "value"]);
+    head.add_row(vec!["cards created".into(), s(&v["cards-created"])]);
+    head.add_row(vec!["fully used".into(), s(&v["fully-used"])]);
+    head.add_row(vec![
+        "usage rate".into(),
+        format!("{} %", s(&v["usage-rate"])),
+    ]);
+    for c in v["by-status"].as_array().into_iter().flatten() {
+        head.add_row(vec![format!("  {}", s(&c["status"])), s(&c["count"])]);
+    }
+    let mut money = table(&[
+        "currency",
+        "sold",
+        "credited",
+        "redeemed (net)",
+        "outstanding",
+        "breakage",
+    ]);
+    for c in v["currencies"].as_array().into_iter().flatten() {
+        money.add_row(vec![
+            s(&c["currency"]),
+            s(&c["total-sold"]["amount"]),
+            s(&c["total-credited"]["amount"]),
+            s(&c["total-redeemed"]["amount"]),
+            s(&c["outstanding"]["amount"]),
+            s(&c["breakage"]["amount"]),
+        ]);
+    }
+    format!("{head}\n{money}")
+}
+
+fn history(v: &Json) -> String {
+    let mut t = table(&[
+        "#",
+        "when",
+        "card",
+        "code",
+        "action",
+        "amount",
+        "after",
+        "reference",
+    ]);
+    for r in v["rows"].as_array().into_iter().flatten() {
+        let e = &r["entry"];
+        t.add_row(vec![
+            s(&e["id"]),
+            s(&e["created-at"]),
+            s(&e["card-id"]),
+            s(&r["masked-code"]),
+            s(&e["action"]),
+            render::money(&e["amount"]),
+            s(&e["balance-after"]["amount"]),
+            s(&e["reference"]),
+        ]);
+    }
+    format!("{t}\n{} row(s) match", s(&v["total"]))
+}

@@ -1,0 +1,17 @@
+//! # giftcard-harness
+//!
+//! The reference host's command line, on the embedding library
+//! [`giftcard_host`], the simulated shop [`giftcard_shop`] and the JSON calls
+//! of [`giftcard_conformance`]:
+//!
+//! - [`printing`]: a print run to a PDF file, a part at a time, written
+//!   whole or not at all;
+//! - [`scenario`]: the conformance-scenario runner;
+//! - [`doctor`]: the database health check (`giftcard-harness doctor`);
+//! - [`demo`] and [`render`]: the narrated demo and the CLI's tables.
+
+pub mod demo;
+pub mod doctor;
+pub mod printing;
+pub mod render;
+pub mod scenario;

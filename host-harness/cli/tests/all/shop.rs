@@ -1,0 +1,213 @@
+//! The simulated shop end to end through the component: set-up, a quote with
+//! discount, shipping, tax and a gift card, checkout, partial invoices, a
+//! shipment, refunds, and the one-transaction rule (a refused operation
+//! leaves neither shop rows nor plugin rows behind). Needs the engine's order
+//! pipeline.
+
+use crate::common;
+use giftcard_conformance::Harness;
+
+use giftcard_conformance::json::Outcome;
+use giftcard_shop::Shop;
+use serde_json::{Value as Json, json};
+
+fn ok(shop: &Shop, action: &str, args: Json) -> Json {
+    match shop.run(action, &args).expect(action) {
+        Outcome::Ok(v) => v,
+        Outcome::Err(e) => panic!("{action} refused: {e}"),
+    }
+}
+
+fn err(shop: &Shop, action: &str, args: Json) -> Json {
+    match shop.run(action, &args).expect(action) {
+        Outcome::Ok(v) => panic!("{action} should have been refused, got {v}"),
+        Outcome::Err(e) => e,
+    }
+}
+
+#[test]
+fn a_full_order_through_the_shop() {
+    let dir = tempfile::tempdir().unwrap();
+    let harness = common::harness(&dir);
+    let shop = Shop::open(&harness).unwrap();
+    ok(
+        &shop,
+        "website.create",
+        json!({ "code": "main", "base-currency": "USD", "tax-rate": "20", "shipping-rate": "5" }),
+    );
+    ok(
+        &shop,
+        "store.create",
+        json!({ "code": "default", "website": "main" }),
+    );
+    ok(
+        &shop,
+        "product.create",
+        json!({ "sku": "tee", "kind": "simple", "price": "19.99" }),
+    );
+    ok(
+        &shop,
+        "customer.create",
+        json!({ "id": "alice", "website": "main", "credit": "100" }),
+    );
+    let card = harness
+        .call_json_ok(
+            "admin.create-card",
+            &json!({ "amount": { "amount": "30", "currency": "USD" }, "admin-user": "t" }),
+        )
+        .unwrap();
+    let quote = ok(
+        &shop,
+        "quote.create",
+        json!({ "store": "default", "customer": "alice" }),
+    )["id"]
+        .clone();
+    ok(
+        &shop,
+        "quote.add-item",
+        json!({ "quote": quote, "sku": "tee", "quantity": 2 }),
+    );
+    ok(
+        &shop,
+        "quote.set-discount",
+        json!({ "quote": quote, "percent": "10" }),
+    );
+    let totals = ok(
+        &shop,
+        "quote.apply-code",
+        json!({ "quote": quote, "code": card["code"] }),
+    );
+    assert_eq!(totals["total-before-cards"], "49.18");
+    assert_eq!(totals["gift-card-amount"], "30.00");
+    assert_eq!(totals["grand-total"], "19.18");
+    assert_eq!(totals["payment-methods"], json!(["card", "account-credit"]));
+
+    // A refused placement writes nothing, in the shop or the plugin.
+    let before = harness.snapshot().unwrap();
+    let e = err(
+        &shop,
+        "order.place",
+        json!({ "quote": quote, "payment-method": "free" }),
+    );
+    assert!(e.get("payment-not-allowed").is_some(), "{e}");
+    assert_eq!(harness.snapshot().unwrap(), before);
+
+    let order = ok(
+        &shop,
+        "order.place",
+        json!({ "quote": quote, "payment-method": "account-credit" }),
+    );
+    let id = order["id"].clone();
+    assert_eq!(id, "ORD-000001");
+    let again = ok(
+        &shop,
+        "order.place",
+        json!({ "quote": quote, "payment-method": "account-credit", "order-id": id }),
+    );
+    assert_eq!(again["totals"], order["totals"]);
+    assert_eq!(
+        ok(&shop, "customer.show", json!({ "id": "alice" }))["credit"],
+        "80.82"
+    );
+
+    let first = ok(
+        &shop,
+        "order.invoice",
+        json!({ "order": id, "lines": [{ "line": "1", "quantity": 1 }] }),
+    );
+    assert_eq!(first["total-before-cards"], "27.59");
+    let second = ok(&shop, "order.invoice", json!({ "order": id }));
+    assert_eq!(second["total-before-cards"], "21.59");
+    let cards = |v: &Json| {
+        v["gift-card-amount"]
+            .as_str()
+            .unwrap()
+            .parse::<f64>()
+            .unwrap_or(0.0)
+    };
+    assert_eq!(format!("{:.2}", cards(&first) + cards(&second)), "30.00");
+    ok(&shop, "order.ship", json!({ "order": id }));
+    assert_eq!(
+        ok(&shop, "order.show", json!({ "order": id }))["status"],
+        "complete"
+    );
+
+    let memo = ok(
+        &shop,
+        "order.refund",
+        json!({ "order": id, "lines": [{ "line": "1", "quantity": 1 }] }),
+    );
+    assert_eq!(memo["total"], "21.59");
+    let e = err(
+        &shop,
+        "order.refund",
+        json!({ "order": id, "adjustment": "50" }),
+    );
+    assert!(e.get("refund-exceeds-invoiced").is_some(), "{e}");
+    let last = ok(&shop, "order.refund", json!({ "order": id }));
+    assert_eq!(last["total"], "27.59");
+    let shown = ok(&shop, "order.show", json!({ "order": id }));
+    assert_eq!(shown["status"], "closed");
+    assert_eq!(
+        ok(&shop, "customer.show", json!({ "id": "alice" }))["credit"],
+        "100.00"
+    );
+    let card = harness
+        .call_json_ok("admin.get-card", &json!({ "card": { "id": card["id"] } }))
+        .unwrap();
+    assert_eq!(card["balance"]["amount"], "30.00");
+    assert!(harness.ledger_problems().unwrap().is_empty());
+}
+
+#[test]
+fn set_up_errors_are_typed_and_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let harness = common::harness(&dir);
+    let shop = Shop::open(&harness).unwrap();
+    ok(
+        &shop,
+        "website.create",
+        json!({ "code": "main", "base-currency": "USD" }),
+    );
+    let before = harness.snapshot().unwrap();
+    for (action, args, case) in [
+        (
+            "website.create",
+            json!({ "code": "main", "base-currency": "USD" }),
+            "already-exists",
+        ),
+        (
+            "website.create",
+            json!({ "code": "x", "base-currency": "XYZ" }),
+            "unknown-currency",
+        ),
+        (
+            "store.create",
+            json!({ "code": "s", "website": "nope" }),
+            "unknown-website",
+        ),
+        (
+            "product.create",
+            json!({ "sku": "p", "kind": "simple", "price": "-1" }),
+            "invalid-amount",
+        ),
+        (
+            "product.create",
+            json!({ "sku": "p", "kind": "simple" }),
+            "invalid-argument",
+        ),
+        ("quote.create", json!({ "store": "none" }), "unknown-store"),
+        ("order.show", json!({ "order": "ORD-9" }), "unknown-order"),
+        (
+            "rate.set",
+            json!({ "from": "USD", "to": "USD", "rate": "1" }),
+            "invalid-argument",
+        ),
+        ("nope.nope", json!({}), "unknown-action"),
+        ("website.list", json!({ "extra": 1 }), "invalid-argument"),
+    ] {
+        let e = err(&shop, action, args);
+        assert!(e.get(case).is_some() || e == case, "{action}: {e}");
+    }
+    assert_eq!(harness.snapshot().unwrap(), before);
+}
