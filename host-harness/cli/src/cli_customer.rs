@@ -142,7 +142,7 @@ pub fn run(cli: &Cli, json_out: bool, cmd: &CustomerCommand) -> Result<()> {
         }) => {
             let shop = Shop::open(harness)?;
             let args = json!({ "customer": customer, "code": code, "client-key": client_key });
-            match shop.run("customer.add-card", &args)? {
+            match shop.run("customer.add-card", &args).map(Outcome::from)? {
                 Outcome::Ok(v) => {
                     if json_out {
                         say_json(&v)?;

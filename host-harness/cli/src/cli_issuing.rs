@@ -211,7 +211,10 @@ fn issue(harness: &GiftCards, json_out: bool, a: &IssueArgs) -> Result<()> {
         "recipient-email": a.recipient_email, "validity-days": a.validity_days,
         "reference": a.reference,
     });
-    let outcome = match shop.run("order.issue-gift-card", &shop_args)? {
+    let outcome = match shop
+        .run("order.issue-gift-card", &shop_args)
+        .map(Outcome::from)?
+    {
         Outcome::Err(e) if e.get("unknown-order").is_some() => harness.call_json(
             "issuing.issue-from-order",
             &json!({

@@ -25,7 +25,7 @@ fn heading(out: &mut dyn Write, text: &str) -> Result<()> {
 
 /// Runs one shop action that must succeed.
 fn shop_ok(shop: &Shop<'_>, action: &str, args: Json) -> Result<Json> {
-    match shop.run(action, &args)? {
+    match shop.run(action, &args).map(Outcome::from)? {
         Outcome::Ok(v) => Ok(v),
         Outcome::Err(e) => bail!("{action} was refused: {e}"),
     }

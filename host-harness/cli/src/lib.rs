@@ -6,7 +6,6 @@
 //!
 //! - [`printing`]: a print run to a PDF file, a part at a time, written
 //!   whole or not at all;
-//! - [`scenario`]: the conformance-scenario runner;
 //! - [`doctor`]: the database health check (`giftcard-harness doctor`);
 //! - [`demo`] and [`render`]: the narrated demo and the CLI's tables.
 
@@ -14,4 +13,3 @@ pub mod demo;
 pub mod doctor;
 pub mod printing;
 pub mod render;
-pub mod scenario;

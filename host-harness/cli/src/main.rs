@@ -15,8 +15,9 @@ use anyhow::{Context, Result, bail};
 use clap::{Arg, ArgAction, ArgMatches, Args, FromArgMatches, Parser, Subcommand};
 use giftcard_conformance::harness::{Harness, HarnessConfig};
 use giftcard_conformance::json::Outcome;
+use giftcard_conformance::scenario;
+use giftcard_harness::demo;
 use giftcard_harness::render;
-use giftcard_harness::{demo, scenario};
 use giftcard_host::CodeCache;
 use giftcard_host::GiftCards;
 use giftcard_host::clock::Clock;
@@ -761,7 +762,7 @@ fn shop_command(cli: &Cli, json_out: bool, cmd: &ShopCli) -> Result<()> {
     };
     let harness = open(cli)?;
     let shop = Shop::open(harness)?;
-    match shop.run(action, &cmd.args)? {
+    match shop.run(action, &cmd.args).map(Outcome::from)? {
         Outcome::Ok(v) => {
             if json_out {
                 say_json(&v)?;

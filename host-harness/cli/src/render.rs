@@ -5,8 +5,8 @@
 use comfy_table::{Cell, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use serde_json::Value as Json;
 
-use giftcard_conformance::words::plain as s;
-pub use giftcard_conformance::words::{error, money, words};
+use giftcard_shop::words::plain as s;
+pub use giftcard_shop::words::{error, money, words};
 
 fn table(headers: &[&str]) -> Table {
     let mut t = Table::new();

@@ -7,12 +7,12 @@
 //! ("changed nothing") and [`Harness::ledger_problems`].
 
 use crate::json::{Faults, JsonCalls, Limits, Outcome, Runtime};
-use crate::words;
 use anyhow::{Context, Result, anyhow, bail};
 use giftcard_host::clock::Clock;
 use giftcard_host::database::{SqliteBackend, Transaction};
 use giftcard_host::outbox::queue::DeliveryConfig;
 use giftcard_host::{CodeCache, GiftCards, Options};
+use giftcard_shop::words;
 use serde_json::{Value as Json, json};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -22,6 +22,16 @@ pub enum Outcome {
     Err(serde_json::Value),
 }
 
+/// A shop action's answer reads like an export's.
+impl From<giftcard_shop::Answer> for Outcome {
+    fn from(answer: giftcard_shop::Answer) -> Outcome {
+        match answer {
+            Ok(v) => Outcome::Ok(v),
+            Err(refusal) => Outcome::Err(refusal.to_json()),
+        }
+    }
+}
+
 impl Outcome {
     fn of(value: Val) -> Outcome {
         match value {

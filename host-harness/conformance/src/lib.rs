@@ -11,12 +11,13 @@
 //! - [`json`]: JSON calls on a [`Runtime`](giftcard_host::Runtime);
 //! - [`harness`]: JSON calls on a [`GiftCards`](giftcard_host::GiftCards),
 //!   and setting one up from a [`HarnessConfig`](harness::HarnessConfig);
-//! - [`words`]: answers in words, for messages and reports.
+//! - [`scenario`]: the conformance scenarios (`tests/scenarios/*.toml`),
+//!   run against any component.
 
 pub mod dynval;
 pub mod harness;
 pub mod json;
-pub mod words;
+pub mod scenario;
 
 pub use harness::{Harness, HarnessConfig};
 pub use json::Outcome;

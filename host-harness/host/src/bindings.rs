@@ -5,20 +5,26 @@
 //!
 //! Exports are reached through [`Plugin`]: `plugin.giftcard_plugin_admin()`
 //! and so on, one accessor per exported interface, each call typed with the
-//! WIT's records and its `error` variant.
+//! WIT's records and its `error` variant. [`to_json`] shows any of them in
+//! the WIT's own spelling.
 
 wasmtime::component::bindgen!({
     path: "../../wit",
     world: "plugin",
     imports: { default: trappable },
+    // For [`to_json`]: the records in the WIT's own JSON spelling.
+    additional_derives: [serde::Serialize],
     with: {
         "wasi:clocks/wall-clock": wasmtime_wasi::p2::bindings::clocks::wall_clock,
         "wasi:random/random": wasmtime_wasi::p2::bindings::random::random,
     },
 });
 
+mod json;
+
 pub use exports::giftcard::plugin as api;
-pub use giftcard::plugin::types;
+pub use giftcard::plugin::{commerce, types};
+pub use json::to_json;
 
 /// Constructors for the records a host builds most, with every optional
 /// field left to the plugin's defaults.

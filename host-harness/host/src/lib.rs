@@ -31,7 +31,7 @@ pub mod outbox;
 pub mod runtime;
 pub mod tables;
 
-pub use bindings::{Plugin, api, types};
+pub use bindings::{Plugin, api, commerce, to_json, types};
 pub use cache::{CacheOutcome, CodeCache};
 pub use call::{CallState, Committed, Faults};
 pub use clock::{Clock, Randomness};

@@ -6,6 +6,7 @@ use super::error::{Res, ShopError};
 use super::model::{GiftCardOptions, Kind, Product, Store, Website};
 use super::money::{self, plain_decimal};
 use super::parse_args;
+use giftcard_host::api::products::{ProductInput, SetActiveRequest};
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
 
@@ -259,17 +260,23 @@ pub fn product_create(ctx: &mut Ctx, args: &Json) -> Res<Json> {
     let plugin_product = match &gift_card {
         Some(opts) => {
             let w = product_website(ctx, a.website.as_deref())?;
-            let created = ctx.plugin(
-                "products.create-product",
-                &json!({
-                    "sku": a.sku, "name": name, "description": a.description, "image": a.image,
-                    "currency": w.base_currency, "denominations": opts.denominations,
-                    "custom-min": opts.min, "custom-max": opts.max,
-                    "validity-days": opts.validity_days, "terms": a.terms,
-                    "position": a.position, "active": active,
-                }),
-            )?;
-            created["id"].as_u64()
+            let input = ProductInput {
+                sku: a.sku.clone(),
+                name: name.clone(),
+                description: a.description.clone(),
+                image: a.image.clone(),
+                currency: w.base_currency,
+                denominations: opts.denominations.clone(),
+                custom_min: opts.min.clone(),
+                custom_max: opts.max.clone(),
+                validity_days: opts.validity_days,
+                terms: a.terms.clone(),
+                position: a.position,
+                active,
+            };
+            let created =
+                ctx.plugin(|pl, s| pl.giftcard_plugin_products().call_create_product(s, &input))?;
+            Some(created.id)
         }
         None => None,
     };
@@ -318,21 +325,14 @@ pub fn product_set_active(ctx: &mut Ctx, args: &Json) -> Res<Json> {
     p.active = a.active;
     if p.kind == Kind::GiftCard {
         // Mirror it to the plugin's product of the same SKU, if it has one.
-        let known = ctx.plugin(
-            "products.list-products",
-            &json!({ "include-inactive": true }),
-        )?;
-        let id = known
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|q| q["sku"].as_str() == Some(p.sku.as_str()))
-            .and_then(|q| q["id"].as_u64());
-        if let Some(id) = id {
-            ctx.plugin(
-                "products.set-active",
-                &json!({ "id": id, "active": a.active }),
-            )?;
+        let known =
+            ctx.plugin(|pl, s| pl.giftcard_plugin_products().call_list_products(s, true))?;
+        if let Some(q) = known.iter().find(|q| q.sku == p.sku) {
+            let request = SetActiveRequest {
+                id: q.id,
+                active: a.active,
+            };
+            ctx.plugin(|pl, s| pl.giftcard_plugin_products().call_set_active(s, request))?;
         }
     }
     ctx.put("shop_products", &p.sku, None, &p)?;

@@ -4,13 +4,14 @@
 //! [`super::Shop::run`].
 
 use super::error::{Fail, Res, ShopError};
-use giftcard_conformance::Outcome;
 use giftcard_engine::storage::db::{QueryResult, Value};
 use giftcard_host::GiftCards;
 use giftcard_host::database::Transaction;
+use giftcard_host::types::Error as PluginError;
+use giftcard_host::{CallState, Plugin};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::Value as Json;
+use wasmtime::Store;
 
 /// The record tables (id, parent, document), created if missing.
 pub const TABLES: &[&str] = &[
@@ -75,17 +76,21 @@ impl<'h> Ctx<'h> {
         Ok(self.tx().execute(sql, params)?)
     }
 
-    /// Calls a plugin export inside the operation's transaction: `ok` gives
-    /// its value, `err` fails the operation with the plugin's error as is, and
-    /// a trap fails it as a host error (both roll everything back).
-    pub fn plugin(&mut self, name: &str, args: &Json) -> Res<Json> {
+    /// Calls the plugin inside the operation's transaction, typed:
+    /// `ctx.plugin(|p, s| p.giftcard_plugin_totals().call_collect(s, &request))`.
+    /// `ok` gives its value, `err` fails the operation with the plugin's
+    /// error as it came (the WIT `error`), and a trap fails it as a host
+    /// error (both roll everything back).
+    pub fn plugin<R>(
+        &mut self,
+        f: impl FnOnce(&Plugin, &mut Store<CallState>) -> wasmtime::Result<Result<R, PluginError>>,
+    ) -> Res<R> {
         let tx = self.tx.take().expect("transaction present");
-        let (tx, result) =
-            giftcard_conformance::Harness::call_json_in(self.harness, tx, name, args);
+        let (tx, result) = self.harness.call_in(tx, f);
         self.tx = Some(tx);
         match result {
-            Ok(Outcome::Ok(v)) => Ok(v),
-            Ok(Outcome::Err(e)) => Err(Fail::Plugin(e)),
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(Fail::Plugin(e)),
             Err(e) => Err(Fail::Host(e)),
         }
     }

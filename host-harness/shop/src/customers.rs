@@ -9,6 +9,9 @@ use super::model::{Customer, Website};
 use super::money;
 use super::parse_args;
 use giftcard_engine::storage::db::Value;
+use giftcard_host::api::customer::{MyCardsRequest, RedeemAnswer, RedeemRequest};
+use giftcard_host::to_json;
+use giftcard_host::types::PageRequest;
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
 
@@ -192,29 +195,24 @@ pub fn add_card(ctx: &mut Ctx, args: &Json) -> Res<Json> {
     let a: AddCardArgs = parse_args(args)?;
     let c: Customer = ctx.need("shop_customers", &a.customer, ShopError::UnknownCustomer)?;
     let client_key = a.client_key.unwrap_or_else(|| "shop".into());
-    let answer = ctx.plugin(
-        "customer.redeem-to-account",
-        &json!({ "code": a.code, "customer-id": c.id, "client-key": client_key }),
-    )?;
-    if let Some(secs) = answer.get("rate-limited") {
-        return Err(Fail::Recorded(ShopError::RateLimited(
-            secs.as_u64().unwrap_or(0) as u32,
-        )));
-    }
-    let Some(redeemed) = answer.get("redeemed") else {
-        if answer == "not-available" {
-            return Err(Fail::Recorded(ShopError::CardNotAvailable));
-        }
-        return Err(Fail::Host(anyhow::anyhow!(
-            "unexpected redeem answer {answer}"
-        )));
+    let request = RedeemRequest {
+        code: a.code,
+        customer_id: c.id.clone(),
+        client_key,
     };
-    let card_cur = money::currency(redeemed["amount"]["currency"].as_str().unwrap_or(""))?;
-    let card_amount = money::parse(
-        card_cur,
-        redeemed["amount"]["amount"].as_str().unwrap_or(""),
-        "redeemed amount",
-    )?;
+    let answer = ctx.plugin(|pl, s| {
+        pl.giftcard_plugin_customer()
+            .call_redeem_to_account(s, &request)
+    })?;
+    let redeemed = match answer {
+        RedeemAnswer::Redeemed(redeemed) => redeemed,
+        RedeemAnswer::RateLimited(secs) => {
+            return Err(Fail::Recorded(ShopError::RateLimited(secs)));
+        }
+        RedeemAnswer::NotAvailable => return Err(Fail::Recorded(ShopError::CardNotAvailable)),
+    };
+    let card_cur = money::currency(&redeemed.amount.currency)?;
+    let card_amount = money::parse(card_cur, &redeemed.amount.amount, "redeemed amount")?;
     let base = money::currency(&c.currency)?;
     let credit = if card_cur == base {
         card_amount
@@ -222,8 +220,8 @@ pub fn add_card(ctx: &mut Ctx, args: &Json) -> Res<Json> {
         let rate = ctx.rate(card_cur.code(), base.code())?;
         money::convert(card_amount, card_cur, base, rate)
     };
-    let masked = redeemed["masked-code"].as_str().unwrap_or("").to_owned();
-    let reference = format!("gift-card:{}", redeemed["history-id"]);
+    let masked = redeemed.masked_code.clone();
+    let reference = format!("gift-card:{}", redeemed.history_id);
     let comment = if card_cur == base {
         format!("Gift card {masked}")
     } else {
@@ -238,11 +236,11 @@ pub fn add_card(ctx: &mut Ctx, args: &Json) -> Res<Json> {
     Ok(json!({
         "customer": after.id,
         "masked-code": masked,
-        "card-amount": redeemed["amount"],
+        "card-amount": to_json(&redeemed.amount),
         "credited": money::fmt(base, credit),
         "credit": after.credit,
         "currency": after.currency,
-        "history-id": redeemed["history-id"],
+        "history-id": redeemed.history_id,
     }))
 }
 
@@ -254,24 +252,31 @@ struct MyCardsArgs {
     page_size: Option<u32>,
 }
 
-fn my_cards(ctx: &mut Ctx, args: &Json, export: &str) -> Res<Json> {
+fn my_cards(ctx: &mut Ctx, args: &Json) -> Res<MyCardsRequest> {
     let a: MyCardsArgs = parse_args(args)?;
     let c: Customer = ctx.need("shop_customers", &a.customer, ShopError::UnknownCustomer)?;
-    ctx.plugin(
-        export,
-        &json!({
-            "customer-id": c.id,
-            "page": { "page": a.page.unwrap_or(1), "page-size": a.page_size.unwrap_or(50) },
-        }),
-    )
+    Ok(MyCardsRequest {
+        customer_id: c.id,
+        page: PageRequest::new(a.page.unwrap_or(1), a.page_size.unwrap_or(50)),
+    })
 }
 
 /// The cards a customer bought, from the plugin.
 pub fn bought_cards(ctx: &mut Ctx, args: &Json) -> Res<Json> {
-    my_cards(ctx, args, "customer.my-bought-cards")
+    let request = my_cards(ctx, args)?;
+    let page = ctx.plugin(|pl, s| {
+        pl.giftcard_plugin_customer()
+            .call_my_bought_cards(s, &request)
+    })?;
+    Ok(to_json(&page))
 }
 
 /// The cards a customer used, from the plugin.
 pub fn used_cards(ctx: &mut Ctx, args: &Json) -> Res<Json> {
-    my_cards(ctx, args, "customer.my-used-cards")
+    let request = my_cards(ctx, args)?;
+    let page = ctx.plugin(|pl, s| {
+        pl.giftcard_plugin_customer()
+            .call_my_used_cards(s, &request)
+    })?;
+    Ok(to_json(&page))
 }

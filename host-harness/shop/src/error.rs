@@ -6,6 +6,7 @@
 
 use giftcard_engine::storage::db::DbError;
 use giftcard_host::database::Transaction;
+use giftcard_host::types::Error as PluginError;
 use serde::Serialize;
 use serde_json::Value as Json;
 
@@ -99,7 +100,7 @@ impl ShopError {
 
 impl std::fmt::Display for ShopError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&giftcard_conformance::words::error(&self.to_json()))
+        f.write_str(&crate::words::error(&self.to_json()))
     }
 }
 
@@ -110,7 +111,7 @@ pub enum Fail {
     /// The shop refused: roll back, answer with the typed error.
     Shop(ShopError),
     /// A plugin call returned `err`: roll back, answer with its error as is.
-    Plugin(Json),
+    Plugin(PluginError),
     /// The plugin answered with a refusal value it wants recorded (a refused
     /// or rate-limited code: the attempt counts for the rate limit and the
     /// refusal log): commit what the plugin wrote, answer with the error.

@@ -7,10 +7,15 @@
 
 use super::context::Ctx;
 use super::error::{Res, ShopError};
-use super::model::{DocLine, Invoice, Order};
+use super::model::{DocLine, Invoice, Order, Purchase};
 use super::money;
 use super::orders::{self, ensure_not_canceled, refresh_status};
+use super::quotes;
 use super::{LineQty, parse_args};
+use giftcard_engine::money::Currency;
+use giftcard_host::api::invoices;
+use giftcard_host::commerce;
+use giftcard_host::to_json;
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
 use std::collections::BTreeMap;
@@ -122,7 +127,6 @@ pub fn create(ctx: &mut Ctx, args: &Json) -> Res<Json> {
         None => ctx.next_id("INV")?,
     };
     let mut doc_lines = Vec::new();
-    let mut records = Vec::new();
     let mut total = shipping + shipping_tax;
     for (i, q) in &chosen {
         let l = &mut o.lines[*i];
@@ -135,12 +139,6 @@ pub fn create(ctx: &mut Ctx, args: &Json) -> Res<Json> {
         let disc = money::prorate(disc_total, l.qty_invoiced, *q, l.quantity, disc_done);
         let tax = money::prorate(tax_total, l.qty_invoiced, *q, l.quantity, tax_done);
         total += row - disc + tax;
-        records.push(json!({
-            "id": l.id, "sku": l.sku, "kind": l.kind.as_str(), "quantity": q,
-            "unit-price": l.unit_price, "row-total": money::fmt(cur, row),
-            "discount": money::fmt(cur, disc), "tax": money::fmt(cur, tax),
-            "gift-card": l.gift_card,
-        }));
         doc_lines.push(DocLine {
             line: l.id.clone(),
             sku: l.sku.clone(),
@@ -153,15 +151,17 @@ pub fn create(ctx: &mut Ctx, args: &Json) -> Res<Json> {
         l.discount_invoiced = money::fmt(cur, disc_done + disc);
         l.tax_invoiced = money::fmt(cur, tax_done + tax);
     }
-    let request = json!({
-        "invoice-id": id, "order-id": o.id, "lines": records,
-        "shipping": money::fmt(cur, shipping), "shipping-tax": money::fmt(cur, shipping_tax),
-    });
-    let part = ctx.plugin("invoices.collect", &request)?;
-    if part["total-before-cards"].as_str() != Some(money::fmt(cur, total).as_str()) {
+    let request = plugin_invoice(
+        &id,
+        &o,
+        &doc_lines,
+        shipping_text(cur, shipping, shipping_tax),
+    );
+    let part = ctx.plugin(|pl, s| pl.giftcard_plugin_invoices().call_collect(s, &request))?;
+    if part.total_before_cards != money::fmt(cur, total) {
         return Err(anyhow::anyhow!(
             "the plugin's invoice total {} differs from the shop's {}",
-            part["total-before-cards"],
+            part.total_before_cards,
             money::fmt(cur, total)
         )
         .into());
@@ -180,43 +180,84 @@ pub fn create(ctx: &mut Ctx, args: &Json) -> Res<Json> {
         shipping: money::fmt(cur, shipping),
         shipping_tax: money::fmt(cur, shipping_tax),
         total_before_cards: money::fmt(cur, total),
-        gift_card_amount: str_of(&part["gift-card-amount"]),
-        grand_total: str_of(&part["grand-total"]),
+        gift_card_amount: part.gift_card_amount.clone(),
+        grand_total: part.grand_total.clone(),
         state: "open".into(),
         issued: Vec::new(),
-        request,
         created_at: ctx.now(),
         paid_at: None,
     };
     if a.pay.unwrap_or(true) {
-        pay_invoice(ctx, &mut inv)?;
+        pay_invoice(ctx, &mut inv, &o)?;
     }
     ctx.put("shop_invoices", &inv.id, Some(&o.id), &inv)?;
     refresh_status(&mut o)?;
     super::issuing::complete_if_done(ctx, &mut o)?;
     orders::save(ctx, &o)?;
     let mut v = view(&inv);
-    v["order-remaining"] = part["order-remaining"].clone();
+    v["order-remaining"] = json!(part.order_remaining);
     Ok(v)
 }
 
-fn str_of(v: &Json) -> String {
-    v.as_str().unwrap_or_default().to_owned()
+/// Shipping and its tax as the invoice record gives them.
+fn shipping_text(cur: Currency, shipping: i64, tax: i64) -> (String, String) {
+    (money::fmt(cur, shipping), money::fmt(cur, tax))
 }
 
-fn pay_invoice(ctx: &mut Ctx, inv: &mut Invoice) -> Res<()> {
-    let paid = ctx.plugin("invoices.paid", &inv.request)?;
-    inv.issued = paid["issued"].as_array().cloned().unwrap_or_default();
+/// The WIT `invoice` for the plugin: the invoice's lines with the order
+/// line's product, price and gift-card purchase.
+fn plugin_invoice(
+    id: &str,
+    o: &Order,
+    lines: &[DocLine],
+    (shipping, shipping_tax): (String, String),
+) -> invoices::Invoice {
+    let lines = lines
+        .iter()
+        .filter_map(|d| {
+            let l = o.lines.iter().find(|l| l.id == d.line)?;
+            Some(commerce::Line {
+                id: l.id.clone(),
+                sku: l.sku.clone(),
+                kind: quotes::plugin_kind(l.kind),
+                // At most the line's quantity, itself at most 10,000.
+                quantity: i32::try_from(d.quantity).unwrap_or(i32::MAX),
+                unit_price: l.unit_price.clone(),
+                row_total: d.row_total.clone(),
+                discount: d.discount.clone(),
+                tax: d.tax.clone(),
+                gift_card: l.gift_card.as_ref().map(Purchase::to_plugin),
+            })
+        })
+        .collect();
+    invoices::Invoice {
+        invoice_id: id.to_owned(),
+        order_id: o.id.clone(),
+        lines,
+        shipping,
+        shipping_tax,
+    }
+}
+
+/// Tells the plugin the invoice was paid; it issues the cards bought on it.
+fn pay_invoice(ctx: &mut Ctx, inv: &mut Invoice, o: &Order) -> Res<()> {
+    let request = plugin_invoice(
+        &inv.id,
+        o,
+        &inv.lines,
+        (inv.shipping.clone(), inv.shipping_tax.clone()),
+    );
+    let paid = ctx.plugin(|pl, s| pl.giftcard_plugin_invoices().call_paid(s, &request))?;
+    inv.issued = paid.issued.iter().map(to_json).collect();
     inv.state = "paid".into();
     inv.paid_at = Some(ctx.now());
     Ok(())
 }
 
-/// An invoice as shown (without the stored plugin request).
+/// An invoice as shown.
 pub fn view(inv: &Invoice) -> Json {
     let mut v = serde_json::to_value(inv).unwrap_or(Json::Null);
     if let Some(m) = v.as_object_mut() {
-        m.remove("request");
         m.insert("invoice-id".into(), json!(inv.id));
     }
     v
@@ -236,10 +277,10 @@ pub fn pay(ctx: &mut Ctx, args: &Json) -> Res<Json> {
     if inv.state == "paid" {
         return Ok(view(&inv));
     }
-    pay_invoice(ctx, &mut inv)?;
+    let mut o = orders::load(ctx, &inv.order)?;
+    pay_invoice(ctx, &mut inv, &o)?;
     ctx.put("shop_invoices", &inv.id, Some(&inv.order.clone()), &inv)?;
     // Paying the last open invoice may complete the order.
-    let mut o = orders::load(ctx, &inv.order)?;
     if o.completed_at.is_none() {
         super::issuing::complete_if_done(ctx, &mut o)?;
         orders::save(ctx, &o)?;

@@ -8,6 +8,9 @@ use super::error::{Res, ShopError};
 use super::model::{Invoice, Order};
 use super::orders;
 use super::parse_args;
+use giftcard_host::api::issuing::{IssueRequest, StaffRole};
+use giftcard_host::api::orders::CompleteRequest;
+use giftcard_host::to_json;
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
 
@@ -33,32 +36,36 @@ pub fn issue_gift_card(ctx: &mut Ctx, args: &Json) -> Res<Json> {
     let a: IssueArgs = parse_args(args)?;
     let mut o = orders::load(ctx, &a.order)?;
     let role = match a.role.as_deref().unwrap_or("staff") {
-        r @ ("staff" | "supervisor") => r,
+        "staff" => StaffRole::Staff,
+        "supervisor" => StaffRole::Supervisor,
         other => {
             return Err(
                 ShopError::InvalidArgument(format!("role `{other}`: staff or supervisor")).into(),
             );
         }
     };
-    let issued = ctx.plugin(
-        "issuing.issue-from-order",
-        &json!({
-            "order-id": o.id, "amount": a.amount, "role": role,
-            "confirm-over-limit": a.confirm.unwrap_or(false),
-            "admin-user": a.admin_user.as_deref().unwrap_or("admin"),
-            "comment": a.comment, "recipient-email": a.recipient_email,
-            "validity-days": a.validity_days, "reference": a.reference,
-        }),
-    )?;
-    let card_id = &issued["card"]["id"];
-    if !o.goodwill_cards.iter().any(|c| &c["id"] == card_id) {
-        o.goodwill_cards.push(issued["card"].clone());
-        if let Some(note) = issued["note"].as_str() {
-            o.notes.push(note.to_owned());
-        }
+    let request = IssueRequest {
+        order_id: o.id.clone(),
+        amount: a.amount,
+        role,
+        confirm_over_limit: a.confirm.unwrap_or(false),
+        admin_user: a.admin_user.unwrap_or_else(|| "admin".into()),
+        comment: a.comment,
+        recipient_email: a.recipient_email,
+        validity_days: a.validity_days,
+        reference: a.reference,
+    };
+    let issued = ctx.plugin(|pl, s| {
+        pl.giftcard_plugin_issuing()
+            .call_issue_from_order(s, &request)
+    })?;
+    let card_id = json!(issued.card.id);
+    if !o.goodwill_cards.iter().any(|c| c["id"] == card_id) {
+        o.goodwill_cards.push(to_json(&issued.card));
+        o.notes.push(issued.note.clone());
         orders::save(ctx, &o)?;
     }
-    let mut v = issued;
+    let mut v = to_json(&issued);
     v["order-id"] = json!(o.id);
     v["notes"] = json!(o.notes);
     Ok(v)
@@ -77,18 +84,20 @@ pub fn complete_if_done(ctx: &mut Ctx, o: &mut Order) -> Res<()> {
     if invoices.iter().any(|i| i.state != "paid") {
         return Ok(());
     }
-    let cards = ctx.plugin("orders.completed", &json!({ "order-id": o.id }))?;
-    let cards = cards.as_array().cloned().unwrap_or_default();
+    let request = CompleteRequest {
+        order_id: o.id.clone(),
+    };
+    let cards = ctx.plugin(|pl, s| pl.giftcard_plugin_orders().call_completed(s, &request))?;
     for c in &cards {
         o.notes.push(format!(
             "Campaign gift card {} of {} {} issued (campaign {})",
-            c["masked-code"].as_str().unwrap_or("?"),
-            c["initial-value"]["amount"].as_str().unwrap_or("?"),
-            c["initial-value"]["currency"].as_str().unwrap_or("?"),
-            c["campaign-id"]
+            c.masked_code,
+            c.initial_value.amount,
+            c.initial_value.currency,
+            c.campaign_id.map_or("null".to_owned(), |id| id.to_string())
         ));
     }
-    o.campaign_cards = cards;
+    o.campaign_cards = cards.iter().map(to_json).collect();
     o.completed_at = Some(ctx.now());
     Ok(())
 }

@@ -35,11 +35,11 @@ pub mod pricing;
 pub mod quotes;
 pub mod render;
 pub mod shipments;
+pub mod words;
 
 use anyhow::Result;
 use context::Ctx;
 use error::{Fail, Res, ShopError, finish};
-use giftcard_conformance::Outcome;
 use giftcard_host::GiftCards;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -701,15 +701,15 @@ impl<'h> Shop<'h> {
         Ok(Shop { harness })
     }
 
-    /// Runs one action in one transaction. `Ok(Outcome::Ok)` on success
-    /// (committed); `Ok(Outcome::Err)` with the shop's typed error or the
-    /// plugin's error as is (rolled back, except a recorded code refusal);
+    /// Runs one action in one transaction. `Ok(Ok(answer))` on success
+    /// (committed); `Ok(Err(refusal))` with the shop's typed error or the
+    /// plugin's, as it came (rolled back, except a recorded code refusal);
     /// `Err` when the host failed or the plugin trapped (rolled back).
-    pub fn run(&self, action_name: &str, args: &Json) -> Result<Outcome> {
+    pub fn run(&self, action_name: &str, args: &Json) -> Result<Answer> {
         let Some(action) = action(action_name) else {
-            return Ok(Outcome::Err(
-                ShopError::UnknownAction(action_name.to_owned()).to_json(),
-            ));
+            return Ok(Err(Refusal::Shop(ShopError::UnknownAction(
+                action_name.to_owned(),
+            ))));
         };
         let mut ctx = Ctx::new(self.harness, self.harness.begin()?);
         let result = (action.run)(&mut ctx, args);
@@ -718,19 +718,19 @@ impl<'h> Shop<'h> {
             Ok(v) => {
                 finish(tx, true)?;
                 self.harness.deliver_after_commit();
-                Ok(Outcome::Ok(v))
+                Ok(Ok(v))
             }
             Err(Fail::Shop(e)) => {
                 finish(tx, false)?;
-                Ok(Outcome::Err(e.to_json()))
+                Ok(Err(Refusal::Shop(e)))
             }
             Err(Fail::Plugin(e)) => {
                 finish(tx, false)?;
-                Ok(Outcome::Err(e))
+                Ok(Err(Refusal::Plugin(e)))
             }
             Err(Fail::Recorded(e)) => {
                 finish(tx, true)?;
-                Ok(Outcome::Err(e.to_json()))
+                Ok(Err(Refusal::Shop(e)))
             }
             Err(Fail::Host(e)) => {
                 finish(tx, false)?;
@@ -738,6 +738,27 @@ impl<'h> Shop<'h> {
                     "shop action `{action_name}` failed; nothing was kept"
                 )))
             }
+        }
+    }
+}
+
+/// What an action answers: its result, or why it was refused.
+pub type Answer = std::result::Result<Json, Refusal>;
+
+/// Why an action was refused: by the shop, or by the plugin (its WIT
+/// `error`, as the plugin gave it).
+#[derive(Clone, Debug)]
+pub enum Refusal {
+    Shop(ShopError),
+    Plugin(giftcard_host::types::Error),
+}
+
+impl Refusal {
+    /// Both read the same way: `"case"` or `{"case": payload}`, kebab-case.
+    pub fn to_json(&self) -> Json {
+        match self {
+            Refusal::Shop(e) => e.to_json(),
+            Refusal::Plugin(e) => giftcard_host::to_json(e),
         }
     }
 }

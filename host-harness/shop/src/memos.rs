@@ -13,6 +13,8 @@ use super::model::{DocLine, Memo, Order};
 use super::money;
 use super::orders::{self, refresh_status, tagged};
 use super::{LineQty, parse_args};
+use giftcard_host::api::credit_memos::{CreditMemo, MemoLine, RefundDestination};
+use giftcard_host::to_json;
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
 
@@ -53,15 +55,17 @@ pub fn refund(ctx: &mut Ctx, args: &Json) -> Res<Json> {
         .as_deref()
         .unwrap_or("original-cards")
         .to_owned();
-    if !matches!(
-        destination.as_str(),
-        "original-cards" | "account-credit" | "new-card"
-    ) {
-        return Err(ShopError::InvalidArgument(format!(
-            "destination `{destination}`: original-cards, account-credit or new-card"
-        ))
-        .into());
-    }
+    let plugin_destination = match destination.as_str() {
+        "original-cards" => RefundDestination::OriginalCards,
+        "account-credit" => RefundDestination::AccountCredit,
+        "new-card" => RefundDestination::NewCard,
+        _ => {
+            return Err(ShopError::InvalidArgument(format!(
+                "destination `{destination}`: original-cards, account-credit or new-card"
+            ))
+            .into());
+        }
+    };
     if destination == "account-credit" && o.customer.is_none() {
         return Err(ShopError::GuestOrder.into());
     }
@@ -137,7 +141,11 @@ pub fn refund(ctx: &mut Ctx, args: &Json) -> Res<Json> {
             discount: money::fmt(cur, disc),
             tax: money::fmt(cur, tax),
         });
-        memo_lines.push(json!({ "line-id": l.id, "quantity": q }));
+        memo_lines.push(MemoLine {
+            line_id: l.id.clone(),
+            // At most the line's quantity, itself at most 10,000.
+            quantity: i32::try_from(*q).unwrap_or(i32::MAX),
+        });
         l.qty_refunded += q;
         l.discount_refunded = money::fmt(cur, disc_done + disc);
         l.tax_refunded = money::fmt(cur, tax_done + tax);
@@ -170,24 +178,21 @@ pub fn refund(ctx: &mut Ctx, args: &Json) -> Res<Json> {
         Some(id) => id,
         None => ctx.next_id("CM")?,
     };
-    let request = json!({
-        "memo-id": id, "order-id": o.id, "total": money::fmt(cur, total), "lines": memo_lines,
-        "refund-to-gift-card": to_gift_card, "destination": destination, "comment": a.comment,
-    });
-    ctx.plugin("credit-memos.collect", &request)?;
-    let split = ctx.plugin("credit-memos.refunded", &request)?;
-    let other = money::parse(
-        cur,
-        split["other-amount"].as_str().unwrap_or("0"),
-        "other-amount",
-    )
-    .map_err(|e| anyhow::anyhow!("plugin memo split: {e}"))?;
-    let to_account = money::parse(
-        cur,
-        split["account-credit"].as_str().unwrap_or("0"),
-        "account-credit",
-    )
-    .map_err(|e| anyhow::anyhow!("plugin memo split: {e}"))?;
+    let request = CreditMemo {
+        memo_id: id.clone(),
+        order_id: o.id.clone(),
+        total: money::fmt(cur, total),
+        lines: memo_lines,
+        refund_to_gift_card: to_gift_card.clone(),
+        destination: plugin_destination,
+        comment: a.comment.clone(),
+    };
+    ctx.plugin(|pl, s| pl.giftcard_plugin_credit_memos().call_collect(s, &request))?;
+    let split = ctx.plugin(|pl, s| pl.giftcard_plugin_credit_memos().call_refunded(s, &request))?;
+    let other = money::parse(cur, &split.other_amount, "other-amount")
+        .map_err(|e| anyhow::anyhow!("plugin memo split: {e}"))?;
+    let to_account = money::parse(cur, &split.account_credit, "account-credit")
+        .map_err(|e| anyhow::anyhow!("plugin memo split: {e}"))?;
     // Where the other part goes: back to the payment it came from.
     let other_to = match (o.payment.method.as_str(), other) {
         (_, 0) => "none",
@@ -228,13 +233,8 @@ pub fn refund(ctx: &mut Ctx, args: &Json) -> Res<Json> {
     o.shipping_tax_refunded = money::fmt(cur, ship_tax_done + shipping_tax);
     o.refunded_total = money::fmt(cur, refunded + total);
     o.memos.push(id.clone());
-    o.card_movements.extend(
-        split["movements"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|m| tagged(m, &id)),
-    );
+    o.card_movements
+        .extend(split.movements.iter().map(|m| tagged(m, &id)));
     let memo = Memo {
         id: id.clone(),
         order: o.id.clone(),
@@ -247,14 +247,11 @@ pub fn refund(ctx: &mut Ctx, args: &Json) -> Res<Json> {
         total: money::fmt(cur, total),
         destination,
         refund_to_gift_card: to_gift_card,
-        gift_card_amount: split["gift-card-amount"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
+        gift_card_amount: split.gift_card_amount.clone(),
         other_amount: money::fmt(cur, other),
         other_refunded_to: other_to.to_owned(),
         credited_to_account: money::fmt(base, credited),
-        split,
+        split: to_json(&split),
         comment: a.comment,
         created_at: ctx.now(),
     };

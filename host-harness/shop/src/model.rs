@@ -94,6 +94,36 @@ pub struct Customer {
 }
 
 /// A line of a quote: what was chosen, priced when the quote is collected.
+/// What a customer buying a gift card said about it (the WIT
+/// `gift-card-purchase`, kept with the line).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Purchase {
+    pub recipient_name: Option<String>,
+    pub recipient_email: Option<String>,
+    pub sender_name: Option<String>,
+    pub sender_email: Option<String>,
+    pub message: Option<String>,
+    pub deliver_at: Option<String>,
+    pub validity_days: Option<u32>,
+    pub recipient_phone: Option<String>,
+}
+
+impl Purchase {
+    pub fn to_plugin(&self) -> giftcard_host::types::GiftCardPurchase {
+        giftcard_host::types::GiftCardPurchase {
+            recipient_name: self.recipient_name.clone(),
+            recipient_email: self.recipient_email.clone(),
+            sender_name: self.sender_name.clone(),
+            sender_email: self.sender_email.clone(),
+            message: self.message.clone(),
+            deliver_at: self.deliver_at.clone(),
+            validity_days: self.validity_days,
+            recipient_phone: self.recipient_phone.clone(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct QuoteLine {
@@ -106,7 +136,7 @@ pub struct QuoteLine {
     pub base_price: String,
     pub taxable: bool,
     /// The WIT `gift-card-purchase` record, on gift-card lines.
-    pub gift_card: Option<Json>,
+    pub gift_card: Option<Purchase>,
 }
 
 /// The quote's discount rule.
@@ -162,7 +192,7 @@ pub struct OrderLine {
     pub row_total: String,
     pub discount: String,
     pub tax: String,
-    pub gift_card: Option<Json>,
+    pub gift_card: Option<Purchase>,
     pub qty_invoiced: i64,
     pub qty_shipped: i64,
     pub qty_refunded: i64,
@@ -279,7 +309,6 @@ pub struct Invoice {
     /// Cards issued when it was paid (full codes).
     pub issued: Vec<Json>,
     /// The exact `invoice` record given to the plugin, re-sent on payment.
-    pub request: Json,
     pub created_at: String,
     pub paid_at: Option<String>,
 }

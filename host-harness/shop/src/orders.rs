@@ -12,6 +12,9 @@ use super::model::{Invoice, Kind, Memo, Order, OrderLine, OrderTotals, Payment, 
 use super::money;
 use super::parse_args;
 use super::quotes;
+use giftcard_host::api::orders::{CancelRequest, ExpectedCard, PlaceRequest};
+use giftcard_host::commerce::CardMovement;
+use giftcard_host::to_json;
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
 
@@ -30,15 +33,7 @@ struct PlaceArgs {
 /// returns the order as placed and takes nothing.
 pub fn place(ctx: &mut Ctx, args: &Json) -> Res<Json> {
     let a: PlaceArgs = parse_args(args)?;
-    let channel = match a.channel.as_deref().unwrap_or("storefront") {
-        c @ ("storefront" | "admin") => c,
-        other => {
-            return Err(ShopError::InvalidArgument(format!(
-                "channel `{other}`: storefront or admin"
-            ))
-            .into());
-        }
-    };
+    let channel = quotes::channel_of(a.channel.as_deref())?;
     if let Some(id) = &a.order_id {
         super::catalog::check_code(id, "order id")?;
         if let Some(existing) = ctx.get::<Order>("shop_orders", id)? {
@@ -65,15 +60,13 @@ pub fn place(ctx: &mut Ctx, args: &Json) -> Res<Json> {
     }
     let (p, gc) = quotes::collect(ctx, &q, channel)?;
     quotes::check_agrees(&p, &gc)?;
-    let dropped = gc["dropped"].as_array().cloned().unwrap_or_default();
-    if !dropped.is_empty() {
-        return Err(ShopError::CodesDropped(Json::Array(dropped)).into());
+    if !gc.dropped.is_empty() {
+        return Err(ShopError::CodesDropped(to_json(&gc.dropped)).into());
     }
     let cur = p.cur;
-    let grand = money::parse(cur, gc["grand-total"].as_str().unwrap_or(""), "grand-total")
+    let grand = money::parse(cur, &gc.grand_total, "grand-total")
         .map_err(|e| Fail::Host(anyhow::anyhow!("plugin totals: {e}")))?;
-    let covered = gc["covered"].as_bool().unwrap_or(false);
-    let allowed = quotes::payment_methods(ctx, &q, grand, covered)?;
+    let allowed = quotes::payment_methods(ctx, &q, grand, gc.covered)?;
     if !allowed.contains(&a.payment_method) {
         return Err(ShopError::PaymentNotAllowed {
             method: a.payment_method,
@@ -85,16 +78,20 @@ pub fn place(ctx: &mut Ctx, args: &Json) -> Res<Json> {
         Some(id) => id,
         None => ctx.next_id("ORD")?,
     };
-    let expected: Vec<Json> = gc["cards"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|c| json!({ "code": c["code"], "applied": c["applied"] }))
-        .collect();
-    let placed = ctx.plugin(
-        "orders.placed",
-        &json!({ "order-id": order_id, "quote": p.record, "expected": expected, "channel": channel }),
-    )?;
+    let request = PlaceRequest {
+        order_id: order_id.clone(),
+        quote: p.record.clone(),
+        expected: gc
+            .cards
+            .iter()
+            .map(|c| ExpectedCard {
+                code: c.code.clone(),
+                applied: c.applied.clone(),
+            })
+            .collect(),
+        channel,
+    };
+    let placed = ctx.plugin(|pl, s| pl.giftcard_plugin_orders().call_placed(s, &request))?;
     let c = &p.collected;
     let zero = money::fmt(cur, 0);
     let lines: Vec<OrderLine> = q
@@ -123,11 +120,10 @@ pub fn place(ctx: &mut Ctx, args: &Json) -> Res<Json> {
             tax_refunded: zero.clone(),
         })
         .collect();
-    let placed_totals = &placed["totals"];
-    let movements: Vec<Json> = placed["movements"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    let placed_totals = &placed.totals;
+    let movements: Vec<Json> = placed
+        .movements
+        .iter()
         .map(|m| tagged(m, "placed"))
         .collect();
     let order = Order {
@@ -148,19 +144,16 @@ pub fn place(ctx: &mut Ctx, args: &Json) -> Res<Json> {
             shipping_tax: money::fmt(cur, c.shipping_tax),
             tax: money::fmt(cur, c.line_tax + c.shipping_tax),
             total_before_cards: money::fmt(cur, c.total_before_cards),
-            gift_card_amount: str_or(&placed_totals["gift-card-amount"], &gc["gift-card-amount"]),
-            grand_total: str_or(&placed_totals["grand-total"], &gc["grand-total"]),
+            gift_card_amount: placed_totals.gift_card_amount.clone(),
+            grand_total: placed_totals.grand_total.clone(),
         },
         payment: Payment {
             method: a.payment_method.clone(),
-            amount: str_or(&placed_totals["grand-total"], &gc["grand-total"]),
+            amount: placed_totals.grand_total.clone(),
             refunded: zero.clone(),
             voided: zero.clone(),
         },
-        gift_cards: placed_totals["cards"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default(),
+        gift_cards: placed_totals.cards.iter().map(to_json).collect(),
         card_movements: movements,
         shipping_invoiced: false,
         shipping_canceled: false,
@@ -208,13 +201,9 @@ fn placed_view(ctx: &mut Ctx, o: &Order) -> Res<Json> {
     Ok(v)
 }
 
-fn str_or(a: &Json, b: &Json) -> String {
-    a.as_str().or(b.as_str()).unwrap_or_default().to_owned()
-}
-
 /// A plugin `card-movement` with the event that made it.
-pub fn tagged(m: &Json, event: &str) -> Json {
-    let mut m = m.clone();
+pub fn tagged(m: &CardMovement, event: &str) -> Json {
+    let mut m = to_json(m);
     m["event"] = json!(event);
     m
 }
@@ -342,10 +331,11 @@ pub fn cancel(ctx: &mut Ctx, args: &Json) -> Res<Json> {
     if !left_to_invoice(&o) {
         return Err(ShopError::NothingToCancel.into());
     }
-    let answer = ctx.plugin(
-        "orders.cancelled",
-        &json!({ "order-id": o.id, "comment": a.comment }),
-    )?;
+    let request = CancelRequest {
+        order_id: o.id.clone(),
+        comment: a.comment,
+    };
+    let answer = ctx.plugin(|pl, s| pl.giftcard_plugin_orders().call_cancelled(s, &request))?;
     let cur = money::currency(&o.currency)?;
     let invoices: Vec<Invoice> = ctx.list("shop_invoices", Some(&o.id))?;
     let mut invoiced_other = 0;
@@ -371,14 +361,9 @@ pub fn cancel(ctx: &mut Ctx, args: &Json) -> Res<Json> {
             Some("order cancelled"),
         )?;
     }
-    o.card_movements.extend(
-        answer["movements"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|m| tagged(m, "canceled")),
-    );
-    o.cancellation = Some(answer);
+    o.card_movements
+        .extend(answer.movements.iter().map(|m| tagged(m, "canceled")));
+    o.cancellation = Some(to_json(&answer));
     refresh_status(&mut o)?;
     save(ctx, &o)?;
     cancelled_view(ctx, &o)

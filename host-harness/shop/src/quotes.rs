@@ -5,11 +5,18 @@
 
 use super::context::Ctx;
 use super::error::{Fail, Res, ShopError};
-use super::model::{Customer, DiscountRule, Kind, Product, Quote, QuoteLine, Store, Website};
+use super::model::{
+    Customer, DiscountRule, Kind, Product, Purchase, Quote, QuoteLine, Store, Website,
+};
 use super::money::{self, plain_decimal};
 use super::parse_args;
 use super::pricing::{self, Collected, Discount, LineInput};
 use giftcard_engine::money::Currency;
+use giftcard_host::api::totals::{
+    AddLineRequest, ApplyAnswer, ApplyRequest, CollectRequest, RemoveRequest,
+};
+use giftcard_host::commerce::{self, Channel, CustomerInfo, GiftCardTotals, ProductKind};
+use giftcard_host::to_json;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
@@ -24,7 +31,7 @@ pub struct Priced {
     pub base: Currency,
     pub unit_prices: Vec<i64>,
     pub collected: Collected,
-    pub record: Json,
+    pub record: commerce::Quote,
 }
 
 /// Runs the shop's collectors (subtotal → discount → shipping → tax) on a
@@ -72,25 +79,36 @@ pub fn price(ctx: &mut Ctx, q: &Quote) -> Res<Priced> {
     let customer = match &q.customer {
         Some(id) => {
             let c: Customer = ctx.need("shop_customers", id, ShopError::UnknownCustomer)?;
-            json!({ "id": c.id, "groups": c.groups, "email": c.email })
+            Some(CustomerInfo {
+                id: c.id,
+                groups: c.groups,
+                email: c.email,
+            })
         }
-        None => Json::Null,
+        None => None,
     };
-    let lines: Vec<Json> = q
+    let lines: Vec<commerce::Line> = q
         .lines
         .iter()
         .zip(&unit_prices)
         .zip(&collected.lines)
         .map(|((l, unit), a)| line_record(l, cur, *unit, a))
         .collect();
-    let record = json!({
-        "id": q.id, "website": q.website, "store": q.store, "currency": cur.code(),
-        "base-currency": base.code(), "customer": customer, "test": q.test, "lines": lines,
-        "shipping": money::fmt(cur, collected.shipping),
-        "shipping-tax": money::fmt(cur, collected.shipping_tax),
-        "applied-codes": q.codes,
-        "shipping-country": q.shipping_country, "billing-country": q.billing_country,
-    });
+    let record = commerce::Quote {
+        id: q.id.clone(),
+        website: q.website.clone(),
+        store: q.store.clone(),
+        currency: cur.code().into(),
+        base_currency: base.code().into(),
+        customer,
+        test: q.test,
+        lines,
+        shipping: money::fmt(cur, collected.shipping),
+        shipping_tax: money::fmt(cur, collected.shipping_tax),
+        applied_codes: q.codes.clone(),
+        shipping_country: q.shipping_country.clone(),
+        billing_country: q.billing_country.clone(),
+    };
     Ok(Priced {
         cur,
         base,
@@ -101,13 +119,33 @@ pub fn price(ctx: &mut Ctx, q: &Quote) -> Res<Priced> {
 }
 
 /// A WIT `line` record; `row-total` is `quantity × unit-price` exactly.
-pub fn line_record(l: &QuoteLine, cur: Currency, unit: i64, a: &pricing::LineAmounts) -> Json {
-    json!({
-        "id": l.id, "sku": l.sku, "kind": l.kind.as_str(), "quantity": l.quantity,
-        "unit-price": money::fmt(cur, unit), "row-total": money::fmt(cur, a.row_total),
-        "discount": money::fmt(cur, a.discount), "tax": money::fmt(cur, a.tax),
-        "gift-card": l.gift_card,
-    })
+pub fn line_record(
+    l: &QuoteLine,
+    cur: Currency,
+    unit: i64,
+    a: &pricing::LineAmounts,
+) -> commerce::Line {
+    commerce::Line {
+        id: l.id.clone(),
+        sku: l.sku.clone(),
+        kind: plugin_kind(l.kind),
+        // At most MAX_QUANTITY.
+        quantity: i32::try_from(l.quantity).unwrap_or(i32::MAX),
+        unit_price: money::fmt(cur, unit),
+        row_total: money::fmt(cur, a.row_total),
+        discount: money::fmt(cur, a.discount),
+        tax: money::fmt(cur, a.tax),
+        gift_card: l.gift_card.as_ref().map(Purchase::to_plugin),
+    }
+}
+
+/// The contract's name for a product kind.
+pub fn plugin_kind(kind: Kind) -> ProductKind {
+    match kind {
+        Kind::Simple => ProductKind::Simple,
+        Kind::Digital => ProductKind::Digital,
+        Kind::GiftCard => ProductKind::GiftCard,
+    }
 }
 
 /// The payment methods a quote allows: only `free` when the cards cover it;
@@ -136,12 +174,12 @@ pub fn payment_methods(
 }
 
 /// Checks the plugin's view of the total before cards against the shop's.
-pub fn check_agrees(p: &Priced, gc: &Json) -> Res<()> {
+pub fn check_agrees(p: &Priced, gc: &GiftCardTotals) -> Res<()> {
     let ours = money::fmt(p.cur, p.collected.total_before_cards);
-    if gc["total-before-cards"].as_str() != Some(ours.as_str()) {
+    if gc.total_before_cards != ours {
         return Err(Fail::Host(anyhow::anyhow!(
             "the plugin's total before cards {} differs from the shop's {ours}",
-            gc["total-before-cards"]
+            gc.total_before_cards
         )));
     }
     Ok(())
@@ -149,20 +187,19 @@ pub fn check_agrees(p: &Priced, gc: &Json) -> Res<()> {
 
 /// The quote with every total, the per-card applications and the allowed
 /// payment methods, from the shop's pricing and the plugin's gift-card totals.
-pub fn view(ctx: &mut Ctx, q: &Quote, p: &Priced, gc: &Json) -> Res<Json> {
+pub fn view(ctx: &mut Ctx, q: &Quote, p: &Priced, gc: &GiftCardTotals) -> Res<Json> {
     check_agrees(p, gc)?;
     let cur = p.cur;
-    let grand = money::parse(cur, gc["grand-total"].as_str().unwrap_or(""), "grand-total")
+    let grand = money::parse(cur, &gc.grand_total, "grand-total")
         .map_err(|e| Fail::Host(anyhow::anyhow!("plugin totals: {e}")))?;
-    let covered = gc["covered"].as_bool().unwrap_or(false);
-    let methods = payment_methods(ctx, q, grand, covered)?;
+    let methods = payment_methods(ctx, q, grand, gc.covered)?;
     let c = &p.collected;
     let lines: Vec<Json> = q
         .lines
         .iter()
-        .zip(p.record["lines"].as_array().into_iter().flatten())
+        .zip(&p.record.lines)
         .map(|(l, rec)| {
-            let mut v = rec.clone();
+            let mut v = to_json(rec);
             v["name"] = json!(l.name);
             v
         })
@@ -177,23 +214,24 @@ pub fn view(ctx: &mut Ctx, q: &Quote, p: &Priced, gc: &Json) -> Res<Json> {
         "shipping-tax": money::fmt(cur, c.shipping_tax),
         "tax": money::fmt(cur, c.line_tax + c.shipping_tax),
         "total-before-cards": money::fmt(cur, c.total_before_cards),
-        "eligible": gc["eligible"],
-        "gift-card-amount": gc["gift-card-amount"],
-        "grand-total": gc["grand-total"],
-        "covered": covered,
-        "gift-cards": gc["cards"],
-        "dropped": gc["dropped"],
+        "eligible": gc.eligible,
+        "gift-card-amount": gc.gift_card_amount,
+        "grand-total": gc.grand_total,
+        "covered": gc.covered,
+        "gift-cards": to_json(&gc.cards),
+        "dropped": to_json(&gc.dropped),
         "payment-methods": methods,
     }))
 }
 
 /// Prices a quote and runs the plugin's collector on it.
-pub fn collect(ctx: &mut Ctx, q: &Quote, channel: &str) -> Res<(Priced, Json)> {
+pub fn collect(ctx: &mut Ctx, q: &Quote, channel: Channel) -> Res<(Priced, GiftCardTotals)> {
     let p = price(ctx, q)?;
-    let gc = ctx.plugin(
-        "totals.collect",
-        &json!({ "quote": p.record, "channel": channel }),
-    )?;
+    let request = CollectRequest {
+        quote: p.record.clone(),
+        channel,
+    };
+    let gc = ctx.plugin(|pl, s| pl.giftcard_plugin_totals().call_collect(s, &request))?;
     Ok((p, gc))
 }
 
@@ -214,10 +252,10 @@ fn save(ctx: &mut Ctx, q: &Quote) -> Res<()> {
     ctx.put("shop_quotes", &q.id, Some(&q.store), q)
 }
 
-fn channel_of(c: Option<&str>) -> Res<&'static str> {
+pub fn channel_of(c: Option<&str>) -> Res<Channel> {
     match c.unwrap_or("storefront") {
-        "storefront" => Ok("storefront"),
-        "admin" => Ok("admin"),
+        "storefront" => Ok(Channel::Storefront),
+        "admin" => Ok(Channel::Admin),
         other => Err(
             ShopError::InvalidArgument(format!("channel `{other}`: storefront or admin")).into(),
         ),
@@ -351,12 +389,16 @@ pub fn add_item(ctx: &mut Ctx, args: &Json) -> Res<Json> {
                 }
                 .into());
             }
-            let purchase = json!({
-                "recipient-name": a.recipient_name, "recipient-email": a.recipient_email,
-                "sender-name": a.sender_name, "sender-email": a.sender_email,
-                "message": a.message, "deliver-at": a.deliver_at,
-                "validity-days": opts.validity_days, "recipient-phone": a.recipient_phone,
-            });
+            let purchase = Purchase {
+                recipient_name: a.recipient_name,
+                recipient_email: a.recipient_email,
+                sender_name: a.sender_name,
+                sender_email: a.sender_email,
+                message: a.message,
+                deliver_at: a.deliver_at,
+                validity_days: opts.validity_days,
+                recipient_phone: a.recipient_phone,
+            };
             (money::fmt(base, minor), Some(purchase))
         }
         _ => {
@@ -385,19 +427,22 @@ pub fn add_item(ctx: &mut Ctx, args: &Json) -> Res<Json> {
     let mut with = q.clone();
     with.lines.push(line.clone());
     let after = price(ctx, &with)?;
-    let new_record = after.record["lines"]
-        .as_array()
-        .and_then(|l| l.last())
+    let line_record = after
+        .record
+        .lines
+        .last()
         .cloned()
-        .unwrap_or(Json::Null);
-    ctx.plugin(
-        "totals.check-add-line",
-        &json!({ "quote": before.record, "line": new_record, "channel": channel }),
-    )?;
+        .ok_or_else(|| Fail::Host(anyhow::anyhow!("the priced quote lost its new line")))?;
+    let request = AddLineRequest {
+        quote: before.record,
+        line: line_record,
+        channel: Some(channel),
+    };
+    ctx.plugin(|pl, s| pl.giftcard_plugin_totals().call_check_add_line(s, &request))?;
     q.lines.push(line);
     q.next_line += 1;
     save(ctx, &q)?;
-    let (p, gc) = collect(ctx, &q, "storefront")?;
+    let (p, gc) = collect(ctx, &q, Channel::Storefront)?;
     view(ctx, &q, &p, &gc)
 }
 
@@ -457,7 +502,7 @@ pub fn update_item(ctx: &mut Ctx, args: &Json) -> Res<Json> {
         }
     }
     save(ctx, &q)?;
-    let (p, gc) = collect(ctx, &q, "storefront")?;
+    let (p, gc) = collect(ctx, &q, Channel::Storefront)?;
     view(ctx, &q, &p, &gc)
 }
 
@@ -494,7 +539,7 @@ pub fn set_discount(ctx: &mut Ctx, args: &Json) -> Res<Json> {
         (None, None) => None,
     };
     save(ctx, &q)?;
-    let (p, gc) = collect(ctx, &q, "storefront")?;
+    let (p, gc) = collect(ctx, &q, Channel::Storefront)?;
     view(ctx, &q, &p, &gc)
 }
 
@@ -516,7 +561,7 @@ pub fn set_shipping(ctx: &mut Ctx, args: &Json) -> Res<Json> {
         .map(|s| money::parse(cur, &s, "amount").map(|m| money::fmt(cur, m)))
         .transpose()?;
     save(ctx, &q)?;
-    let (p, gc) = collect(ctx, &q, "storefront")?;
+    let (p, gc) = collect(ctx, &q, Channel::Storefront)?;
     view(ctx, &q, &p, &gc)
 }
 
@@ -539,28 +584,25 @@ pub fn apply_code(ctx: &mut Ctx, args: &Json) -> Res<Json> {
     let mut q = load_open(ctx, &a.quote)?;
     let p = price(ctx, &q)?;
     let client_key = a.client_key.unwrap_or_else(|| "shop".into());
-    let answer = ctx.plugin(
-        "totals.apply-code",
-        &json!({ "quote": p.record, "code": a.code, "channel": channel, "client-key": client_key }),
-    )?;
-    if let Some(applied) = answer.get("applied") {
-        let code = applied["code"].as_str().unwrap_or(&a.code).to_owned();
-        q.codes.push(code);
-        save(ctx, &q)?;
-        let p = price(ctx, &q)?;
-        return view(ctx, &q, &p, &applied["totals"]);
+    let request = ApplyRequest {
+        quote: p.record,
+        code: a.code,
+        channel,
+        client_key: Some(client_key),
+    };
+    let answer = ctx.plugin(|pl, s| pl.giftcard_plugin_totals().call_apply_code(s, &request))?;
+    match answer {
+        ApplyAnswer::Applied(applied) => {
+            q.codes.push(applied.code);
+            save(ctx, &q)?;
+            let p = price(ctx, &q)?;
+            view(ctx, &q, &p, &applied.totals)
+        }
+        ApplyAnswer::Refused(refusal) => {
+            Err(Fail::Recorded(ShopError::CodeRefused(to_json(&refusal))))
+        }
+        ApplyAnswer::RateLimited(secs) => Err(Fail::Recorded(ShopError::RateLimited(secs))),
     }
-    if let Some(refusal) = answer.get("refused") {
-        return Err(Fail::Recorded(ShopError::CodeRefused(refusal.clone())));
-    }
-    if let Some(secs) = answer.get("rate-limited") {
-        return Err(Fail::Recorded(ShopError::RateLimited(
-            secs.as_u64().unwrap_or(0) as u32,
-        )));
-    }
-    Err(Fail::Host(anyhow::anyhow!(
-        "unexpected apply answer {answer}"
-    )))
 }
 
 /// A code as compared: upper case, without dashes and spaces.
@@ -582,10 +624,11 @@ pub fn remove_code(ctx: &mut Ctx, args: &Json) -> Res<Json> {
     let a: RemoveArgs = parse_args(args)?;
     let mut q = load_open(ctx, &a.quote)?;
     let p = price(ctx, &q)?;
-    let gc = ctx.plugin(
-        "totals.remove-code",
-        &json!({ "quote": p.record, "code": a.code }),
-    )?;
+    let request = RemoveRequest {
+        quote: p.record,
+        code: a.code.clone(),
+    };
+    let gc = ctx.plugin(|pl, s| pl.giftcard_plugin_totals().call_remove_code(s, &request))?;
     let wanted = normalise(&a.code);
     q.codes.retain(|c| normalise(c) != wanted);
     save(ctx, &q)?;
@@ -607,12 +650,7 @@ pub fn totals(ctx: &mut Ctx, args: &Json) -> Res<Json> {
     let channel = channel_of(a.channel.as_deref())?;
     let mut q = load(ctx, &a.quote)?;
     let (p, gc) = collect(ctx, &q, channel)?;
-    let dropped: Vec<String> = gc["dropped"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|d| d["code"].as_str().map(normalise))
-        .collect();
+    let dropped: Vec<String> = gc.dropped.iter().map(|d| normalise(&d.code)).collect();
     if q.order.is_none() && !dropped.is_empty() {
         q.codes.retain(|c| !dropped.contains(&normalise(c)));
         save(ctx, &q)?;

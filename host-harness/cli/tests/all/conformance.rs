@@ -6,7 +6,7 @@ use std::path::PathBuf;
 fn every_scenario_passes() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/scenarios");
     let mut out = Vec::new();
-    let summary = giftcard_harness::scenario::run_paths(&[dir], None, &mut out).unwrap();
+    let summary = giftcard_conformance::scenario::run_paths(&[dir], None, &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();
     assert_eq!(summary.failed, 0, "{text}");
     assert!(summary.passed >= 10, "{text}");

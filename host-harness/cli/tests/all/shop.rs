@@ -12,14 +12,14 @@ use giftcard_shop::Shop;
 use serde_json::{Value as Json, json};
 
 fn ok(shop: &Shop, action: &str, args: Json) -> Json {
-    match shop.run(action, &args).expect(action) {
+    match shop.run(action, &args).map(Outcome::from).expect(action) {
         Outcome::Ok(v) => v,
         Outcome::Err(e) => panic!("{action} refused: {e}"),
     }
 }
 
 fn err(shop: &Shop, action: &str, args: Json) -> Json {
-    match shop.run(action, &args).expect(action) {
+    match shop.run(action, &args).map(Outcome::from).expect(action) {
         Outcome::Ok(v) => panic!("{action} should have been refused, got {v}"),
         Outcome::Err(e) => e,
     }

@@ -5,9 +5,9 @@
 //! every run of it is identical. The format is documented for authors in
 //! `tests/README.md`.
 
+use crate::harness::{Harness, HarnessConfig};
+use crate::json::{Faults, Limits, Outcome, Runtime};
 use anyhow::{Context, Result, anyhow, bail};
-use giftcard_conformance::harness::{Harness, HarnessConfig};
-use giftcard_conformance::json::{Faults, Limits, Outcome, Runtime};
 use giftcard_host::GiftCards;
 use giftcard_host::clock::Clock;
 use giftcard_shop::Shop;
@@ -202,7 +202,7 @@ pub fn run_files(
     cache: &giftcard_host::CodeCache,
 ) -> Result<Report> {
     let files = collect(paths)?;
-    let runtime = Arc::new(giftcard_conformance::harness::load_runtime(
+    let runtime = Arc::new(crate::harness::load_runtime(
         component,
         Limits::default(),
         cache,
@@ -266,7 +266,7 @@ pub fn run_one(runtime: &Arc<Runtime>, scenario: &Scenario) -> Result<usize> {
         delivery: Default::default(),
         read_only: false,
     };
-    let harness = giftcard_conformance::harness::open_with(Arc::clone(runtime), &config)?;
+    let harness = crate::harness::open_with(Arc::clone(runtime), &config)?;
     let shop = if scenario.steps.iter().any(|s| s.shop.is_some()) {
         Some(Shop::open(&harness)?)
     } else {
@@ -361,7 +361,7 @@ fn run_step(
             None
         };
         let result = match (&step.shop, shop) {
-            (Some(_), Some(shop)) => shop.run(name, &args),
+            (Some(_), Some(shop)) => shop.run(name, &args).map(Outcome::from),
             (Some(_), None) => bail!("the shop was not opened"),
             (None, _) => harness.call_json_with(name, &args, step.faults.unwrap_or_default()),
         };
