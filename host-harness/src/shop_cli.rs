@@ -6,13 +6,14 @@ use anyhow::{Result, bail};
 use clap::{Arg, ArgAction, ArgMatches, Args, FromArgMatches};
 use giftcard_harness::render;
 use giftcard_harness::runtime::Outcome;
-use giftcard_harness::shop::{self, ArgKind, Shop};
+use giftcard_harness::shop::{self, LineText, Shop};
 use serde_json::{Value as Json, json};
+use std::any::TypeId;
 
-/// `shop <group> <verb> [--flags] [--args JSON]`, built from the shop's own
-/// action table ([`shop::ACTIONS`]) so every action is reachable with proper
-/// flags and `--help`; `--args` gives the arguments as one JSON object
-/// (flags given as well override its keys).
+/// `shop <group> <verb> [--flags] [--args JSON]`, one subcommand per action
+/// of [`shop::ACTIONS`], its flags and `--help` those its arguments struct
+/// declares ([`cli_arg`] adds how each kind is typed); `--args` gives the
+/// arguments as one JSON object (flags given as well override its keys).
 pub struct ShopCli {
     /// `None` for `shop actions`.
     action: Option<String>,
@@ -34,32 +35,86 @@ fn group_about(group: &str) -> &'static str {
     }
 }
 
-fn shop_arg(doc: &shop::ArgDoc) -> Arg {
-    let mut arg = Arg::new(doc.name).long(doc.name).help(doc.help);
-    if doc.required {
-        // Required, unless given inside `--args`.
-        arg = arg.required_unless_present("args");
+/// How an argument is typed on the command line, by the type its struct
+/// field reads (JSON takes any of them as the JSON type).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    /// A string (`String`, or read as text: `#[arg(value_parser = String)]`).
+    Text,
+    /// A whole number. Read as any `i64`, so that one out of the field's
+    /// range (`--page -1`) gets serde's `invalid-argument`, as in JSON.
+    Int,
+    /// `true` / `false`; a bare `--flag` means true.
+    Bool,
+    /// A list of strings (`Vec<String>`): comma-separated, or repeated.
+    List,
+    /// Line quantities (`Vec<LineQty>`): `--lines 1=2,3=1`, or repeated.
+    Lines,
+}
+
+fn kind(arg: &Arg) -> Kind {
+    let t = arg.get_value_parser().type_id();
+    let is = |id: TypeId| t == id;
+    let many = matches!(arg.get_action(), ArgAction::Append);
+    if is(TypeId::of::<bool>()) {
+        Kind::Bool
+    } else if is(TypeId::of::<LineText>()) {
+        Kind::Lines
+    } else if [
+        TypeId::of::<i64>(),
+        TypeId::of::<u64>(),
+        TypeId::of::<i32>(),
+        TypeId::of::<u32>(),
+    ]
+    .into_iter()
+    .any(is)
+    {
+        Kind::Int
+    } else if many {
+        Kind::List
+    } else {
+        Kind::Text
     }
-    match doc.kind {
-        ArgKind::Text => arg.value_name("TEXT").allow_hyphen_values(true),
-        ArgKind::Int => arg
+}
+
+/// An action's flag as the command line takes it: its kind's value name and
+/// syntax, and a required one may come from `--args` instead.
+fn cli_arg(arg: Arg) -> Arg {
+    if arg.get_id() == "args" {
+        return arg;
+    }
+    let arg = if arg.is_required_set() {
+        arg.required(false).required_unless_present("args")
+    } else {
+        arg
+    };
+    match kind(&arg) {
+        Kind::Text => arg.value_name("TEXT").allow_hyphen_values(true),
+        Kind::Int => arg
             .value_name("N")
             .allow_hyphen_values(true)
             .value_parser(clap::value_parser!(i64)),
-        ArgKind::Bool => arg
+        Kind::Bool => arg
             .value_name("BOOL")
             .num_args(0..=1)
-            .default_missing_value("true")
-            .value_parser(clap::value_parser!(bool)),
-        ArgKind::List => arg
-            .value_name("A,B,…")
-            .value_delimiter(',')
-            .action(ArgAction::Append),
-        ArgKind::Lines => arg
-            .value_name("LINE=QTY,…")
-            .value_delimiter(',')
-            .action(ArgAction::Append),
+            .default_missing_value("true"),
+        Kind::List => arg.value_name("A,B,…").value_delimiter(','),
+        Kind::Lines => arg.value_name("LINE=QTY,…").value_delimiter(','),
     }
+}
+
+/// The `shop <group> <verb>` command of one action.
+fn verb_command(action: &shop::Action) -> clap::Command {
+    let cmd = clap::Command::new(action.verb()).arg(
+        Arg::new("args")
+            .long("args")
+            .value_name("JSON")
+            .help("All arguments as one JSON object (kebab-case keys); flags override it"),
+    );
+    (action.augment_args)(cmd)
+        .about(action.about)
+        .long_about(None)
+        .mut_args(cli_arg)
 }
 
 fn shop_commands(cmd: clap::Command) -> clap::Command {
@@ -68,30 +123,16 @@ fn shop_commands(cmd: clap::Command) -> clap::Command {
     );
     let mut groups: Vec<&str> = Vec::new();
     for a in shop::ACTIONS {
-        let group = a.name.split('.').next().unwrap_or(a.name);
-        if !groups.contains(&group) {
-            groups.push(group);
+        if !groups.contains(&a.group()) {
+            groups.push(a.group());
         }
     }
     for group in groups {
         let mut g = clap::Command::new(group)
             .about(group_about(group))
             .subcommand_required(true);
-        for a in shop::ACTIONS
-            .iter()
-            .filter(|a| a.name.starts_with(&format!("{group}.")))
-        {
-            let verb = &a.name[group.len() + 1..];
-            let mut c = clap::Command::new(verb).about(a.about).arg(
-                Arg::new("args")
-                    .long("args")
-                    .value_name("JSON")
-                    .help("All arguments as one JSON object (kebab-case keys); flags override it"),
-            );
-            for doc in a.args {
-                c = c.arg(shop_arg(doc));
-            }
-            g = g.subcommand(c);
+        for a in shop::ACTIONS.iter().filter(|a| a.group() == group) {
+            g = g.subcommand(verb_command(a));
         }
         cmd = cmd.subcommand(g);
     }
@@ -102,6 +143,58 @@ fn usage(msg: String) -> clap::Error {
     clap::Error::raw(clap::error::ErrorKind::ValueValidation, format!("{msg}\n"))
 }
 
+/// The arguments given to one action's command as one JSON object: `--args`
+/// with the flags given over it, each under its long name (the struct's
+/// kebab-case field name) as its kind's JSON type.
+fn args_json(action: &shop::Action, m: &ArgMatches) -> Result<Json, clap::Error> {
+    let mut obj = match m.get_one::<String>("args") {
+        Some(text) => match serde_json::from_str::<Json>(text) {
+            Ok(Json::Object(map)) => map,
+            _ => return Err(usage(format!("--args must be a JSON object, got `{text}`"))),
+        },
+        None => serde_json::Map::new(),
+    };
+    let cmd = verb_command(action);
+    for arg in cmd.get_arguments() {
+        let (id, Some(name)) = (arg.get_id().as_str(), arg.get_long()) else {
+            continue;
+        };
+        if name == "args" || m.value_source(id).is_none() {
+            continue;
+        }
+        let value = match kind(arg) {
+            Kind::Text => m.get_one::<String>(id).map(|v| json!(v)),
+            Kind::Int => m.get_one::<i64>(id).map(|v| json!(v)),
+            Kind::Bool => m.get_one::<bool>(id).map(|v| json!(v)),
+            Kind::List => m
+                .get_many::<String>(id)
+                .map(|vs| json!(vs.collect::<Vec<_>>())),
+            Kind::Lines => match m.get_many::<LineText>(id) {
+                None => None,
+                Some(vs) => {
+                    let mut lines = Vec::new();
+                    for LineText(v) in vs {
+                        let (line, qty) = v
+                            .split_once('=')
+                            .and_then(|(l, q)| Some((l, q.trim().parse::<i64>().ok()?)))
+                            .ok_or_else(|| {
+                                usage(format!("--{name} `{v}`: expected LINE=QUANTITY, e.g. 1=2"))
+                            })?;
+                        lines.push(json!({ "line": line.trim(), "quantity": qty }));
+                    }
+                    Some(Json::Array(lines))
+                }
+            },
+        };
+        if let Some(v) = value {
+            obj.insert(name.to_owned(), v);
+        }
+    }
+    Ok(Json::Object(obj))
+}
+
+// Only the dispatch over the actions is written out; each action's flags
+// and JSON come from its arguments struct.
 impl FromArgMatches for ShopCli {
     fn from_arg_matches(m: &ArgMatches) -> Result<Self, clap::Error> {
         let missing = || clap::Error::new(clap::error::ErrorKind::MissingSubcommand);
@@ -115,46 +208,9 @@ impl FromArgMatches for ShopCli {
         let (verb, vm) = gm.subcommand().ok_or_else(missing)?;
         let name = format!("{group}.{verb}");
         let action = shop::action(&name).ok_or_else(missing)?;
-        let mut obj = match vm.get_one::<String>("args") {
-            Some(text) => match serde_json::from_str::<Json>(text) {
-                Ok(Json::Object(map)) => map,
-                _ => return Err(usage(format!("--args must be a JSON object, got `{text}`"))),
-            },
-            None => serde_json::Map::new(),
-        };
-        for doc in action.args {
-            let id = doc.name;
-            let value = match doc.kind {
-                ArgKind::Text => vm.get_one::<String>(id).map(|v| json!(v)),
-                ArgKind::Int => vm.get_one::<i64>(id).map(|v| json!(v)),
-                ArgKind::Bool => vm.get_one::<bool>(id).map(|v| json!(v)),
-                ArgKind::List => vm
-                    .get_many::<String>(id)
-                    .map(|vs| json!(vs.collect::<Vec<_>>())),
-                ArgKind::Lines => match vm.get_many::<String>(id) {
-                    None => None,
-                    Some(vs) => {
-                        let mut lines = Vec::new();
-                        for v in vs {
-                            let (line, qty) = v
-                                .split_once('=')
-                                .and_then(|(l, q)| Some((l, q.trim().parse::<i64>().ok()?)))
-                                .ok_or_else(|| {
-                                    usage(format!("--{id} `{v}`: expected LINE=QUANTITY, e.g. 1=2"))
-                                })?;
-                            lines.push(json!({ "line": line.trim(), "quantity": qty }));
-                        }
-                        Some(Json::Array(lines))
-                    }
-                },
-            };
-            if let Some(v) = value {
-                obj.insert(id.to_owned(), v);
-            }
-        }
         Ok(ShopCli {
+            args: args_json(action, vm)?,
             action: Some(name),
-            args: Json::Object(obj),
         })
     }
 
@@ -174,6 +230,18 @@ impl Args for ShopCli {
     }
 }
 
+/// An action's arguments for `shop actions`: each name, `?` when optional.
+fn arg_names(action: &shop::Action) -> Vec<String> {
+    action
+        .command()
+        .get_arguments()
+        .map(|a| {
+            let name = a.get_long().unwrap_or(a.get_id().as_str());
+            format!("{name}{}", if a.is_required_set() { "" } else { "?" })
+        })
+        .collect()
+}
+
 pub fn run(cli: &Cli, json_out: bool, cmd: &ShopCli) -> Result<()> {
     let Some(action) = &cmd.action else {
         let list: Vec<Json> = shop::ACTIONS
@@ -181,7 +249,7 @@ pub fn run(cli: &Cli, json_out: bool, cmd: &ShopCli) -> Result<()> {
             .map(|a| {
                 json!({
                     "action": a.name, "about": a.about,
-                    "args": a.args.iter().map(|d| format!("{}{}", d.name, if d.required { "" } else { "?" })).collect::<Vec<_>>(),
+                    "args": arg_names(a),
                 })
             })
             .collect();
