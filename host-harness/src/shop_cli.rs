@@ -279,3 +279,139 @@ pub fn run(cli: &Cli, json_out: bool, cmd: &ShopCli) -> Result<()> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A value of `arg`'s kind for the command line (`None`: the bare flag).
+    /// Text is `simple`, which the product's `kind` reads too.
+    fn sample(arg: &Arg) -> Option<&'static str> {
+        match kind(arg) {
+            Kind::Text => Some("simple"),
+            Kind::Int => Some("1"),
+            Kind::Bool => None,
+            Kind::List => Some("a,b"),
+            Kind::Lines => Some("1=2,3=1"),
+        }
+    }
+
+    /// The command line giving `action` the flags `wanted` (by name).
+    fn flags(action: &shop::Action, wanted: impl Fn(&str) -> bool) -> Vec<String> {
+        let mut argv = vec![action.verb().to_owned()];
+        for arg in verb_command(action).get_arguments() {
+            let name = arg.get_long().unwrap();
+            if name != "args" && wanted(name) {
+                argv.push(format!("--{name}"));
+                argv.extend(sample(arg).map(str::to_owned));
+            }
+        }
+        argv
+    }
+
+    fn read(action: &shop::Action, argv: &[String]) -> Json {
+        let m = verb_command(action)
+            .try_get_matches_from(argv)
+            .unwrap_or_else(|e| panic!("{}: {argv:?}: {e}", action.name));
+        args_json(action, &m).unwrap()
+    }
+
+    #[test]
+    fn every_flag_of_every_action_is_a_field_of_its_arguments() {
+        let mut flags_seen = 0;
+        for action in shop::ACTIONS {
+            // Every flag, given: each is a field of the struct, of its type.
+            let argv = flags(action, |_| true);
+            let all = read(action, &argv);
+            action
+                .check_args(&all)
+                .unwrap_or_else(|e| panic!("{}: {all}: {e:?}", action.name));
+            flags_seen += argv.len();
+            // The required flags are enough for serde too.
+            let declared = action.command();
+            let required: Vec<_> = declared
+                .get_arguments()
+                .filter(|a| a.is_required_set())
+                .map(|a| a.get_long().unwrap())
+                .collect();
+            let required = read(action, &flags(action, |name| required.contains(&name)));
+            assert_eq!(action.check_args(&required), Ok(()), "{}", action.name);
+            // And each one is required by serde as well as by the command line.
+            for key in required.as_object().unwrap().keys() {
+                let mut less = required.clone();
+                less.as_object_mut().unwrap().remove(key);
+                assert_eq!(
+                    action.check_args(&less),
+                    Err(shop::error::ShopError::InvalidArgument(format!(
+                        "missing field `{key}`"
+                    ))),
+                    "{}",
+                    action.name
+                );
+            }
+            // The declaration as listed is the one the command line reads.
+            let declared: Vec<_> = declared
+                .get_arguments()
+                .map(|a| a.get_id().clone())
+                .collect();
+            let cli: Vec<_> = verb_command(action)
+                .get_arguments()
+                .map(|a| a.get_id().clone())
+                .filter(|id| id != "args")
+                .collect();
+            assert_eq!(declared, cli, "{}", action.name);
+        }
+        assert_eq!(shop::ACTIONS.len(), 37);
+        assert!(flags_seen > 100);
+    }
+
+    #[test]
+    fn special_kinds_read_as_before() {
+        let invoice = shop::action("order.invoice").unwrap();
+        let argv = [
+            "invoice",
+            "--order",
+            "-1",
+            "--lines",
+            "1=2, 3 =1",
+            "--lines",
+            "4=1",
+            "--pay",
+        ];
+        assert_eq!(
+            read(invoice, &argv.map(String::from)),
+            json!({
+                "order": "-1",
+                "lines": [
+                    { "line": "1", "quantity": 2 },
+                    { "line": "3", "quantity": 1 },
+                    { "line": "4", "quantity": 1 },
+                ],
+                "pay": true,
+            })
+        );
+        let product = shop::action("product.create").unwrap();
+        let argv = [
+            "create",
+            "--sku",
+            "gc",
+            "--denominations",
+            "25,50",
+            "--denominations",
+            "100",
+            "--validity-days",
+            "-3",
+            "--taxable",
+            "false",
+            "--args",
+            r#"{"sku":"old","kind":"gift-card"}"#,
+        ];
+        assert_eq!(
+            read(product, &argv.map(String::from)),
+            json!({
+                "sku": "gc", "kind": "gift-card", "denominations": ["25", "50", "100"],
+                "validity-days": -3, "taxable": false,
+            })
+        );
+    }
+}
