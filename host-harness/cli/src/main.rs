@@ -11,28 +11,20 @@
 //! raw control characters from stored data ([`render::printable`]), and a
 //! closed pipe (`… | head`) ends the program quietly.
 
-use anyhow::{Context, Result, bail};
-use clap::{Arg, ArgAction, ArgMatches, Args, FromArgMatches, Parser, Subcommand};
-use giftcard_conformance::harness::{Harness, HarnessConfig};
-use giftcard_conformance::json::Outcome;
-use giftcard_conformance::scenario;
-use giftcard_harness::demo;
+use anyhow::Result;
+use clap::{Parser, Subcommand};
 use giftcard_harness::render;
-use giftcard_host::CodeCache;
-use giftcard_host::GiftCards;
-use giftcard_host::clock::Clock;
-use giftcard_shop::{self as shop, ArgKind, Shop};
-use serde_json::{Value as Json, json};
+use serde_json::json;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Mutex;
 
-mod cli_batches;
-mod cli_cards;
-mod cli_customer;
-mod cli_delivery;
-mod cli_issuing;
-mod cli_products;
+mod commands;
+mod open;
+mod output;
+
+use commands::{checks, plugin};
+use open::open;
+use output::{Refused, answer_and_print, call_and_print, read_and_print, say, say_json};
 
 /// The heading `--help` shows the options every command takes under.
 const GLOBAL: &str = "Global options";
@@ -97,7 +89,7 @@ impl Cli {
 enum Command {
     /// Manage cards as an administrator.
     #[command(subcommand)]
-    Card(Box<cli_cards::CardCommand>),
+    Card(Box<commands::cards::CardCommand>),
     /// Check a card's balance as a customer would (rate limited, generic
     /// answers; exit status 1 when the answer is a refusal).
     Balance {
@@ -136,7 +128,7 @@ enum Command {
     Scenario(ScenarioCommand),
     /// Run the simulated shop around the plugin: catalog, quotes, orders,
     /// invoices, shipments, credit memos (`shop actions` lists every action).
-    Shop(ShopCli),
+    Shop(commands::shop::ShopCli),
     /// Call any export of the plugin directly, with its arguments as JSON
     /// shaped like the WIT parameters (as in scenario files), and print the
     /// answer as JSON. Reaches every function of the contract.
@@ -150,18 +142,18 @@ enum Command {
     },
     /// Batch definitions and bulk code generation.
     #[command(subcommand)]
-    Batch(cli_batches::BatchCommand),
+    Batch(commands::batches::BatchCommand),
     /// Goodwill cards from orders (`issue`) and campaigns (`campaign`).
     #[command(flatten)]
-    Issuing(cli_issuing::IssuingCommand),
+    Issuing(commands::issuing::IssuingCommand),
     /// Manage the plugin's gift-card products: amounts, validity, order, activation.
     #[command(subcommand)]
-    Product(cli_products::ProductCommand),
+    Product(commands::products::ProductCommand),
     #[command(flatten)]
-    Customer(cli_customer::CustomerCommand),
+    Customer(commands::customer::CustomerCommand),
     /// The messages delivered so far (emails as MIME files, SMS, print PDFs).
     #[command(subcommand)]
-    Outbox(cli_delivery::OutboxCommand),
+    Outbox(commands::delivery::OutboxCommand),
     /// Open a card's view link as its recipient would (records the first view).
     View {
         /// The token at the end of the link in the card's message.
@@ -191,296 +183,20 @@ enum SettingsCommand {
     /// Show the current settings.
     Show,
     /// Change some settings.
-    Set(cli_products::SettingsSet),
+    Set(commands::products::SettingsSet),
 }
-
-/// Every harness the command opened, so `main` can report the messages
-/// they could not deliver (a call that committed stays committed; its
-/// message stays pending and is tried again later).
-static OPENED: Mutex<Vec<&'static GiftCards>> = Mutex::new(Vec::new());
-
-/// What the compiled-code cache did for this process, in words.
-fn compiled_code(outcome: &giftcard_host::CacheOutcome) -> String {
-    use giftcard_host::CacheOutcome::*;
-    match outcome {
-        Hit => "loaded from the cache".to_owned(),
-        Stored => "compiled, and stored in the cache".to_owned(),
-        Rebuilt(why) => format!("compiled again ({why})"),
-        Bypassed(why) if why == "off" => "compiled (--no-cache)".to_owned(),
-        Bypassed(why) => format!("compiled, not cached ({why})"),
-    }
-}
-
-/// The compiled-code cache the command uses (`--no-cache`: none).
-fn cache(cli: &Cli) -> CodeCache {
-    if cli.no_cache {
-        CodeCache::Off
-    } else {
-        CodeCache::user_default()
-    }
-}
-
-fn config(cli: &Cli, db: PathBuf) -> Result<HarnessConfig> {
-    let mut config = HarnessConfig::new(db);
-    config.component = cli.component.clone();
-    config.cache = cache(cli);
-    config.seed = cli.seed;
-    if let Some(start) = &cli.fixed_clock {
-        let t = chrono::DateTime::parse_from_rfc3339(start)
-            .with_context(|| format!("--fixed-clock `{start}` is not an RFC 3339 time"))?;
-        config.clock = Clock::fixed(t.timestamp());
-    }
-    config.delivery.from_address = cli.mail_from.clone();
-    config.delivery.outbox = cli.outbox.clone();
-    if let Some(smtp) = &cli.smtp {
-        config.delivery.smtp = Some(giftcard_host::outbox::Smtp::parse(smtp)?);
-    }
-    Ok(config)
-}
-
-/// Opens the harness on `db`. It lives as long as the program (a command
-/// opens one or two), so `main` can look at it once the command is done.
-fn open_at(cli: &Cli, db: PathBuf) -> Result<&'static GiftCards> {
-    let harness: &'static GiftCards = Box::leak(Box::new(giftcard_conformance::harness::open(
-        &config(cli, db)?,
-    )?));
-    OPENED.lock().unwrap().push(harness);
-    Ok(harness)
-}
-
-fn open(cli: &Cli) -> Result<&'static GiftCards> {
-    open_at(cli, cli.db())
-}
-
-/// Prints text for a person: control characters from stored data are
-/// escaped ([`render::printable`]), so nothing a customer typed can drive
-/// the terminal.
-fn say(text: &str) {
-    println!("{}", render::printable(text));
-}
-
-/// Prints a value as JSON ([`json_text`]).
-fn say_json(v: &Json) -> Result<()> {
-    println!("{}", json_text(v));
-    Ok(())
-}
-
-/// A value as pretty JSON a terminal cannot be fooled by: serde escapes the
-/// C0 control characters itself; DEL, the C1 controls (U+0080–U+009F: some
-/// terminals read U+009B as a control sequence), the Unicode line
-/// separators and the bidirectional overrides, which JSON allows raw, are
-/// written as `\uXXXX` escapes too (they can only occur inside strings,
-/// where the escape means the same).
-fn json_text(v: &Json) -> String {
-    let text = serde_json::to_string_pretty(v).unwrap_or_default();
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c != '\n' && giftcard_engine::cards::forbidden(c) {
-            out.push_str(&format!("\\u{:04x}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// Makes one call that may write and prints its outcome; `Err` when the
-/// plugin refused.
-fn call_and_print(
-    harness: &GiftCards,
-    json_out: bool,
-    name: &str,
-    args: Json,
-    human: fn(&Json) -> String,
-) -> Result<()> {
-    print_outcome(harness.call_json(name, &args)?, json_out, name, human)
-}
-
-/// Makes one call that only reads (in a read-only transaction: no write
-/// lock) and prints its outcome; `Err` when the plugin refused.
-fn read_and_print(
-    harness: &GiftCards,
-    json_out: bool,
-    name: &str,
-    args: Json,
-    human: fn(&Json) -> String,
-) -> Result<()> {
-    print_outcome(harness.call_json_read(name, &args)?, json_out, name, human)
-}
-
-fn print_outcome(
-    outcome: Outcome,
-    json_out: bool,
-    name: &str,
-    human: fn(&Json) -> String,
-) -> Result<()> {
-    match outcome {
-        Outcome::Ok(v) => {
-            if json_out {
-                say_json(&v)?;
-            } else {
-                say(&human(&v));
-            }
-            Ok(())
-        }
-        Outcome::Err(e) => {
-            if json_out {
-                say_json(&json!({ "error": e }))?;
-            }
-            bail!("{name} refused: {}", render::error(&e))
-        }
-    }
-}
-
-/// A customer-facing answer (`found`, `not-available`, `rate-limited`):
-/// printed either way, and a refusal is exit status 1, as every refusal is.
-fn answer_and_print(
-    harness: &GiftCards,
-    json_out: bool,
-    name: &str,
-    args: Json,
-    human: fn(&Json) -> String,
-) -> Result<()> {
-    let outcome = harness.call_json(name, &args)?;
-    let refused = match &outcome {
-        Outcome::Ok(v) if v.get("found").is_none() => Some(human(v)),
-        _ => None,
-    };
-    print_outcome(outcome, json_out, name, human)?;
-    match refused {
-        Some(why) => Err(Refused(why).into()),
-        None => Ok(()),
-    }
-}
-
-/// A refusal already printed on standard output: `main` exits 1 without
-/// printing it again.
-#[derive(Debug)]
-struct Refused(String);
-
-impl std::fmt::Display for Refused {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Refused {}
 
 fn run(cli: Cli) -> Result<()> {
     let json_out = cli.json;
     match &cli.command {
         Command::Scenario(ScenarioCommand::Run { paths }) => {
-            let report = scenario::run_files(paths, cli.component.as_deref(), &cache(&cli))?;
-            if json_out {
-                say_json(&report.to_json())?;
-            } else {
-                report.write_text(&mut std::io::stdout())?;
-            }
-            let summary = report.summary();
-            if summary.failed > 0 {
-                bail!("{} scenario(s) failed", summary.failed);
-            }
-            Ok(())
+            checks::scenario(&cli, json_out, paths)
         }
-        Command::Demo => {
-            let db = match &cli.db {
-                Some(db) => db.clone(),
-                None => fresh_demo_db()?,
-            };
-            println!(
-                "Running the demo in {}{}.",
-                db.display(),
-                if cli.db.is_none() {
-                    " (a fresh file: your giftcards.db is never touched; --db picks another)"
-                } else {
-                    ""
-                }
-            );
-            let harness = open_at(&cli, db)?;
-            demo::run(harness, &mut std::io::stdout())
-        }
-        Command::Doctor => doctor(&cli, json_out),
-        Command::Component { out } => {
-            let bytes = giftcard_host::BUILT_COMPONENT;
-            let dir = match out.parent() {
-                Some(d) if !d.as_os_str().is_empty() => d,
-                _ => std::path::Path::new("."),
-            };
-            let mut tmp = tempfile::NamedTempFile::new_in(dir)
-                .with_context(|| format!("writing into {}", dir.display()))?;
-            std::io::Write::write_all(&mut tmp, bytes)?;
-            tmp.persist(out)
-                .with_context(|| format!("writing {}", out.display()))?;
-            if json_out {
-                return say_json(&json!({ "path": out, "bytes": bytes.len() }));
-            }
-            say(&format!(
-                "{} bytes written to {}",
-                bytes.len(),
-                out.display()
-            ));
-            Ok(())
-        }
-        Command::Info => {
-            // An existing database is only looked at (its schema version as
-            // it is, not migrated first); a new one is made as usual.
-            let harness = if cli.db().exists() {
-                let mut config = config(&cli, cli.db())?;
-                config.read_only = true;
-                let harness: &'static GiftCards =
-                    Box::leak(Box::new(giftcard_conformance::harness::open(&config)?));
-                harness
-            } else {
-                open(&cli)?
-            };
-            let metadata = match harness.call_json_read("lifecycle.metadata", &Json::Null)? {
-                Outcome::Ok(m) => m,
-                Outcome::Err(e) => bail!("lifecycle.metadata refused: {}", render::error(&e)),
-            };
-            let database = match harness.call_json_read("lifecycle.database-version", &Json::Null) {
-                Ok(Outcome::Ok(v)) => v,
-                _ => Json::Null,
-            };
-            let compiled = compiled_code(harness.runtime().cache_outcome());
-            if json_out {
-                let mut v = metadata;
-                v["database-schema-version"] = database;
-                v["compiled-code"] = json!(compiled);
-                return say_json(&v);
-            }
-            say(&format!(
-                "{} {} · contract giftcard:plugin@{} · schema v{} (database v{})\ncompiled code: {compiled}",
-                metadata["name"].as_str().unwrap_or("?"),
-                metadata["version"].as_str().unwrap_or("?"),
-                metadata["contract-version"].as_str().unwrap_or("?"),
-                metadata["schema-version"],
-                if database.is_null() {
-                    "?".to_owned()
-                } else {
-                    database.to_string()
-                }
-            ));
-            Ok(())
-        }
-        Command::Settings(cmd) => {
-            let harness = open(&cli)?;
-            match cmd {
-                SettingsCommand::Show => read_and_print(
-                    harness,
-                    json_out,
-                    "lifecycle.get-settings",
-                    Json::Null,
-                    render::settings,
-                ),
-                SettingsCommand::Set(set) => call_and_print(
-                    harness,
-                    json_out,
-                    "lifecycle.configure",
-                    set.update()?,
-                    render::settings,
-                ),
-            }
-        }
+        Command::Demo => checks::demo(&cli),
+        Command::Doctor => checks::doctor(&cli, json_out),
+        Command::Component { out } => plugin::component(out, json_out),
+        Command::Info => plugin::info(&cli, json_out),
+        Command::Settings(cmd) => plugin::settings(&cli, json_out, cmd),
         Command::Balance {
             code,
             client_key,
@@ -492,296 +208,21 @@ fn run(cli: Cli) -> Result<()> {
             json!({ "code": code, "client-key": client_key, "customer-id": customer }),
             render::balance_answer,
         ),
-        Command::Card(cmd) => cli_cards::run(open(&cli)?, json_out, cmd),
-        Command::Shop(cmd) => shop_command(&cli, json_out, cmd),
-        Command::Call { function, args } => {
-            let args: Json = match args {
-                Some(text) => serde_json::from_str(text)
-                    .with_context(|| format!("--args is not valid JSON: `{text}`"))?,
-                None => Json::Null,
-            };
-            // Always JSON: there is no table layout for an arbitrary answer.
-            call_and_print(open(&cli)?, true, function, args, |_| String::new())
-        }
-        Command::Batch(cmd) => cli_batches::run(open(&cli)?, json_out, cmd),
-        Command::Issuing(cmd) => cli_issuing::run(open(&cli)?, json_out, cmd),
-        Command::Product(cmd) => cli_products::run(open(&cli)?, json_out, cmd),
-        Command::Customer(cmd) => cli_customer::run(&cli, json_out, cmd),
-        Command::Outbox(cmd) => cli_delivery::run_outbox(open(&cli)?, json_out, cmd),
-        Command::View { token } => cli_delivery::view(open(&cli)?, json_out, token),
-        Command::Tick { at } => cli_delivery::tick(open(&cli)?, json_out, at.as_deref()),
-    }
-}
-
-/// `doctor`: every check, read-only (the database is opened without
-/// migrating, so an old schema is reported rather than upgraded); exit
-/// status 1 on any finding.
-fn doctor(cli: &Cli, json_out: bool) -> Result<()> {
-    let db = cli.db();
-    if !db.exists() {
-        bail!("there is no database at {}", db.display());
-    }
-    // SQLite's own check first, on a read-only connection, before anything
-    // else touches a file that may be damaged.
-    let integrity = giftcard_harness::doctor::integrity(&db);
-    let harness = config(cli, db.clone()).and_then(|mut config| {
-        config.read_only = true;
-        let harness: &'static GiftCards =
-            Box::leak(Box::new(giftcard_conformance::harness::open(&config)?));
-        OPENED.lock().unwrap().push(harness);
-        Ok(harness)
-    });
-    let report =
-        giftcard_harness::doctor::examine_after(integrity, harness.map(|h| h as &GiftCards));
-    if json_out {
-        say_json(&json!({ "healthy": report.healthy(), "checks": report.checks }))?;
-    } else {
-        for check in &report.checks {
-            let mark = if check.findings.is_empty() {
-                "ok"
-            } else {
-                "FOUND"
-            };
-            say(&format!("{mark:<5} {}: {}", check.name, check.summary));
-            for finding in &check.findings {
-                say(&format!("      - {finding}"));
-            }
-        }
-    }
-    if report.healthy() {
-        Ok(())
-    } else {
-        let found: usize = report.checks.iter().map(|c| c.findings.len()).sum();
-        Err(Refused(format!("the doctor found {found} problem(s)")).into())
-    }
-}
-
-/// `demo.db` in the current folder, emptied first (with its WAL files and
-/// outbox) so every demo starts from nothing.
-fn fresh_demo_db() -> Result<PathBuf> {
-    let db = PathBuf::from(DEMO_DB);
-    for suffix in ["", "-wal", "-shm", "-journal"] {
-        let path = PathBuf::from(format!("{DEMO_DB}{suffix}"));
-        match std::fs::remove_file(&path) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e).with_context(|| format!("removing {}", path.display())),
-        }
-    }
-    let outbox = giftcard_host::outbox::Outbox::next_to(&db);
-    match std::fs::remove_dir_all(outbox.dir()) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(e).with_context(|| format!("removing {}", outbox.dir().display())),
-    }
-    Ok(db)
-}
-
-/// `shop <group> <verb> [--flags] [--args JSON]`, built from the shop's own
-/// action table ([`shop::ACTIONS`]) so every action is reachable with proper
-/// flags and `--help`; `--args` gives the arguments as one JSON object
-/// (flags given as well override its keys).
-struct ShopCli {
-    /// `None` for `shop actions`.
-    action: Option<String>,
-    args: Json,
-}
-
-fn group_about(group: &str) -> &'static str {
-    match group {
-        "website" => "Websites: base currency, tax rate, flat shipping",
-        "store" => "Store views and their display currency",
-        "rate" => "The shop's exchange rates (lent to the plugin)",
-        "product" => "The catalog: simple, digital and gift-card products",
-        "customer" => "Customers and their account credit",
-        "quote" => "Quotes (carts): items, discount, shipping, gift-card codes, totals",
-        "order" => "Orders: place, show, invoice, ship, refund, cancel",
-        "invoice" => "Invoices: pay, show",
-        "memo" => "Credit memos",
-        _ => "",
-    }
-}
-
-fn shop_arg(doc: &shop::ArgDoc) -> Arg {
-    let mut arg = Arg::new(doc.name).long(doc.name).help(doc.help);
-    if doc.required {
-        // Required, unless given inside `--args`.
-        arg = arg.required_unless_present("args");
-    }
-    match doc.kind {
-        ArgKind::Text => arg.value_name("TEXT").allow_hyphen_values(true),
-        ArgKind::Int => arg
-            .value_name("N")
-            .allow_hyphen_values(true)
-            .value_parser(clap::value_parser!(i64)),
-        ArgKind::Bool => arg
-            .value_name("BOOL")
-            .num_args(0..=1)
-            .default_missing_value("true")
-            .value_parser(clap::value_parser!(bool)),
-        ArgKind::List => arg
-            .value_name("A,B,…")
-            .value_delimiter(',')
-            .action(ArgAction::Append),
-        ArgKind::Lines => arg
-            .value_name("LINE=QTY,…")
-            .value_delimiter(',')
-            .action(ArgAction::Append),
-    }
-}
-
-fn shop_commands(cmd: clap::Command) -> clap::Command {
-    let mut cmd = cmd.subcommand_required(true).subcommand(
-        clap::Command::new("actions").about("List every shop action with its arguments"),
-    );
-    let mut groups: Vec<&str> = Vec::new();
-    for a in shop::ACTIONS {
-        let group = a.name.split('.').next().unwrap_or(a.name);
-        if !groups.contains(&group) {
-            groups.push(group);
-        }
-    }
-    for group in groups {
-        let mut g = clap::Command::new(group)
-            .about(group_about(group))
-            .subcommand_required(true);
-        for a in shop::ACTIONS
-            .iter()
-            .filter(|a| a.name.starts_with(&format!("{group}.")))
-        {
-            let verb = &a.name[group.len() + 1..];
-            let mut c = clap::Command::new(verb).about(a.about).arg(
-                Arg::new("args")
-                    .long("args")
-                    .value_name("JSON")
-                    .help("All arguments as one JSON object (kebab-case keys); flags override it"),
-            );
-            for doc in a.args {
-                c = c.arg(shop_arg(doc));
-            }
-            g = g.subcommand(c);
-        }
-        cmd = cmd.subcommand(g);
-    }
-    cmd
-}
-
-fn usage(msg: String) -> clap::Error {
-    clap::Error::raw(clap::error::ErrorKind::ValueValidation, format!("{msg}\n"))
-}
-
-impl FromArgMatches for ShopCli {
-    fn from_arg_matches(m: &ArgMatches) -> Result<Self, clap::Error> {
-        let missing = || clap::Error::new(clap::error::ErrorKind::MissingSubcommand);
-        let (group, gm) = m.subcommand().ok_or_else(missing)?;
-        if group == "actions" {
-            return Ok(ShopCli {
-                action: None,
-                args: Json::Null,
-            });
-        }
-        let (verb, vm) = gm.subcommand().ok_or_else(missing)?;
-        let name = format!("{group}.{verb}");
-        let action = shop::action(&name).ok_or_else(missing)?;
-        let mut obj = match vm.get_one::<String>("args") {
-            Some(text) => match serde_json::from_str::<Json>(text) {
-                Ok(Json::Object(map)) => map,
-                _ => return Err(usage(format!("--args must be a JSON object, got `{text}`"))),
-            },
-            None => serde_json::Map::new(),
-        };
-        for doc in action.args {
-            let id = doc.name;
-            let value = match doc.kind {
-                ArgKind::Text => vm.get_one::<String>(id).map(|v| json!(v)),
-                ArgKind::Int => vm.get_one::<i64>(id).map(|v| json!(v)),
-                ArgKind::Bool => vm.get_one::<bool>(id).map(|v| json!(v)),
-                ArgKind::List => vm
-                    .get_many::<String>(id)
-                    .map(|vs| json!(vs.collect::<Vec<_>>())),
-                ArgKind::Lines => match vm.get_many::<String>(id) {
-                    None => None,
-                    Some(vs) => {
-                        let mut lines = Vec::new();
-                        for v in vs {
-                            let (line, qty) = v
-                                .split_once('=')
-                                .and_then(|(l, q)| Some((l, q.trim().parse::<i64>().ok()?)))
-                                .ok_or_else(|| {
-                                    usage(format!("--{id} `{v}`: expected LINE=QUANTITY, e.g. 1=2"))
-                                })?;
-                            lines.push(json!({ "line": line.trim(), "quantity": qty }));
-                        }
-                        Some(Json::Array(lines))
-                    }
-                },
-            };
-            if let Some(v) = value {
-                obj.insert(id.to_owned(), v);
-            }
-        }
-        Ok(ShopCli {
-            action: Some(name),
-            args: Json::Object(obj),
-        })
-    }
-
-    fn update_from_arg_matches(&mut self, m: &ArgMatches) -> Result<(), clap::Error> {
-        *self = Self::from_arg_matches(m)?;
-        Ok(())
-    }
-}
-
-impl Args for ShopCli {
-    fn augment_args(cmd: clap::Command) -> clap::Command {
-        shop_commands(cmd)
-    }
-
-    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
-        shop_commands(cmd)
-    }
-}
-
-fn shop_command(cli: &Cli, json_out: bool, cmd: &ShopCli) -> Result<()> {
-    let Some(action) = &cmd.action else {
-        let list: Vec<Json> = shop::ACTIONS
-            .iter()
-            .map(|a| {
-                json!({
-                    "action": a.name, "about": a.about,
-                    "args": a.args.iter().map(|d| format!("{}{}", d.name, if d.required { "" } else { "?" })).collect::<Vec<_>>(),
-                })
-            })
-            .collect();
-        if json_out {
-            say_json(&Json::Array(list))?;
-        } else {
-            say(&shop::render::render(&json!({ "actions": list })));
-        }
-        return Ok(());
-    };
-    let harness = open(cli)?;
-    let shop = Shop::open(harness)?;
-    match shop.run(action, &cmd.args).map(Outcome::from)? {
-        Outcome::Ok(v) => {
-            if json_out {
-                say_json(&v)?;
-            } else {
-                say(&shop::render::render(&v));
-            }
-            Ok(())
-        }
-        Outcome::Err(e) => {
-            if json_out {
-                say_json(&json!({ "error": e }))?;
-            }
-            bail!("{action} refused: {}", render::error(&e))
-        }
+        Command::Card(cmd) => commands::cards::run(open(&cli)?, json_out, cmd),
+        Command::Shop(cmd) => commands::shop::run(&cli, json_out, cmd),
+        Command::Call { function, args } => plugin::call(&cli, function, args.as_deref()),
+        Command::Batch(cmd) => commands::batches::run(open(&cli)?, json_out, cmd),
+        Command::Issuing(cmd) => commands::issuing::run(open(&cli)?, json_out, cmd),
+        Command::Product(cmd) => commands::products::run(open(&cli)?, json_out, cmd),
+        Command::Customer(cmd) => commands::customer::run(&cli, json_out, cmd),
+        Command::Outbox(cmd) => commands::delivery::run_outbox(open(&cli)?, json_out, cmd),
+        Command::View { token } => commands::delivery::view(open(&cli)?, json_out, token),
+        Command::Tick { at } => commands::delivery::tick(open(&cli)?, json_out, at.as_deref()),
     }
 }
 
 fn main() -> ExitCode {
-    quiet_on_closed_pipe();
+    output::quiet_on_closed_pipe();
     let cli = Cli::parse();
     let json_out = cli.json;
     let result = run(cli);
@@ -789,46 +230,7 @@ fn main() -> ExitCode {
     // (the change that sent it is committed; the message stays pending):
     // as an error when this command queued it, as a warning when an earlier
     // one did (it was only tried again on the way).
-    let opened = OPENED.lock().unwrap().clone();
-    let mut failed_own = false;
-    let mut report = Vec::new();
-    for h in &opened {
-        for u in h.take_undelivered() {
-            let own = h.queued_since_open(u.row);
-            failed_own |= own;
-            eprintln!(
-                "{}",
-                render::printable(&format!(
-                    "{}: message {} ({} to {}) for card {} {} not delivered: {}. It stays \
-                     pending: `giftcard-harness outbox retry` (or the next command) tries again.",
-                    if own { "error" } else { "warning" },
-                    u.message_id,
-                    u.channel,
-                    u.recipient,
-                    u.card_id,
-                    if own { "was" } else { "is still" },
-                    u.reason
-                ))
-            );
-            report.push(json!({ "message-id": u.message_id, "card-id": u.card_id,
-                "channel": u.channel, "recipient": u.recipient, "reason": u.reason,
-                "this-command": own }));
-        }
-        for e in h.take_delivery_errors() {
-            failed_own = true;
-            eprintln!(
-                "{}",
-                render::printable(&format!(
-                    "error: the change committed, but its messages could not be delivered \
-                     now ({e}); they stay pending and are tried again by the next command."
-                ))
-            );
-        }
-    }
-    if json_out && !report.is_empty() {
-        // On standard error: standard output holds the command's own JSON.
-        eprintln!("{}", json_text(&json!({ "undelivered": report })));
-    }
+    let failed_own = output::report_undelivered(json_out);
     match result {
         Ok(()) if !failed_own => ExitCode::SUCCESS,
         Ok(()) => ExitCode::FAILURE,
@@ -837,20 +239,6 @@ fn main() -> ExitCode {
             eprintln!("{}", render::printable(&format!("error: {e:#}")));
             ExitCode::FAILURE
         }
-    }
-}
-
-/// Restores the default action of `SIGPIPE` (which Rust's runtime ignores),
-/// so writing to a closed pipe (`giftcard-harness card list | head`) ends
-/// the program quietly, as other command-line tools do, instead of a panic
-/// in `println!`. A command ended that way is safe: every call is its own
-/// transaction, and a message not yet delivered stays pending.
-fn quiet_on_closed_pipe() {
-    #[cfg(unix)]
-    // SAFETY: called first thing in `main`, before any other thread exists;
-    // `SIG_DFL` is a valid disposition for SIGPIPE.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

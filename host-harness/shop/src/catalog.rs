@@ -5,7 +5,6 @@ use super::context::Ctx;
 use super::error::{Res, ShopError};
 use super::model::{GiftCardOptions, Kind, Product, Store, Website};
 use super::money::{self, plain_decimal};
-use super::parse_args;
 use giftcard_host::api::products::{ProductInput, SetActiveRequest};
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
@@ -29,18 +28,27 @@ pub(crate) fn check_code(code: &str, what: &str) -> Res<()> {
     Ok(())
 }
 
-#[derive(Deserialize)]
+#[derive(clap::Args, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct WebsiteArgs {
+pub struct WebsiteArgs {
+    /// Website code
+    #[arg(long)]
     code: String,
+    /// Display name
+    #[arg(long)]
     name: Option<String>,
+    /// ISO 4217 base currency (prices, account credit, bought cards)
+    #[arg(long)]
     base_currency: String,
+    /// Tax rate percent, e.g. 20 or 7.25 (default 0)
+    #[arg(long)]
     tax_rate: Option<String>,
+    /// Flat shipping for quotes with a physical line, base currency (default 0)
+    #[arg(long)]
     shipping_rate: Option<String>,
 }
 
-pub fn website_create(ctx: &mut Ctx, args: &Json) -> Res<Json> {
-    let a: WebsiteArgs = parse_args(args)?;
+pub fn website_create(ctx: &mut Ctx, a: WebsiteArgs) -> Res<Json> {
     check_code(&a.code, "website code")?;
     let cur = money::currency(&a.base_currency)?;
     let tax = plain_decimal(a.tax_rate.as_deref().unwrap_or("0"), 4, "tax-rate")?;
@@ -66,24 +74,30 @@ pub fn website_create(ctx: &mut Ctx, args: &Json) -> Res<Json> {
     Ok(serde_json::to_value(w)?)
 }
 
-pub fn website_list(ctx: &mut Ctx, args: &Json) -> Res<Json> {
-    let _: super::NoArgs = parse_args(args)?;
+pub fn website_list(ctx: &mut Ctx, _: super::NoArgs) -> Res<Json> {
     let websites: Vec<Website> = ctx.list("shop_websites", None)?;
     let stores: Vec<Store> = ctx.list("shop_stores", None)?;
     Ok(json!({ "websites": websites, "stores": stores }))
 }
 
-#[derive(Deserialize)]
+#[derive(clap::Args, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct StoreArgs {
+pub struct StoreArgs {
+    /// Store code
+    #[arg(long)]
     code: String,
+    /// Website code
+    #[arg(long)]
     website: String,
+    /// Display name
+    #[arg(long)]
     name: Option<String>,
+    /// Display (charged) currency; default the website's base currency
+    #[arg(long)]
     currency: Option<String>,
 }
 
-pub fn store_create(ctx: &mut Ctx, args: &Json) -> Res<Json> {
-    let a: StoreArgs = parse_args(args)?;
+pub fn store_create(ctx: &mut Ctx, a: StoreArgs) -> Res<Json> {
     check_code(&a.code, "store code")?;
     let w: Website = ctx.need("shop_websites", &a.website, ShopError::UnknownWebsite)?;
     let cur = money::currency(a.currency.as_deref().unwrap_or(&w.base_currency))?;
@@ -100,17 +114,22 @@ pub fn store_create(ctx: &mut Ctx, args: &Json) -> Res<Json> {
     Ok(serde_json::to_value(s)?)
 }
 
-#[derive(Deserialize)]
+#[derive(clap::Args, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct RateArgs {
+pub struct RateArgs {
+    /// Currency converted from
+    #[arg(long)]
     from: String,
+    /// Currency converted to
+    #[arg(long)]
     to: String,
+    /// Units of `to` per unit of `from`, e.g. 0.92
+    #[arg(long)]
     rate: String,
 }
 
 /// Sets the host's rate for exactly (from, to); the inverse is not derived.
-pub fn rate_set(ctx: &mut Ctx, args: &Json) -> Res<Json> {
-    let a: RateArgs = parse_args(args)?;
+pub fn rate_set(ctx: &mut Ctx, a: RateArgs) -> Res<Json> {
     money::currency(&a.from)?;
     money::currency(&a.to)?;
     let (from, to, rate) = giftcard_host::exchange_rates::validate(&a.from, &a.to, &a.rate)
@@ -119,8 +138,7 @@ pub fn rate_set(ctx: &mut Ctx, args: &Json) -> Res<Json> {
     Ok(json!({ "from": from, "to": to, "rate": rate.to_string() }))
 }
 
-pub fn rate_list(ctx: &mut Ctx, args: &Json) -> Res<Json> {
-    let _: super::NoArgs = parse_args(args)?;
+pub fn rate_list(ctx: &mut Ctx, _: super::NoArgs) -> Res<Json> {
     let rates: Vec<Json> = giftcard_host::exchange_rates::list(ctx.tx())?
         .into_iter()
         .map(|(f, t, r)| json!({ "from": f, "to": t, "rate": r }))
@@ -128,24 +146,54 @@ pub fn rate_list(ctx: &mut Ctx, args: &Json) -> Res<Json> {
     Ok(json!({ "rates": rates }))
 }
 
-#[derive(Deserialize)]
+#[derive(clap::Args, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct ProductArgs {
+pub struct ProductArgs {
+    /// SKU
+    #[arg(long)]
     sku: String,
+    /// Name (default the SKU)
+    #[arg(long)]
     name: Option<String>,
+    /// simple, digital or gift-card
+    #[arg(long, value_parser = clap::value_parser!(String))]
     kind: Kind,
+    /// Unit price in the website's base currency (simple, digital)
+    #[arg(long)]
     price: Option<String>,
+    /// Gift card: fixed amounts, e.g. 25,50,100
+    #[arg(long)]
     #[serde(default)]
     denominations: Vec<String>,
+    /// Gift card: lowest custom amount
+    #[arg(long)]
     min: Option<String>,
+    /// Gift card: highest custom amount
+    #[arg(long)]
     max: Option<String>,
+    /// Gift card: card lifetime in days (0 = never; default the plugin's setting)
+    #[arg(long)]
     validity_days: Option<u32>,
+    /// Sellable (default true)
+    #[arg(long)]
     active: Option<bool>,
+    /// Taxed (default true, false for gift cards)
+    #[arg(long)]
     taxable: Option<bool>,
+    /// Gift card: description
+    #[arg(long)]
     description: Option<String>,
+    /// Gift card: image reference
+    #[arg(long)]
     image: Option<String>,
+    /// Gift card: terms shown at purchase
+    #[arg(long)]
     terms: Option<String>,
+    /// Gift card: display position (default last)
+    #[arg(long)]
     position: Option<u32>,
+    /// Gift card: website whose base currency it is sold in (default the only one)
+    #[arg(long)]
     website: Option<String>,
 }
 
@@ -170,8 +218,7 @@ fn product_website(ctx: &mut Ctx, named: Option<&str>) -> Res<Website> {
     }
 }
 
-pub fn product_create(ctx: &mut Ctx, args: &Json) -> Res<Json> {
-    let a: ProductArgs = parse_args(args)?;
+pub fn product_create(ctx: &mut Ctx, a: ProductArgs) -> Res<Json> {
     check_code(&a.sku, "sku")?;
     let bad = |m: &str| ShopError::InvalidArgument(format!("{}: {m}", a.sku));
     let price = |text: &str, what: &str| -> Res<String> {
@@ -294,33 +341,36 @@ pub fn product_create(ctx: &mut Ctx, args: &Json) -> Res<Json> {
     Ok(serde_json::to_value(p)?)
 }
 
-#[derive(Deserialize)]
+#[derive(clap::Args, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct SkuArgs {
+pub struct SkuArgs {
+    /// SKU
+    #[arg(long)]
     sku: String,
 }
 
-pub fn product_show(ctx: &mut Ctx, args: &Json) -> Res<Json> {
-    let a: SkuArgs = parse_args(args)?;
+pub fn product_show(ctx: &mut Ctx, a: SkuArgs) -> Res<Json> {
     let p: Product = ctx.need("shop_products", &a.sku, ShopError::UnknownProduct)?;
     Ok(serde_json::to_value(p)?)
 }
 
-pub fn product_list(ctx: &mut Ctx, args: &Json) -> Res<Json> {
-    let _: super::NoArgs = parse_args(args)?;
+pub fn product_list(ctx: &mut Ctx, _: super::NoArgs) -> Res<Json> {
     let products: Vec<Product> = ctx.list("shop_products", None)?;
     Ok(json!({ "products": products }))
 }
 
-#[derive(Deserialize)]
+#[derive(clap::Args, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct ActiveArgs {
+pub struct ActiveArgs {
+    /// SKU
+    #[arg(long)]
     sku: String,
+    /// true or false
+    #[arg(long, action = clap::ArgAction::Set)]
     active: bool,
 }
 
-pub fn product_set_active(ctx: &mut Ctx, args: &Json) -> Res<Json> {
-    let a: ActiveArgs = parse_args(args)?;
+pub fn product_set_active(ctx: &mut Ctx, a: ActiveArgs) -> Res<Json> {
     let mut p: Product = ctx.need("shop_products", &a.sku, ShopError::UnknownProduct)?;
     p.active = a.active;
     if p.kind == Kind::GiftCard {

@@ -7,7 +7,6 @@ use super::context::Ctx;
 use super::error::{Fail, Res, ShopError};
 use super::model::{Customer, Website};
 use super::money;
-use super::parse_args;
 use giftcard_engine::storage::db::Value;
 use giftcard_host::api::customer::{MyCardsRequest, RedeemAnswer, RedeemRequest};
 use giftcard_host::to_json;
@@ -15,20 +14,31 @@ use giftcard_host::types::PageRequest;
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
 
-#[derive(Deserialize)]
+#[derive(clap::Args, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct CreateArgs {
+pub struct CreateArgs {
+    /// Customer id
+    #[arg(long)]
     id: String,
+    /// Name
+    #[arg(long)]
     name: Option<String>,
+    /// Email
+    #[arg(long)]
     email: Option<String>,
+    /// Website code
+    #[arg(long)]
     website: String,
+    /// Customer groups
+    #[arg(long)]
     #[serde(default)]
     groups: Vec<String>,
+    /// Opening account credit, base currency
+    #[arg(long)]
     credit: Option<String>,
 }
 
-pub fn create(ctx: &mut Ctx, args: &Json) -> Res<Json> {
-    let a: CreateArgs = parse_args(args)?;
+pub fn create(ctx: &mut Ctx, a: CreateArgs) -> Res<Json> {
     super::catalog::check_code(&a.id, "customer id")?;
     let w: Website = ctx.need("shop_websites", &a.website, ShopError::UnknownWebsite)?;
     let cur = money::currency(&w.base_currency)?;
@@ -53,15 +63,16 @@ pub fn create(ctx: &mut Ctx, args: &Json) -> Res<Json> {
     Ok(serde_json::to_value(c)?)
 }
 
-#[derive(Deserialize)]
+#[derive(clap::Args, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct IdArgs {
+pub struct IdArgs {
+    /// Customer id
+    #[arg(long)]
     id: String,
 }
 
 /// The customer, their credit history and their orders.
-pub fn show(ctx: &mut Ctx, args: &Json) -> Res<Json> {
-    let a: IdArgs = parse_args(args)?;
+pub fn show(ctx: &mut Ctx, a: IdArgs) -> Res<Json> {
     let c: Customer = ctx.need("shop_customers", &a.id, ShopError::UnknownCustomer)?;
     let r = ctx.exec(
         "SELECT reference, amount, balance_after, comment, created_at FROM shop_credit_history \
@@ -92,25 +103,30 @@ pub fn show(ctx: &mut Ctx, args: &Json) -> Res<Json> {
     Ok(out)
 }
 
-pub fn list(ctx: &mut Ctx, args: &Json) -> Res<Json> {
-    let _: super::NoArgs = parse_args(args)?;
+pub fn list(ctx: &mut Ctx, _: super::NoArgs) -> Res<Json> {
     let customers: Vec<Customer> = ctx.list("shop_customers", None)?;
     Ok(json!({ "customers": customers }))
 }
 
-#[derive(Deserialize)]
+#[derive(clap::Args, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct CreditArgs {
+pub struct CreditArgs {
+    /// Customer id
+    #[arg(long)]
     id: String,
-    /// Signed, in the base currency.
+    /// Signed amount, base currency
+    #[arg(long)]
     amount: String,
+    /// Idempotency key: applied once
+    #[arg(long)]
     reference: Option<String>,
+    /// Why
+    #[arg(long)]
     comment: Option<String>,
 }
 
 /// Adds (or with a negative amount, takes) account credit by hand.
-pub fn add_credit(ctx: &mut Ctx, args: &Json) -> Res<Json> {
-    let a: CreditArgs = parse_args(args)?;
+pub fn add_credit(ctx: &mut Ctx, a: CreditArgs) -> Res<Json> {
     let c: Customer = ctx.need("shop_customers", &a.id, ShopError::UnknownCustomer)?;
     let cur = money::currency(&c.currency)?;
     let delta = cur
@@ -124,7 +140,7 @@ pub fn add_credit(ctx: &mut Ctx, args: &Json) -> Res<Json> {
         None => ctx.next_id("CREDIT")?,
     };
     move_credit(ctx, &c.id, delta, &reference, a.comment.as_deref())?;
-    show(ctx, &json!({ "id": c.id }))
+    show(ctx, IdArgs { id: c.id })
 }
 
 /// Changes a customer's credit by `delta` minor units of their currency,
@@ -174,11 +190,17 @@ pub fn move_credit(
     Ok(true)
 }
 
-#[derive(Deserialize)]
+#[derive(clap::Args, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct AddCardArgs {
+pub struct AddCardArgs {
+    /// Customer id
+    #[arg(long)]
     customer: String,
+    /// The code as typed
+    #[arg(long)]
     code: String,
+    /// Client for the rate limit (default `shop`)
+    #[arg(long)]
     client_key: Option<String>,
 }
 
@@ -191,8 +213,7 @@ struct AddCardArgs {
 /// `no-exchange-rate` and nothing is kept (the card keeps its balance). A
 /// refused or rate-limited code answers `card-not-available` / `rate-limited`
 /// but keeps the plugin's record of the attempt.
-pub fn add_card(ctx: &mut Ctx, args: &Json) -> Res<Json> {
-    let a: AddCardArgs = parse_args(args)?;
+pub fn add_card(ctx: &mut Ctx, a: AddCardArgs) -> Res<Json> {
     let c: Customer = ctx.need("shop_customers", &a.customer, ShopError::UnknownCustomer)?;
     let client_key = a.client_key.unwrap_or_else(|| "shop".into());
     let request = RedeemRequest {
@@ -244,16 +265,21 @@ pub fn add_card(ctx: &mut Ctx, args: &Json) -> Res<Json> {
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(clap::Args, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct MyCardsArgs {
+pub struct MyCardsArgs {
+    /// Customer id
+    #[arg(long)]
     customer: String,
+    /// Page (default 1)
+    #[arg(long)]
     page: Option<u32>,
+    /// Page size (default 50)
+    #[arg(long)]
     page_size: Option<u32>,
 }
 
-fn my_cards(ctx: &mut Ctx, args: &Json) -> Res<MyCardsRequest> {
-    let a: MyCardsArgs = parse_args(args)?;
+fn my_cards(ctx: &mut Ctx, a: MyCardsArgs) -> Res<MyCardsRequest> {
     let c: Customer = ctx.need("shop_customers", &a.customer, ShopError::UnknownCustomer)?;
     Ok(MyCardsRequest {
         customer_id: c.id,
@@ -262,8 +288,8 @@ fn my_cards(ctx: &mut Ctx, args: &Json) -> Res<MyCardsRequest> {
 }
 
 /// The cards a customer bought, from the plugin.
-pub fn bought_cards(ctx: &mut Ctx, args: &Json) -> Res<Json> {
-    let request = my_cards(ctx, args)?;
+pub fn bought_cards(ctx: &mut Ctx, a: MyCardsArgs) -> Res<Json> {
+    let request = my_cards(ctx, a)?;
     let page = ctx.plugin(|pl, s| {
         pl.giftcard_plugin_customer()
             .call_my_bought_cards(s, &request)
@@ -272,8 +298,8 @@ pub fn bought_cards(ctx: &mut Ctx, args: &Json) -> Res<Json> {
 }
 
 /// The cards a customer used, from the plugin.
-pub fn used_cards(ctx: &mut Ctx, args: &Json) -> Res<Json> {
-    let request = my_cards(ctx, args)?;
+pub fn used_cards(ctx: &mut Ctx, a: MyCardsArgs) -> Res<Json> {
+    let request = my_cards(ctx, a)?;
     let page = ctx.plugin(|pl, s| {
         pl.giftcard_plugin_customer()
             .call_my_used_cards(s, &request)

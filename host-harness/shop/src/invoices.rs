@@ -5,13 +5,13 @@
 //! paying it (`invoices.paid`) issues the cards bought on it, so an unpaid
 //! invoice issues none.
 
+use super::LineQty;
 use super::context::Ctx;
 use super::error::{Res, ShopError};
 use super::model::{DocLine, Invoice, Order, Purchase};
 use super::money;
 use super::orders::{self, ensure_not_canceled, refresh_status};
 use super::quotes;
-use super::{LineQty, parse_args};
 use giftcard_engine::money::Currency;
 use giftcard_host::api::invoices;
 use giftcard_host::commerce;
@@ -20,13 +20,23 @@ use serde::Deserialize;
 use serde_json::{Value as Json, json};
 use std::collections::BTreeMap;
 
-#[derive(Deserialize)]
+#[derive(clap::Args, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct InvoiceArgs {
+pub struct InvoiceArgs {
+    /// Order id
+    #[arg(long)]
     order: String,
+    /// Line quantities, e.g. 1=2,3=1 (default all not yet invoiced)
+    #[arg(long)]
     lines: Option<Vec<LineQty>>,
+    /// Include shipping (default: on the first invoice)
+    #[arg(long)]
     shipping: Option<bool>,
+    /// Pay it now, issuing bought cards (default true)
+    #[arg(long)]
     pay: Option<bool>,
+    /// Invoice id (default INV-000001, …)
+    #[arg(long)]
     invoice_id: Option<String>,
 }
 
@@ -75,8 +85,7 @@ pub fn choose(
 }
 
 /// Creates an invoice (and by default pays it).
-pub fn create(ctx: &mut Ctx, args: &Json) -> Res<Json> {
-    let a: InvoiceArgs = parse_args(args)?;
+pub fn create(ctx: &mut Ctx, a: InvoiceArgs) -> Res<Json> {
     let mut o = orders::load(ctx, &a.order)?;
     if let Some(id) = &a.invoice_id {
         super::catalog::check_code(id, "invoice id")?;
@@ -263,16 +272,17 @@ pub fn view(inv: &Invoice) -> Json {
     v
 }
 
-#[derive(Deserialize)]
+#[derive(clap::Args, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct IdArgs {
+pub struct IdArgs {
+    /// Invoice id
+    #[arg(long)]
     invoice: String,
 }
 
 /// Pays an open invoice: the plugin issues the cards bought on it. Paying a
 /// paid invoice returns it unchanged.
-pub fn pay(ctx: &mut Ctx, args: &Json) -> Res<Json> {
-    let a: IdArgs = parse_args(args)?;
+pub fn pay(ctx: &mut Ctx, a: IdArgs) -> Res<Json> {
     let mut inv: Invoice = ctx.need("shop_invoices", &a.invoice, ShopError::UnknownInvoice)?;
     if inv.state == "paid" {
         return Ok(view(&inv));
@@ -288,8 +298,7 @@ pub fn pay(ctx: &mut Ctx, args: &Json) -> Res<Json> {
     Ok(view(&inv))
 }
 
-pub fn show(ctx: &mut Ctx, args: &Json) -> Res<Json> {
-    let a: IdArgs = parse_args(args)?;
+pub fn show(ctx: &mut Ctx, a: IdArgs) -> Res<Json> {
     let inv: Invoice = ctx.need("shop_invoices", &a.invoice, ShopError::UnknownInvoice)?;
     Ok(view(&inv))
 }

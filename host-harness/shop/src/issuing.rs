@@ -7,24 +7,41 @@ use super::context::Ctx;
 use super::error::{Res, ShopError};
 use super::model::{Invoice, Order};
 use super::orders;
-use super::parse_args;
 use giftcard_host::api::issuing::{IssueRequest, StaffRole};
 use giftcard_host::api::orders::CompleteRequest;
 use giftcard_host::to_json;
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
 
-#[derive(Deserialize)]
+#[derive(clap::Args, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct IssueArgs {
+pub struct IssueArgs {
+    /// Order id
+    #[arg(long)]
     order: String,
+    /// The card's value, in the order's currency
+    #[arg(long)]
     amount: String,
+    /// staff (default; may not exceed the order's limit) or supervisor
+    #[arg(long)]
     role: Option<String>,
+    /// Supervisor: confirm a card over the limit (default false)
+    #[arg(long)]
     confirm: Option<bool>,
+    /// Who issues it (default admin)
+    #[arg(long)]
     admin_user: Option<String>,
+    /// Why
+    #[arg(long)]
     comment: Option<String>,
+    /// Who receives it
+    #[arg(long)]
     recipient_email: Option<String>,
+    /// Valid for this many days (0 = never; default the plugin's setting)
+    #[arg(long)]
     validity_days: Option<u32>,
+    /// Idempotency key: issued once
+    #[arg(long)]
     reference: Option<String>,
 }
 
@@ -32,8 +49,7 @@ struct IssueArgs {
 /// the order's limit and the roles; the plugin's note joins the order's notes
 /// and the card is kept on the order. Replaying with the same `reference`
 /// returns the same card and adds no second note.
-pub fn issue_gift_card(ctx: &mut Ctx, args: &Json) -> Res<Json> {
-    let a: IssueArgs = parse_args(args)?;
+pub fn issue_gift_card(ctx: &mut Ctx, a: IssueArgs) -> Res<Json> {
     let mut o = orders::load(ctx, &a.order)?;
     let role = match a.role.as_deref().unwrap_or("staff") {
         "staff" => StaffRole::Staff,

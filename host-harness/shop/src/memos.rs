@@ -5,6 +5,7 @@
 //! (`credit-memos.collect`, then `credit-memos.refunded`); the host returns
 //! the other part to the order's payment and credits account credit.
 
+use super::LineQty;
 use super::context::Ctx;
 use super::customers::move_credit;
 use super::error::{Res, ShopError};
@@ -12,23 +13,40 @@ use super::invoices::choose;
 use super::model::{DocLine, Memo, Order};
 use super::money;
 use super::orders::{self, refresh_status, tagged};
-use super::{LineQty, parse_args};
 use giftcard_host::api::credit_memos::{CreditMemo, MemoLine, RefundDestination};
 use giftcard_host::to_json;
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
 
-#[derive(Deserialize)]
+#[derive(clap::Args, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct RefundArgs {
+pub struct RefundArgs {
+    /// Order id
+    #[arg(long)]
     order: String,
+    /// Line quantities (default all invoiced, not refunded, with their shipping)
+    #[arg(long)]
     lines: Option<Vec<LineQty>>,
+    /// Shipping to refund, before tax (default: the rest when lines are defaulted)
+    #[arg(long)]
     shipping: Option<String>,
+    /// Positive adjustment added
+    #[arg(long)]
     adjustment: Option<String>,
+    /// Fee kept (subtracted)
+    #[arg(long)]
     fee: Option<String>,
+    /// Explicit gift-card part
+    #[arg(long)]
     refund_to_gift_card: Option<String>,
+    /// original-cards (default), account-credit or new-card
+    #[arg(long)]
     destination: Option<String>,
+    /// Why
+    #[arg(long)]
     comment: Option<String>,
+    /// Memo id (default CM-000001, …)
+    #[arg(long)]
     memo_id: Option<String>,
 }
 
@@ -37,8 +55,7 @@ struct RefundArgs {
 /// Defaults: without `lines`, every invoiced unit not yet refunded and the
 /// invoiced shipping not yet refunded; with `lines`, no shipping unless
 /// `shipping` is given. Destination defaults to `original-cards`.
-pub fn refund(ctx: &mut Ctx, args: &Json) -> Res<Json> {
-    let a: RefundArgs = parse_args(args)?;
+pub fn refund(ctx: &mut Ctx, a: RefundArgs) -> Res<Json> {
     let mut o: Order = orders::load(ctx, &a.order)?;
     if let Some(id) = &a.memo_id {
         super::catalog::check_code(id, "memo id")?;
@@ -270,14 +287,15 @@ fn view(m: &Memo) -> Json {
     v
 }
 
-#[derive(Deserialize)]
+#[derive(clap::Args, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct IdArgs {
+pub struct IdArgs {
+    /// Memo id
+    #[arg(long)]
     memo: String,
 }
 
-pub fn show(ctx: &mut Ctx, args: &Json) -> Res<Json> {
-    let a: IdArgs = parse_args(args)?;
+pub fn show(ctx: &mut Ctx, a: IdArgs) -> Res<Json> {
     let m: Memo = ctx.need("shop_memos", &a.memo, ShopError::UnknownMemo)?;
     Ok(view(&m))
 }

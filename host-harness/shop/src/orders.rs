@@ -10,7 +10,6 @@ use super::customers::move_credit;
 use super::error::{Fail, Res, ShopError};
 use super::model::{Invoice, Kind, Memo, Order, OrderLine, OrderTotals, Payment, Quote, Shipment};
 use super::money;
-use super::parse_args;
 use super::quotes;
 use giftcard_host::api::orders::{CancelRequest, ExpectedCard, PlaceRequest};
 use giftcard_host::commerce::CardMovement;
@@ -18,12 +17,20 @@ use giftcard_host::to_json;
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
 
-#[derive(Deserialize)]
+#[derive(clap::Args, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct PlaceArgs {
+pub struct PlaceArgs {
+    /// Quote id
+    #[arg(long)]
     quote: String,
+    /// free, card or account-credit (must be allowed)
+    #[arg(long)]
     payment_method: String,
+    /// Order id (default ORD-000001, …); the idempotency key
+    #[arg(long)]
     order_id: Option<String>,
+    /// storefront (default) or admin
+    #[arg(long)]
     channel: Option<String>,
 }
 
@@ -31,8 +38,7 @@ struct PlaceArgs {
 /// calls `orders.placed` with what each card was collected to pay, stores the
 /// order and takes payment. Placing again (same order id, or the same quote)
 /// returns the order as placed and takes nothing.
-pub fn place(ctx: &mut Ctx, args: &Json) -> Res<Json> {
-    let a: PlaceArgs = parse_args(args)?;
+pub fn place(ctx: &mut Ctx, a: PlaceArgs) -> Res<Json> {
     let channel = quotes::channel_of(a.channel.as_deref())?;
     if let Some(id) = &a.order_id {
         super::catalog::check_code(id, "order id")?;
@@ -283,20 +289,20 @@ pub fn view(ctx: &mut Ctx, o: &Order) -> Res<Json> {
     Ok(v)
 }
 
-#[derive(Deserialize)]
+#[derive(clap::Args, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct OrderArgs {
+pub struct OrderArgs {
+    /// Order id
+    #[arg(long)]
     order: String,
 }
 
-pub fn show(ctx: &mut Ctx, args: &Json) -> Res<Json> {
-    let a: OrderArgs = parse_args(args)?;
+pub fn show(ctx: &mut Ctx, a: OrderArgs) -> Res<Json> {
     let o = load(ctx, &a.order)?;
     view(ctx, &o)
 }
 
-pub fn list(ctx: &mut Ctx, args: &Json) -> Res<Json> {
-    let _: super::NoArgs = parse_args(args)?;
+pub fn list(ctx: &mut Ctx, _: super::NoArgs) -> Res<Json> {
     let orders: Vec<Order> = ctx.list("shop_orders", None)?;
     let rows: Vec<Json> = orders
         .into_iter()
@@ -311,10 +317,14 @@ pub fn list(ctx: &mut Ctx, args: &Json) -> Res<Json> {
     Ok(json!({ "orders": rows }))
 }
 
-#[derive(Deserialize)]
+#[derive(clap::Args, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct CancelArgs {
+pub struct CancelArgs {
+    /// Order id
+    #[arg(long)]
     order: String,
+    /// Why
+    #[arg(long)]
     comment: Option<String>,
 }
 
@@ -322,8 +332,7 @@ struct CancelArgs {
 /// (`orders.cancelled`), the host voids the rest of the payment (account
 /// credit comes back to the customer) and the lines' open units. Cancelling
 /// again returns the first answer.
-pub fn cancel(ctx: &mut Ctx, args: &Json) -> Res<Json> {
-    let a: CancelArgs = parse_args(args)?;
+pub fn cancel(ctx: &mut Ctx, a: CancelArgs) -> Res<Json> {
     let mut o = load(ctx, &a.order)?;
     if o.cancellation.is_some() {
         return cancelled_view(ctx, &o);

@@ -9,7 +9,6 @@ use super::model::{
     Customer, DiscountRule, Kind, Product, Purchase, Quote, QuoteLine, Store, Website,
 };
 use super::money::{self, plain_decimal};
-use super::parse_args;
 use super::pricing::{self, Collected, Discount, LineInput};
 use giftcard_engine::money::Currency;
 use giftcard_host::api::totals::{
@@ -262,14 +261,26 @@ pub fn channel_of(c: Option<&str>) -> Res<Channel> {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(clap::Args, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct CreateArgs {
+pub struct CreateArgs {
+    /// Store code
+    #[arg(long)]
     store: String,
+    /// Customer id (default a guest)
+    #[arg(long)]
     customer: Option<String>,
+    /// A test order: only test cards apply
+    #[arg(long)]
     test: Option<bool>,
+    /// Quote id (default QUO-000001, …)
+    #[arg(long)]
     id: Option<String>,
+    /// Shipping country (ISO 3166-1 alpha-2)
+    #[arg(long)]
     shipping_country: Option<String>,
+    /// Billing country (ISO 3166-1 alpha-2)
+    #[arg(long)]
     billing_country: Option<String>,
 }
 
@@ -287,8 +298,7 @@ fn country(code: Option<String>, what: &str) -> Res<Option<String>> {
     }
 }
 
-pub fn create(ctx: &mut Ctx, args: &Json) -> Res<Json> {
-    let a: CreateArgs = parse_args(args)?;
+pub fn create(ctx: &mut Ctx, a: CreateArgs) -> Res<Json> {
     let shipping_country = country(a.shipping_country, "shipping-country")?;
     let billing_country = country(a.billing_country, "billing-country")?;
     let s: Store = ctx.need("shop_stores", &a.store, ShopError::UnknownStore)?;
@@ -335,27 +345,50 @@ pub fn create(ctx: &mut Ctx, args: &Json) -> Res<Json> {
     Ok(serde_json::to_value(q)?)
 }
 
-#[derive(Deserialize)]
+#[derive(clap::Args, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct AddItemArgs {
+pub struct AddItemArgs {
+    /// Quote id
+    #[arg(long)]
     quote: String,
+    /// SKU
+    #[arg(long)]
     sku: String,
+    /// Units (default 1)
+    #[arg(long)]
     quantity: Option<i64>,
+    /// Gift card: chosen amount (a denomination or within the range), base currency
+    #[arg(long)]
     amount: Option<String>,
+    /// Gift card: recipient
+    #[arg(long)]
     recipient_name: Option<String>,
+    /// Gift card: recipient's email
+    #[arg(long)]
     recipient_email: Option<String>,
+    /// Gift card: sender
+    #[arg(long)]
     sender_name: Option<String>,
+    /// Gift card: sender's email
+    #[arg(long)]
     sender_email: Option<String>,
+    /// Gift card: message
+    #[arg(long)]
     message: Option<String>,
+    /// Gift card: delivery time (RFC 3339)
+    #[arg(long)]
     deliver_at: Option<String>,
+    /// Gift card: recipient's mobile number (+country code), also sent an SMS
+    #[arg(long)]
     recipient_phone: Option<String>,
+    /// storefront (default) or admin: who adds the line
+    #[arg(long)]
     channel: Option<String>,
 }
 
 /// Adds a product. The plugin is asked first (`totals.check-add-line`), so a
 /// gift-card product cannot join a quote holding codes.
-pub fn add_item(ctx: &mut Ctx, args: &Json) -> Res<Json> {
-    let a: AddItemArgs = parse_args(args)?;
+pub fn add_item(ctx: &mut Ctx, a: AddItemArgs) -> Res<Json> {
     let channel = channel_of(a.channel.as_deref())?;
     let mut q = load_open(ctx, &a.quote)?;
     let p: Product = ctx.need("shop_products", &a.sku, ShopError::UnknownProduct)?;
@@ -473,17 +506,22 @@ fn describe_amounts(opts: &super::model::GiftCardOptions) -> String {
     parts.join(" or ")
 }
 
-#[derive(Deserialize)]
+#[derive(clap::Args, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct LineArgs {
+pub struct LineArgs {
+    /// Quote id
+    #[arg(long)]
     quote: String,
+    /// Line id
+    #[arg(long)]
     line: String,
+    /// New quantity; 0 or absent removes the line
+    #[arg(long)]
     quantity: Option<i64>,
 }
 
 /// Changes a line's quantity, or removes it (`quantity` 0 or absent).
-pub fn update_item(ctx: &mut Ctx, args: &Json) -> Res<Json> {
-    let a: LineArgs = parse_args(args)?;
+pub fn update_item(ctx: &mut Ctx, a: LineArgs) -> Res<Json> {
     let mut q = load_open(ctx, &a.quote)?;
     let i = q
         .lines
@@ -506,17 +544,22 @@ pub fn update_item(ctx: &mut Ctx, args: &Json) -> Res<Json> {
     view(ctx, &q, &p, &gc)
 }
 
-#[derive(Deserialize)]
+#[derive(clap::Args, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct DiscountArgs {
+pub struct DiscountArgs {
+    /// Quote id
+    #[arg(long)]
     quote: String,
+    /// Percent of the subtotal
+    #[arg(long)]
     percent: Option<String>,
+    /// Fixed amount, quote currency (capped at the subtotal)
+    #[arg(long)]
     amount: Option<String>,
 }
 
 /// Sets (or with neither `percent` nor `amount`, clears) the discount.
-pub fn set_discount(ctx: &mut Ctx, args: &Json) -> Res<Json> {
-    let a: DiscountArgs = parse_args(args)?;
+pub fn set_discount(ctx: &mut Ctx, a: DiscountArgs) -> Res<Json> {
     let mut q = load_open(ctx, &a.quote)?;
     let cur = money::currency(&q.currency)?;
     q.discount = match (a.percent, a.amount) {
@@ -543,17 +586,20 @@ pub fn set_discount(ctx: &mut Ctx, args: &Json) -> Res<Json> {
     view(ctx, &q, &p, &gc)
 }
 
-#[derive(Deserialize)]
+#[derive(clap::Args, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct ShippingArgs {
+pub struct ShippingArgs {
+    /// Quote id
+    #[arg(long)]
     quote: String,
+    /// Shipping, quote currency
+    #[arg(long)]
     amount: Option<String>,
 }
 
 /// Overrides shipping (quote currency), or with no amount goes back to the
 /// website's flat rate.
-pub fn set_shipping(ctx: &mut Ctx, args: &Json) -> Res<Json> {
-    let a: ShippingArgs = parse_args(args)?;
+pub fn set_shipping(ctx: &mut Ctx, a: ShippingArgs) -> Res<Json> {
     let mut q = load_open(ctx, &a.quote)?;
     let cur = money::currency(&q.currency)?;
     q.shipping_override = a
@@ -565,12 +611,20 @@ pub fn set_shipping(ctx: &mut Ctx, args: &Json) -> Res<Json> {
     view(ctx, &q, &p, &gc)
 }
 
-#[derive(Deserialize)]
+#[derive(clap::Args, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct ApplyArgs {
+pub struct ApplyArgs {
+    /// Quote id
+    #[arg(long)]
     quote: String,
+    /// The code as typed
+    #[arg(long)]
     code: String,
+    /// storefront (default) or admin
+    #[arg(long)]
     channel: Option<String>,
+    /// Client for the rate limit (default `shop`)
+    #[arg(long)]
     client_key: Option<String>,
 }
 
@@ -578,8 +632,7 @@ struct ApplyArgs {
 /// code at the end of the quote's codes; `refused` and `rate-limited` become
 /// the shop errors `code-refused` / `rate-limited`, and the plugin's record of
 /// the attempt is kept (it counts for the rate limit and the refusal log).
-pub fn apply_code(ctx: &mut Ctx, args: &Json) -> Res<Json> {
-    let a: ApplyArgs = parse_args(args)?;
+pub fn apply_code(ctx: &mut Ctx, a: ApplyArgs) -> Res<Json> {
     let channel = channel_of(a.channel.as_deref())?;
     let mut q = load_open(ctx, &a.quote)?;
     let p = price(ctx, &q)?;
@@ -613,15 +666,18 @@ pub fn normalise(code: &str) -> String {
         .collect()
 }
 
-#[derive(Deserialize)]
+#[derive(clap::Args, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct RemoveArgs {
+pub struct RemoveArgs {
+    /// Quote id
+    #[arg(long)]
     quote: String,
+    /// The code, as applied or typed
+    #[arg(long)]
     code: String,
 }
 
-pub fn remove_code(ctx: &mut Ctx, args: &Json) -> Res<Json> {
-    let a: RemoveArgs = parse_args(args)?;
+pub fn remove_code(ctx: &mut Ctx, a: RemoveArgs) -> Res<Json> {
     let mut q = load_open(ctx, &a.quote)?;
     let p = price(ctx, &q)?;
     let request = RemoveRequest {
@@ -636,17 +692,20 @@ pub fn remove_code(ctx: &mut Ctx, args: &Json) -> Res<Json> {
     view(ctx, &q, &p, &gc)
 }
 
-#[derive(Deserialize)]
+#[derive(clap::Args, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct TotalsArgs {
+pub struct TotalsArgs {
+    /// Quote id
+    #[arg(long)]
     quote: String,
+    /// storefront (default) or admin, for dropped codes' wording
+    #[arg(long)]
     channel: Option<String>,
 }
 
 /// Collects the quote. Like a shop's totals collection, it takes codes that
 /// no longer apply (the plugin's `dropped`) off the quote, and reports them.
-pub fn totals(ctx: &mut Ctx, args: &Json) -> Res<Json> {
-    let a: TotalsArgs = parse_args(args)?;
+pub fn totals(ctx: &mut Ctx, a: TotalsArgs) -> Res<Json> {
     let channel = channel_of(a.channel.as_deref())?;
     let mut q = load(ctx, &a.quote)?;
     let (p, gc) = collect(ctx, &q, channel)?;
@@ -658,20 +717,20 @@ pub fn totals(ctx: &mut Ctx, args: &Json) -> Res<Json> {
     view(ctx, &q, &p, &gc)
 }
 
-#[derive(Deserialize)]
+#[derive(clap::Args, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct QuoteArgs {
+pub struct QuoteArgs {
+    /// Quote id
+    #[arg(long)]
     quote: String,
 }
 
 /// The stored quote, without collecting it (no plugin call).
-pub fn show(ctx: &mut Ctx, args: &Json) -> Res<Json> {
-    let a: QuoteArgs = parse_args(args)?;
+pub fn show(ctx: &mut Ctx, a: QuoteArgs) -> Res<Json> {
     Ok(serde_json::to_value(load(ctx, &a.quote)?)?)
 }
 
-pub fn list(ctx: &mut Ctx, args: &Json) -> Res<Json> {
-    let _: super::NoArgs = parse_args(args)?;
+pub fn list(ctx: &mut Ctx, _: super::NoArgs) -> Res<Json> {
     let quotes: Vec<Quote> = ctx.list("shop_quotes", None)?;
     let rows: Vec<Json> = quotes
         .into_iter()

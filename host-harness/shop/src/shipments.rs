@@ -1,26 +1,31 @@
 //! Shipments: which units of physical lines left the warehouse. The plugin
 //! has no part in shipping, so this is host bookkeeping only.
 
+use super::LineQty;
 use super::context::Ctx;
 use super::error::{Res, ShopError};
 use super::invoices::choose;
 use super::model::{Kind, Shipment, ShipmentLine};
 use super::orders::{self, ensure_not_canceled, refresh_status};
-use super::{LineQty, parse_args};
 use serde::Deserialize;
 use serde_json::Value as Json;
 
-#[derive(Deserialize)]
+#[derive(clap::Args, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-struct ShipArgs {
+pub struct ShipArgs {
+    /// Order id
+    #[arg(long)]
     order: String,
+    /// Line quantities, e.g. 1=1 (default all left to ship)
+    #[arg(long)]
     lines: Option<Vec<LineQty>>,
+    /// Shipment id (default SHP-000001, …)
+    #[arg(long)]
     shipment_id: Option<String>,
 }
 
 /// Ships units of simple (physical) lines; by default all that are left.
-pub fn create(ctx: &mut Ctx, args: &Json) -> Res<Json> {
-    let a: ShipArgs = parse_args(args)?;
+pub fn create(ctx: &mut Ctx, a: ShipArgs) -> Res<Json> {
     let mut o = orders::load(ctx, &a.order)?;
     if let Some(id) = &a.shipment_id {
         super::catalog::check_code(id, "shipment id")?;

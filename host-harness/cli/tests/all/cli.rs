@@ -233,6 +233,61 @@ fn the_shop_is_reachable_from_the_command_line() {
 }
 
 #[test]
+fn a_required_shop_flag_may_come_from_args_json() {
+    let dir = tempfile::tempdir().unwrap();
+    // `--base-currency` is required, given here inside `--args` only.
+    let out = harness(
+        &dir,
+        &[
+            "--json",
+            "shop",
+            "website",
+            "create",
+            "--code",
+            "main",
+            "--args",
+            r#"{"base-currency":"eur","code":"other"}"#,
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let site: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    // The flag overrides the JSON key.
+    assert_eq!(site["code"], "main");
+    assert_eq!(site["base-currency"], "EUR");
+    // Every required flag from `--args`: no usage error, the shop's answer.
+    let out = harness(
+        &dir,
+        &[
+            "--json",
+            "shop",
+            "order",
+            "invoice",
+            "--args",
+            r#"{"order":"ORD-404","lines":[{"line":"1","quantity":2}]}"#,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let e: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(e["error"]["unknown-order"], "ORD-404");
+    // Missing from `--args` as well: serde's refusal, as through `Shop::run`.
+    let out = harness(
+        &dir,
+        &["--json", "shop", "order", "invoice", "--args", "{}"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let e: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(e["error"]["invalid-argument"], "missing field `order`");
+    // Without `--args`: a usage error naming the flag.
+    let out = harness(&dir, &["shop", "order", "invoice"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--order <TEXT>"));
+}
+
+#[test]
 fn call_reaches_any_export_with_json_arguments() {
     let dir = tempfile::tempdir().unwrap();
     let out = harness(

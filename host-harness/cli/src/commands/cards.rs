@@ -67,7 +67,7 @@ pub struct Filters {
 #[derive(Subcommand)]
 pub enum CardCommand {
     #[command(flatten)]
-    Delivery(crate::cli_delivery::CardDeliveryCommand),
+    Delivery(crate::commands::delivery::CardDeliveryCommand),
     /// Create a card (fixed amount, or random between --amount and --amount-max).
     Create {
         /// Initial value, e.g. 25 or 19.99; with --amount-max, the lowest value.
@@ -571,7 +571,7 @@ fn pairs(flag: &str, items: &[String]) -> Result<Vec<(String, String)>> {
 
 pub fn run(harness: &GiftCards, json_out: bool, cmd: &CardCommand) -> Result<()> {
     match cmd {
-        CardCommand::Delivery(cmd) => crate::cli_delivery::run_card(harness, json_out, cmd),
+        CardCommand::Delivery(cmd) => crate::commands::delivery::run_card(harness, json_out, cmd),
         CardCommand::Create {
             amount,
             amount_max,

@@ -15,7 +15,7 @@ use serde_json::{Value as Json, json};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use crate::cli_cards::card_id;
+use crate::commands::cards::card_id;
 use crate::{call_and_print, read_and_print, say, say_json};
 
 /// `card send|resend|delivery|print`.
@@ -322,7 +322,7 @@ pub fn run_outbox(harness: &GiftCards, json_out: bool, cmd: &OutboxCommand) -> R
             if !dispatch.failed.is_empty() {
                 // Each failure is reported by `main`; asking for a retry
                 // that did not deliver is a failure.
-                return Err(crate::Refused(format!(
+                return Err(crate::output::Refused(format!(
                     "{} message(s) still not delivered",
                     dispatch.failed.len()
                 ))

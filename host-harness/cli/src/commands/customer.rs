@@ -217,7 +217,7 @@ pub fn run(cli: &Cli, json_out: bool, cmd: &CustomerCommand) -> Result<()> {
             json_out,
             "reports.history",
             json!({
-                "card-id": card.as_deref().map(|c| crate::cli_cards::card_id(harness, c)).transpose()?,
+                "card-id": card.as_deref().map(|c| crate::commands::cards::card_id(harness, c)).transpose()?,
                 "action": action, "reference": reference,
                 "from": from, "to": to, "page": page(*p, *page_size),
             }),
