@@ -11,7 +11,7 @@
 //! failed run removes the temporary file: it never leaves half a PDF, and
 //! never replaces a good file with a broken one.
 //!
-//! **Each part is its own read-only call** ([`Harness::call_read`]):
+//! **Each part is its own read-only call** ([`Harness::call_json_read`](giftcard_conformance::Harness::call_json_read)):
 //! `print-part` writes nothing, so a run never takes the write lock and
 //! never holds up a checkout or a redemption however long it prints, and no
 //! snapshot is held open across the whole run either. What one snapshot

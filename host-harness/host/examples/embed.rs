@@ -8,9 +8,9 @@
 
 use anyhow::{Result, anyhow};
 use giftcard_host::api::{admin, invoices, orders, totals};
-use giftcard_host::bindings::giftcard::plugin::commerce::{Channel, Line, ProductKind, Quote};
+use giftcard_host::commerce::{Channel, Line, ProductKind, Quote};
 use giftcard_host::types::{CardRef, Error, Money, PageRequest};
-use giftcard_host::{GiftCards, Limits, Runtime};
+use giftcard_host::{GiftCards, Limits, Runtime, to_json};
 use std::sync::Arc;
 
 fn main() -> Result<()> {
@@ -34,21 +34,11 @@ fn main() -> Result<()> {
 
     // 4. A customer applies it to a 35.00 cart: the totals pipeline asks the
     //    plugin what the card pays.
-    let lines = vec![line("1", "BOOK", "35")];
+    let lines = vec![Line::new("1", "BOOK", ProductKind::Simple, 1, "35", "35")];
     let quote = Quote {
-        id: "Q-1".into(),
-        website: "main".into(),
-        store: "default".into(),
-        currency: "USD".into(),
-        base_currency: "USD".into(),
-        customer: None,
-        test: false,
         lines: lines.clone(),
-        shipping: "0".into(),
-        shipping_tax: "0".into(),
         applied_codes: vec![card.code.clone()],
-        shipping_country: None,
-        billing_country: None,
+        ..Quote::new("Q-1", "main", "default", "USD")
     };
     let channel = Channel::Storefront;
     let request = totals::CollectRequest {
@@ -65,16 +55,15 @@ fn main() -> Result<()> {
 
     // 5. The order is placed: the plugin debits exactly what the customer
     //    was shown, or refuses (and the shop does not place the order).
-    let expected = totals
-        .cards
-        .iter()
+    let expected = (totals.cards.iter())
         .map(|c| orders::ExpectedCard {
             code: c.code.clone(),
             applied: c.applied.clone(),
         })
         .collect();
+    let order_id = "100000001".to_owned();
     let place = orders::PlaceRequest {
-        order_id: "100000001".into(),
+        order_id: order_id.clone(),
         quote,
         expected,
         channel,
@@ -85,12 +74,13 @@ fn main() -> Result<()> {
     println!("order {} placed", placed.order_id);
 
     // 6. The invoice is paid: its gift-card share is recorded.
+    let (shipping, shipping_tax) = ("0".into(), "0".into());
     let invoice = invoices::Invoice {
         invoice_id: "INV-1".into(),
-        order_id: "100000001".into(),
+        order_id,
         lines,
-        shipping: "0".into(),
-        shipping_tax: "0".into(),
+        shipping,
+        shipping_tax,
     };
     let paid = shop
         .call(|p, s| p.giftcard_plugin_invoices().call_paid(s, &invoice))?
@@ -105,13 +95,12 @@ fn main() -> Result<()> {
     let page = shop
         .call_read(|p, s| p.giftcard_plugin_admin().call_card_history(s, &history))?
         .map_err(refused)?;
-    for entry in &page.entries {
+    for e in &page.entries {
+        let (before, after) = (&e.balance_before.amount, &e.balance_after.amount);
         println!(
-            "  {:?} {} {} → {}",
-            entry.action,
-            entry.amount.amount,
-            entry.balance_before.amount,
-            entry.balance_after.amount
+            "  {} {} {before} → {after}",
+            to_json(&e.action),
+            e.amount.amount
         );
     }
     Ok(())
@@ -120,18 +109,4 @@ fn main() -> Result<()> {
 /// The plugin's typed refusal, as an error of the example.
 fn refused(e: Error) -> anyhow::Error {
     anyhow!("the plugin refused: {e:?}")
-}
-
-fn line(id: &str, sku: &str, price: &str) -> Line {
-    Line {
-        id: id.into(),
-        sku: sku.into(),
-        kind: ProductKind::Simple,
-        quantity: 1,
-        unit_price: price.into(),
-        row_total: price.into(),
-        discount: "0".into(),
-        tax: "0".into(),
-        gift_card: None,
-    }
 }

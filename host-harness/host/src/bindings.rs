@@ -30,7 +30,56 @@ pub use json::to_json;
 /// field left to the plugin's defaults.
 mod constructors {
     use super::api::admin::CreateCardRequest;
+    use super::commerce::{Line, ProductKind, Quote};
     use super::types::{Money, PageRequest};
+
+    impl Quote {
+        /// An empty quote of a guest in `currency` (also the base currency),
+        /// no shipping, no codes applied.
+        pub fn new(id: &str, website: &str, store: &str, currency: &str) -> Quote {
+            Quote {
+                id: id.into(),
+                website: website.into(),
+                store: store.into(),
+                currency: currency.into(),
+                base_currency: currency.into(),
+                customer: None,
+                test: false,
+                lines: Vec::new(),
+                shipping: "0".into(),
+                shipping_tax: "0".into(),
+                applied_codes: Vec::new(),
+                shipping_country: None,
+                billing_country: None,
+            }
+        }
+    }
+
+    impl Line {
+        /// `quantity` units of a product at `unit_price`, their `row_total`
+        /// (`quantity × unit_price`, which the plugin checks), no discount or
+        /// tax, not a gift card.
+        pub fn new(
+            id: &str,
+            sku: &str,
+            kind: ProductKind,
+            quantity: i32,
+            unit_price: &str,
+            row_total: &str,
+        ) -> Line {
+            Line {
+                id: id.into(),
+                sku: sku.into(),
+                kind,
+                quantity,
+                unit_price: unit_price.into(),
+                row_total: row_total.into(),
+                discount: "0".into(),
+                tax: "0".into(),
+                gift_card: None,
+            }
+        }
+    }
 
     impl Money {
         /// `amount` is a plain decimal in the currency's units (`"12.50"`).

@@ -1,6 +1,6 @@
 //! The host's half of delivery: the `outbox` import queues each message the
 //! plugin hands over in host-owned tables **inside the call's transaction**
-//! (a transactional outbox), and the host's dispatcher (`Harness::dispatch_outbox` in the reference host)
+//! (a transactional outbox), and the host's dispatcher (`GiftCards::dispatch_outbox`)
 //! delivers what committed calls queued, **at least once**:
 //!
 //! 1. [`claim`] takes a few pending messages in a short transaction, marking
