@@ -150,7 +150,7 @@ pub fn report_undelivered(json_out: bool) -> bool {
                 ))
             );
             report.push(json!({ "message-id": u.message_id, "card-id": u.card_id,
-                "channel": u.channel, "recipient": u.recipient, "reason": u.reason,
+                "channel": u.channel.as_str(), "recipient": u.recipient, "reason": u.reason,
                 "this-command": own }));
         }
         for e in h.take_delivery_errors() {

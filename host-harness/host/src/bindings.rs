@@ -12,7 +12,8 @@ wasmtime::component::bindgen!({
     path: "../../wit",
     world: "plugin",
     imports: { default: trappable },
-    // For [`to_json`]: the records in the WIT's own JSON spelling.
+    // For [`to_json`], which spells them as the WIT does; serialized any
+    // other way they carry Rust's names (`masked_code`, `CardNotFound`).
     additional_derives: [serde::Serialize],
     with: {
         "wasi:clocks/wall-clock": wasmtime_wasi::p2::bindings::clocks::wall_clock,

@@ -5,14 +5,9 @@ use super::folder::SMTP_SENT;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// How a message reaches its recipient.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Channel {
-    Email,
-    Sms,
-    Print,
-}
+/// How a message reaches its recipient: the contract's own `channel`, so
+/// the host has no second copy of it.
+pub use crate::bindings::giftcard::plugin::outbox::Channel;
 
 impl Channel {
     /// The channel's name, as in the index and the file names.
@@ -24,12 +19,35 @@ impl Channel {
         }
     }
 
+    /// A channel by its name (`email`, `sms`, `print`).
+    pub fn parse(name: &str) -> Option<Channel> {
+        [Channel::Email, Channel::Sms, Channel::Print]
+            .into_iter()
+            .find(|c| c.as_str() == name)
+    }
+
     pub(super) fn extension(self) -> &'static str {
         match self {
             Channel::Email => "eml",
             Channel::Sms => "txt",
             Channel::Print => "pdf",
         }
+    }
+}
+
+/// The index (and `outbox pending --json`) spell a channel by its name.
+pub(crate) mod channel_name {
+    use super::Channel;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(c: &Channel, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(c.as_str())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Channel, D::Error> {
+        let name = String::deserialize(d)?;
+        Channel::parse(&name)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown channel `{name}`")))
     }
 }
 
@@ -79,6 +97,7 @@ pub struct Entry {
     pub message_id: u64,
     pub card_id: u64,
     pub kind: String,
+    #[serde(with = "channel_name")]
     pub channel: Channel,
     pub recipient: String,
     pub subject: String,

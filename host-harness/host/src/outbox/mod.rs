@@ -47,11 +47,7 @@ fn message_of(m: wit::OutboundMessage) -> Message {
             wit::MessageKind::ExpiryReminder => "expiry-reminder",
         }
         .to_owned(),
-        channel: match m.channel {
-            wit::Channel::Email => Channel::Email,
-            wit::Channel::Sms => Channel::Sms,
-            wit::Channel::Print => Channel::Print,
-        },
+        channel: m.channel,
         from_name: m.from_name,
         recipient: m.recipient,
         subject: m.subject,

@@ -138,6 +138,7 @@ pub struct Pending {
     pub message_id: u64,
     pub card_id: u64,
     pub kind: String,
+    #[serde(with = "super::message::channel_name")]
     pub channel: Channel,
     pub recipient: String,
     pub subject: String,
@@ -195,12 +196,7 @@ pub fn queue(tx: &mut dyn Transaction, m: &Message, at: i64) -> Result<String, D
 }
 
 fn channel_of(s: &str) -> Result<Channel> {
-    match s {
-        "email" => Ok(Channel::Email),
-        "sms" => Ok(Channel::Sms),
-        "print" => Ok(Channel::Print),
-        other => Err(anyhow!("host_outbox: unknown channel `{other}`")),
-    }
+    Channel::parse(s).ok_or_else(|| anyhow!("host_outbox: unknown channel `{s}`"))
 }
 
 fn text(v: &Value) -> Result<String> {
