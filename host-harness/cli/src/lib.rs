@@ -7,7 +7,8 @@
 //! - [`printing`]: a print run to a PDF file, a part at a time, written
 //!   whole or not at all;
 //! - [`doctor`]: the database health check (`giftcard-harness doctor`);
-//! - [`demo`] and [`render`]: the narrated demo and the CLI's tables.
+//! - [`demo`] and [`render`]: the narrated demo and the CLI's tables (the
+//!   shop's answers in [`render::shop`]).
 
 pub mod demo;
 pub mod doctor;

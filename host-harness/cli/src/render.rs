@@ -2,6 +2,8 @@
 //! as tables. Everything is rendered from the JSON the component returned, so
 //! what people read is exactly what `--json` prints.
 
+pub mod shop;
+
 use comfy_table::{Cell, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use serde_json::Value as Json;
 

@@ -34,7 +34,6 @@ pub mod money;
 pub mod orders;
 pub mod pricing;
 pub mod quotes;
-pub mod render;
 pub mod shipments;
 pub mod words;
 

@@ -256,7 +256,7 @@ pub fn run(cli: &Cli, json_out: bool, cmd: &ShopCli) -> Result<()> {
         if json_out {
             say_json(&Json::Array(list))?;
         } else {
-            say(&shop::render::render(&json!({ "actions": list })));
+            say(&render::shop::render(&json!({ "actions": list })));
         }
         return Ok(());
     };
@@ -267,7 +267,7 @@ pub fn run(cli: &Cli, json_out: bool, cmd: &ShopCli) -> Result<()> {
             if json_out {
                 say_json(&v)?;
             } else {
-                say(&shop::render::render(&v));
+                say(&render::shop::render(&v));
             }
             Ok(())
         }
