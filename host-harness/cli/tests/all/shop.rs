@@ -211,3 +211,30 @@ fn set_up_errors_are_typed_and_write_nothing() {
     }
     assert_eq!(harness.snapshot().unwrap(), before);
 }
+
+/// The plugin's refusals reach the shop's caller as the WIT `error` itself
+/// (typed, not JSON), and the whole action is rolled back.
+#[test]
+fn a_plugin_refusal_arrives_as_the_wit_error() {
+    use giftcard_host::types::Error as PluginError;
+    use giftcard_shop::Refusal;
+    let dir = tempfile::tempdir().unwrap();
+    let harness = common::harness(&dir);
+    let shop = Shop::open(&harness).unwrap();
+    ok(
+        &shop,
+        "website.create",
+        json!({ "code": "main", "base-currency": "USD" }),
+    );
+    let before = harness.snapshot().unwrap();
+    // The shop takes the name; the plugin refuses a control character in it.
+    let args = json!({ "sku": "gc", "kind": "gift-card", "denominations": ["25"],
+                       "name": "Gift\u{7}card" });
+    match shop.run("product.create", &args).unwrap() {
+        Err(Refusal::Plugin(PluginError::InvalidArgument(why))) => {
+            assert!(why.contains("name"), "{why}")
+        }
+        other => panic!("expected the plugin's invalid-argument, got {other:?}"),
+    }
+    assert_eq!(harness.snapshot().unwrap(), before);
+}
