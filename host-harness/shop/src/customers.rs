@@ -84,12 +84,16 @@ pub fn show(ctx: &mut Ctx, a: IdArgs) -> Res<Json> {
         Value::Text(s) => Json::String(s.clone()),
         _ => Json::Null,
     };
+    let amount = |v: &Value| match v {
+        Value::Integer(minor) => Json::String(c.credit.with(*minor).text()),
+        _ => Json::Null,
+    };
     let history: Vec<Json> = r
         .rows
         .iter()
         .map(|row| {
-            json!({ "reference": text(&row[0]), "amount": text(&row[1]),
-                    "balance-after": text(&row[2]), "comment": text(&row[3]), "at": text(&row[4]) })
+            json!({ "reference": text(&row[0]), "amount": amount(&row[1]),
+                    "balance-after": amount(&row[2]), "comment": text(&row[3]), "at": text(&row[4]) })
         })
         .collect();
     let orders: Vec<super::model::Order> = ctx.list("shop_orders", None)?;
@@ -178,8 +182,8 @@ pub fn move_credit(
         &[
             Value::Text(c.id.clone()),
             Value::Text(reference.to_owned()),
-            Value::Text(c.credit.with(delta).text()),
-            Value::Text(c.credit.text()),
+            Value::Integer(delta),
+            Value::Integer(c.credit.minor()),
             Value::Text(c.currency.clone()),
             comment.map_or(Value::Null, |s| Value::Text(s.to_owned())),
             Value::Text(now),
