@@ -1,6 +1,7 @@
 //! Websites, stores, exchange rates and the product catalog: the shop's set-up,
 //! checked on the way in so that quotes never meet a malformed price.
 
+use super::amount::Money;
 use super::context::Ctx;
 use super::error::{Res, ShopError};
 use super::model::{GiftCardOptions, Kind, Product, Store, Website};
@@ -55,7 +56,7 @@ pub fn website_create(ctx: &mut Ctx, a: WebsiteArgs) -> Res<Json> {
     if tax > rust_decimal::Decimal::from(100) {
         return Err(ShopError::InvalidArgument("tax-rate: at most 100 (percent)".into()).into());
     }
-    let shipping = money::parse(
+    let shipping = Money::parse(
         cur,
         a.shipping_rate.as_deref().unwrap_or("0"),
         "shipping-rate",
@@ -67,8 +68,8 @@ pub fn website_create(ctx: &mut Ctx, a: WebsiteArgs) -> Res<Json> {
         code: a.code.clone(),
         name: a.name,
         base_currency: cur.code().to_owned(),
-        tax_rate: tax.to_string(),
-        shipping_rate: money::fmt(cur, shipping),
+        tax_rate: tax,
+        shipping_rate: shipping,
     };
     ctx.put("shop_websites", &w.code, None, &w)?;
     Ok(serde_json::to_value(w)?)
@@ -221,9 +222,6 @@ fn product_website(ctx: &mut Ctx, named: Option<&str>) -> Res<Website> {
 pub fn product_create(ctx: &mut Ctx, a: ProductArgs) -> Res<Json> {
     check_code(&a.sku, "sku")?;
     let bad = |m: &str| ShopError::InvalidArgument(format!("{}: {m}", a.sku));
-    let price = |text: &str, what: &str| -> Res<String> {
-        Ok(plain_decimal(text, PRICE_SCALE, what)?.to_string())
-    };
     let (unit, gift_card) = match a.kind {
         Kind::Simple | Kind::Digital => {
             let gift_card_only = a.description.is_some()
@@ -244,7 +242,7 @@ pub fn product_create(ctx: &mut Ctx, a: ProductArgs) -> Res<Json> {
                 return Err(bad("validity-days is for gift-card products").into());
             }
             let p = a.price.as_deref().ok_or_else(|| bad("price is required"))?;
-            (Some(price(p, "price")?), None)
+            (Some(plain_decimal(p, PRICE_SCALE, "price")?), None)
         }
         Kind::GiftCard => {
             if a.price.is_some() {
@@ -261,7 +259,7 @@ pub fn product_create(ctx: &mut Ctx, a: ProductArgs) -> Res<Json> {
                         ShopError::InvalidAmount("denomination: must be positive".into()).into(),
                     );
                 }
-                denoms.push(v.to_string());
+                denoms.push(v);
             }
             let (min, max) = match (&a.min, &a.max) {
                 (Some(lo), Some(hi)) => {
@@ -275,7 +273,7 @@ pub fn product_create(ctx: &mut Ctx, a: ProductArgs) -> Res<Json> {
                         )
                         .into());
                     }
-                    (Some(l.to_string()), Some(h.to_string()))
+                    (Some(l), Some(h))
                 }
                 (None, None) => (None, None),
                 _ => return Err(bad("give both min and max for a custom amount range").into()),
@@ -313,9 +311,9 @@ pub fn product_create(ctx: &mut Ctx, a: ProductArgs) -> Res<Json> {
                 description: a.description.clone(),
                 image: a.image.clone(),
                 currency: w.base_currency,
-                denominations: opts.denominations.clone(),
-                custom_min: opts.min.clone(),
-                custom_max: opts.max.clone(),
+                denominations: opts.denominations.iter().map(|d| d.to_string()).collect(),
+                custom_min: opts.min.map(|d| d.to_string()),
+                custom_max: opts.max.map(|d| d.to_string()),
                 validity_days: opts.validity_days,
                 terms: a.terms.clone(),
                 position: a.position,

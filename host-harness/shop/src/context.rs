@@ -41,10 +41,11 @@ pub fn schema() -> Vec<String> {
             .into(),
     );
     // Account-credit movements; the unique reference makes each one happen
-    // at most once (placing or refunding the same thing twice).
+    // at most once (placing or refunding the same thing twice). Amounts are
+    // signed minor units of `currency`.
     out.push(
         "CREATE TABLE IF NOT EXISTS shop_credit_history (customer TEXT NOT NULL, reference TEXT NOT NULL, \
-         amount TEXT NOT NULL, balance_after TEXT NOT NULL, currency TEXT NOT NULL, comment TEXT, \
+         amount BIGINT NOT NULL, balance_after BIGINT NOT NULL, currency TEXT NOT NULL, comment TEXT, \
          created_at TEXT NOT NULL, PRIMARY KEY (customer, reference))"
             .into(),
     );

@@ -3,6 +3,7 @@
 //! history row per business reference: placing, cancelling or refunding the
 //! same thing twice moves credit once.
 
+use super::amount::Money;
 use super::context::Ctx;
 use super::error::{Fail, Res, ShopError};
 use super::model::{Customer, Website};
@@ -52,7 +53,7 @@ pub fn create(ctx: &mut Ctx, a: CreateArgs) -> Res<Json> {
         email: a.email,
         website: w.code.clone(),
         groups: a.groups,
-        credit: money::fmt(cur, 0),
+        credit: Money::zero(cur),
         currency: cur.code().to_owned(),
     };
     ctx.put("shop_customers", &c.id, Some(&w.code), &c)?;
@@ -83,19 +84,23 @@ pub fn show(ctx: &mut Ctx, a: IdArgs) -> Res<Json> {
         Value::Text(s) => Json::String(s.clone()),
         _ => Json::Null,
     };
+    let amount = |v: &Value| match v {
+        Value::Integer(minor) => Json::String(c.credit.with(*minor).text()),
+        _ => Json::Null,
+    };
     let history: Vec<Json> = r
         .rows
         .iter()
         .map(|row| {
-            json!({ "reference": text(&row[0]), "amount": text(&row[1]),
-                    "balance-after": text(&row[2]), "comment": text(&row[3]), "at": text(&row[4]) })
+            json!({ "reference": text(&row[0]), "amount": amount(&row[1]),
+                    "balance-after": amount(&row[2]), "comment": text(&row[3]), "at": text(&row[4]) })
         })
         .collect();
     let orders: Vec<super::model::Order> = ctx.list("shop_orders", None)?;
     let orders: Vec<Json> = orders
         .into_iter()
         .filter(|o| o.customer.as_deref() == Some(c.id.as_str()))
-        .map(|o| json!({ "id": o.id, "status": o.status, "grand-total": o.totals.grand_total, "currency": o.currency }))
+        .map(|o| json!({ "id": o.id, "status": o.status, "grand-total": o.totals.grand_total.text(), "currency": o.currency }))
         .collect();
     let mut out = serde_json::to_value(c)?;
     out["credit-history"] = Json::Array(history);
@@ -161,17 +166,15 @@ pub fn move_credit(
     if !seen.rows.is_empty() {
         return Ok(false);
     }
-    let cur = money::currency(&c.currency)?;
-    let before = money::parse(cur, &c.credit, "credit").map_err(Fail::Shop)?;
-    let after = before + delta;
-    if after < 0 {
+    let after = c.credit.plus(delta);
+    if after.minor() < 0 {
         return Err(ShopError::InsufficientCredit {
-            amount: c.credit.clone(),
+            amount: c.credit.text(),
             currency: c.currency.clone(),
         }
         .into());
     }
-    c.credit = money::fmt(cur, after);
+    c.credit = after;
     let now = ctx.now();
     ctx.exec(
         "INSERT INTO shop_credit_history (customer, reference, amount, balance_after, currency, comment, created_at) \
@@ -179,8 +182,8 @@ pub fn move_credit(
         &[
             Value::Text(c.id.clone()),
             Value::Text(reference.to_owned()),
-            Value::Text(money::fmt(cur, delta)),
-            Value::Text(c.credit.clone()),
+            Value::Integer(delta),
+            Value::Integer(c.credit.minor()),
             Value::Text(c.currency.clone()),
             comment.map_or(Value::Null, |s| Value::Text(s.to_owned())),
             Value::Text(now),
@@ -233,24 +236,20 @@ pub fn add_card(ctx: &mut Ctx, a: AddCardArgs) -> Res<Json> {
         RedeemAnswer::NotAvailable => return Err(Fail::Recorded(ShopError::CardNotAvailable)),
     };
     let card_cur = money::currency(&redeemed.amount.currency)?;
-    let card_amount = money::parse(card_cur, &redeemed.amount.amount, "redeemed amount")?;
-    let base = money::currency(&c.currency)?;
+    let card_amount = Money::parse(card_cur, &redeemed.amount.amount, "redeemed amount")?;
+    let base = c.credit.currency();
     let credit = if card_cur == base {
-        card_amount
+        card_amount.minor()
     } else {
         let rate = ctx.rate(card_cur.code(), base.code())?;
-        money::convert(card_amount, card_cur, base, rate)
+        money::convert(card_amount.minor(), card_cur, base, rate)
     };
     let masked = redeemed.masked_code.clone();
     let reference = format!("gift-card:{}", redeemed.history_id);
     let comment = if card_cur == base {
         format!("Gift card {masked}")
     } else {
-        format!(
-            "Gift card {masked}: {} {}",
-            money::fmt(card_cur, card_amount),
-            card_cur.code()
-        )
+        format!("Gift card {masked}: {card_amount} {}", card_cur.code())
     };
     move_credit(ctx, &c.id, credit, &reference, Some(&comment))?;
     let after: Customer = ctx.need("shop_customers", &c.id, ShopError::UnknownCustomer)?;
@@ -258,7 +257,7 @@ pub fn add_card(ctx: &mut Ctx, a: AddCardArgs) -> Res<Json> {
         "customer": after.id,
         "masked-code": masked,
         "card-amount": to_json(&redeemed.amount),
-        "credited": money::fmt(base, credit),
+        "credited": Money::new(base, credit),
         "credit": after.credit,
         "currency": after.currency,
         "history-id": redeemed.history_id,

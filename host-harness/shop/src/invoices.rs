@@ -6,13 +6,13 @@
 //! invoice issues none.
 
 use super::LineQty;
+use super::amount::Money;
 use super::context::Ctx;
 use super::error::{Res, ShopError};
 use super::model::{DocLine, Invoice, Order, Purchase};
 use super::money;
 use super::orders::{self, ensure_not_canceled, refresh_status};
 use super::quotes;
-use giftcard_engine::money::Currency;
 use giftcard_host::api::invoices;
 use giftcard_host::commerce;
 use giftcard_host::to_json;
@@ -108,8 +108,7 @@ pub fn create(ctx: &mut Ctx, a: InvoiceArgs) -> Res<Json> {
         |l| l.quantity - l.qty_invoiced - l.qty_canceled,
         "invoice",
     )?;
-    let order_shipping = money::parse(cur, &o.totals.shipping, "shipping")?
-        + money::parse(cur, &o.totals.shipping_tax, "shipping-tax")?;
+    let order_shipping = o.totals.shipping.minor() + o.totals.shipping_tax.minor();
     let shipping_left = !o.shipping_invoiced && !o.shipping_canceled && order_shipping > 0;
     let with_shipping = match a.shipping {
         Some(true) if !shipping_left => {
@@ -118,15 +117,10 @@ pub fn create(ctx: &mut Ctx, a: InvoiceArgs) -> Res<Json> {
         Some(s) => s,
         None => shipping_left,
     };
-    let shipping = if with_shipping {
-        money::parse(cur, &o.totals.shipping, "shipping")?
+    let (shipping, shipping_tax) = if with_shipping {
+        (o.totals.shipping.minor(), o.totals.shipping_tax.minor())
     } else {
-        0
-    };
-    let shipping_tax = if with_shipping {
-        money::parse(cur, &o.totals.shipping_tax, "shipping-tax")?
-    } else {
-        0
+        (0, 0)
     };
     if chosen.is_empty() && !with_shipping {
         return Err(ShopError::NothingToInvoice.into());
@@ -139,58 +133,61 @@ pub fn create(ctx: &mut Ctx, a: InvoiceArgs) -> Res<Json> {
     let mut total = shipping + shipping_tax;
     for (i, q) in &chosen {
         let l = &mut o.lines[*i];
-        let unit = money::parse(cur, &l.unit_price, "unit-price")?;
-        let disc_total = money::parse(cur, &l.discount, "discount")?;
-        let tax_total = money::parse(cur, &l.tax, "tax")?;
-        let disc_done = money::parse(cur, &l.discount_invoiced, "discount")?;
-        let tax_done = money::parse(cur, &l.tax_invoiced, "tax")?;
-        let row = unit * q;
-        let disc = money::prorate(disc_total, l.qty_invoiced, *q, l.quantity, disc_done);
-        let tax = money::prorate(tax_total, l.qty_invoiced, *q, l.quantity, tax_done);
+        let disc_done = l.discount_invoiced.minor();
+        let tax_done = l.tax_invoiced.minor();
+        let row = l.unit_price.minor() * q;
+        let disc = money::prorate(
+            l.discount.minor(),
+            l.qty_invoiced,
+            *q,
+            l.quantity,
+            disc_done,
+        );
+        let tax = money::prorate(l.tax.minor(), l.qty_invoiced, *q, l.quantity, tax_done);
         total += row - disc + tax;
         doc_lines.push(DocLine {
             line: l.id.clone(),
             sku: l.sku.clone(),
             quantity: *q,
-            row_total: money::fmt(cur, row),
-            discount: money::fmt(cur, disc),
-            tax: money::fmt(cur, tax),
+            row_total: Money::new(cur, row),
+            discount: Money::new(cur, disc),
+            tax: Money::new(cur, tax),
         });
         l.qty_invoiced += q;
-        l.discount_invoiced = money::fmt(cur, disc_done + disc);
-        l.tax_invoiced = money::fmt(cur, tax_done + tax);
+        l.discount_invoiced = l.discount_invoiced.plus(disc);
+        l.tax_invoiced = l.tax_invoiced.plus(tax);
     }
-    let request = plugin_invoice(
-        &id,
-        &o,
-        &doc_lines,
-        shipping_text(cur, shipping, shipping_tax),
+    let (shipping, shipping_tax, total) = (
+        Money::new(cur, shipping),
+        Money::new(cur, shipping_tax),
+        Money::new(cur, total),
     );
+    let request = plugin_invoice(&id, &o, &doc_lines, shipping, shipping_tax);
     let part = ctx.plugin(|pl, s| pl.giftcard_plugin_invoices().call_collect(s, &request))?;
-    if part.total_before_cards != money::fmt(cur, total) {
+    if part.total_before_cards != total.text() {
         return Err(anyhow::anyhow!(
-            "the plugin's invoice total {} differs from the shop's {}",
+            "the plugin's invoice total {} differs from the shop's {total}",
             part.total_before_cards,
-            money::fmt(cur, total)
         )
         .into());
     }
+    let gift_card_amount = Money::answer(cur, &part.gift_card_amount, "gift-card-amount")?;
+    let grand_total = Money::answer(cur, &part.grand_total, "grand-total")?;
     if with_shipping {
         o.shipping_invoiced = true;
     }
-    let invoiced = money::parse(cur, &o.invoiced_total, "invoiced")?;
-    o.invoiced_total = money::fmt(cur, invoiced + total);
+    o.invoiced_total = o.invoiced_total.plus(total.minor());
     o.invoices.push(id.clone());
     let mut inv = Invoice {
         id: id.clone(),
         order: o.id.clone(),
         currency: o.currency.clone(),
         lines: doc_lines,
-        shipping: money::fmt(cur, shipping),
-        shipping_tax: money::fmt(cur, shipping_tax),
-        total_before_cards: money::fmt(cur, total),
-        gift_card_amount: part.gift_card_amount.clone(),
-        grand_total: part.grand_total.clone(),
+        shipping,
+        shipping_tax,
+        total_before_cards: total,
+        gift_card_amount,
+        grand_total,
         state: "open".into(),
         issued: Vec::new(),
         created_at: ctx.now(),
@@ -208,18 +205,14 @@ pub fn create(ctx: &mut Ctx, a: InvoiceArgs) -> Res<Json> {
     Ok(v)
 }
 
-/// Shipping and its tax as the invoice record gives them.
-fn shipping_text(cur: Currency, shipping: i64, tax: i64) -> (String, String) {
-    (money::fmt(cur, shipping), money::fmt(cur, tax))
-}
-
 /// The WIT `invoice` for the plugin: the invoice's lines with the order
 /// line's product, price and gift-card purchase.
 fn plugin_invoice(
     id: &str,
     o: &Order,
     lines: &[DocLine],
-    (shipping, shipping_tax): (String, String),
+    shipping: Money,
+    shipping_tax: Money,
 ) -> invoices::Invoice {
     let lines = lines
         .iter()
@@ -231,10 +224,10 @@ fn plugin_invoice(
                 kind: quotes::plugin_kind(l.kind),
                 // At most the line's quantity, itself at most 10,000.
                 quantity: i32::try_from(d.quantity).unwrap_or(i32::MAX),
-                unit_price: l.unit_price.clone(),
-                row_total: d.row_total.clone(),
-                discount: d.discount.clone(),
-                tax: d.tax.clone(),
+                unit_price: l.unit_price.text(),
+                row_total: d.row_total.text(),
+                discount: d.discount.text(),
+                tax: d.tax.text(),
                 gift_card: l.gift_card.as_ref().map(Purchase::to_plugin),
             })
         })
@@ -243,19 +236,14 @@ fn plugin_invoice(
         invoice_id: id.to_owned(),
         order_id: o.id.clone(),
         lines,
-        shipping,
-        shipping_tax,
+        shipping: shipping.text(),
+        shipping_tax: shipping_tax.text(),
     }
 }
 
 /// Tells the plugin the invoice was paid; it issues the cards bought on it.
 fn pay_invoice(ctx: &mut Ctx, inv: &mut Invoice, o: &Order) -> Res<()> {
-    let request = plugin_invoice(
-        &inv.id,
-        o,
-        &inv.lines,
-        (inv.shipping.clone(), inv.shipping_tax.clone()),
-    );
+    let request = plugin_invoice(&inv.id, o, &inv.lines, inv.shipping, inv.shipping_tax);
     let paid = ctx.plugin(|pl, s| pl.giftcard_plugin_invoices().call_paid(s, &request))?;
     inv.issued = paid.issued.iter().map(to_json).collect();
     inv.state = "paid".into();

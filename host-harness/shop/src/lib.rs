@@ -21,7 +21,10 @@
 //! **Totals pipeline**, in this fixed order: subtotal → discount → shipping →
 //! tax ([`pricing`]) → gift card (the plugin's `totals.collect`) → grand total.
 //! Money is exact: integer minor units and `rust_decimal`, rounding half up.
+//! Records hold amounts as [`amount::Money`]; an answer shows them as
+//! decimal strings ([`amount::shown`], applied by [`Shop::run`]).
 
+pub mod amount;
 pub mod catalog;
 pub mod context;
 pub mod customers;
@@ -269,7 +272,7 @@ impl<'h> Shop<'h> {
             Ok(v) => {
                 finish(tx, true)?;
                 self.harness.deliver_after_commit();
-                Ok(Ok(v))
+                Ok(Ok(amount::shown(v)))
             }
             Err(Fail::Shop(e)) => {
                 finish(tx, false)?;

@@ -6,6 +6,7 @@
 //! the other part to the order's payment and credits account credit.
 
 use super::LineQty;
+use super::amount::Money;
 use super::context::Ctx;
 use super::customers::move_credit;
 use super::error::{Res, ShopError};
@@ -92,18 +93,13 @@ pub fn refund(ctx: &mut Ctx, a: RefundArgs) -> Res<Json> {
         |l| l.qty_invoiced - l.qty_refunded,
         "refund",
     )?;
-    let ship_invoiced = if o.shipping_invoiced {
-        money::parse(cur, &o.totals.shipping, "shipping")?
+    let (ship_invoiced, ship_tax_invoiced) = if o.shipping_invoiced {
+        (o.totals.shipping.minor(), o.totals.shipping_tax.minor())
     } else {
-        0
+        (0, 0)
     };
-    let ship_tax_invoiced = if o.shipping_invoiced {
-        money::parse(cur, &o.totals.shipping_tax, "shipping-tax")?
-    } else {
-        0
-    };
-    let ship_done = money::parse(cur, &o.shipping_refunded, "shipping")?;
-    let ship_tax_done = money::parse(cur, &o.shipping_tax_refunded, "shipping-tax")?;
+    let ship_done = o.shipping_refunded.minor();
+    let ship_tax_done = o.shipping_tax_refunded.minor();
     let shipping = match &a.shipping {
         Some(s) => money::parse(cur, s, "shipping")?,
         None if a.lines.is_none() => ship_invoiced - ship_done,
@@ -131,32 +127,25 @@ pub fn refund(ctx: &mut Ctx, a: RefundArgs) -> Res<Json> {
     let mut memo_lines = Vec::new();
     for (i, q) in &chosen {
         let l = &mut o.lines[*i];
-        let unit = money::parse(cur, &l.unit_price, "unit-price")?;
-        let disc_done = money::parse(cur, &l.discount_refunded, "discount")?;
-        let tax_done = money::parse(cur, &l.tax_refunded, "tax")?;
-        let row = unit * q;
+        let disc_done = l.discount_refunded.minor();
+        let tax_done = l.tax_refunded.minor();
+        let row = l.unit_price.minor() * q;
         let disc = money::prorate(
-            money::parse(cur, &l.discount, "discount")?,
+            l.discount.minor(),
             l.qty_refunded,
             *q,
             l.quantity,
             disc_done,
         );
-        let tax = money::prorate(
-            money::parse(cur, &l.tax, "tax")?,
-            l.qty_refunded,
-            *q,
-            l.quantity,
-            tax_done,
-        );
+        let tax = money::prorate(l.tax.minor(), l.qty_refunded, *q, l.quantity, tax_done);
         total += row - disc + tax;
         doc_lines.push(DocLine {
             line: l.id.clone(),
             sku: l.sku.clone(),
             quantity: *q,
-            row_total: money::fmt(cur, row),
-            discount: money::fmt(cur, disc),
-            tax: money::fmt(cur, tax),
+            row_total: Money::new(cur, row),
+            discount: Money::new(cur, disc),
+            tax: Money::new(cur, tax),
         });
         memo_lines.push(MemoLine {
             line_id: l.id.clone(),
@@ -164,8 +153,8 @@ pub fn refund(ctx: &mut Ctx, a: RefundArgs) -> Res<Json> {
             quantity: i32::try_from(*q).unwrap_or(i32::MAX),
         });
         l.qty_refunded += q;
-        l.discount_refunded = money::fmt(cur, disc_done + disc);
-        l.tax_refunded = money::fmt(cur, tax_done + tax);
+        l.discount_refunded = l.discount_refunded.plus(disc);
+        l.tax_refunded = l.tax_refunded.plus(tax);
     }
     if total < 0 {
         return Err(ShopError::InvalidAmount(format!(
@@ -177,8 +166,8 @@ pub fn refund(ctx: &mut Ctx, a: RefundArgs) -> Res<Json> {
     if total == 0 && chosen.is_empty() {
         return Err(ShopError::NothingToRefund.into());
     }
-    let invoiced = money::parse(cur, &o.invoiced_total, "invoiced")?;
-    let refunded = money::parse(cur, &o.refunded_total, "refunded")?;
+    let invoiced = o.invoiced_total.minor();
+    let refunded = o.refunded_total.minor();
     if total > invoiced - refunded {
         return Err(ShopError::RefundExceedsInvoiced {
             amount: money::fmt(cur, invoiced - refunded),
@@ -189,7 +178,7 @@ pub fn refund(ctx: &mut Ctx, a: RefundArgs) -> Res<Json> {
     let to_gift_card = a
         .refund_to_gift_card
         .as_deref()
-        .map(|s| money::parse(cur, s, "refund-to-gift-card").map(|m| money::fmt(cur, m)))
+        .map(|s| Money::parse(cur, s, "refund-to-gift-card"))
         .transpose()?;
     let id = match a.memo_id {
         Some(id) => id,
@@ -200,16 +189,15 @@ pub fn refund(ctx: &mut Ctx, a: RefundArgs) -> Res<Json> {
         order_id: o.id.clone(),
         total: money::fmt(cur, total),
         lines: memo_lines,
-        refund_to_gift_card: to_gift_card.clone(),
+        refund_to_gift_card: to_gift_card.map(Money::text),
         destination: plugin_destination,
         comment: a.comment.clone(),
     };
     ctx.plugin(|pl, s| pl.giftcard_plugin_credit_memos().call_collect(s, &request))?;
     let split = ctx.plugin(|pl, s| pl.giftcard_plugin_credit_memos().call_refunded(s, &request))?;
-    let other = money::parse(cur, &split.other_amount, "other-amount")
-        .map_err(|e| anyhow::anyhow!("plugin memo split: {e}"))?;
-    let to_account = money::parse(cur, &split.account_credit, "account-credit")
-        .map_err(|e| anyhow::anyhow!("plugin memo split: {e}"))?;
+    let other = Money::answer(cur, &split.other_amount, "other-amount")?.minor();
+    let to_account = Money::answer(cur, &split.account_credit, "account-credit")?.minor();
+    let card_part = Money::answer(cur, &split.gift_card_amount, "gift-card-amount")?;
     // Where the other part goes: back to the payment it came from.
     let other_to = match (o.payment.method.as_str(), other) {
         (_, 0) => "none",
@@ -242,13 +230,12 @@ pub fn refund(ctx: &mut Ctx, a: RefundArgs) -> Res<Json> {
             )?;
         }
     }
-    let payment_refunded = money::parse(cur, &o.payment.refunded, "refunded")?;
     if other_to != "none" {
-        o.payment.refunded = money::fmt(cur, payment_refunded + other);
+        o.payment.refunded = o.payment.refunded.plus(other);
     }
-    o.shipping_refunded = money::fmt(cur, ship_done + shipping);
-    o.shipping_tax_refunded = money::fmt(cur, ship_tax_done + shipping_tax);
-    o.refunded_total = money::fmt(cur, refunded + total);
+    o.shipping_refunded = o.shipping_refunded.plus(shipping);
+    o.shipping_tax_refunded = o.shipping_tax_refunded.plus(shipping_tax);
+    o.refunded_total = o.refunded_total.plus(total);
     o.memos.push(id.clone());
     o.card_movements
         .extend(split.movements.iter().map(|m| tagged(m, &id)));
@@ -257,17 +244,17 @@ pub fn refund(ctx: &mut Ctx, a: RefundArgs) -> Res<Json> {
         order: o.id.clone(),
         currency: o.currency.clone(),
         lines: doc_lines,
-        shipping: money::fmt(cur, shipping),
-        shipping_tax: money::fmt(cur, shipping_tax),
-        adjustment: money::fmt(cur, adjustment),
-        fee: money::fmt(cur, fee),
-        total: money::fmt(cur, total),
+        shipping: Money::new(cur, shipping),
+        shipping_tax: Money::new(cur, shipping_tax),
+        adjustment: Money::new(cur, adjustment),
+        fee: Money::new(cur, fee),
+        total: Money::new(cur, total),
         destination,
         refund_to_gift_card: to_gift_card,
-        gift_card_amount: split.gift_card_amount.clone(),
-        other_amount: money::fmt(cur, other),
+        gift_card_amount: card_part,
+        other_amount: Money::new(cur, other),
         other_refunded_to: other_to.to_owned(),
-        credited_to_account: money::fmt(base, credited),
+        credited_to_account: Money::new(base, credited),
         split: to_json(&split),
         comment: a.comment,
         created_at: ctx.now(),

@@ -1,8 +1,12 @@
 //! The shop's records, stored as JSON documents in host-owned `shop_*` tables
-//! (one row per record: id, parent, document). Money in them is kept as
-//! canonical decimal strings of a stated currency (parsed to minor units for
-//! every computation), so a stored record is also what `show` prints.
+//! (one row per record: id, parent, document). Money in them is [`Money`]:
+//! integer minor units with their currency, computed with as they are and
+//! formatted only when an answer shows the record ([`super::amount::shown`]).
+//! Rates, percentages and catalog prices (which have no currency until a
+//! website's is used) are `rust_decimal` values.
 
+use super::amount::{Money, decimal};
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
@@ -15,9 +19,10 @@ pub struct Website {
     /// Catalog prices, customers' account credit and bought cards are in it.
     pub base_currency: String,
     /// Tax rate percent, e.g. `20` or `7.25`.
-    pub tax_rate: String,
+    #[serde(with = "decimal")]
+    pub tax_rate: Decimal,
     /// Flat shipping for quotes with a physical line, in the base currency.
-    pub shipping_rate: String,
+    pub shipping_rate: Money,
 }
 
 /// A store view: where quotes are made, in its display currency.
@@ -56,10 +61,13 @@ impl Kind {
 #[serde(rename_all = "kebab-case")]
 pub struct GiftCardOptions {
     /// Fixed amounts to choose from.
-    pub denominations: Vec<String>,
+    #[serde(with = "decimal::list")]
+    pub denominations: Vec<Decimal>,
     /// A custom amount range (both ends included), when open.
-    pub min: Option<String>,
-    pub max: Option<String>,
+    #[serde(with = "decimal::opt")]
+    pub min: Option<Decimal>,
+    #[serde(with = "decimal::opt")]
+    pub max: Option<Decimal>,
     /// Card lifetime in days (0 = never expires); `None` = plugin default.
     pub validity_days: Option<u32>,
 }
@@ -70,8 +78,11 @@ pub struct Product {
     pub sku: String,
     pub name: String,
     pub kind: Kind,
-    /// Unit price in the website's base currency (simple and digital).
-    pub price: Option<String>,
+    /// Unit price in the website's base currency (simple and digital), at
+    /// most 4 fraction digits: a base currency with fewer refuses it when
+    /// the product joins a quote.
+    #[serde(with = "decimal::opt")]
+    pub price: Option<Decimal>,
     pub active: bool,
     pub taxable: bool,
     pub gift_card: Option<GiftCardOptions>,
@@ -89,7 +100,7 @@ pub struct Customer {
     pub website: String,
     pub groups: Vec<String>,
     /// Account credit, in the website's base currency.
-    pub credit: String,
+    pub credit: Money,
     pub currency: String,
 }
 
@@ -133,7 +144,7 @@ pub struct QuoteLine {
     pub kind: Kind,
     pub quantity: i64,
     /// Unit price in the base currency (a gift card's chosen amount).
-    pub base_price: String,
+    pub base_price: Money,
     pub taxable: bool,
     /// The WIT `gift-card-purchase` record, on gift-card lines.
     pub gift_card: Option<Purchase>,
@@ -144,9 +155,9 @@ pub struct QuoteLine {
 #[serde(rename_all = "kebab-case")]
 pub enum DiscountRule {
     /// Percent of the subtotal.
-    Percent(String),
+    Percent(#[serde(with = "decimal")] Decimal),
     /// A fixed amount in the quote's currency.
-    Amount(String),
+    Amount(Money),
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -163,7 +174,7 @@ pub struct Quote {
     pub lines: Vec<QuoteLine>,
     pub discount: Option<DiscountRule>,
     /// Shipping in the quote currency instead of the website's flat rate.
-    pub shipping_override: Option<String>,
+    pub shipping_override: Option<Money>,
     /// Applied gift-card codes, in application order, as the plugin returned
     /// them.
     pub codes: Vec<String>,
@@ -188,34 +199,34 @@ pub struct OrderLine {
     pub name: String,
     pub kind: Kind,
     pub quantity: i64,
-    pub unit_price: String,
-    pub row_total: String,
-    pub discount: String,
-    pub tax: String,
+    pub unit_price: Money,
+    pub row_total: Money,
+    pub discount: Money,
+    pub tax: Money,
     pub gift_card: Option<Purchase>,
     pub qty_invoiced: i64,
     pub qty_shipped: i64,
     pub qty_refunded: i64,
     pub qty_canceled: i64,
-    pub discount_invoiced: String,
-    pub tax_invoiced: String,
-    pub discount_refunded: String,
-    pub tax_refunded: String,
+    pub discount_invoiced: Money,
+    pub tax_invoiced: Money,
+    pub discount_refunded: Money,
+    pub tax_refunded: Money,
 }
 
 /// The order's totals as placed (quote currency).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct OrderTotals {
-    pub subtotal: String,
-    pub discount: String,
-    pub shipping: String,
-    pub shipping_tax: String,
+    pub subtotal: Money,
+    pub discount: Money,
+    pub shipping: Money,
+    pub shipping_tax: Money,
     /// Lines' tax plus shipping's.
-    pub tax: String,
-    pub total_before_cards: String,
-    pub gift_card_amount: String,
-    pub grand_total: String,
+    pub tax: Money,
+    pub total_before_cards: Money,
+    pub gift_card_amount: Money,
+    pub grand_total: Money,
 }
 
 /// Where the order's money (other than gift cards) stands.
@@ -226,11 +237,11 @@ pub struct Payment {
     pub method: String,
     /// The grand total, taken at placement (the simulated card is captured at
     /// once; account credit is debited at once).
-    pub amount: String,
+    pub amount: Money,
     /// Given back through credit memos.
-    pub refunded: String,
+    pub refunded: Money,
     /// Released by cancellation (never invoiced).
-    pub voided: String,
+    pub voided: Money,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -256,10 +267,10 @@ pub struct Order {
     pub card_movements: Vec<Json>,
     pub shipping_invoiced: bool,
     pub shipping_canceled: bool,
-    pub shipping_refunded: String,
-    pub shipping_tax_refunded: String,
-    pub invoiced_total: String,
-    pub refunded_total: String,
+    pub shipping_refunded: Money,
+    pub shipping_tax_refunded: Money,
+    pub invoiced_total: Money,
+    pub refunded_total: Money,
     pub invoices: Vec<String>,
     pub shipments: Vec<String>,
     pub memos: Vec<String>,
@@ -287,9 +298,9 @@ pub struct DocLine {
     pub line: String,
     pub sku: String,
     pub quantity: i64,
-    pub row_total: String,
-    pub discount: String,
-    pub tax: String,
+    pub row_total: Money,
+    pub discount: Money,
+    pub tax: Money,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -299,11 +310,11 @@ pub struct Invoice {
     pub order: String,
     pub currency: String,
     pub lines: Vec<DocLine>,
-    pub shipping: String,
-    pub shipping_tax: String,
-    pub total_before_cards: String,
-    pub gift_card_amount: String,
-    pub grand_total: String,
+    pub shipping: Money,
+    pub shipping_tax: Money,
+    pub total_before_cards: Money,
+    pub gift_card_amount: Money,
+    pub grand_total: Money,
     /// `open` (created, not paid: no cards issued yet) or `paid`.
     pub state: String,
     /// Cards issued when it was paid (full codes).
@@ -337,21 +348,21 @@ pub struct Memo {
     pub order: String,
     pub currency: String,
     pub lines: Vec<DocLine>,
-    pub shipping: String,
-    pub shipping_tax: String,
-    pub adjustment: String,
-    pub fee: String,
-    pub total: String,
+    pub shipping: Money,
+    pub shipping_tax: Money,
+    pub adjustment: Money,
+    pub fee: Money,
+    pub total: Money,
     pub destination: String,
-    pub refund_to_gift_card: Option<String>,
-    pub gift_card_amount: String,
-    pub other_amount: String,
+    pub refund_to_gift_card: Option<Money>,
+    pub gift_card_amount: Money,
+    pub other_amount: Money,
     /// Where `other-amount` went: `card`, `account-credit` or `none`.
     pub other_refunded_to: String,
     /// Added to the customer's account credit (gift-card part with the
     /// `account-credit` destination, plus `other-amount` for account-credit
     /// orders), in the base currency.
-    pub credited_to_account: String,
+    pub credited_to_account: Money,
     /// The plugin's `memo-split`.
     pub split: Json,
     pub comment: Option<String>,

@@ -5,11 +5,11 @@
 //! once. Cancellation releases the part never invoiced; credit memos give
 //! back invoiced parts.
 
+use super::amount::Money;
 use super::context::Ctx;
 use super::customers::move_credit;
 use super::error::{Fail, Res, ShopError};
 use super::model::{Invoice, Kind, Memo, Order, OrderLine, OrderTotals, Payment, Quote, Shipment};
-use super::money;
 use super::quotes;
 use giftcard_host::api::orders::{CancelRequest, ExpectedCard, PlaceRequest};
 use giftcard_host::commerce::CardMovement;
@@ -70,9 +70,8 @@ pub fn place(ctx: &mut Ctx, a: PlaceArgs) -> Res<Json> {
         return Err(ShopError::CodesDropped(to_json(&gc.dropped)).into());
     }
     let cur = p.cur;
-    let grand = money::parse(cur, &gc.grand_total, "grand-total")
-        .map_err(|e| Fail::Host(anyhow::anyhow!("plugin totals: {e}")))?;
-    let allowed = quotes::payment_methods(ctx, &q, grand, gc.covered)?;
+    let grand = Money::answer(cur, &gc.grand_total, "grand-total")?;
+    let allowed = quotes::payment_methods(ctx, &q, grand.minor(), gc.covered)?;
     if !allowed.contains(&a.payment_method) {
         return Err(ShopError::PaymentNotAllowed {
             method: a.payment_method,
@@ -99,7 +98,8 @@ pub fn place(ctx: &mut Ctx, a: PlaceArgs) -> Res<Json> {
     };
     let placed = ctx.plugin(|pl, s| pl.giftcard_plugin_orders().call_placed(s, &request))?;
     let c = &p.collected;
-    let zero = money::fmt(cur, 0);
+    let m = |minor: i64| Money::new(cur, minor);
+    let zero = Money::zero(cur);
     let lines: Vec<OrderLine> = q
         .lines
         .iter()
@@ -111,22 +111,24 @@ pub fn place(ctx: &mut Ctx, a: PlaceArgs) -> Res<Json> {
             name: l.name.clone(),
             kind: l.kind,
             quantity: l.quantity,
-            unit_price: money::fmt(cur, *unit),
-            row_total: money::fmt(cur, amt.row_total),
-            discount: money::fmt(cur, amt.discount),
-            tax: money::fmt(cur, amt.tax),
+            unit_price: m(*unit),
+            row_total: m(amt.row_total),
+            discount: m(amt.discount),
+            tax: m(amt.tax),
             gift_card: l.gift_card.clone(),
             qty_invoiced: 0,
             qty_shipped: 0,
             qty_refunded: 0,
             qty_canceled: 0,
-            discount_invoiced: zero.clone(),
-            tax_invoiced: zero.clone(),
-            discount_refunded: zero.clone(),
-            tax_refunded: zero.clone(),
+            discount_invoiced: zero,
+            tax_invoiced: zero,
+            discount_refunded: zero,
+            tax_refunded: zero,
         })
         .collect();
     let placed_totals = &placed.totals;
+    let card_part = Money::answer(cur, &placed_totals.gift_card_amount, "gift-card-amount")?;
+    let placed_grand = Money::answer(cur, &placed_totals.grand_total, "grand-total")?;
     let movements: Vec<Json> = placed
         .movements
         .iter()
@@ -144,28 +146,28 @@ pub fn place(ctx: &mut Ctx, a: PlaceArgs) -> Res<Json> {
         status: "pending".into(),
         lines,
         totals: OrderTotals {
-            subtotal: money::fmt(cur, c.subtotal),
-            discount: money::fmt(cur, c.discount),
-            shipping: money::fmt(cur, c.shipping),
-            shipping_tax: money::fmt(cur, c.shipping_tax),
-            tax: money::fmt(cur, c.line_tax + c.shipping_tax),
-            total_before_cards: money::fmt(cur, c.total_before_cards),
-            gift_card_amount: placed_totals.gift_card_amount.clone(),
-            grand_total: placed_totals.grand_total.clone(),
+            subtotal: m(c.subtotal),
+            discount: m(c.discount),
+            shipping: m(c.shipping),
+            shipping_tax: m(c.shipping_tax),
+            tax: m(c.line_tax + c.shipping_tax),
+            total_before_cards: m(c.total_before_cards),
+            gift_card_amount: card_part,
+            grand_total: placed_grand,
         },
         payment: Payment {
             method: a.payment_method.clone(),
-            amount: placed_totals.grand_total.clone(),
-            refunded: zero.clone(),
-            voided: zero.clone(),
+            amount: placed_grand,
+            refunded: zero,
+            voided: zero,
         },
         gift_cards: placed_totals.cards.iter().map(to_json).collect(),
         card_movements: movements,
         shipping_invoiced: false,
         shipping_canceled: false,
-        shipping_refunded: zero.clone(),
-        shipping_tax_refunded: zero.clone(),
-        invoiced_total: zero.clone(),
+        shipping_refunded: zero,
+        shipping_tax_refunded: zero,
+        invoiced_total: zero,
         refunded_total: zero,
         invoices: Vec::new(),
         shipments: Vec::new(),
@@ -179,11 +181,10 @@ pub fn place(ctx: &mut Ctx, a: PlaceArgs) -> Res<Json> {
     };
     if order.payment.method == "account-credit" {
         let customer = order.customer.clone().ok_or(ShopError::GuestOrder)?;
-        let amount = money::parse(cur, &order.payment.amount, "grand-total")?;
         move_credit(
             ctx,
             &customer,
-            -amount,
+            -order.payment.amount.minor(),
             &format!("order:{order_id}"),
             Some("paid an order"),
         )?;
@@ -227,13 +228,7 @@ pub fn left_to_invoice(o: &Order) -> bool {
     o.lines
         .iter()
         .any(|l| l.quantity - l.qty_invoiced - l.qty_canceled > 0)
-        || (!o.shipping_invoiced && !o.shipping_canceled && o.totals.shipping != money_zero(o))
-}
-
-fn money_zero(o: &Order) -> String {
-    money::currency(&o.currency)
-        .map(|c| money::fmt(c, 0))
-        .unwrap_or_default()
+        || (!o.shipping_invoiced && !o.shipping_canceled && o.totals.shipping.minor() != 0)
 }
 
 /// The status follows what happened: `pending` (nothing invoiced or shipped),
@@ -241,9 +236,8 @@ fn money_zero(o: &Order) -> String {
 /// invoiced is refunded and nothing is left), `canceled` (cancelled before
 /// anything was invoiced).
 pub fn refresh_status(o: &mut Order) -> Res<()> {
-    let cur = money::currency(&o.currency)?;
-    let invoiced = money::parse(cur, &o.invoiced_total, "invoiced")?;
-    let refunded = money::parse(cur, &o.refunded_total, "refunded")?;
+    let invoiced = o.invoiced_total.minor();
+    let refunded = o.refunded_total.minor();
     let to_invoice = left_to_invoice(o);
     let to_ship = o
         .lines
@@ -308,9 +302,9 @@ pub fn list(ctx: &mut Ctx, _: super::NoArgs) -> Res<Json> {
         .into_iter()
         .map(|o| {
             json!({ "id": o.id, "status": o.status, "customer": o.customer, "currency": o.currency,
-                    "total-before-cards": o.totals.total_before_cards,
-                    "gift-card-amount": o.totals.gift_card_amount,
-                    "grand-total": o.totals.grand_total, "payment": o.payment.method,
+                    "total-before-cards": o.totals.total_before_cards.text(),
+                    "gift-card-amount": o.totals.gift_card_amount.text(),
+                    "grand-total": o.totals.grand_total.text(), "payment": o.payment.method,
                     "placed-at": o.placed_at })
         })
         .collect();
@@ -345,21 +339,16 @@ pub fn cancel(ctx: &mut Ctx, a: CancelArgs) -> Res<Json> {
         comment: a.comment,
     };
     let answer = ctx.plugin(|pl, s| pl.giftcard_plugin_orders().call_cancelled(s, &request))?;
-    let cur = money::currency(&o.currency)?;
     let invoices: Vec<Invoice> = ctx.list("shop_invoices", Some(&o.id))?;
-    let mut invoiced_other = 0;
-    for i in &invoices {
-        invoiced_other += money::parse(cur, &i.grand_total, "invoice grand-total")?;
-    }
-    let paid = money::parse(cur, &o.payment.amount, "payment")?;
-    let voided = (paid - invoiced_other).max(0);
+    let invoiced_other: i64 = invoices.iter().map(|i| i.grand_total.minor()).sum();
+    let voided = (o.payment.amount.minor() - invoiced_other).max(0);
     for l in &mut o.lines {
         l.qty_canceled = l.quantity - l.qty_invoiced;
     }
     if !o.shipping_invoiced {
         o.shipping_canceled = true;
     }
-    o.payment.voided = money::fmt(cur, voided);
+    o.payment.voided = o.payment.amount.with(voided);
     if o.payment.method == "account-credit" && voided > 0 {
         let customer = o.customer.clone().ok_or(ShopError::GuestOrder)?;
         move_credit(

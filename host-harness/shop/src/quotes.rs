@@ -3,6 +3,7 @@
 //! the plugin's gift-card collector (`totals.collect`) next, and the grand
 //! total and allowed payment methods follow from it.
 
+use super::amount::Money;
 use super::context::Ctx;
 use super::error::{Fail, Res, ShopError};
 use super::model::{
@@ -49,11 +50,7 @@ pub fn price(ctx: &mut Ctx, q: &Quote) -> Res<Priced> {
     let mut inputs = Vec::new();
     let mut unit_prices = Vec::new();
     for l in &q.lines {
-        let unit = to_quote(money::parse(
-            base,
-            &l.base_price,
-            &format!("price of {}", l.sku),
-        )?);
+        let unit = to_quote(l.base_price.minor());
         unit_prices.push(unit);
         inputs.push(LineInput {
             quantity: l.quantity,
@@ -62,19 +59,13 @@ pub fn price(ctx: &mut Ctx, q: &Quote) -> Res<Priced> {
             physical: l.kind == Kind::Simple,
         });
     }
-    let flat = to_quote(money::parse(base, &w.shipping_rate, "shipping-rate")?);
-    let discount = match &q.discount {
-        None => None,
-        Some(DiscountRule::Percent(p)) => Some(Discount::Percent(plain_decimal(p, 4, "percent")?)),
-        Some(DiscountRule::Amount(a)) => Some(Discount::Fixed(money::parse(cur, a, "discount")?)),
-    };
-    let shipping = q
-        .shipping_override
-        .as_deref()
-        .map(|s| money::parse(cur, s, "shipping"))
-        .transpose()?;
-    let tax = plain_decimal(&w.tax_rate, 4, "tax-rate")?;
-    let collected = pricing::collect(&inputs, discount, flat, shipping, tax);
+    let flat = to_quote(w.shipping_rate.minor());
+    let discount = q.discount.as_ref().map(|d| match d {
+        DiscountRule::Percent(p) => Discount::Percent(*p),
+        DiscountRule::Amount(a) => Discount::Fixed(a.minor()),
+    });
+    let shipping = q.shipping_override.map(Money::minor);
+    let collected = pricing::collect(&inputs, discount, flat, shipping, w.tax_rate);
     let customer = match &q.customer {
         Some(id) => {
             let c: Customer = ctx.need("shop_customers", id, ShopError::UnknownCustomer)?;
@@ -162,11 +153,8 @@ pub fn payment_methods(
     let mut out = vec!["card".to_owned()];
     if let Some(id) = &q.customer {
         let c: Customer = ctx.need("shop_customers", id, ShopError::UnknownCustomer)?;
-        if c.currency == q.currency {
-            let cur = money::currency(&c.currency)?;
-            if money::parse(cur, &c.credit, "credit")? >= grand_total {
-                out.push("account-credit".into());
-            }
+        if c.currency == q.currency && c.credit.minor() >= grand_total {
+            out.push("account-credit".into());
         }
     }
     Ok(out)
@@ -189,9 +177,8 @@ pub fn check_agrees(p: &Priced, gc: &GiftCardTotals) -> Res<()> {
 pub fn view(ctx: &mut Ctx, q: &Quote, p: &Priced, gc: &GiftCardTotals) -> Res<Json> {
     check_agrees(p, gc)?;
     let cur = p.cur;
-    let grand = money::parse(cur, &gc.grand_total, "grand-total")
-        .map_err(|e| Fail::Host(anyhow::anyhow!("plugin totals: {e}")))?;
-    let methods = payment_methods(ctx, q, grand, gc.covered)?;
+    let grand = Money::answer(cur, &gc.grand_total, "grand-total")?;
+    let methods = payment_methods(ctx, q, grand.minor(), gc.covered)?;
     let c = &p.collected;
     let lines: Vec<Json> = q
         .lines
@@ -207,12 +194,12 @@ pub fn view(ctx: &mut Ctx, q: &Quote, p: &Priced, gc: &GiftCardTotals) -> Res<Js
         "id": q.id, "store": q.store, "website": q.website, "currency": cur.code(),
         "customer": q.customer, "test": q.test, "order": q.order, "codes": q.codes,
         "discount-rule": q.discount, "lines": lines,
-        "subtotal": money::fmt(cur, c.subtotal),
-        "discount": money::fmt(cur, c.discount),
-        "shipping": money::fmt(cur, c.shipping),
-        "shipping-tax": money::fmt(cur, c.shipping_tax),
-        "tax": money::fmt(cur, c.line_tax + c.shipping_tax),
-        "total-before-cards": money::fmt(cur, c.total_before_cards),
+        "subtotal": Money::new(cur, c.subtotal),
+        "discount": Money::new(cur, c.discount),
+        "shipping": Money::new(cur, c.shipping),
+        "shipping-tax": Money::new(cur, c.shipping_tax),
+        "tax": Money::new(cur, c.line_tax + c.shipping_tax),
+        "total-before-cards": Money::new(cur, c.total_before_cards),
         "eligible": gc.eligible,
         "gift-card-amount": gc.gift_card_amount,
         "grand-total": gc.grand_total,
@@ -412,9 +399,9 @@ pub fn add_item(ctx: &mut Ctx, a: AddItemArgs) -> Res<Json> {
             let text = a.amount.as_deref().ok_or_else(|| {
                 ShopError::InvalidArgument("amount: required for a gift-card product".into())
             })?;
-            let minor = money::parse(base, text, "amount")?;
+            let chosen = Money::parse(base, text, "amount")?;
             let allowed = describe_amounts(opts);
-            let ok = minor > 0 && amount_allowed(base, minor, opts)?;
+            let ok = chosen.minor() > 0 && amount_allowed(chosen, opts)?;
             if !ok {
                 return Err(ShopError::InvalidGiftCardAmount {
                     amount: text.to_owned(),
@@ -432,7 +419,7 @@ pub fn add_item(ctx: &mut Ctx, a: AddItemArgs) -> Res<Json> {
                 validity_days: opts.validity_days,
                 recipient_phone: a.recipient_phone,
             };
-            (money::fmt(base, minor), Some(purchase))
+            (chosen, Some(purchase))
         }
         _ => {
             if a.amount.is_some() || purchase_given {
@@ -442,8 +429,10 @@ pub fn add_item(ctx: &mut Ctx, a: AddItemArgs) -> Res<Json> {
                 ))
                 .into());
             }
-            let price = p.price.as_deref().unwrap_or("0");
-            (money::fmt(base, money::parse(base, price, "price")?), None)
+            (
+                in_currency(base, p.price.unwrap_or_default(), "price")?,
+                None,
+            )
         }
     };
     let line = QuoteLine {
@@ -479,18 +468,26 @@ pub fn add_item(ctx: &mut Ctx, a: AddItemArgs) -> Res<Json> {
     view(ctx, &q, &p, &gc)
 }
 
-fn amount_allowed(base: Currency, minor: i64, opts: &super::model::GiftCardOptions) -> Res<bool> {
+/// A catalog decimal as an amount of `cur`, refused as the same text typed
+/// in that currency would be (a base currency with fewer fraction digits
+/// than the price refuses it here, when it is used).
+fn in_currency(cur: Currency, d: Decimal, what: &str) -> Result<Money, ShopError> {
+    Money::parse(cur, &d.to_string(), what)
+}
+
+fn amount_allowed(chosen: Money, opts: &super::model::GiftCardOptions) -> Res<bool> {
+    let base = chosen.currency();
     for d in &opts.denominations {
-        if money::parse(base, d, "denomination")? == minor {
+        if in_currency(base, *d, "denomination")? == chosen {
             return Ok(true);
         }
     }
-    if let (Some(lo), Some(hi)) = (&opts.min, &opts.max) {
+    if let (Some(lo), Some(hi)) = (opts.min, opts.max) {
         let (lo, hi) = (
-            money::parse(base, lo, "min")?,
-            money::parse(base, hi, "max")?,
+            in_currency(base, lo, "min")?.minor(),
+            in_currency(base, hi, "max")?.minor(),
         );
-        return Ok(lo <= minor && minor <= hi);
+        return Ok(lo <= chosen.minor() && chosen.minor() <= hi);
     }
     Ok(false)
 }
@@ -498,7 +495,8 @@ fn amount_allowed(base: Currency, minor: i64, opts: &super::model::GiftCardOptio
 fn describe_amounts(opts: &super::model::GiftCardOptions) -> String {
     let mut parts = Vec::new();
     if !opts.denominations.is_empty() {
-        parts.push(opts.denominations.join(", "));
+        let texts: Vec<String> = opts.denominations.iter().map(|d| d.to_string()).collect();
+        parts.push(texts.join(", "));
     }
     if let (Some(lo), Some(hi)) = (&opts.min, &opts.max) {
         parts.push(format!("{lo} to {hi}"));
@@ -573,12 +571,9 @@ pub fn set_discount(ctx: &mut Ctx, a: DiscountArgs) -> Res<Json> {
             if d > Decimal::from(100) {
                 return Err(ShopError::InvalidAmount("percent: at most 100".into()).into());
             }
-            Some(DiscountRule::Percent(d.to_string()))
+            Some(DiscountRule::Percent(d))
         }
-        (None, Some(a)) => Some(DiscountRule::Amount(money::fmt(
-            cur,
-            money::parse(cur, &a, "amount")?,
-        ))),
+        (None, Some(a)) => Some(DiscountRule::Amount(Money::parse(cur, &a, "amount")?)),
         (None, None) => None,
     };
     save(ctx, &q)?;
@@ -604,7 +599,7 @@ pub fn set_shipping(ctx: &mut Ctx, a: ShippingArgs) -> Res<Json> {
     let cur = money::currency(&q.currency)?;
     q.shipping_override = a
         .amount
-        .map(|s| money::parse(cur, &s, "amount").map(|m| money::fmt(cur, m)))
+        .map(|s| Money::parse(cur, &s, "amount"))
         .transpose()?;
     save(ctx, &q)?;
     let (p, gc) = collect(ctx, &q, Channel::Storefront)?;
@@ -745,7 +740,6 @@ pub fn list(ctx: &mut Ctx, _: super::NoArgs) -> Res<Json> {
 /// Used by checkout: the customer's credit as minor units.
 pub fn credit_of(ctx: &mut Ctx, customer: &str) -> Res<(Customer, i64)> {
     let c: Customer = ctx.need("shop_customers", customer, ShopError::UnknownCustomer)?;
-    let cur = money::currency(&c.currency)?;
-    let credit = money::parse(cur, &c.credit, "credit")?;
+    let credit = c.credit.minor();
     Ok((c, credit))
 }
