@@ -7,11 +7,11 @@
 
 use anyhow::{Result, bail};
 use clap::{Args, Subcommand};
-use comfy_table::{Cell, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use giftcard_conformance::harness::{Harness, money};
 use giftcard_conformance::json::Outcome;
-use giftcard_harness::render;
+use giftcard_harness::render::{self, table};
 use giftcard_host::GiftCards;
+use giftcard_shop::words::plain as text;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{Value as Json, json};
 use std::io::IsTerminal;
@@ -208,22 +208,6 @@ impl DefinitionArgs {
             "shipping-countries": list(&self.shipping_countries, &current["shipping-countries"]),
             "billing-countries": list(&self.billing_countries, &current["billing-countries"]),
         }))
-    }
-}
-
-fn table(headers: &[&str]) -> Table {
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(headers.iter().map(Cell::new));
-    t
-}
-
-fn text(v: &Json) -> String {
-    match v {
-        Json::Null => "—".into(),
-        Json::String(s) => s.clone(),
-        other => other.to_string(),
     }
 }
 
