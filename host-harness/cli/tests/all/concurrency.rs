@@ -14,12 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 fn eight_threads_cannot_take_more_than_the_balance() {
     let dir = tempfile::tempdir().unwrap();
     let h = Arc::new(common::harness(&dir));
-    let card = h
-        .call_json_ok(
-            "admin.create-card",
-            &json!({ "amount": money("100", "USD"), "admin-user": "t" }),
-        )
-        .unwrap();
+    let card = common::usd_card(&h, "100");
     let id = card["id"].clone();
     let ok = Arc::new(AtomicUsize::new(0));
     let refused = Arc::new(AtomicUsize::new(0));

@@ -23,12 +23,7 @@ fn card_of_100() -> (
 ) {
     let dir = tempfile::tempdir().unwrap();
     let h = common::harness(&dir);
-    let card = h
-        .call_json_ok(
-            "admin.create-card",
-            &json!({ "amount": money("100", "USD"), "admin-user": "t" }),
-        )
-        .unwrap();
+    let card = common::usd_card(&h, "100");
     let before = h.snapshot().unwrap();
     (dir, h, card, before)
 }
