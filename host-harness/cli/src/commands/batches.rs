@@ -302,6 +302,15 @@ fn call(harness: &GiftCards, json_out: bool, name: &str, args: Json) -> Result<J
     }
 }
 
+fn get_definition(harness: &GiftCards, json_out: bool, id: u64) -> Result<Json> {
+    call(
+        harness,
+        json_out,
+        "batches.get-definition",
+        json!({ "id": id }),
+    )
+}
+
 fn print(json_out: bool, v: &Json, human: fn(&Json) -> String) -> Result<()> {
     if json_out {
         crate::say_json(v)?;
@@ -327,12 +336,7 @@ pub fn run(harness: &GiftCards, json_out: bool, cmd: &BatchCommand) -> Result<()
             print(json_out, &d, definition)
         }
         BatchCommand::Update { id, fields } => {
-            let current = call(
-                harness,
-                json_out,
-                "batches.get-definition",
-                json!({ "id": id }),
-            )?;
+            let current = get_definition(harness, json_out, *id)?;
             let mut fields_now = current["fields"].clone();
             // Keep the stored code name unless a new one is given.
             fields_now["code-name"] = current["code-name"].clone();
@@ -346,12 +350,7 @@ pub fn run(harness: &GiftCards, json_out: bool, cmd: &BatchCommand) -> Result<()
             print(json_out, &d, definition)
         }
         BatchCommand::Show { id } => {
-            let d = call(
-                harness,
-                json_out,
-                "batches.get-definition",
-                json!({ "id": id }),
-            )?;
+            let d = get_definition(harness, json_out, *id)?;
             print(json_out, &d, definition)
         }
         BatchCommand::List => {

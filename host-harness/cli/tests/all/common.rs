@@ -94,6 +94,15 @@ pub fn cli_json(dir: &tempfile::TempDir, args: &[&str]) -> Json {
     json(&out)
 }
 
+/// Card `id` as the plugin has it now.
+pub fn get_card(h: &GiftCards, id: &Json) -> Json {
+    h.call_json_ok(
+        "admin.get-card",
+        &serde_json::json!({ "card": { "id": id } }),
+    )
+    .unwrap()
+}
+
 /// Creates a card of `amount` USD through `h`, as admin `t`.
 pub fn usd_card(h: &GiftCards, amount: &str) -> Json {
     h.call_json_ok(
@@ -124,4 +133,11 @@ pub fn closed_port() -> String {
         .unwrap()
         .port();
     format!("127.0.0.1:{port}")
+}
+
+/// Asserts that `v` is a string containing `part`.
+#[track_caller]
+pub fn assert_mentions(v: &Json, part: &str) {
+    let text = v.as_str().unwrap_or_else(|| panic!("not a string: {v}"));
+    assert!(text.contains(part), "{part:?} is not in {text:?}");
 }

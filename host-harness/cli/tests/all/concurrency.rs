@@ -41,9 +41,7 @@ fn eight_threads_cannot_take_more_than_the_balance() {
     }
     assert_eq!(ok.load(Ordering::SeqCst), 100);
     assert_eq!(refused.load(Ordering::SeqCst), 900);
-    let card = h
-        .call_json_ok("admin.get-card", &json!({ "card": { "id": id } }))
-        .unwrap();
+    let card = common::get_card(&h, &id);
     assert_eq!(card["balance"]["amount"], "0.00");
     assert_eq!(card["status"], "used");
     assert!(h.ledger_problems().unwrap().is_empty());

@@ -30,6 +30,17 @@ fn open(dir: &tempfile::TempDir, smtp: Option<&str>) -> GiftCards {
     giftcard_conformance::harness::open_with(runtime(), &config).expect("open harness")
 }
 
+/// A 5.00 USD card for a@example.com, made by an administrator.
+fn card_for_a(harness: &GiftCards) -> Json {
+    ok(harness
+        .call_json(
+            "admin.create-card",
+            &json!({ "amount": { "amount": "5", "currency": "USD" },
+                     "recipient-email": "a@example.com", "admin-user": "t" }),
+        )
+        .unwrap())
+}
+
 /// The plugin's delivery record of card `card` (its id).
 fn delivery(harness: &GiftCards, card: &Json) -> Json {
     ok(harness
@@ -181,12 +192,7 @@ fn an_unreachable_smtp_server_marks_the_message_failed() {
     let (card, _) = buy(&harness);
     let d = delivery(&harness, &json!(card));
     assert_eq!(d["messages"][0]["status"], "failed");
-    assert!(
-        d["messages"][0]["failure"]
-            .as_str()
-            .unwrap()
-            .contains("failed")
-    );
+    common::assert_mentions(&d["messages"][0]["failure"], "failed");
     assert_eq!(d["delivered-at"], Json::Null);
 }
 
@@ -194,9 +200,7 @@ fn an_unreachable_smtp_server_marks_the_message_failed() {
 fn a_message_committed_but_never_delivered_goes_out_with_the_next_process() {
     let dir = tempfile::tempdir().unwrap();
     let first = open(&dir, None);
-    let card = ok(first
-        .call_json("admin.create-card", &json!({ "amount": { "amount": "5", "currency": "USD" }, "recipient-email": "a@example.com", "admin-user": "t" }))
-        .unwrap());
+    let card = card_for_a(&first);
     assert!(
         first.outbox().list().unwrap().is_empty(),
         "creating sends nothing"
@@ -235,9 +239,7 @@ fn images_follow_the_settings() {
             &json!({ "qr-codes": false, "barcodes": true }),
         )
         .unwrap());
-    let card = ok(harness
-        .call_json("admin.create-card", &json!({ "amount": { "amount": "5", "currency": "USD" }, "recipient-email": "a@example.com", "admin-user": "t" }))
-        .unwrap());
+    let card = card_for_a(&harness);
     ok(harness
         .call_json(
             "delivery.send-card",
@@ -255,9 +257,7 @@ fn images_follow_the_settings() {
 fn a_call_that_rolls_back_sends_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let harness = open(&dir, None);
-    let card = ok(harness
-        .call_json("admin.create-card", &json!({ "amount": { "amount": "5", "currency": "USD" }, "recipient-email": "a@example.com", "admin-user": "t" }))
-        .unwrap());
+    let card = card_for_a(&harness);
     let args = json!({ "card-id": card["id"], "channel": "email", "admin": "t" });
     let mut failures = 0;
     for n in 1..40 {

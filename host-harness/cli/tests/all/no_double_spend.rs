@@ -83,9 +83,7 @@ fn concurrent_checkouts_never_overspend_a_card() {
     }
     assert_eq!(placed.load(Ordering::SeqCst), 100);
     assert_eq!(refused.load(Ordering::SeqCst), ATTEMPTS - 100);
-    let card = h
-        .call_json_ok("admin.get-card", &json!({ "card": { "id": card["id"] } }))
-        .unwrap();
+    let card = common::get_card(&h, &card["id"]);
     assert_eq!(card["balance"]["amount"], "0.00");
     assert_eq!(card["status"], "used");
     assert!(h.ledger_problems().unwrap().is_empty());

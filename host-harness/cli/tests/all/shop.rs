@@ -50,12 +50,7 @@ fn a_full_order_through_the_shop() {
         "customer.create",
         json!({ "id": "alice", "website": "main", "credit": "100" }),
     );
-    let card = harness
-        .call_json_ok(
-            "admin.create-card",
-            &json!({ "amount": { "amount": "30", "currency": "USD" }, "admin-user": "t" }),
-        )
-        .unwrap();
+    let card = common::usd_card(&harness, "30");
     let quote = ok(
         &shop,
         "quote.create",
@@ -140,9 +135,7 @@ fn a_full_order_through_the_shop() {
     let shown = ok(&shop, "order.show", json!({ "order": id }));
     assert_eq!(shown["status"], "closed");
     assert_eq!(alice_credit(), "100.00");
-    let card = harness
-        .call_json_ok("admin.get-card", &json!({ "card": { "id": card["id"] } }))
-        .unwrap();
+    let card = common::get_card(&harness, &card["id"]);
     assert_eq!(card["balance"]["amount"], "30.00");
     assert!(harness.ledger_problems().unwrap().is_empty());
 }

@@ -58,9 +58,7 @@ fn a_trap_at_any_statement_of_an_adjustment_rolls_everything_back() {
         "only {trapped} statements before the call finished"
     );
     // The completed call above committed once; the host still serves calls.
-    let after = h
-        .call_json_ok("admin.get-card", &json!({ "card": { "id": card["id"] } }))
-        .unwrap();
+    let after = common::get_card(&h, &card["id"]);
     assert_eq!(after["balance"]["amount"], "60.00");
     assert!(h.ledger_problems().unwrap().is_empty());
 }
