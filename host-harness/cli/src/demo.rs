@@ -35,6 +35,45 @@ fn text(v: &Json) -> &str {
     v.as_str().unwrap_or("?")
 }
 
+/// Opens a quote for `customer` in `store` and adds `items` to it (each
+/// one `quote.add-item`'s arguments but the quote); returns the quote's id.
+fn fill_quote(shop: &Shop<'_>, store: &str, customer: &str, items: &[Json]) -> Result<Json> {
+    let q = shop_ok(
+        shop,
+        "quote.create",
+        json!({ "store": store, "customer": customer }),
+    )?;
+    for item in items {
+        let mut args = item.clone();
+        args["quote"] = q["id"].clone();
+        shop_ok(shop, "quote.add-item", args)?;
+    }
+    Ok(q["id"].clone())
+}
+
+/// Applies a gift-card `code` to `quote`; returns the quote's totals.
+fn apply_code(shop: &Shop<'_>, quote: &Json, code: &Json, client_key: &str) -> Result<Json> {
+    shop_ok(
+        shop,
+        "quote.apply-code",
+        json!({ "quote": quote, "code": code, "client-key": client_key }),
+    )
+}
+
+/// The arguments of an invoice or a refund of one unit of `order`'s `line`.
+fn one_unit(order: &Json, line: &Json) -> Json {
+    json!({ "order": order, "lines": [{ "line": line, "quantity": 1 }] })
+}
+
+/// Places `quote` as an order paid by `payment_method`.
+fn place(shop: &Shop<'_>, quote: &Json, payment_method: &str) -> Result<Json> {
+    shop_ok(
+        shop,
+        "order.place",
+        json!({ "quote": quote, "payment-method": payment_method }),
+    )
+}
+
 /// One line per card an order hook moved.
 fn movements(out: &mut dyn Write, list: &Json) -> Result<()> {
     for m in list.as_array().into_iter().flatten() {
@@ -133,24 +172,17 @@ pub fn run(harness: &GiftCards, out: &mut dyn Write) -> Result<()> {
     )?;
 
     heading(out, "Alice buys Bob a 50.00 gift card")?;
-    let q = shop_ok(
+    let quote = fill_quote(
         &shop,
-        "quote.create",
-        json!({ "store": store, "customer": alice }),
+        &store,
+        &alice,
+        &[
+            json!({ "sku": gift, "amount": "50", "recipient-name": "Bob",
+                    "recipient-email": "bob@example.com", "sender-name": "Alice",
+                    "message": "Happy birthday!" }),
+        ],
     )?;
-    let quote = q["id"].clone();
-    shop_ok(
-        &shop,
-        "quote.add-item",
-        json!({ "quote": quote, "sku": gift, "amount": "50", "recipient-name": "Bob",
-                "recipient-email": "bob@example.com", "sender-name": "Alice",
-                "message": "Happy birthday!" }),
-    )?;
-    let order = shop_ok(
-        &shop,
-        "order.place",
-        json!({ "quote": quote, "payment-method": "card" }),
-    )?;
+    let order = place(&shop, &quote, "card")?;
     let gift_order = order["order-id"].clone();
     writeln!(out, "  order {} placed and paid by card", text(&gift_order))?;
     let invoice = shop_ok(
@@ -181,56 +213,21 @@ pub fn run(harness: &GiftCards, out: &mut dyn Write) -> Result<()> {
     )?;
 
     heading(out, "Bob redeems it over two orders")?;
-    let q = shop_ok(
-        &shop,
-        "quote.create",
-        json!({ "store": store, "customer": bob }),
-    )?;
-    shop_ok(
-        &shop,
-        "quote.add-item",
-        json!({ "quote": q["id"], "sku": mug }),
-    )?;
-    let t = shop_ok(
-        &shop,
-        "quote.apply-code",
-        json!({ "quote": q["id"], "code": bob_code, "client-key": "198.51.100.4" }),
-    )?;
-    totals_line(out, &t)?;
-    let placed = shop_ok(
-        &shop,
-        "order.place",
-        json!({ "quote": q["id"], "payment-method": "free" }),
-    )?;
-    writeln!(out, "  order {} (a mug):", text(&placed["order-id"]))?;
-    movements(out, &placed["movements"])?;
-    let q = shop_ok(
-        &shop,
-        "quote.create",
-        json!({ "store": store, "customer": bob }),
-    )?;
-    shop_ok(
-        &shop,
-        "quote.add-item",
-        json!({ "quote": q["id"], "sku": ebook, "quantity": 2 }),
-    )?;
-    let t = shop_ok(
-        &shop,
-        "quote.apply-code",
-        json!({ "quote": q["id"], "code": bob_code, "client-key": "198.51.100.4" }),
-    )?;
-    totals_line(out, &t)?;
-    let placed = shop_ok(
-        &shop,
-        "order.place",
-        json!({ "quote": q["id"], "payment-method": "card" }),
-    )?;
-    writeln!(
-        out,
-        "  order {} (two e-books), the rest paid by card:",
-        text(&placed["order-id"])
-    )?;
-    movements(out, &placed["movements"])?;
+    for (item, payment_method, what) in [
+        (json!({ "sku": mug }), "free", "(a mug)"),
+        (
+            json!({ "sku": ebook, "quantity": 2 }),
+            "card",
+            "(two e-books), the rest paid by card",
+        ),
+    ] {
+        let quote = fill_quote(&shop, &store, &bob, &[item])?;
+        let t = apply_code(&shop, &quote, &bob_code, "198.51.100.4")?;
+        totals_line(out, &t)?;
+        let placed = place(&shop, &quote, payment_method)?;
+        writeln!(out, "  order {} {what}:", text(&placed["order-id"]))?;
+        movements(out, &placed["movements"])?;
+    }
 
     heading(out, "Alice pays one order with two cards, applied in order")?;
     let mut codes = Vec::new();
@@ -241,35 +238,18 @@ pub fn run(harness: &GiftCards, out: &mut dyn Write) -> Result<()> {
         )?;
         codes.push(card["code"].clone());
     }
-    let q = shop_ok(
+    let quote = fill_quote(
         &shop,
-        "quote.create",
-        json!({ "store": store, "customer": alice }),
-    )?;
-    shop_ok(
-        &shop,
-        "quote.add-item",
-        json!({ "quote": q["id"], "sku": mug }),
-    )?;
-    shop_ok(
-        &shop,
-        "quote.add-item",
-        json!({ "quote": q["id"], "sku": ebook }),
+        &store,
+        &alice,
+        &[json!({ "sku": mug }), json!({ "sku": ebook })],
     )?;
     let mut t = Json::Null;
     for code in &codes {
-        t = shop_ok(
-            &shop,
-            "quote.apply-code",
-            json!({ "quote": q["id"], "code": code, "client-key": "192.0.2.9" }),
-        )?;
+        t = apply_code(&shop, &quote, code, "192.0.2.9")?;
     }
     totals_line(out, &t)?;
-    let placed = shop_ok(
-        &shop,
-        "order.place",
-        json!({ "quote": q["id"], "payment-method": "free" }),
-    )?;
+    let placed = place(&shop, &quote, "free")?;
     let two_card_order = placed["order-id"].clone();
     writeln!(out, "  order {}:", text(&two_card_order))?;
     movements(out, &placed["movements"])?;
@@ -283,11 +263,7 @@ pub fn run(harness: &GiftCards, out: &mut dyn Write) -> Result<()> {
         "It is invoiced in two parts; the gift-card amount splits",
     )?;
     for line in [&first_line, &second_line] {
-        let inv = shop_ok(
-            &shop,
-            "order.invoice",
-            json!({ "order": two_card_order, "lines": [{ "line": line, "quantity": 1 }] }),
-        )?;
+        let inv = shop_ok(&shop, "order.invoice", one_unit(&two_card_order, line))?;
         writeln!(
             out,
             "  invoice {}: total {}  paid by gift cards {}  still to invoice from the cards {}",
@@ -305,7 +281,7 @@ pub fn run(harness: &GiftCards, out: &mut dyn Write) -> Result<()> {
     let memo = shop_ok(
         &shop,
         "order.refund",
-        json!({ "order": two_card_order, "lines": [{ "line": second_line, "quantity": 1 }] }),
+        one_unit(&two_card_order, &second_line),
     )?;
     writeln!(
         out,
@@ -322,26 +298,9 @@ pub fn run(harness: &GiftCards, out: &mut dyn Write) -> Result<()> {
         "admin.create-card",
         &json!({ "amount": money("30", "USD"), "admin-user": "carol" }),
     )?;
-    let q = shop_ok(
-        &shop,
-        "quote.create",
-        json!({ "store": store, "customer": bob }),
-    )?;
-    shop_ok(
-        &shop,
-        "quote.add-item",
-        json!({ "quote": q["id"], "sku": ebook }),
-    )?;
-    shop_ok(
-        &shop,
-        "quote.apply-code",
-        json!({ "quote": q["id"], "code": card["code"], "client-key": "198.51.100.4" }),
-    )?;
-    let placed = shop_ok(
-        &shop,
-        "order.place",
-        json!({ "quote": q["id"], "payment-method": "free" }),
-    )?;
+    let quote = fill_quote(&shop, &store, &bob, &[json!({ "sku": ebook })])?;
+    apply_code(&shop, &quote, &card["code"], "198.51.100.4")?;
+    let placed = place(&shop, &quote, "free")?;
     writeln!(out, "  order {} placed:", text(&placed["order-id"]))?;
     movements(out, &placed["movements"])?;
     let cancelled = shop_ok(

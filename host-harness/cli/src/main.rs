@@ -24,7 +24,9 @@ mod output;
 
 use commands::{checks, plugin};
 use open::open;
-use output::{Refused, answer_and_print, call_and_print, read_and_print, say, say_json};
+use output::{
+    Refused, answer_and_print, call_and_print, print_outcome, read_and_print, say, say_json,
+};
 
 /// The heading `--help` shows the options every command takes under.
 const GLOBAL: &str = "Global options";

@@ -10,7 +10,8 @@ use serde_json::Value as Json;
 use giftcard_shop::words::plain as s;
 pub use giftcard_shop::words::{error, money, words};
 
-fn table(headers: &[&str]) -> Table {
+/// A table in the CLI's style with `headers`.
+pub fn table(headers: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
@@ -112,22 +113,24 @@ pub fn history(page: &Json) -> String {
     format!("{t}\n{} ledger row(s)", s(&page["total"]))
 }
 
+/// A found card's masked code, balance and expiry, on one line.
+pub fn balance_line(info: &Json) -> String {
+    let expires = if info["expires-at"].is_null() {
+        "never expires".to_owned()
+    } else {
+        format!("expires {}", s(&info["expires-at"]))
+    };
+    format!(
+        "{}: {} ({expires})",
+        s(&info["masked-code"]),
+        money(&info["balance"])
+    )
+}
+
 /// A customer balance answer.
 pub fn balance_answer(answer: &Json) -> String {
     match answer {
-        Json::Object(map) if map.contains_key("found") => {
-            let info = &map["found"];
-            let expires = if info["expires-at"].is_null() {
-                "never expires".to_owned()
-            } else {
-                format!("expires {}", s(&info["expires-at"]))
-            };
-            format!(
-                "{}: {} ({expires})",
-                s(&info["masked-code"]),
-                money(&info["balance"])
-            )
-        }
+        Json::Object(map) if map.contains_key("found") => balance_line(&map["found"]),
         Json::Object(map) if map.contains_key("rate-limited") => format!(
             "Too many attempts; try again in {} second(s).",
             s(&map["rate-limited"])

@@ -275,15 +275,7 @@ fn convert(json: &Value, ty: &Type, path: &str) -> Result<Val, ConvertError> {
         }
         Type::Enum(enum_ty) => {
             let name = string(json, path, "an enum case name")?;
-            if !enum_ty.names().any(|n| n == name) {
-                return Err(ConvertError::new(
-                    path,
-                    format!(
-                        "unknown case `{name}` (expected one of: {})",
-                        name_list(enum_ty.names())
-                    ),
-                ));
-            }
+            known(name, enum_ty.names(), path, "case", "one of")?;
             Val::Enum(name.to_string())
         }
         Type::Option(option) => match json {
@@ -311,15 +303,7 @@ fn convert(json: &Value, ty: &Type, path: &str) -> Result<Val, ConvertError> {
             for (i, item) in items.iter().enumerate() {
                 let item_path = index_path(path, i);
                 let name = string(item, &item_path, "a flag name")?;
-                if !flags.names().any(|n| n == name) {
-                    return Err(ConvertError::new(
-                        item_path,
-                        format!(
-                            "unknown flag `{name}` (expected any of: {})",
-                            name_list(flags.names())
-                        ),
-                    ));
-                }
+                known(name, flags.names(), &item_path, "flag", "any of")?;
                 set.push(name);
             }
             // Declaration order, without duplicates, so output is deterministic.
@@ -529,6 +513,28 @@ fn describe(json: &Value) -> &'static str {
 
 fn name_list<'a>(names: impl Iterator<Item = &'a str>) -> String {
     names.collect::<Vec<_>>().join(", ")
+}
+
+/// Refuses `name` unless it is among `names` (an enum's cases, a flags
+/// type's flags): "unknown {what} `name` (expected {expected}: …)".
+fn known<'a>(
+    name: &str,
+    names: impl Iterator<Item = &'a str>,
+    path: &str,
+    what: &str,
+    expected: &str,
+) -> Result<(), ConvertError> {
+    let names: Vec<&str> = names.collect();
+    if names.contains(&name) {
+        return Ok(());
+    }
+    Err(ConvertError::new(
+        path,
+        format!(
+            "unknown {what} `{name}` (expected {expected}: {})",
+            names.join(", ")
+        ),
+    ))
 }
 
 fn field_path(path: &str, name: &str) -> String {

@@ -7,11 +7,11 @@
 
 use anyhow::{Result, bail};
 use clap::{Args, Subcommand};
-use comfy_table::{Cell, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use giftcard_conformance::harness::{Harness, money};
 use giftcard_conformance::json::Outcome;
-use giftcard_harness::render;
+use giftcard_harness::render::{self, table};
 use giftcard_host::GiftCards;
+use giftcard_shop::words::plain as text;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{Value as Json, json};
 use std::io::IsTerminal;
@@ -211,22 +211,6 @@ impl DefinitionArgs {
     }
 }
 
-fn table(headers: &[&str]) -> Table {
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(headers.iter().map(Cell::new));
-    t
-}
-
-fn text(v: &Json) -> String {
-    match v {
-        Json::Null => "—".into(),
-        Json::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
 fn joined(v: &Json) -> String {
     let items: Vec<String> = v.as_array().into_iter().flatten().map(text).collect();
     if items.is_empty() {
@@ -318,6 +302,15 @@ fn call(harness: &GiftCards, json_out: bool, name: &str, args: Json) -> Result<J
     }
 }
 
+fn get_definition(harness: &GiftCards, json_out: bool, id: u64) -> Result<Json> {
+    call(
+        harness,
+        json_out,
+        "batches.get-definition",
+        json!({ "id": id }),
+    )
+}
+
 fn print(json_out: bool, v: &Json, human: fn(&Json) -> String) -> Result<()> {
     if json_out {
         crate::say_json(v)?;
@@ -343,12 +336,7 @@ pub fn run(harness: &GiftCards, json_out: bool, cmd: &BatchCommand) -> Result<()
             print(json_out, &d, definition)
         }
         BatchCommand::Update { id, fields } => {
-            let current = call(
-                harness,
-                json_out,
-                "batches.get-definition",
-                json!({ "id": id }),
-            )?;
+            let current = get_definition(harness, json_out, *id)?;
             let mut fields_now = current["fields"].clone();
             // Keep the stored code name unless a new one is given.
             fields_now["code-name"] = current["code-name"].clone();
@@ -362,12 +350,7 @@ pub fn run(harness: &GiftCards, json_out: bool, cmd: &BatchCommand) -> Result<()
             print(json_out, &d, definition)
         }
         BatchCommand::Show { id } => {
-            let d = call(
-                harness,
-                json_out,
-                "batches.get-definition",
-                json!({ "id": id }),
-            )?;
+            let d = get_definition(harness, json_out, *id)?;
             print(json_out, &d, definition)
         }
         BatchCommand::List => {

@@ -7,11 +7,12 @@
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
-use comfy_table::{Cell, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use comfy_table::Table;
 use giftcard_conformance::harness::{Harness, money};
 use giftcard_conformance::json::Outcome;
-use giftcard_harness::render;
+use giftcard_harness::render::{self, table};
 use giftcard_host::GiftCards;
+use giftcard_shop::words::plain as s;
 use serde_json::{Value as Json, json};
 use std::path::{Path, PathBuf};
 
@@ -62,6 +63,24 @@ pub struct Filters {
     /// add `:desc` for largest first (default: newest first).
     #[arg(long, value_name = "FIELD[:desc]")]
     sort: Option<String>,
+}
+
+/// One card and a note: what the status changes and deletion take.
+#[derive(Args)]
+pub struct StatusChange {
+    /// The card: its id, or its code (`code:123456` for an all-digit code).
+    card: String,
+    /// A note kept on the ledger row.
+    #[arg(long)]
+    comment: Option<String>,
+    #[command(flatten)]
+    admin: AdminArgs,
+}
+
+impl StatusChange {
+    fn args(&self) -> Json {
+        json!({ "card": card_ref(&self.card), "comment": self.comment, "admin-user": self.admin.admin_user })
+    }
 }
 
 #[derive(Subcommand)]
@@ -165,45 +184,13 @@ pub enum CardCommand {
         admin: AdminArgs,
     },
     /// Block a card.
-    Disable {
-        /// The card: its id, or its code (`code:123456` for an all-digit code).
-        card: String,
-        /// A note kept on the ledger row.
-        #[arg(long)]
-        comment: Option<String>,
-        #[command(flatten)]
-        admin: AdminArgs,
-    },
+    Disable(StatusChange),
     /// Unblock a card.
-    Enable {
-        /// The card: its id, or its code (`code:123456` for an all-digit code).
-        card: String,
-        /// A note kept on the ledger row.
-        #[arg(long)]
-        comment: Option<String>,
-        #[command(flatten)]
-        admin: AdminArgs,
-    },
+    Enable(StatusChange),
     /// Void a card never drawn on: its balance is written off for good.
-    Cancel {
-        /// The card: its id, or its code (`code:123456` for an all-digit code).
-        card: String,
-        /// A note kept on the ledger row.
-        #[arg(long)]
-        comment: Option<String>,
-        #[command(flatten)]
-        admin: AdminArgs,
-    },
+    Cancel(StatusChange),
     /// Delete a card never used, with its ledger.
-    Delete {
-        /// The card: its id, or its code (`code:123456` for an all-digit code).
-        card: String,
-        /// A note kept on the ledger row.
-        #[arg(long)]
-        comment: Option<String>,
-        #[command(flatten)]
-        admin: AdminArgs,
-    },
+    Delete(StatusChange),
     /// Disable or enable many cards at once (all or nothing).
     BulkStatus {
         /// The cards, comma-separated: ids or codes.
@@ -332,22 +319,6 @@ fn card_ref(text: &str) -> Json {
         Ok(id) => json!({ "id": id }),
         Err(_) => json!({ "code": text }),
     }
-}
-
-fn s(v: &Json) -> String {
-    match v {
-        Json::Null => "—".into(),
-        Json::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-fn table(headers: &[&str]) -> Table {
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(headers.iter().map(Cell::new));
-    t
 }
 
 /// "uses made / maximum", ∞ for unlimited.
@@ -643,39 +614,22 @@ pub fn run(harness: &GiftCards, json_out: bool, cmd: &CardCommand) -> Result<()>
             });
             call_and_print(harness, json_out, "admin.top-up", args, card)
         }
-        CardCommand::Disable {
-            card: which,
-            comment,
-            admin,
+        CardCommand::Disable(change) => {
+            call_and_print(harness, json_out, "admin.disable-card", change.args(), card)
         }
-        | CardCommand::Enable {
-            card: which,
-            comment,
-            admin,
+        CardCommand::Enable(change) => {
+            call_and_print(harness, json_out, "admin.enable-card", change.args(), card)
         }
-        | CardCommand::Cancel {
-            card: which,
-            comment,
-            admin,
-        } => {
-            let name = match cmd {
-                CardCommand::Disable { .. } => "admin.disable-card",
-                CardCommand::Enable { .. } => "admin.enable-card",
-                _ => "admin.cancel-card",
-            };
-            let args = json!({ "card": card_ref(which), "comment": comment, "admin-user": admin.admin_user });
-            call_and_print(harness, json_out, name, args, card)
+        CardCommand::Cancel(change) => {
+            call_and_print(harness, json_out, "admin.cancel-card", change.args(), card)
         }
-        CardCommand::Delete {
-            card: which,
-            comment,
-            admin,
-        } => {
-            let args = json!({ "card": card_ref(which), "comment": comment, "admin-user": admin.admin_user });
-            call_and_print(harness, json_out, "admin.delete-card", args, |_| {
-                "Card deleted, with its ledger.".into()
-            })
-        }
+        CardCommand::Delete(change) => call_and_print(
+            harness,
+            json_out,
+            "admin.delete-card",
+            change.args(),
+            |_| "Card deleted, with its ledger.".into(),
+        ),
         CardCommand::BulkStatus {
             ids,
             status,

@@ -3,13 +3,13 @@
 //! `history`. Each prints a table, or the component's raw JSON answer with
 //! `--json`.
 
-use crate::{Cli, answer_and_print, open, read_and_print, say, say_json};
-use anyhow::{Result, bail};
-use clap::Subcommand;
-use comfy_table::{Cell, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use crate::{Cli, answer_and_print, open, print_outcome, read_and_print};
+use anyhow::Result;
+use clap::{Args, Subcommand};
 use giftcard_conformance::json::Outcome;
-use giftcard_harness::render;
+use giftcard_harness::render::{self, table};
 use giftcard_shop::Shop;
+use giftcard_shop::words::plain as s;
 use serde_json::{Value as Json, json};
 
 /// The top-level commands this module adds (flattened into the CLI's own).
@@ -87,45 +87,29 @@ pub enum AccountCommand {
         client_key: String,
     },
     /// The gift cards a customer bought, with used / unused status.
-    Bought {
-        /// The shop customer's id.
-        #[arg(long)]
-        customer: String,
-        /// Which page (1 = the first).
-        #[arg(long, default_value_t = 1)]
-        page: u32,
-        /// Rows per page (1 to 500).
-        #[arg(long, default_value_t = 50)]
-        page_size: u32,
-    },
+    Bought(CustomerCards),
     /// The gift cards a customer used: amounts, orders and dates.
-    Used {
-        /// The shop customer's id.
-        #[arg(long)]
-        customer: String,
-        /// Which page (1 = the first).
-        #[arg(long, default_value_t = 1)]
-        page: u32,
-        /// Rows per page (1 to 500).
-        #[arg(long, default_value_t = 50)]
-        page_size: u32,
-    },
+    Used(CustomerCards),
 }
 
-fn s(v: &Json) -> String {
-    match v {
-        Json::Null => "—".into(),
-        Json::String(s) => s.clone(),
-        other => other.to_string(),
+/// A page of one shop customer's gift cards.
+#[derive(Args)]
+pub struct CustomerCards {
+    /// The shop customer's id.
+    #[arg(long)]
+    customer: String,
+    /// Which page (1 = the first).
+    #[arg(long, default_value_t = 1)]
+    page: u32,
+    /// Rows per page (1 to 500).
+    #[arg(long, default_value_t = 50)]
+    page_size: u32,
+}
+
+impl CustomerCards {
+    fn args(&self) -> Json {
+        json!({ "customer-id": self.customer, "page": page(self.page, self.page_size) })
     }
-}
-
-fn table(headers: &[&str]) -> Table {
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(headers.iter().map(Cell::new));
-    t
 }
 
 fn page(page: u32, page_size: u32) -> Json {
@@ -142,43 +126,21 @@ pub fn run(cli: &Cli, json_out: bool, cmd: &CustomerCommand) -> Result<()> {
         }) => {
             let shop = Shop::open(harness)?;
             let args = json!({ "customer": customer, "code": code, "client-key": client_key });
-            match shop.run("customer.add-card", &args).map(Outcome::from)? {
-                Outcome::Ok(v) => {
-                    if json_out {
-                        say_json(&v)?;
-                    } else {
-                        say(&added(&v));
-                    }
-                    Ok(())
-                }
-                Outcome::Err(e) => {
-                    if json_out {
-                        say_json(&json!({ "error": e }))?;
-                    }
-                    bail!("customer.add-card refused: {}", render::error(&e))
-                }
-            }
+            let outcome = shop.run("customer.add-card", &args).map(Outcome::from)?;
+            print_outcome(outcome, json_out, "customer.add-card", added)
         }
-        CustomerCommand::Account(AccountCommand::Bought {
-            customer,
-            page: p,
-            page_size,
-        }) => read_and_print(
+        CustomerCommand::Account(AccountCommand::Bought(cards)) => read_and_print(
             harness,
             json_out,
             "customer.my-bought-cards",
-            json!({ "customer-id": customer, "page": page(*p, *page_size) }),
+            cards.args(),
             bought,
         ),
-        CustomerCommand::Account(AccountCommand::Used {
-            customer,
-            page: p,
-            page_size,
-        }) => read_and_print(
+        CustomerCommand::Account(AccountCommand::Used(cards)) => read_and_print(
             harness,
             json_out,
             "customer.my-used-cards",
-            json!({ "customer-id": customer, "page": page(*p, *page_size) }),
+            cards.args(),
             used,
         ),
         CustomerCommand::PublicBalance {
@@ -294,16 +256,7 @@ fn public(v: &Json) -> String {
             render::money(&x["amount"]),
         ]);
     }
-    let expires = if card["expires-at"].is_null() {
-        "never expires".to_owned()
-    } else {
-        format!("expires {}", s(&card["expires-at"]))
-    };
-    format!(
-        "{}: {} ({expires})\n{t}",
-        s(&card["masked-code"]),
-        render::money(&card["balance"])
-    )
+    format!("{}\n{t}", render::balance_line(card))
 }
 
 fn stats(v: &Json) -> String {

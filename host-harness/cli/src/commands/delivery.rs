@@ -4,9 +4,8 @@
 
 use anyhow::{Result, bail};
 use clap::{Args, Subcommand};
-use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use giftcard_harness::printing::{self, PrintOutcome};
-use giftcard_harness::render;
+use giftcard_harness::render::{self, table};
 use giftcard_host::Dispatch;
 use giftcard_host::GiftCards;
 use giftcard_host::outbox;
@@ -115,20 +114,16 @@ fn delivery(d: &Json) -> String {
         at("first-viewed-at"),
         at("reminded-at")
     );
-    let mut table = Table::new();
-    table
-        .load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header([
-            "id",
-            "kind",
-            "channel",
-            "to",
-            "status",
-            "due",
-            "sent",
-            "delivered",
-        ]);
+    let mut table = table(&[
+        "id",
+        "kind",
+        "channel",
+        "to",
+        "status",
+        "due",
+        "sent",
+        "delivered",
+    ]);
     for m in d["messages"].as_array().into_iter().flatten() {
         let s = |k: &str| m[k].as_str().unwrap_or("").to_owned();
         table.add_row([
@@ -238,13 +233,9 @@ pub fn run_outbox(harness: &GiftCards, json_out: bool, cmd: &OutboxCommand) -> R
             if entries.is_empty() {
                 say("the outbox is empty");
             } else {
-                let mut table = Table::new();
-                table
-                    .load_preset(UTF8_FULL_CONDENSED)
-                    .set_content_arrangement(ContentArrangement::Dynamic)
-                    .set_header([
-                        "#", "at", "card", "kind", "channel", "to", "subject", "file", "smtp",
-                    ]);
+                let mut table = table(&[
+                    "#", "at", "card", "kind", "channel", "to", "subject", "file", "smtp",
+                ]);
                 for e in &entries {
                     table.add_row([
                         e.seq.to_string(),
@@ -278,19 +269,15 @@ pub fn run_outbox(harness: &GiftCards, json_out: bool, cmd: &OutboxCommand) -> R
                 say("every message has been delivered");
                 return Ok(());
             }
-            let mut table = Table::new();
-            table
-                .load_preset(UTF8_FULL_CONDENSED)
-                .set_content_arrangement(ContentArrangement::Dynamic)
-                .set_header([
-                    "message",
-                    "card",
-                    "kind",
-                    "channel",
-                    "to",
-                    "attempts",
-                    "last failure",
-                ]);
+            let mut table = table(&[
+                "message",
+                "card",
+                "kind",
+                "channel",
+                "to",
+                "attempts",
+                "last failure",
+            ]);
             for p in &pending {
                 table.add_row([
                     p.message_id.to_string(),

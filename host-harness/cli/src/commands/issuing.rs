@@ -9,12 +9,12 @@
 use crate::call_and_print;
 use anyhow::{Result, bail};
 use clap::{Args, Subcommand};
-use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use giftcard_conformance::harness::{Harness, money};
 use giftcard_conformance::json::Outcome;
-use giftcard_harness::render;
+use giftcard_harness::render::{self, table};
 use giftcard_host::GiftCards;
 use giftcard_shop::Shop;
+use giftcard_shop::words::plain as text;
 use serde_json::{Value as Json, json};
 
 #[derive(Subcommand)]
@@ -258,14 +258,6 @@ fn issued(v: &Json) -> String {
     )
 }
 
-fn text(v: &Json) -> String {
-    match v {
-        Json::Null => "—".into(),
-        Json::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
 fn reward(r: &Json) -> String {
     if let Some(p) = r.get("percent") {
         format!("{}%", text(p))
@@ -277,21 +269,18 @@ fn reward(r: &Json) -> String {
 }
 
 fn campaign_table(list: &Json) -> String {
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(vec![
-            "id",
-            "name",
-            "reward",
-            "min order",
-            "website",
-            "from",
-            "until",
-            "valid days",
-            "active",
-            "cards",
-        ]);
+    let mut t = table(&[
+        "id",
+        "name",
+        "reward",
+        "min order",
+        "website",
+        "from",
+        "until",
+        "valid days",
+        "active",
+        "cards",
+    ]);
     let items = list.as_array().cloned().unwrap_or_default();
     for c in &items {
         let f = &c["fields"];

@@ -4,8 +4,9 @@
 use crate::call_and_print;
 use anyhow::{Result, bail};
 use clap::{Args, Subcommand};
-use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use giftcard_harness::render::table;
 use giftcard_host::GiftCards;
+use giftcard_shop::words::plain as text;
 use serde_json::{Value as Json, json};
 
 /// The fields of a product, for `create` and `update`.
@@ -112,22 +113,6 @@ pub enum ProductCommand {
         #[arg(long, allow_hyphen_values = true)]
         amount: String,
     },
-}
-
-fn table(headers: &[&str]) -> Table {
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(headers.to_vec());
-    t
-}
-
-fn text(v: &Json) -> String {
-    match v {
-        Json::Null => "—".into(),
-        Json::String(s) => s.clone(),
-        other => other.to_string(),
-    }
 }
 
 /// `25.00, 50.00` and/or `10.00–200.00`, with the currency.

@@ -1,18 +1,13 @@
 //! `giftcard-harness batch …` as a script uses it: JSON answers, the
 //! generation summary with cards per second, chunking, and exit codes.
 
-use crate::common::cli as harness;
+use crate::common::{cli as harness, cli_json, cli_refused_json};
 use serde_json::Value;
-
-fn json(o: &std::process::Output) -> Value {
-    serde_json::from_slice(&o.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&o.stdout)))
-}
 
 #[test]
 fn create_update_generate_in_chunks_and_list() {
     let dir = tempfile::tempdir().unwrap();
-    let out = harness(
+    let d = cli_json(
         &dir,
         &[
             "--json",
@@ -30,8 +25,6 @@ fn create_update_generate_in_chunks_and_list() {
             "vip,staff",
         ],
     );
-    assert!(out.status.success());
-    let d = json(&out);
     assert_eq!(d["code-name"], "spring-sale");
     assert_eq!(
         d["fields"]["target"]["groups"],
@@ -39,7 +32,7 @@ fn create_update_generate_in_chunks_and_list() {
     );
 
     // Flags given replace fields; an empty value clears one.
-    let out = harness(
+    let d = cli_json(
         &dir,
         &[
             "--json",
@@ -52,14 +45,12 @@ fn create_update_generate_in_chunks_and_list() {
             "everyone",
         ],
     );
-    assert!(out.status.success());
-    let d = json(&out);
     assert_eq!(d["fields"]["min-order-amount"], Value::Null);
     assert_eq!(d["fields"]["target"], "everyone");
     assert_eq!(d["fields"]["value"]["amount"], "20.00");
 
     // 1,234 codes in calls of 500: three calls, consecutive ids.
-    let out = harness(
+    let s = cli_json(
         &dir,
         &[
             "--json",
@@ -75,12 +66,6 @@ fn create_update_generate_in_chunks_and_list() {
             "SPR",
         ],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let s = json(&out);
     assert_eq!(s["created"], 1234);
     assert_eq!(s["chunks"], 3);
     assert_eq!(s["first_card_id"], 1);
@@ -101,14 +86,12 @@ fn create_update_generate_in_chunks_and_list() {
     );
     assert!(text.contains("cards per second"), "{text}");
 
-    let out = harness(&dir, &["--json", "batch", "list"]);
-    let all = json(&out);
+    let all = cli_json(&dir, &["--json", "batch", "list"]);
     assert_eq!(all[0]["codes"], 1244);
 
     // The value is locked now; refusals exit 1 with the typed error.
-    let out = harness(&dir, &["--json", "batch", "update", "1", "--value", "25"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(json(&out)["error"]["invalid-argument"].is_string());
+    let e = cli_refused_json(&dir, &["--json", "batch", "update", "1", "--value", "25"]);
+    assert!(e["error"]["invalid-argument"].is_string());
     let out = harness(
         &dir,
         &["batch", "generate", "--definition", "9", "--count", "5"],

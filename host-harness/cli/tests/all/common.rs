@@ -3,10 +3,13 @@
 
 #![allow(dead_code)]
 
-use giftcard_conformance::harness::HarnessConfig;
-use giftcard_conformance::json::{Limits, Runtime};
+use giftcard_conformance::Harness;
+use giftcard_conformance::harness::{HarnessConfig, money};
+use giftcard_conformance::json::{Limits, Outcome, Runtime};
 use giftcard_host::GiftCards;
 use giftcard_host::clock::Clock;
+use serde_json::Value as Json;
+use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 /// 2026-01-01T00:00:00Z
@@ -39,4 +42,102 @@ pub fn cli(dir: &tempfile::TempDir, args: &[&str]) -> std::process::Output {
         .args(args)
         .output()
         .expect("run giftcard-harness")
+}
+
+/// Runs the `giftcard-harness` binary on `db` at a fixed clock and `seed`:
+/// (exit code, stdout, stderr).
+pub fn run_cli(db: &Path, seed: &str, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_giftcard-harness"))
+        .arg("--db")
+        .arg(db)
+        .args(["--fixed-clock", "2026-05-01T10:00:00Z", "--seed", seed])
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// [`run_cli`] for a command that must succeed: its standard output.
+pub fn run_cli_ok(db: &Path, seed: &str, args: &[&str]) -> String {
+    let (code, out, err) = run_cli(db, seed, args);
+    assert_eq!(code, Some(0), "{args:?}: {err}");
+    out
+}
+
+/// The value of a call that must succeed.
+pub fn ok(outcome: Outcome) -> Json {
+    match outcome {
+        Outcome::Ok(v) => v,
+        Outcome::Err(e) => panic!("refused: {e}"),
+    }
+}
+
+/// A command's standard output, as JSON.
+pub fn json(o: &std::process::Output) -> Json {
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&o.stdout)))
+}
+
+/// Runs the binary as [`cli`] does, insists that it succeeded (showing its
+/// standard error if not) and returns its standard output as JSON.
+pub fn cli_json(dir: &tempfile::TempDir, args: &[&str]) -> Json {
+    let out = cli(dir, args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    json(&out)
+}
+
+/// Card `id` as the plugin has it now.
+pub fn get_card(h: &GiftCards, id: &Json) -> Json {
+    h.call_json_ok(
+        "admin.get-card",
+        &serde_json::json!({ "card": { "id": id } }),
+    )
+    .unwrap()
+}
+
+/// Creates a card of `amount` USD through `h`, as admin `t`.
+pub fn usd_card(h: &GiftCards, amount: &str) -> Json {
+    h.call_json_ok(
+        "admin.create-card",
+        &serde_json::json!({ "amount": money(amount, "USD"), "admin-user": "t" }),
+    )
+    .unwrap()
+}
+
+/// Runs the binary as [`cli`] does, insists that it was refused (exit 1) and
+/// returns its standard output (the typed error, with `--json`) as JSON.
+pub fn cli_refused_json(dir: &tempfile::TempDir, args: &[&str]) -> Json {
+    let out = cli(dir, args);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    json(&out)
+}
+
+/// `127.0.0.1:PORT` where nothing listens: a port bound and let go again.
+pub fn closed_port() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    format!("127.0.0.1:{port}")
+}
+
+/// Asserts that `v` is a string containing `part`.
+#[track_caller]
+pub fn assert_mentions(v: &Json, part: &str) {
+    let text = v.as_str().unwrap_or_else(|| panic!("not a string: {v}"));
+    assert!(text.contains(part), "{part:?} is not in {text:?}");
 }

@@ -14,12 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 fn eight_threads_cannot_take_more_than_the_balance() {
     let dir = tempfile::tempdir().unwrap();
     let h = Arc::new(common::harness(&dir));
-    let card = h
-        .call_json_ok(
-            "admin.create-card",
-            &json!({ "amount": money("100", "USD"), "admin-user": "t" }),
-        )
-        .unwrap();
+    let card = common::usd_card(&h, "100");
     let id = card["id"].clone();
     let ok = Arc::new(AtomicUsize::new(0));
     let refused = Arc::new(AtomicUsize::new(0));
@@ -46,9 +41,7 @@ fn eight_threads_cannot_take_more_than_the_balance() {
     }
     assert_eq!(ok.load(Ordering::SeqCst), 100);
     assert_eq!(refused.load(Ordering::SeqCst), 900);
-    let card = h
-        .call_json_ok("admin.get-card", &json!({ "card": { "id": id } }))
-        .unwrap();
+    let card = common::get_card(&h, &id);
     assert_eq!(card["balance"]["amount"], "0.00");
     assert_eq!(card["status"], "used");
     assert!(h.ledger_problems().unwrap().is_empty());

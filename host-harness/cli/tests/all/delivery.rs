@@ -10,7 +10,7 @@ use crate::common;
 use crate::smtp_sink;
 use giftcard_host::GiftCards;
 
-use common::{T0, runtime};
+use common::{T0, ok, run_cli, run_cli_ok, runtime};
 use giftcard_conformance::harness::{Harness, HarnessConfig};
 use giftcard_conformance::json::{Faults, Outcome};
 use giftcard_host::clock::Clock;
@@ -30,27 +30,22 @@ fn open(dir: &tempfile::TempDir, smtp: Option<&str>) -> GiftCards {
     giftcard_conformance::harness::open_with(runtime(), &config).expect("open harness")
 }
 
-/// Runs the CLI on `db` at a fixed clock and seed: (exit code, stdout, stderr).
-fn run_cli(db: &Path, seed: &str, args: &[&str]) -> (Option<i32>, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_giftcard-harness"))
-        .arg("--db")
-        .arg(db)
-        .args(["--fixed-clock", "2026-05-01T10:00:00Z", "--seed", seed])
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+/// A 5.00 USD card for a@example.com, made by an administrator.
+fn card_for_a(harness: &GiftCards) -> Json {
+    ok(harness
+        .call_json(
+            "admin.create-card",
+            &json!({ "amount": { "amount": "5", "currency": "USD" },
+                     "recipient-email": "a@example.com", "admin-user": "t" }),
+        )
+        .unwrap())
 }
 
-fn ok(outcome: Outcome) -> Json {
-    match outcome {
-        Outcome::Ok(v) => v,
-        Outcome::Err(e) => panic!("refused: {e}"),
-    }
+/// The plugin's delivery record of card `card` (its id).
+fn delivery(harness: &GiftCards, card: &Json) -> Json {
+    ok(harness
+        .call_json("delivery.get-card-delivery", &json!({ "card-id": card }))
+        .unwrap())
 }
 
 /// Buys one 25.00 EUR card for Ana with a message; returns (card id, code).
@@ -185,9 +180,7 @@ fn a_bought_card_email_is_mime_with_decodable_codes_and_reaches_smtp() {
     assert_eq!(relayed.subject(), mail.subject());
 
     // The plugin was told: sent and delivered.
-    let d = ok(harness
-        .call_json("delivery.get-card-delivery", &json!({ "card-id": card }))
-        .unwrap());
+    let d = delivery(&harness, &json!(card));
     assert_eq!(d["sent-at"], d["delivered-at"]);
     assert_eq!(d["messages"][0]["status"], "delivered");
 }
@@ -195,24 +188,11 @@ fn a_bought_card_email_is_mime_with_decodable_codes_and_reaches_smtp() {
 #[test]
 fn an_unreachable_smtp_server_marks_the_message_failed() {
     let dir = tempfile::tempdir().unwrap();
-    // Bind and drop to find a port nothing listens on.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let harness = open(&dir, Some(&format!("127.0.0.1:{port}")));
+    let harness = open(&dir, Some(&common::closed_port()));
     let (card, _) = buy(&harness);
-    let d = ok(harness
-        .call_json("delivery.get-card-delivery", &json!({ "card-id": card }))
-        .unwrap());
+    let d = delivery(&harness, &json!(card));
     assert_eq!(d["messages"][0]["status"], "failed");
-    assert!(
-        d["messages"][0]["failure"]
-            .as_str()
-            .unwrap()
-            .contains("failed")
-    );
+    common::assert_mentions(&d["messages"][0]["failure"], "failed");
     assert_eq!(d["delivered-at"], Json::Null);
 }
 
@@ -220,9 +200,7 @@ fn an_unreachable_smtp_server_marks_the_message_failed() {
 fn a_message_committed_but_never_delivered_goes_out_with_the_next_process() {
     let dir = tempfile::tempdir().unwrap();
     let first = open(&dir, None);
-    let card = ok(first
-        .call_json("admin.create-card", &json!({ "amount": { "amount": "5", "currency": "USD" }, "recipient-email": "a@example.com", "admin-user": "t" }))
-        .unwrap());
+    let card = card_for_a(&first);
     assert!(
         first.outbox().list().unwrap().is_empty(),
         "creating sends nothing"
@@ -245,13 +223,10 @@ fn a_message_committed_but_never_delivered_goes_out_with_the_next_process() {
     let entries = second.outbox().list().unwrap();
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].recipient, "a@example.com");
-    let delivery = ok(second
-        .call_json(
-            "delivery.get-card-delivery",
-            &json!({ "card-id": card["id"] }),
-        )
-        .unwrap());
-    assert_eq!(delivery["messages"][0]["status"], "delivered");
+    assert_eq!(
+        delivery(&second, &card["id"])["messages"][0]["status"],
+        "delivered"
+    );
 }
 
 #[test]
@@ -264,9 +239,7 @@ fn images_follow_the_settings() {
             &json!({ "qr-codes": false, "barcodes": true }),
         )
         .unwrap());
-    let card = ok(harness
-        .call_json("admin.create-card", &json!({ "amount": { "amount": "5", "currency": "USD" }, "recipient-email": "a@example.com", "admin-user": "t" }))
-        .unwrap());
+    let card = card_for_a(&harness);
     ok(harness
         .call_json(
             "delivery.send-card",
@@ -284,9 +257,7 @@ fn images_follow_the_settings() {
 fn a_call_that_rolls_back_sends_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let harness = open(&dir, None);
-    let card = ok(harness
-        .call_json("admin.create-card", &json!({ "amount": { "amount": "5", "currency": "USD" }, "recipient-email": "a@example.com", "admin-user": "t" }))
-        .unwrap());
+    let card = card_for_a(&harness);
     let args = json!({ "card-id": card["id"], "channel": "email", "admin": "t" });
     let mut failures = 0;
     for n in 1..40 {
@@ -430,11 +401,7 @@ fn printed_cards_render_with_poppler_and_their_qr_codes_decode() {
 fn the_cli_lists_the_outbox_views_a_card_and_ticks() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("cli.db");
-    let cli = |args: &[&str]| {
-        let (code, out, err) = run_cli(&db, "4", args);
-        assert_eq!(code, Some(0), "{args:?}: {err}");
-        out
-    };
+    let cli = |args: &[&str]| run_cli_ok(&db, "4", args);
     let card: Json = serde_json::from_str(&cli(&[
         "--json",
         "card",
@@ -536,11 +503,7 @@ fn a_thousand_cards_print_with_the_default_limits() {
     // `print-cards` call of 1,000 cards used to trap copying its 6 MB out.
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("cli.db");
-    let cli = |args: &[&str]| {
-        let (code, out, err) = run_cli(&db, "5", args);
-        assert_eq!(code, Some(0), "{args:?}: {err}");
-        out
-    };
+    let cli = |args: &[&str]| run_cli_ok(&db, "5", args);
     cli(&[
         "batch",
         "create",

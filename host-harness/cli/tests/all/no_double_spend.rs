@@ -7,7 +7,6 @@
 use crate::common;
 use giftcard_conformance::Harness;
 
-use giftcard_conformance::harness::money;
 use giftcard_conformance::json::Outcome;
 use serde_json::{Value as Json, json};
 use std::sync::Arc;
@@ -31,12 +30,7 @@ fn quote(id: &str, code: &Json) -> Json {
 fn concurrent_checkouts_never_overspend_a_card() {
     let dir = tempfile::tempdir().unwrap();
     let h = Arc::new(common::harness(&dir));
-    let card = h
-        .call_json_ok(
-            "admin.create-card",
-            &json!({ "amount": money("100", "USD"), "admin-user": "t" }),
-        )
-        .unwrap();
+    let card = common::usd_card(&h, "100");
     let code = card["code"].clone();
     let placed = Arc::new(AtomicUsize::new(0));
     let refused = Arc::new(AtomicUsize::new(0));
@@ -89,9 +83,7 @@ fn concurrent_checkouts_never_overspend_a_card() {
     }
     assert_eq!(placed.load(Ordering::SeqCst), 100);
     assert_eq!(refused.load(Ordering::SeqCst), ATTEMPTS - 100);
-    let card = h
-        .call_json_ok("admin.get-card", &json!({ "card": { "id": card["id"] } }))
-        .unwrap();
+    let card = common::get_card(&h, &card["id"]);
     assert_eq!(card["balance"]["amount"], "0.00");
     assert_eq!(card["status"], "used");
     assert!(h.ledger_problems().unwrap().is_empty());

@@ -9,9 +9,9 @@ use crate::common;
 use crate::smtp_sink;
 use giftcard_host::GiftCards;
 
-use common::{T0, runtime};
+use common::{T0, ok, run_cli, runtime};
 use giftcard_conformance::harness::{Harness, HarnessConfig};
-use giftcard_conformance::json::Outcome;
+
 use giftcard_host::clock::Clock;
 use giftcard_host::outbox::{Channel, Message, Outbox, Smtp};
 use mail_parser::MessageParser;
@@ -28,13 +28,6 @@ fn open(db: &Path, outbox: Option<PathBuf>, smtp: Option<String>) -> GiftCards {
     config.delivery.outbox = outbox;
     config.delivery.smtp = smtp.map(|s| Smtp::parse(&s).unwrap());
     giftcard_conformance::harness::open_with(runtime(), &config).expect("open harness")
-}
-
-fn ok(outcome: Outcome) -> Json {
-    match outcome {
-        Outcome::Ok(v) => v,
-        Outcome::Err(e) => panic!("refused: {e}"),
-    }
 }
 
 fn card(h: &GiftCards, email: &str) -> u64 {
@@ -68,18 +61,61 @@ fn status(h: &GiftCards, card: u64) -> Json {
 }
 
 fn cli(db: &Path, args: &[&str]) -> (Option<i32>, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_giftcard-harness"))
-        .arg("--db")
-        .arg(db)
-        .args(["--fixed-clock", "2026-05-01T10:00:00Z", "--seed", "8"])
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    run_cli(db, "8", args)
+}
+
+/// Creates a card through the command line; returns its id.
+fn cli_card(db: &Path, amount: &str, email: &str) -> String {
+    let (code, out, err) = cli(
+        db,
+        &[
+            "--json",
+            "card",
+            "create",
+            "--amount",
+            amount,
+            "--recipient-email",
+            email,
+        ],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    serde_json::from_str::<Json>(&out).unwrap()["id"].to_string()
+}
+
+/// What the command line prints for `args`, as JSON.
+fn cli_json(db: &Path, args: &[&str]) -> Json {
+    let (_, out, _) = cli(db, args);
+    serde_json::from_str(&out).unwrap()
+}
+
+/// `card delivery` of card `id`, as JSON.
+fn cli_delivery(db: &Path, id: &str) -> Json {
+    cli_json(db, &["--json", "card", "delivery", id])
+}
+
+/// An outbox folder that cannot be made: a file is in the way.
+fn unwritable_outbox(dir: &tempfile::TempDir) -> PathBuf {
+    let blocker = dir.path().join("afile");
+    std::fs::write(&blocker, "x").unwrap();
+    blocker.join("outbox")
+}
+
+/// Turns the host tables back into the at-most-once harness's shape (a
+/// `dispatched` flag, no `host_meta`); `refill` copies the rows of
+/// `old_outbox` back into `host_outbox`.
+fn downgrade_host_tables(db: &Path, refill: &str) {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.execute_batch(&format!(
+        "CREATE TABLE old_outbox AS SELECT id, message_id, card_id, kind, channel, from_name, \
+         recipient, subject, text_body, html_body FROM host_outbox; \
+         DROP TABLE host_outbox; DROP TABLE host_meta; \
+         CREATE TABLE host_outbox (id BIGINT PRIMARY KEY, message_id BIGINT NOT NULL, \
+         card_id BIGINT NOT NULL, kind TEXT NOT NULL, channel TEXT NOT NULL, \
+         from_name TEXT NOT NULL, recipient TEXT NOT NULL, subject TEXT NOT NULL, \
+         text_body TEXT NOT NULL, html_body TEXT, dispatched BIGINT NOT NULL DEFAULT 0); \
+         {refill} DROP TABLE old_outbox;"
+    ))
+    .unwrap();
 }
 
 fn message_id(eml: &[u8]) -> String {
@@ -98,9 +134,7 @@ fn message_id(eml: &[u8]) -> String {
 fn a_message_that_cannot_be_written_stays_pending_and_is_delivered_later() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("ob.db");
-    let blocker = dir.path().join("afile");
-    std::fs::write(&blocker, "x").unwrap();
-    let broken = open(&db, Some(blocker.join("outbox")), None);
+    let broken = open(&db, Some(unwritable_outbox(&dir)), None);
     let id = card(&broken, "ann@example.com");
     let sent = send(&broken, id);
     assert_eq!(sent["status"], "pending", "handed over, not delivered yet");
@@ -112,12 +146,7 @@ fn a_message_that_cannot_be_written_stays_pending_and_is_delivered_later() {
     );
     let record = status(&broken, id);
     assert_eq!(record["status"], "failed");
-    assert!(
-        record["failure"]
-            .as_str()
-            .unwrap()
-            .contains("Not a directory")
-    );
+    common::assert_mentions(&record["failure"], "Not a directory");
     assert_eq!(record["delivered-at"], Json::Null);
     assert_eq!(broken.pending_messages().unwrap().len(), 1);
     // Trying again in the same process fails the same way, and keeps it.
@@ -158,24 +187,9 @@ fn a_message_that_cannot_be_written_stays_pending_and_is_delivered_later() {
 fn the_cli_reports_an_undelivered_message_and_retries_it() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("ob.db");
-    let blocker = dir.path().join("afile");
-    std::fs::write(&blocker, "x").unwrap();
-    let bad = blocker.join("outbox");
+    let bad = unwritable_outbox(&dir);
     let bad = bad.to_str().unwrap();
-    let (code, out, _) = cli(
-        &db,
-        &[
-            "--json",
-            "card",
-            "create",
-            "--amount",
-            "10",
-            "--recipient-email",
-            "a@example.com",
-        ],
-    );
-    assert_eq!(code, Some(0));
-    let id = serde_json::from_str::<Json>(&out).unwrap()["id"].to_string();
+    let id = cli_card(&db, "10", "a@example.com");
 
     let (code, out, err) = cli(&db, &["--outbox", bad, "card", "send", &id]);
     assert_eq!(code, Some(1), "{out}{err}");
@@ -199,27 +213,14 @@ fn the_cli_reports_an_undelivered_message_and_retries_it() {
     assert_eq!(code, Some(1), "still failing: {err}");
 
     // A second card: its message fails too, then `tick` delivers both.
-    let (_, out, _) = cli(
-        &db,
-        &[
-            "--json",
-            "card",
-            "create",
-            "--amount",
-            "5",
-            "--recipient-email",
-            "b@example.com",
-        ],
-    );
-    let id2 = serde_json::from_str::<Json>(&out).unwrap()["id"].to_string();
+    let id2 = cli_card(&db, "5", "b@example.com");
     let (code, _, _) = cli(&db, &["--outbox", bad, "card", "send", &id2]);
     assert_eq!(code, Some(1));
     let (code, _, err) = cli(&db, &["tick"]);
     assert_eq!(code, Some(0), "{err}");
     let (_, out, _) = cli(&db, &["outbox", "pending"]);
     assert!(out.contains("every message has been delivered"), "{out}");
-    let (_, out, _) = cli(&db, &["--json", "card", "delivery", &id]);
-    let d: Json = serde_json::from_str(&out).unwrap();
+    let d = cli_delivery(&db, &id);
     assert_eq!(d["messages"][0]["status"], "delivered");
     assert_ne!(d["delivered-at"], Json::Null);
     let (code, out, _) = cli(&db, &["outbox", "retry"]);
@@ -235,40 +236,17 @@ fn the_cli_reports_an_undelivered_message_and_retries_it() {
 fn a_failed_smtp_hand_off_is_reported_and_retried() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("smtp.db");
-    let closed = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let (_, out, _) = cli(
-        &db,
-        &[
-            "--json",
-            "card",
-            "create",
-            "--amount",
-            "10",
-            "--recipient-email",
-            "c@example.com",
-        ],
-    );
-    let id = serde_json::from_str::<Json>(&out).unwrap()["id"].to_string();
-    let closed = format!("127.0.0.1:{closed}");
+    let closed = common::closed_port();
+    let id = cli_card(&db, "10", "c@example.com");
     let (code, out, err) = cli(&db, &["--smtp", &closed, "card", "send", &id]);
     assert_eq!(code, Some(1), "{out}{err}");
     assert!(
         err.contains("SMTP to") && err.contains("not delivered"),
         "{err}"
     );
-    let (_, out, _) = cli(&db, &["--json", "card", "delivery", &id]);
-    let d: Json = serde_json::from_str(&out).unwrap();
+    let d = cli_delivery(&db, &id);
     assert_eq!(d["messages"][0]["status"], "failed");
-    assert!(
-        d["messages"][0]["failure"]
-            .as_str()
-            .unwrap()
-            .contains("SMTP")
-    );
+    common::assert_mentions(&d["messages"][0]["failure"], "SMTP");
     assert_eq!(d["delivered-at"], Json::Null);
 
     let sink = smtp_sink::SmtpSink::start();
@@ -282,8 +260,7 @@ fn a_failed_smtp_hand_off_is_reported_and_retried() {
     assert!(entry.smtp.as_deref().unwrap().starts_with("sent to "));
     let kept = std::fs::read(outbox.dir().join(&entry.file)).unwrap();
     assert_eq!(message_id(&got[0].data), message_id(&kept));
-    let (_, out, _) = cli(&db, &["--json", "card", "delivery", &id]);
-    let d: Json = serde_json::from_str(&out).unwrap();
+    let d = cli_delivery(&db, &id);
     assert_eq!(d["messages"][0]["status"], "delivered");
 }
 
@@ -298,32 +275,8 @@ fn a_process_killed_mid_delivery_loses_and_overwrites_nothing() {
     // Accepts connections and never answers: lettre waits for a greeting.
     let stall = TcpListener::bind("127.0.0.1:0").unwrap();
     let stall_at = format!("127.0.0.1:{}", stall.local_addr().unwrap().port());
-    let (_, out, _) = cli(
-        &db,
-        &[
-            "--json",
-            "card",
-            "create",
-            "--amount",
-            "10",
-            "--recipient-email",
-            "d@example.com",
-        ],
-    );
-    let first = serde_json::from_str::<Json>(&out).unwrap()["id"].to_string();
-    let (_, out, _) = cli(
-        &db,
-        &[
-            "--json",
-            "card",
-            "create",
-            "--amount",
-            "11",
-            "--recipient-email",
-            "e@example.com",
-        ],
-    );
-    let second = serde_json::from_str::<Json>(&out).unwrap()["id"].to_string();
+    let first = cli_card(&db, "10", "d@example.com");
+    let second = cli_card(&db, "11", "e@example.com");
 
     let mut child = Command::new(env!("CARGO_BIN_EXE_giftcard-harness"))
         .arg("--db")
@@ -365,6 +318,8 @@ fn a_process_killed_mid_delivery_loses_and_overwrites_nothing() {
     child.kill().unwrap();
     child.wait().unwrap();
     let before = std::fs::read(outbox.dir().join(&written)).unwrap();
+    let written_file_is_intact =
+        || assert_eq!(std::fs::read(outbox.dir().join(&written)).unwrap(), before);
 
     // The next process sends another card: a file of its own.
     let (code, _, err) = cli(&db, &["card", "send", &second]);
@@ -375,11 +330,10 @@ fn a_process_killed_mid_delivery_loses_and_overwrites_nothing() {
         entries[0].file, written,
         "a later message never takes an earlier one's file"
     );
-    assert_eq!(std::fs::read(outbox.dir().join(&written)).unwrap(), before);
+    written_file_is_intact();
 
     // The first is still pending, claimed by the dead process.
-    let (_, out, _) = cli(&db, &["--json", "outbox", "pending"]);
-    let pending: Json = serde_json::from_str(&out).unwrap();
+    let pending = cli_json(&db, &["--json", "outbox", "pending"]);
     assert_eq!(pending.as_array().unwrap().len(), 1);
     let (code, _, _) = cli(&db, &["outbox", "retry"]);
     assert_eq!(code, Some(0), "a live claim is left alone");
@@ -392,9 +346,8 @@ fn a_process_killed_mid_delivery_loses_and_overwrites_nothing() {
         entries[1].file, written,
         "the kept file is the message's file"
     );
-    assert_eq!(std::fs::read(outbox.dir().join(&written)).unwrap(), before);
-    let (_, out, _) = cli(&db, &["--json", "card", "delivery", &first]);
-    let d: Json = serde_json::from_str(&out).unwrap();
+    written_file_is_intact();
+    let d = cli_delivery(&db, &first);
     assert_eq!(d["messages"][0]["status"], "delivered");
 }
 
@@ -515,24 +468,14 @@ fn an_at_most_once_outbox_is_upgraded() {
         ok(outcome.unwrap());
         tx.commit().unwrap();
     }
-    // Turn the host tables back into the old shape.
-    {
-        let conn = rusqlite::Connection::open(&db).unwrap();
-        conn.execute_batch(
-            "CREATE TABLE old_outbox AS SELECT id, message_id, card_id, kind, channel, from_name, \
-             recipient, subject, text_body, html_body FROM host_outbox; \
-             DROP TABLE host_outbox; DROP TABLE host_meta; \
-             CREATE TABLE host_outbox (id BIGINT PRIMARY KEY, message_id BIGINT NOT NULL, \
-             card_id BIGINT NOT NULL, kind TEXT NOT NULL, channel TEXT NOT NULL, \
-             from_name TEXT NOT NULL, recipient TEXT NOT NULL, subject TEXT NOT NULL, \
-             text_body TEXT NOT NULL, html_body TEXT, dispatched BIGINT NOT NULL DEFAULT 0); \
-             INSERT INTO host_outbox SELECT *, 0 FROM old_outbox; \
-             INSERT INTO host_outbox SELECT id + 100, message_id, card_id, kind, channel, \
-             from_name, recipient, subject, text_body, html_body, 1 FROM old_outbox; \
-             DROP TABLE old_outbox;",
-        )
-        .unwrap();
-    }
+    // Turn the host tables back into the old shape: the message once not
+    // dispatched, and a copy of it flagged as dispatched.
+    downgrade_host_tables(
+        &db,
+        "INSERT INTO host_outbox SELECT *, 0 FROM old_outbox; \
+         INSERT INTO host_outbox SELECT id + 100, message_id, card_id, kind, channel, \
+         from_name, recipient, subject, text_body, html_body, 1 FROM old_outbox;",
+    );
     let h = open(&db, None, None);
     let pending = h.pending_messages().unwrap();
     assert_eq!(pending.len(), 1, "the flagged copy counts as delivered");
@@ -550,23 +493,9 @@ fn an_at_most_once_outbox_is_upgraded() {
 fn failed_messages_back_off_and_only_their_own_command_fails() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("backoff.db");
-    let blocker = dir.path().join("afile");
-    std::fs::write(&blocker, "x").unwrap();
-    let bad = blocker.join("outbox");
+    let bad = unwritable_outbox(&dir);
     let bad = bad.to_str().unwrap();
-    let (_, out, _) = cli(
-        &db,
-        &[
-            "--json",
-            "card",
-            "create",
-            "--amount",
-            "10",
-            "--recipient-email",
-            "h@example.com",
-        ],
-    );
-    let id = serde_json::from_str::<Json>(&out).unwrap()["id"].to_string();
+    let id = cli_card(&db, "10", "h@example.com");
     let (code, out, err) = cli(&db, &["--json", "--outbox", bad, "card", "send", &id]);
     assert_eq!(code, Some(1), "its own message failed: {err}");
     // Standard output holds exactly the command's answer; the failure is on
@@ -579,8 +508,7 @@ fn failed_messages_back_off_and_only_their_own_command_fails() {
     let (code, _, err) = cli(&db, &["--outbox", bad, "card", "create", "--amount", "5"]);
     assert_eq!(code, Some(0), "{err}");
     assert!(!err.contains("not delivered"), "{err}");
-    let (_, out, _) = cli(&db, &["--json", "outbox", "pending"]);
-    let pending: Json = serde_json::from_str(&out).unwrap();
+    let pending = cli_json(&db, &["--json", "outbox", "pending"]);
     assert_eq!(pending[0]["attempts"], 1, "left alone during its back-off");
     // tick tries it at once; its failure is a warning, tick itself succeeded.
     let (code, _, err) = cli(&db, &["--outbox", bad, "tick"]);
@@ -607,19 +535,7 @@ fn a_copy_of_a_database_cannot_pass_its_messages_off_as_delivered() {
     let b = dir.path().join("b.db");
     let shared = dir.path().join("shared-outbox");
     let shared = shared.to_str().unwrap();
-    let (_, out, _) = cli(
-        &a,
-        &[
-            "--json",
-            "card",
-            "create",
-            "--amount",
-            "10",
-            "--recipient-email",
-            "one@example.com",
-        ],
-    );
-    let id = serde_json::from_str::<Json>(&out).unwrap()["id"].to_string();
+    let id = cli_card(&a, "10", "one@example.com");
     {
         let conn = rusqlite::Connection::open(&a).unwrap();
         conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
@@ -654,8 +570,7 @@ fn a_copy_of_a_database_cannot_pass_its_messages_off_as_delivered() {
     );
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("holds another message"), "{err}");
-    let (_, out, _) = cli(&b, &["--json", "card", "delivery", &id]);
-    let d: Json = serde_json::from_str(&out).unwrap();
+    let d = cli_delivery(&b, &id);
     assert_eq!(d["messages"][0]["status"], "failed");
     let entries = Outbox::at(PathBuf::from(shared)).list().unwrap();
     assert_eq!(entries.len(), 1);
@@ -700,22 +615,14 @@ fn a_failed_message_of_the_at_most_once_outbox_is_delivered_after_the_upgrade() 
         send(&h, id);
         id
     };
-    {
-        let conn = rusqlite::Connection::open(&db).unwrap();
-        conn.execute_batch(
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch(
             "UPDATE gc_messages SET status = 'failed', failure = 'failed: SMTP down', \
-             delivered_at = NULL; UPDATE gc_cards SET delivered_at = NULL; \
-             CREATE TABLE old_outbox AS SELECT id, message_id, card_id, kind, channel, from_name, \
-             recipient, subject, text_body, html_body FROM host_outbox; \
-             DROP TABLE host_outbox; DROP TABLE host_meta; \
-             CREATE TABLE host_outbox (id BIGINT PRIMARY KEY, message_id BIGINT NOT NULL, \
-             card_id BIGINT NOT NULL, kind TEXT NOT NULL, channel TEXT NOT NULL, \
-             from_name TEXT NOT NULL, recipient TEXT NOT NULL, subject TEXT NOT NULL, \
-             text_body TEXT NOT NULL, html_body TEXT, dispatched BIGINT NOT NULL DEFAULT 0); \
-             INSERT INTO host_outbox SELECT *, 1 FROM old_outbox; DROP TABLE old_outbox;",
+             delivered_at = NULL; UPDATE gc_cards SET delivered_at = NULL;",
         )
         .unwrap();
-    }
+    downgrade_host_tables(&db, "INSERT INTO host_outbox SELECT *, 1 FROM old_outbox;");
     let h = open(&db, Some(dir.path().join("fresh-box")), None);
     assert_eq!(h.pending_messages().unwrap().len(), 1, "pending again");
     let d = h.dispatch_outbox().unwrap();

@@ -50,12 +50,7 @@ fn a_full_order_through_the_shop() {
         "customer.create",
         json!({ "id": "alice", "website": "main", "credit": "100" }),
     );
-    let card = harness
-        .call_json_ok(
-            "admin.create-card",
-            &json!({ "amount": { "amount": "30", "currency": "USD" }, "admin-user": "t" }),
-        )
-        .unwrap();
+    let card = common::usd_card(&harness, "30");
     let quote = ok(
         &shop,
         "quote.create",
@@ -99,22 +94,17 @@ fn a_full_order_through_the_shop() {
     );
     let id = order["id"].clone();
     assert_eq!(id, "ORD-000001");
+    let alice_credit = || ok(&shop, "customer.show", json!({ "id": "alice" }))["credit"].clone();
     let again = ok(
         &shop,
         "order.place",
         json!({ "quote": quote, "payment-method": "account-credit", "order-id": id }),
     );
     assert_eq!(again["totals"], order["totals"]);
-    assert_eq!(
-        ok(&shop, "customer.show", json!({ "id": "alice" }))["credit"],
-        "80.82"
-    );
+    assert_eq!(alice_credit(), "80.82");
 
-    let first = ok(
-        &shop,
-        "order.invoice",
-        json!({ "order": id, "lines": [{ "line": "1", "quantity": 1 }] }),
-    );
+    let line_1 = json!({ "order": id, "lines": [{ "line": "1", "quantity": 1 }] });
+    let first = ok(&shop, "order.invoice", line_1.clone());
     assert_eq!(first["total-before-cards"], "27.59");
     let second = ok(&shop, "order.invoice", json!({ "order": id }));
     assert_eq!(second["total-before-cards"], "21.59");
@@ -132,11 +122,7 @@ fn a_full_order_through_the_shop() {
         "complete"
     );
 
-    let memo = ok(
-        &shop,
-        "order.refund",
-        json!({ "order": id, "lines": [{ "line": "1", "quantity": 1 }] }),
-    );
+    let memo = ok(&shop, "order.refund", line_1);
     assert_eq!(memo["total"], "21.59");
     let e = err(
         &shop,
@@ -148,13 +134,8 @@ fn a_full_order_through_the_shop() {
     assert_eq!(last["total"], "27.59");
     let shown = ok(&shop, "order.show", json!({ "order": id }));
     assert_eq!(shown["status"], "closed");
-    assert_eq!(
-        ok(&shop, "customer.show", json!({ "id": "alice" }))["credit"],
-        "100.00"
-    );
-    let card = harness
-        .call_json_ok("admin.get-card", &json!({ "card": { "id": card["id"] } }))
-        .unwrap();
+    assert_eq!(alice_credit(), "100.00");
+    let card = common::get_card(&harness, &card["id"]);
     assert_eq!(card["balance"]["amount"], "30.00");
     assert!(harness.ledger_problems().unwrap().is_empty());
 }

@@ -23,12 +23,7 @@ fn card_of_100() -> (
 ) {
     let dir = tempfile::tempdir().unwrap();
     let h = common::harness(&dir);
-    let card = h
-        .call_json_ok(
-            "admin.create-card",
-            &json!({ "amount": money("100", "USD"), "admin-user": "t" }),
-        )
-        .unwrap();
+    let card = common::usd_card(&h, "100");
     let before = h.snapshot().unwrap();
     (dir, h, card, before)
 }
@@ -63,9 +58,7 @@ fn a_trap_at_any_statement_of_an_adjustment_rolls_everything_back() {
         "only {trapped} statements before the call finished"
     );
     // The completed call above committed once; the host still serves calls.
-    let after = h
-        .call_json_ok("admin.get-card", &json!({ "card": { "id": card["id"] } }))
-        .unwrap();
+    let after = common::get_card(&h, &card["id"]);
     assert_eq!(after["balance"]["amount"], "60.00");
     assert!(h.ledger_problems().unwrap().is_empty());
 }

@@ -12,6 +12,11 @@ fn setup() -> (tempfile::TempDir, CodeCache, Engine) {
     (dir, cache, engine(&Limits::default()).unwrap())
 }
 
+/// What loading the component `wat` through `cache` did.
+fn load_outcome(cache: &CodeCache, engine: &Engine, wat: &str) -> CacheOutcome {
+    cache.load(engine, wat.as_bytes()).unwrap().1
+}
+
 fn cached_files(cache: &CodeCache) -> Vec<PathBuf> {
     let CodeCache::Dir(dir) = cache else {
         return vec![];
@@ -28,20 +33,11 @@ fn cached_files(cache: &CodeCache) -> Vec<PathBuf> {
 #[test]
 fn compiled_once_then_loaded() {
     let (_dir, cache, engine) = setup();
-    assert_eq!(
-        cache.load(&engine, ONE.as_bytes()).unwrap().1,
-        CacheOutcome::Stored
-    );
-    assert_eq!(
-        cache.load(&engine, ONE.as_bytes()).unwrap().1,
-        CacheOutcome::Hit
-    );
+    assert_eq!(load_outcome(&cache, &engine, ONE), CacheOutcome::Stored);
+    assert_eq!(load_outcome(&cache, &engine, ONE), CacheOutcome::Hit);
     assert_eq!(cached_files(&cache).len(), 1);
     // Other bytes, another key.
-    assert_eq!(
-        cache.load(&engine, TWO.as_bytes()).unwrap().1,
-        CacheOutcome::Stored
-    );
+    assert_eq!(load_outcome(&cache, &engine, TWO), CacheOutcome::Stored);
     assert_eq!(cached_files(&cache).len(), 2);
 }
 
@@ -51,14 +47,8 @@ fn another_engine_configuration_is_another_key() {
     cache.load(&engine, ONE.as_bytes()).unwrap();
     let plain = Engine::new(&wasmtime::Config::new()).unwrap();
     assert_ne!(key(&engine, ONE.as_bytes()), key(&plain, ONE.as_bytes()));
-    assert_eq!(
-        cache.load(&plain, ONE.as_bytes()).unwrap().1,
-        CacheOutcome::Stored
-    );
-    assert_eq!(
-        cache.load(&engine, ONE.as_bytes()).unwrap().1,
-        CacheOutcome::Hit
-    );
+    assert_eq!(load_outcome(&cache, &plain, ONE), CacheOutcome::Stored);
+    assert_eq!(load_outcome(&cache, &engine, ONE), CacheOutcome::Hit);
 }
 
 #[test]
@@ -82,10 +72,7 @@ fn a_changed_byte_anywhere_is_ignored_and_rebuilt() {
             matches!(outcome, CacheOutcome::Rebuilt(ref why) if why.contains("integrity")),
             "byte {at}: {outcome:?}"
         );
-        assert_eq!(
-            cache.load(&engine, ONE.as_bytes()).unwrap().1,
-            CacheOutcome::Hit
-        );
+        assert_eq!(load_outcome(&cache, &engine, ONE), CacheOutcome::Hit);
     }
     // Truncated, and empty.
     for len in [good.len() - 10, MAGIC.len() + 5, 0] {

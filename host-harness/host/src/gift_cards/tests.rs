@@ -21,6 +21,13 @@ fn create(amount: &str) -> CreateCardRequest {
     CreateCardRequest::new(Money::new(amount, "USD"), "alice")
 }
 
+/// Creates a card of `amount` USD in its own transaction.
+fn create_card(shop: &GiftCards, amount: &str) -> Result<crate::api::admin::Card, Error> {
+    let req = create(amount);
+    shop.call(|p, s| p.giftcard_plugin_admin().call_create_card(s, &req))
+        .unwrap()
+}
+
 fn get(shop: &GiftCards, id: u64) -> Result<crate::api::admin::Card, Error> {
     let request = GetCardRequest {
         card: CardRef::Id(id),
@@ -33,11 +40,7 @@ fn get(shop: &GiftCards, id: u64) -> Result<crate::api::admin::Card, Error> {
 fn an_ok_call_commits() {
     let dir = tempfile::tempdir().unwrap();
     let shop = shop(&dir);
-    let req = create("12.50");
-    let card = shop
-        .call(|p, s| p.giftcard_plugin_admin().call_create_card(s, &req))
-        .unwrap()
-        .unwrap();
+    let card = create_card(&shop, "12.50").unwrap();
     assert_eq!(card.balance.amount, "12.50");
     assert_eq!(get(&shop, card.id).unwrap().code, card.code);
 }
@@ -46,10 +49,7 @@ fn an_ok_call_commits() {
 fn an_err_rolls_back_and_arrives_typed() {
     let dir = tempfile::tempdir().unwrap();
     let shop = shop(&dir);
-    let req = create("-5");
-    let refused = shop
-        .call(|p, s| p.giftcard_plugin_admin().call_create_card(s, &req))
-        .unwrap();
+    let refused = create_card(&shop, "-5");
     assert!(
         matches!(refused, Err(Error::InvalidAmount(_))),
         "{refused:?}"
