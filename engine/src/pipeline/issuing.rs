@@ -33,7 +33,7 @@ use crate::cards::movements::replay;
 use crate::cards::{self, CardExtras, NewCard, StoredCard};
 use crate::error::{Error, IssueLimit, Result};
 use crate::model::*;
-use crate::money::{Currency, MAX_MAJOR_UNITS};
+use crate::money::{Amount, Currency, MAX_MAJOR_UNITS, Sign};
 use crate::pipeline::orders::{self, StoredOrder, check_reference};
 use crate::settings::{self, MAX_VALIDITY_DAYS};
 use crate::storage::db::{Row, Value};
@@ -43,7 +43,6 @@ use crate::storage::time::{self, Seconds};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
-use std::str::FromStr;
 
 /// Most digits a campaign percentage may have after the point.
 pub const MAX_PERCENT_SCALE: u32 = 4;
@@ -307,20 +306,9 @@ pub fn issue_from_order(env: &mut dyn Environment, req: IssueRequest) -> Result<
 // ---------------------------------------------------------------------------
 // Campaigns
 
-/// A plain decimal (digits, optionally a point and more digits; no sign).
+/// A plain decimal without a sign, by the one grammar (see [`Amount`]).
 fn plain_decimal(text: &str) -> Option<Decimal> {
-    let (int, frac) = match text.split_once('.') {
-        Some((i, f)) => (i, Some(f)),
-        None => (text, None),
-    };
-    let ok = text.len() <= 40
-        && !int.is_empty()
-        && int.bytes().all(|b| b.is_ascii_digit())
-        && frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()));
-    if !ok {
-        return None;
-    }
-    Decimal::from_str(text).ok()
+    Amount::parse(text, Sign::Refused).ok().map(|a| a.value())
 }
 
 /// A campaign percentage: a decimal above 0 and at most 100.
@@ -479,8 +467,12 @@ impl StoredCampaign {
     fn from_row(row: &Row<'_>) -> Result<StoredCampaign> {
         let corrupt = |what: &str| Error::Database(format!("stored campaign {what}"));
         let decimal = |v: Option<String>, what: &str| -> Result<Option<Decimal>> {
-            v.map(|t| Decimal::from_str(&t).map_err(|_| corrupt(what)))
-                .transpose()
+            v.map(|t| {
+                t.parse::<Amount>()
+                    .map(|a| a.value())
+                    .map_err(|_| corrupt(what))
+            })
+            .transpose()
         };
         let kind = row.text("reward_kind")?;
         let percent = decimal(row.opt_text("percent")?, "percent")?;
