@@ -170,6 +170,13 @@ impl Channel {
             Channel::Admin => "admin",
         }
     }
+
+    /// Reads [`as_str`](Channel::as_str)'s text back.
+    pub fn parse(s: &str) -> Option<Channel> {
+        [Channel::Storefront, Channel::Admin]
+            .into_iter()
+            .find(|c| c.as_str() == s)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
