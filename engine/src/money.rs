@@ -209,6 +209,84 @@ impl std::fmt::Display for Amount {
     }
 }
 
+/// An amount field as the contract gave it, read by the grammar at the
+/// boundary (signed; callers refuse what their field may not hold). A text
+/// the grammar refuses is kept with its error rather than refused at once:
+/// the engine reports it where it checks the field, after any field it
+/// checks first, so the same error wins whatever else is wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GivenAmount {
+    Read(Amount),
+    Refused { text: String, why: DecimalError },
+}
+
+impl GivenAmount {
+    pub fn read(text: &str) -> GivenAmount {
+        match text.parse() {
+            Ok(amount) => GivenAmount::Read(amount),
+            Err(why) => GivenAmount::Refused {
+                text: text.to_owned(),
+                why,
+            },
+        }
+    }
+
+    /// The text as given (for messages and fingerprints).
+    pub fn as_str(&self) -> &str {
+        match self {
+            GivenAmount::Read(amount) => amount.as_str(),
+            GivenAmount::Refused { text, .. } => text,
+        }
+    }
+
+    /// The amount, or the error its text earns.
+    pub fn amount(&self) -> Result<&Amount> {
+        match self {
+            GivenAmount::Read(amount) => Ok(amount),
+            GivenAmount::Refused { text, why } => Err(why.into_amount_error(text)),
+        }
+    }
+}
+
+impl Currency {
+    /// A given amount in this currency's minor units: the error of
+    /// [`parse_amount`](Currency::parse_amount) for the same text.
+    pub fn minor_of(&self, given: &GivenAmount) -> Result<i64> {
+        self.minor(given.amount()?)
+    }
+}
+
+impl From<&str> for GivenAmount {
+    fn from(text: &str) -> GivenAmount {
+        GivenAmount::read(text)
+    }
+}
+
+impl From<String> for GivenAmount {
+    fn from(text: String) -> GivenAmount {
+        GivenAmount::read(&text)
+    }
+}
+
+impl std::fmt::Display for GivenAmount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Stored (in replayed answers) as the text it was given as.
+impl serde::Serialize for GivenAmount {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GivenAmount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        String::deserialize(d).map(GivenAmount::from)
+    }
+}
+
 fn shorten(text: &str) -> String {
     let mut s: String = text.chars().take(24).collect();
     if text.chars().count() > 24 {

@@ -136,7 +136,7 @@ fn place_request(env: &mut NativeEnv, order: &str, quote: Quote) -> PlaceRequest
         .iter()
         .map(|c| ExpectedCard {
             code: c.code.clone(),
-            applied: c.applied.clone(),
+            applied: c.applied.as_str().into(),
         })
         .collect();
     PlaceRequest {
@@ -344,7 +344,7 @@ fn a_disabled_definition_refuses_its_codes_even_at_placement() {
         .unwrap();
     let expected = vec![ExpectedCard {
         code: totals.cards[0].code.clone(),
-        applied: totals.cards[0].applied.clone(),
+        applied: totals.cards[0].applied.as_str().into(),
     }];
     let err = env
         .call(|e| {

@@ -72,7 +72,7 @@ fn place(env: &mut NativeEnv, id: &str, q: &Quote) -> Result<PlacedOrder> {
         .iter()
         .map(|c| ExpectedCard {
             code: c.code.clone(),
-            applied: c.applied.clone(),
+            applied: c.applied.as_str().into(),
         })
         .collect();
     env.call(|e| {
@@ -276,7 +276,7 @@ fn memo(
                 order_id: order.into(),
                 total: total.into(),
                 lines: vec![],
-                refund_to_gift_card: to_card.map(str::to_owned),
+                refund_to_gift_card: to_card.map(GivenAmount::from),
                 destination: RefundDestination::OriginalCards,
                 comment: None,
             },

@@ -2,6 +2,7 @@
 //! so the component adapter is a mechanical conversion and native callers
 //! (tests, benchmarks) speak the same language as component hosts.
 
+pub use crate::money::GivenAmount;
 use serde::{Deserialize, Serialize};
 
 mod cards;

@@ -162,3 +162,20 @@ fn minor_units_follow_the_currency() {
         ))
     );
 }
+
+#[test]
+fn given_amounts_keep_their_error_for_later() {
+    let good = GivenAmount::read("12.50");
+    assert_eq!(good.as_str(), "12.50");
+    assert_eq!(usd().minor_of(&good).unwrap(), 1250);
+    let bad = GivenAmount::read("1,50");
+    assert_eq!(bad.as_str(), "1,50");
+    // The same error `parse_amount` gives for the text.
+    assert_eq!(usd().minor_of(&bad), usd().parse_amount("1,50"));
+    let huge = GivenAmount::from("9".repeat(35));
+    assert_eq!(usd().minor_of(&huge), usd().parse_amount(&"9".repeat(35)));
+    // Stored as the text it was given as.
+    let json = serde_json::to_string(&bad).unwrap();
+    assert_eq!(json, "\"1,50\"");
+    assert_eq!(serde_json::from_str::<GivenAmount>(&json).unwrap(), bad);
+}

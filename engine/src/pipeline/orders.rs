@@ -422,7 +422,7 @@ pub fn placed(env: &mut dyn Environment, req: PlaceRequest) -> Result<PlacedOrde
         }
         let amount = quote
             .currency
-            .parse_amount(&e.applied)
+            .minor_of(&e.applied)
             .map_err(|err| crate::error::prefix("expected", err))?;
         expected.push((normalized, amount));
     }

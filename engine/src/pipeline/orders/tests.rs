@@ -20,7 +20,7 @@ pub(crate) fn line(
         kind,
         quantity,
         unit_price: unit.into(),
-        row_total: c.format(unit_minor * i64::from(quantity)),
+        row_total: c.format(unit_minor * i64::from(quantity)).into(),
         discount: discount.into(),
         tax: tax.into(),
         gift_card: (kind == ProductKind::GiftCard).then(|| GiftCardPurchase {
@@ -77,7 +77,7 @@ pub(crate) fn place(
         .iter()
         .map(|c| ExpectedCard {
             code: c.code.clone(),
-            applied: c.applied.clone(),
+            applied: c.applied.as_str().into(),
         })
         .collect();
     env.call(|e| {
