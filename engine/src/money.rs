@@ -62,6 +62,20 @@ impl Currency {
     /// [`MAX_MAJOR_UNITS`]. For amounts whose currency is learnt only after
     /// they were read.
     pub fn minor(&self, amount: &Amount) -> Result<i64> {
+        let minor = self.exact_minor(amount)?;
+        if minor.unsigned_abs() > self.max_minor().unsigned_abs() {
+            return Err(Error::InvalidAmount(format!(
+                "`{}`: larger than the maximum of {MAX_MAJOR_UNITS} {}",
+                shorten(&amount.text),
+                self.code()
+            )));
+        }
+        Ok(minor)
+    }
+
+    /// [`minor`](Currency::minor) without the maximum, for amounts the
+    /// engine wrote itself (sums over many cards may exceed it).
+    pub fn exact_minor(&self, amount: &Amount) -> Result<i64> {
         let bad = |why: &str| Error::InvalidAmount(format!("`{}`: {why}", shorten(&amount.text)));
         let value = amount.value;
         if value.normalize().scale() > self.exponent {
@@ -75,22 +89,21 @@ impl Currency {
             .checked_mul(Decimal::from(10i64.pow(self.exponent)))
             .and_then(|m| i64::try_from(m.normalize().mantissa()).ok())
             .ok_or_else(|| bad("out of range"))?;
-        if minor.unsigned_abs() > self.max_minor().unsigned_abs() {
-            return Err(bad(&format!(
-                "larger than the maximum of {MAX_MAJOR_UNITS} {}",
-                self.code()
-            )));
-        }
         Ok(minor)
     }
 
     /// Parses an amount that must be strictly positive.
     pub fn parse_positive(&self, text: &str) -> Result<i64> {
-        let minor = self.parse_amount(text)?;
+        self.positive_of(&GivenAmount::read(text))
+    }
+
+    /// A given amount that must be strictly positive, in minor units.
+    pub fn positive_of(&self, given: &GivenAmount) -> Result<i64> {
+        let minor = self.minor_of(given)?;
         if minor <= 0 {
             return Err(Error::InvalidAmount(format!(
                 "`{}`: must be greater than zero",
-                shorten(text)
+                shorten(given.as_str())
             )));
         }
         Ok(minor)

@@ -325,7 +325,7 @@ fn place(env: &mut NativeEnv, n: usize, spec: &OrderSpec) -> TrueOrder {
                 env.call(|e| {
                     api::create_card(
                         e,
-                        CreateCard::new(Money::new(fmt(i64::from(*cents)), "USD"), "admin"),
+                        CreateCard::new(GivenMoney::new(fmt(i64::from(*cents)), "USD"), "admin"),
                     )
                 })
                 .unwrap()
@@ -685,7 +685,7 @@ impl World {
                 .collect();
             prop_assert_eq!(cards.len() as i64, i64::from(l.quantity));
             for card in cards {
-                prop_assert_eq!(minor(&card.balance.amount), placed.unit);
+                prop_assert_eq!(card.balance.minor, placed.unit);
                 prop_assert_eq!(card.order_id.as_ref(), Some(&o.id));
             }
         }

@@ -179,3 +179,28 @@ fn given_amounts_keep_their_error_for_later() {
     assert_eq!(json, "\"1,50\"");
     assert_eq!(serde_json::from_str::<GivenAmount>(&json).unwrap(), bad);
 }
+
+#[test]
+fn money_is_stored_in_the_contract_form() {
+    use crate::model::Money;
+    let m = Money::parse("12.5", "usd").unwrap();
+    assert_eq!(
+        (m.minor, m.amount(), m.currency_code()),
+        (1250, "12.50".into(), "USD")
+    );
+    let json = serde_json::to_string(&m).unwrap();
+    assert_eq!(json, r#"{"amount":"12.50","currency":"USD"}"#);
+    assert_eq!(serde_json::from_str::<Money>(&json).unwrap(), m);
+    // Sums the engine wrote may exceed the per-amount maximum.
+    let big = Money::of(usd().max_minor() * 3, usd());
+    let json = serde_json::to_string(&big).unwrap();
+    assert_eq!(serde_json::from_str::<Money>(&json).unwrap(), big);
+    assert_eq!(
+        Money::of(1200, Currency::parse("JPY").unwrap()).amount(),
+        "1200"
+    );
+    assert_eq!(
+        Money::of(5, Currency::parse("KWD").unwrap()).amount(),
+        "0.005"
+    );
+}

@@ -87,7 +87,8 @@ pub struct Issued {
 pub enum CampaignReward {
     /// A decimal percentage, above 0 and at most 100.
     Percent(String),
-    Fixed(Money),
+    /// In and out of the contract alike, hence the given form.
+    Fixed(GivenMoney),
 }
 
 /// A campaign's fields.
@@ -217,7 +218,7 @@ pub fn issue_from_order(env: &mut dyn Environment, req: IssueRequest) -> Result<
         )));
     }
     let limit = order_limit(env, &order)?;
-    let money = |minor: i64| Money::new(c.format(minor), c.code());
+    let money = |minor: i64| Money::of(minor, c);
     let over_limit = amount > limit;
     if over_limit {
         let detail = IssueLimit {
@@ -369,8 +370,9 @@ fn validate(input: &CampaignInput) -> Result<ValidCampaign> {
         CampaignReward::Percent(p) => (Some(parse_percent(p)?), None),
         CampaignReward::Fixed(m) => {
             let currency = Currency::parse(&m.currency)?;
+            // This field has always tolerated spaces around the amount.
             let amount = currency
-                .parse_positive(m.amount.trim())
+                .parse_positive(m.amount.as_str().trim())
                 .map_err(|e| crate::error::prefix("reward", e))?;
             (None, Some((amount, currency)))
         }
@@ -514,7 +516,7 @@ impl StoredCampaign {
                 reward: match (self.percent, self.fixed) {
                     (Some(p), _) => CampaignReward::Percent(p.to_string()),
                     (None, Some((a, c))) => {
-                        CampaignReward::Fixed(Money::new(c.format(a), c.code()))
+                        CampaignReward::Fixed(GivenMoney::new(c.format(a), c.code()))
                     }
                     (None, None) => CampaignReward::Percent("0".into()),
                 },

@@ -122,10 +122,7 @@ fn run(env: &mut dyn Environment, req: &CreditMemo, execute: bool) -> Result<Mem
         refundable -= unnamed_gift_card_value(env, &order, &req.lines)?;
     }
     if total > refundable {
-        return Err(Error::RefundExceedsPaid(Money::new(
-            c.format(refundable.max(0)),
-            c.code(),
-        )));
+        return Err(Error::RefundExceedsPaid(Money::of(refundable.max(0), c)));
     }
     let gift_left = order.invoiced_gift_card - order.refunded_gift_card;
     let other_left = (order.invoiced_total - order.invoiced_gift_card)

@@ -114,7 +114,7 @@ pub(super) fn check_fields(input: DefinitionInput) -> Result<Checked> {
     }
     let currency = Currency::parse(&input.value.currency)?;
     let value = currency
-        .parse_positive(&input.value.amount)
+        .positive_of(&input.value.amount)
         .map_err(|e| crate::error::prefix("value", e))?;
     let min_order_amount = input
         .min_order_amount
