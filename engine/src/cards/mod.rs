@@ -157,10 +157,10 @@ pub fn create(env: &mut dyn Environment, req: CreateCard) -> Result<Card> {
     let max_uses = check_max_uses(req.max_uses)?;
     let currency = Currency::parse(&req.amount.currency)?;
     let amount = currency.positive_of(&req.amount.amount)?;
-    let range = match req.amount_max.as_deref() {
+    let range = match &req.amount_max {
         None => None,
-        Some(text) => {
-            let max = currency.parse_positive(text)?;
+        Some(given) => {
+            let max = currency.positive_of(given)?;
             if max <= amount {
                 return Err(Error::InvalidAmount(format!(
                     "amount-max {} must be larger than amount {}",

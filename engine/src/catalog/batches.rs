@@ -31,7 +31,7 @@ use crate::cards::check_text;
 use crate::cards::code::{self, Code, CodeFormat};
 use crate::cards::ledger::{self, NewEntry};
 use crate::error::{Error, Result};
-use crate::model::{Actor, CardId, GivenMoney, HistoryAction};
+use crate::model::{Actor, CardId, GivenAmount, GivenMoney, HistoryAction};
 use crate::money::Currency;
 use crate::settings;
 use crate::storage::db::{Row, Value};
@@ -74,7 +74,7 @@ pub struct DefinitionInput {
     pub description: Option<String>,
     pub enabled: bool,
     pub value: GivenMoney,
-    pub min_order_amount: Option<String>,
+    pub min_order_amount: Option<GivenAmount>,
     pub valid_from: Option<String>,
     pub valid_to: Option<String>,
     pub target: CustomerTarget,
@@ -200,7 +200,7 @@ impl StoredDefinition {
                 description: self.description.clone(),
                 enabled: self.enabled,
                 value: GivenMoney::new(c.format(self.value), c.code()),
-                min_order_amount: self.min_order_amount.map(|m| c.format(m)),
+                min_order_amount: self.min_order_amount.map(|m| c.format(m).into()),
                 valid_from: self.valid_from.map(time::format),
                 valid_to: self.valid_to.map(time::format),
                 target: self.target.clone(),

@@ -354,7 +354,7 @@ pub const MAX_PAGE_SIZE: u32 = 500;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CreateCard {
     pub amount: GivenMoney,
-    pub amount_max: Option<String>,
+    pub amount_max: Option<GivenAmount>,
     pub max_uses: Option<i32>,
     pub recipient_name: Option<String>,
     pub recipient_email: Option<String>,
