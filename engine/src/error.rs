@@ -52,7 +52,7 @@ pub enum Error {
     GiftCardProductConflict,
     #[error("a gift card does not apply: {}", .0.message)]
     CardNotApplicable(Refusal),
-    #[error("the balance of {masked_code} changed: it would pay {} instead of {}", now.amount, expected.amount)]
+    #[error("the balance of {masked_code} changed: it would pay {} instead of {}", now.amount(), expected.amount())]
     BalanceChanged {
         masked_code: String,
         expected: Money,
@@ -62,7 +62,7 @@ pub enum Error {
     OrderNotFound,
     #[error("{0}")]
     OrderState(String),
-    #[error("the refund exceeds what was paid: at most {} {} may be refunded", .0.amount, .0.currency)]
+    #[error("the refund exceeds what was paid: at most {} {} may be refunded", .0.amount(), .0.currency_code())]
     RefundExceedsPaid(Money),
     #[error("line {line_id}: {detail}")]
     LineNotOnOrder { line_id: String, detail: String },
@@ -88,9 +88,9 @@ pub enum Error {
     PermissionDenied,
     #[error("the card has been drawn on")]
     CardAlreadyUsed,
-    #[error("{} {} exceeds the {} {} that may still be issued from this order; ask a supervisor", .0.requested.amount, .0.requested.currency, .0.limit.amount, .0.limit.currency)]
+    #[error("{} {} exceeds the {} {} that may still be issued from this order; ask a supervisor", .0.requested.amount(), .0.requested.currency_code(), .0.limit.amount(), .0.limit.currency_code())]
     IssueLimitExceeded(IssueLimit),
-    #[error("{} {} exceeds the order's remaining {} {}: confirm to proceed", .0.requested.amount, .0.requested.currency, .0.limit.amount, .0.limit.currency)]
+    #[error("{} {} exceeds the order's remaining {} {}: confirm to proceed", .0.requested.amount(), .0.requested.currency_code(), .0.limit.amount(), .0.limit.currency_code())]
     ConfirmationRequired(IssueLimit),
     #[error("card {card_id}: {reason}")]
     BulkItemFailed { card_id: u64, reason: String },

@@ -53,11 +53,31 @@ impl Currency {
 
     /// Parses a decimal string into signed minor units, exactly.
     pub fn parse_amount(&self, text: &str) -> Result<i64> {
-        let bad = |why: &str| Error::InvalidAmount(format!("`{}`: {why}", shorten(text)));
-        if !is_plain_decimal(text) {
-            return Err(bad("not a plain decimal number such as 12.50"));
+        let amount = Amount::parse(text, Sign::Allowed).map_err(|e| e.into_amount_error(text))?;
+        self.minor(&amount)
+    }
+
+    /// An amount parsed by the grammar, in this currency's minor units: it
+    /// must have at most the currency's digits after the point and be within
+    /// [`MAX_MAJOR_UNITS`]. For amounts whose currency is learnt only after
+    /// they were read.
+    pub fn minor(&self, amount: &Amount) -> Result<i64> {
+        let minor = self.exact_minor(amount)?;
+        if minor.unsigned_abs() > self.max_minor().unsigned_abs() {
+            return Err(Error::InvalidAmount(format!(
+                "`{}`: larger than the maximum of {MAX_MAJOR_UNITS} {}",
+                shorten(&amount.text),
+                self.code()
+            )));
         }
-        let value = Decimal::from_str(text).map_err(|_| bad("out of range"))?;
+        Ok(minor)
+    }
+
+    /// [`minor`](Currency::minor) without the maximum, for amounts the
+    /// engine wrote itself (sums over many cards may exceed it).
+    pub fn exact_minor(&self, amount: &Amount) -> Result<i64> {
+        let bad = |why: &str| Error::InvalidAmount(format!("`{}`: {why}", shorten(&amount.text)));
+        let value = amount.value;
         if value.normalize().scale() > self.exponent {
             return Err(bad(&format!(
                 "{} allows {} digit(s) after the decimal point",
@@ -69,22 +89,21 @@ impl Currency {
             .checked_mul(Decimal::from(10i64.pow(self.exponent)))
             .and_then(|m| i64::try_from(m.normalize().mantissa()).ok())
             .ok_or_else(|| bad("out of range"))?;
-        if minor.unsigned_abs() > self.max_minor().unsigned_abs() {
-            return Err(bad(&format!(
-                "larger than the maximum of {MAX_MAJOR_UNITS} {}",
-                self.code()
-            )));
-        }
         Ok(minor)
     }
 
     /// Parses an amount that must be strictly positive.
     pub fn parse_positive(&self, text: &str) -> Result<i64> {
-        let minor = self.parse_amount(text)?;
+        self.positive_of(&GivenAmount::read(text))
+    }
+
+    /// A given amount that must be strictly positive, in minor units.
+    pub fn positive_of(&self, given: &GivenAmount) -> Result<i64> {
+        let minor = self.minor_of(given)?;
         if minor <= 0 {
             return Err(Error::InvalidAmount(format!(
                 "`{}`: must be greater than zero",
-                shorten(text)
+                shorten(given.as_str())
             )));
         }
         Ok(minor)
@@ -96,18 +115,189 @@ impl Currency {
     }
 }
 
-/// Optional sign, digits, optionally a point and more digits; nothing else
-/// (no exponent, spaces, separators or `NaN`). Capped at 40 characters.
-fn is_plain_decimal(text: &str) -> bool {
-    let body = text.strip_prefix(['-', '+']).unwrap_or(text);
+/// Whether a decimal may carry a leading `-` or `+`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sign {
+    Allowed,
+    Refused,
+}
+
+/// The longest decimal text [`Amount::parse`] reads; longer is a typo or an
+/// attack, never an amount.
+pub const MAX_DECIMAL_TEXT: usize = 40;
+
+/// A decimal split by [the grammar](plain_parts): its sign and its digits
+/// before and after the point.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PlainParts<'a> {
+    pub negative: bool,
+    pub int: &'a str,
+    /// Empty when the text has no point.
+    pub frac: &'a str,
+}
+
+/// The one decimal grammar of the plugin: an optional sign (when `sign`
+/// allows it), digits, optionally a point and more digits; nothing else (no
+/// exponent, spaces, separators or `NaN`), at most `max_len` bytes in all.
+/// Every decimal the contract carries — amounts, percentages, rates, ranges,
+/// filters — is read by it.
+pub fn plain_parts(text: &str, sign: Sign, max_len: usize) -> Option<PlainParts<'_>> {
+    let (negative, body) = match (sign, text.as_bytes().first()) {
+        (Sign::Allowed, Some(b'-')) => (true, &text[1..]),
+        (Sign::Allowed, Some(b'+')) => (false, &text[1..]),
+        _ => (false, text),
+    };
     let (int, frac) = match body.split_once('.') {
         Some((i, f)) => (i, Some(f)),
         None => (body, None),
     };
-    text.len() <= 40
-        && !int.is_empty()
-        && int.bytes().all(|b| b.is_ascii_digit())
-        && frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()))
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    (text.len() <= max_len && digits(int) && frac.is_none_or(digits)).then_some(PlainParts {
+        negative,
+        int,
+        frac: frac.unwrap_or(""),
+    })
+}
+
+/// Why a text is not a decimal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DecimalError {
+    #[error("not a plain decimal number such as 12.50")]
+    NotPlain,
+    #[error("out of range")]
+    OutOfRange,
+}
+
+impl DecimalError {
+    /// The error an amount field reports, naming the text.
+    pub fn into_amount_error(self, text: &str) -> Error {
+        Error::InvalidAmount(format!("`{}`: {self}", shorten(text)))
+    }
+}
+
+/// An exact decimal read by the grammar, not yet tied to a currency. It keeps
+/// the text it was read from, so errors found later (too many digits for the
+/// currency) still quote what was given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Amount {
+    value: Decimal,
+    text: String,
+}
+
+impl Amount {
+    /// Reads `text` (at most [`MAX_DECIMAL_TEXT`] bytes) by the grammar.
+    pub fn parse(text: &str, sign: Sign) -> std::result::Result<Amount, DecimalError> {
+        plain_parts(text, sign, MAX_DECIMAL_TEXT).ok_or(DecimalError::NotPlain)?;
+        let value = Decimal::from_str(text).map_err(|_| DecimalError::OutOfRange)?;
+        Ok(Amount {
+            value,
+            text: text.to_owned(),
+        })
+    }
+
+    /// The exact value.
+    pub fn value(&self) -> Decimal {
+        self.value
+    }
+
+    /// The text as given.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+/// Signed: an amount field may be negative (an adjustment); callers that
+/// must refuse a sign use [`Amount::parse`] with [`Sign::Refused`].
+impl FromStr for Amount {
+    type Err = DecimalError;
+
+    fn from_str(text: &str) -> std::result::Result<Amount, DecimalError> {
+        Amount::parse(text, Sign::Allowed)
+    }
+}
+
+impl std::fmt::Display for Amount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// An amount field as the contract gave it, read by the grammar at the
+/// boundary (signed; callers refuse what their field may not hold). A text
+/// the grammar refuses is kept with its error rather than refused at once:
+/// the engine reports it where it checks the field, after any field it
+/// checks first, so the same error wins whatever else is wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GivenAmount {
+    Read(Amount),
+    Refused { text: String, why: DecimalError },
+}
+
+impl GivenAmount {
+    pub fn read(text: &str) -> GivenAmount {
+        match text.parse() {
+            Ok(amount) => GivenAmount::Read(amount),
+            Err(why) => GivenAmount::Refused {
+                text: text.to_owned(),
+                why,
+            },
+        }
+    }
+
+    /// The text as given (for messages and fingerprints).
+    pub fn as_str(&self) -> &str {
+        match self {
+            GivenAmount::Read(amount) => amount.as_str(),
+            GivenAmount::Refused { text, .. } => text,
+        }
+    }
+
+    /// The amount, or the error its text earns.
+    pub fn amount(&self) -> Result<&Amount> {
+        match self {
+            GivenAmount::Read(amount) => Ok(amount),
+            GivenAmount::Refused { text, why } => Err(why.into_amount_error(text)),
+        }
+    }
+}
+
+impl Currency {
+    /// A given amount in this currency's minor units: the error of
+    /// [`parse_amount`](Currency::parse_amount) for the same text.
+    pub fn minor_of(&self, given: &GivenAmount) -> Result<i64> {
+        self.minor(given.amount()?)
+    }
+}
+
+impl From<&str> for GivenAmount {
+    fn from(text: &str) -> GivenAmount {
+        GivenAmount::read(text)
+    }
+}
+
+impl From<String> for GivenAmount {
+    fn from(text: String) -> GivenAmount {
+        GivenAmount::read(&text)
+    }
+}
+
+impl std::fmt::Display for GivenAmount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Stored (in replayed answers) as the text it was given as.
+impl serde::Serialize for GivenAmount {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GivenAmount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        String::deserialize(d).map(GivenAmount::from)
+    }
 }
 
 fn shorten(text: &str) -> String {

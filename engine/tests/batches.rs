@@ -16,7 +16,7 @@ fn definition(f: impl FnOnce(&mut DefinitionInput)) -> DefinitionInput {
         code_name: None,
         description: None,
         enabled: true,
-        value: Money::new("10", "EUR"),
+        value: GivenMoney::new("10", "EUR"),
         min_order_amount: None,
         valid_from: None,
         valid_to: None,
@@ -136,7 +136,7 @@ fn place_request(env: &mut NativeEnv, order: &str, quote: Quote) -> PlaceRequest
         .iter()
         .map(|c| ExpectedCard {
             code: c.code.clone(),
-            applied: c.applied.clone(),
+            applied: c.applied.as_str().into(),
         })
         .collect();
     PlaceRequest {
@@ -344,7 +344,7 @@ fn a_disabled_definition_refuses_its_codes_even_at_placement() {
         .unwrap();
     let expected = vec![ExpectedCard {
         code: totals.cards[0].code.clone(),
-        applied: totals.cards[0].applied.clone(),
+        applied: totals.cards[0].applied.as_str().into(),
     }];
     let err = env
         .call(|e| {
@@ -393,7 +393,9 @@ fn two_codes_of_one_definition_pay_one_order_and_uses_are_counted_once() {
 
     // A card with balance left but no use left.
     let d = env
-        .call(|e| api::create_definition(e, definition(|d| d.value = Money::new("100", "EUR"))))
+        .call(|e| {
+            api::create_definition(e, definition(|d| d.value = GivenMoney::new("100", "EUR")))
+        })
         .unwrap();
     let g = env
         .call(|e| {
@@ -419,7 +421,7 @@ fn two_codes_of_one_definition_pay_one_order_and_uses_are_counted_once() {
     let card = env
         .call(|e| api::get_card(e, &CardRef::Id(g.first_card_id)))
         .unwrap();
-    assert_eq!((card.balance.amount.as_str(), card.uses), ("40.00", 1));
+    assert_eq!((card.balance.amount().as_str(), card.uses), ("40.00", 1));
     assert_eq!(
         reason(&mut env, &Q::default(), &big),
         Some(RefusalReason::UsesExhausted)
@@ -436,7 +438,7 @@ fn two_codes_of_one_definition_pay_one_order_and_uses_are_counted_once() {
     let third = env
         .call(|e| api::get_card(e, &CardRef::Code(c[2].clone())))
         .unwrap();
-    assert_eq!((third.balance.amount.as_str(), third.uses), ("5.00", 1));
+    assert_eq!((third.balance.amount().as_str(), third.uses), ("5.00", 1));
 }
 
 #[test]

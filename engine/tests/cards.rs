@@ -14,7 +14,12 @@ fn env() -> NativeEnv {
 }
 
 fn usd(amount: &str) -> Money {
-    Money::new(amount, "USD")
+    Money::parse(amount, "USD").unwrap()
+}
+
+/// An amount as a request gives it.
+fn given_usd(amount: &str) -> GivenMoney {
+    GivenMoney::new(amount, "USD")
 }
 
 fn create(env: &mut NativeEnv, amount: &str) -> Result<Card> {
@@ -22,7 +27,7 @@ fn create(env: &mut NativeEnv, amount: &str) -> Result<Card> {
 }
 
 fn request(amount: &str) -> CreateCard {
-    CreateCard::new(usd(amount), "alice")
+    CreateCard::new(given_usd(amount), "alice")
 }
 
 fn adjust(env: &mut NativeEnv, id: CardId, amount: &str) -> Result<Card> {
@@ -31,7 +36,7 @@ fn adjust(env: &mut NativeEnv, id: CardId, amount: &str) -> Result<Card> {
             e,
             AdjustBalance {
                 card: CardRef::Id(id),
-                amount: usd(amount),
+                amount: given_usd(amount),
                 comment: "test".into(),
                 admin_user: "alice".into(),
                 reference: None,
@@ -294,7 +299,7 @@ fn bad_input_gets_typed_errors_and_writes_nothing() {
             e,
             AdjustBalance {
                 card: CardRef::Id(card.id),
-                amount: Money::new("1", "EUR"),
+                amount: GivenMoney::new("1", "EUR"),
                 comment: "x".into(),
                 admin_user: "a".into(),
                 reference: None,
@@ -317,14 +322,14 @@ fn adjust_and_create_are_idempotent_on_their_reference() {
     let second = env.call(|e| api::create_card(e, req.clone())).unwrap();
     assert_eq!(first.id, second.id);
     let mut different = req;
-    different.amount = usd("41");
+    different.amount = given_usd("41");
     assert!(matches!(
         env.call(|e| api::create_card(e, different)),
         Err(Error::InvalidArgument(_))
     ));
     let adjust_ref = |amount: &str| AdjustBalance {
         card: CardRef::Id(first.id),
-        amount: usd(amount),
+        amount: given_usd(amount),
         comment: "goodwill".into(),
         admin_user: "bob".into(),
         reference: Some("ticket-9".into()),
@@ -554,7 +559,7 @@ fn free_text_refuses_control_characters() {
             ),
             (
                 "admin-user",
-                env.call(|e| api::create_card(e, CreateCard::new(usd("5"), text))),
+                env.call(|e| api::create_card(e, CreateCard::new(given_usd("5"), text))),
             ),
             (
                 "comment",
@@ -563,7 +568,7 @@ fn free_text_refuses_control_characters() {
                         e,
                         AdjustBalance {
                             card: CardRef::Id(card.id),
-                            amount: usd("1"),
+                            amount: given_usd("1"),
                             comment: text.into(),
                             admin_user: "alice".into(),
                             reference: None,

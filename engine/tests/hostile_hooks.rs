@@ -48,6 +48,11 @@ fn fmt(minor: i64) -> String {
     usd().format(minor)
 }
 
+/// An amount field as the guest hands it to the engine.
+fn given(minor: i64) -> GivenAmount {
+    fmt(minor).into()
+}
+
 fn minor(text: &str) -> i64 {
     usd().parse_amount(text).unwrap()
 }
@@ -191,10 +196,10 @@ impl TrueLine {
             sku: self.sku.clone(),
             kind: self.kind,
             quantity: quantity as i32,
-            unit_price: fmt(self.unit),
-            row_total: fmt(self.unit * quantity),
-            discount: fmt(discount),
-            tax: fmt(tax),
+            unit_price: given(self.unit),
+            row_total: given(self.unit * quantity),
+            discount: given(discount),
+            tax: given(tax),
             gift_card: self.gift.clone(),
         }
     }
@@ -320,7 +325,7 @@ fn place(env: &mut NativeEnv, n: usize, spec: &OrderSpec) -> TrueOrder {
                 env.call(|e| {
                     api::create_card(
                         e,
-                        CreateCard::new(Money::new(fmt(i64::from(*cents)), "USD"), "admin"),
+                        CreateCard::new(GivenMoney::new(fmt(i64::from(*cents)), "USD"), "admin"),
                     )
                 })
                 .unwrap()
@@ -345,8 +350,8 @@ fn place(env: &mut NativeEnv, n: usize, spec: &OrderSpec) -> TrueOrder {
             .iter()
             .map(|l| l.request(l.quantity, l.discount, l.tax))
             .collect(),
-        shipping: fmt(i64::from(spec.shipping)),
-        shipping_tax: fmt(i64::from(spec.shipping_tax)),
+        shipping: given(i64::from(spec.shipping)),
+        shipping_tax: given(i64::from(spec.shipping_tax)),
         applied_codes: codes,
         shipping_country: None,
         billing_country: None,
@@ -367,7 +372,7 @@ fn place(env: &mut NativeEnv, n: usize, spec: &OrderSpec) -> TrueOrder {
         .iter()
         .map(|c| ExpectedCard {
             code: c.code.clone(),
-            applied: c.applied.clone(),
+            applied: c.applied.as_str().into(),
         })
         .collect();
     let placed = env
@@ -445,7 +450,7 @@ fn bought_value(req: &Invoice) -> i64 {
     req.lines
         .iter()
         .filter(|l| l.kind == ProductKind::GiftCard)
-        .map(|l| minor(&l.unit_price) * i64::from(l.quantity))
+        .map(|l| minor(l.unit_price.as_str()) * i64::from(l.quantity))
         .sum()
 }
 
@@ -480,8 +485,8 @@ impl World {
                 .iter()
                 .map(|&(i, q, d, t)| o.lines[i].request(q, d, t))
                 .collect(),
-            shipping: fmt(if with_shipping { o.shipping } else { 0 }),
-            shipping_tax: fmt(if with_shipping { o.shipping_tax } else { 0 }),
+            shipping: given(if with_shipping { o.shipping } else { 0 }),
+            shipping_tax: given(if with_shipping { o.shipping_tax } else { 0 }),
         };
         // The lie, and the refusal it calls for (a cancelled order refuses
         // every new invoice first).
@@ -537,8 +542,8 @@ impl World {
             10 => {
                 let (i, q, ..) = takes[0];
                 let unit = o.lines[i].unit + 1 + i64::from(extra);
-                req.lines[0].unit_price = fmt(unit);
-                req.lines[0].row_total = fmt(unit * q);
+                req.lines[0].unit_price = given(unit);
+                req.lines[0].row_total = given(unit * q);
                 wanted = Some(Refusal::LineNotOnOrder);
             }
             11 => {
@@ -559,7 +564,7 @@ impl World {
                 let left = l.quantity - l.invoiced;
                 let q = left + 1 + i64::from(extra % 3);
                 req.lines[0].quantity = q as i32;
-                req.lines[0].row_total = fmt(l.unit * q);
+                req.lines[0].row_total = given(l.unit * q);
                 wanted = Some(Refusal::QuantityExceeds {
                     requested: q as i32,
                     available: left as u32,
@@ -569,7 +574,7 @@ impl World {
                 // More tax than the line has left.
                 let (i, ..) = takes[0];
                 let l = &o.lines[i];
-                req.lines[0].tax = fmt(l.tax - l.invoiced_tax + 1 + i64::from(extra));
+                req.lines[0].tax = given(l.tax - l.invoiced_tax + 1 + i64::from(extra));
                 wanted = Some(Refusal::LineNotOnOrder);
             }
             14 => {
@@ -590,7 +595,7 @@ impl World {
             }
             _ => {
                 let left = if o.shipping_invoiced { 0 } else { o.shipping };
-                req.shipping = fmt(left + 1 + i64::from(extra));
+                req.shipping = given(left + 1 + i64::from(extra));
                 wanted = Some(Refusal::InvalidAmount);
             }
         }
@@ -680,7 +685,7 @@ impl World {
                 .collect();
             prop_assert_eq!(cards.len() as i64, i64::from(l.quantity));
             for card in cards {
-                prop_assert_eq!(minor(&card.balance.amount), placed.unit);
+                prop_assert_eq!(card.balance.minor, placed.unit);
                 prop_assert_eq!(card.order_id.as_ref(), Some(&o.id));
             }
         }
@@ -874,9 +879,10 @@ impl World {
         let req = CreditMemo {
             memo_id: id,
             order_id: o.id.clone(),
-            total: fmt(amount),
+            total: given(amount),
             lines: memo_lines,
-            refund_to_gift_card: explicit.map(|p| fmt(amount * i64::from(p) / i64::from(u16::MAX))),
+            refund_to_gift_card: explicit
+                .map(|p| given(amount * i64::from(p) / i64::from(u16::MAX))),
             destination,
             comment: None,
         };
@@ -970,7 +976,7 @@ impl World {
             }
             Done::Refunded(mut req, first) => {
                 if change {
-                    req.total = fmt(minor(&req.total) + 1);
+                    req.total = given(minor(req.total.as_str()) + 1);
                 }
                 self.env
                     .call(|e| api::memo_refunded(e, req))
@@ -1126,11 +1132,11 @@ impl World {
 fn bump(req: &mut Invoice) {
     match req.lines.first_mut() {
         Some(l) => {
-            let unit = minor(&l.unit_price);
+            let unit = minor(l.unit_price.as_str());
             l.quantity += 1;
-            l.row_total = fmt(unit * i64::from(l.quantity));
+            l.row_total = given(unit * i64::from(l.quantity));
         }
-        None => req.shipping = fmt(minor(&req.shipping) + 1),
+        None => req.shipping = given(minor(req.shipping.as_str()) + 1),
     }
 }
 

@@ -12,8 +12,13 @@ fn env() -> NativeEnv {
 }
 
 fn card(env: &mut NativeEnv, amount: &str, currency: &str) -> Card {
-    env.call(|e| api::create_card(e, CreateCard::new(Money::new(amount, currency), "alice")))
-        .unwrap()
+    env.call(|e| {
+        api::create_card(
+            e,
+            CreateCard::new(GivenMoney::new(amount, currency), "alice"),
+        )
+    })
+    .unwrap()
 }
 
 fn line(id: &str, kind: ProductKind, qty: i32, unit: &str, total: &str) -> Line {
@@ -72,7 +77,7 @@ fn place(env: &mut NativeEnv, id: &str, q: &Quote) -> Result<PlacedOrder> {
         .iter()
         .map(|c| ExpectedCard {
             code: c.code.clone(),
-            applied: c.applied.clone(),
+            applied: c.applied.as_str().into(),
         })
         .collect();
     env.call(|e| {
@@ -92,7 +97,7 @@ fn balance(env: &mut NativeEnv, id: CardId) -> String {
     env.call(|e| api::get_card(e, &CardRef::Id(id)))
         .unwrap()
         .balance
-        .amount
+        .amount()
 }
 
 #[test]
@@ -198,7 +203,7 @@ fn cross_currency_debits_exactly_and_leaves_no_residue() {
     );
     let placed = place(&mut env, "O-1", &q).unwrap();
     // 5.00 USD ÷ 1.0837 = 4.6138… → 4.61 EUR
-    assert_eq!(placed.movements[0].amount.amount, "-4.61");
+    assert_eq!(placed.movements[0].amount.amount(), "-4.61");
     assert_eq!(balance(&mut env, c.id), "5.39");
     // Now the card can give 5.39 × 1.0837 = 5.8411… → 5.84 USD; using it all
     // debits the whole 5.39 EUR.
@@ -276,7 +281,7 @@ fn memo(
                 order_id: order.into(),
                 total: total.into(),
                 lines: vec![],
-                refund_to_gift_card: to_card.map(str::to_owned),
+                refund_to_gift_card: to_card.map(GivenAmount::from),
                 destination: RefundDestination::OriginalCards,
                 comment: None,
             },
@@ -439,7 +444,7 @@ fn bought_cards_are_issued_on_payment_and_disabled_on_refund() {
     };
     let paid = inv(&mut env);
     assert_eq!(paid.issued.len(), 2);
-    assert_eq!(paid.issued[0].balance.amount, "25.00");
+    assert_eq!(paid.issued[0].balance.amount(), "25.00");
     assert_eq!(paid.issued[0].origin, CardOrigin::Purchase);
     assert_eq!(
         paid.issued[0]

@@ -199,7 +199,7 @@ impl From<admin::CreateCardRequest> for e::CreateCard {
     fn from(r: admin::CreateCardRequest) -> Self {
         e::CreateCard {
             amount: r.amount.into(),
-            amount_max: r.amount_max,
+            amount_max: r.amount_max.map(Into::into),
             max_uses: r.max_uses,
             recipient_name: r.recipient_name,
             recipient_email: r.recipient_email,

@@ -46,9 +46,9 @@ impl From<credit_memos::CreditMemo> for e::CreditMemo {
         e::CreditMemo {
             memo_id: m.memo_id,
             order_id: m.order_id,
-            total: m.total,
+            total: m.total.into(),
             lines: list(m.lines),
-            refund_to_gift_card: m.refund_to_gift_card,
+            refund_to_gift_card: m.refund_to_gift_card.map(Into::into),
             destination: m.destination.into(),
             comment: m.comment,
         }

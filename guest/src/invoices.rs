@@ -25,8 +25,8 @@ impl From<invoices::Invoice> for e::Invoice {
             invoice_id: i.invoice_id,
             order_id: i.order_id,
             lines: list(i.lines),
-            shipping: i.shipping,
-            shipping_tax: i.shipping_tax,
+            shipping: i.shipping.into(),
+            shipping_tax: i.shipping_tax.into(),
         }
     }
 }

@@ -27,7 +27,7 @@ impl From<orders::ExpectedCard> for e::ExpectedCard {
     fn from(c: orders::ExpectedCard) -> Self {
         e::ExpectedCard {
             code: c.code,
-            applied: c.applied,
+            applied: c.applied.into(),
         }
     }
 }

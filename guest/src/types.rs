@@ -4,17 +4,32 @@
 use crate::bindings::giftcard::plugin::types as wit;
 use giftcard_engine as e;
 
-impl From<wit::Money> for e::Money {
+/// An inbound amount: the decimal read by the grammar here, checked
+/// against its currency by the engine.
+impl From<wit::Money> for e::GivenMoney {
     fn from(m: wit::Money) -> Self {
-        e::Money::new(m.amount, m.currency)
+        e::GivenMoney::new(e::GivenAmount::read(&m.amount), m.currency)
     }
 }
 
+/// An amount the engine echoes back as it was given (record fields that
+/// travel both ways).
+impl From<e::GivenMoney> for wit::Money {
+    fn from(m: e::GivenMoney) -> Self {
+        wit::Money {
+            amount: m.amount.to_string(),
+            currency: m.currency,
+        }
+    }
+}
+
+/// Minor units formatted with exactly the currency's digits: the one place
+/// engine money becomes a decimal string.
 impl From<e::Money> for wit::Money {
     fn from(m: e::Money) -> Self {
         wit::Money {
-            amount: m.amount,
-            currency: m.currency,
+            amount: m.amount(),
+            currency: m.currency_code().into(),
         }
     }
 }

@@ -176,7 +176,7 @@ pub fn find_by_reference(
 }
 
 pub(crate) fn entry_from(row: &Row<'_>, currency: Currency) -> Result<HistoryEntry> {
-    let money = |minor: i64| Money::new(currency.format(minor), currency.code());
+    let money = |minor: i64| Money::of(minor, currency);
     let action = row.text("action")?;
     Ok(HistoryEntry {
         id: row.i64("id")? as u64,

@@ -32,7 +32,7 @@ const CHUNK: usize = 500;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TopUp {
     pub card: CardRef,
-    pub amount: Money,
+    pub amount: GivenMoney,
     pub comment: Option<String>,
     pub admin_user: String,
     pub reference: Option<String>,
@@ -95,7 +95,7 @@ pub fn top_up(env: &mut dyn Environment, req: TopUp) -> Result<Card> {
     check_opt_text("reference", req.reference.as_deref(), 200)?;
     let card = load(env, &req.card)?;
     card.check_currency(&req.amount)?;
-    let amount = card.currency.parse_positive(&req.amount.amount)?;
+    let amount = card.currency.positive_of(&req.amount.amount)?;
     if let Some(reference) = req.reference.as_deref() {
         match ledger::find_by_reference(env, card.id, HistoryAction::Loaded, reference)? {
             Some(previous) if previous == amount => return Ok(card.to_card(now)),

@@ -156,11 +156,11 @@ pub fn create(env: &mut dyn Environment, req: CreateCard) -> Result<Card> {
     }
     let max_uses = check_max_uses(req.max_uses)?;
     let currency = Currency::parse(&req.amount.currency)?;
-    let amount = currency.parse_positive(&req.amount.amount)?;
-    let range = match req.amount_max.as_deref() {
+    let amount = currency.positive_of(&req.amount.amount)?;
+    let range = match &req.amount_max {
         None => None,
-        Some(text) => {
-            let max = currency.parse_positive(text)?;
+        Some(given) => {
+            let max = currency.positive_of(given)?;
             if max <= amount {
                 return Err(Error::InvalidAmount(format!(
                     "amount-max {} must be larger than amount {}",
@@ -481,7 +481,7 @@ pub fn adjust(env: &mut dyn Environment, req: AdjustBalance) -> Result<Card> {
     check_opt_text("reference", req.reference.as_deref(), 200)?;
     let card = load(env, &req.card)?;
     card.check_currency(&req.amount)?;
-    let amount = card.currency.parse_amount(&req.amount.amount)?;
+    let amount = card.currency.minor_of(&req.amount.amount)?;
     if amount == 0 {
         return Err(Error::InvalidAmount(
             "an adjustment must not be zero".into(),

@@ -1,6 +1,7 @@
 //! Card lists: the filters, the sort and the page.
 
 use super::*;
+use crate::money::{Amount, DecimalError, Sign};
 
 /// A card list's WHERE clause (empty or starting with ` WHERE`), its
 /// parameters, and its ORDER BY list.
@@ -24,18 +25,6 @@ fn status_sql(now: &str) -> String {
          WHEN status = 'active' AND expires_at IS NOT NULL AND expires_at <= {now} THEN 'expired' \
          ELSE status END"
     )
-}
-
-/// An amount filter must be a plain non-negative decimal.
-fn plain_amount(text: &str) -> bool {
-    let (int, frac) = match text.split_once('.') {
-        Some((i, f)) => (i, Some(f)),
-        None => (text, None),
-    };
-    text.len() <= 40
-        && !int.is_empty()
-        && int.bytes().all(|b| b.is_ascii_digit())
-        && frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Builds the filters and order of a card list (shared by the list and the
@@ -98,12 +87,18 @@ pub(crate) fn card_query(
         conditions.push(format!("id = {n}"));
     }
     if let Some(text) = req.amount.as_deref() {
-        if !plain_amount(text) {
-            return Err(Error::InvalidAmount(format!(
-                "amount filter `{}`: a plain decimal such as 25 or 12.50",
-                text.chars().take(24).collect::<String>()
-            )));
-        }
+        // An amount filter must be a plain non-negative decimal; one too
+        // large for any currency matches nothing.
+        let amount = match Amount::parse(text, Sign::Refused) {
+            Ok(amount) => Some(amount),
+            Err(DecimalError::OutOfRange) => None,
+            Err(DecimalError::NotPlain) => {
+                return Err(Error::InvalidAmount(format!(
+                    "amount filter `{}`: a plain decimal such as 25 or 12.50",
+                    text.chars().take(24).collect::<String>()
+                )));
+            }
+        };
         // Each currency reads the decimal with its own digits: 12.5 is 1250
         // cents in USD, and matches nothing in JPY.
         let currencies = env.db().execute(
@@ -116,7 +111,7 @@ pub(crate) fn card_query(
             let Ok(currency) = Currency::parse(&code) else {
                 continue;
             };
-            if let Ok(minor) = currency.parse_amount(text) {
+            if let Some(Ok(minor)) = amount.as_ref().map(|a| currency.minor(a)) {
                 let c = q.bind(Value::from(currency.code()));
                 let m = q.bind(Value::Integer(minor));
                 alternatives.push(format!("(currency = {c} AND initial_value = {m})"));

@@ -53,11 +53,8 @@ pub fn page(env: &mut dyn Environment, page: PageRequest) -> Result<RefusalLogPa
         let channel = row.text("channel")?;
         entries.push(RefusalLogEntry {
             at: time::format(row.i64("at")?),
-            channel: if channel == "admin" {
-                Channel::Admin
-            } else {
-                Channel::Storefront
-            },
+            // Anything but "admin" was logged from the storefront.
+            channel: Channel::parse(&channel).unwrap_or(Channel::Storefront),
             client_key: row.opt_text("client_key")?,
             quote_id: row.text("quote_id")?,
             card_id: row.opt_i64("card_id")?.map(|c| c as u64),

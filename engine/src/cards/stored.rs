@@ -146,7 +146,7 @@ impl StoredCard {
 
     /// Refuses an amount given in another currency than the card's: a
     /// balance never changes currency.
-    pub(crate) fn check_currency(&self, amount: &Money) -> Result<()> {
+    pub(crate) fn check_currency(&self, amount: &GivenMoney) -> Result<()> {
         let given = Currency::parse(&amount.currency)?;
         if given != self.currency {
             return Err(Error::CurrencyMismatch {
@@ -158,7 +158,7 @@ impl StoredCard {
     }
 
     pub(crate) fn money(&self, minor: i64) -> Money {
-        Money::new(self.currency.format(minor), self.currency.code())
+        Money::of(minor, self.currency)
     }
 
     pub fn to_card(&self, now: Seconds) -> Card {

@@ -31,7 +31,7 @@ use crate::cards::check_text;
 use crate::cards::code::{self, Code, CodeFormat};
 use crate::cards::ledger::{self, NewEntry};
 use crate::error::{Error, Result};
-use crate::model::{Actor, CardId, HistoryAction, Money};
+use crate::model::{Actor, CardId, GivenAmount, GivenMoney, HistoryAction};
 use crate::money::Currency;
 use crate::settings;
 use crate::storage::db::{Row, Value};
@@ -73,8 +73,8 @@ pub struct DefinitionInput {
     pub code_name: Option<String>,
     pub description: Option<String>,
     pub enabled: bool,
-    pub value: Money,
-    pub min_order_amount: Option<String>,
+    pub value: GivenMoney,
+    pub min_order_amount: Option<GivenAmount>,
     pub valid_from: Option<String>,
     pub valid_to: Option<String>,
     pub target: CustomerTarget,
@@ -199,8 +199,8 @@ impl StoredDefinition {
                 code_name: Some(self.code_name.clone()),
                 description: self.description.clone(),
                 enabled: self.enabled,
-                value: Money::new(c.format(self.value), c.code()),
-                min_order_amount: self.min_order_amount.map(|m| c.format(m)),
+                value: GivenMoney::new(c.format(self.value), c.code()),
+                min_order_amount: self.min_order_amount.map(|m| c.format(m).into()),
                 valid_from: self.valid_from.map(time::format),
                 valid_to: self.valid_to.map(time::format),
                 target: self.target.clone(),

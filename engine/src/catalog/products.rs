@@ -137,7 +137,7 @@ impl StoredProduct {
     }
 
     fn money(&self, minor: i64) -> Money {
-        Money::new(self.currency.format(minor), self.currency.code())
+        Money::of(minor, self.currency)
     }
 
     pub fn to_product(&self) -> Product {

@@ -579,7 +579,7 @@ pub fn my_used_cards(env: &mut dyn Environment, req: MyCardsRequest) -> Result<C
             let action = r.text("action")?;
             Ok(CardUse {
                 masked_code: r.text("masked_code")?,
-                amount: Money::new(currency.format(-r.i64("amount")?), currency.code()),
+                amount: Money::of(-r.i64("amount")?, currency),
                 action: HistoryAction::parse(&action)
                     .ok_or_else(|| Error::Database(format!("unknown ledger action `{action}`")))?,
                 order_id: r.opt_text("order_id")?,

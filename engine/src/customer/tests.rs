@@ -160,7 +160,7 @@ fn redeem_moves_the_whole_balance_once() {
     let RedeemAnswer::Redeemed(r) = redeem(&mut env, "acct 0001", "cust-1", "k").unwrap() else {
         panic!("not redeemed")
     };
-    assert_eq!(r.amount, Money::new("25.50", "USD"));
+    assert_eq!(r.amount, Money::parse("25.50", "USD").unwrap());
     assert_eq!(r.masked_code, c.masked_code);
     let after = stored(&mut env, c.id);
     assert_eq!(after.balance, 0);
@@ -172,7 +172,7 @@ fn redeem_moves_the_whole_balance_once() {
     let last = rows.last().unwrap();
     assert_eq!(last.id, r.history_id);
     assert_eq!(last.action, HistoryAction::MovedToAccount);
-    assert_eq!(last.amount, Money::new("-25.50", "USD"));
+    assert_eq!(last.amount, Money::parse("-25.50", "USD").unwrap());
     assert_eq!(last.actor, Actor::Customer("cust-1".into()));
     assert_eq!(last.reference.as_deref(), Some("account:cust-1"));
     assert_eq!(
@@ -490,16 +490,19 @@ fn bought_and_used_cards() {
         mine.cards[1].recipient_email.as_deref(),
         Some("zoe@example.com")
     );
-    assert_eq!(mine.cards[1].initial_value, Money::new("50.00", "USD"));
+    assert_eq!(
+        mine.cards[1].initial_value,
+        Money::parse("50.00", "USD").unwrap()
+    );
 
     let uses = used(&mut env, "cust-1");
     assert_eq!(uses.total, 2);
     assert_eq!(uses.uses[0].action, HistoryAction::MovedToAccount);
-    assert_eq!(uses.uses[0].amount, Money::new("7.00", "USD"));
+    assert_eq!(uses.uses[0].amount, Money::parse("7.00", "USD").unwrap());
     assert_eq!(uses.uses[0].masked_code, r.masked_code);
     assert_eq!(uses.uses[0].order_id, None);
     assert_eq!(uses.uses[1].action, HistoryAction::Redeemed);
-    assert_eq!(uses.uses[1].amount, Money::new("4.00", "USD"));
+    assert_eq!(uses.uses[1].amount, Money::parse("4.00", "USD").unwrap());
     assert_eq!(uses.uses[1].order_id.as_deref(), Some("ORD-2"));
     assert_eq!(uses.uses[1].at, time::format(T0 + 15));
     assert_eq!(used(&mut env, "cust-3").total, 1);
@@ -518,18 +521,18 @@ fn public_page_shows_orders_and_hides_everything_else() {
         panic!("not found")
     };
     assert_eq!(page.masked_code, c.masked_code);
-    assert_eq!(page.balance, Money::new("37.50", "USD"));
+    assert_eq!(page.balance, Money::parse("37.50", "USD").unwrap());
     assert_eq!(page.expires_at, None);
     assert_eq!(page.transactions.len(), 2);
     let created = &page.transactions[0];
     assert_eq!(created.action, HistoryAction::Created);
     // Its reference is an idempotency key (`ext-PUBLIC-0001`): hidden.
     assert_eq!(created.order_reference, None);
-    assert_eq!(created.amount, Money::new("50.00", "USD"));
+    assert_eq!(created.amount, Money::parse("50.00", "USD").unwrap());
     let spent = &page.transactions[1];
     assert_eq!(spent.action, HistoryAction::Redeemed);
     assert_eq!(spent.order_reference.as_deref(), Some("ORD-9"));
-    assert_eq!(spent.amount, Money::new("-12.50", "USD"));
+    assert_eq!(spent.amount, Money::parse("-12.50", "USD").unwrap());
     assert_eq!(spent.at, time::format(T0 + 60));
     assert!(spent.id > created.id);
     // Generic for what is not active.

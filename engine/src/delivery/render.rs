@@ -47,7 +47,7 @@ impl CardFacts {
         let purchase = card.purchase.as_ref();
         let money = |minor: i64| {
             let m = card.money(minor);
-            format!("{} {}", m.amount, m.currency)
+            format!("{} {}", m.amount(), m.currency_code())
         };
         // Names are single-line: anything stored before control characters
         // were refused has them turned into spaces here, so no name can

@@ -5,7 +5,7 @@
 use super::*;
 use crate::api;
 use crate::model::{
-    Channel as SaleChannel, CreateCard, CustomerInfo, GiftCardPurchase, Invoice, Line,
+    Channel as SaleChannel, CreateCard, CustomerInfo, GiftCardPurchase, GivenMoney, Invoice, Line,
     PlaceRequest, ProductKind, Quote,
 };
 use crate::storage::sqlite::NativeEnv;
@@ -94,7 +94,7 @@ fn admin_card(env: &mut NativeEnv, email: Option<&str>) -> u64 {
             e,
             CreateCard {
                 recipient_email: email.map(str::to_owned),
-                ..CreateCard::new(Money::new("10.00", "USD"), "alice")
+                ..CreateCard::new(GivenMoney::new("10.00", "USD"), "alice")
             },
         )
     })
@@ -439,7 +439,7 @@ fn the_view_link_shows_the_card_and_records_the_first_view() {
     assert_eq!(token.len(), TOKEN_LEN);
     env.now = T0 + 100;
     let view = env.call(|e| api::view_card(e, &token)).unwrap();
-    assert_eq!(view.balance, Money::new("25.00", "EUR"));
+    assert_eq!(view.balance, Money::parse("25.00", "EUR").unwrap());
     assert_eq!(view.message.as_deref(), Some("Happy birthday!"));
     assert_eq!(view.first_viewed_at, time::format(T0 + 100));
     env.now = T0 + 200;

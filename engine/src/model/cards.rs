@@ -1,17 +1,91 @@
 //! Cards and their ledger, lists and pages, balance enquiries, and the plugin's metadata.
 
 use super::*;
+use crate::money::Currency;
 
-/// An exact amount: a decimal string and an ISO 4217 code.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// An exact amount: integer minor units of a currency. It becomes a decimal
+/// string only at the contract's edge ([`amount`](Money::amount)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Money {
-    pub amount: String,
-    pub currency: String,
+    pub minor: i64,
+    pub currency: Currency,
 }
 
 impl Money {
-    pub fn new(amount: impl Into<String>, currency: impl Into<String>) -> Self {
-        Money {
+    pub fn of(minor: i64, currency: Currency) -> Self {
+        Money { minor, currency }
+    }
+
+    /// An amount as a request gives it, in the contract's form: what native
+    /// callers (tests, the benchmarks) have always written as
+    /// `Money::new("25", "USD")` for a request's amount. Checked, like any
+    /// request field, by the operation.
+    #[allow(clippy::new_ret_no_self)]
+    pub fn new(amount: impl Into<GivenAmount>, currency: impl Into<String>) -> GivenMoney {
+        GivenMoney::new(amount, currency)
+    }
+
+    /// Reads a decimal and a currency code, as the contract writes them.
+    pub fn parse(amount: &str, currency: &str) -> crate::Result<Money> {
+        let currency = Currency::parse(currency)?;
+        Ok(Money::of(currency.parse_amount(amount)?, currency))
+    }
+
+    /// The decimal string, with exactly the currency's digits.
+    pub fn amount(&self) -> String {
+        self.currency.format(self.minor)
+    }
+
+    pub fn currency_code(&self) -> &'static str {
+        self.currency.code()
+    }
+}
+
+/// Stored answers (replays) keep money as `{"amount": "12.50", "currency":
+/// "USD"}`, the contract's form, so they read the same across versions.
+#[derive(Serialize, Deserialize)]
+struct MoneyText {
+    amount: String,
+    currency: String,
+}
+
+impl Serialize for Money {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        MoneyText {
+            amount: self.amount(),
+            currency: self.currency_code().into(),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Money {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let text = MoneyText::deserialize(d)?;
+        let read = || -> crate::Result<Money> {
+            let currency = Currency::parse(&text.currency)?;
+            let amount = text
+                .amount
+                .parse()
+                .map_err(|e: crate::money::DecimalError| e.into_amount_error(&text.amount))?;
+            Ok(Money::of(currency.exact_minor(&amount)?, currency))
+        };
+        read().map_err(serde::de::Error::custom)
+    }
+}
+
+/// An amount as a request gives it: the decimal read by the grammar at the
+/// boundary, the currency code as given. Both are checked where the
+/// operation checks them (the currency first), so errors keep their order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GivenMoney {
+    pub amount: GivenAmount,
+    pub currency: String,
+}
+
+impl GivenMoney {
+    pub fn new(amount: impl Into<GivenAmount>, currency: impl Into<String>) -> Self {
+        GivenMoney {
             amount: amount.into(),
             currency: currency.into(),
         }
@@ -279,8 +353,8 @@ pub const MAX_PAGE_SIZE: u32 = 500;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CreateCard {
-    pub amount: Money,
-    pub amount_max: Option<String>,
+    pub amount: GivenMoney,
+    pub amount_max: Option<GivenAmount>,
     pub max_uses: Option<i32>,
     pub recipient_name: Option<String>,
     pub recipient_email: Option<String>,
@@ -298,7 +372,7 @@ pub struct CreateCard {
 impl CreateCard {
     /// A plain card of `amount` created by `admin_user`, every option left
     /// out; set the rest with struct-update syntax.
-    pub fn new(amount: Money, admin_user: impl Into<String>) -> CreateCard {
+    pub fn new(amount: GivenMoney, admin_user: impl Into<String>) -> CreateCard {
         CreateCard {
             amount,
             amount_max: None,
@@ -371,7 +445,7 @@ pub struct CardPage {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AdjustBalance {
     pub card: CardRef,
-    pub amount: Money,
+    pub amount: GivenMoney,
     pub comment: String,
     pub admin_user: String,
     pub reference: Option<String>,

@@ -124,8 +124,9 @@ pub struct Refusal {
 
 // ---------------------------------------------------------------------------
 // The order pipeline's records (WIT `commerce`, `totals`, `orders`,
-// `invoices`, `credit-memos`). Amounts are decimal strings in the record's
-// currency, parsed exactly by `money::Currency`.
+// `invoices`, `credit-memos`). Inbound amounts are read by the decimal
+// grammar at the boundary (`GivenAmount`) and become minor units of the
+// record's currency once the engine knows it.
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -141,10 +142,10 @@ pub struct Line {
     pub sku: String,
     pub kind: ProductKind,
     pub quantity: i32,
-    pub unit_price: String,
-    pub row_total: String,
-    pub discount: String,
-    pub tax: String,
+    pub unit_price: GivenAmount,
+    pub row_total: GivenAmount,
+    pub discount: GivenAmount,
+    pub tax: GivenAmount,
     pub gift_card: Option<GiftCardPurchase>,
 }
 
@@ -170,6 +171,13 @@ impl Channel {
             Channel::Admin => "admin",
         }
     }
+
+    /// Reads [`as_str`](Channel::as_str)'s text back.
+    pub fn parse(s: &str) -> Option<Channel> {
+        [Channel::Storefront, Channel::Admin]
+            .into_iter()
+            .find(|c| c.as_str() == s)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -182,8 +190,8 @@ pub struct Quote {
     pub customer: Option<CustomerInfo>,
     pub test: bool,
     pub lines: Vec<Line>,
-    pub shipping: String,
-    pub shipping_tax: String,
+    pub shipping: GivenAmount,
+    pub shipping_tax: GivenAmount,
     pub applied_codes: Vec<String>,
     #[serde(default)]
     pub shipping_country: Option<String>,
@@ -284,7 +292,7 @@ pub struct CollectRequest {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExpectedCard {
     pub code: String,
-    pub applied: String,
+    pub applied: GivenAmount,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -322,8 +330,8 @@ pub struct Invoice {
     pub invoice_id: String,
     pub order_id: String,
     pub lines: Vec<Line>,
-    pub shipping: String,
-    pub shipping_tax: String,
+    pub shipping: GivenAmount,
+    pub shipping_tax: GivenAmount,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -358,9 +366,9 @@ pub struct MemoLine {
 pub struct CreditMemo {
     pub memo_id: String,
     pub order_id: String,
-    pub total: String,
+    pub total: GivenAmount,
     pub lines: Vec<MemoLine>,
-    pub refund_to_gift_card: Option<String>,
+    pub refund_to_gift_card: Option<GivenAmount>,
     pub destination: RefundDestination,
     pub comment: Option<String>,
 }

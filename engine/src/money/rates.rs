@@ -120,18 +120,13 @@ fn invalid(from: Currency, to: Currency, text: &str, why: &str) -> Error {
 /// (digits, at most one point with digits on both sides), at most 32
 /// characters, greater than 0 and at most [`MAX_RATE`].
 fn parse(from: Currency, to: Currency, text: &str) -> Result<(u128, u32)> {
-    let plain = !text.is_empty()
-        && text.len() <= MAX_RATE_TEXT
-        && text.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-        && text.bytes().filter(|&b| b == b'.').count() <= 1
-        && !text.starts_with('.')
-        && !text.ends_with('.');
-    if !plain {
+    let Some(parts) = super::plain_parts(text, super::Sign::Refused, MAX_RATE_TEXT) else {
         return Err(invalid(from, to, text, "is not a plain positive decimal"));
-    }
-    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
-    let frac = frac.trim_end_matches('0');
-    let int = int.trim_start_matches('0');
+    };
+    // Read by hand, not as a `Decimal`: a rate may have more digits than a
+    // `Decimal` holds, and must not be rounded.
+    let frac = parts.frac.trim_end_matches('0');
+    let int = parts.int.trim_start_matches('0');
     let out_of_range = || {
         invalid(
             from,

@@ -64,3 +64,143 @@ fn refuses_unknown_currencies() {
         );
     }
 }
+
+#[test]
+fn grammar_accepts_plain_decimals() {
+    for (text, value) in [
+        ("0", "0"),
+        ("12", "12"),
+        ("12.50", "12.50"),
+        ("007.5", "7.5"),
+        ("+3", "3"),
+        ("-3.10", "-3.10"),
+    ] {
+        let amount: Amount = text.parse().unwrap();
+        assert_eq!(amount.value(), Decimal::from_str(value).unwrap(), "{text}");
+        assert_eq!(amount.as_str(), text);
+    }
+    let parts = plain_parts("-12.50", Sign::Allowed, MAX_DECIMAL_TEXT).unwrap();
+    assert_eq!((parts.negative, parts.int, parts.frac), (true, "12", "50"));
+    let parts = plain_parts("7", Sign::Refused, MAX_DECIMAL_TEXT).unwrap();
+    assert_eq!((parts.negative, parts.int, parts.frac), (false, "7", ""));
+}
+
+#[test]
+fn grammar_refuses_everything_else() {
+    for bad in [
+        "", "-", "+", ".", "1.", ".5", "1e3", "1E3", "1,000", "1_000", "1 000", " 5", "5 ", "\t5",
+        "NaN", "inf", "--1", "+-1", "1.2.3", "١٢", "0x10",
+    ] {
+        assert_eq!(
+            Amount::parse(bad, Sign::Allowed),
+            Err(DecimalError::NotPlain),
+            "{bad:?}"
+        );
+    }
+    // Signs only where the caller allows them.
+    for signed in ["-1", "+1", "-0.5"] {
+        assert!(Amount::parse(signed, Sign::Allowed).is_ok(), "{signed}");
+        assert_eq!(
+            Amount::parse(signed, Sign::Refused),
+            Err(DecimalError::NotPlain),
+            "{signed}"
+        );
+    }
+    // Overlong: 40 bytes pass the grammar, 41 do not.
+    let forty = format!("1.{}", "0".repeat(38));
+    assert_eq!(forty.len(), MAX_DECIMAL_TEXT);
+    assert!(plain_parts(&forty, Sign::Refused, MAX_DECIMAL_TEXT).is_some());
+    let longer = format!("{forty}0");
+    assert_eq!(
+        Amount::parse(&longer, Sign::Refused),
+        Err(DecimalError::NotPlain)
+    );
+    // Plain but beyond what an exact decimal holds.
+    assert_eq!(
+        Amount::parse(&"9".repeat(35), Sign::Refused),
+        Err(DecimalError::OutOfRange)
+    );
+}
+
+#[test]
+fn minor_units_follow_the_currency() {
+    let amount = |t: &str| t.parse::<Amount>().unwrap();
+    assert_eq!(usd().minor(&amount("12.5")).unwrap(), 1250);
+    assert_eq!(usd().minor(&amount("12.500")).unwrap(), 1250);
+    let jpy = Currency::parse("JPY").unwrap();
+    assert_eq!(jpy.minor(&amount("1200")).unwrap(), 1200);
+    let kwd = Currency::parse("KWD").unwrap();
+    assert_eq!(kwd.minor(&amount("1.005")).unwrap(), 1005);
+    // Scale beyond the currency's exponent, quoting the text as given.
+    assert_eq!(
+        jpy.minor(&amount("1200.5")),
+        Err(Error::InvalidAmount(
+            "`1200.5`: JPY allows 0 digit(s) after the decimal point".into()
+        ))
+    );
+    assert!(kwd.minor(&amount("1.0005")).is_err());
+    assert!(usd().minor(&amount("0.001")).is_err());
+    // The maximum amount, exactly, and one minor unit over it.
+    assert_eq!(
+        usd().minor(&amount("1000000000.00")).unwrap(),
+        usd().max_minor()
+    );
+    assert_eq!(
+        usd().minor(&amount("-1000000000")).unwrap(),
+        -usd().max_minor()
+    );
+    assert_eq!(
+        usd().minor(&amount("1000000000.01")),
+        Err(Error::InvalidAmount(
+            "`1000000000.01`: larger than the maximum of 1000000000 USD".into()
+        ))
+    );
+    assert_eq!(
+        usd().parse_amount("1e3"),
+        Err(Error::InvalidAmount(
+            "`1e3`: not a plain decimal number such as 12.50".into()
+        ))
+    );
+}
+
+#[test]
+fn given_amounts_keep_their_error_for_later() {
+    let good = GivenAmount::read("12.50");
+    assert_eq!(good.as_str(), "12.50");
+    assert_eq!(usd().minor_of(&good).unwrap(), 1250);
+    let bad = GivenAmount::read("1,50");
+    assert_eq!(bad.as_str(), "1,50");
+    // The same error `parse_amount` gives for the text.
+    assert_eq!(usd().minor_of(&bad), usd().parse_amount("1,50"));
+    let huge = GivenAmount::from("9".repeat(35));
+    assert_eq!(usd().minor_of(&huge), usd().parse_amount(&"9".repeat(35)));
+    // Stored as the text it was given as.
+    let json = serde_json::to_string(&bad).unwrap();
+    assert_eq!(json, "\"1,50\"");
+    assert_eq!(serde_json::from_str::<GivenAmount>(&json).unwrap(), bad);
+}
+
+#[test]
+fn money_is_stored_in_the_contract_form() {
+    use crate::model::Money;
+    let m = Money::parse("12.5", "usd").unwrap();
+    assert_eq!(
+        (m.minor, m.amount(), m.currency_code()),
+        (1250, "12.50".into(), "USD")
+    );
+    let json = serde_json::to_string(&m).unwrap();
+    assert_eq!(json, r#"{"amount":"12.50","currency":"USD"}"#);
+    assert_eq!(serde_json::from_str::<Money>(&json).unwrap(), m);
+    // Sums the engine wrote may exceed the per-amount maximum.
+    let big = Money::of(usd().max_minor() * 3, usd());
+    let json = serde_json::to_string(&big).unwrap();
+    assert_eq!(serde_json::from_str::<Money>(&json).unwrap(), big);
+    assert_eq!(
+        Money::of(1200, Currency::parse("JPY").unwrap()).amount(),
+        "1200"
+    );
+    assert_eq!(
+        Money::of(5, Currency::parse("KWD").unwrap()).amount(),
+        "0.005"
+    );
+}

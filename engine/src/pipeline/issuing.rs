@@ -33,7 +33,7 @@ use crate::cards::movements::replay;
 use crate::cards::{self, CardExtras, NewCard, StoredCard};
 use crate::error::{Error, IssueLimit, Result};
 use crate::model::*;
-use crate::money::{Currency, MAX_MAJOR_UNITS};
+use crate::money::{Amount, Currency, MAX_MAJOR_UNITS, Sign};
 use crate::pipeline::orders::{self, StoredOrder, check_reference};
 use crate::settings::{self, MAX_VALIDITY_DAYS};
 use crate::storage::db::{Row, Value};
@@ -43,7 +43,6 @@ use crate::storage::time::{self, Seconds};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
-use std::str::FromStr;
 
 /// Most digits a campaign percentage may have after the point.
 pub const MAX_PERCENT_SCALE: u32 = 4;
@@ -88,7 +87,8 @@ pub struct Issued {
 pub enum CampaignReward {
     /// A decimal percentage, above 0 and at most 100.
     Percent(String),
-    Fixed(Money),
+    /// In and out of the contract alike, hence the given form.
+    Fixed(GivenMoney),
 }
 
 /// A campaign's fields.
@@ -218,7 +218,7 @@ pub fn issue_from_order(env: &mut dyn Environment, req: IssueRequest) -> Result<
         )));
     }
     let limit = order_limit(env, &order)?;
-    let money = |minor: i64| Money::new(c.format(minor), c.code());
+    let money = |minor: i64| Money::of(minor, c);
     let over_limit = amount > limit;
     if over_limit {
         let detail = IssueLimit {
@@ -307,20 +307,9 @@ pub fn issue_from_order(env: &mut dyn Environment, req: IssueRequest) -> Result<
 // ---------------------------------------------------------------------------
 // Campaigns
 
-/// A plain decimal (digits, optionally a point and more digits; no sign).
+/// A plain decimal without a sign, by the one grammar (see [`Amount`]).
 fn plain_decimal(text: &str) -> Option<Decimal> {
-    let (int, frac) = match text.split_once('.') {
-        Some((i, f)) => (i, Some(f)),
-        None => (text, None),
-    };
-    let ok = text.len() <= 40
-        && !int.is_empty()
-        && int.bytes().all(|b| b.is_ascii_digit())
-        && frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()));
-    if !ok {
-        return None;
-    }
-    Decimal::from_str(text).ok()
+    Amount::parse(text, Sign::Refused).ok().map(|a| a.value())
 }
 
 /// A campaign percentage: a decimal above 0 and at most 100.
@@ -381,8 +370,9 @@ fn validate(input: &CampaignInput) -> Result<ValidCampaign> {
         CampaignReward::Percent(p) => (Some(parse_percent(p)?), None),
         CampaignReward::Fixed(m) => {
             let currency = Currency::parse(&m.currency)?;
+            // This field has always tolerated spaces around the amount.
             let amount = currency
-                .parse_positive(m.amount.trim())
+                .parse_positive(m.amount.as_str().trim())
                 .map_err(|e| crate::error::prefix("reward", e))?;
             (None, Some((amount, currency)))
         }
@@ -479,8 +469,12 @@ impl StoredCampaign {
     fn from_row(row: &Row<'_>) -> Result<StoredCampaign> {
         let corrupt = |what: &str| Error::Database(format!("stored campaign {what}"));
         let decimal = |v: Option<String>, what: &str| -> Result<Option<Decimal>> {
-            v.map(|t| Decimal::from_str(&t).map_err(|_| corrupt(what)))
-                .transpose()
+            v.map(|t| {
+                t.parse::<Amount>()
+                    .map(|a| a.value())
+                    .map_err(|_| corrupt(what))
+            })
+            .transpose()
         };
         let kind = row.text("reward_kind")?;
         let percent = decimal(row.opt_text("percent")?, "percent")?;
@@ -522,7 +516,7 @@ impl StoredCampaign {
                 reward: match (self.percent, self.fixed) {
                     (Some(p), _) => CampaignReward::Percent(p.to_string()),
                     (None, Some((a, c))) => {
-                        CampaignReward::Fixed(Money::new(c.format(a), c.code()))
+                        CampaignReward::Fixed(GivenMoney::new(c.format(a), c.code()))
                     }
                     (None, None) => CampaignReward::Percent("0".into()),
                 },

@@ -70,7 +70,8 @@ fn fingerprint(req: &CreditMemo) -> String {
         req.order_id,
         req.total,
         lines.join(","),
-        req.refund_to_gift_card,
+        // As the text was given: the print must not change with the types.
+        req.refund_to_gift_card.as_ref().map(GivenAmount::as_str),
         req.destination
     )
 }
@@ -88,7 +89,7 @@ fn run(env: &mut dyn Environment, req: &CreditMemo, execute: bool) -> Result<Mem
     }
     let order = orders::load(env, &req.order_id)?;
     let c = order.currency;
-    let total = c.parse_amount(&req.total)?;
+    let total = c.minor_of(&req.total)?;
     if total <= 0 {
         return Err(Error::InvalidAmount(
             "total: a memo must refund something".into(),
@@ -121,10 +122,7 @@ fn run(env: &mut dyn Environment, req: &CreditMemo, execute: bool) -> Result<Mem
         refundable -= unnamed_gift_card_value(env, &order, &req.lines)?;
     }
     if total > refundable {
-        return Err(Error::RefundExceedsPaid(Money::new(
-            c.format(refundable.max(0)),
-            c.code(),
-        )));
+        return Err(Error::RefundExceedsPaid(Money::of(refundable.max(0), c)));
     }
     let gift_left = order.invoiced_gift_card - order.refunded_gift_card;
     let other_left = (order.invoiced_total - order.invoiced_gift_card)
@@ -138,7 +136,7 @@ fn run(env: &mut dyn Environment, req: &CreditMemo, execute: bool) -> Result<Mem
         gift_left
     } else if let Some(text) = &req.refund_to_gift_card {
         let x = c
-            .parse_amount(text)
+            .minor_of(text)
             .map_err(|e| crate::error::prefix("refund-to-gift-card", e))?;
         if x < 0 || x > total {
             return Err(Error::InvalidAmount(format!(

@@ -422,7 +422,7 @@ pub fn placed(env: &mut dyn Environment, req: PlaceRequest) -> Result<PlacedOrde
         }
         let amount = quote
             .currency
-            .parse_amount(&e.applied)
+            .minor_of(&e.applied)
             .map_err(|err| crate::error::prefix("expected", err))?;
         expected.push((normalized, amount));
     }
@@ -552,8 +552,8 @@ pub fn placed(env: &mut dyn Environment, req: PlaceRequest) -> Result<PlacedOrde
 fn balance_changed(card: &StoredCard, c: Currency, expected: i64, now: i64) -> Error {
     Error::BalanceChanged {
         masked_code: card.masked_code.clone(),
-        expected: Money::new(c.format(expected), c.code()),
-        now: Money::new(c.format(now), c.code()),
+        expected: Money::of(expected, c),
+        now: Money::of(now, c),
     }
 }
 

@@ -10,7 +10,7 @@ use crate::cards::code;
 use crate::cards::{check_email, check_text};
 use crate::error::{Error, Result, prefix};
 use crate::model::{GiftCardPurchase, Line, ProductKind, Quote};
-use crate::money::Currency;
+use crate::money::{Currency, GivenAmount};
 
 /// Lines a quote may hold; far above any real cart, low enough to bound work.
 pub const MAX_LINES: usize = 2_000;
@@ -96,8 +96,8 @@ pub struct ParsedQuote {
     pub skus: Vec<String>,
 }
 
-fn amount(currency: Currency, field: &str, text: &str) -> Result<i64> {
-    let minor = currency.parse_amount(text).map_err(|e| prefix(field, e))?;
+fn amount(currency: Currency, field: &str, given: &GivenAmount) -> Result<i64> {
+    let minor = currency.minor_of(given).map_err(|e| prefix(field, e))?;
     if minor < 0 {
         return Err(Error::InvalidAmount(format!(
             "{field}: must not be negative"
@@ -216,8 +216,8 @@ fn check_purchase(line: &str, p: &GiftCardPurchase) -> Result<()> {
 pub fn parse_lines(
     currency: Currency,
     lines: &[Line],
-    shipping: &str,
-    shipping_tax: &str,
+    shipping: &GivenAmount,
+    shipping_tax: &GivenAmount,
 ) -> Result<ParsedLines> {
     if lines.len() > MAX_LINES {
         return Err(Error::InvalidArgument(format!(

@@ -210,11 +210,28 @@ impl Collection {
     }
 }
 
+/// A card its caller already found, checked and priced for the quote's last
+/// code (applying a code), so the collector does not do it a second time.
+pub struct Checked {
+    pub card: StoredCard,
+    pub rate: Option<Rate>,
+}
+
 /// Runs the collector over the quote's applied codes.
 pub fn collect(
     env: &mut dyn Environment,
     quote: &ParsedQuote,
     cards_cover_shipping: bool,
+) -> Result<Collection> {
+    collect_with(env, quote, cards_cover_shipping, None)
+}
+
+/// [`collect`], taking the last code's card as `last` gives it.
+pub fn collect_with(
+    env: &mut dyn Environment,
+    quote: &ParsedQuote,
+    cards_cover_shipping: bool,
+    mut last: Option<Checked>,
 ) -> Result<Collection> {
     let now = env.now();
     let total_before_cards = quote.body.total();
@@ -223,23 +240,33 @@ pub fn collect(
     let mut parts = Vec::new();
     let mut dropped = Vec::new();
     let mut definitions = DefinitionCache::default();
-    for raw in &quote.raw_codes {
-        let card = match find(env, raw)? {
-            Lookup::Card(card) => *card,
-            Lookup::Refused(reason) => {
-                dropped.push((raw.clone(), reason, None));
-                continue;
-            }
+    for (i, raw) in quote.raw_codes.iter().enumerate() {
+        let known = if i + 1 == quote.raw_codes.len() {
+            last.take()
+        } else {
+            None
         };
-        if let Some(reason) = check_with(env, &mut definitions, &card, quote, now)? {
-            dropped.push((raw.clone(), reason, Some(card.masked_code.clone())));
-            continue;
-        }
-        let rate = match card_rate(env, &card, quote)? {
-            Ok(rate) => rate,
-            Err(reason) => {
-                dropped.push((raw.clone(), reason, Some(card.masked_code.clone())));
-                continue;
+        let (card, rate) = match known {
+            Some(Checked { card, rate }) => (card, rate),
+            None => {
+                let card = match find(env, raw)? {
+                    Lookup::Card(card) => *card,
+                    Lookup::Refused(reason) => {
+                        dropped.push((raw.clone(), reason, None));
+                        continue;
+                    }
+                };
+                if let Some(reason) = check_with(env, &mut definitions, &card, quote, now)? {
+                    dropped.push((raw.clone(), reason, Some(card.masked_code.clone())));
+                    continue;
+                }
+                match card_rate(env, &card, quote)? {
+                    Ok(rate) => (card, rate),
+                    Err(reason) => {
+                        dropped.push((raw.clone(), reason, Some(card.masked_code.clone())));
+                        continue;
+                    }
+                }
             }
         };
         let available = match &rate {

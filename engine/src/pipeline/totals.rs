@@ -65,18 +65,22 @@ pub fn apply_code(env: &mut dyn Environment, req: ApplyRequest) -> Result<ApplyA
         return Ok(ApplyAnswer::RateLimited(retry));
     }
     let now = env.now();
-    let (reason, card) = match redemption::find(env, &req.code)? {
-        Lookup::Refused(reason) => (Some(reason), None),
+    let (refused, card) = match redemption::find(env, &req.code)? {
+        Lookup::Refused(reason) => (Err(reason), None),
         Lookup::Card(card) => {
-            let reason = match redemption::check(env, &card, &quote, now)? {
-                Some(reason) => Some(reason),
+            let priced = match redemption::check(env, &card, &quote, now)? {
+                Some(reason) => Err(reason),
                 // A card the shop cannot convert is refused like any other:
                 // the same generic answer on the storefront (its currency is
                 // not revealed), and the attempt stays counted.
-                None => redemption::card_rate(env, &card, &quote)?.err(),
+                None => redemption::card_rate(env, &card, &quote)?,
             };
-            (reason, Some(card))
+            (priced, Some(card))
         }
+    };
+    let (reason, rate) = match refused {
+        Err(reason) => (Some(reason), None),
+        Ok(rate) => (None, rate),
     };
     if let Some(reason) = reason {
         refusals::log(
@@ -98,14 +102,17 @@ pub fn apply_code(env: &mut dyn Environment, req: ApplyRequest) -> Result<ApplyA
             masked,
         )));
     }
-    let card = card.expect("a card that passed every check exists");
+    let card = *card.expect("a card that passed every check exists");
     quote.codes.push(card.code.clone());
     quote.raw_codes.push(card.display_code.clone());
-    let totals = collect_parsed(env, &quote, req.channel)?;
-    Ok(ApplyAnswer::Applied(AppliedCode {
-        code: card.display_code.clone(),
-        totals,
-    }))
+    let code = card.display_code.clone();
+    // The new card was found, checked and priced above: the collection
+    // takes it as it is rather than looking it up again.
+    let cover = settings::load(env)?.cards_cover_shipping;
+    let totals =
+        redemption::collect_with(env, &quote, cover, Some(redemption::Checked { card, rate }))?
+            .to_totals(&quote, req.channel);
+    Ok(ApplyAnswer::Applied(AppliedCode { code, totals }))
 }
 
 /// The totals without one code.

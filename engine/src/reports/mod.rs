@@ -299,7 +299,7 @@ pub fn statistics(
         .map(|(code, s)| {
             let c = Currency::parse(&code)
                 .map_err(|_| Error::Database(format!("stored currency `{code}`")))?;
-            let m = |minor: i64| Money::new(c.format(minor), c.code());
+            let m = |minor: i64| Money::of(minor, c);
             Ok(CurrencyFigures {
                 currency: c.code().to_owned(),
                 total_sold: m(s.sold),

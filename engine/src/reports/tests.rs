@@ -137,7 +137,7 @@ fn the_ledger_check_finds_drift_and_broken_chains() {
 }
 
 fn usd(amount: &str) -> Money {
-    Money::new(amount, "USD")
+    Money::parse(amount, "USD").unwrap()
 }
 
 #[test]
@@ -225,8 +225,8 @@ fn figures_of_a_programme() {
     assert_eq!(s.currencies.len(), 2);
     let eur = &s.currencies[0];
     assert_eq!(eur.currency, "EUR");
-    assert_eq!(eur.outstanding, Money::new("10.00", "EUR"));
-    assert_eq!(eur.total_sold, Money::new("0.00", "EUR"));
+    assert_eq!(eur.outstanding, Money::parse("10.00", "EUR").unwrap());
+    assert_eq!(eur.total_sold, Money::parse("0.00", "EUR").unwrap());
     let u = &s.currencies[1];
     assert_eq!(u.total_sold, usd("70.00"));
     assert_eq!(u.total_credited, usd("15.00"));

@@ -5,7 +5,7 @@ use super::*;
 use crate::api;
 use crate::delivery::tests::{T0, buy, env, gift};
 use crate::delivery::{DeliveryError, MessageStatus};
-use crate::model::{AdjustBalance, CardStatus, CreateCard, Money, SetStatus};
+use crate::model::{AdjustBalance, CardStatus, CreateCard, GivenMoney, SetStatus};
 use crate::settings::SettingsUpdate;
 use crate::storage::sqlite::NativeEnv;
 
@@ -16,7 +16,7 @@ fn card(env: &mut NativeEnv, amount: &str, expires_at: Option<i64>, email: Optio
             CreateCard {
                 recipient_email: email.map(str::to_owned),
                 expires_at: expires_at.map(time::format),
-                ..CreateCard::new(Money::new(amount, "EUR"), "alice")
+                ..CreateCard::new(GivenMoney::new(amount, "EUR"), "alice")
             },
         )
     })
@@ -46,7 +46,7 @@ fn expiry_turns_active_cards_expired_with_a_ledger_row_and_leaves_others_alone()
             e,
             AdjustBalance {
                 card: CardRef::Id(used),
-                amount: Money::new("-5.00", "EUR"),
+                amount: GivenMoney::new("-5.00", "EUR"),
                 comment: "spent in store".into(),
                 admin_user: "alice".into(),
                 reference: None,
@@ -81,9 +81,9 @@ fn expiry_turns_active_cards_expired_with_a_ledger_row_and_leaves_others_alone()
         .history;
     let last = history.last().unwrap();
     assert_eq!(last.action, HistoryAction::Expired);
-    assert_eq!(last.amount.amount, "0.00");
+    assert_eq!(last.amount.amount(), "0.00");
     assert_eq!(last.balance_before, last.balance_after);
-    assert_eq!(last.balance_after.amount, "30.00");
+    assert_eq!(last.balance_after.amount(), "30.00");
 
     let before = env.dump();
     let again = tick_at(&mut env, T0 + DAY);
@@ -165,7 +165,7 @@ fn a_reminder_goes_out_at_the_lead_time_once_per_expiry() {
             e,
             AdjustBalance {
                 card: CardRef::Id(empty),
-                amount: Money::new("-5.00", "EUR"),
+                amount: GivenMoney::new("-5.00", "EUR"),
                 comment: "spent in store".into(),
                 admin_user: "alice".into(),
                 reference: None,

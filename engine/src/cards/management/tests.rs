@@ -11,11 +11,16 @@ fn env() -> NativeEnv {
 }
 
 fn usd(amount: &str) -> Money {
-    Money::new(amount, "USD")
+    Money::parse(amount, "USD").unwrap()
+}
+
+/// An amount as a request gives it.
+fn given_usd(amount: &str) -> GivenMoney {
+    GivenMoney::new(amount, "USD")
 }
 
 fn request(amount: &str) -> CreateCard {
-    CreateCard::new(usd(amount), "alice")
+    CreateCard::new(given_usd(amount), "alice")
 }
 
 fn create(env: &mut NativeEnv, req: CreateCard) -> Result<Card> {
@@ -34,7 +39,7 @@ fn set(id: CardId) -> SetStatus {
     }
 }
 
-fn top_up_req(id: CardId, amount: Money, reference: Option<&str>) -> TopUp {
+fn top_up_req(id: CardId, amount: GivenMoney, reference: Option<&str>) -> TopUp {
     TopUp {
         card: CardRef::Id(id),
         amount,
@@ -148,7 +153,7 @@ fn random_amount_is_drawn_in_range_and_recorded() {
         .unwrap();
         let cents = Currency::parse("USD")
             .unwrap()
-            .parse_amount(&c.initial_value.amount)
+            .parse_amount(&c.initial_value.amount())
             .unwrap();
         assert!((500..=503).contains(&cents), "{cents}");
         seen.insert(cents);
@@ -167,7 +172,7 @@ fn random_amount_is_drawn_in_range_and_recorded() {
             Some(
                 format!(
                     "promo; random amount {} drawn from 5.00–5.03",
-                    c.initial_value.amount
+                    c.initial_value.amount()
                 )
                 .as_str()
             )
@@ -343,17 +348,17 @@ fn top_up_loads_value_and_revives_a_used_card() {
     let mut env = env();
     let c = card(&mut env, "10");
     let up = env
-        .call(|e| api::top_up(e, top_up_req(c.id, usd("5.50"), Some("t1"))))
+        .call(|e| api::top_up(e, top_up_req(c.id, given_usd("5.50"), Some("t1"))))
         .unwrap();
     assert_eq!(up.balance, usd("15.50"));
     assert_eq!(up.initial_value, usd("10.00"));
     // Applied once per reference.
     let again = env
-        .call(|e| api::top_up(e, top_up_req(c.id, usd("5.50"), Some("t1"))))
+        .call(|e| api::top_up(e, top_up_req(c.id, given_usd("5.50"), Some("t1"))))
         .unwrap();
     assert_eq!(again.balance, usd("15.50"));
     assert!(matches!(
-        env.call(|e| api::top_up(e, top_up_req(c.id, usd("6"), Some("t1")))),
+        env.call(|e| api::top_up(e, top_up_req(c.id, given_usd("6"), Some("t1")))),
         Err(Error::InvalidArgument(_))
     ));
     let rows = ledger(&mut env, c.id);
@@ -368,7 +373,7 @@ fn top_up_loads_value_and_revives_a_used_card() {
             e,
             AdjustBalance {
                 card: CardRef::Id(c.id),
-                amount: usd("-15.50"),
+                amount: given_usd("-15.50"),
                 comment: "spent".into(),
                 admin_user: "alice".into(),
                 reference: None,
@@ -378,7 +383,7 @@ fn top_up_loads_value_and_revives_a_used_card() {
     .unwrap();
     assert_eq!(get(&mut env, c.id).unwrap().status, CardStatus::Used);
     let revived = env
-        .call(|e| api::top_up(e, top_up_req(c.id, usd("1"), None)))
+        .call(|e| api::top_up(e, top_up_req(c.id, given_usd("1"), None)))
         .unwrap();
     assert_eq!(revived.status, CardStatus::Active);
     assert_eq!(revived.balance, usd("1.00"));
@@ -410,7 +415,7 @@ fn top_up_refusals_write_nothing() {
         (expiring.id, CardStatus::Expired),
     ] {
         assert_eq!(
-            env.call(|e| api::top_up(e, top_up_req(id, usd("5"), None))),
+            env.call(|e| api::top_up(e, top_up_req(id, given_usd("5"), None))),
             Err(Error::InvalidStatus {
                 status,
                 operation: "top-up".into()
@@ -418,17 +423,17 @@ fn top_up_refusals_write_nothing() {
         );
     }
     assert!(matches!(
-        env.call(|e| api::top_up(e, top_up_req(c.id, Money::new("5", "EUR"), None))),
+        env.call(|e| api::top_up(e, top_up_req(c.id, GivenMoney::new("5", "EUR"), None))),
         Err(Error::CurrencyMismatch { .. })
     ));
     for bad in ["0", "-5", "abc", "1.001"] {
         assert!(matches!(
-            env.call(|e| api::top_up(e, top_up_req(c.id, usd(bad), None))),
+            env.call(|e| api::top_up(e, top_up_req(c.id, given_usd(bad), None))),
             Err(Error::InvalidAmount(_))
         ));
     }
     assert_eq!(
-        env.call(|e| api::top_up(e, top_up_req(999, usd("5"), None))),
+        env.call(|e| api::top_up(e, top_up_req(999, given_usd("5"), None))),
         Err(Error::CardNotFound)
     );
     assert_eq!(snapshot(&mut env), before);
@@ -484,7 +489,7 @@ fn cancel_writes_the_balance_off_for_good() {
             e,
             AdjustBalance {
                 card: CardRef::Id(c.id),
-                amount: usd("5"),
+                amount: given_usd("5"),
                 comment: "x".into(),
                 admin_user: "a".into(),
                 reference: None
@@ -526,7 +531,7 @@ fn cancel_refuses_a_card_drawn_on() {
             e,
             AdjustBalance {
                 card: CardRef::Id(d.id),
-                amount: usd("-5"),
+                amount: given_usd("-5"),
                 comment: "x".into(),
                 admin_user: "a".into(),
                 reference: None,
@@ -543,7 +548,7 @@ fn cancel_refuses_a_card_drawn_on() {
 fn delete_removes_an_unused_card_and_its_ledger() {
     let mut env = env();
     let c = card(&mut env, "10");
-    env.call(|e| api::top_up(e, top_up_req(c.id, usd("1"), None)))
+    env.call(|e| api::top_up(e, top_up_req(c.id, given_usd("1"), None)))
         .unwrap();
     env.call(|e| api::delete_card(e, set(c.id))).unwrap();
     assert_eq!(get(&mut env, c.id), Err(Error::CardNotFound));
@@ -781,7 +786,7 @@ fn recipients_refusals_write_nothing() {
         );
     }
     let mut r = base.clone();
-    r.card.amount = usd("0");
+    r.card.amount = given_usd("0");
     assert!(matches!(
         env.call(|e| api::create_cards_for_recipients(e, r)),
         Err(Error::InvalidAmount(_))
@@ -832,7 +837,7 @@ fn list_filters_and_sorts() {
     let d = create(
         &mut env,
         CreateCard {
-            amount: Money::new("10", "JPY"),
+            amount: GivenMoney::new("10", "JPY"),
             ..request("1")
         },
     )
@@ -1254,7 +1259,7 @@ fn detail_has_the_whole_ledger_and_the_orders() {
     let mut env = env();
     let c = card(&mut env, "100");
     for _ in 0..600 {
-        env.call(|e| api::top_up(e, top_up_req(c.id, usd("0.01"), None)))
+        env.call(|e| api::top_up(e, top_up_req(c.id, given_usd("0.01"), None)))
             .unwrap();
     }
     pay_order(&mut env, c.id, "100000009", 500);

@@ -114,14 +114,14 @@ pub(super) fn check_fields(input: DefinitionInput) -> Result<Checked> {
     }
     let currency = Currency::parse(&input.value.currency)?;
     let value = currency
-        .parse_positive(&input.value.amount)
+        .positive_of(&input.value.amount)
         .map_err(|e| crate::error::prefix("value", e))?;
     let min_order_amount = input
         .min_order_amount
-        .as_deref()
+        .as_ref()
         .map(|m| {
             let minor = currency
-                .parse_amount(m)
+                .minor_of(m)
                 .map_err(|e| crate::error::prefix("min-order-amount", e))?;
             if minor < 0 {
                 return Err(Error::InvalidAmount(

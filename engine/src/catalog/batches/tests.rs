@@ -9,7 +9,7 @@ pub(super) fn input(name: &str) -> DefinitionInput {
         code_name: None,
         description: None,
         enabled: true,
-        value: Money::new("25", "EUR"),
+        value: GivenMoney::new("25", "EUR"),
         min_order_amount: None,
         valid_from: None,
         valid_to: None,
@@ -44,7 +44,7 @@ fn creates_updates_and_validates() {
     let mut env = NativeEnv::in_memory(T0, 1);
     let d = env.call(|e| create(e, input("Summer Sale"))).unwrap();
     assert_eq!(d.code_name, "summer-sale");
-    assert_eq!(d.fields.value.amount, "25.00");
+    assert_eq!(d.fields.value.amount.as_str(), "25.00");
     let d2 = env.call(|e| create(e, input("Summer sale"))).unwrap();
     assert_eq!(d2.code_name, "summer-sale-2");
     let mut taken = input("Other");
@@ -73,7 +73,7 @@ fn creates_updates_and_validates() {
         Err(Error::UnknownCurrency(_))
     ));
     let mut zero = input("Z");
-    zero.value = Money::new("0", "EUR");
+    zero.value = GivenMoney::new("0", "EUR");
     assert!(matches!(
         env.call(|e| create(e, zero)),
         Err(Error::InvalidAmount(_))
@@ -85,7 +85,7 @@ fn creates_updates_and_validates() {
 
     // The value may change until codes exist.
     let mut f = input("Summer Sale");
-    f.value = Money::new("30", "EUR");
+    f.value = GivenMoney::new("30", "EUR");
     let u = env
         .call(|e| {
             update(
@@ -97,10 +97,10 @@ fn creates_updates_and_validates() {
             )
         })
         .unwrap();
-    assert_eq!(u.fields.value.amount, "30.00");
+    assert_eq!(u.fields.value.amount.as_str(), "30.00");
     assert_eq!(u.code_name, "summer-sale");
     env.call(|e| generate(e, gen_req(d.id, 3))).unwrap();
-    f.value = Money::new("40", "EUR");
+    f.value = GivenMoney::new("40", "EUR");
     assert!(matches!(
         env.call(|e| update(
             e,
@@ -111,7 +111,7 @@ fn creates_updates_and_validates() {
         )),
         Err(Error::InvalidArgument(_))
     ));
-    f.value = Money::new("30", "EUR");
+    f.value = GivenMoney::new("30", "EUR");
     f.enabled = false;
     let u = env
         .call(|e| {

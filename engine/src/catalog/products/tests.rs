@@ -30,9 +30,9 @@ fn count(env: &mut NativeEnv) -> i64 {
 fn creates_with_sorted_denominations_and_last_position() {
     let mut env = NativeEnv::in_memory(T0, 1);
     let a = env.call(|e| create(e, input("a"))).unwrap();
-    assert_eq!(a.denominations[0].amount, "25.00");
-    assert_eq!(a.denominations[1].amount, "50.00");
-    assert_eq!(a.custom_min.as_ref().unwrap().amount, "10.00");
+    assert_eq!(a.denominations[0].amount(), "25.00");
+    assert_eq!(a.denominations[1].amount(), "50.00");
+    assert_eq!(a.custom_min.as_ref().unwrap().amount(), "10.00");
     assert_eq!(a.position, 1);
     assert_eq!(a.cards_sold, 0);
     let b = env.call(|e| create(e, input("b"))).unwrap();
@@ -224,9 +224,9 @@ fn check_amount_accepts_denominations_and_range_only() {
             )
         })
     };
-    assert_eq!(check(&mut env, "25").unwrap().amount, "25.00");
-    assert_eq!(check(&mut env, "150.5").unwrap().amount, "150.50");
-    assert_eq!(check(&mut env, "200").unwrap().amount, "200.00");
+    assert_eq!(check(&mut env, "25").unwrap().amount(), "25.00");
+    assert_eq!(check(&mut env, "150.5").unwrap().amount(), "150.50");
+    assert_eq!(check(&mut env, "200").unwrap().amount(), "200.00");
     let Err(Error::InvalidPurchaseAmount(text)) = check(&mut env, "30") else {
         panic!("30 is not offered");
     };

@@ -7,7 +7,7 @@ use crate::*;
 const T0: i64 = 1_790_000_000;
 
 fn card(env: &mut NativeEnv, amount: &str) -> Card {
-    env.call(|e| api::create_card(e, CreateCard::new(Money::new(amount, "USD"), "admin")))
+    env.call(|e| api::create_card(e, CreateCard::new(GivenMoney::new(amount, "USD"), "admin")))
         .unwrap()
 }
 
@@ -67,7 +67,7 @@ fn cards_refunded_or_cancelled_before_payment_are_not_issued() {
             e,
             AdjustBalance {
                 card: CardRef::Id(spent.id),
-                amount: Money::new("-25", "USD"),
+                amount: GivenMoney::new("-25", "USD"),
                 comment: "spent in store".into(),
                 admin_user: "a".into(),
                 reference: None,
@@ -475,7 +475,7 @@ fn bought_cards_come_from_the_placed_line() {
     )
     .unwrap();
     for c in first.issued.iter().chain(&second.issued) {
-        assert_eq!(c.balance.amount, "25.00");
+        assert_eq!(c.balance.amount(), "25.00");
         let p = c.purchase.as_ref().unwrap();
         assert_eq!(p.recipient_email.as_deref(), Some("ana@example.com"));
         assert_eq!(p.message.as_deref(), Some("Enjoy"));

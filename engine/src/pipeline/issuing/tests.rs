@@ -102,7 +102,7 @@ fn issue(env: &mut NativeEnv, req: IssueRequest) -> Result<Issued> {
 fn limit_err(e: Error) -> (String, String) {
     match e {
         Error::IssueLimitExceeded(l) | Error::ConfirmationRequired(l) => {
-            (l.limit.amount, l.requested.amount)
+            (l.limit.amount(), l.requested.amount())
         }
         other => panic!("not a limit error: {other:?}"),
     }
@@ -116,7 +116,7 @@ fn goodwill_limit_shrinks_with_refunds_and_cards() {
     refund(&mut env, "O-1", "15");
     // 50 − 15 = 35.
     let first = issue(&mut env, request("O-1", "20", StaffRole::Staff, false)).unwrap();
-    assert_eq!(first.limit.amount, "35.00");
+    assert_eq!(first.limit.amount(), "35.00");
     assert!(!first.over_limit);
     assert_eq!(first.card.origin, CardOrigin::OrderIssued);
     assert_eq!(first.card.order_id.as_deref(), Some("O-1"));
@@ -137,7 +137,7 @@ fn goodwill_limit_shrinks_with_refunds_and_cards() {
     assert_eq!(limit_err(err), ("15.00".into(), "40.00".into()));
     let over = issue(&mut env, request("O-1", "40", StaffRole::Supervisor, true)).unwrap();
     assert!(over.over_limit);
-    assert_eq!(over.limit.amount, "15.00");
+    assert_eq!(over.limit.amount(), "15.00");
     // Nothing is left, never below zero.
     let err = issue(&mut env, request("O-1", "0.01", StaffRole::Staff, false)).unwrap_err();
     assert_eq!(limit_err(err), ("0.00".into(), "0.01".into()));
@@ -160,7 +160,7 @@ fn goodwill_is_idempotent_on_reference_and_validates_input() {
     let a = issue(&mut env, req.clone()).unwrap();
     let b = issue(&mut env, req.clone()).unwrap();
     assert_eq!(a, b);
-    assert_eq!(a.card.balance, Money::new("10.00", "EUR"));
+    assert_eq!(a.card.balance, Money::parse("10.00", "EUR").unwrap());
     assert_eq!(a.card.recipient_email.as_deref(), Some("bob@example.com"));
     assert_eq!(
         a.card.expires_at.as_deref(),
@@ -264,11 +264,14 @@ fn campaigns_reward_completed_orders_once() {
         campaign("Ten percent", CampaignReward::Percent("10".into())),
     )
     .unwrap();
-    let mut fixed = campaign("Five off", CampaignReward::Fixed(Money::new("5", "USD")));
+    let mut fixed = campaign(
+        "Five off",
+        CampaignReward::Fixed(GivenMoney::new("5", "USD")),
+    );
     fixed.min_order_total = Some("100".into());
     fixed.validity_days = Some(90);
     let fixed = create(&mut env, fixed).unwrap();
-    let mut euro = campaign("Euro", CampaignReward::Fixed(Money::new("7", "EUR")));
+    let mut euro = campaign("Euro", CampaignReward::Fixed(GivenMoney::new("7", "EUR")));
     euro.website = Some("main".into());
     create(&mut env, euro).unwrap();
     let mut later = campaign("Later", CampaignReward::Percent("50".into()));
@@ -283,11 +286,17 @@ fn campaigns_reward_completed_orders_once() {
 
     place(&mut env, "O-1", "180", "USD");
     let cards = complete(&mut env, "O-1").unwrap();
-    let values: Vec<(&str, Option<u64>)> = cards
+    let values: Vec<(String, Option<u64>)> = cards
         .iter()
-        .map(|c| (c.initial_value.amount.as_str(), c.campaign_id))
+        .map(|c| (c.initial_value.amount(), c.campaign_id))
         .collect();
-    assert_eq!(values, [("18.00", Some(ten.id)), ("5.00", Some(fixed.id))]);
+    assert_eq!(
+        values,
+        [
+            ("18.00".into(), Some(ten.id)),
+            ("5.00".into(), Some(fixed.id))
+        ]
+    );
     assert!(
         cards
             .iter()
@@ -318,7 +327,7 @@ fn campaigns_reward_completed_orders_once() {
     place(&mut env, "O-2", "99.99", "USD");
     let cards = complete(&mut env, "O-2").unwrap();
     assert_eq!(cards.len(), 2, "10% and the new 1%");
-    assert_eq!(cards[0].initial_value.amount, "10.00");
+    assert_eq!(cards[0].initial_value.amount(), "10.00");
     place(&mut env, "O-3", "0.04", "USD");
     assert_eq!(complete(&mut env, "O-3").unwrap(), vec![]);
     assert!(matches!(
@@ -336,11 +345,17 @@ fn campaign_validation_and_update() {
         Err(Error::InvalidArgument(_))
     ));
     assert!(matches!(
-        create(&mut env, bad(CampaignReward::Fixed(Money::new("0", "USD")))),
+        create(
+            &mut env,
+            bad(CampaignReward::Fixed(GivenMoney::new("0", "USD")))
+        ),
         Err(Error::InvalidAmount(_))
     ));
     assert!(matches!(
-        create(&mut env, bad(CampaignReward::Fixed(Money::new("5", "XYZ")))),
+        create(
+            &mut env,
+            bad(CampaignReward::Fixed(GivenMoney::new("5", "XYZ")))
+        ),
         Err(Error::UnknownCurrency(_))
     ));
     assert!(matches!(
@@ -373,14 +388,14 @@ fn campaign_validation_and_update() {
     .unwrap();
     assert_eq!(c.fields.reward, CampaignReward::Percent("12.5".into()));
     let mut fields = c.fields.clone();
-    fields.reward = CampaignReward::Fixed(Money::new("3", "USD"));
+    fields.reward = CampaignReward::Fixed(GivenMoney::new("3", "USD"));
     fields.active = false;
     let u = env
         .call(|e| crate::api::update_campaign(e, UpdateCampaign { id: c.id, fields }))
         .unwrap();
     assert_eq!(
         u.fields.reward,
-        CampaignReward::Fixed(Money::new("3.00", "USD"))
+        CampaignReward::Fixed(GivenMoney::new("3.00", "USD"))
     );
     assert!(!u.fields.active);
     assert_eq!(u.created_at, c.created_at);

@@ -20,7 +20,7 @@ pub(crate) fn line(
         kind,
         quantity,
         unit_price: unit.into(),
-        row_total: c.format(unit_minor * i64::from(quantity)),
+        row_total: c.format(unit_minor * i64::from(quantity)).into(),
         discount: discount.into(),
         tax: tax.into(),
         gift_card: (kind == ProductKind::GiftCard).then(|| GiftCardPurchase {
@@ -77,7 +77,7 @@ pub(crate) fn place(
         .iter()
         .map(|c| ExpectedCard {
             code: c.code.clone(),
-            applied: c.applied.clone(),
+            applied: c.applied.as_str().into(),
         })
         .collect();
     env.call(|e| {
@@ -316,7 +316,7 @@ fn a_refused_placement_records_no_lines() {
 }
 
 fn card(env: &mut NativeEnv, amount: &str) -> Card {
-    env.call(|e| api::create_card(e, CreateCard::new(Money::new(amount, "USD"), "admin")))
+    env.call(|e| api::create_card(e, CreateCard::new(GivenMoney::new(amount, "USD"), "admin")))
         .unwrap()
 }
 
@@ -423,10 +423,14 @@ fn value_refunded_elsewhere_is_not_credited_to_the_card_again() {
         assert!(rest.last);
         assert_eq!(rest.gift_card_amount, "18.00", "{destination:?}");
         assert_eq!(rest.movements.len(), 1);
-        assert_eq!(rest.movements[0].amount.amount, "18.00", "{destination:?}");
+        assert_eq!(
+            rest.movements[0].amount.amount(),
+            "18.00",
+            "{destination:?}"
+        );
         let after = env
             .call(|e| api::get_card(e, &CardRef::Id(paying.id)))
             .unwrap();
-        assert_eq!(after.balance.amount, "18.00", "{destination:?}");
+        assert_eq!(after.balance.amount(), "18.00", "{destination:?}");
     }
 }

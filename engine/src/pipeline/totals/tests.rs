@@ -14,7 +14,7 @@ fn card(env: &mut NativeEnv, amount: &str, currency: &str, code: &str) -> Card {
             e,
             CreateCard {
                 code: Some(code.into()),
-                ..CreateCard::new(Money::new(amount, currency), "alice")
+                ..CreateCard::new(GivenMoney::new(amount, currency), "alice")
             },
         )
     })
@@ -122,7 +122,7 @@ fn balance(env: &mut NativeEnv, id: CardId) -> String {
     env.call(|e| api::get_card(e, &CardRef::Id(id)))
         .unwrap()
         .balance
-        .amount
+        .amount()
 }
 
 /// A GBP card on a EUR quote with no rate either way: the storefront
@@ -314,13 +314,16 @@ fn the_inverse_of_the_opposite_rate_pays_exactly() {
     assert_eq!(part.available, "11.76");
     assert_eq!(part.applied, "11.76");
     assert_eq!(part.rate.as_deref(), Some("1/0.85"));
-    assert_eq!(part.debit, Money::new("10.00", "GBP"));
+    assert_eq!(part.debit, Money::parse("10.00", "GBP").unwrap());
     // On a 5.00 quote it pays 5.00 for 5.00 × 0.85 = 4.25 GBP.
     let mut small = quote(&["GBP-CARD-0003"], None);
     small.lines[0].unit_price = "5".into();
     small.lines[0].row_total = "5".into();
     let placed = place(&mut env, &small, &[("GBP-CARD-0003", "5.00")]).unwrap();
-    assert_eq!(placed.movements[0].amount, Money::new("-4.25", "GBP"));
+    assert_eq!(
+        placed.movements[0].amount,
+        Money::parse("-4.25", "GBP").unwrap()
+    );
     assert_eq!(balance(&mut env, gbp.id), "5.75");
 }
 
