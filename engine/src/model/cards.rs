@@ -16,15 +16,6 @@ impl Money {
         Money { minor, currency }
     }
 
-    /// An amount as a request gives it, in the contract's form: what native
-    /// callers (tests, the benchmarks) have always written as
-    /// `Money::new("25", "USD")` for a request's amount. Checked, like any
-    /// request field, by the operation.
-    #[allow(clippy::new_ret_no_self)]
-    pub fn new(amount: impl Into<GivenAmount>, currency: impl Into<String>) -> GivenMoney {
-        GivenMoney::new(amount, currency)
-    }
-
     /// Reads a decimal and a currency code, as the contract writes them.
     pub fn parse(amount: &str, currency: &str) -> crate::Result<Money> {
         let currency = Currency::parse(currency)?;

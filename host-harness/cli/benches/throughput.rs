@@ -8,7 +8,7 @@
 
 use giftcard_conformance::harness::{Harness, HarnessConfig, money};
 use giftcard_engine::storage::sqlite::NativeEnv;
-use giftcard_engine::{AdjustBalance, CardRef, CreateCard, Money, api};
+use giftcard_engine::{AdjustBalance, CardRef, CreateCard, GivenMoney, api};
 use giftcard_host::clock::Clock;
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -47,7 +47,7 @@ fn native_env(dir: &tempfile::TempDir) -> NativeEnv {
 }
 
 fn create_request() -> CreateCard {
-    CreateCard::new(Money::new("1000000", "USD"), "bench")
+    CreateCard::new(GivenMoney::new("1000000", "USD"), "bench")
 }
 
 fn main() {
@@ -66,7 +66,7 @@ fn main() {
                     e,
                     AdjustBalance {
                         card: CardRef::Id(card.id),
-                        amount: Money::new("-0.01", "USD"),
+                        amount: GivenMoney::new("-0.01", "USD"),
                         comment: "bench".into(),
                         admin_user: "bench".into(),
                         reference: None,
