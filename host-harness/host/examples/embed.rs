@@ -97,10 +97,11 @@ fn main() -> Result<()> {
         .map_err(refused)?;
     for e in &page.entries {
         let (before, after) = (&e.balance_before.amount, &e.balance_after.amount);
+        let action = to_json(&e.action); // "created", "redeemed", …
+        let amount = &e.amount.amount;
         println!(
-            "  {} {} {before} → {after}",
-            to_json(&e.action),
-            e.amount.amount
+            "  {} {amount} {before} → {after}",
+            action.as_str().unwrap_or("?")
         );
     }
     Ok(())

@@ -9,7 +9,7 @@ use super::LineQty;
 use super::amount::Money;
 use super::context::Ctx;
 use super::error::{Res, ShopError};
-use super::model::{DocLine, Invoice, Order, Purchase};
+use super::model::{DocLine, Invoice, Order, OrderLine, Purchase};
 use super::money;
 use super::orders::{self, ensure_not_canceled, refresh_status};
 use super::quotes;
@@ -133,29 +133,12 @@ pub fn create(ctx: &mut Ctx, a: InvoiceArgs) -> Res<Json> {
     let mut total = shipping + shipping_tax;
     for (i, q) in &chosen {
         let l = &mut o.lines[*i];
-        let disc_done = l.discount_invoiced.minor();
-        let tax_done = l.tax_invoiced.minor();
-        let row = l.unit_price.minor() * q;
-        let disc = money::prorate(
-            l.discount.minor(),
-            l.qty_invoiced,
-            *q,
-            l.quantity,
-            disc_done,
-        );
-        let tax = money::prorate(l.tax.minor(), l.qty_invoiced, *q, l.quantity, tax_done);
-        total += row - disc + tax;
-        doc_lines.push(DocLine {
-            line: l.id.clone(),
-            sku: l.sku.clone(),
-            quantity: *q,
-            row_total: Money::new(cur, row),
-            discount: Money::new(cur, disc),
-            tax: Money::new(cur, tax),
-        });
+        let d = doc_line(l, *q, l.qty_invoiced, &l.discount_invoiced, &l.tax_invoiced);
+        total += d.total();
         l.qty_invoiced += q;
-        l.discount_invoiced = l.discount_invoiced.plus(disc);
-        l.tax_invoiced = l.tax_invoiced.plus(tax);
+        l.discount_invoiced = l.discount_invoiced.plus(d.discount.minor());
+        l.tax_invoiced = l.tax_invoiced.plus(d.tax.minor());
+        doc_lines.push(d);
     }
     let (shipping, shipping_tax, total) = (
         Money::new(cur, shipping),
@@ -203,6 +186,32 @@ pub fn create(ctx: &mut Ctx, a: InvoiceArgs) -> Res<Json> {
     let mut v = view(&inv);
     v["order-remaining"] = json!(part.order_remaining);
     Ok(v)
+}
+
+/// `q` more units of order line `l` on a document (an invoice or a credit
+/// memo), `done` units having been on earlier ones with `disc_done` and
+/// `tax_done` of the line's discount and tax: its row total, and its discount
+/// and tax pro-rated cumulatively ([`money::prorate`]), so the document that
+/// takes the line's last unit takes exactly what is left.
+pub(super) fn doc_line(
+    l: &OrderLine,
+    q: i64,
+    done: i64,
+    disc_done: &Money,
+    tax_done: &Money,
+) -> DocLine {
+    let cur = l.unit_price.currency();
+    let prorate = |whole: &Money, so_far: &Money| {
+        money::prorate(whole.minor(), done, q, l.quantity, so_far.minor())
+    };
+    DocLine {
+        line: l.id.clone(),
+        sku: l.sku.clone(),
+        quantity: q,
+        row_total: Money::new(cur, l.unit_price.minor() * q),
+        discount: Money::new(cur, prorate(&l.discount, disc_done)),
+        tax: Money::new(cur, prorate(&l.tax, tax_done)),
+    }
 }
 
 /// The WIT `invoice` for the plugin: the invoice's lines with the order

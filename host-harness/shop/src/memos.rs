@@ -10,8 +10,8 @@ use super::amount::Money;
 use super::context::Ctx;
 use super::customers::move_credit;
 use super::error::{Res, ShopError};
-use super::invoices::choose;
-use super::model::{DocLine, Memo, Order};
+use super::invoices::{choose, doc_line};
+use super::model::{Memo, Order};
 use super::money;
 use super::orders::{self, refresh_status, tagged};
 use giftcard_host::api::credit_memos::{CreditMemo, MemoLine, RefundDestination};
@@ -127,34 +127,17 @@ pub fn refund(ctx: &mut Ctx, a: RefundArgs) -> Res<Json> {
     let mut memo_lines = Vec::new();
     for (i, q) in &chosen {
         let l = &mut o.lines[*i];
-        let disc_done = l.discount_refunded.minor();
-        let tax_done = l.tax_refunded.minor();
-        let row = l.unit_price.minor() * q;
-        let disc = money::prorate(
-            l.discount.minor(),
-            l.qty_refunded,
-            *q,
-            l.quantity,
-            disc_done,
-        );
-        let tax = money::prorate(l.tax.minor(), l.qty_refunded, *q, l.quantity, tax_done);
-        total += row - disc + tax;
-        doc_lines.push(DocLine {
-            line: l.id.clone(),
-            sku: l.sku.clone(),
-            quantity: *q,
-            row_total: Money::new(cur, row),
-            discount: Money::new(cur, disc),
-            tax: Money::new(cur, tax),
-        });
+        let d = doc_line(l, *q, l.qty_refunded, &l.discount_refunded, &l.tax_refunded);
+        total += d.total();
         memo_lines.push(MemoLine {
             line_id: l.id.clone(),
             // At most the line's quantity, itself at most 10,000.
             quantity: i32::try_from(*q).unwrap_or(i32::MAX),
         });
         l.qty_refunded += q;
-        l.discount_refunded = l.discount_refunded.plus(disc);
-        l.tax_refunded = l.tax_refunded.plus(tax);
+        l.discount_refunded = l.discount_refunded.plus(d.discount.minor());
+        l.tax_refunded = l.tax_refunded.plus(d.tax.minor());
+        doc_lines.push(d);
     }
     if total < 0 {
         return Err(ShopError::InvalidAmount(format!(

@@ -303,6 +303,13 @@ pub struct DocLine {
     pub tax: Money,
 }
 
+impl DocLine {
+    /// What the line adds to its document: row − discount + tax.
+    pub fn total(&self) -> i64 {
+        self.row_total.minor() - self.discount.minor() + self.tax.minor()
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct Invoice {
