@@ -6,7 +6,7 @@
 //! always add up to the whole, to the minor unit.
 
 use super::error::ShopError;
-use giftcard_engine::money::Currency;
+use giftcard_engine::money::{Currency, Sign, plain_parts};
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::str::FromStr;
 
@@ -41,13 +41,8 @@ pub fn plain_decimal(text: &str, max_scale: u32, what: &str) -> Result<Decimal, 
             "{what}: `{text}` is not a non-negative decimal with at most {max_scale} fraction digits"
         ))
     };
-    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
-    if int.is_empty()
-        || text.len() > 30
-        || !int.bytes().all(|b| b.is_ascii_digit())
-        || !frac.bytes().all(|b| b.is_ascii_digit())
-        || (text.contains('.') && frac.is_empty())
-    {
+    // The engine's one decimal grammar, unsigned, at most 30 characters.
+    if plain_parts(text, Sign::Refused, 30).is_none() {
         return Err(bad());
     }
     let d = Decimal::from_str(text).map_err(|_| bad())?;
@@ -168,6 +163,10 @@ mod tests {
         assert!(plain_decimal("1e3", 4, "x").is_err());
         assert!(plain_decimal("-1", 4, "x").is_err());
         assert!(plain_decimal("1.", 4, "x").is_err());
+        for bad in ["+1", ".5", " 1", "1,5", "NaN", "", &"1".repeat(31)] {
+            assert!(plain_decimal(bad, 4, "x").is_err(), "{bad}");
+        }
+        assert!(plain_decimal(&"1".repeat(28), 4, "x").is_ok());
         assert!(plain_decimal("0.12345", 4, "x").is_err());
         assert_eq!(plain_decimal("10.50", 4, "x").unwrap().to_string(), "10.5");
         assert_eq!(share(100, 1, 3), 33);
