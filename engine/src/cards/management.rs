@@ -12,8 +12,8 @@ use std::collections::{HashMap, HashSet};
 use crate::cards::ledger::{self, NewEntry};
 use crate::cards::status::{self, Operation};
 use crate::cards::{
-    self, CARD_COLUMNS, StoredCard, apply_balance_change, check_email, check_opt_text, check_text,
-    load,
+    self, CARD_COLUMNS, HandChange, StoredCard, change_by_hand, check_email, check_opt_text,
+    check_text, load,
 };
 use crate::error::{Error, Result};
 use crate::model::*;
@@ -89,52 +89,25 @@ pub struct CardDetails {
 /// Loads value onto an `active` or `used` card with a `loaded` ledger row; a
 /// used card becomes active again.
 pub fn top_up(env: &mut dyn Environment, req: TopUp) -> Result<Card> {
-    let now = env.now();
     check_text("admin-user", &req.admin_user, 100, true)?;
     check_opt_text("comment", req.comment.as_deref(), 1000)?;
     check_opt_text("reference", req.reference.as_deref(), 200)?;
     let card = load(env, &req.card)?;
     card.check_currency(&req.amount)?;
     let amount = card.currency.positive_of(&req.amount.amount)?;
-    if let Some(reference) = req.reference.as_deref() {
-        match ledger::find_by_reference(env, card.id, HistoryAction::Loaded, reference)? {
-            Some(previous) if previous == amount => return Ok(card.to_card(now)),
-            Some(_) => {
-                return Err(Error::InvalidArgument(format!(
-                    "reference `{reference}` was already used for a different top-up of this card"
-                )));
-            }
-            None => {}
-        }
-    }
-    status::check(card.status(now), Operation::TopUp)?;
-    // A used card past its expiry still shows `used`; it cannot take value.
-    if card.expires_at.is_some_and(|at| at <= now) {
-        return Err(Error::InvalidStatus {
-            status: CardStatus::Expired,
-            operation: Operation::TopUp.as_str().into(),
-        });
-    }
-    let actor = Actor::Admin(req.admin_user.clone());
-    let before = apply_balance_change(
+    change_by_hand(
         env,
-        &card,
+        card,
         amount,
-        (
-            HistoryAction::Loaded,
-            &actor,
-            req.reference.as_deref(),
-            req.comment.as_deref(),
-        ),
-    )?;
-    let balance = before + amount;
-    Ok(StoredCard {
-        balance,
-        stored_status: status::by_balance(balance),
-        updated_at: now,
-        ..card
-    }
-    .to_card(now))
+        HandChange {
+            action: HistoryAction::Loaded,
+            operation: Operation::TopUp,
+            what: "top-up",
+            admin_user: &req.admin_user,
+            reference: req.reference.as_deref(),
+            comment: req.comment.as_deref(),
+        },
+    )
 }
 
 /// Ledger actions that draw on a card.

@@ -475,7 +475,6 @@ pub(crate) fn apply_balance_change(
 
 /// Adds or removes value by hand, with a comment.
 pub fn adjust(env: &mut dyn Environment, req: AdjustBalance) -> Result<Card> {
-    let now = env.now();
     check_text("admin-user", &req.admin_user, 100, true)?;
     check_text("comment", &req.comment, 1000, true)?;
     check_opt_text("reference", req.reference.as_deref(), 200)?;
@@ -487,35 +486,70 @@ pub fn adjust(env: &mut dyn Environment, req: AdjustBalance) -> Result<Card> {
             "an adjustment must not be zero".into(),
         ));
     }
-    if let Some(reference) = req.reference.as_deref() {
-        match ledger::find_by_reference(env, card.id, HistoryAction::Adjusted, reference)? {
+    change_by_hand(
+        env,
+        card,
+        amount,
+        HandChange {
+            action: HistoryAction::Adjusted,
+            operation: status::Operation::Adjust,
+            what: "adjustment",
+            admin_user: &req.admin_user,
+            reference: req.reference.as_deref(),
+            comment: Some(&req.comment),
+        },
+    )
+}
+
+/// A balance change staff make by hand (a top-up or an adjustment), after the
+/// request's own checks.
+pub(crate) struct HandChange<'a> {
+    pub action: HistoryAction,
+    pub operation: status::Operation,
+    /// How a refusal names the change: "a different {what} of this card".
+    pub what: &'static str,
+    pub admin_user: &'a str,
+    pub reference: Option<&'a str>,
+    pub comment: Option<&'a str>,
+}
+
+/// The rest of a hand-made change, the same for each kind: a repeated
+/// reference with the same amount answers the card as it is (idempotency), with
+/// another amount it is refused; then the status and the expiry are checked
+/// and one guarded update with its ledger row applies it.
+pub(crate) fn change_by_hand(
+    env: &mut dyn Environment,
+    card: StoredCard,
+    amount: i64,
+    change: HandChange<'_>,
+) -> Result<Card> {
+    let now = env.now();
+    if let Some(reference) = change.reference {
+        match ledger::find_by_reference(env, card.id, change.action, reference)? {
             Some(previous) if previous == amount => return Ok(card.to_card(now)),
             Some(_) => {
                 return Err(Error::InvalidArgument(format!(
-                    "reference `{reference}` was already used for a different adjustment of this card"
+                    "reference `{reference}` was already used for a different {} of this card",
+                    change.what
                 )));
             }
             None => {}
         }
     }
-    status::check(card.status(now), status::Operation::Adjust)?;
+    status::check(card.status(now), change.operation)?;
+    // A used card past its expiry still shows `used`; it cannot change value.
     if card.expires_at.is_some_and(|at| at <= now) {
         return Err(Error::InvalidStatus {
             status: CardStatus::Expired,
-            operation: "adjust".into(),
+            operation: change.operation.as_str().into(),
         });
     }
-    let actor = Actor::Admin(req.admin_user.clone());
+    let actor = Actor::Admin(change.admin_user.into());
     let before = apply_balance_change(
         env,
         &card,
         amount,
-        (
-            HistoryAction::Adjusted,
-            &actor,
-            req.reference.as_deref(),
-            Some(req.comment.as_str()),
-        ),
+        (change.action, &actor, change.reference, change.comment),
     )?;
     let balance = before + amount;
     Ok(StoredCard {

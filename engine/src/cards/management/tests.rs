@@ -1,5 +1,5 @@
 use super::*;
-use crate::cards::draw_uniform;
+use crate::cards::{apply_balance_change, draw_uniform};
 use crate::money::Currency;
 use crate::storage::sqlite::NativeEnv;
 use crate::{Result, api};
