@@ -7,7 +7,7 @@
 //! request with `bulk-item-failed` (the host's transaction makes the writes
 //! atomic as well).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use crate::cards::ledger::{self, NewEntry};
 use crate::cards::status::{self, Operation};
@@ -287,18 +287,7 @@ fn check_bulk(req: &BulkRequest) -> Result<()> {
 
 /// Loads the named cards; the first missing one fails the request.
 fn load_all(env: &mut dyn Environment, ids: &[CardId]) -> Result<Vec<StoredCard>> {
-    let mut by_id: HashMap<CardId, StoredCard> = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(CHUNK) {
-        let (list, params) = in_list(chunk);
-        let rows = env.db().execute(
-            &format!("SELECT {CARD_COLUMNS} FROM gc_cards WHERE id IN ({list})"),
-            &params,
-        )?;
-        for row in rows.iter() {
-            let card = StoredCard::from_row(&row)?;
-            by_id.insert(card.id, card);
-        }
-    }
+    let mut by_id = cards::load_many(env, ids, CHUNK)?;
     ids.iter()
         .map(|id| {
             by_id.remove(id).ok_or_else(|| Error::BulkItemFailed {

@@ -92,6 +92,39 @@ pub fn load(env: &mut dyn Environment, card: &CardRef) -> Result<StoredCard> {
         .ok_or(Error::CardNotFound)
 }
 
+/// Loads cards by id, `chunk` ids a query (SQLite's parameter limit), keyed
+/// by id: the caller decides what a missing one means. An id beyond `i64`
+/// names no card, so it is left out of the query and stays missing.
+pub(crate) fn load_many(
+    env: &mut dyn Environment,
+    ids: &[CardId],
+    chunk: usize,
+) -> Result<std::collections::HashMap<CardId, StoredCard>> {
+    let mut by_id = std::collections::HashMap::with_capacity(ids.len());
+    for part in ids.chunks(chunk) {
+        let params: Vec<Value> = part
+            .iter()
+            .filter_map(|id| i64::try_from(*id).ok().map(Value::Integer))
+            .collect();
+        if params.is_empty() {
+            continue;
+        }
+        let list = (1..=params.len())
+            .map(|i| format!("?{i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let rows = env.db().execute(
+            &format!("SELECT {CARD_COLUMNS} FROM gc_cards WHERE id IN ({list})"),
+            &params,
+        )?;
+        for row in rows.iter() {
+            let card = StoredCard::from_row(&row)?;
+            by_id.insert(card.id, card);
+        }
+    }
+    Ok(by_id)
+}
+
 fn code_exists(env: &mut dyn Environment, normalized: &str) -> Result<bool> {
     let rows = env.db().execute(
         "SELECT id FROM gc_cards WHERE code = ?1",

@@ -111,26 +111,7 @@ fn load_printable(
     ids: &[CardId],
     now: Seconds,
 ) -> Result<Vec<StoredCard>> {
-    // An id beyond i64 names no card: left out of the query, it is missing.
-    let params: Vec<Value> = ids
-        .iter()
-        .filter_map(|id| i64::try_from(*id).ok().map(Value::Integer))
-        .collect();
-    let mut by_id = std::collections::HashMap::with_capacity(ids.len());
-    if !params.is_empty() {
-        let list = (1..=params.len())
-            .map(|i| format!("?{i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let rows = env.db().execute(
-            &format!("SELECT {CARD_COLUMNS} FROM gc_cards WHERE id IN ({list})"),
-            &params,
-        )?;
-        for row in rows.iter() {
-            let card = StoredCard::from_row(&row)?;
-            by_id.insert(card.id, card);
-        }
-    }
+    let mut by_id = cards::load_many(env, ids, ID_CHUNK)?;
     ids.iter()
         .map(|id| {
             let card = by_id.remove(id).ok_or(Error::CardNotFound)?;
