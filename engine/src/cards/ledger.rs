@@ -206,7 +206,7 @@ pub fn page(
         "SELECT COUNT(*) AS n FROM gc_history WHERE card_id = ?1",
         &[Value::Integer(card_id as i64)],
     )?;
-    let total = total.first().map(|r| r.i64("n")).transpose()?.unwrap_or(0);
+    let total = total.first_i64_or_zero("n")?;
     Ok((entries, total as u64))
 }
 
@@ -246,9 +246,5 @@ pub fn sum(env: &mut dyn Environment, card_id: CardId) -> Result<i64> {
         "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS total FROM gc_history WHERE card_id = ?1",
         &[Value::Integer(card_id as i64)],
     )?;
-    Ok(rows
-        .first()
-        .map(|r| r.i64("total"))
-        .transpose()?
-        .unwrap_or(0))
+    Ok(rows.first_i64_or_zero("total")?)
 }

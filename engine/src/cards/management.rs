@@ -555,7 +555,7 @@ fn export_rows(
         &format!("SELECT COUNT(*) AS n FROM gc_cards{}", q.filter),
         &q.params,
     )?;
-    let total = total.first().map(|r| r.i64("n")).transpose()?.unwrap_or(0) as u64;
+    let total = total.first_i64_or_zero("n")? as u64;
     let limit = match limit {
         Some(limit) => limit,
         None if total > MAX_EXPORT => {

@@ -187,7 +187,7 @@ pub fn list(env: &mut dyn Environment, req: ListCards) -> Result<CardPage> {
         &format!("SELECT COUNT(*) AS n FROM gc_cards{}", q.filter),
         &q.params,
     )?;
-    let total = total.first().map(|r| r.i64("n")).transpose()?.unwrap_or(0);
+    let total = total.first_i64_or_zero("n")?;
     let l = q.bind(Value::Integer(limit));
     let o = q.bind(Value::Integer(offset));
     let rows = env.db().execute(

@@ -64,7 +64,7 @@ pub fn page(env: &mut dyn Environment, page: PageRequest) -> Result<RefusalLogPa
         });
     }
     let total = db.execute("SELECT COUNT(*) AS n FROM gc_refusals", &[])?;
-    let total = total.first().map(|r| r.i64("n")).transpose()?.unwrap_or(0);
+    let total = total.first_i64_or_zero("n")?;
     Ok(RefusalLogPage {
         entries,
         total: total as u64,

@@ -294,7 +294,7 @@ fn code_count(env: &mut dyn Environment, id: u64) -> Result<u64> {
         "SELECT COUNT(*) AS n FROM gc_cards WHERE definition_id = ?1",
         &[Value::Integer(id as i64)],
     )?;
-    Ok(rows.first().map(|r| r.i64("n")).transpose()?.unwrap_or(0) as u64)
+    Ok(rows.first_i64_or_zero("n")? as u64)
 }
 
 /// Creates a definition.

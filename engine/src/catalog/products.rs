@@ -357,11 +357,7 @@ pub fn create(env: &mut dyn Environment, input: ProductInput) -> Result<Product>
                 "SELECT COALESCE(MAX(position), 0) AS last FROM gc_products",
                 &[],
             )?;
-            rows.first()
-                .map(|r| r.i64("last"))
-                .transpose()?
-                .unwrap_or(0)
-                + 1
+            rows.first_i64_or_zero("last")? + 1
         }
     };
     let id = next_ids(env, "product", 1)?;

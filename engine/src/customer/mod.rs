@@ -490,7 +490,7 @@ fn redeem(env: &mut dyn Environment, req: &RedeemRequest) -> Result<RedeemAnswer
 
 fn count(env: &mut dyn Environment, sql: &str, params: &[Value]) -> Result<u64> {
     let rows = env.db().execute(sql, params)?;
-    Ok(rows.first().map(|r| r.i64("n")).transpose()?.unwrap_or(0) as u64)
+    Ok(rows.first_i64_or_zero("n")? as u64)
 }
 
 /// Cards a customer bought: those naming them as purchaser, and (for cards

@@ -436,7 +436,7 @@ fn check_still_owed(
                 Value::from(line.line_id.as_str()),
             ],
         )?;
-        let live = rows.first().map(|r| r.i64("n")).transpose()?.unwrap_or(0);
+        let live = rows.first_i64_or_zero("n")?;
         let owed = placed.invoiced_quantity - placed.refunded_quantity - live;
         if line.quantity > owed {
             return Err(Error::OrderState(format!(
@@ -551,7 +551,7 @@ fn issued_count(env: &mut dyn Environment, order_id: &str, line: &str) -> Result
          AND origin = 'purchase'",
         &[Value::from(order_id), Value::from(line)],
     )?;
-    Ok(rows.first().map(|r| r.i64("n")).transpose()?.unwrap_or(0))
+    Ok(rows.first_i64_or_zero("n")?)
 }
 
 #[cfg(all(test, feature = "sqlite"))]

@@ -140,11 +140,7 @@ fn goodwill_issued(env: &mut dyn Environment, order: &StoredOrder) -> Result<i64
             Value::from(order.currency.code()),
         ],
     )?;
-    Ok(rows
-        .first()
-        .map(|r| r.i64("total"))
-        .transpose()?
-        .unwrap_or(0))
+    Ok(rows.first_i64_or_zero("total")?)
 }
 
 /// What may still be issued from an order without a supervisor.
@@ -167,7 +163,7 @@ fn next_issue_reference(env: &mut dyn Environment, order_id: &str) -> Result<Str
         "SELECT COUNT(*) AS n FROM gc_cards WHERE order_id = ?1 AND origin = 'order-issued'",
         &[Value::from(order_id)],
     )?;
-    let mut n = rows.first().map(|r| r.i64("n")).transpose()?.unwrap_or(0) + 1;
+    let mut n = rows.first_i64_or_zero("n")? + 1;
     loop {
         let candidate = format!("issue:{order_id}:{n}");
         if !reference_taken(env, &candidate)? {

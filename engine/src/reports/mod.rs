@@ -360,7 +360,7 @@ pub fn history(env: &mut dyn Environment, req: HistoryRequest) -> Result<History
         &format!("SELECT COUNT(*) AS n {from}{}", f.where_clause()),
         &f.params,
     )?;
-    let total = total.first().map(|r| r.i64("n")).transpose()?.unwrap_or(0) as u64;
+    let total = total.first_i64_or_zero("n")? as u64;
     let l = f.bind(Value::Integer(limit));
     let o = f.bind(Value::Integer(offset));
     let rows = env.db().execute(
@@ -461,7 +461,7 @@ pub fn check_ledger(env: &mut dyn Environment, req: LedgerCheckRequest) -> Resul
         "SELECT COUNT(*) AS n FROM gc_history WHERE card_id > ?1 AND card_id <= ?2",
         &bounds[..2],
     )?;
-    let rows = rows.first().map(|r| r.i64("n")).transpose()?.unwrap_or(0);
+    let rows = rows.first_i64_or_zero("n")?;
     let mut problems = Vec::new();
     let sums = env.db().execute(
         // SUM of a BIGINT is NUMERIC on PostgreSQL: cast it back, as the

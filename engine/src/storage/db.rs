@@ -136,4 +136,13 @@ impl QueryResult {
     pub fn first(&self) -> Option<Row<'_>> {
         self.iter().next()
     }
+
+    /// An integer column of the first row, 0 when there is no row: what a
+    /// `COUNT`, `SUM` or `MAX` query reads as.
+    pub fn first_i64_or_zero(&self, name: &str) -> Result<i64, DbError> {
+        self.first()
+            .map(|r| r.i64(name))
+            .transpose()
+            .map(|v| v.unwrap_or(0))
+    }
 }
