@@ -34,11 +34,10 @@
 use giftcard_engine::money::Currency;
 use giftcard_engine::pipeline::orders;
 use giftcard_engine::storage::sqlite::NativeEnv;
+use giftcard_engine::testing::{self, T0};
 use giftcard_engine::*;
 use proptest::collection::vec;
 use proptest::prelude::*;
-
-const T0: i64 = 1_790_000_000;
 
 fn usd() -> Currency {
     Currency::parse("USD").unwrap()
@@ -321,73 +320,29 @@ fn place(env: &mut NativeEnv, n: usize, spec: &OrderSpec) -> TrueOrder {
     } else {
         spec.cards
             .iter()
-            .map(|cents| {
-                env.call(|e| {
-                    api::create_card(
-                        e,
-                        CreateCard::new(GivenMoney::new(fmt(i64::from(*cents)), "USD"), "admin"),
-                    )
-                })
-                .unwrap()
-                .code
-            })
+            .map(|cents| testing::card_by(env, &fmt(i64::from(*cents)), "USD", "admin").code)
             .collect()
     };
     let id = format!("O-{n}");
     let quote = Quote {
-        id: format!("Q-{n}"),
-        website: "main".into(),
-        store: "default".into(),
-        currency: "USD".into(),
-        base_currency: "USD".into(),
-        customer: (!spec.guest).then(|| CustomerInfo {
-            id: format!("customer-{n}"),
-            groups: vec![],
-            email: None,
-        }),
-        test: false,
-        lines: lines
-            .iter()
-            .map(|l| l.request(l.quantity, l.discount, l.tax))
-            .collect(),
+        customer: if spec.guest {
+            None
+        } else {
+            testing::customer(format!("customer-{n}"))
+        },
         shipping: given(i64::from(spec.shipping)),
         shipping_tax: given(i64::from(spec.shipping_tax)),
         applied_codes: codes,
-        shipping_country: None,
-        billing_country: None,
+        ..testing::quote(
+            &format!("Q-{n}"),
+            "USD",
+            lines
+                .iter()
+                .map(|l| l.request(l.quantity, l.discount, l.tax))
+                .collect(),
+        )
     };
-    let totals = env
-        .call(|e| {
-            api::collect_totals(
-                e,
-                CollectRequest {
-                    quote: quote.clone(),
-                    channel: Channel::Admin,
-                },
-            )
-        })
-        .unwrap();
-    let expected = totals
-        .cards
-        .iter()
-        .map(|c| ExpectedCard {
-            code: c.code.clone(),
-            applied: c.applied.as_str().into(),
-        })
-        .collect();
-    let placed = env
-        .call(|e| {
-            api::order_placed(
-                e,
-                PlaceRequest {
-                    order_id: id.clone(),
-                    quote,
-                    expected,
-                    channel: Channel::Admin,
-                },
-            )
-        })
-        .unwrap();
+    let placed = testing::place(env, &id, &quote, Channel::Admin).unwrap();
     TrueOrder {
         id,
         lines,

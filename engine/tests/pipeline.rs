@@ -3,101 +3,32 @@
 //! invoice split, credit memos, cancellation and bought cards.
 
 use giftcard_engine::storage::sqlite::NativeEnv;
+use giftcard_engine::testing::{self, T0, balance, line};
 use giftcard_engine::*;
-
-const T0: i64 = 1_790_000_000;
 
 fn env() -> NativeEnv {
     NativeEnv::in_memory(T0, 11)
 }
 
 fn card(env: &mut NativeEnv, amount: &str, currency: &str) -> Card {
-    env.call(|e| {
-        api::create_card(
-            e,
-            CreateCard::new(GivenMoney::new(amount, currency), "alice"),
-        )
-    })
-    .unwrap()
-}
-
-fn line(id: &str, kind: ProductKind, qty: i32, unit: &str, total: &str) -> Line {
-    Line {
-        id: id.into(),
-        sku: format!("SKU-{id}"),
-        kind,
-        quantity: qty,
-        unit_price: unit.into(),
-        row_total: total.into(),
-        discount: "0".into(),
-        tax: "0".into(),
-        gift_card: None,
-    }
+    testing::card_by(env, amount, currency, "alice")
 }
 
 fn quote(lines: Vec<Line>, shipping: &str, codes: &[&str]) -> Quote {
     Quote {
-        id: "Q1".into(),
-        website: "main".into(),
-        store: "default".into(),
-        currency: "USD".into(),
-        base_currency: "USD".into(),
-        customer: Some(CustomerInfo {
-            id: "cust-1".into(),
-            groups: vec![],
-            email: None,
-        }),
-        test: false,
-        lines,
+        customer: testing::customer("cust-1"),
         shipping: shipping.into(),
-        shipping_tax: "0".into(),
-        applied_codes: codes.iter().map(|c| c.to_string()).collect(),
-        shipping_country: None,
-        billing_country: None,
+        applied_codes: testing::codes(codes),
+        ..testing::quote("Q1", "USD", lines)
     }
 }
 
 fn collect(env: &mut NativeEnv, q: &Quote) -> GiftCardTotals {
-    env.call(|e| {
-        api::collect_totals(
-            e,
-            CollectRequest {
-                quote: q.clone(),
-                channel: Channel::Admin,
-            },
-        )
-    })
-    .unwrap()
+    testing::collect(env, q, Channel::Admin)
 }
 
 fn place(env: &mut NativeEnv, id: &str, q: &Quote) -> Result<PlacedOrder> {
-    let totals = collect(env, q);
-    let expected = totals
-        .cards
-        .iter()
-        .map(|c| ExpectedCard {
-            code: c.code.clone(),
-            applied: c.applied.as_str().into(),
-        })
-        .collect();
-    env.call(|e| {
-        api::order_placed(
-            e,
-            PlaceRequest {
-                order_id: id.into(),
-                quote: q.clone(),
-                expected,
-                channel: Channel::Storefront,
-            },
-        )
-    })
-}
-
-fn balance(env: &mut NativeEnv, id: CardId) -> String {
-    env.call(|e| api::get_card(e, &CardRef::Id(id)))
-        .unwrap()
-        .balance
-        .amount()
+    testing::place(env, id, q, Channel::Storefront)
 }
 
 #[test]
@@ -219,21 +150,14 @@ fn cross_currency_debits_exactly_and_leaves_no_residue() {
     // with its reason, and the quote still collects (it used to fail the
     // whole collection with `no-exchange-rate`, blocking checkout).
     let gbp = card(&mut env, "10", "GBP");
-    let totals = env
-        .call(|e| {
-            api::collect_totals(
-                e,
-                CollectRequest {
-                    quote: quote(
-                        vec![line("1", ProductKind::Simple, 1, "5", "5")],
-                        "0",
-                        &[&gbp.code],
-                    ),
-                    channel: Channel::Admin,
-                },
-            )
-        })
-        .unwrap();
+    let totals = collect(
+        &mut env,
+        &quote(
+            vec![line("1", ProductKind::Simple, 1, "5", "5")],
+            "0",
+            &[&gbp.code],
+        ),
+    );
     assert_eq!(totals.gift_card_amount, "0.00");
     assert_eq!(totals.grand_total, "5.00");
     assert!(totals.cards.is_empty());
@@ -252,18 +176,7 @@ fn invoice(
     lines: Vec<Line>,
     shipping: &str,
 ) -> Result<InvoiceGiftCards> {
-    env.call(|e| {
-        api::invoice_collect(
-            e,
-            Invoice {
-                invoice_id: id.into(),
-                order_id: order.into(),
-                lines,
-                shipping: shipping.into(),
-                shipping_tax: "0".into(),
-            },
-        )
-    })
+    env.call(|e| api::invoice_collect(e, testing::invoice(id, order, lines, shipping)))
 }
 
 fn memo(
@@ -273,20 +186,11 @@ fn memo(
     total: &str,
     to_card: Option<&str>,
 ) -> Result<MemoSplit> {
-    env.call(|e| {
-        api::memo_refunded(
-            e,
-            CreditMemo {
-                memo_id: id.into(),
-                order_id: order.into(),
-                total: total.into(),
-                lines: vec![],
-                refund_to_gift_card: to_card.map(GivenAmount::from),
-                destination: RefundDestination::OriginalCards,
-                comment: None,
-            },
-        )
-    })
+    let memo = CreditMemo {
+        refund_to_gift_card: to_card.map(GivenAmount::from),
+        ..testing::memo(id, order, total, &[], RefundDestination::OriginalCards)
+    };
+    env.call(|e| api::memo_refunded(e, memo))
 }
 
 #[test]
@@ -499,26 +403,8 @@ fn memo_lines(
     total: &str,
     lines: &[(&str, i32)],
 ) -> Result<MemoSplit> {
-    env.call(|e| {
-        api::memo_refunded(
-            e,
-            CreditMemo {
-                memo_id: id.into(),
-                order_id: order.into(),
-                total: total.into(),
-                lines: lines
-                    .iter()
-                    .map(|(l, q)| MemoLine {
-                        line_id: (*l).into(),
-                        quantity: *q,
-                    })
-                    .collect(),
-                refund_to_gift_card: None,
-                destination: RefundDestination::OriginalCards,
-                comment: None,
-            },
-        )
-    })
+    let memo = testing::memo(id, order, total, lines, RefundDestination::OriginalCards);
+    env.call(|e| api::memo_refunded(e, memo))
 }
 
 /// Cancelling after a partial invoice and a partial refund: the card gets
