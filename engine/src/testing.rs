@@ -7,6 +7,7 @@
 //! Records are built here once, so a field added to a record later is
 //! given its default in one place.
 
+use crate::catalog::batches::{CustomerTarget, DefinitionInput, GenerateRequest};
 use crate::storage::sqlite::NativeEnv;
 use crate::*;
 
@@ -222,4 +223,71 @@ pub fn memo(
         destination,
         comment: None,
     }
+}
+
+/// An enabled batch definition `name` whose cards are worth `value` EUR,
+/// for everyone, with no other rule.
+pub fn definition_input(name: &str, value: &str) -> DefinitionInput {
+    DefinitionInput {
+        name: name.into(),
+        code_name: None,
+        description: None,
+        enabled: true,
+        value: GivenMoney::new(value, "EUR"),
+        min_order_amount: None,
+        valid_from: None,
+        valid_to: None,
+        target: CustomerTarget::Everyone,
+        currencies: vec![],
+        required_skus: vec![],
+        shipping_countries: vec![],
+        billing_countries: vec![],
+    }
+}
+
+/// A request by `alice` for `count` codes of definition `definition_id`:
+/// no prefix, not test cards, no use limit.
+pub fn generate_request(definition_id: u64, count: u32) -> GenerateRequest {
+    GenerateRequest {
+        definition_id,
+        count,
+        prefix: None,
+        test: false,
+        max_uses: None,
+        admin_user: "alice".into(),
+    }
+}
+
+/// A card of `cents` (minor units) in `currency` written by the
+/// administrator `alice`, every option left out, for
+/// [`cards::insert`](crate::cards::insert); set the rest with
+/// struct-update syntax.
+#[cfg(test)]
+pub(crate) fn new_card(cents: i64, currency: &str) -> crate::cards::NewCard {
+    crate::cards::NewCard {
+        code: None,
+        amount: cents,
+        currency: crate::money::Currency::parse(currency).unwrap(),
+        expires_at: None,
+        customer_id: None,
+        comment: None,
+        website: None,
+        test: false,
+        origin: CardOrigin::Admin,
+        order_id: None,
+        order_line: None,
+        purchase: None,
+        reference: None,
+        actor: Actor::Admin("alice".into()),
+        extras: crate::cards::CardExtras::default(),
+    }
+}
+
+/// Writes `new` as [`cards::insert`](crate::cards::insert) does.
+#[cfg(test)]
+pub(crate) fn insert_card(
+    env: &mut NativeEnv,
+    new: crate::cards::NewCard,
+) -> crate::cards::StoredCard {
+    env.call(|e| crate::cards::insert(e, new)).unwrap()
 }

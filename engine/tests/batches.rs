@@ -5,27 +5,14 @@
 use giftcard_engine::catalog::batches::{self, CustomerTarget, DefinitionInput, GenerateRequest};
 use giftcard_engine::pipeline::redemption;
 use giftcard_engine::storage::sqlite::NativeEnv;
+use giftcard_engine::testing;
 use giftcard_engine::*;
 
 const T0: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
 const DAY: i64 = 86_400;
 
 fn definition(f: impl FnOnce(&mut DefinitionInput)) -> DefinitionInput {
-    let mut d = DefinitionInput {
-        name: "Coupon".into(),
-        code_name: None,
-        description: None,
-        enabled: true,
-        value: GivenMoney::new("10", "EUR"),
-        min_order_amount: None,
-        valid_from: None,
-        valid_to: None,
-        target: CustomerTarget::Everyone,
-        currencies: vec![],
-        required_skus: vec![],
-        shipping_countries: vec![],
-        billing_countries: vec![],
-    };
+    let mut d = testing::definition_input("Coupon", "10");
     f(&mut d);
     d
 }
@@ -33,21 +20,11 @@ fn definition(f: impl FnOnce(&mut DefinitionInput)) -> DefinitionInput {
 /// A definition and `n` of its codes (display codes).
 fn codes(env: &mut NativeEnv, d: DefinitionInput, n: u32, max_uses: Option<i32>) -> Vec<String> {
     let d = env.call(|e| api::create_definition(e, d)).unwrap();
-    let g = env
-        .call(|e| {
-            api::generate_codes(
-                e,
-                GenerateRequest {
-                    definition_id: d.id,
-                    count: n,
-                    prefix: None,
-                    test: false,
-                    max_uses,
-                    admin_user: "alice".into(),
-                },
-            )
-        })
-        .unwrap();
+    let req = GenerateRequest {
+        max_uses,
+        ..testing::generate_request(d.id, n)
+    };
+    let g = env.call(|e| api::generate_codes(e, req)).unwrap();
     (g.first_card_id..=g.last_card_id)
         .map(|id| {
             env.call(|e| api::get_card(e, &CardRef::Id(id)))
@@ -80,40 +57,25 @@ impl Default for Q {
 }
 
 fn quote(q: &Q, codes: &[&str]) -> Quote {
+    let line = Line {
+        sku: q.sku.into(),
+        ..testing::line("1", ProductKind::Simple, 1, q.total, q.total)
+    };
     Quote {
-        id: "Q1".into(),
-        website: "main".into(),
-        store: "default".into(),
-        currency: q.currency.into(),
-        base_currency: q.currency.into(),
         customer: q.customer.as_ref().map(|(id, groups)| CustomerInfo {
             id: (*id).into(),
             groups: groups.iter().map(|g| g.to_string()).collect(),
             email: None,
         }),
-        test: false,
-        lines: vec![Line {
-            id: "1".into(),
-            sku: q.sku.into(),
-            kind: ProductKind::Simple,
-            quantity: 1,
-            unit_price: q.total.into(),
-            row_total: q.total.into(),
-            discount: "0".into(),
-            tax: "0".into(),
-            gift_card: None,
-        }],
-        shipping: "0".into(),
-        shipping_tax: "0".into(),
-        applied_codes: codes.iter().map(|c| c.to_string()).collect(),
+        applied_codes: testing::codes(codes),
         shipping_country: q.shipping_country.map(Into::into),
         billing_country: q.billing_country.map(Into::into),
+        ..testing::quote("Q1", q.currency, vec![line])
     }
 }
 
 fn collect(env: &mut NativeEnv, quote: Quote, channel: Channel) -> GiftCardTotals {
-    env.call(|e| api::collect_totals(e, CollectRequest { quote, channel }))
-        .unwrap()
+    testing::collect(env, &quote, channel)
 }
 
 /// The admin-channel reason the code is refused for, or `None` when it pays.
@@ -130,15 +92,7 @@ fn reason(env: &mut NativeEnv, q: &Q, code: &str) -> Option<RefusalReason> {
 
 /// What a shop sends at placement: the quote and what the collection said.
 fn place_request(env: &mut NativeEnv, order: &str, quote: Quote) -> PlaceRequest {
-    let totals = collect(env, quote.clone(), Channel::Storefront);
-    let expected = totals
-        .cards
-        .iter()
-        .map(|c| ExpectedCard {
-            code: c.code.clone(),
-            applied: c.applied.as_str().into(),
-        })
-        .collect();
+    let expected = testing::expected(&collect(env, quote.clone(), Channel::Storefront));
     PlaceRequest {
         order_id: order.into(),
         quote,

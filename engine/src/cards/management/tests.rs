@@ -2,21 +2,11 @@ use super::*;
 use crate::cards::draw_uniform;
 use crate::money::Currency;
 use crate::storage::sqlite::NativeEnv;
+use crate::testing::{T0, given_usd, rows_of, usd};
 use crate::{Result, api};
-
-const T0: i64 = 1_790_000_000;
 
 fn env() -> NativeEnv {
     NativeEnv::in_memory(T0, 7)
-}
-
-fn usd(amount: &str) -> Money {
-    Money::parse(amount, "USD").unwrap()
-}
-
-/// An amount as a request gives it.
-fn given_usd(amount: &str) -> GivenMoney {
-    GivenMoney::new(amount, "USD")
 }
 
 fn request(amount: &str) -> CreateCard {
@@ -69,33 +59,16 @@ fn ledger(env: &mut NativeEnv, id: CardId) -> Vec<HistoryEntry> {
 
 /// Everything in the plugin's tables, for "writes nothing" checks.
 fn snapshot(env: &mut NativeEnv) -> Vec<String> {
-    let mut out = Vec::new();
-    for table in [
-        "gc_cards",
-        "gc_history",
-        "gc_sequences",
-        "gc_order_cards",
-        "gc_card_exports",
-    ] {
-        let mut stmt = env
-            .db
-            .conn
-            .prepare(&format!("SELECT * FROM {table} ORDER BY 1"))
-            .unwrap();
-        let n = stmt.column_count();
-        let rows: Vec<String> = stmt
-            .query_map([], |r| {
-                Ok((0..n)
-                    .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
-                    .collect::<Vec<_>>()
-                    .join("|"))
-            })
-            .unwrap()
-            .map(|r| r.unwrap())
-            .collect();
-        out.push(format!("{table}: {}", rows.join("; ")));
-    }
-    out
+    rows_of(
+        env,
+        &[
+            "gc_cards",
+            "gc_history",
+            "gc_sequences",
+            "gc_order_cards",
+            "gc_card_exports",
+        ],
+    )
 }
 
 /// Makes a card look as if it paid an order: an order row, its card row
