@@ -35,6 +35,11 @@ pub fn card_by(env: &mut NativeEnv, amount: &str, currency: &str, admin_user: &s
     .unwrap()
 }
 
+/// Configures the shop with `update`.
+pub fn configure(env: &mut NativeEnv, update: SettingsUpdate) -> Settings {
+    env.call(|e| api::configure(e, update)).unwrap()
+}
+
 /// A card's current balance, as its amount text.
 pub fn balance(env: &mut NativeEnv, id: CardId) -> String {
     env.call(|e| api::get_card(e, &CardRef::Id(id)))
@@ -175,12 +180,23 @@ pub fn place(
     channel: Channel,
 ) -> Result<PlacedOrder> {
     let expected = expected(&collect(env, quote, Channel::Admin));
+    place_expecting(env, order_id, quote.clone(), expected, channel)
+}
+
+/// Places `quote` as `order_id` on `channel`, expecting `expected`.
+pub fn place_expecting(
+    env: &mut NativeEnv,
+    order_id: &str,
+    quote: Quote,
+    expected: Vec<ExpectedCard>,
+    channel: Channel,
+) -> Result<PlacedOrder> {
     env.call(|e| {
         api::order_placed(
             e,
             PlaceRequest {
                 order_id: order_id.into(),
-                quote: quote.clone(),
+                quote,
                 expected,
                 channel,
             },

@@ -5,7 +5,7 @@ use giftcard_engine::cards::ledger;
 use giftcard_engine::storage::schema;
 use giftcard_engine::storage::sqlite::NativeEnv;
 use giftcard_engine::storage::time;
-use giftcard_engine::testing::{T0, given_usd, rows_of, usd};
+use giftcard_engine::testing::{self, T0, given_usd, rows_of, usd};
 use giftcard_engine::*;
 
 fn env() -> NativeEnv {
@@ -188,17 +188,14 @@ fn expiry_is_reported_and_blocks_adjustment() {
 #[test]
 fn default_validity_comes_from_settings() {
     let mut env = env();
-    env.call(|e| {
-        api::configure(
-            e,
-            SettingsUpdate {
-                default_validity_days: Some(365),
-                code_prefix: Some("shop".into()),
-                ..Default::default()
-            },
-        )
-    })
-    .unwrap();
+    testing::configure(
+        &mut env,
+        SettingsUpdate {
+            default_validity_days: Some(365),
+            code_prefix: Some("shop".into()),
+            ..Default::default()
+        },
+    );
     let card = create(&mut env, "10").unwrap();
     assert_eq!(card.expires_at, Some(time::format(T0 + 365 * time::DAY)));
     assert!(card.code.starts_with("SHOP-"));

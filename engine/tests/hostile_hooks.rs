@@ -1104,10 +1104,10 @@ proptest! {
         ops in vec(op(), 1..40),
     ) {
         let mut env = NativeEnv::in_memory(T0, 7);
-        env.call(|e| api::configure(e, SettingsUpdate {
+        testing::configure(&mut env, SettingsUpdate {
             cards_cover_shipping: Some(cover_shipping),
             ..Default::default()
-        })).unwrap();
+        });
         let orders = specs.iter().enumerate().map(|(n, s)| place(&mut env, n + 1, s)).collect();
         let mut world = World { env, orders, done: Vec::new(), registered: Vec::new(), next: 0 };
         world.check()?;

@@ -58,16 +58,13 @@ fn cards_are_consumed_in_the_order_applied() {
 #[test]
 fn shipping_is_left_to_pay_when_cards_may_not_cover_it() {
     let mut env = env();
-    env.call(|e| {
-        api::configure(
-            e,
-            SettingsUpdate {
-                cards_cover_shipping: Some(false),
-                ..Default::default()
-            },
-        )
-    })
-    .unwrap();
+    testing::configure(
+        &mut env,
+        SettingsUpdate {
+            cards_cover_shipping: Some(false),
+            ..Default::default()
+        },
+    );
     let c = card(&mut env, "100", "USD");
     let q = quote(
         vec![line("1", ProductKind::Simple, 1, "70", "70")],

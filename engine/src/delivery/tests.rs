@@ -5,13 +5,12 @@
 use super::*;
 use crate::api;
 use crate::model::{
-    Channel as SaleChannel, CreateCard, CustomerInfo, GiftCardPurchase, GivenMoney, Invoice, Line,
-    PlaceRequest, ProductKind, Quote,
+    Channel as SaleChannel, CreateCard, CustomerInfo, GiftCardPurchase, GivenMoney, Line,
+    ProductKind, Quote,
 };
 use crate::storage::sqlite::NativeEnv;
 use crate::storage::time::DAY;
-
-pub(crate) const T0: i64 = 1_790_000_000;
+use crate::testing::{self, T0};
 
 pub(crate) fn env() -> NativeEnv {
     NativeEnv::in_memory(T0, 11)
@@ -19,62 +18,34 @@ pub(crate) fn env() -> NativeEnv {
 
 pub(crate) fn purchase_line(purchase: GiftCardPurchase) -> Line {
     Line {
-        id: "1".into(),
         sku: "GIFT".into(),
-        kind: ProductKind::GiftCard,
-        quantity: 1,
-        unit_price: "25.00".into(),
-        row_total: "25.00".into(),
-        discount: "0".into(),
-        tax: "0".into(),
         gift_card: Some(purchase),
+        ..testing::line("1", ProductKind::GiftCard, 1, "25.00", "25.00")
     }
 }
 
 /// Places and pays an order for one 25.00 EUR card; returns the card id.
 pub(crate) fn buy(env: &mut NativeEnv, order: &str, purchase: GiftCardPurchase) -> Result<u64> {
     let quote = Quote {
-        id: format!("Q-{order}"),
-        website: "main".into(),
-        store: "default".into(),
-        currency: "EUR".into(),
-        base_currency: "EUR".into(),
         customer: Some(CustomerInfo {
             id: "c-1".into(),
             groups: vec![],
             email: Some("buyer@example.com".into()),
         }),
-        test: false,
-        lines: vec![purchase_line(purchase.clone())],
-        shipping: "0".into(),
-        shipping_tax: "0".into(),
-        applied_codes: vec![],
-        shipping_country: None,
-        billing_country: None,
+        ..testing::quote(
+            &format!("Q-{order}"),
+            "EUR",
+            vec![purchase_line(purchase.clone())],
+        )
     };
-    env.call(|e| {
-        api::order_placed(
-            e,
-            PlaceRequest {
-                order_id: order.into(),
-                quote,
-                expected: vec![],
-                channel: SaleChannel::Storefront,
-            },
-        )
-    })?;
-    let paid = env.call(|e| {
-        api::invoice_paid(
-            e,
-            Invoice {
-                invoice_id: format!("I-{order}"),
-                order_id: order.into(),
-                lines: vec![purchase_line(purchase)],
-                shipping: "0".into(),
-                shipping_tax: "0".into(),
-            },
-        )
-    })?;
+    testing::place_expecting(env, order, quote, vec![], SaleChannel::Storefront)?;
+    let invoice = testing::invoice(
+        &format!("I-{order}"),
+        order,
+        vec![purchase_line(purchase)],
+        "0",
+    );
+    let paid = env.call(|e| api::invoice_paid(e, invoice))?;
     Ok(paid.issued[0].id)
 }
 
