@@ -204,6 +204,19 @@ pub fn place_expecting(
     })
 }
 
+/// Cancels order `order_id`, with no comment.
+pub fn cancel(env: &mut NativeEnv, order_id: &str) -> Result<Cancellation> {
+    env.call(|e| {
+        api::order_cancelled(
+            e,
+            CancelRequest {
+                order_id: order_id.into(),
+                comment: None,
+            },
+        )
+    })
+}
+
 /// An invoice of `lines` and `shipping` (no shipping tax).
 pub fn invoice(id: &str, order_id: &str, lines: Vec<Line>, shipping: &str) -> Invoice {
     Invoice {

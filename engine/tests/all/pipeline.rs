@@ -99,22 +99,12 @@ fn placement_is_idempotent_and_refuses_changed_balances() {
         "0",
         &[&c.code],
     );
-    let err = env
-        .call(|e| {
-            api::order_placed(
-                e,
-                PlaceRequest {
-                    order_id: "O-2".into(),
-                    quote: q2.clone(),
-                    expected: vec![ExpectedCard {
-                        code: c.code.clone(),
-                        applied: "40.00".into(),
-                    }],
-                    channel: Channel::Storefront,
-                },
-            )
-        })
-        .unwrap_err();
+    let stale = vec![ExpectedCard {
+        code: c.code.clone(),
+        applied: "40.00".into(),
+    }];
+    let err =
+        testing::place_expecting(&mut env, "O-2", q2, stale, Channel::Storefront).unwrap_err();
     assert!(matches!(err, Error::BalanceChanged { .. }), "{err:?}");
     assert_eq!(balance(&mut env, c.id), "30.00");
 }
@@ -249,17 +239,7 @@ fn partial_invoices_memos_and_cancellation_add_up() {
     let err = memo(&mut env, "M-2", "O-1", "46", None).unwrap_err();
     assert!(matches!(err, Error::RefundExceedsPaid(_)), "{err:?}");
     // Cancelling now restores nothing: the whole order was invoiced.
-    let c = env
-        .call(|e| {
-            api::order_cancelled(
-                e,
-                CancelRequest {
-                    order_id: "O-1".into(),
-                    comment: None,
-                },
-            )
-        })
-        .unwrap();
+    let c = testing::cancel(&mut env, "O-1").unwrap();
     assert_eq!(c.restored, "0.00");
 }
 
@@ -281,31 +261,11 @@ fn cancellation_restores_only_the_uninvoiced_part() {
         "0",
     )
     .unwrap();
-    let c = env
-        .call(|e| {
-            api::order_cancelled(
-                e,
-                CancelRequest {
-                    order_id: "O-1".into(),
-                    comment: None,
-                },
-            )
-        })
-        .unwrap();
+    let c = testing::cancel(&mut env, "O-1").unwrap();
     assert_eq!(c.restored, "20.00");
     assert_eq!(balance(&mut env, a.id), "20.00");
     // Replaying the cancel changes nothing.
-    let again = env
-        .call(|e| {
-            api::order_cancelled(
-                e,
-                CancelRequest {
-                    order_id: "O-1".into(),
-                    comment: None,
-                },
-            )
-        })
-        .unwrap();
+    let again = testing::cancel(&mut env, "O-1").unwrap();
     assert_eq!(again, c);
     assert_eq!(balance(&mut env, a.id), "20.00");
     // The invoiced 40 comes back only through a memo: an order paid wholly by
@@ -432,17 +392,7 @@ fn cancellation_after_partial_invoices_and_refunds_leaves_only_invoiced_units_to
     .unwrap();
     let m1 = memo_lines(&mut env, "M-1", "O-1", "25", &[("1", 1)]).unwrap();
     assert_eq!(m1.gift_card_amount, "25.00");
-    let c = env
-        .call(|e| {
-            api::order_cancelled(
-                e,
-                CancelRequest {
-                    order_id: "O-1".into(),
-                    comment: None,
-                },
-            )
-        })
-        .unwrap();
+    let c = testing::cancel(&mut env, "O-1").unwrap();
     assert_eq!(c.restored, "10.00", "60 paid − 50 invoiced");
     assert_eq!(balance(&mut env, a.id), "35.00");
     // Nothing more can be invoiced, and only the one invoiced unit not yet

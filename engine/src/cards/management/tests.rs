@@ -939,46 +939,22 @@ fn list_filters_and_sorts() {
         [d.id]
     );
 
-    let sorted = |env: &mut NativeEnv, field, descending| {
-        list(
-            env,
-            ListCards {
-                sort: Some(CardSort { field, descending }),
-                ..all()
-            },
-        )
-    };
-    assert_eq!(
-        sorted(&mut env, CardSortField::Id, false),
-        [a.id, b.id, c.id, d.id]
-    );
-    assert_eq!(
-        sorted(&mut env, CardSortField::CreatedAt, true),
-        [d.id, c.id, b.id, a.id]
-    );
-    // Expiry: c (5 days), a (10 days), then the never-expiring by id.
-    assert_eq!(
-        sorted(&mut env, CardSortField::ExpiresAt, false),
-        [c.id, a.id, b.id, d.id]
-    );
-    assert_eq!(
-        sorted(&mut env, CardSortField::ExpiresAt, true),
-        [a.id, c.id, d.id, b.id]
-    );
-    // Status names: active (a, b, d) before disabled (c).
-    assert_eq!(
-        sorted(&mut env, CardSortField::Status, false),
-        [a.id, b.id, d.id, c.id]
-    );
-    // Balance: 10 JPY (raw 10) < 10.00 USD (1000) < b (≥1250) < 30.00.
-    assert_eq!(
-        sorted(&mut env, CardSortField::InitialValue, true),
-        [c.id, b.id, a.id, d.id]
-    );
-    assert_eq!(
-        sorted(&mut env, CardSortField::Balance, false),
-        [d.id, a.id, b.id, c.id]
-    );
+    for (field, descending, expected) in [
+        (CardSortField::Id, false, [a.id, b.id, c.id, d.id]),
+        (CardSortField::CreatedAt, true, [d.id, c.id, b.id, a.id]),
+        // Expiry: c (5 days), a (10 days), then the never-expiring by id.
+        (CardSortField::ExpiresAt, false, [c.id, a.id, b.id, d.id]),
+        (CardSortField::ExpiresAt, true, [a.id, c.id, d.id, b.id]),
+        // Status names: active (a, b, d) before disabled (c).
+        (CardSortField::Status, false, [a.id, b.id, d.id, c.id]),
+        // Balance: 10 JPY (raw 10) < 10.00 USD (1000) < b (≥1250) < 30.00.
+        (CardSortField::InitialValue, true, [c.id, b.id, a.id, d.id]),
+        (CardSortField::Balance, false, [d.id, a.id, b.id, c.id]),
+    ] {
+        let sort = Some(CardSort { field, descending });
+        let sorted = list(&mut env, ListCards { sort, ..all() });
+        assert_eq!(sorted, expected, "{field:?}, descending: {descending}");
+    }
     // Paging keeps the order.
     let page2 = list(
         &mut env,

@@ -105,16 +105,7 @@ fn cards_refunded_or_cancelled_before_payment_are_not_issued() {
     // After a cancellation nothing more is issued.
     place(&mut env, "O-3", vec![gift_line(1)], "0", "0", &[]);
     collect(&mut env, invoice("I-5", "O-3", vec![first.clone()], "0")).unwrap();
-    env.call(|e| {
-        api::order_cancelled(
-            e,
-            CancelRequest {
-                order_id: "O-3".into(),
-                comment: None,
-            },
-        )
-    })
-    .unwrap();
+    testing::cancel(&mut env, "O-3").unwrap();
     let err = refused(&mut env, |env| {
         paid(env, invoice("I-5", "O-3", vec![first.clone()], "0"))
     });

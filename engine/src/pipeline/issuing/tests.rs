@@ -146,16 +146,7 @@ fn goodwill_is_idempotent_on_reference_and_validates_input() {
         issue(&mut env, request("NOPE", "1", StaffRole::Staff, false)),
         Err(Error::OrderNotFound)
     ));
-    env.call(|e| {
-        crate::api::order_cancelled(
-            e,
-            CancelRequest {
-                order_id: "O-1".into(),
-                comment: None,
-            },
-        )
-    })
-    .unwrap();
+    testing::cancel(&mut env, "O-1").unwrap();
     assert!(matches!(
         issue(&mut env, request("O-1", "1", StaffRole::Staff, false)),
         Err(Error::OrderState(_))

@@ -96,19 +96,8 @@ fn a_placement_replayed_with_other_lines_is_refused() {
         ],
     ] {
         let quote = alice_quote("O-1", lines);
-        let err = env
-            .call(|e| {
-                api::order_placed(
-                    e,
-                    PlaceRequest {
-                        order_id: "O-1".into(),
-                        quote,
-                        expected: vec![],
-                        channel: Channel::Admin,
-                    },
-                )
-            })
-            .unwrap_err();
+        let err =
+            testing::place_expecting(&mut env, "O-1", quote, vec![], Channel::Admin).unwrap_err();
         assert!(matches!(err, Error::InvalidArgument(_)), "{err:?}");
     }
     assert_eq!(env.dump(), before, "a refused replay writes nothing");
@@ -198,22 +187,12 @@ fn a_refused_placement_records_no_lines() {
         applied_codes: vec![paying.code.clone()],
         ..testing::quote("Q-X", "USD", course())
     };
-    let err = env
-        .call(|e| {
-            api::order_placed(
-                e,
-                PlaceRequest {
-                    order_id: "O-X".into(),
-                    quote,
-                    expected: vec![ExpectedCard {
-                        code: paying.code.clone(),
-                        applied: "20.00".into(),
-                    }],
-                    channel: Channel::Admin,
-                },
-            )
-        })
-        .unwrap_err();
+    let expected = vec![ExpectedCard {
+        code: paying.code.clone(),
+        applied: "20.00".into(),
+    }];
+    let err =
+        testing::place_expecting(&mut env, "O-X", quote, expected, Channel::Admin).unwrap_err();
     assert!(matches!(err, Error::BalanceChanged { .. }), "{err:?}");
     assert_eq!(env.dump(), before);
 }
@@ -241,18 +220,7 @@ fn place_and_invoice(env: &mut NativeEnv, order_id: &str, code: &str) {
         code: code.into(),
         applied: "30.00".into(),
     }];
-    env.call(|e| {
-        api::order_placed(
-            e,
-            PlaceRequest {
-                order_id: order_id.into(),
-                quote,
-                expected,
-                channel: Channel::Admin,
-            },
-        )
-    })
-    .unwrap();
+    testing::place_expecting(env, order_id, quote, expected, Channel::Admin).unwrap();
     let invoice = testing::invoice(&format!("I-{order_id}"), order_id, course(), "0");
     env.call(|e| api::invoice_paid(e, invoice)).unwrap();
 }

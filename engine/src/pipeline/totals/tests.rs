@@ -59,24 +59,15 @@ fn collect(env: &mut NativeEnv, q: &Quote, channel: Channel) -> GiftCardTotals {
 }
 
 fn place(env: &mut NativeEnv, q: &Quote, expected: &[(&str, &str)]) -> Result<PlacedOrder> {
+    let expected = expected
+        .iter()
+        .map(|(c, a)| ExpectedCard {
+            code: (*c).into(),
+            applied: (*a).into(),
+        })
+        .collect();
     let order_id = format!("O-{}", q.id);
-    env.call(|e| {
-        api::order_placed(
-            e,
-            PlaceRequest {
-                order_id,
-                quote: q.clone(),
-                expected: expected
-                    .iter()
-                    .map(|(c, a)| ExpectedCard {
-                        code: (*c).into(),
-                        applied: (*a).into(),
-                    })
-                    .collect(),
-                channel: Channel::Storefront,
-            },
-        )
-    })
+    testing::place_expecting(env, &order_id, q.clone(), expected, Channel::Storefront)
 }
 
 fn log(env: &mut NativeEnv) -> Vec<RefusalLogEntry> {
