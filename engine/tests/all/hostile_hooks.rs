@@ -567,48 +567,29 @@ impl World {
                 .call(|e| api::invoice_collect(e, req.clone()))
                 .map(|i| (i, None))
         };
-        match (result, wanted) {
-            (Err(err), Some(refusal)) => {
-                prop_assert_eq!(refusal_of(&err), Some(refusal), "{:?} for {:?}", err, req);
-                prop_assert!(
-                    self.env.dump() == before,
-                    "the refusal {:?} wrote something",
-                    err
-                );
+        let Some((answer, paid)) = self.judge("invoice", result, wanted, &before, &req)? else {
+            return Ok(());
+        };
+        let o = &mut self.orders[order];
+        let total = total_of(o, &takes, with_shipping);
+        prop_assert_eq!(minor(&answer.total_before_cards), total);
+        for &(i, q, d, t) in &takes {
+            let l = &mut o.lines[i];
+            l.invoiced += q;
+            l.invoiced_discount += d;
+            l.invoiced_tax += t;
+        }
+        o.shipping_invoiced |= with_shipping;
+        o.invoiced_total += total;
+        o.other_paid += minor(&answer.grand_total);
+        match paid {
+            Some(p) => {
+                self.check_bought(order, &req, &p)?;
+                self.done.push(Done::Paid(req, p));
             }
-            (Err(err), None) => {
-                prop_assert!(false, "a true invoice was refused: {:?}: {:?}", err, req)
-            }
-            (Ok(answer), Some(refusal)) => prop_assert!(
-                false,
-                "a lie was accepted (wanted {:?}): {:?} → {:?}",
-                refusal,
-                req,
-                answer
-            ),
-            (Ok((answer, paid)), None) => {
-                let o = &mut self.orders[order];
-                let total = total_of(o, &takes, with_shipping);
-                prop_assert_eq!(minor(&answer.total_before_cards), total);
-                for &(i, q, d, t) in &takes {
-                    let l = &mut o.lines[i];
-                    l.invoiced += q;
-                    l.invoiced_discount += d;
-                    l.invoiced_tax += t;
-                }
-                o.shipping_invoiced |= with_shipping;
-                o.invoiced_total += total;
-                o.other_paid += minor(&answer.grand_total);
-                match paid {
-                    Some(p) => {
-                        self.check_bought(order, &req, &p)?;
-                        self.done.push(Done::Paid(req, p));
-                    }
-                    None => {
-                        self.registered.push((order, req.clone()));
-                        self.done.push(Done::Collected(req, answer));
-                    }
-                }
+            None => {
+                self.registered.push((order, req.clone()));
+                self.done.push(Done::Collected(req, answer));
             }
         }
         Ok(())
@@ -847,6 +828,40 @@ impl World {
         } else {
             self.env.call(|e| api::memo_collect(e, req.clone()))
         };
+        let Some(split) = self.judge("memo", result, wanted, &before, &req)? else {
+            return Ok(());
+        };
+        prop_assert_eq!(
+            minor(&split.gift_card_amount) + minor(&split.other_amount),
+            amount
+        );
+        if !refund {
+            prop_assert!(self.env.dump() == before, "collect wrote something");
+            return Ok(());
+        }
+        let o = &mut self.orders[order];
+        for &(i, q) in &lines {
+            o.lines[i].refunded += i64::from(q);
+        }
+        o.refunded_total += amount;
+        o.account_credit += minor(&split.account_credit);
+        o.other_refunded += minor(&split.other_amount);
+        self.done.push(Done::Refunded(req, split));
+        Ok(())
+    }
+
+    /// Checks the `result` of a `what` request against `wanted`: a lie
+    /// must be refused with the refusal it deserves and write nothing
+    /// (`before` is the database before the call), a true request must be
+    /// accepted. Returns the answer to a true request.
+    fn judge<T: std::fmt::Debug>(
+        &mut self,
+        what: &str,
+        result: std::result::Result<T, Error>,
+        wanted: Option<Refusal>,
+        before: &[String],
+        req: &impl std::fmt::Debug,
+    ) -> std::result::Result<Option<T>, TestCaseError> {
         match (result, wanted) {
             (Err(err), Some(refusal)) => {
                 prop_assert_eq!(refusal_of(&err), Some(refusal), "{:?} for {:?}", err, req);
@@ -855,37 +870,16 @@ impl World {
                     "the refusal {:?} wrote something",
                     err
                 );
+                Ok(None)
             }
-            (Err(err), None) => {
-                prop_assert!(false, "a true memo was refused: {:?}: {:?}", err, req)
-            }
-            (Ok(split), Some(refusal)) => prop_assert!(
-                false,
-                "a lie was accepted (wanted {:?}): {:?} → {:?}",
-                refusal,
-                req,
-                split
-            ),
-            (Ok(split), None) => {
-                prop_assert_eq!(
-                    minor(&split.gift_card_amount) + minor(&split.other_amount),
-                    amount
-                );
-                if !refund {
-                    prop_assert!(self.env.dump() == before, "collect wrote something");
-                    return Ok(());
-                }
-                let o = &mut self.orders[order];
-                for &(i, q) in &lines {
-                    o.lines[i].refunded += i64::from(q);
-                }
-                o.refunded_total += amount;
-                o.account_credit += minor(&split.account_credit);
-                o.other_refunded += minor(&split.other_amount);
-                self.done.push(Done::Refunded(req, split));
-            }
+            (Err(err), None) => Err(TestCaseError::fail(format!(
+                "a true {what} was refused: {err:?}: {req:?}"
+            ))),
+            (Ok(answer), Some(refusal)) => Err(TestCaseError::fail(format!(
+                "a lie was accepted (wanted {refusal:?}): {req:?} → {answer:?}"
+            ))),
+            (Ok(answer), None) => Ok(Some(answer)),
         }
-        Ok(())
     }
 
     fn cancel(&mut self, order: usize) -> Result<(), TestCaseError> {
