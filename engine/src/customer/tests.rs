@@ -352,37 +352,25 @@ fn pay(env: &mut NativeEnv, order: &str, card: &StoredCard, cents: i64) {
     .unwrap();
 }
 
-fn page() -> PageRequest {
-    PageRequest {
-        page: 1,
-        page_size: 10,
+/// The first page (of ten) of `customer`'s cards.
+fn mine(customer: &str) -> MyCardsRequest {
+    MyCardsRequest {
+        customer_id: customer.into(),
+        page: PageRequest {
+            page: 1,
+            page_size: 10,
+        },
     }
 }
 
 fn bought(env: &mut NativeEnv, customer: &str) -> BoughtCardsPage {
-    env.call(|e| {
-        crate::api::my_bought_cards(
-            e,
-            MyCardsRequest {
-                customer_id: customer.into(),
-                page: page(),
-            },
-        )
-    })
-    .unwrap()
+    env.call(|e| crate::api::my_bought_cards(e, mine(customer)))
+        .unwrap()
 }
 
 fn used(env: &mut NativeEnv, customer: &str) -> CardUsesPage {
-    env.call(|e| {
-        crate::api::my_used_cards(
-            e,
-            MyCardsRequest {
-                customer_id: customer.into(),
-                page: page(),
-            },
-        )
-    })
-    .unwrap()
+    env.call(|e| crate::api::my_used_cards(e, mine(customer)))
+        .unwrap()
 }
 
 #[test]
