@@ -73,13 +73,33 @@ fn admin_card(env: &mut NativeEnv, email: Option<&str>) -> u64 {
     .id
 }
 
-fn send(card_id: u64, channel: Channel, to: Option<&str>) -> SendRequest {
+fn send_request(card_id: u64, channel: Channel, to: Option<&str>) -> SendRequest {
     SendRequest {
         card_id,
         channel,
         recipient: to.map(str::to_owned),
         admin: "alice".into(),
     }
+}
+
+/// Staff send card `card_id` on `channel` (to `to`, or its recipient).
+fn send(
+    env: &mut NativeEnv,
+    card_id: u64,
+    channel: Channel,
+    to: Option<&str>,
+) -> Result<MessageInfo> {
+    env.call(|e| api::send_card(e, send_request(card_id, channel, to)))
+}
+
+/// Staff send card `card_id` again.
+fn resend(
+    env: &mut NativeEnv,
+    card_id: u64,
+    channel: Channel,
+    to: Option<&str>,
+) -> Result<MessageInfo> {
+    env.call(|e| api::resend_card(e, send_request(card_id, channel, to)))
 }
 
 #[test]
@@ -178,19 +198,15 @@ fn bad_recipient_addresses_are_refused() {
         (Channel::Sms, "020 7946"),
         (Channel::Email, "a@b"),
     ] {
-        let err = env
-            .call(|e| api::send_card(e, send(id, channel, Some(to))))
-            .unwrap_err();
+        let err = send(&mut env, id, channel, Some(to)).unwrap_err();
         assert!(matches!(err, Error::InvalidRecipient(_)), "{to}: {err:?}");
     }
     assert_eq!(
-        env.call(|e| api::send_card(e, send(id, Channel::Email, None)))
-            .unwrap_err(),
+        send(&mut env, id, Channel::Email, None).unwrap_err(),
         Error::NoRecipient
     );
     assert_eq!(
-        env.call(|e| api::send_card(e, send(999, Channel::Email, Some("a@b.co"))))
-            .unwrap_err(),
+        send(&mut env, 999, Channel::Email, Some("a@b.co")).unwrap_err(),
         Error::CardNotFound
     );
     assert_eq!(env.dump(), before);
@@ -201,31 +217,21 @@ fn bad_recipient_addresses_are_refused() {
 fn admin_send_and_resend() {
     let mut env = env();
     let id = admin_card(&mut env, Some("zoe@example.com"));
-    let first = env
-        .call(|e| api::send_card(e, send(id, Channel::Email, None)))
-        .unwrap();
+    let first = send(&mut env, id, Channel::Email, None).unwrap();
     assert_eq!(
         (first.kind, first.recipient.as_str()),
         (MessageKind::Send, "zoe@example.com")
     );
-    let other = env
-        .call(|e| api::send_card(e, send(id, Channel::Email, Some("max@example.com"))))
-        .unwrap();
+    let other = send(&mut env, id, Channel::Email, Some("max@example.com")).unwrap();
     assert_eq!(other.recipient, "max@example.com");
-    let again = env
-        .call(|e| api::resend_card(e, send(id, Channel::Email, None)))
-        .unwrap();
+    let again = resend(&mut env, id, Channel::Email, None).unwrap();
     assert_eq!(
         (again.kind, again.recipient.as_str()),
         (MessageKind::Resend, "max@example.com")
     );
-    let sms = env
-        .call(|e| api::send_card(e, send(id, Channel::Sms, Some("+1 555 010 9999"))))
-        .unwrap();
+    let sms = send(&mut env, id, Channel::Sms, Some("+1 555 010 9999")).unwrap();
     assert_eq!(sms.recipient, "+15550109999");
-    let print = env
-        .call(|e| api::send_card(e, send(id, Channel::Print, None)))
-        .unwrap();
+    let print = send(&mut env, id, Channel::Print, None).unwrap();
     assert_eq!(print.channel, Channel::Print);
     assert_eq!(env.outbox.len(), 5);
     assert!(env.outbox[4].attachments[0].content.starts_with(b"%PDF"));
@@ -237,9 +243,7 @@ fn a_refusing_host_means_delivery_failed_and_nothing_recorded() {
     let id = admin_card(&mut env, Some("zoe@example.com"));
     env.refuse_delivery = Some(DeliveryError::Unavailable("SMTP down".into()));
     let before = env.dump();
-    let err = env
-        .call(|e| api::send_card(e, send(id, Channel::Email, None)))
-        .unwrap_err();
+    let err = send(&mut env, id, Channel::Email, None).unwrap_err();
     assert!(matches!(err, Error::DeliveryFailed(ref m) if m.contains("SMTP down")));
     assert_eq!(env.dump(), before);
 }
@@ -259,9 +263,7 @@ fn cancelled_cards_are_not_sent() {
         )
     })
     .unwrap();
-    let err = env
-        .call(|e| api::send_card(e, send(id, Channel::Email, None)))
-        .unwrap_err();
+    let err = send(&mut env, id, Channel::Email, None).unwrap_err();
     assert!(matches!(
         err,
         Error::InvalidStatus {
@@ -278,9 +280,7 @@ fn cancelled_cards_are_not_sent() {
 fn a_failed_attempt_stays_retryable_until_delivered() {
     let mut env = env();
     let id = admin_card(&mut env, Some("zoe@example.com"));
-    let m = env
-        .call(|e| api::send_card(e, send(id, Channel::Email, None)))
-        .unwrap();
+    let m = send(&mut env, id, Channel::Email, None).unwrap();
     assert_eq!(m.status, MessageStatus::Pending);
     assert_eq!(m.failure, None);
     let fail = |env: &mut NativeEnv, at: i64, why: &str| {
@@ -347,9 +347,7 @@ fn a_failed_attempt_stays_retryable_until_delivered() {
 fn delivery_reports_are_recorded_once() {
     let mut env = env();
     let id = admin_card(&mut env, Some("zoe@example.com"));
-    let m = env
-        .call(|e| api::send_card(e, send(id, Channel::Email, None)))
-        .unwrap();
+    let m = send(&mut env, id, Channel::Email, None).unwrap();
     let report = |at: i64| DeliveryReport {
         message_id: m.message_id,
         delivered: true,

@@ -310,45 +310,18 @@ fn storefront_refusals_count_for_the_quote_customer() {
     }
     assert_eq!(count(&mut env, "gc_failed_lookups"), 10);
     // Limited until the first failure (at T0) is an hour old.
+    let fresh = |env: &mut NativeEnv, q: &Quote| {
+        apply(env, q, "EUR-CARD-0004", Channel::Storefront, Some("fresh")).unwrap()
+    };
     let before = env.dump();
-    assert_eq!(
-        apply(
-            &mut env,
-            &q,
-            "EUR-CARD-0004",
-            Channel::Storefront,
-            Some("fresh")
-        )
-        .unwrap(),
-        ApplyAnswer::RateLimited(3_000)
-    );
+    assert_eq!(fresh(&mut env, &q), ApplyAnswer::RateLimited(3_000));
     assert_eq!(env.dump(), before);
     assert!(matches!(
         apply(&mut env, &q, "EUR-CARD-0004", Channel::Admin, None).unwrap(),
         ApplyAnswer::Applied(_)
     ));
     let guest = quote(&[], None);
-    assert!(matches!(
-        apply(
-            &mut env,
-            &guest,
-            "EUR-CARD-0004",
-            Channel::Storefront,
-            Some("fresh")
-        )
-        .unwrap(),
-        ApplyAnswer::Applied(_)
-    ));
+    assert!(matches!(fresh(&mut env, &guest), ApplyAnswer::Applied(_)));
     env.now = T0 + 3_600;
-    assert!(matches!(
-        apply(
-            &mut env,
-            &q,
-            "EUR-CARD-0004",
-            Channel::Storefront,
-            Some("fresh")
-        )
-        .unwrap(),
-        ApplyAnswer::Applied(_)
-    ));
+    assert!(matches!(fresh(&mut env, &q), ApplyAnswer::Applied(_)));
 }
