@@ -252,17 +252,7 @@ fn a_refusing_host_means_delivery_failed_and_nothing_recorded() {
 fn cancelled_cards_are_not_sent() {
     let mut env = env();
     let id = admin_card(&mut env, Some("zoe@example.com"));
-    env.call(|e| {
-        api::cancel_card(
-            e,
-            crate::model::SetStatus {
-                card: CardRef::Id(id),
-                comment: None,
-                admin_user: "alice".into(),
-            },
-        )
-    })
-    .unwrap();
+    cancel(&mut env, id);
     let err = send(&mut env, id, Channel::Email, None).unwrap_err();
     assert!(matches!(
         err,
