@@ -23,6 +23,12 @@ fn quote(lines: Vec<Line>, shipping: &str, codes: &[&str]) -> Quote {
     }
 }
 
+/// A quote of one simple line "1" and no shipping.
+fn one_line(quantity: i32, unit: &str, total: &str, codes: &[&str]) -> Quote {
+    let line = line("1", ProductKind::Simple, quantity, unit, total);
+    quote(vec![line], "0", codes)
+}
+
 fn collect(env: &mut NativeEnv, q: &Quote) -> GiftCardTotals {
     testing::collect(env, q, Channel::Admin)
 }
@@ -81,11 +87,7 @@ fn shipping_is_left_to_pay_when_cards_may_not_cover_it() {
 fn placement_is_idempotent_and_refuses_changed_balances() {
     let mut env = env();
     let c = card(&mut env, "50", "USD");
-    let q = quote(
-        vec![line("1", ProductKind::Simple, 2, "10", "20")],
-        "0",
-        &[&c.code],
-    );
+    let q = one_line(2, "10", "20", &[&c.code]);
     let first = place(&mut env, "O-1", &q).unwrap();
     let again = place(&mut env, "O-1", &q);
     // The second collection sees 30 left and still applies 20: same order,
@@ -94,11 +96,7 @@ fn placement_is_idempotent_and_refuses_changed_balances() {
     assert_eq!(balance(&mut env, c.id), "30.00");
 
     // A stale expectation is refused, not under-collected.
-    let q2 = quote(
-        vec![line("1", ProductKind::Simple, 1, "40", "40")],
-        "0",
-        &[&c.code],
-    );
+    let q2 = one_line(1, "40", "40", &[&c.code]);
     let stale = vec![ExpectedCard {
         code: c.code.clone(),
         applied: "40.00".into(),
@@ -114,22 +112,14 @@ fn cross_currency_debits_exactly_and_leaves_no_residue() {
     let mut env = env();
     env.set_rate("EUR", "USD", "1.0837");
     let c = card(&mut env, "10", "EUR");
-    let q = quote(
-        vec![line("1", ProductKind::Simple, 1, "5", "5")],
-        "0",
-        &[&c.code],
-    );
+    let q = one_line(1, "5", "5", &[&c.code]);
     let placed = place(&mut env, "O-1", &q).unwrap();
     // 5.00 USD ÷ 1.0837 = 4.6138… → 4.61 EUR
     assert_eq!(placed.movements[0].amount.amount(), "-4.61");
     assert_eq!(balance(&mut env, c.id), "5.39");
     // Now the card can give 5.39 × 1.0837 = 5.8411… → 5.84 USD; using it all
     // debits the whole 5.39 EUR.
-    let q = quote(
-        vec![line("1", ProductKind::Simple, 1, "20", "20")],
-        "0",
-        &[&c.code],
-    );
+    let q = one_line(1, "20", "20", &[&c.code]);
     let placed = place(&mut env, "O-2", &q).unwrap();
     assert_eq!(placed.totals.gift_card_amount, "5.84");
     assert_eq!(balance(&mut env, c.id), "0.00");
@@ -137,14 +127,7 @@ fn cross_currency_debits_exactly_and_leaves_no_residue() {
     // with its reason, and the quote still collects (it used to fail the
     // whole collection with `no-exchange-rate`, blocking checkout).
     let gbp = card(&mut env, "10", "GBP");
-    let totals = collect(
-        &mut env,
-        &quote(
-            vec![line("1", ProductKind::Simple, 1, "5", "5")],
-            "0",
-            &[&gbp.code],
-        ),
-    );
+    let totals = collect(&mut env, &one_line(1, "5", "5", &[&gbp.code]));
     assert_eq!(totals.gift_card_amount, "0.00");
     assert_eq!(totals.grand_total, "5.00");
     assert!(totals.cards.is_empty());
@@ -361,16 +344,7 @@ fn memo_lines(
 fn cancellation_after_partial_invoices_and_refunds_leaves_only_invoiced_units_to_refund() {
     let mut env = env();
     let a = card(&mut env, "60", "USD");
-    place(
-        &mut env,
-        "O-1",
-        &quote(
-            vec![line("1", ProductKind::Simple, 4, "25", "100")],
-            "0",
-            &[&a.code],
-        ),
-    )
-    .unwrap();
+    place(&mut env, "O-1", &one_line(4, "25", "100", &[&a.code])).unwrap();
     // 2 of 4 invoiced (50.00, all from the card), 1 of them refunded.
     invoice(
         &mut env,
