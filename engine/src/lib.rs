@@ -49,6 +49,8 @@ pub mod reports;
 pub mod scheduler;
 pub mod settings;
 pub mod storage;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
 pub use error::{Error, Result};
 pub use model::*;

@@ -1,10 +1,8 @@
 use super::*;
 use crate::cards::{CardExtras, NewCard};
 use crate::model::CardOrigin;
-use crate::money::Currency;
 use crate::storage::sqlite::NativeEnv;
-
-const T0: i64 = 1_790_000_000;
+use crate::testing::{self, T0, count};
 
 fn env() -> NativeEnv {
     NativeEnv::in_memory(T0, 3)
@@ -35,29 +33,19 @@ fn spec(code: &'static str, cents: i64) -> Spec {
 }
 
 fn card(env: &mut NativeEnv, s: Spec) -> StoredCard {
-    env.call(|e| {
-        cards::insert(
-            e,
-            NewCard {
-                code: Some(code::custom(s.code)?),
-                amount: s.cents,
-                currency: Currency::parse("USD")?,
-                expires_at: s.expires_at,
-                customer_id: s.customer.map(Into::into),
-                comment: Some("staff note".into()),
-                website: None,
-                test: s.test,
-                origin: s.origin,
-                order_id: s.order_id.map(Into::into),
-                order_line: None,
-                purchase: None,
-                reference: Some(format!("ext-{}", s.code)),
-                actor: Actor::Admin("alice".into()),
-                extras: s.extras,
-            },
-        )
-    })
-    .unwrap()
+    let new = NewCard {
+        code: Some(code::custom(s.code).unwrap()),
+        expires_at: s.expires_at,
+        customer_id: s.customer.map(Into::into),
+        comment: Some("staff note".into()),
+        test: s.test,
+        origin: s.origin,
+        order_id: s.order_id.map(Into::into),
+        reference: Some(format!("ext-{}", s.code)),
+        extras: s.extras,
+        ..testing::new_card(s.cents, "USD")
+    };
+    testing::insert_card(env, new)
 }
 
 fn redeem(env: &mut NativeEnv, code: &str, customer: &str, key: &str) -> Result<RedeemAnswer> {
@@ -73,80 +61,37 @@ fn redeem(env: &mut NativeEnv, code: &str, customer: &str, key: &str) -> Result<
     })
 }
 
+/// A balance request for `code` from `key`, by `customer` if any.
+fn ask(code: &str, key: &str, customer: Option<&str>) -> BalanceRequest {
+    BalanceRequest {
+        code: code.into(),
+        client_key: key.into(),
+        customer_id: customer.map(Into::into),
+    }
+}
+
 fn check(env: &mut NativeEnv, code: &str, key: &str) -> BalanceAnswer {
-    env.call(|e| {
-        crate::api::check_balance(
-            e,
-            BalanceRequest {
-                code: code.into(),
-                client_key: key.into(),
-                customer_id: None,
-            },
-        )
-    })
-    .unwrap()
+    env.call(|e| crate::api::check_balance(e, ask(code, key, None)))
+        .unwrap()
 }
 
 fn public(env: &mut NativeEnv, code: &str, key: &str) -> PublicAnswer {
-    env.call(|e| {
-        crate::api::public_balance(
-            e,
-            BalanceRequest {
-                code: code.into(),
-                client_key: key.into(),
-                customer_id: None,
-            },
-        )
-    })
-    .unwrap()
+    env.call(|e| crate::api::public_balance(e, ask(code, key, None)))
+        .unwrap()
 }
 
 fn check_as(env: &mut NativeEnv, code: &str, key: &str, customer: &str) -> BalanceAnswer {
-    env.call(|e| {
-        crate::api::check_balance(
-            e,
-            BalanceRequest {
-                code: code.into(),
-                client_key: key.into(),
-                customer_id: Some(customer.into()),
-            },
-        )
-    })
-    .unwrap()
+    env.call(|e| crate::api::check_balance(e, ask(code, key, Some(customer))))
+        .unwrap()
 }
 
 fn public_as(env: &mut NativeEnv, code: &str, key: &str, customer: &str) -> PublicAnswer {
-    env.call(|e| {
-        crate::api::public_balance(
-            e,
-            BalanceRequest {
-                code: code.into(),
-                client_key: key.into(),
-                customer_id: Some(customer.into()),
-            },
-        )
-    })
-    .unwrap()
-}
-
-fn rows(env: &mut NativeEnv, table: &str) -> i64 {
-    let rows = crate::storage::sqlite::execute(
-        &env.db.conn,
-        &format!("SELECT COUNT(*) AS n FROM {table}"),
-        &[],
-    )
-    .unwrap();
-    rows.first().unwrap().i64("n").unwrap()
+    env.call(|e| crate::api::public_balance(e, ask(code, key, Some(customer))))
+        .unwrap()
 }
 
 fn attempts(env: &mut NativeEnv) -> i64 {
-    let rows = crate::storage::sqlite::execute(
-        &env.db.conn,
-        "SELECT COUNT(*) AS n FROM gc_balance_checks",
-        &[],
-    )
-    .unwrap();
-    rows.first().unwrap().i64("n").unwrap()
+    count(env, "gc_balance_checks")
 }
 
 fn stored(env: &mut NativeEnv, id: CardId) -> StoredCard {
@@ -407,37 +352,25 @@ fn pay(env: &mut NativeEnv, order: &str, card: &StoredCard, cents: i64) {
     .unwrap();
 }
 
-fn page() -> PageRequest {
-    PageRequest {
-        page: 1,
-        page_size: 10,
+/// The first page (of ten) of `customer`'s cards.
+fn mine(customer: &str) -> MyCardsRequest {
+    MyCardsRequest {
+        customer_id: customer.into(),
+        page: PageRequest {
+            page: 1,
+            page_size: 10,
+        },
     }
 }
 
 fn bought(env: &mut NativeEnv, customer: &str) -> BoughtCardsPage {
-    env.call(|e| {
-        crate::api::my_bought_cards(
-            e,
-            MyCardsRequest {
-                customer_id: customer.into(),
-                page: page(),
-            },
-        )
-    })
-    .unwrap()
+    env.call(|e| crate::api::my_bought_cards(e, mine(customer)))
+        .unwrap()
 }
 
 fn used(env: &mut NativeEnv, customer: &str) -> CardUsesPage {
-    env.call(|e| {
-        crate::api::my_used_cards(
-            e,
-            MyCardsRequest {
-                customer_id: customer.into(),
-                page: page(),
-            },
-        )
-    })
-    .unwrap()
+    env.call(|e| crate::api::my_used_cards(e, mine(customer)))
+        .unwrap()
 }
 
 #[test]
@@ -719,11 +652,11 @@ fn the_failure_table_holds_only_the_recent_hour() {
         let customer = format!("cust-{n}");
         env.call(|e| record_failed_lookup(e, Some(&customer)))
             .unwrap();
-        assert!(rows(&mut env, "gc_failed_lookups") <= 1_800);
+        assert!(count(&mut env, "gc_failed_lookups") <= 1_800);
     }
-    assert_eq!(rows(&mut env, "gc_failed_lookups"), 1_800);
+    assert_eq!(count(&mut env, "gc_failed_lookups"), 1_800);
     env.call(|e| record_failed_lookup(e, None)).unwrap();
-    assert_eq!(rows(&mut env, "gc_failed_lookups"), 1_800);
+    assert_eq!(count(&mut env, "gc_failed_lookups"), 1_800);
 }
 
 /// Ten failed lookups in an hour, across the balance check, the public
@@ -768,7 +701,7 @@ fn failed_lookups_per_customer_per_hour() {
             RedeemAnswer::NotAvailable
         );
     }
-    assert_eq!(rows(&mut env, "gc_failed_lookups"), 10);
+    assert_eq!(count(&mut env, "gc_failed_lookups"), 10);
     // The 11th, from a fresh key and with a good code: limited until t0's
     // four failures leave the hour (2400 s from t0+1200), recording
     // nothing.

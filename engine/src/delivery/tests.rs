@@ -5,13 +5,12 @@
 use super::*;
 use crate::api;
 use crate::model::{
-    Channel as SaleChannel, CreateCard, CustomerInfo, GiftCardPurchase, GivenMoney, Invoice, Line,
-    PlaceRequest, ProductKind, Quote,
+    Channel as SaleChannel, CreateCard, CustomerInfo, GiftCardPurchase, GivenMoney, Line,
+    ProductKind, Quote,
 };
 use crate::storage::sqlite::NativeEnv;
 use crate::storage::time::DAY;
-
-pub(crate) const T0: i64 = 1_790_000_000;
+use crate::testing::{self, T0};
 
 pub(crate) fn env() -> NativeEnv {
     NativeEnv::in_memory(T0, 11)
@@ -19,62 +18,34 @@ pub(crate) fn env() -> NativeEnv {
 
 pub(crate) fn purchase_line(purchase: GiftCardPurchase) -> Line {
     Line {
-        id: "1".into(),
         sku: "GIFT".into(),
-        kind: ProductKind::GiftCard,
-        quantity: 1,
-        unit_price: "25.00".into(),
-        row_total: "25.00".into(),
-        discount: "0".into(),
-        tax: "0".into(),
         gift_card: Some(purchase),
+        ..testing::line("1", ProductKind::GiftCard, 1, "25.00", "25.00")
     }
 }
 
 /// Places and pays an order for one 25.00 EUR card; returns the card id.
 pub(crate) fn buy(env: &mut NativeEnv, order: &str, purchase: GiftCardPurchase) -> Result<u64> {
     let quote = Quote {
-        id: format!("Q-{order}"),
-        website: "main".into(),
-        store: "default".into(),
-        currency: "EUR".into(),
-        base_currency: "EUR".into(),
         customer: Some(CustomerInfo {
             id: "c-1".into(),
             groups: vec![],
             email: Some("buyer@example.com".into()),
         }),
-        test: false,
-        lines: vec![purchase_line(purchase.clone())],
-        shipping: "0".into(),
-        shipping_tax: "0".into(),
-        applied_codes: vec![],
-        shipping_country: None,
-        billing_country: None,
+        ..testing::quote(
+            &format!("Q-{order}"),
+            "EUR",
+            vec![purchase_line(purchase.clone())],
+        )
     };
-    env.call(|e| {
-        api::order_placed(
-            e,
-            PlaceRequest {
-                order_id: order.into(),
-                quote,
-                expected: vec![],
-                channel: SaleChannel::Storefront,
-            },
-        )
-    })?;
-    let paid = env.call(|e| {
-        api::invoice_paid(
-            e,
-            Invoice {
-                invoice_id: format!("I-{order}"),
-                order_id: order.into(),
-                lines: vec![purchase_line(purchase)],
-                shipping: "0".into(),
-                shipping_tax: "0".into(),
-            },
-        )
-    })?;
+    testing::place_expecting(env, order, quote, vec![], SaleChannel::Storefront)?;
+    let invoice = testing::invoice(
+        &format!("I-{order}"),
+        order,
+        vec![purchase_line(purchase)],
+        "0",
+    );
+    let paid = env.call(|e| api::invoice_paid(e, invoice))?;
     Ok(paid.issued[0].id)
 }
 
@@ -102,13 +73,33 @@ fn admin_card(env: &mut NativeEnv, email: Option<&str>) -> u64 {
     .id
 }
 
-fn send(card_id: u64, channel: Channel, to: Option<&str>) -> SendRequest {
+fn send_request(card_id: u64, channel: Channel, to: Option<&str>) -> SendRequest {
     SendRequest {
         card_id,
         channel,
         recipient: to.map(str::to_owned),
         admin: "alice".into(),
     }
+}
+
+/// Staff send card `card_id` on `channel` (to `to`, or its recipient).
+fn send(
+    env: &mut NativeEnv,
+    card_id: u64,
+    channel: Channel,
+    to: Option<&str>,
+) -> Result<MessageInfo> {
+    env.call(|e| api::send_card(e, send_request(card_id, channel, to)))
+}
+
+/// Staff send card `card_id` again.
+fn resend(
+    env: &mut NativeEnv,
+    card_id: u64,
+    channel: Channel,
+    to: Option<&str>,
+) -> Result<MessageInfo> {
+    env.call(|e| api::resend_card(e, send_request(card_id, channel, to)))
 }
 
 #[test]
@@ -207,19 +198,15 @@ fn bad_recipient_addresses_are_refused() {
         (Channel::Sms, "020 7946"),
         (Channel::Email, "a@b"),
     ] {
-        let err = env
-            .call(|e| api::send_card(e, send(id, channel, Some(to))))
-            .unwrap_err();
+        let err = send(&mut env, id, channel, Some(to)).unwrap_err();
         assert!(matches!(err, Error::InvalidRecipient(_)), "{to}: {err:?}");
     }
     assert_eq!(
-        env.call(|e| api::send_card(e, send(id, Channel::Email, None)))
-            .unwrap_err(),
+        send(&mut env, id, Channel::Email, None).unwrap_err(),
         Error::NoRecipient
     );
     assert_eq!(
-        env.call(|e| api::send_card(e, send(999, Channel::Email, Some("a@b.co"))))
-            .unwrap_err(),
+        send(&mut env, 999, Channel::Email, Some("a@b.co")).unwrap_err(),
         Error::CardNotFound
     );
     assert_eq!(env.dump(), before);
@@ -230,31 +217,21 @@ fn bad_recipient_addresses_are_refused() {
 fn admin_send_and_resend() {
     let mut env = env();
     let id = admin_card(&mut env, Some("zoe@example.com"));
-    let first = env
-        .call(|e| api::send_card(e, send(id, Channel::Email, None)))
-        .unwrap();
+    let first = send(&mut env, id, Channel::Email, None).unwrap();
     assert_eq!(
         (first.kind, first.recipient.as_str()),
         (MessageKind::Send, "zoe@example.com")
     );
-    let other = env
-        .call(|e| api::send_card(e, send(id, Channel::Email, Some("max@example.com"))))
-        .unwrap();
+    let other = send(&mut env, id, Channel::Email, Some("max@example.com")).unwrap();
     assert_eq!(other.recipient, "max@example.com");
-    let again = env
-        .call(|e| api::resend_card(e, send(id, Channel::Email, None)))
-        .unwrap();
+    let again = resend(&mut env, id, Channel::Email, None).unwrap();
     assert_eq!(
         (again.kind, again.recipient.as_str()),
         (MessageKind::Resend, "max@example.com")
     );
-    let sms = env
-        .call(|e| api::send_card(e, send(id, Channel::Sms, Some("+1 555 010 9999"))))
-        .unwrap();
+    let sms = send(&mut env, id, Channel::Sms, Some("+1 555 010 9999")).unwrap();
     assert_eq!(sms.recipient, "+15550109999");
-    let print = env
-        .call(|e| api::send_card(e, send(id, Channel::Print, None)))
-        .unwrap();
+    let print = send(&mut env, id, Channel::Print, None).unwrap();
     assert_eq!(print.channel, Channel::Print);
     assert_eq!(env.outbox.len(), 5);
     assert!(env.outbox[4].attachments[0].content.starts_with(b"%PDF"));
@@ -266,9 +243,7 @@ fn a_refusing_host_means_delivery_failed_and_nothing_recorded() {
     let id = admin_card(&mut env, Some("zoe@example.com"));
     env.refuse_delivery = Some(DeliveryError::Unavailable("SMTP down".into()));
     let before = env.dump();
-    let err = env
-        .call(|e| api::send_card(e, send(id, Channel::Email, None)))
-        .unwrap_err();
+    let err = send(&mut env, id, Channel::Email, None).unwrap_err();
     assert!(matches!(err, Error::DeliveryFailed(ref m) if m.contains("SMTP down")));
     assert_eq!(env.dump(), before);
 }
@@ -277,20 +252,8 @@ fn a_refusing_host_means_delivery_failed_and_nothing_recorded() {
 fn cancelled_cards_are_not_sent() {
     let mut env = env();
     let id = admin_card(&mut env, Some("zoe@example.com"));
-    env.call(|e| {
-        api::cancel_card(
-            e,
-            crate::model::SetStatus {
-                card: CardRef::Id(id),
-                comment: None,
-                admin_user: "alice".into(),
-            },
-        )
-    })
-    .unwrap();
-    let err = env
-        .call(|e| api::send_card(e, send(id, Channel::Email, None)))
-        .unwrap_err();
+    cancel(&mut env, id);
+    let err = send(&mut env, id, Channel::Email, None).unwrap_err();
     assert!(matches!(
         err,
         Error::InvalidStatus {
@@ -307,9 +270,7 @@ fn cancelled_cards_are_not_sent() {
 fn a_failed_attempt_stays_retryable_until_delivered() {
     let mut env = env();
     let id = admin_card(&mut env, Some("zoe@example.com"));
-    let m = env
-        .call(|e| api::send_card(e, send(id, Channel::Email, None)))
-        .unwrap();
+    let m = send(&mut env, id, Channel::Email, None).unwrap();
     assert_eq!(m.status, MessageStatus::Pending);
     assert_eq!(m.failure, None);
     let fail = |env: &mut NativeEnv, at: i64, why: &str| {
@@ -376,9 +337,7 @@ fn a_failed_attempt_stays_retryable_until_delivered() {
 fn delivery_reports_are_recorded_once() {
     let mut env = env();
     let id = admin_card(&mut env, Some("zoe@example.com"));
-    let m = env
-        .call(|e| api::send_card(e, send(id, Channel::Email, None)))
-        .unwrap();
+    let m = send(&mut env, id, Channel::Email, None).unwrap();
     let report = |at: i64| DeliveryReport {
         message_id: m.message_id,
         delivered: true,

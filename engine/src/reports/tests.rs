@@ -2,8 +2,7 @@ use super::*;
 use crate::cards::{CardExtras, NewCard, StoredCard};
 use crate::model::{Actor, CardOrigin, CardRef};
 use crate::storage::sqlite::NativeEnv;
-
-const T0: i64 = 1_790_000_000;
+use crate::testing::{self, T0, usd};
 
 fn card(
     env: &mut NativeEnv,
@@ -14,32 +13,17 @@ fn card(
     expires_at: Option<i64>,
     test: bool,
 ) -> StoredCard {
-    env.call(|e| {
-        cards::insert(
-            e,
-            NewCard {
-                code: None,
-                amount: cents,
-                currency: Currency::parse(currency)?,
-                expires_at,
-                customer_id: None,
-                comment: None,
-                website: None,
-                test,
-                origin,
-                order_id: None,
-                order_line: None,
-                purchase: None,
-                reference: None,
-                actor: Actor::Admin("alice".into()),
-                extras: CardExtras {
-                    product_id: product,
-                    ..CardExtras::default()
-                },
-            },
-        )
-    })
-    .unwrap()
+    let new = NewCard {
+        expires_at,
+        test,
+        origin,
+        extras: CardExtras {
+            product_id: product,
+            ..CardExtras::default()
+        },
+        ..testing::new_card(cents, currency)
+    };
+    testing::insert_card(env, new)
 }
 
 fn fresh(env: &mut NativeEnv, c: &StoredCard) -> StoredCard {
@@ -134,10 +118,6 @@ fn the_ledger_check_finds_drift_and_broken_chains() {
         )),
         Err(Error::InvalidArgument(_))
     ));
-}
-
-fn usd(amount: &str) -> Money {
-    Money::parse(amount, "USD").unwrap()
 }
 
 #[test]

@@ -3,11 +3,12 @@
 
 use super::*;
 use crate::api;
-use crate::delivery::tests::{T0, buy, env, gift};
+use crate::delivery::tests::{buy, env, gift};
 use crate::delivery::{DeliveryError, MessageStatus};
 use crate::model::{AdjustBalance, CardStatus, CreateCard, GivenMoney, SetStatus};
 use crate::settings::SettingsUpdate;
 use crate::storage::sqlite::NativeEnv;
+use crate::testing::{self, T0};
 
 fn card(env: &mut NativeEnv, amount: &str, expires_at: Option<i64>, email: Option<&str>) -> u64 {
     env.call(|e| {
@@ -138,16 +139,13 @@ fn a_refused_scheduled_message_stays_due_and_is_retried() {
 #[test]
 fn a_reminder_goes_out_at_the_lead_time_once_per_expiry() {
     let mut env = env();
-    env.call(|e| {
-        api::configure(
-            e,
-            SettingsUpdate {
-                reminder_days: Some(7),
-                ..SettingsUpdate::default()
-            },
-        )
-    })
-    .unwrap();
+    testing::configure(
+        &mut env,
+        SettingsUpdate {
+            reminder_days: Some(7),
+            ..SettingsUpdate::default()
+        },
+    );
     let expiring = card(
         &mut env,
         "20.00",
@@ -191,16 +189,13 @@ fn a_reminder_goes_out_at_the_lead_time_once_per_expiry() {
 #[test]
 fn no_reminders_when_the_lead_time_is_zero() {
     let mut env = env();
-    env.call(|e| {
-        api::configure(
-            e,
-            SettingsUpdate {
-                reminder_days: Some(0),
-                ..SettingsUpdate::default()
-            },
-        )
-    })
-    .unwrap();
+    testing::configure(
+        &mut env,
+        SettingsUpdate {
+            reminder_days: Some(0),
+            ..SettingsUpdate::default()
+        },
+    );
     card(
         &mut env,
         "20.00",

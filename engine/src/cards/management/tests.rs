@@ -2,21 +2,11 @@ use super::*;
 use crate::cards::{apply_balance_change, draw_uniform};
 use crate::money::Currency;
 use crate::storage::sqlite::NativeEnv;
+use crate::testing::{T0, given_usd, rows_of, usd};
 use crate::{Result, api};
-
-const T0: i64 = 1_790_000_000;
 
 fn env() -> NativeEnv {
     NativeEnv::in_memory(T0, 7)
-}
-
-fn usd(amount: &str) -> Money {
-    Money::parse(amount, "USD").unwrap()
-}
-
-/// An amount as a request gives it.
-fn given_usd(amount: &str) -> GivenMoney {
-    GivenMoney::new(amount, "USD")
 }
 
 fn request(amount: &str) -> CreateCard {
@@ -69,33 +59,16 @@ fn ledger(env: &mut NativeEnv, id: CardId) -> Vec<HistoryEntry> {
 
 /// Everything in the plugin's tables, for "writes nothing" checks.
 fn snapshot(env: &mut NativeEnv) -> Vec<String> {
-    let mut out = Vec::new();
-    for table in [
-        "gc_cards",
-        "gc_history",
-        "gc_sequences",
-        "gc_order_cards",
-        "gc_card_exports",
-    ] {
-        let mut stmt = env
-            .db
-            .conn
-            .prepare(&format!("SELECT * FROM {table} ORDER BY 1"))
-            .unwrap();
-        let n = stmt.column_count();
-        let rows: Vec<String> = stmt
-            .query_map([], |r| {
-                Ok((0..n)
-                    .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
-                    .collect::<Vec<_>>()
-                    .join("|"))
-            })
-            .unwrap()
-            .map(|r| r.unwrap())
-            .collect();
-        out.push(format!("{table}: {}", rows.join("; ")));
-    }
-    out
+    rows_of(
+        env,
+        &[
+            "gc_cards",
+            "gc_history",
+            "gc_sequences",
+            "gc_order_cards",
+            "gc_card_exports",
+        ],
+    )
 }
 
 /// Makes a card look as if it paid an order: an order row, its card row
@@ -966,46 +939,22 @@ fn list_filters_and_sorts() {
         [d.id]
     );
 
-    let sorted = |env: &mut NativeEnv, field, descending| {
-        list(
-            env,
-            ListCards {
-                sort: Some(CardSort { field, descending }),
-                ..all()
-            },
-        )
-    };
-    assert_eq!(
-        sorted(&mut env, CardSortField::Id, false),
-        [a.id, b.id, c.id, d.id]
-    );
-    assert_eq!(
-        sorted(&mut env, CardSortField::CreatedAt, true),
-        [d.id, c.id, b.id, a.id]
-    );
-    // Expiry: c (5 days), a (10 days), then the never-expiring by id.
-    assert_eq!(
-        sorted(&mut env, CardSortField::ExpiresAt, false),
-        [c.id, a.id, b.id, d.id]
-    );
-    assert_eq!(
-        sorted(&mut env, CardSortField::ExpiresAt, true),
-        [a.id, c.id, d.id, b.id]
-    );
-    // Status names: active (a, b, d) before disabled (c).
-    assert_eq!(
-        sorted(&mut env, CardSortField::Status, false),
-        [a.id, b.id, d.id, c.id]
-    );
-    // Balance: 10 JPY (raw 10) < 10.00 USD (1000) < b (≥1250) < 30.00.
-    assert_eq!(
-        sorted(&mut env, CardSortField::InitialValue, true),
-        [c.id, b.id, a.id, d.id]
-    );
-    assert_eq!(
-        sorted(&mut env, CardSortField::Balance, false),
-        [d.id, a.id, b.id, c.id]
-    );
+    for (field, descending, expected) in [
+        (CardSortField::Id, false, [a.id, b.id, c.id, d.id]),
+        (CardSortField::CreatedAt, true, [d.id, c.id, b.id, a.id]),
+        // Expiry: c (5 days), a (10 days), then the never-expiring by id.
+        (CardSortField::ExpiresAt, false, [c.id, a.id, b.id, d.id]),
+        (CardSortField::ExpiresAt, true, [a.id, c.id, d.id, b.id]),
+        // Status names: active (a, b, d) before disabled (c).
+        (CardSortField::Status, false, [a.id, b.id, d.id, c.id]),
+        // Balance: 10 JPY (raw 10) < 10.00 USD (1000) < b (≥1250) < 30.00.
+        (CardSortField::InitialValue, true, [c.id, b.id, a.id, d.id]),
+        (CardSortField::Balance, false, [d.id, a.id, b.id, c.id]),
+    ] {
+        let sort = Some(CardSort { field, descending });
+        let sorted = list(&mut env, ListCards { sort, ..all() });
+        assert_eq!(sorted, expected, "{field:?}, descending: {descending}");
+    }
     // Paging keeps the order.
     let page2 = list(
         &mut env,

@@ -1,35 +1,11 @@
 use super::*;
 use crate::storage::sqlite::NativeEnv;
+use crate::testing::{self, generate_request};
 
 const T0: i64 = 1_767_225_600;
 
 pub(super) fn input(name: &str) -> DefinitionInput {
-    DefinitionInput {
-        name: name.into(),
-        code_name: None,
-        description: None,
-        enabled: true,
-        value: GivenMoney::new("25", "EUR"),
-        min_order_amount: None,
-        valid_from: None,
-        valid_to: None,
-        target: CustomerTarget::Everyone,
-        currencies: vec![],
-        required_skus: vec![],
-        shipping_countries: vec![],
-        billing_countries: vec![],
-    }
-}
-
-pub(super) fn gen_req(id: u64, count: u32) -> GenerateRequest {
-    GenerateRequest {
-        definition_id: id,
-        count,
-        prefix: None,
-        test: false,
-        max_uses: None,
-        admin_user: "alice".into(),
-    }
+    testing::definition_input(name, "25")
 }
 
 #[test]
@@ -99,7 +75,8 @@ fn creates_updates_and_validates() {
         .unwrap();
     assert_eq!(u.fields.value.amount.as_str(), "30.00");
     assert_eq!(u.code_name, "summer-sale");
-    env.call(|e| generate(e, gen_req(d.id, 3))).unwrap();
+    env.call(|e| generate(e, generate_request(d.id, 3)))
+        .unwrap();
     f.value = GivenMoney::new("40", "EUR");
     assert!(matches!(
         env.call(|e| update(
@@ -140,7 +117,7 @@ fn creates_updates_and_validates() {
 fn generates_unique_cards_with_ledger_rows() {
     let mut env = NativeEnv::in_memory(T0, 1);
     let d = env.call(|e| create(e, input("Bulk"))).unwrap();
-    let mut req = gen_req(d.id, 1234);
+    let mut req = generate_request(d.id, 1234);
     req.prefix = Some("xmas".into());
     req.max_uses = Some(2);
     req.test = true;
@@ -171,7 +148,9 @@ fn generates_unique_cards_with_ledger_rows() {
         .unwrap();
     assert_eq!(rows, 1234);
     // Sequences moved past what was used.
-    let g2 = env.call(|e| generate(e, gen_req(d.id, 1))).unwrap();
+    let g2 = env
+        .call(|e| generate(e, generate_request(d.id, 1)))
+        .unwrap();
     assert_eq!(g2.first_card_id, g.last_card_id + 1);
     assert_eq!(g2.total_codes, 1235);
 }
@@ -218,8 +197,8 @@ fn redraws_codes_that_clash() {
     };
     let d = create(&mut env, input("X")).unwrap();
     // 16 bytes per code, a 7-cycle: codes repeat within the chunk too.
-    let g = generate(&mut env, gen_req(d.id, 20)).unwrap();
-    let g2 = generate(&mut env, gen_req(d.id, 20)).unwrap();
+    let g = generate(&mut env, generate_request(d.id, 20)).unwrap();
+    let g2 = generate(&mut env, generate_request(d.id, 20)).unwrap();
     assert_eq!(g2.total_codes, 40);
     assert_eq!(g.count, 20);
     let distinct: i64 = env
@@ -238,15 +217,15 @@ fn refuses_bad_generation_requests() {
     let mut env = NativeEnv::in_memory(T0, 1);
     let d = env.call(|e| create(e, input("G"))).unwrap();
     for req in [
-        gen_req(d.id, 0),
-        gen_req(d.id, MAX_GENERATE + 1),
+        generate_request(d.id, 0),
+        generate_request(d.id, MAX_GENERATE + 1),
         GenerateRequest {
             prefix: Some("TOO-LONG!".into()),
-            ..gen_req(d.id, 1)
+            ..generate_request(d.id, 1)
         },
         GenerateRequest {
             max_uses: Some(0),
-            ..gen_req(d.id, 1)
+            ..generate_request(d.id, 1)
         },
     ] {
         assert!(matches!(
@@ -255,7 +234,7 @@ fn refuses_bad_generation_requests() {
         ));
     }
     assert!(matches!(
-        env.call(|e| generate(e, gen_req(77, 1))),
+        env.call(|e| generate(e, generate_request(77, 1))),
         Err(Error::DefinitionNotFound)
     ));
 }

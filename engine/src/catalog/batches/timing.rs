@@ -14,7 +14,7 @@ fn native_generation_speed() {
     d.code_name = None;
     let d = env.call(|e| create(e, d)).unwrap();
     let start = std::time::Instant::now();
-    env.call(|e| generate(e, tests::gen_req(d.id, 100_000)))
+    env.call(|e| generate(e, crate::testing::generate_request(d.id, 100_000)))
         .unwrap();
     let s = start.elapsed().as_secs_f64();
     println!("native: {:.0} cards/s", 100_000.0 / s);

@@ -1,7 +1,6 @@
 use super::*;
 use crate::storage::sqlite::NativeEnv;
-
-const T0: i64 = 1_790_000_000;
+use crate::testing::{self, T0};
 
 fn input(sku: &str) -> ProductInput {
     ProductInput {
@@ -17,13 +16,7 @@ fn input(sku: &str) -> ProductInput {
 }
 
 fn count(env: &mut NativeEnv) -> i64 {
-    env.call(|e| {
-        let r = e
-            .db()
-            .execute("SELECT COUNT(*) AS n FROM gc_products", &[])?;
-        Ok(r.first().unwrap().i64("n")?)
-    })
-    .unwrap()
+    testing::count(env, "gc_products")
 }
 
 #[test]
@@ -262,32 +255,16 @@ fn delete_is_refused_once_a_card_names_the_product() {
         env.call(|e| delete(e, a.id)),
         Err(Error::ProductNotFound)
     ));
-    env.call(|e| {
-        crate::cards::insert(
-            e,
-            crate::cards::NewCard {
-                code: None,
-                amount: 2500,
-                currency: Currency::parse("USD")?,
-                expires_at: None,
-                customer_id: None,
-                comment: None,
-                website: None,
-                test: false,
-                origin: crate::model::CardOrigin::Purchase,
-                order_id: None,
-                order_line: None,
-                purchase: None,
-                reference: None,
-                actor: crate::model::Actor::System,
-                extras: crate::cards::CardExtras {
-                    product_id: Some(b.id),
-                    ..Default::default()
-                },
-            },
-        )
-    })
-    .unwrap();
+    let sold = crate::cards::NewCard {
+        origin: crate::model::CardOrigin::Purchase,
+        actor: crate::model::Actor::System,
+        extras: crate::cards::CardExtras {
+            product_id: Some(b.id),
+            ..Default::default()
+        },
+        ..testing::new_card(2500, "USD")
+    };
+    testing::insert_card(&mut env, sold);
     assert_eq!(env.call(|e| get(e, b.id)).unwrap().cards_sold, 1);
     assert!(matches!(
         env.call(|e| delete(e, b.id)),

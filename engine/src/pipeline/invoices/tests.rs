@@ -1,14 +1,12 @@
 use crate::pipeline::orders;
-use crate::pipeline::orders::tests::{invoice_request, line, make_legacy, memo_request, place};
+use crate::pipeline::orders::tests::{line, make_legacy, place};
 use crate::pipeline::quote;
 use crate::storage::sqlite::NativeEnv;
+use crate::testing::{self, T0, invoice, memo, refused};
 use crate::*;
 
-const T0: i64 = 1_790_000_000;
-
 fn card(env: &mut NativeEnv, amount: &str) -> Card {
-    env.call(|e| api::create_card(e, CreateCard::new(GivenMoney::new(amount, "USD"), "admin")))
-        .unwrap()
+    testing::card_by(env, amount, "USD", "admin")
 }
 
 fn course() -> Line {
@@ -27,17 +25,6 @@ fn paid(env: &mut NativeEnv, req: Invoice) -> Result<PaidInvoice> {
     env.call(|e| api::invoice_paid(e, req))
 }
 
-/// Calls `f`, which must fail; nothing may have been written.
-fn refused<T: std::fmt::Debug>(
-    env: &mut NativeEnv,
-    f: impl FnOnce(&mut NativeEnv) -> Result<T>,
-) -> Error {
-    let before = env.dump();
-    let err = f(env).unwrap_err();
-    assert_eq!(env.dump(), before, "{err:?} wrote something");
-    err
-}
-
 fn detail(err: &Error) -> (&str, &str) {
     match err {
         Error::LineNotOnOrder { line_id, detail } => (line_id, detail),
@@ -54,11 +41,7 @@ fn cards_refunded_or_cancelled_before_payment_are_not_issued() {
     let mut env = NativeEnv::in_memory(T0, 3);
     place(&mut env, "O-1", vec![gift_line(2)], "0", "0", &[]);
     let first = line("g", "GC", ProductKind::GiftCard, 1, "25", "0", "0");
-    let issued = paid(
-        &mut env,
-        invoice_request("I-1", "O-1", vec![first.clone()], "0"),
-    )
-    .unwrap();
+    let issued = paid(&mut env, invoice("I-1", "O-1", vec![first.clone()], "0")).unwrap();
     assert_eq!(issued.issued.len(), 1);
     // The first card is spent, so a refund of one unit cannot disable it.
     let spent = &issued.issued[0];
@@ -75,15 +58,11 @@ fn cards_refunded_or_cancelled_before_payment_are_not_issued() {
         )
     })
     .unwrap();
-    collect(
-        &mut env,
-        invoice_request("I-2", "O-1", vec![first.clone()], "0"),
-    )
-    .unwrap();
+    collect(&mut env, invoice("I-2", "O-1", vec![first.clone()], "0")).unwrap();
     env.call(|e| {
         api::memo_refunded(
             e,
-            memo_request(
+            memo(
                 "M-1",
                 "O-1",
                 "25",
@@ -94,7 +73,7 @@ fn cards_refunded_or_cancelled_before_payment_are_not_issued() {
     })
     .unwrap();
     let err = refused(&mut env, |env| {
-        paid(env, invoice_request("I-2", "O-1", vec![first.clone()], "0"))
+        paid(env, invoice("I-2", "O-1", vec![first.clone()], "0"))
     });
     assert!(
         matches!(&err, Error::OrderState(m) if m.contains("refunded")),
@@ -103,21 +82,13 @@ fn cards_refunded_or_cancelled_before_payment_are_not_issued() {
 
     // Had the refund disabled an unused card, the unit is still owed.
     place(&mut env, "O-2", vec![gift_line(2)], "0", "0", &[]);
-    paid(
-        &mut env,
-        invoice_request("I-3", "O-2", vec![first.clone()], "0"),
-    )
-    .unwrap();
-    collect(
-        &mut env,
-        invoice_request("I-4", "O-2", vec![first.clone()], "0"),
-    )
-    .unwrap();
+    paid(&mut env, invoice("I-3", "O-2", vec![first.clone()], "0")).unwrap();
+    collect(&mut env, invoice("I-4", "O-2", vec![first.clone()], "0")).unwrap();
     let split = env
         .call(|e| {
             api::memo_refunded(
                 e,
-                memo_request(
+                memo(
                     "M-2",
                     "O-2",
                     "25",
@@ -128,32 +99,15 @@ fn cards_refunded_or_cancelled_before_payment_are_not_issued() {
         })
         .unwrap();
     assert_eq!(split.disabled_cards.len(), 1);
-    let late = paid(
-        &mut env,
-        invoice_request("I-4", "O-2", vec![first.clone()], "0"),
-    )
-    .unwrap();
+    let late = paid(&mut env, invoice("I-4", "O-2", vec![first.clone()], "0")).unwrap();
     assert_eq!(late.issued.len(), 1);
 
     // After a cancellation nothing more is issued.
     place(&mut env, "O-3", vec![gift_line(1)], "0", "0", &[]);
-    collect(
-        &mut env,
-        invoice_request("I-5", "O-3", vec![first.clone()], "0"),
-    )
-    .unwrap();
-    env.call(|e| {
-        api::order_cancelled(
-            e,
-            CancelRequest {
-                order_id: "O-3".into(),
-                comment: None,
-            },
-        )
-    })
-    .unwrap();
+    collect(&mut env, invoice("I-5", "O-3", vec![first.clone()], "0")).unwrap();
+    testing::cancel(&mut env, "O-3").unwrap();
     let err = refused(&mut env, |env| {
-        paid(env, invoice_request("I-5", "O-3", vec![first.clone()], "0"))
+        paid(env, invoice("I-5", "O-3", vec![first.clone()], "0"))
     });
     assert!(
         matches!(&err, Error::OrderState(m) if m.contains("cancelled")),
@@ -171,27 +125,25 @@ fn a_fabricated_gift_card_line_is_refused() {
     place(&mut env, "O-1", vec![course()], "0", "0", &[&paying.code]);
     let fake = line("99", "GC", ProductKind::GiftCard, 1, "100", "0", "0");
     for lines in [vec![fake.clone()], vec![course(), fake.clone()]] {
-        let err = refused(&mut env, |env| {
-            paid(env, invoice_request("I-1", "O-1", lines, "0"))
-        });
+        let err = refused(&mut env, |env| paid(env, invoice("I-1", "O-1", lines, "0")));
         let (id, text) = detail(&err);
         assert_eq!(id, "99");
         assert!(text.contains("not a line of order O-1"), "{text}");
     }
     let err = refused(&mut env, |env| {
-        collect(env, invoice_request("I-1", "O-1", vec![fake], "0"))
+        collect(env, invoice("I-1", "O-1", vec![fake], "0"))
     });
     assert_eq!(detail(&err).0, "99");
     // The true invoice issues nothing and is paid wholly by the card; the
     // memo refunding the order gives it all back to the card.
-    let real = paid(&mut env, invoice_request("I-1", "O-1", vec![course()], "0")).unwrap();
+    let real = paid(&mut env, invoice("I-1", "O-1", vec![course()], "0")).unwrap();
     assert!(real.issued.is_empty());
     assert_eq!(real.invoice.grand_total, "0.00");
     let split = env
         .call(|e| {
             api::memo_refunded(
                 e,
-                memo_request(
+                memo(
                     "M-1",
                     "O-1",
                     "100",
@@ -243,10 +195,7 @@ fn a_changed_line_is_refused_naming_what_differs() {
         ),
     ] {
         let err = refused(&mut env, |env| {
-            paid(
-                env,
-                invoice_request("I-1", "O-1", vec![changed.clone()], "0"),
-            )
+            paid(env, invoice("I-1", "O-1", vec![changed.clone()], "0"))
         });
         let (id, text) = detail(&err);
         assert_eq!(id, changed.id);
@@ -258,7 +207,7 @@ fn a_changed_line_is_refused_naming_what_differs() {
     let mut as_gift = course();
     as_gift.kind = ProductKind::GiftCard;
     let err = refused(&mut env, |env| {
-        paid(env, invoice_request("I-1", "O-1", vec![as_gift], "0"))
+        paid(env, invoice("I-1", "O-1", vec![as_gift], "0"))
     });
     assert!(
         detail(&err)
@@ -280,7 +229,7 @@ fn units_beyond_what_is_left_to_invoice_are_refused() {
     );
     let books = |q: i32| line("1", "BOOK", ProductKind::Simple, q, "10", "0", "0");
     let err = refused(&mut env, |env| {
-        collect(env, invoice_request("I-1", "O-1", vec![books(4)], "0"))
+        collect(env, invoice("I-1", "O-1", vec![books(4)], "0"))
     });
     assert_eq!(
         err,
@@ -290,9 +239,9 @@ fn units_beyond_what_is_left_to_invoice_are_refused() {
             available: 3
         }
     );
-    collect(&mut env, invoice_request("I-1", "O-1", vec![books(2)], "0")).unwrap();
+    collect(&mut env, invoice("I-1", "O-1", vec![books(2)], "0")).unwrap();
     let err = refused(&mut env, |env| {
-        paid(env, invoice_request("I-2", "O-1", vec![books(2)], "0"))
+        paid(env, invoice("I-2", "O-1", vec![books(2)], "0"))
     });
     assert_eq!(
         err,
@@ -302,9 +251,9 @@ fn units_beyond_what_is_left_to_invoice_are_refused() {
             available: 1
         }
     );
-    paid(&mut env, invoice_request("I-2", "O-1", vec![books(1)], "0")).unwrap();
+    paid(&mut env, invoice("I-2", "O-1", vec![books(1)], "0")).unwrap();
     let err = refused(&mut env, |env| {
-        paid(env, invoice_request("I-3", "O-1", vec![books(1)], "0"))
+        paid(env, invoice("I-3", "O-1", vec![books(1)], "0"))
     });
     assert!(
         matches!(err, Error::QuantityExceedsOrder { available: 0, .. }),
@@ -312,7 +261,7 @@ fn units_beyond_what_is_left_to_invoice_are_refused() {
     );
     // A replay of a registered invoice still returns its first answer.
     let before = env.dump();
-    let again = collect(&mut env, invoice_request("I-1", "O-1", vec![books(2)], "0")).unwrap();
+    let again = collect(&mut env, invoice("I-1", "O-1", vec![books(2)], "0")).unwrap();
     assert_eq!(again.total_before_cards, "20.00");
     assert_eq!(env.dump(), before);
     let lines = env.call(|e| orders::order_lines(e, "O-1")).unwrap();
@@ -334,10 +283,7 @@ fn partial_invoices_take_the_line_s_discount_and_tax_exactly() {
     );
     let part = |q: i32, d: &str, t: &str| line("1", "BOOK", ProductKind::Simple, q, "10", d, t);
     let err = refused(&mut env, |env| {
-        collect(
-            env,
-            invoice_request("I-1", "O-1", vec![part(1, "1.01", "0")], "0"),
-        )
+        collect(env, invoice("I-1", "O-1", vec![part(1, "1.01", "0")], "0"))
     });
     assert!(
         detail(&err)
@@ -346,10 +292,7 @@ fn partial_invoices_take_the_line_s_discount_and_tax_exactly() {
         "{err:?}"
     );
     let err = refused(&mut env, |env| {
-        collect(
-            env,
-            invoice_request("I-1", "O-1", vec![part(3, "1", "1.99")], "0"),
-        )
+        collect(env, invoice("I-1", "O-1", vec![part(3, "1", "1.99")], "0"))
     });
     assert!(
         detail(&err)
@@ -359,21 +302,18 @@ fn partial_invoices_take_the_line_s_discount_and_tax_exactly() {
     );
     let first = collect(
         &mut env,
-        invoice_request("I-1", "O-1", vec![part(1, "0.33", "0.67")], "0"),
+        invoice("I-1", "O-1", vec![part(1, "0.33", "0.67")], "0"),
     )
     .unwrap();
     assert_eq!(first.total_before_cards, "10.34");
     collect(
         &mut env,
-        invoice_request("I-2", "O-1", vec![part(1, "0.34", "0.66")], "0"),
+        invoice("I-2", "O-1", vec![part(1, "0.34", "0.66")], "0"),
     )
     .unwrap();
     // The last unit must take exactly what is left: 0.33 and 0.67.
     let err = refused(&mut env, |env| {
-        collect(
-            env,
-            invoice_request("I-3", "O-1", vec![part(1, "0", "0.67")], "0"),
-        )
+        collect(env, invoice("I-3", "O-1", vec![part(1, "0", "0.67")], "0"))
     });
     assert!(
         detail(&err)
@@ -384,7 +324,7 @@ fn partial_invoices_take_the_line_s_discount_and_tax_exactly() {
     let err = refused(&mut env, |env| {
         collect(
             env,
-            invoice_request("I-3", "O-1", vec![part(1, "0.33", "0.68")], "0"),
+            invoice("I-3", "O-1", vec![part(1, "0.33", "0.68")], "0"),
         )
     });
     assert!(
@@ -395,7 +335,7 @@ fn partial_invoices_take_the_line_s_discount_and_tax_exactly() {
     );
     collect(
         &mut env,
-        invoice_request("I-3", "O-1", vec![part(1, "0.33", "0.67")], "0"),
+        invoice("I-3", "O-1", vec![part(1, "0.33", "0.67")], "0"),
     )
     .unwrap();
     let order = env.call(|e| orders::load(e, "O-1")).unwrap();
@@ -412,7 +352,7 @@ fn shipping_beyond_the_order_s_is_refused() {
     let mut env = NativeEnv::in_memory(T0, 3);
     place(&mut env, "O-1", vec![course()], "5", "1", &[]);
     let with = |id: &str, shipping: &str, tax: &str| {
-        let mut req = invoice_request(id, "O-1", vec![], shipping);
+        let mut req = invoice(id, "O-1", vec![], shipping);
         req.shipping_tax = tax.into();
         req
     };
@@ -441,39 +381,24 @@ fn shipping_beyond_the_order_s_is_refused() {
 fn bought_cards_come_from_the_placed_line() {
     let mut env = NativeEnv::in_memory(T0, 3);
     place(&mut env, "O-1", vec![gift_line(2)], "0", "0", &[]);
-    collect(
-        &mut env,
-        invoice_request("I-1", "O-1", vec![gift_line(1)], "0"),
-    )
-    .unwrap();
+    collect(&mut env, invoice("I-1", "O-1", vec![gift_line(1)], "0")).unwrap();
     // Paying the registered invoice with other purchase details is
     // another invoice under the same id: refused, no card issued.
     let mut redirected = gift_line(1);
     redirected.gift_card.as_mut().unwrap().recipient_email = Some("mallory@example.com".into());
     let err = refused(&mut env, |env| {
-        paid(
-            env,
-            invoice_request("I-1", "O-1", vec![redirected.clone()], "0"),
-        )
+        paid(env, invoice("I-1", "O-1", vec![redirected.clone()], "0"))
     });
     assert!(
         matches!(&err, Error::InvalidArgument(m) if m.contains("I-1")),
         "{err:?}"
     );
     let err = refused(&mut env, |env| {
-        paid(env, invoice_request("I-2", "O-1", vec![redirected], "0"))
+        paid(env, invoice("I-2", "O-1", vec![redirected], "0"))
     });
     assert_eq!(detail(&err).0, "g");
-    let first = paid(
-        &mut env,
-        invoice_request("I-1", "O-1", vec![gift_line(1)], "0"),
-    )
-    .unwrap();
-    let second = paid(
-        &mut env,
-        invoice_request("I-2", "O-1", vec![gift_line(1)], "0"),
-    )
-    .unwrap();
+    let first = paid(&mut env, invoice("I-1", "O-1", vec![gift_line(1)], "0")).unwrap();
+    let second = paid(&mut env, invoice("I-2", "O-1", vec![gift_line(1)], "0")).unwrap();
     for c in first.issued.iter().chain(&second.issued) {
         assert_eq!(c.balance.amount(), "25.00");
         let p = c.purchase.as_ref().unwrap();
@@ -482,7 +407,7 @@ fn bought_cards_come_from_the_placed_line() {
     }
     assert_eq!(first.issued.len() + second.issued.len(), 2);
     let err = refused(&mut env, |env| {
-        paid(env, invoice_request("I-3", "O-1", vec![gift_line(1)], "0"))
+        paid(env, invoice("I-3", "O-1", vec![gift_line(1)], "0"))
     });
     assert!(
         matches!(err, Error::QuantityExceedsOrder { available: 0, .. }),
@@ -496,7 +421,7 @@ fn bought_cards_come_from_the_placed_line() {
 fn the_guarded_update_refuses_units_already_taken() {
     let mut env = NativeEnv::in_memory(T0, 3);
     place(&mut env, "O-1", vec![course()], "0", "0", &[]);
-    collect(&mut env, invoice_request("I-1", "O-1", vec![course()], "0")).unwrap();
+    collect(&mut env, invoice("I-1", "O-1", vec![course()], "0")).unwrap();
     let order = env.call(|e| orders::load(e, "O-1")).unwrap();
     let parsed = quote::parse_line(order.currency, &course()).unwrap();
     let err = env
@@ -516,6 +441,6 @@ fn legacy_orders_keep_the_unchecked_behaviour() {
     place(&mut env, "O-1", vec![course()], "0", "0", &[]);
     make_legacy(&mut env, "O-1");
     let other = line("7", "ELSE", ProductKind::Simple, 1, "40", "0", "0");
-    let answer = collect(&mut env, invoice_request("I-1", "O-1", vec![other], "0")).unwrap();
+    let answer = collect(&mut env, invoice("I-1", "O-1", vec![other], "0")).unwrap();
     assert_eq!(answer.total_before_cards, "40.00");
 }

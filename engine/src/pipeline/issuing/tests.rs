@@ -1,84 +1,39 @@
 use super::*;
 use crate::storage::sqlite::NativeEnv;
-
-const T0: i64 = 1_790_000_000;
+use crate::testing::{self, T0};
 
 fn line(id: &str, qty: i32, unit: &str, total: &str) -> Line {
-    Line {
-        id: id.into(),
-        sku: format!("SKU-{id}"),
-        kind: ProductKind::Simple,
-        quantity: qty,
-        unit_price: unit.into(),
-        row_total: total.into(),
-        discount: "0".into(),
-        tax: "0".into(),
-        gift_card: None,
-    }
+    testing::line(id, ProductKind::Simple, qty, unit, total)
 }
 
 fn place(env: &mut NativeEnv, id: &str, total: &str, currency: &str) {
-    let quote = Quote {
-        id: format!("Q-{id}"),
-        website: "main".into(),
-        store: "default".into(),
-        currency: currency.into(),
-        base_currency: currency.into(),
-        customer: None,
-        test: false,
-        lines: vec![line("1", 1, total, total)],
-        shipping: "0".into(),
-        shipping_tax: "0".into(),
-        applied_codes: vec![],
-        shipping_country: None,
-        billing_country: None,
-    };
-    env.call(|e| {
-        crate::api::order_placed(
-            e,
-            PlaceRequest {
-                order_id: id.into(),
-                quote,
-                expected: vec![],
-                channel: Channel::Admin,
-            },
-        )
-    })
-    .unwrap();
+    let quote = testing::quote(
+        &format!("Q-{id}"),
+        currency,
+        vec![line("1", 1, total, total)],
+    );
+    testing::place_expecting(env, id, quote, vec![], Channel::Admin).unwrap();
 }
 
 fn invoice_all(env: &mut NativeEnv, order: &str, total: &str) {
-    env.call(|e| {
-        crate::api::invoice_paid(
-            e,
-            Invoice {
-                invoice_id: format!("I-{order}"),
-                order_id: order.into(),
-                lines: vec![line("1", 1, total, total)],
-                shipping: "0".into(),
-                shipping_tax: "0".into(),
-            },
-        )
-    })
-    .unwrap();
+    let invoice = testing::invoice(
+        &format!("I-{order}"),
+        order,
+        vec![line("1", 1, total, total)],
+        "0",
+    );
+    env.call(|e| crate::api::invoice_paid(e, invoice)).unwrap();
 }
 
 fn refund(env: &mut NativeEnv, order: &str, total: &str) {
-    env.call(|e| {
-        crate::api::memo_refunded(
-            e,
-            CreditMemo {
-                memo_id: format!("M-{order}-{total}"),
-                order_id: order.into(),
-                total: total.into(),
-                lines: vec![],
-                refund_to_gift_card: None,
-                destination: RefundDestination::OriginalCards,
-                comment: None,
-            },
-        )
-    })
-    .unwrap();
+    let memo = testing::memo(
+        &format!("M-{order}-{total}"),
+        order,
+        total,
+        &[],
+        RefundDestination::OriginalCards,
+    );
+    env.call(|e| crate::api::memo_refunded(e, memo)).unwrap();
 }
 
 fn request(order: &str, amount: &str, role: StaffRole, confirm: bool) -> IssueRequest {
@@ -191,16 +146,7 @@ fn goodwill_is_idempotent_on_reference_and_validates_input() {
         issue(&mut env, request("NOPE", "1", StaffRole::Staff, false)),
         Err(Error::OrderNotFound)
     ));
-    env.call(|e| {
-        crate::api::order_cancelled(
-            e,
-            CancelRequest {
-                order_id: "O-1".into(),
-                comment: None,
-            },
-        )
-    })
-    .unwrap();
+    testing::cancel(&mut env, "O-1").unwrap();
     assert!(matches!(
         issue(&mut env, request("O-1", "1", StaffRole::Staff, false)),
         Err(Error::OrderState(_))

@@ -1,9 +1,8 @@
 use crate::pipeline::orders;
-use crate::pipeline::orders::tests::{invoice_request, line, make_legacy, memo_request, place};
+use crate::pipeline::orders::tests::{line, make_legacy, place};
 use crate::storage::sqlite::NativeEnv;
+use crate::testing::{T0, invoice, memo, refused};
 use crate::*;
-
-const T0: i64 = 1_790_000_000;
 
 fn books(quantity: i32) -> Line {
     line("1", "BOOK", ProductKind::Simple, quantity, "10", "0", "0")
@@ -12,7 +11,7 @@ fn books(quantity: i32) -> Line {
 /// A 3 × 10.00 order (no cards) with `invoiced` units invoiced.
 fn order_with(env: &mut NativeEnv, invoiced: i32) {
     place(env, "O-1", vec![books(3)], "0", "0", &[]);
-    env.call(|e| api::invoice_paid(e, invoice_request("I-1", "O-1", vec![books(invoiced)], "0")))
+    env.call(|e| api::invoice_paid(e, invoice("I-1", "O-1", vec![books(invoiced)], "0")))
         .unwrap();
 }
 
@@ -22,13 +21,6 @@ fn refunded(env: &mut NativeEnv, req: CreditMemo) -> Result<MemoSplit> {
 
 fn collect(env: &mut NativeEnv, req: CreditMemo) -> Result<MemoSplit> {
     env.call(|e| api::memo_collect(e, req))
-}
-
-fn refused(env: &mut NativeEnv, f: impl FnOnce(&mut NativeEnv) -> Result<MemoSplit>) -> Error {
-    let before = env.dump();
-    let err = f(env).unwrap_err();
-    assert_eq!(env.dump(), before, "{err:?} wrote something");
-    err
 }
 
 fn refunded_units(env: &mut NativeEnv) -> i64 {
@@ -47,49 +39,37 @@ fn a_bought_card_is_refunded_only_with_its_line() {
     let gift = line("g", "GC", ProductKind::GiftCard, 2, "50", "0", "0");
     place(&mut env, "O-1", vec![gift.clone(), books(1)], "0", "0", &[]);
     let paid = env
-        .call(|e| api::invoice_paid(e, invoice_request("I-1", "O-1", vec![gift, books(1)], "0")))
+        .call(|e| api::invoice_paid(e, invoice("I-1", "O-1", vec![gift, books(1)], "0")))
         .unwrap();
     assert_eq!(paid.issued.len(), 2);
     // 110.00 invoiced; unnamed, the two cards' 100.00 stays out of reach.
     let err = refused(&mut env, |env| {
-        refunded(env, memo_request("M-1", "O-1", "110", &[], CARDS))
+        refunded(env, memo("M-1", "O-1", "110", &[], CARDS))
     });
     assert_eq!(
         err,
         Error::RefundExceedsPaid(Money::parse("10.00", "USD").unwrap())
     );
     let err = refused(&mut env, |env| {
-        collect(env, memo_request("M-1", "O-1", "60.01", &[("g", 1)], CARDS))
+        collect(env, memo("M-1", "O-1", "60.01", &[("g", 1)], CARDS))
     });
     assert_eq!(
         err,
         Error::RefundExceedsPaid(Money::parse("60.00", "USD").unwrap())
     );
     // The book alone, then one card with its unit.
-    refunded(
-        &mut env,
-        memo_request("M-1", "O-1", "10", &[("1", 1)], CARDS),
-    )
-    .unwrap();
-    let split = refunded(
-        &mut env,
-        memo_request("M-2", "O-1", "50", &[("g", 1)], CARDS),
-    )
-    .unwrap();
+    refunded(&mut env, memo("M-1", "O-1", "10", &[("1", 1)], CARDS)).unwrap();
+    let split = refunded(&mut env, memo("M-2", "O-1", "50", &[("g", 1)], CARDS)).unwrap();
     assert_eq!(split.other_amount, "50.00");
     assert_eq!(split.disabled_cards.len(), 1);
     let err = refused(&mut env, |env| {
-        refunded(env, memo_request("M-3", "O-1", "50", &[], CARDS))
+        refunded(env, memo("M-3", "O-1", "50", &[], CARDS))
     });
     assert_eq!(
         err,
         Error::RefundExceedsPaid(Money::parse("0.00", "USD").unwrap())
     );
-    let last = refunded(
-        &mut env,
-        memo_request("M-3", "O-1", "50", &[("g", 1)], CARDS),
-    )
-    .unwrap();
+    let last = refunded(&mut env, memo("M-3", "O-1", "50", &[("g", 1)], CARDS)).unwrap();
     assert!(last.last);
     assert_eq!(last.disabled_cards.len(), 1);
 }
@@ -100,10 +80,7 @@ fn a_memo_line_not_on_the_order_is_refused() {
     order_with(&mut env, 2);
     for hook in [collect, refunded] {
         let err = refused(&mut env, |env| {
-            hook(
-                env,
-                memo_request("M-1", "O-1", "10", &[("1", 1), ("9", 1)], CARDS),
-            )
+            hook(env, memo("M-1", "O-1", "10", &[("1", 1), ("9", 1)], CARDS))
         });
         assert_eq!(
             err,
@@ -120,10 +97,7 @@ fn a_line_named_twice_is_refused() {
     let mut env = NativeEnv::in_memory(T0, 3);
     order_with(&mut env, 2);
     let err = refused(&mut env, |env| {
-        refunded(
-            env,
-            memo_request("M-1", "O-1", "20", &[("1", 1), ("1", 1)], CARDS),
-        )
+        refunded(env, memo("M-1", "O-1", "20", &[("1", 1), ("1", 1)], CARDS))
     });
     assert!(
         matches!(&err, Error::InvalidArgument(m) if m.contains("line `1` appears twice")),
@@ -138,7 +112,7 @@ fn a_memo_refunds_at_most_the_invoiced_units_not_yet_refunded() {
     // Three ordered, two invoiced: the third was never paid for.
     for hook in [collect, refunded] {
         let err = refused(&mut env, |env| {
-            hook(env, memo_request("M-1", "O-1", "20", &[("1", 3)], CARDS))
+            hook(env, memo("M-1", "O-1", "20", &[("1", 3)], CARDS))
         });
         assert_eq!(
             err,
@@ -152,28 +126,16 @@ fn a_memo_refunds_at_most_the_invoiced_units_not_yet_refunded() {
     // Collect shows the split and records nothing, however often.
     let before = env.dump();
     for _ in 0..2 {
-        collect(
-            &mut env,
-            memo_request("M-1", "O-1", "10", &[("1", 1)], CARDS),
-        )
-        .unwrap();
+        collect(&mut env, memo("M-1", "O-1", "10", &[("1", 1)], CARDS)).unwrap();
     }
     assert_eq!(env.dump(), before);
-    refunded(
-        &mut env,
-        memo_request("M-1", "O-1", "10", &[("1", 1)], CARDS),
-    )
-    .unwrap();
+    refunded(&mut env, memo("M-1", "O-1", "10", &[("1", 1)], CARDS)).unwrap();
     assert_eq!(refunded_units(&mut env), 1);
     // The replay returns the first answer and counts nothing twice.
-    refunded(
-        &mut env,
-        memo_request("M-1", "O-1", "10", &[("1", 1)], CARDS),
-    )
-    .unwrap();
+    refunded(&mut env, memo("M-1", "O-1", "10", &[("1", 1)], CARDS)).unwrap();
     assert_eq!(refunded_units(&mut env), 1);
     let err = refused(&mut env, |env| {
-        refunded(env, memo_request("M-2", "O-1", "10", &[("1", 2)], CARDS))
+        refunded(env, memo("M-2", "O-1", "10", &[("1", 2)], CARDS))
     });
     assert_eq!(
         err,
@@ -183,20 +145,12 @@ fn a_memo_refunds_at_most_the_invoiced_units_not_yet_refunded() {
             available: 1
         }
     );
-    refunded(
-        &mut env,
-        memo_request("M-2", "O-1", "10", &[("1", 1)], CARDS),
-    )
-    .unwrap();
+    refunded(&mut env, memo("M-2", "O-1", "10", &[("1", 1)], CARDS)).unwrap();
     assert_eq!(refunded_units(&mut env), 2);
     // The unit invoiced later can be refunded once it is.
-    env.call(|e| api::invoice_paid(e, invoice_request("I-2", "O-1", vec![books(1)], "0")))
+    env.call(|e| api::invoice_paid(e, invoice("I-2", "O-1", vec![books(1)], "0")))
         .unwrap();
-    refunded(
-        &mut env,
-        memo_request("M-3", "O-1", "10", &[("1", 1)], CARDS),
-    )
-    .unwrap();
+    refunded(&mut env, memo("M-3", "O-1", "10", &[("1", 1)], CARDS)).unwrap();
     assert_eq!(refunded_units(&mut env), 3);
 }
 
@@ -207,23 +161,19 @@ fn bought_cards_are_disabled_once_per_refunded_unit() {
     let mut env = NativeEnv::in_memory(T0, 3);
     let gift = |q| line("g", "GC", ProductKind::GiftCard, q, "25", "0", "0");
     place(&mut env, "O-1", vec![gift(2)], "0", "0", &[]);
-    env.call(|e| api::invoice_paid(e, invoice_request("I-1", "O-1", vec![gift(1)], "0")))
+    env.call(|e| api::invoice_paid(e, invoice("I-1", "O-1", vec![gift(1)], "0")))
         .unwrap();
     let err = refused(&mut env, |env| {
-        refunded(env, memo_request("M-1", "O-1", "25", &[("g", 2)], CARDS))
+        refunded(env, memo("M-1", "O-1", "25", &[("g", 2)], CARDS))
     });
     assert!(
         matches!(err, Error::QuantityExceedsOrder { available: 1, .. }),
         "{err:?}"
     );
-    let split = refunded(
-        &mut env,
-        memo_request("M-1", "O-1", "25", &[("g", 1)], CARDS),
-    )
-    .unwrap();
+    let split = refunded(&mut env, memo("M-1", "O-1", "25", &[("g", 1)], CARDS)).unwrap();
     assert_eq!(split.disabled_cards.len(), 1);
     let err = refused(&mut env, |env| {
-        refunded(env, memo_request("M-2", "O-1", "0.01", &[("g", 1)], CARDS))
+        refunded(env, memo("M-2", "O-1", "0.01", &[("g", 1)], CARDS))
     });
     assert!(
         matches!(err, Error::QuantityExceedsOrder { available: 0, .. }),
@@ -236,11 +186,7 @@ fn bought_cards_are_disabled_once_per_refunded_unit() {
 fn the_guarded_update_refuses_units_already_refunded() {
     let mut env = NativeEnv::in_memory(T0, 3);
     order_with(&mut env, 1);
-    refunded(
-        &mut env,
-        memo_request("M-1", "O-1", "10", &[("1", 1)], CARDS),
-    )
-    .unwrap();
+    refunded(&mut env, memo("M-1", "O-1", "10", &[("1", 1)], CARDS)).unwrap();
     let order = env.call(|e| orders::load(e, "O-1")).unwrap();
     let line = MemoLine {
         line_id: "1".into(),
@@ -264,7 +210,7 @@ fn legacy_orders_keep_the_unchecked_memo_lines() {
     make_legacy(&mut env, "O-1");
     refunded(
         &mut env,
-        memo_request("M-1", "O-1", "10", &[("1", 5), ("x", 1)], CARDS),
+        memo("M-1", "O-1", "10", &[("1", 5), ("x", 1)], CARDS),
     )
     .unwrap();
 }

@@ -1,5 +1,6 @@
 use crate::pipeline::orders;
 use crate::storage::sqlite::NativeEnv;
+use crate::testing::{self, T0};
 use crate::*;
 
 /// A line of `quantity` × `unit` (USD) with the given discount and tax.
@@ -14,13 +15,9 @@ pub(crate) fn line(
 ) -> Line {
     let c = money::Currency::parse("USD").unwrap();
     let unit_minor = c.parse_amount(unit).unwrap();
+    let row_total = c.format(unit_minor * i64::from(quantity));
     Line {
-        id: id.into(),
         sku: sku.into(),
-        kind,
-        quantity,
-        unit_price: unit.into(),
-        row_total: c.format(unit_minor * i64::from(quantity)).into(),
         discount: discount.into(),
         tax: tax.into(),
         gift_card: (kind == ProductKind::GiftCard).then(|| GiftCardPurchase {
@@ -29,6 +26,15 @@ pub(crate) fn line(
             message: Some("Enjoy".into()),
             ..GiftCardPurchase::default()
         }),
+        ..testing::line(id, kind, quantity, unit, &row_total)
+    }
+}
+
+/// The USD quote `Q-{order_id}` of `lines` for customer `alice`.
+fn alice_quote(order_id: &str, lines: Vec<Line>) -> Quote {
+    Quote {
+        customer: testing::customer("alice"),
+        ..testing::quote(&format!("Q-{order_id}"), "USD", lines)
     }
 }
 
@@ -43,94 +49,12 @@ pub(crate) fn place(
     codes: &[&str],
 ) -> PlacedOrder {
     let quote = Quote {
-        id: format!("Q-{order_id}"),
-        website: "main".into(),
-        store: "default".into(),
-        currency: "USD".into(),
-        base_currency: "USD".into(),
-        customer: Some(CustomerInfo {
-            id: "alice".into(),
-            groups: vec![],
-            email: None,
-        }),
-        test: false,
-        lines,
         shipping: shipping.into(),
         shipping_tax: shipping_tax.into(),
-        applied_codes: codes.iter().map(|c| c.to_string()).collect(),
-        shipping_country: None,
-        billing_country: None,
+        applied_codes: testing::codes(codes),
+        ..alice_quote(order_id, lines)
     };
-    let totals = env
-        .call(|e| {
-            api::collect_totals(
-                e,
-                CollectRequest {
-                    quote: quote.clone(),
-                    channel: Channel::Admin,
-                },
-            )
-        })
-        .unwrap();
-    let expected = totals
-        .cards
-        .iter()
-        .map(|c| ExpectedCard {
-            code: c.code.clone(),
-            applied: c.applied.as_str().into(),
-        })
-        .collect();
-    env.call(|e| {
-        api::order_placed(
-            e,
-            PlaceRequest {
-                order_id: order_id.into(),
-                quote,
-                expected,
-                channel: Channel::Admin,
-            },
-        )
-    })
-    .unwrap()
-}
-
-pub(crate) fn invoice_request(
-    id: &str,
-    order_id: &str,
-    lines: Vec<Line>,
-    shipping: &str,
-) -> Invoice {
-    Invoice {
-        invoice_id: id.into(),
-        order_id: order_id.into(),
-        lines,
-        shipping: shipping.into(),
-        shipping_tax: "0".into(),
-    }
-}
-
-pub(crate) fn memo_request(
-    id: &str,
-    order_id: &str,
-    total: &str,
-    lines: &[(&str, i32)],
-    destination: RefundDestination,
-) -> CreditMemo {
-    CreditMemo {
-        memo_id: id.into(),
-        order_id: order_id.into(),
-        total: total.into(),
-        lines: lines
-            .iter()
-            .map(|(l, q)| MemoLine {
-                line_id: (*l).into(),
-                quantity: *q,
-            })
-            .collect(),
-        refund_to_gift_card: None,
-        destination,
-        comment: None,
-    }
+    testing::place(env, order_id, &quote, Channel::Admin).unwrap()
 }
 
 /// Makes `order_id` look like an order placed before schema v5: no
@@ -157,7 +81,7 @@ pub(crate) fn make_legacy(env: &mut NativeEnv, order_id: &str) {
 /// replays.
 #[test]
 fn a_placement_replayed_with_other_lines_is_refused() {
-    let mut env = NativeEnv::in_memory(1_790_000_000, 3);
+    let mut env = NativeEnv::in_memory(T0, 3);
     let mug = line("1", "MUG", ProductKind::Simple, 2, "10", "0", "0");
     let first = place(&mut env, "O-1", vec![mug.clone()], "0", "0", &[]);
     let replay = place(&mut env, "O-1", vec![mug.clone()], "0", "0", &[]);
@@ -171,38 +95,9 @@ fn a_placement_replayed_with_other_lines_is_refused() {
             line("2", "X", ProductKind::Digital, 1, "0", "0", "0"),
         ],
     ] {
-        let quote = Quote {
-            id: "Q-O-1".into(),
-            website: "main".into(),
-            store: "default".into(),
-            currency: "USD".into(),
-            base_currency: "USD".into(),
-            customer: Some(CustomerInfo {
-                id: "alice".into(),
-                groups: vec![],
-                email: None,
-            }),
-            test: false,
-            lines,
-            shipping: "0".into(),
-            shipping_tax: "0".into(),
-            applied_codes: vec![],
-            shipping_country: None,
-            billing_country: None,
-        };
-        let err = env
-            .call(|e| {
-                api::order_placed(
-                    e,
-                    PlaceRequest {
-                        order_id: "O-1".into(),
-                        quote,
-                        expected: vec![],
-                        channel: Channel::Admin,
-                    },
-                )
-            })
-            .unwrap_err();
+        let quote = alice_quote("O-1", lines);
+        let err =
+            testing::place_expecting(&mut env, "O-1", quote, vec![], Channel::Admin).unwrap_err();
         assert!(matches!(err, Error::InvalidArgument(_)), "{err:?}");
     }
     assert_eq!(env.dump(), before, "a refused replay writes nothing");
@@ -233,7 +128,7 @@ fn a_placement_replayed_with_other_lines_is_refused() {
 
 #[test]
 fn placement_records_every_line_and_the_shipping() {
-    let mut env = NativeEnv::in_memory(1_790_000_000, 3);
+    let mut env = NativeEnv::in_memory(T0, 3);
     let mut gift = line("g", "GC-50", ProductKind::GiftCard, 2, "50", "0", "0");
     gift.gift_card.as_mut().unwrap().deliver_at = Some("2030-01-01".into());
     place(
@@ -285,92 +180,49 @@ fn placement_records_every_line_and_the_shipping() {
 /// A refused placement records no line (nothing at all is written).
 #[test]
 fn a_refused_placement_records_no_lines() {
-    let mut env = NativeEnv::in_memory(1_790_000_000, 3);
+    let mut env = NativeEnv::in_memory(T0, 3);
     let paying = card(&mut env, "30");
     let before = env.dump();
-    let quote: Quote = serde_json::from_value(serde_json::json!({
-        "id": "Q-X", "website": "main", "store": "default",
-        "currency": "USD", "base_currency": "USD", "customer": null,
-        "test": false, "lines": course(), "shipping": "0", "shipping_tax": "0",
-        "applied_codes": [paying.code]
-    }))
-    .unwrap();
-    let err = env
-        .call(|e| {
-            api::order_placed(
-                e,
-                PlaceRequest {
-                    order_id: "O-X".into(),
-                    quote,
-                    expected: vec![ExpectedCard {
-                        code: paying.code.clone(),
-                        applied: "20.00".into(),
-                    }],
-                    channel: Channel::Admin,
-                },
-            )
-        })
-        .unwrap_err();
+    let quote = Quote {
+        applied_codes: vec![paying.code.clone()],
+        ..testing::quote("Q-X", "USD", course())
+    };
+    let expected = vec![ExpectedCard {
+        code: paying.code.clone(),
+        applied: "20.00".into(),
+    }];
+    let err =
+        testing::place_expecting(&mut env, "O-X", quote, expected, Channel::Admin).unwrap_err();
     assert!(matches!(err, Error::BalanceChanged { .. }), "{err:?}");
     assert_eq!(env.dump(), before);
 }
 
 fn card(env: &mut NativeEnv, amount: &str) -> Card {
-    env.call(|e| api::create_card(e, CreateCard::new(GivenMoney::new(amount, "USD"), "admin")))
-        .unwrap()
+    testing::card_by(env, amount, "USD", "admin")
 }
 
-/// One digital line of 100.00 (built from data, so fields added to the
-/// records later take their defaults).
+/// One digital line of 100.00.
 fn course() -> Vec<Line> {
-    serde_json::from_value(serde_json::json!([{
-        "id": "1", "sku": "COURSE", "kind": "digital", "quantity": 1,
-        "unit_price": "100", "row_total": "100", "discount": "0", "tax": "0",
-        "gift_card": null
-    }]))
-    .unwrap()
+    vec![Line {
+        sku: "COURSE".into(),
+        ..testing::line("1", ProductKind::Digital, 1, "100", "100")
+    }]
 }
 
 /// Places a 100.00 order on `order_id` with `code` paying 30.00, and
 /// invoices all of it.
 fn place_and_invoice(env: &mut NativeEnv, order_id: &str, code: &str) {
-    let quote: Quote = serde_json::from_value(serde_json::json!({
-        "id": format!("Q-{order_id}"), "website": "main", "store": "default",
-        "currency": "USD", "base_currency": "USD",
-        "customer": { "id": "alice", "groups": [] },
-        "test": false, "lines": course(), "shipping": "0", "shipping_tax": "0",
-        "applied_codes": [code]
-    }))
-    .unwrap();
+    let quote = Quote {
+        applied_codes: vec![code.into()],
+        ..alice_quote(order_id, course())
+    };
     let expected = vec![ExpectedCard {
         code: code.into(),
         applied: "30.00".into(),
     }];
-    env.call(|e| {
-        api::order_placed(
-            e,
-            PlaceRequest {
-                order_id: order_id.into(),
-                quote,
-                expected,
-                channel: Channel::Admin,
-            },
-        )
-    })
-    .unwrap();
-    env.call(|e| {
-        api::invoice_paid(
-            e,
-            Invoice {
-                invoice_id: format!("I-{order_id}"),
-                order_id: order_id.into(),
-                lines: course(),
-                shipping: "0".into(),
-                shipping_tax: "0".into(),
-            },
-        )
-    })
-    .unwrap();
+    testing::place_expecting(env, order_id, quote, expected, Channel::Admin).unwrap();
+    let invoice = testing::invoice(&format!("I-{order_id}"), order_id, course(), "0");
+    env.call(|e| api::invoice_paid(e, invoice)).unwrap();
 }
 
 fn memo(
@@ -380,21 +232,8 @@ fn memo(
     total: &str,
     destination: RefundDestination,
 ) -> MemoSplit {
-    env.call(|e| {
-        api::memo_refunded(
-            e,
-            CreditMemo {
-                memo_id: id.into(),
-                order_id: order_id.into(),
-                total: total.into(),
-                lines: vec![],
-                refund_to_gift_card: None,
-                destination,
-                comment: None,
-            },
-        )
-    })
-    .unwrap()
+    let memo = testing::memo(id, order_id, total, &[], destination);
+    env.call(|e| api::memo_refunded(e, memo)).unwrap()
 }
 
 /// A card's part sent to a new card or to account credit has come back
@@ -406,7 +245,7 @@ fn value_refunded_elsewhere_is_not_credited_to_the_card_again() {
         .into_iter()
         .enumerate()
     {
-        let mut env = NativeEnv::in_memory(1_790_000_000, 3);
+        let mut env = NativeEnv::in_memory(T0, 3);
         let paying = card(&mut env, "30");
         let order = format!("O-{n}");
         place_and_invoice(&mut env, &order, &paying.code);

@@ -1,8 +1,7 @@
 use crate::pipeline::redemption;
 use crate::storage::sqlite::NativeEnv;
+use crate::testing::{self, T0, balance, count};
 use crate::*;
-
-const T0: i64 = 1_790_000_000;
 
 fn env() -> NativeEnv {
     NativeEnv::in_memory(T0, 5)
@@ -21,23 +20,18 @@ fn card(env: &mut NativeEnv, amount: &str, currency: &str, code: &str) -> Card {
     .unwrap()
 }
 
-/// A EUR quote of one 20.00 line, built from data (fields added to the
-/// records later take their defaults), for `customer` if any.
+/// A EUR quote of one 20.00 line, for `customer` if any.
 fn quote(codes: &[&str], customer: Option<&str>) -> Quote {
-    serde_json::from_value(serde_json::json!({
-        "id": "Q-EUR", "website": "main", "store": "eu",
-        "currency": "EUR", "base_currency": "EUR",
-        "customer": customer.map(|c| serde_json::json!({ "id": c, "groups": [] })),
-        "test": false,
-        "lines": [{
-            "id": "1", "sku": "BOOK", "kind": "digital", "quantity": 1,
-            "unit_price": "20", "row_total": "20", "discount": "0", "tax": "0",
-            "gift_card": null
-        }],
-        "shipping": "0", "shipping_tax": "0",
-        "applied_codes": codes
-    }))
-    .unwrap()
+    let book = Line {
+        sku: "BOOK".into(),
+        ..testing::line("1", ProductKind::Digital, 1, "20", "20")
+    };
+    Quote {
+        store: "eu".into(),
+        customer: customer.and_then(testing::customer),
+        applied_codes: testing::codes(codes),
+        ..testing::quote("Q-EUR", "EUR", vec![book])
+    }
 }
 
 fn apply(
@@ -61,47 +55,19 @@ fn apply(
 }
 
 fn collect(env: &mut NativeEnv, q: &Quote, channel: Channel) -> GiftCardTotals {
-    env.call(|e| {
-        api::collect_totals(
-            e,
-            CollectRequest {
-                quote: q.clone(),
-                channel,
-            },
-        )
-    })
-    .unwrap()
+    testing::collect(env, q, channel)
 }
 
 fn place(env: &mut NativeEnv, q: &Quote, expected: &[(&str, &str)]) -> Result<PlacedOrder> {
+    let expected = expected
+        .iter()
+        .map(|(c, a)| ExpectedCard {
+            code: (*c).into(),
+            applied: (*a).into(),
+        })
+        .collect();
     let order_id = format!("O-{}", q.id);
-    env.call(|e| {
-        api::order_placed(
-            e,
-            PlaceRequest {
-                order_id,
-                quote: q.clone(),
-                expected: expected
-                    .iter()
-                    .map(|(c, a)| ExpectedCard {
-                        code: (*c).into(),
-                        applied: (*a).into(),
-                    })
-                    .collect(),
-                channel: Channel::Storefront,
-            },
-        )
-    })
-}
-
-fn count(env: &mut NativeEnv, table: &str) -> i64 {
-    let rows = crate::storage::sqlite::execute(
-        &env.db.conn,
-        &format!("SELECT COUNT(*) AS n FROM {table}"),
-        &[],
-    )
-    .unwrap();
-    rows.first().unwrap().i64("n").unwrap()
+    testing::place_expecting(env, &order_id, q.clone(), expected, Channel::Storefront)
 }
 
 fn log(env: &mut NativeEnv) -> Vec<RefusalLogEntry> {
@@ -116,13 +82,6 @@ fn log(env: &mut NativeEnv) -> Vec<RefusalLogEntry> {
     })
     .unwrap()
     .entries
-}
-
-fn balance(env: &mut NativeEnv, id: CardId) -> String {
-    env.call(|e| api::get_card(e, &CardRef::Id(id)))
-        .unwrap()
-        .balance
-        .amount()
 }
 
 /// A GBP card on a EUR quote with no rate either way: the storefront
@@ -351,45 +310,18 @@ fn storefront_refusals_count_for_the_quote_customer() {
     }
     assert_eq!(count(&mut env, "gc_failed_lookups"), 10);
     // Limited until the first failure (at T0) is an hour old.
+    let fresh = |env: &mut NativeEnv, q: &Quote| {
+        apply(env, q, "EUR-CARD-0004", Channel::Storefront, Some("fresh")).unwrap()
+    };
     let before = env.dump();
-    assert_eq!(
-        apply(
-            &mut env,
-            &q,
-            "EUR-CARD-0004",
-            Channel::Storefront,
-            Some("fresh")
-        )
-        .unwrap(),
-        ApplyAnswer::RateLimited(3_000)
-    );
+    assert_eq!(fresh(&mut env, &q), ApplyAnswer::RateLimited(3_000));
     assert_eq!(env.dump(), before);
     assert!(matches!(
         apply(&mut env, &q, "EUR-CARD-0004", Channel::Admin, None).unwrap(),
         ApplyAnswer::Applied(_)
     ));
     let guest = quote(&[], None);
-    assert!(matches!(
-        apply(
-            &mut env,
-            &guest,
-            "EUR-CARD-0004",
-            Channel::Storefront,
-            Some("fresh")
-        )
-        .unwrap(),
-        ApplyAnswer::Applied(_)
-    ));
+    assert!(matches!(fresh(&mut env, &guest), ApplyAnswer::Applied(_)));
     env.now = T0 + 3_600;
-    assert!(matches!(
-        apply(
-            &mut env,
-            &q,
-            "EUR-CARD-0004",
-            Channel::Storefront,
-            Some("fresh")
-        )
-        .unwrap(),
-        ApplyAnswer::Applied(_)
-    ));
+    assert!(matches!(fresh(&mut env, &q), ApplyAnswer::Applied(_)));
 }

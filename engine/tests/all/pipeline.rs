@@ -3,101 +3,38 @@
 //! invoice split, credit memos, cancellation and bought cards.
 
 use giftcard_engine::storage::sqlite::NativeEnv;
+use giftcard_engine::testing::{self, T0, balance, line};
 use giftcard_engine::*;
-
-const T0: i64 = 1_790_000_000;
 
 fn env() -> NativeEnv {
     NativeEnv::in_memory(T0, 11)
 }
 
 fn card(env: &mut NativeEnv, amount: &str, currency: &str) -> Card {
-    env.call(|e| {
-        api::create_card(
-            e,
-            CreateCard::new(GivenMoney::new(amount, currency), "alice"),
-        )
-    })
-    .unwrap()
-}
-
-fn line(id: &str, kind: ProductKind, qty: i32, unit: &str, total: &str) -> Line {
-    Line {
-        id: id.into(),
-        sku: format!("SKU-{id}"),
-        kind,
-        quantity: qty,
-        unit_price: unit.into(),
-        row_total: total.into(),
-        discount: "0".into(),
-        tax: "0".into(),
-        gift_card: None,
-    }
+    testing::card_by(env, amount, currency, "alice")
 }
 
 fn quote(lines: Vec<Line>, shipping: &str, codes: &[&str]) -> Quote {
     Quote {
-        id: "Q1".into(),
-        website: "main".into(),
-        store: "default".into(),
-        currency: "USD".into(),
-        base_currency: "USD".into(),
-        customer: Some(CustomerInfo {
-            id: "cust-1".into(),
-            groups: vec![],
-            email: None,
-        }),
-        test: false,
-        lines,
+        customer: testing::customer("cust-1"),
         shipping: shipping.into(),
-        shipping_tax: "0".into(),
-        applied_codes: codes.iter().map(|c| c.to_string()).collect(),
-        shipping_country: None,
-        billing_country: None,
+        applied_codes: testing::codes(codes),
+        ..testing::quote("Q1", "USD", lines)
     }
 }
 
+/// A quote of one simple line "1" and no shipping.
+fn one_line(quantity: i32, unit: &str, total: &str, codes: &[&str]) -> Quote {
+    let line = line("1", ProductKind::Simple, quantity, unit, total);
+    quote(vec![line], "0", codes)
+}
+
 fn collect(env: &mut NativeEnv, q: &Quote) -> GiftCardTotals {
-    env.call(|e| {
-        api::collect_totals(
-            e,
-            CollectRequest {
-                quote: q.clone(),
-                channel: Channel::Admin,
-            },
-        )
-    })
-    .unwrap()
+    testing::collect(env, q, Channel::Admin)
 }
 
 fn place(env: &mut NativeEnv, id: &str, q: &Quote) -> Result<PlacedOrder> {
-    let totals = collect(env, q);
-    let expected = totals
-        .cards
-        .iter()
-        .map(|c| ExpectedCard {
-            code: c.code.clone(),
-            applied: c.applied.as_str().into(),
-        })
-        .collect();
-    env.call(|e| {
-        api::order_placed(
-            e,
-            PlaceRequest {
-                order_id: id.into(),
-                quote: q.clone(),
-                expected,
-                channel: Channel::Storefront,
-            },
-        )
-    })
-}
-
-fn balance(env: &mut NativeEnv, id: CardId) -> String {
-    env.call(|e| api::get_card(e, &CardRef::Id(id)))
-        .unwrap()
-        .balance
-        .amount()
+    testing::place(env, id, q, Channel::Storefront)
 }
 
 #[test]
@@ -127,16 +64,13 @@ fn cards_are_consumed_in_the_order_applied() {
 #[test]
 fn shipping_is_left_to_pay_when_cards_may_not_cover_it() {
     let mut env = env();
-    env.call(|e| {
-        api::configure(
-            e,
-            SettingsUpdate {
-                cards_cover_shipping: Some(false),
-                ..Default::default()
-            },
-        )
-    })
-    .unwrap();
+    testing::configure(
+        &mut env,
+        SettingsUpdate {
+            cards_cover_shipping: Some(false),
+            ..Default::default()
+        },
+    );
     let c = card(&mut env, "100", "USD");
     let q = quote(
         vec![line("1", ProductKind::Simple, 1, "70", "70")],
@@ -153,11 +87,7 @@ fn shipping_is_left_to_pay_when_cards_may_not_cover_it() {
 fn placement_is_idempotent_and_refuses_changed_balances() {
     let mut env = env();
     let c = card(&mut env, "50", "USD");
-    let q = quote(
-        vec![line("1", ProductKind::Simple, 2, "10", "20")],
-        "0",
-        &[&c.code],
-    );
+    let q = one_line(2, "10", "20", &[&c.code]);
     let first = place(&mut env, "O-1", &q).unwrap();
     let again = place(&mut env, "O-1", &q);
     // The second collection sees 30 left and still applies 20: same order,
@@ -166,27 +96,13 @@ fn placement_is_idempotent_and_refuses_changed_balances() {
     assert_eq!(balance(&mut env, c.id), "30.00");
 
     // A stale expectation is refused, not under-collected.
-    let q2 = quote(
-        vec![line("1", ProductKind::Simple, 1, "40", "40")],
-        "0",
-        &[&c.code],
-    );
-    let err = env
-        .call(|e| {
-            api::order_placed(
-                e,
-                PlaceRequest {
-                    order_id: "O-2".into(),
-                    quote: q2.clone(),
-                    expected: vec![ExpectedCard {
-                        code: c.code.clone(),
-                        applied: "40.00".into(),
-                    }],
-                    channel: Channel::Storefront,
-                },
-            )
-        })
-        .unwrap_err();
+    let q2 = one_line(1, "40", "40", &[&c.code]);
+    let stale = vec![ExpectedCard {
+        code: c.code.clone(),
+        applied: "40.00".into(),
+    }];
+    let err =
+        testing::place_expecting(&mut env, "O-2", q2, stale, Channel::Storefront).unwrap_err();
     assert!(matches!(err, Error::BalanceChanged { .. }), "{err:?}");
     assert_eq!(balance(&mut env, c.id), "30.00");
 }
@@ -196,22 +112,14 @@ fn cross_currency_debits_exactly_and_leaves_no_residue() {
     let mut env = env();
     env.set_rate("EUR", "USD", "1.0837");
     let c = card(&mut env, "10", "EUR");
-    let q = quote(
-        vec![line("1", ProductKind::Simple, 1, "5", "5")],
-        "0",
-        &[&c.code],
-    );
+    let q = one_line(1, "5", "5", &[&c.code]);
     let placed = place(&mut env, "O-1", &q).unwrap();
     // 5.00 USD ÷ 1.0837 = 4.6138… → 4.61 EUR
     assert_eq!(placed.movements[0].amount.amount(), "-4.61");
     assert_eq!(balance(&mut env, c.id), "5.39");
     // Now the card can give 5.39 × 1.0837 = 5.8411… → 5.84 USD; using it all
     // debits the whole 5.39 EUR.
-    let q = quote(
-        vec![line("1", ProductKind::Simple, 1, "20", "20")],
-        "0",
-        &[&c.code],
-    );
+    let q = one_line(1, "20", "20", &[&c.code]);
     let placed = place(&mut env, "O-2", &q).unwrap();
     assert_eq!(placed.totals.gift_card_amount, "5.84");
     assert_eq!(balance(&mut env, c.id), "0.00");
@@ -219,21 +127,7 @@ fn cross_currency_debits_exactly_and_leaves_no_residue() {
     // with its reason, and the quote still collects (it used to fail the
     // whole collection with `no-exchange-rate`, blocking checkout).
     let gbp = card(&mut env, "10", "GBP");
-    let totals = env
-        .call(|e| {
-            api::collect_totals(
-                e,
-                CollectRequest {
-                    quote: quote(
-                        vec![line("1", ProductKind::Simple, 1, "5", "5")],
-                        "0",
-                        &[&gbp.code],
-                    ),
-                    channel: Channel::Admin,
-                },
-            )
-        })
-        .unwrap();
+    let totals = collect(&mut env, &one_line(1, "5", "5", &[&gbp.code]));
     assert_eq!(totals.gift_card_amount, "0.00");
     assert_eq!(totals.grand_total, "5.00");
     assert!(totals.cards.is_empty());
@@ -252,18 +146,7 @@ fn invoice(
     lines: Vec<Line>,
     shipping: &str,
 ) -> Result<InvoiceGiftCards> {
-    env.call(|e| {
-        api::invoice_collect(
-            e,
-            Invoice {
-                invoice_id: id.into(),
-                order_id: order.into(),
-                lines,
-                shipping: shipping.into(),
-                shipping_tax: "0".into(),
-            },
-        )
-    })
+    env.call(|e| api::invoice_collect(e, testing::invoice(id, order, lines, shipping)))
 }
 
 fn memo(
@@ -273,20 +156,11 @@ fn memo(
     total: &str,
     to_card: Option<&str>,
 ) -> Result<MemoSplit> {
-    env.call(|e| {
-        api::memo_refunded(
-            e,
-            CreditMemo {
-                memo_id: id.into(),
-                order_id: order.into(),
-                total: total.into(),
-                lines: vec![],
-                refund_to_gift_card: to_card.map(GivenAmount::from),
-                destination: RefundDestination::OriginalCards,
-                comment: None,
-            },
-        )
-    })
+    let memo = CreditMemo {
+        refund_to_gift_card: to_card.map(GivenAmount::from),
+        ..testing::memo(id, order, total, &[], RefundDestination::OriginalCards)
+    };
+    env.call(|e| api::memo_refunded(e, memo))
 }
 
 #[test]
@@ -317,25 +191,15 @@ fn partial_invoices_memos_and_cancellation_add_up() {
         (i1.gift_card_amount.as_str(), i1.grand_total.as_str()),
         ("25.00", "0.00")
     );
-    let i2 = invoice(
-        &mut env,
-        "I-2",
-        "O-1",
-        vec![line("2", ProductKind::Simple, 1, "50", "50")],
-        "0",
-    )
-    .unwrap();
+    let second = |env: &mut NativeEnv| {
+        let lines = vec![line("2", ProductKind::Simple, 1, "50", "50")];
+        invoice(env, "I-2", "O-1", lines, "0").unwrap()
+    };
+    let i2 = second(&mut env);
     assert_eq!(i2.gift_card_amount, "15.00");
     assert_eq!(i2.order_remaining, "0.00");
     // Replay: same answer.
-    let again = invoice(
-        &mut env,
-        "I-2",
-        "O-1",
-        vec![line("2", ProductKind::Simple, 1, "50", "50")],
-        "0",
-    )
-    .unwrap();
+    let again = second(&mut env);
     assert_eq!(again, i2);
     // A memo of 30: 40% of the order was paid by cards → 12 back to the cards,
     // split 30:10 → 9 and 3.
@@ -348,17 +212,7 @@ fn partial_invoices_memos_and_cancellation_add_up() {
     let err = memo(&mut env, "M-2", "O-1", "46", None).unwrap_err();
     assert!(matches!(err, Error::RefundExceedsPaid(_)), "{err:?}");
     // Cancelling now restores nothing: the whole order was invoiced.
-    let c = env
-        .call(|e| {
-            api::order_cancelled(
-                e,
-                CancelRequest {
-                    order_id: "O-1".into(),
-                    comment: None,
-                },
-            )
-        })
-        .unwrap();
+    let c = testing::cancel(&mut env, "O-1").unwrap();
     assert_eq!(c.restored, "0.00");
 }
 
@@ -380,31 +234,11 @@ fn cancellation_restores_only_the_uninvoiced_part() {
         "0",
     )
     .unwrap();
-    let c = env
-        .call(|e| {
-            api::order_cancelled(
-                e,
-                CancelRequest {
-                    order_id: "O-1".into(),
-                    comment: None,
-                },
-            )
-        })
-        .unwrap();
+    let c = testing::cancel(&mut env, "O-1").unwrap();
     assert_eq!(c.restored, "20.00");
     assert_eq!(balance(&mut env, a.id), "20.00");
     // Replaying the cancel changes nothing.
-    let again = env
-        .call(|e| {
-            api::order_cancelled(
-                e,
-                CancelRequest {
-                    order_id: "O-1".into(),
-                    comment: None,
-                },
-            )
-        })
-        .unwrap();
+    let again = testing::cancel(&mut env, "O-1").unwrap();
     assert_eq!(again, c);
     assert_eq!(balance(&mut env, a.id), "20.00");
     // The invoiced 40 comes back only through a memo: an order paid wholly by
@@ -499,26 +333,8 @@ fn memo_lines(
     total: &str,
     lines: &[(&str, i32)],
 ) -> Result<MemoSplit> {
-    env.call(|e| {
-        api::memo_refunded(
-            e,
-            CreditMemo {
-                memo_id: id.into(),
-                order_id: order.into(),
-                total: total.into(),
-                lines: lines
-                    .iter()
-                    .map(|(l, q)| MemoLine {
-                        line_id: (*l).into(),
-                        quantity: *q,
-                    })
-                    .collect(),
-                refund_to_gift_card: None,
-                destination: RefundDestination::OriginalCards,
-                comment: None,
-            },
-        )
-    })
+    let memo = testing::memo(id, order, total, lines, RefundDestination::OriginalCards);
+    env.call(|e| api::memo_refunded(e, memo))
 }
 
 /// Cancelling after a partial invoice and a partial refund: the card gets
@@ -528,16 +344,7 @@ fn memo_lines(
 fn cancellation_after_partial_invoices_and_refunds_leaves_only_invoiced_units_to_refund() {
     let mut env = env();
     let a = card(&mut env, "60", "USD");
-    place(
-        &mut env,
-        "O-1",
-        &quote(
-            vec![line("1", ProductKind::Simple, 4, "25", "100")],
-            "0",
-            &[&a.code],
-        ),
-    )
-    .unwrap();
+    place(&mut env, "O-1", &one_line(4, "25", "100", &[&a.code])).unwrap();
     // 2 of 4 invoiced (50.00, all from the card), 1 of them refunded.
     invoice(
         &mut env,
@@ -549,17 +356,7 @@ fn cancellation_after_partial_invoices_and_refunds_leaves_only_invoiced_units_to
     .unwrap();
     let m1 = memo_lines(&mut env, "M-1", "O-1", "25", &[("1", 1)]).unwrap();
     assert_eq!(m1.gift_card_amount, "25.00");
-    let c = env
-        .call(|e| {
-            api::order_cancelled(
-                e,
-                CancelRequest {
-                    order_id: "O-1".into(),
-                    comment: None,
-                },
-            )
-        })
-        .unwrap();
+    let c = testing::cancel(&mut env, "O-1").unwrap();
     assert_eq!(c.restored, "10.00", "60 paid − 50 invoiced");
     assert_eq!(balance(&mut env, a.id), "35.00");
     // Nothing more can be invoiced, and only the one invoiced unit not yet

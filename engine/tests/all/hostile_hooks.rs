@@ -34,11 +34,10 @@
 use giftcard_engine::money::Currency;
 use giftcard_engine::pipeline::orders;
 use giftcard_engine::storage::sqlite::NativeEnv;
+use giftcard_engine::testing::{self, T0};
 use giftcard_engine::*;
 use proptest::collection::vec;
 use proptest::prelude::*;
-
-const T0: i64 = 1_790_000_000;
 
 fn usd() -> Currency {
     Currency::parse("USD").unwrap()
@@ -321,73 +320,29 @@ fn place(env: &mut NativeEnv, n: usize, spec: &OrderSpec) -> TrueOrder {
     } else {
         spec.cards
             .iter()
-            .map(|cents| {
-                env.call(|e| {
-                    api::create_card(
-                        e,
-                        CreateCard::new(GivenMoney::new(fmt(i64::from(*cents)), "USD"), "admin"),
-                    )
-                })
-                .unwrap()
-                .code
-            })
+            .map(|cents| testing::card_by(env, &fmt(i64::from(*cents)), "USD", "admin").code)
             .collect()
     };
     let id = format!("O-{n}");
     let quote = Quote {
-        id: format!("Q-{n}"),
-        website: "main".into(),
-        store: "default".into(),
-        currency: "USD".into(),
-        base_currency: "USD".into(),
-        customer: (!spec.guest).then(|| CustomerInfo {
-            id: format!("customer-{n}"),
-            groups: vec![],
-            email: None,
-        }),
-        test: false,
-        lines: lines
-            .iter()
-            .map(|l| l.request(l.quantity, l.discount, l.tax))
-            .collect(),
+        customer: if spec.guest {
+            None
+        } else {
+            testing::customer(format!("customer-{n}"))
+        },
         shipping: given(i64::from(spec.shipping)),
         shipping_tax: given(i64::from(spec.shipping_tax)),
         applied_codes: codes,
-        shipping_country: None,
-        billing_country: None,
+        ..testing::quote(
+            &format!("Q-{n}"),
+            "USD",
+            lines
+                .iter()
+                .map(|l| l.request(l.quantity, l.discount, l.tax))
+                .collect(),
+        )
     };
-    let totals = env
-        .call(|e| {
-            api::collect_totals(
-                e,
-                CollectRequest {
-                    quote: quote.clone(),
-                    channel: Channel::Admin,
-                },
-            )
-        })
-        .unwrap();
-    let expected = totals
-        .cards
-        .iter()
-        .map(|c| ExpectedCard {
-            code: c.code.clone(),
-            applied: c.applied.as_str().into(),
-        })
-        .collect();
-    let placed = env
-        .call(|e| {
-            api::order_placed(
-                e,
-                PlaceRequest {
-                    order_id: id.clone(),
-                    quote,
-                    expected,
-                    channel: Channel::Admin,
-                },
-            )
-        })
-        .unwrap();
+    let placed = testing::place(env, &id, &quote, Channel::Admin).unwrap();
     TrueOrder {
         id,
         lines,
@@ -612,48 +567,29 @@ impl World {
                 .call(|e| api::invoice_collect(e, req.clone()))
                 .map(|i| (i, None))
         };
-        match (result, wanted) {
-            (Err(err), Some(refusal)) => {
-                prop_assert_eq!(refusal_of(&err), Some(refusal), "{:?} for {:?}", err, req);
-                prop_assert!(
-                    self.env.dump() == before,
-                    "the refusal {:?} wrote something",
-                    err
-                );
+        let Some((answer, paid)) = self.judge("invoice", result, wanted, &before, &req)? else {
+            return Ok(());
+        };
+        let o = &mut self.orders[order];
+        let total = total_of(o, &takes, with_shipping);
+        prop_assert_eq!(minor(&answer.total_before_cards), total);
+        for &(i, q, d, t) in &takes {
+            let l = &mut o.lines[i];
+            l.invoiced += q;
+            l.invoiced_discount += d;
+            l.invoiced_tax += t;
+        }
+        o.shipping_invoiced |= with_shipping;
+        o.invoiced_total += total;
+        o.other_paid += minor(&answer.grand_total);
+        match paid {
+            Some(p) => {
+                self.check_bought(order, &req, &p)?;
+                self.done.push(Done::Paid(req, p));
             }
-            (Err(err), None) => {
-                prop_assert!(false, "a true invoice was refused: {:?}: {:?}", err, req)
-            }
-            (Ok(answer), Some(refusal)) => prop_assert!(
-                false,
-                "a lie was accepted (wanted {:?}): {:?} → {:?}",
-                refusal,
-                req,
-                answer
-            ),
-            (Ok((answer, paid)), None) => {
-                let o = &mut self.orders[order];
-                let total = total_of(o, &takes, with_shipping);
-                prop_assert_eq!(minor(&answer.total_before_cards), total);
-                for &(i, q, d, t) in &takes {
-                    let l = &mut o.lines[i];
-                    l.invoiced += q;
-                    l.invoiced_discount += d;
-                    l.invoiced_tax += t;
-                }
-                o.shipping_invoiced |= with_shipping;
-                o.invoiced_total += total;
-                o.other_paid += minor(&answer.grand_total);
-                match paid {
-                    Some(p) => {
-                        self.check_bought(order, &req, &p)?;
-                        self.done.push(Done::Paid(req, p));
-                    }
-                    None => {
-                        self.registered.push((order, req.clone()));
-                        self.done.push(Done::Collected(req, answer));
-                    }
-                }
+            None => {
+                self.registered.push((order, req.clone()));
+                self.done.push(Done::Collected(req, answer));
             }
         }
         Ok(())
@@ -892,6 +828,40 @@ impl World {
         } else {
             self.env.call(|e| api::memo_collect(e, req.clone()))
         };
+        let Some(split) = self.judge("memo", result, wanted, &before, &req)? else {
+            return Ok(());
+        };
+        prop_assert_eq!(
+            minor(&split.gift_card_amount) + minor(&split.other_amount),
+            amount
+        );
+        if !refund {
+            prop_assert!(self.env.dump() == before, "collect wrote something");
+            return Ok(());
+        }
+        let o = &mut self.orders[order];
+        for &(i, q) in &lines {
+            o.lines[i].refunded += i64::from(q);
+        }
+        o.refunded_total += amount;
+        o.account_credit += minor(&split.account_credit);
+        o.other_refunded += minor(&split.other_amount);
+        self.done.push(Done::Refunded(req, split));
+        Ok(())
+    }
+
+    /// Checks the `result` of a `what` request against `wanted`: a lie
+    /// must be refused with the refusal it deserves and write nothing
+    /// (`before` is the database before the call), a true request must be
+    /// accepted. Returns the answer to a true request.
+    fn judge<T: std::fmt::Debug>(
+        &mut self,
+        what: &str,
+        result: std::result::Result<T, Error>,
+        wanted: Option<Refusal>,
+        before: &[String],
+        req: &impl std::fmt::Debug,
+    ) -> std::result::Result<Option<T>, TestCaseError> {
         match (result, wanted) {
             (Err(err), Some(refusal)) => {
                 prop_assert_eq!(refusal_of(&err), Some(refusal), "{:?} for {:?}", err, req);
@@ -900,37 +870,16 @@ impl World {
                     "the refusal {:?} wrote something",
                     err
                 );
+                Ok(None)
             }
-            (Err(err), None) => {
-                prop_assert!(false, "a true memo was refused: {:?}: {:?}", err, req)
-            }
-            (Ok(split), Some(refusal)) => prop_assert!(
-                false,
-                "a lie was accepted (wanted {:?}): {:?} → {:?}",
-                refusal,
-                req,
-                split
-            ),
-            (Ok(split), None) => {
-                prop_assert_eq!(
-                    minor(&split.gift_card_amount) + minor(&split.other_amount),
-                    amount
-                );
-                if !refund {
-                    prop_assert!(self.env.dump() == before, "collect wrote something");
-                    return Ok(());
-                }
-                let o = &mut self.orders[order];
-                for &(i, q) in &lines {
-                    o.lines[i].refunded += i64::from(q);
-                }
-                o.refunded_total += amount;
-                o.account_credit += minor(&split.account_credit);
-                o.other_refunded += minor(&split.other_amount);
-                self.done.push(Done::Refunded(req, split));
-            }
+            (Err(err), None) => Err(TestCaseError::fail(format!(
+                "a true {what} was refused: {err:?}: {req:?}"
+            ))),
+            (Ok(answer), Some(refusal)) => Err(TestCaseError::fail(format!(
+                "a lie was accepted (wanted {refusal:?}): {req:?} → {answer:?}"
+            ))),
+            (Ok(answer), None) => Ok(Some(answer)),
         }
-        Ok(())
     }
 
     fn cancel(&mut self, order: usize) -> Result<(), TestCaseError> {
@@ -1149,10 +1098,10 @@ proptest! {
         ops in vec(op(), 1..40),
     ) {
         let mut env = NativeEnv::in_memory(T0, 7);
-        env.call(|e| api::configure(e, SettingsUpdate {
+        testing::configure(&mut env, SettingsUpdate {
             cards_cover_shipping: Some(cover_shipping),
             ..Default::default()
-        })).unwrap();
+        });
         let orders = specs.iter().enumerate().map(|(n, s)| place(&mut env, n + 1, s)).collect();
         let mut world = World { env, orders, done: Vec::new(), registered: Vec::new(), next: 0 };
         world.check()?;

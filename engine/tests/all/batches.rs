@@ -5,27 +5,14 @@
 use giftcard_engine::catalog::batches::{self, CustomerTarget, DefinitionInput, GenerateRequest};
 use giftcard_engine::pipeline::redemption;
 use giftcard_engine::storage::sqlite::NativeEnv;
+use giftcard_engine::testing;
 use giftcard_engine::*;
 
 const T0: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
 const DAY: i64 = 86_400;
 
 fn definition(f: impl FnOnce(&mut DefinitionInput)) -> DefinitionInput {
-    let mut d = DefinitionInput {
-        name: "Coupon".into(),
-        code_name: None,
-        description: None,
-        enabled: true,
-        value: GivenMoney::new("10", "EUR"),
-        min_order_amount: None,
-        valid_from: None,
-        valid_to: None,
-        target: CustomerTarget::Everyone,
-        currencies: vec![],
-        required_skus: vec![],
-        shipping_countries: vec![],
-        billing_countries: vec![],
-    };
+    let mut d = testing::definition_input("Coupon", "10");
     f(&mut d);
     d
 }
@@ -33,21 +20,11 @@ fn definition(f: impl FnOnce(&mut DefinitionInput)) -> DefinitionInput {
 /// A definition and `n` of its codes (display codes).
 fn codes(env: &mut NativeEnv, d: DefinitionInput, n: u32, max_uses: Option<i32>) -> Vec<String> {
     let d = env.call(|e| api::create_definition(e, d)).unwrap();
-    let g = env
-        .call(|e| {
-            api::generate_codes(
-                e,
-                GenerateRequest {
-                    definition_id: d.id,
-                    count: n,
-                    prefix: None,
-                    test: false,
-                    max_uses,
-                    admin_user: "alice".into(),
-                },
-            )
-        })
-        .unwrap();
+    let req = GenerateRequest {
+        max_uses,
+        ..testing::generate_request(d.id, n)
+    };
+    let g = env.call(|e| api::generate_codes(e, req)).unwrap();
     (g.first_card_id..=g.last_card_id)
         .map(|id| {
             env.call(|e| api::get_card(e, &CardRef::Id(id)))
@@ -55,6 +32,11 @@ fn codes(env: &mut NativeEnv, d: DefinitionInput, n: u32, max_uses: Option<i32>)
                 .code
         })
         .collect()
+}
+
+/// A definition with `f` applied and its one code.
+fn code(env: &mut NativeEnv, f: impl FnOnce(&mut DefinitionInput)) -> String {
+    codes(env, definition(f), 1, None).remove(0)
 }
 
 struct Q {
@@ -80,40 +62,25 @@ impl Default for Q {
 }
 
 fn quote(q: &Q, codes: &[&str]) -> Quote {
+    let line = Line {
+        sku: q.sku.into(),
+        ..testing::line("1", ProductKind::Simple, 1, q.total, q.total)
+    };
     Quote {
-        id: "Q1".into(),
-        website: "main".into(),
-        store: "default".into(),
-        currency: q.currency.into(),
-        base_currency: q.currency.into(),
         customer: q.customer.as_ref().map(|(id, groups)| CustomerInfo {
             id: (*id).into(),
             groups: groups.iter().map(|g| g.to_string()).collect(),
             email: None,
         }),
-        test: false,
-        lines: vec![Line {
-            id: "1".into(),
-            sku: q.sku.into(),
-            kind: ProductKind::Simple,
-            quantity: 1,
-            unit_price: q.total.into(),
-            row_total: q.total.into(),
-            discount: "0".into(),
-            tax: "0".into(),
-            gift_card: None,
-        }],
-        shipping: "0".into(),
-        shipping_tax: "0".into(),
-        applied_codes: codes.iter().map(|c| c.to_string()).collect(),
+        applied_codes: testing::codes(codes),
         shipping_country: q.shipping_country.map(Into::into),
         billing_country: q.billing_country.map(Into::into),
+        ..testing::quote("Q1", q.currency, vec![line])
     }
 }
 
 fn collect(env: &mut NativeEnv, quote: Quote, channel: Channel) -> GiftCardTotals {
-    env.call(|e| api::collect_totals(e, CollectRequest { quote, channel }))
-        .unwrap()
+    testing::collect(env, &quote, channel)
 }
 
 /// The admin-channel reason the code is refused for, or `None` when it pays.
@@ -130,15 +97,7 @@ fn reason(env: &mut NativeEnv, q: &Q, code: &str) -> Option<RefusalReason> {
 
 /// What a shop sends at placement: the quote and what the collection said.
 fn place_request(env: &mut NativeEnv, order: &str, quote: Quote) -> PlaceRequest {
-    let totals = collect(env, quote.clone(), Channel::Storefront);
-    let expected = totals
-        .cards
-        .iter()
-        .map(|c| ExpectedCard {
-            code: c.code.clone(),
-            applied: c.applied.as_str().into(),
-        })
-        .collect();
+    let expected = testing::expected(&collect(env, quote.clone(), Channel::Storefront));
     PlaceRequest {
         order_id: order.into(),
         quote,
@@ -155,28 +114,23 @@ fn place(env: &mut NativeEnv, order: &str, quote: Quote) -> Result<PlacedOrder> 
 #[test]
 fn minimum_order_amount_is_compared_after_everything_and_converted() {
     let mut env = NativeEnv::in_memory(T0, 1);
-    let c = codes(
-        &mut env,
-        definition(|d| d.min_order_amount = Some("50".into())),
-        1,
-        None,
-    );
+    let c = code(&mut env, |d| d.min_order_amount = Some("50".into()));
     let low = Q {
         total: "49.99",
         ..Q::default()
     };
     assert_eq!(
-        reason(&mut env, &low, &c[0]),
+        reason(&mut env, &low, &c),
         Some(RefusalReason::BelowMinimumOrder)
     );
     // The storefront learns nothing.
-    let shown = collect(&mut env, quote(&low, &[&c[0]]), Channel::Storefront);
+    let shown = collect(&mut env, quote(&low, &[&c]), Channel::Storefront);
     assert_eq!(shown.dropped[0].refusal.reason, None);
     assert_eq!(
         shown.dropped[0].refusal.message,
         redemption::GENERIC_REFUSAL
     );
-    assert_eq!(reason(&mut env, &Q::default(), &c[0]), None);
+    assert_eq!(reason(&mut env, &Q::default(), &c), None);
 
     // A USD quote: no rate refuses as currency-not-allowed; with one, the
     // total is converted (rounded down) into EUR.
@@ -186,57 +140,49 @@ fn minimum_order_amount_is_compared_after_everything_and_converted() {
         ..Q::default()
     };
     assert_eq!(
-        reason(&mut env, &usd, &c[0]),
+        reason(&mut env, &usd, &c),
         Some(RefusalReason::CurrencyNotAllowed)
     );
     env.set_rate("USD", "EUR", "0.9");
     env.set_rate("EUR", "USD", "1.1");
     // 55 USD = 49.50 EUR < 50.
     assert_eq!(
-        reason(&mut env, &usd, &c[0]),
+        reason(&mut env, &usd, &c),
         Some(RefusalReason::BelowMinimumOrder)
     );
     let usd = Q { total: "56", ..usd };
     // 56 USD = 50.40 EUR.
-    assert_eq!(reason(&mut env, &usd, &c[0]), None);
+    assert_eq!(reason(&mut env, &usd, &c), None);
 }
 
 #[test]
 fn window_targets_currencies_skus_and_countries() {
     let mut env = NativeEnv::in_memory(T0, 1);
-    let window = codes(
-        &mut env,
-        definition(|d| {
-            d.valid_from = Some("2026-01-10T00:00:00Z".into());
-            d.valid_to = Some("2026-01-20T00:00:00Z".into());
-        }),
-        1,
-        None,
-    );
+    let window = code(&mut env, |d| {
+        d.valid_from = Some("2026-01-10T00:00:00Z".into());
+        d.valid_to = Some("2026-01-20T00:00:00Z".into());
+    });
     let q = Q::default();
     assert_eq!(
-        reason(&mut env, &q, &window[0]),
+        reason(&mut env, &q, &window),
         Some(RefusalReason::NotYetValid)
     );
     env.now = T0 + 9 * DAY;
-    assert_eq!(reason(&mut env, &q, &window[0]), None);
+    assert_eq!(reason(&mut env, &q, &window), None);
     env.now = T0 + 19 * DAY - 1; // valid-to is exclusive
-    assert_eq!(reason(&mut env, &q, &window[0]), None);
+    assert_eq!(reason(&mut env, &q, &window), None);
     env.now += 1;
     assert_eq!(
-        reason(&mut env, &q, &window[0]),
+        reason(&mut env, &q, &window),
         Some(RefusalReason::NoLongerValid)
     );
     env.now = T0;
 
-    let vip = codes(
-        &mut env,
-        definition(|d| d.target = CustomerTarget::Groups(vec!["vip".into(), "staff".into()])),
-        1,
-        None,
-    );
+    let vip = code(&mut env, |d| {
+        d.target = CustomerTarget::Groups(vec!["vip".into(), "staff".into()])
+    });
     assert_eq!(
-        reason(&mut env, &q, &vip[0]),
+        reason(&mut env, &q, &vip),
         Some(RefusalReason::CustomerNotTargeted)
     );
     let retail = Q {
@@ -244,72 +190,54 @@ fn window_targets_currencies_skus_and_countries() {
         ..Q::default()
     };
     assert_eq!(
-        reason(&mut env, &retail, &vip[0]),
+        reason(&mut env, &retail, &vip),
         Some(RefusalReason::CustomerNotTargeted)
     );
     let member = Q {
         customer: Some(("c2", vec!["retail", "VIP"])),
         ..Q::default()
     };
-    assert_eq!(reason(&mut env, &member, &vip[0]), None);
+    assert_eq!(reason(&mut env, &member, &vip), None);
 
-    let registered = codes(
-        &mut env,
-        definition(|d| d.target = CustomerTarget::Registered),
-        1,
-        None,
-    );
+    let registered = code(&mut env, |d| d.target = CustomerTarget::Registered);
     assert_eq!(
-        reason(&mut env, &q, &registered[0]),
+        reason(&mut env, &q, &registered),
         Some(RefusalReason::CustomerNotTargeted)
     );
-    assert_eq!(reason(&mut env, &retail, &registered[0]), None);
+    assert_eq!(reason(&mut env, &retail, &registered), None);
 
     env.set_rate("EUR", "USD", "1.1");
-    let eur_only = codes(
-        &mut env,
-        definition(|d| d.currencies = vec!["eur".into()]),
-        1,
-        None,
-    );
+    let eur_only = code(&mut env, |d| d.currencies = vec!["eur".into()]);
     let usd = Q {
         currency: "USD",
         ..Q::default()
     };
     assert_eq!(
-        reason(&mut env, &usd, &eur_only[0]),
+        reason(&mut env, &usd, &eur_only),
         Some(RefusalReason::CurrencyNotAllowed)
     );
-    assert_eq!(reason(&mut env, &q, &eur_only[0]), None);
+    assert_eq!(reason(&mut env, &q, &eur_only), None);
 
-    let skus = codes(
-        &mut env,
-        definition(|d| d.required_skus = vec!["BOOK-1".into(), "BOOK-2".into()]),
-        1,
-        None,
-    );
+    let skus = code(&mut env, |d| {
+        d.required_skus = vec!["BOOK-1".into(), "BOOK-2".into()]
+    });
     assert_eq!(
-        reason(&mut env, &q, &skus[0]),
+        reason(&mut env, &q, &skus),
         Some(RefusalReason::RequiredProductMissing)
     );
     let book = Q {
         sku: "BOOK-2",
         ..Q::default()
     };
-    assert_eq!(reason(&mut env, &book, &skus[0]), None);
+    assert_eq!(reason(&mut env, &book, &skus), None);
 
-    let france = codes(
-        &mut env,
-        definition(|d| {
-            d.shipping_countries = vec!["fr".into(), "BE".into()];
-            d.billing_countries = vec!["FR".into()];
-        }),
-        1,
-        None,
-    );
+    let france = code(&mut env, |d| {
+        d.shipping_countries = vec!["fr".into(), "BE".into()];
+        d.billing_countries = vec!["FR".into()];
+    });
     // No country given: refused.
     assert_eq!(
-        reason(&mut env, &q, &france[0]),
+        reason(&mut env, &q, &france),
         Some(RefusalReason::CountryNotAllowed)
     );
     let be_fr = Q {
@@ -317,14 +245,14 @@ fn window_targets_currencies_skus_and_countries() {
         billing_country: Some("FR"),
         ..Q::default()
     };
-    assert_eq!(reason(&mut env, &be_fr, &france[0]), None);
+    assert_eq!(reason(&mut env, &be_fr, &france), None);
     let de = Q {
         shipping_country: Some("BE"),
         billing_country: Some("DE"),
         ..Q::default()
     };
     assert_eq!(
-        reason(&mut env, &de, &france[0]),
+        reason(&mut env, &de, &france),
         Some(RefusalReason::CountryNotAllowed)
     );
 }
@@ -471,12 +399,7 @@ fn a_card_paying_nothing_is_not_used() {
 #[test]
 fn a_garbled_rate_for_a_minimum_order_refuses_the_code_not_the_quote() {
     let mut env = NativeEnv::in_memory(T0, 1);
-    let c = codes(
-        &mut env,
-        definition(|d| d.min_order_amount = Some("50".into())),
-        1,
-        None,
-    );
+    let c = code(&mut env, |d| d.min_order_amount = Some("50".into()));
     env.set_rate("USD", "EUR", "not-a-rate");
     let usd = Q {
         currency: "USD",
@@ -484,10 +407,10 @@ fn a_garbled_rate_for_a_minimum_order_refuses_the_code_not_the_quote() {
         ..Q::default()
     };
     assert_eq!(
-        reason(&mut env, &usd, &c[0]),
+        reason(&mut env, &usd, &c),
         Some(RefusalReason::CurrencyNotAllowed)
     );
-    let totals = collect(&mut env, quote(&usd, &[&c[0]]), Channel::Admin);
+    let totals = collect(&mut env, quote(&usd, &[&c]), Channel::Admin);
     assert_eq!(totals.gift_card_amount, "0.00");
     assert_eq!(totals.dropped.len(), 1);
 }

@@ -5,21 +5,11 @@ use giftcard_engine::cards::ledger;
 use giftcard_engine::storage::schema;
 use giftcard_engine::storage::sqlite::NativeEnv;
 use giftcard_engine::storage::time;
+use giftcard_engine::testing::{self, T0, given_usd, rows_of, usd};
 use giftcard_engine::*;
-
-const T0: i64 = 1_790_000_000; // 2026-09-21T…Z
 
 fn env() -> NativeEnv {
     NativeEnv::in_memory(T0, 7)
-}
-
-fn usd(amount: &str) -> Money {
-    Money::parse(amount, "USD").unwrap()
-}
-
-/// An amount as a request gives it.
-fn given_usd(amount: &str) -> GivenMoney {
-    GivenMoney::new(amount, "USD")
 }
 
 fn create(env: &mut NativeEnv, amount: &str) -> Result<Card> {
@@ -62,25 +52,10 @@ fn set_status(env: &mut NativeEnv, id: CardId, enable: bool) -> Result<Card> {
 
 /// Everything in the database, for "writes nothing" checks.
 fn snapshot(env: &mut NativeEnv) -> Vec<String> {
-    let mut out = Vec::new();
-    for table in ["gc_cards", "gc_history", "gc_sequences", "gc_settings"] {
-        let mut stmt = env
-            .db
-            .conn
-            .prepare(&format!("SELECT * FROM {table} ORDER BY 1"))
-            .unwrap();
-        let n = stmt.column_count();
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((0..n)
-                    .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
-                    .collect::<Vec<_>>()
-                    .join("|"))
-            })
-            .unwrap();
-        out.extend(rows.map(|r| format!("{table}:{}", r.unwrap())));
-    }
-    out
+    rows_of(
+        env,
+        &["gc_cards", "gc_history", "gc_sequences", "gc_settings"],
+    )
 }
 
 fn ledger_sum(env: &mut NativeEnv, id: CardId) -> i64 {
@@ -213,17 +188,14 @@ fn expiry_is_reported_and_blocks_adjustment() {
 #[test]
 fn default_validity_comes_from_settings() {
     let mut env = env();
-    env.call(|e| {
-        api::configure(
-            e,
-            SettingsUpdate {
-                default_validity_days: Some(365),
-                code_prefix: Some("shop".into()),
-                ..Default::default()
-            },
-        )
-    })
-    .unwrap();
+    testing::configure(
+        &mut env,
+        SettingsUpdate {
+            default_validity_days: Some(365),
+            code_prefix: Some("shop".into()),
+            ..Default::default()
+        },
+    );
     let card = create(&mut env, "10").unwrap();
     assert_eq!(card.expires_at, Some(time::format(T0 + 365 * time::DAY)));
     assert!(card.code.starts_with("SHOP-"));

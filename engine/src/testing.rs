@@ -1,0 +1,322 @@
+//! Set-up shared by the engine's tests: the unit tests beside the modules
+//! and the integration tests under `tests/` (which enable the `testing`
+//! feature through the crate's dev-dependency on itself). Each helper is a
+//! request with every option left out, or one `api` call as a host makes
+//! it (its own transaction), unwrapped where a test only sets things up.
+//!
+//! Records are built here once, so a field added to a record later is
+//! given its default in one place.
+
+use crate::catalog::batches::{CustomerTarget, DefinitionInput, GenerateRequest};
+use crate::storage::sqlite::NativeEnv;
+use crate::*;
+
+/// The moment most tests start at (2026-09-21T…Z).
+pub const T0: i64 = 1_790_000_000;
+
+/// An amount of US dollars as the engine stores it.
+pub fn usd(amount: &str) -> Money {
+    Money::parse(amount, "USD").unwrap()
+}
+
+/// An amount of US dollars as a request gives it.
+pub fn given_usd(amount: &str) -> GivenMoney {
+    GivenMoney::new(amount, "USD")
+}
+
+/// Creates a plain card of `amount` `currency` made by `admin_user`.
+pub fn card_by(env: &mut NativeEnv, amount: &str, currency: &str, admin_user: &str) -> Card {
+    env.call(|e| {
+        api::create_card(
+            e,
+            CreateCard::new(GivenMoney::new(amount, currency), admin_user),
+        )
+    })
+    .unwrap()
+}
+
+/// Configures the shop with `update`.
+pub fn configure(env: &mut NativeEnv, update: SettingsUpdate) -> Settings {
+    env.call(|e| api::configure(e, update)).unwrap()
+}
+
+/// A card's current balance, as its amount text.
+pub fn balance(env: &mut NativeEnv, id: CardId) -> String {
+    env.call(|e| api::get_card(e, &CardRef::Id(id)))
+        .unwrap()
+        .balance
+        .amount()
+}
+
+/// How many rows `table` holds.
+pub fn count(env: &mut NativeEnv, table: &str) -> i64 {
+    let rows = crate::storage::sqlite::execute(
+        &env.db.conn,
+        &format!("SELECT COUNT(*) AS n FROM {table}"),
+        &[],
+    )
+    .unwrap();
+    rows.first().unwrap().i64("n").unwrap()
+}
+
+/// Every row of `tables`, for "writes nothing" checks on a part of the
+/// database ([`NativeEnv::dump`] has all of it).
+pub fn rows_of(env: &mut NativeEnv, tables: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    for table in tables {
+        let mut stmt = env
+            .db
+            .conn
+            .prepare(&format!("SELECT * FROM {table} ORDER BY 1"))
+            .unwrap();
+        let n = stmt.column_count();
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((0..n)
+                    .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
+                    .collect::<Vec<_>>()
+                    .join("|"))
+            })
+            .unwrap();
+        out.extend(rows.map(|r| format!("{table}:{}", r.unwrap())));
+    }
+    out
+}
+
+/// Calls `f`, which must fail; nothing may have been written.
+pub fn refused<T: std::fmt::Debug>(
+    env: &mut NativeEnv,
+    f: impl FnOnce(&mut NativeEnv) -> Result<T>,
+) -> Error {
+    let before = env.dump();
+    let err = f(env).unwrap_err();
+    assert_eq!(env.dump(), before, "{err:?} wrote something");
+    err
+}
+
+/// A line of `quantity` at `unit` totalling `total`, SKU `SKU-{id}`, with
+/// no discount, tax or gift card.
+pub fn line(id: &str, kind: ProductKind, quantity: i32, unit: &str, total: &str) -> Line {
+    Line {
+        id: id.into(),
+        sku: format!("SKU-{id}"),
+        kind,
+        quantity,
+        unit_price: unit.into(),
+        row_total: total.into(),
+        discount: "0".into(),
+        tax: "0".into(),
+        gift_card: None,
+    }
+}
+
+/// A guest quote `id` in `currency` (also its base currency) on the main
+/// website's default store, of `lines`, no shipping and no codes; set the
+/// rest with struct-update syntax.
+pub fn quote(id: &str, currency: &str, lines: Vec<Line>) -> Quote {
+    Quote {
+        id: id.into(),
+        website: "main".into(),
+        store: "default".into(),
+        currency: currency.into(),
+        base_currency: currency.into(),
+        customer: None,
+        test: false,
+        lines,
+        shipping: "0".into(),
+        shipping_tax: "0".into(),
+        applied_codes: vec![],
+        shipping_country: None,
+        billing_country: None,
+    }
+}
+
+/// A logged-in customer in no group.
+pub fn customer(id: impl Into<String>) -> Option<CustomerInfo> {
+    Some(CustomerInfo {
+        id: id.into(),
+        groups: vec![],
+        email: None,
+    })
+}
+
+/// Codes as a quote lists them.
+pub fn codes(list: &[&str]) -> Vec<String> {
+    list.iter().map(|c| c.to_string()).collect()
+}
+
+/// What the collector says of `quote` on `channel`.
+pub fn collect(env: &mut NativeEnv, quote: &Quote, channel: Channel) -> GiftCardTotals {
+    env.call(|e| {
+        api::collect_totals(
+            e,
+            CollectRequest {
+                quote: quote.clone(),
+                channel,
+            },
+        )
+    })
+    .unwrap()
+}
+
+/// The cards a shop expects at placement: those the collection applied.
+pub fn expected(totals: &GiftCardTotals) -> Vec<ExpectedCard> {
+    totals
+        .cards
+        .iter()
+        .map(|c| ExpectedCard {
+            code: c.code.clone(),
+            applied: c.applied.as_str().into(),
+        })
+        .collect()
+}
+
+/// Places `quote` as `order_id` on `channel`, expecting what the admin
+/// collection says.
+pub fn place(
+    env: &mut NativeEnv,
+    order_id: &str,
+    quote: &Quote,
+    channel: Channel,
+) -> Result<PlacedOrder> {
+    let expected = expected(&collect(env, quote, Channel::Admin));
+    place_expecting(env, order_id, quote.clone(), expected, channel)
+}
+
+/// Places `quote` as `order_id` on `channel`, expecting `expected`.
+pub fn place_expecting(
+    env: &mut NativeEnv,
+    order_id: &str,
+    quote: Quote,
+    expected: Vec<ExpectedCard>,
+    channel: Channel,
+) -> Result<PlacedOrder> {
+    env.call(|e| {
+        api::order_placed(
+            e,
+            PlaceRequest {
+                order_id: order_id.into(),
+                quote,
+                expected,
+                channel,
+            },
+        )
+    })
+}
+
+/// Cancels order `order_id`, with no comment.
+pub fn cancel(env: &mut NativeEnv, order_id: &str) -> Result<Cancellation> {
+    env.call(|e| {
+        api::order_cancelled(
+            e,
+            CancelRequest {
+                order_id: order_id.into(),
+                comment: None,
+            },
+        )
+    })
+}
+
+/// An invoice of `lines` and `shipping` (no shipping tax).
+pub fn invoice(id: &str, order_id: &str, lines: Vec<Line>, shipping: &str) -> Invoice {
+    Invoice {
+        invoice_id: id.into(),
+        order_id: order_id.into(),
+        lines,
+        shipping: shipping.into(),
+        shipping_tax: "0".into(),
+    }
+}
+
+/// A credit memo of `total` refunding `(line id, quantity)` pairs to
+/// `destination`, with no card amount and no comment.
+pub fn memo(
+    id: &str,
+    order_id: &str,
+    total: &str,
+    lines: &[(&str, i32)],
+    destination: RefundDestination,
+) -> CreditMemo {
+    CreditMemo {
+        memo_id: id.into(),
+        order_id: order_id.into(),
+        total: total.into(),
+        lines: lines
+            .iter()
+            .map(|(l, q)| MemoLine {
+                line_id: (*l).into(),
+                quantity: *q,
+            })
+            .collect(),
+        refund_to_gift_card: None,
+        destination,
+        comment: None,
+    }
+}
+
+/// An enabled batch definition `name` whose cards are worth `value` EUR,
+/// for everyone, with no other rule.
+pub fn definition_input(name: &str, value: &str) -> DefinitionInput {
+    DefinitionInput {
+        name: name.into(),
+        code_name: None,
+        description: None,
+        enabled: true,
+        value: GivenMoney::new(value, "EUR"),
+        min_order_amount: None,
+        valid_from: None,
+        valid_to: None,
+        target: CustomerTarget::Everyone,
+        currencies: vec![],
+        required_skus: vec![],
+        shipping_countries: vec![],
+        billing_countries: vec![],
+    }
+}
+
+/// A request by `alice` for `count` codes of definition `definition_id`:
+/// no prefix, not test cards, no use limit.
+pub fn generate_request(definition_id: u64, count: u32) -> GenerateRequest {
+    GenerateRequest {
+        definition_id,
+        count,
+        prefix: None,
+        test: false,
+        max_uses: None,
+        admin_user: "alice".into(),
+    }
+}
+
+/// A card of `cents` (minor units) in `currency` written by the
+/// administrator `alice`, every option left out, for
+/// [`cards::insert`](crate::cards::insert); set the rest with
+/// struct-update syntax.
+#[cfg(test)]
+pub(crate) fn new_card(cents: i64, currency: &str) -> crate::cards::NewCard {
+    crate::cards::NewCard {
+        code: None,
+        amount: cents,
+        currency: crate::money::Currency::parse(currency).unwrap(),
+        expires_at: None,
+        customer_id: None,
+        comment: None,
+        website: None,
+        test: false,
+        origin: CardOrigin::Admin,
+        order_id: None,
+        order_line: None,
+        purchase: None,
+        reference: None,
+        actor: Actor::Admin("alice".into()),
+        extras: crate::cards::CardExtras::default(),
+    }
+}
+
+/// Writes `new` as [`cards::insert`](crate::cards::insert) does.
+#[cfg(test)]
+pub(crate) fn insert_card(
+    env: &mut NativeEnv,
+    new: crate::cards::NewCard,
+) -> crate::cards::StoredCard {
+    env.call(|e| crate::cards::insert(e, new)).unwrap()
+}
