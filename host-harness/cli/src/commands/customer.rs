@@ -203,42 +203,48 @@ fn added(v: &Json) -> String {
 }
 
 fn bought(v: &Json) -> String {
-    let mut t = table(&[
-        "id",
-        "code",
-        "initial",
-        "balance",
-        "status",
-        "used",
-        "recipient",
-        "bought",
-    ]);
-    for c in v["cards"].as_array().into_iter().flatten() {
-        t.add_row(vec![
-            s(&c["card-id"]),
-            s(&c["masked-code"]),
-            render::money(&c["initial-value"]),
-            render::money(&c["balance"]),
-            s(&c["status"]),
-            if c["used"] == true { "used" } else { "unused" }.into(),
-            s(&c["recipient-email"]),
-            s(&c["created-at"]),
-        ]);
-    }
+    let t = render::rows(
+        &[
+            "id",
+            "code",
+            "initial",
+            "balance",
+            "status",
+            "used",
+            "recipient",
+            "bought",
+        ],
+        &v["cards"],
+        |c| {
+            vec![
+                s(&c["card-id"]),
+                s(&c["masked-code"]),
+                render::money(&c["initial-value"]),
+                render::money(&c["balance"]),
+                s(&c["status"]),
+                if c["used"] == true { "used" } else { "unused" }.into(),
+                s(&c["recipient-email"]),
+                s(&c["created-at"]),
+            ]
+        },
+    );
     format!("{t}\n{} card(s) bought", s(&v["total"]))
 }
 
 fn used(v: &Json) -> String {
-    let mut t = table(&["when", "code", "amount", "how", "order"]);
-    for u in v["uses"].as_array().into_iter().flatten() {
-        t.add_row(vec![
-            s(&u["at"]),
-            s(&u["masked-code"]),
-            render::money(&u["amount"]),
-            s(&u["action"]),
-            s(&u["order-id"]),
-        ]);
-    }
+    let t = render::rows(
+        &["when", "code", "amount", "how", "order"],
+        &v["uses"],
+        |u| {
+            vec![
+                s(&u["at"]),
+                s(&u["masked-code"]),
+                render::money(&u["amount"]),
+                s(&u["action"]),
+                s(&u["order-id"]),
+            ]
+        },
+    );
     format!("{t}\n{} use(s)", s(&v["total"]))
 }
 
@@ -246,16 +252,19 @@ fn public(v: &Json) -> String {
     let Some(card) = v.get("found") else {
         return render::balance_answer(v);
     };
-    let mut t = table(&["transaction", "order", "type", "date", "amount"]);
-    for x in card["transactions"].as_array().into_iter().flatten() {
-        t.add_row(vec![
-            s(&x["id"]),
-            s(&x["order-reference"]),
-            s(&x["action"]),
-            s(&x["at"]),
-            render::money(&x["amount"]),
-        ]);
-    }
+    let t = render::rows(
+        &["transaction", "order", "type", "date", "amount"],
+        &card["transactions"],
+        |x| {
+            vec![
+                s(&x["id"]),
+                s(&x["order-reference"]),
+                s(&x["action"]),
+                s(&x["at"]),
+                render::money(&x["amount"]),
+            ]
+        },
+    );
     format!("{}\n{t}", render::balance_line(card))
 }
 
@@ -270,50 +279,56 @@ fn stats(v: &Json) -> String {
     for c in v["by-status"].as_array().into_iter().flatten() {
         head.add_row(vec![format!("  {}", s(&c["status"])), s(&c["count"])]);
     }
-    let mut money = table(&[
-        "currency",
-        "sold",
-        "credited",
-        "redeemed (net)",
-        "outstanding",
-        "breakage",
-    ]);
-    for c in v["currencies"].as_array().into_iter().flatten() {
-        money.add_row(vec![
-            s(&c["currency"]),
-            s(&c["total-sold"]["amount"]),
-            s(&c["total-credited"]["amount"]),
-            s(&c["total-redeemed"]["amount"]),
-            s(&c["outstanding"]["amount"]),
-            s(&c["breakage"]["amount"]),
-        ]);
-    }
+    let money = render::rows(
+        &[
+            "currency",
+            "sold",
+            "credited",
+            "redeemed (net)",
+            "outstanding",
+            "breakage",
+        ],
+        &v["currencies"],
+        |c| {
+            vec![
+                s(&c["currency"]),
+                s(&c["total-sold"]["amount"]),
+                s(&c["total-credited"]["amount"]),
+                s(&c["total-redeemed"]["amount"]),
+                s(&c["outstanding"]["amount"]),
+                s(&c["breakage"]["amount"]),
+            ]
+        },
+    );
     format!("{head}\n{money}")
 }
 
 fn history(v: &Json) -> String {
-    let mut t = table(&[
-        "#",
-        "when",
-        "card",
-        "code",
-        "action",
-        "amount",
-        "after",
-        "reference",
-    ]);
-    for r in v["rows"].as_array().into_iter().flatten() {
-        let e = &r["entry"];
-        t.add_row(vec![
-            s(&e["id"]),
-            s(&e["created-at"]),
-            s(&e["card-id"]),
-            s(&r["masked-code"]),
-            s(&e["action"]),
-            render::money(&e["amount"]),
-            s(&e["balance-after"]["amount"]),
-            s(&e["reference"]),
-        ]);
-    }
+    let t = render::rows(
+        &[
+            "#",
+            "when",
+            "card",
+            "code",
+            "action",
+            "amount",
+            "after",
+            "reference",
+        ],
+        &v["rows"],
+        |r| {
+            let e = &r["entry"];
+            vec![
+                s(&e["id"]),
+                s(&e["created-at"]),
+                s(&e["card-id"]),
+                s(&r["masked-code"]),
+                s(&e["action"]),
+                render::money(&e["amount"]),
+                s(&e["balance-after"]["amount"]),
+                s(&e["reference"]),
+            ]
+        },
+    );
     format!("{t}\n{} row(s) match", s(&v["total"]))
 }
