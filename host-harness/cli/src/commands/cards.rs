@@ -521,6 +521,24 @@ fn card_currency(harness: &GiftCards, card: &str) -> Result<String> {
     }
 }
 
+/// The request of an adjustment or a top-up: `amount` of the card `which`'s
+/// currency, with its `comment` (required for an adjustment, optional for a
+/// top-up) and idempotency key.
+fn balance_change(
+    harness: &GiftCards,
+    which: &str,
+    amount: &str,
+    comment: &impl serde::Serialize,
+    reference: &Option<String>,
+    admin: &AdminArgs,
+) -> Result<Json> {
+    let currency = card_currency(harness, which)?;
+    Ok(json!({
+        "card": card_ref(which), "amount": money(amount, &currency), "comment": comment,
+        "admin-user": admin.admin_user, "reference": reference,
+    }))
+}
+
 /// `a@x=cust1` pairs.
 fn pairs(flag: &str, items: &[String]) -> Result<Vec<(String, String)>> {
     items
@@ -586,11 +604,7 @@ pub fn run(harness: &GiftCards, json_out: bool, cmd: &CardCommand) -> Result<()>
             reference,
             admin,
         } => {
-            let currency = card_currency(harness, which)?;
-            let args = json!({
-                "card": card_ref(which), "amount": money(amount, &currency), "comment": comment,
-                "admin-user": admin.admin_user, "reference": reference,
-            });
+            let args = balance_change(harness, which, amount, comment, reference, admin)?;
             call_and_print(harness, json_out, "admin.adjust-balance", args, card)
         }
         CardCommand::TopUp {
@@ -600,11 +614,7 @@ pub fn run(harness: &GiftCards, json_out: bool, cmd: &CardCommand) -> Result<()>
             reference,
             admin,
         } => {
-            let currency = card_currency(harness, which)?;
-            let args = json!({
-                "card": card_ref(which), "amount": money(amount, &currency), "comment": comment,
-                "admin-user": admin.admin_user, "reference": reference,
-            });
+            let args = balance_change(harness, which, amount, comment, reference, admin)?;
             call_and_print(harness, json_out, "admin.top-up", args, card)
         }
         CardCommand::Disable(change) => {
