@@ -8,7 +8,6 @@
 use anyhow::{Result, bail};
 use clap::{Args, Subcommand};
 use giftcard_conformance::harness::{Harness, money};
-use giftcard_conformance::json::Outcome;
 use giftcard_harness::render;
 use giftcard_host::GiftCards;
 use giftcard_shop::words::plain as text;
@@ -290,15 +289,7 @@ pub fn definitions(list: &Json) -> String {
 }
 
 fn call(harness: &GiftCards, json_out: bool, name: &str, args: Json) -> Result<Json> {
-    match harness.call_json(name, &args)? {
-        Outcome::Ok(v) => Ok(v),
-        Outcome::Err(e) => {
-            if json_out {
-                crate::say_json(&json!({ "error": e }))?;
-            }
-            bail!("{name} refused: {}", render::error(&e))
-        }
-    }
+    crate::output::ok_or_refused(harness.call_json(name, &args)?, json_out, name)
 }
 
 fn get_definition(harness: &GiftCards, json_out: bool, id: u64) -> Result<Json> {

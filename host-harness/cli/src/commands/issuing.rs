@@ -226,22 +226,7 @@ fn issue(harness: &GiftCards, json_out: bool, a: &IssueArgs) -> Result<()> {
         )?,
         other => other,
     };
-    match outcome {
-        Outcome::Ok(v) => {
-            if json_out {
-                crate::say_json(&v)?;
-            } else {
-                crate::say(&issued(&v));
-            }
-            Ok(())
-        }
-        Outcome::Err(e) => {
-            if json_out {
-                crate::say_json(&json!({ "error": e }))?;
-            }
-            bail!("issue refused: {}", render::error(&e))
-        }
-    }
+    crate::print_outcome(outcome, json_out, "issue", issued)
 }
 
 fn issued(v: &Json) -> String {
