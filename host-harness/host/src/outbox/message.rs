@@ -1,5 +1,6 @@
-//! The messages the plugin hands over, as plain Rust (the WIT records are
-//! converted in [`super`]), and the outbox index's entries.
+//! The messages the plugin hands over, as plain Rust (the WIT record is
+//! converted in [`super`]; its channel and attachments are the WIT's own),
+//! and the outbox index's entries.
 
 use super::folder::SMTP_SENT;
 use serde::{Deserialize, Serialize};
@@ -57,16 +58,11 @@ impl fmt::Display for Channel {
     }
 }
 
-/// A file attached to a message. `content_id` is `Some` for an inline part the
-/// HTML refers to (`Some("qr-code")` ⇄ `<img src="cid:qr-code">`) and `None`
-/// for a regular attachment.
-#[derive(Clone, Debug)]
-pub struct Attachment {
-    pub name: String,
-    pub media_type: String,
-    pub content_id: Option<String>,
-    pub content: Vec<u8>,
-}
+/// A file attached to a message: the contract's own `attachment`.
+/// `content_id` is `Some` for an inline part the HTML refers to
+/// (`Some("qr-code")` ⇄ `<img src="cid:qr-code">`) and `None` for a regular
+/// attachment.
+pub use crate::bindings::giftcard::plugin::outbox::Attachment;
 
 /// A message the component rendered, ready for delivery.
 #[derive(Clone, Debug)]
