@@ -70,7 +70,8 @@ pub struct Message {
     /// The component's id for the message.
     pub message_id: u64,
     pub card_id: u64,
-    /// `"purchase"`, `"scheduled"`, `"send"`, `"resend"` or `"reminder"`.
+    /// The WIT `message-kind` by name: `"issued"`, `"scheduled"`, `"send"`,
+    /// `"resend"` or `"expiry-reminder"`.
     pub kind: String,
     pub channel: Channel,
     /// The shop's name, shown as the sender.
