@@ -12,6 +12,26 @@ use giftcard_shop::Shop;
 use giftcard_shop::words::plain as s;
 use serde_json::{Value as Json, json};
 
+// A code a customer looks up: what `balance` and `public-balance` take.
+#[derive(Args)]
+pub struct CodeLookup {
+    /// The code, in any case, with or without dashes and spaces.
+    code: String,
+    /// Who is asking, for the rate limit (an IP address, a session…).
+    #[arg(long, default_value = "cli")]
+    client_key: String,
+    /// The signed-in customer asking, whose failed lookups are limited
+    /// per hour.
+    #[arg(long)]
+    customer: Option<String>,
+}
+
+impl CodeLookup {
+    pub fn args(&self) -> Json {
+        json!({ "code": self.code, "client-key": self.client_key, "customer-id": self.customer })
+    }
+}
+
 /// The top-level commands this module adds (flattened into the CLI's own).
 #[derive(Subcommand)]
 pub enum CustomerCommand {
@@ -20,17 +40,7 @@ pub enum CustomerCommand {
     Account(AccountCommand),
     /// The public balance page of a code: balance, expiry and transactions
     /// (rate limited and generic like `balance`).
-    PublicBalance {
-        /// The code, in any case, with or without dashes and spaces.
-        code: String,
-        /// Who is asking, for the rate limit (an IP address, a session…).
-        #[arg(long, default_value = "cli")]
-        client_key: String,
-        /// The signed-in customer asking, whose failed lookups are limited
-        /// per hour.
-        #[arg(long)]
-        customer: Option<String>,
-    },
+    PublicBalance(CodeLookup),
     /// The programme's statistics: cards created, usage rate, counts by status,
     /// money per currency (sold, credited, redeemed, outstanding, breakage).
     Stats {
@@ -143,15 +153,11 @@ pub fn run(cli: &Cli, json_out: bool, cmd: &CustomerCommand) -> Result<()> {
             cards.args(),
             used,
         ),
-        CustomerCommand::PublicBalance {
-            code,
-            client_key,
-            customer,
-        } => answer_and_print(
+        CustomerCommand::PublicBalance(lookup) => answer_and_print(
             harness,
             json_out,
             "customer.public-balance",
-            json!({ "code": code, "client-key": client_key, "customer-id": customer }),
+            lookup.args(),
             public,
         ),
         CustomerCommand::Stats {
