@@ -14,7 +14,6 @@
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use giftcard_harness::render;
-use serde_json::json;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -94,17 +93,7 @@ enum Command {
     Card(Box<commands::cards::CardCommand>),
     /// Check a card's balance as a customer would (rate limited, generic
     /// answers; exit status 1 when the answer is a refusal).
-    Balance {
-        /// The code, in any case, with or without dashes and spaces.
-        code: String,
-        /// Who is asking, for the rate limit (an IP address, a session…).
-        #[arg(long, default_value = "cli")]
-        client_key: String,
-        /// The signed-in customer asking, whose failed lookups are limited
-        /// per hour.
-        #[arg(long)]
-        customer: Option<String>,
-    },
+    Balance(commands::customer::CodeLookup),
     /// Show or change the plugin's settings.
     #[command(subcommand)]
     Settings(SettingsCommand),
@@ -199,15 +188,11 @@ fn run(cli: Cli) -> Result<()> {
         Command::Component { out } => plugin::component(out, json_out),
         Command::Info => plugin::info(&cli, json_out),
         Command::Settings(cmd) => plugin::settings(&cli, json_out, cmd),
-        Command::Balance {
-            code,
-            client_key,
-            customer,
-        } => answer_and_print(
+        Command::Balance(lookup) => answer_and_print(
             open(&cli)?,
             json_out,
             "customer.check-balance",
-            json!({ "code": code, "client-key": client_key, "customer-id": customer }),
+            lookup.args(),
             render::balance_answer,
         ),
         Command::Card(cmd) => commands::cards::run(open(&cli)?, json_out, cmd),

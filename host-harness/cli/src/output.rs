@@ -70,15 +70,20 @@ pub fn print_outcome(
     name: &str,
     human: fn(&Json) -> String,
 ) -> Result<()> {
+    let v = ok_or_refused(outcome, json_out, name)?;
+    if json_out {
+        say_json(&v)?;
+    } else {
+        say(&human(&v));
+    }
+    Ok(())
+}
+
+/// The `ok` value of the call `name`; its refusal is printed (as JSON, with
+/// `--json`) and becomes the error.
+pub fn ok_or_refused(outcome: Outcome, json_out: bool, name: &str) -> Result<Json> {
     match outcome {
-        Outcome::Ok(v) => {
-            if json_out {
-                say_json(&v)?;
-            } else {
-                say(&human(&v));
-            }
-            Ok(())
-        }
+        Outcome::Ok(v) => Ok(v),
         Outcome::Err(e) => {
             if json_out {
                 say_json(&json!({ "error": e }))?;

@@ -4,14 +4,14 @@
 
 pub mod shop;
 
-use comfy_table::{Cell, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use comfy_table::{Cell, ContentArrangement, Row, Table, presets::UTF8_FULL_CONDENSED};
 use serde_json::Value as Json;
 
 use giftcard_shop::words::plain as s;
 pub use giftcard_shop::words::{error, money, words};
 
 /// A table in the CLI's style with `headers`.
-pub fn table(headers: &[&str]) -> Table {
+pub fn table<H: std::fmt::Display>(headers: &[H]) -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
@@ -19,51 +19,65 @@ pub fn table(headers: &[&str]) -> Table {
     t
 }
 
-/// One card, every field.
-pub fn card(card: &Json) -> String {
+/// A table with `headers` and one row, made by `row`, per element of the
+/// JSON array `list` (none when `list` is not an array).
+pub fn rows<R: Into<Row>>(headers: &[&str], list: &Json, row: impl Fn(&Json) -> R) -> Table {
+    let mut t = table(headers);
+    for item in list.as_array().into_iter().flatten() {
+        t.add_row(row(item));
+    }
+    t
+}
+
+/// One record as a `field` / `value` table, its fields in the order given.
+pub fn fields<'a>(fields: impl IntoIterator<Item = (&'a str, String)>) -> String {
     let mut t = table(&["field", "value"]);
-    let expires = if card["expires-at"].is_null() {
-        "never".to_owned()
-    } else {
-        s(&card["expires-at"])
-    };
-    for (k, v) in [
-        ("id", s(&card["id"])),
-        ("code", s(&card["code"])),
-        ("status", s(&card["status"])),
-        ("balance", money(&card["balance"])),
-        ("initial value", money(&card["initial-value"])),
-        ("expires", expires),
-        ("customer", s(&card["customer-id"])),
-        ("comment", s(&card["comment"])),
-        ("created", s(&card["created-at"])),
-        ("updated", s(&card["updated-at"])),
-    ] {
+    for (k, v) in fields {
         t.add_row(vec![k.to_owned(), v]);
     }
     t.to_string()
 }
 
+/// An expiry time as given, or `never` (null: the card never expires).
+pub fn expires(at: &Json) -> String {
+    if at.is_null() { "never".into() } else { s(at) }
+}
+
+/// One card, every field.
+pub fn card(card: &Json) -> String {
+    fields([
+        ("id", s(&card["id"])),
+        ("code", s(&card["code"])),
+        ("status", s(&card["status"])),
+        ("balance", money(&card["balance"])),
+        ("initial value", money(&card["initial-value"])),
+        ("expires", expires(&card["expires-at"])),
+        ("customer", s(&card["customer-id"])),
+        ("comment", s(&card["comment"])),
+        ("created", s(&card["created-at"])),
+        ("updated", s(&card["updated-at"])),
+    ])
+}
+
 /// A page of card summaries.
 pub fn card_page(page: &Json) -> String {
-    let mut t = table(&[
-        "id", "code", "status", "balance", "initial", "expires", "customer",
-    ]);
-    for c in page["cards"].as_array().into_iter().flatten() {
-        t.add_row(vec![
-            s(&c["id"]),
-            s(&c["masked-code"]),
-            s(&c["status"]),
-            money(&c["balance"]),
-            money(&c["initial-value"]),
-            if c["expires-at"].is_null() {
-                "never".into()
-            } else {
-                s(&c["expires-at"])
-            },
-            s(&c["customer-id"]),
-        ]);
-    }
+    let t = rows(
+        &[
+            "id", "code", "status", "balance", "initial", "expires", "customer",
+        ],
+        &page["cards"],
+        |c| {
+            vec![
+                s(&c["id"]),
+                s(&c["masked-code"]),
+                s(&c["status"]),
+                money(&c["balance"]),
+                money(&c["initial-value"]),
+                expires(&c["expires-at"]),
+                s(&c["customer-id"]),
+            ]
+        },
+    );
     format!(
         "{t}\npage {} · {} per page · {} card(s) in all",
         s(&page["page"]),
@@ -86,30 +100,33 @@ fn actor(v: &Json) -> String {
 
 /// A card's ledger.
 pub fn history(page: &Json) -> String {
-    let mut t = table(&[
-        "#",
-        "when",
-        "action",
-        "amount",
-        "before",
-        "after",
-        "by",
-        "reference",
-        "comment",
-    ]);
-    for e in page["entries"].as_array().into_iter().flatten() {
-        t.add_row(vec![
-            s(&e["id"]),
-            s(&e["created-at"]),
-            s(&e["action"]),
-            money(&e["amount"]),
-            s(&e["balance-before"]["amount"]),
-            s(&e["balance-after"]["amount"]),
-            actor(&e["actor"]),
-            s(&e["reference"]),
-            s(&e["comment"]),
-        ]);
-    }
+    let t = rows(
+        &[
+            "#",
+            "when",
+            "action",
+            "amount",
+            "before",
+            "after",
+            "by",
+            "reference",
+            "comment",
+        ],
+        &page["entries"],
+        |e| {
+            vec![
+                s(&e["id"]),
+                s(&e["created-at"]),
+                s(&e["action"]),
+                money(&e["amount"]),
+                s(&e["balance-before"]["amount"]),
+                s(&e["balance-after"]["amount"]),
+                actor(&e["actor"]),
+                s(&e["reference"]),
+                s(&e["comment"]),
+            ]
+        },
+    );
     format!("{t}\n{} ledger row(s)", s(&page["total"]))
 }
 

@@ -125,6 +125,26 @@ impl<'h> Ctx<'h> {
             .ok_or_else(|| Fail::Shop(missing(id.to_owned())))
     }
 
+    /// The record an id the caller chose (`id`, checked as a code; `what`
+    /// names it, `invoice id`) already names, for a repeated request to
+    /// answer with: `None` when the id is new. `conflict` reads the record
+    /// found: the `already-exists` text when it is another request's, `None`
+    /// when it is this one's.
+    pub fn replayed<T: DeserializeOwned>(
+        &mut self,
+        table: &str,
+        id: &str,
+        what: &str,
+        conflict: impl FnOnce(&T) -> Option<String>,
+    ) -> Res<Option<T>> {
+        super::catalog::check_code(id, what)?;
+        let found = self.get::<T>(table, id)?;
+        match found.as_ref().and_then(conflict) {
+            Some(taken) => Err(ShopError::AlreadyExists(taken).into()),
+            None => Ok(found),
+        }
+    }
+
     pub fn exists(&mut self, table: &str, id: &str) -> Res<bool> {
         let r = self.exec(
             &format!("SELECT 1 FROM {table} WHERE id = ?1"),

@@ -9,8 +9,10 @@ use super::error::{Fail, Res, ShopError};
 use super::model::{Customer, Website};
 use super::money;
 use giftcard_engine::storage::db::Value;
-use giftcard_host::api::customer::{MyCardsRequest, RedeemAnswer, RedeemRequest};
+use giftcard_host::CallState;
+use giftcard_host::api::customer::{self, MyCardsRequest, RedeemAnswer, RedeemRequest};
 use giftcard_host::to_json;
+use giftcard_host::types::Error as PluginError;
 use giftcard_host::types::PageRequest;
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
@@ -278,30 +280,32 @@ pub struct MyCardsArgs {
     page_size: Option<u32>,
 }
 
-fn my_cards(ctx: &mut Ctx, a: MyCardsArgs) -> Res<MyCardsRequest> {
+/// A page of the customer's cards from the plugin: `call` asks the
+/// customer interface for it with the request.
+fn my_cards<P: serde::Serialize>(
+    ctx: &mut Ctx,
+    a: MyCardsArgs,
+    call: impl FnOnce(
+        &customer::Guest,
+        &mut wasmtime::Store<CallState>,
+        &MyCardsRequest,
+    ) -> wasmtime::Result<Result<P, PluginError>>,
+) -> Res<Json> {
     let c: Customer = ctx.need("shop_customers", &a.customer, ShopError::UnknownCustomer)?;
-    Ok(MyCardsRequest {
+    let request = MyCardsRequest {
         customer_id: c.id,
         page: PageRequest::new(a.page.unwrap_or(1), a.page_size.unwrap_or(50)),
-    })
+    };
+    let page = ctx.plugin(|pl, s| call(pl.giftcard_plugin_customer(), s, &request))?;
+    Ok(to_json(&page))
 }
 
 /// The cards a customer bought, from the plugin.
 pub fn bought_cards(ctx: &mut Ctx, a: MyCardsArgs) -> Res<Json> {
-    let request = my_cards(ctx, a)?;
-    let page = ctx.plugin(|pl, s| {
-        pl.giftcard_plugin_customer()
-            .call_my_bought_cards(s, &request)
-    })?;
-    Ok(to_json(&page))
+    my_cards(ctx, a, |c, s, r| c.call_my_bought_cards(s, r))
 }
 
 /// The cards a customer used, from the plugin.
 pub fn used_cards(ctx: &mut Ctx, a: MyCardsArgs) -> Res<Json> {
-    let request = my_cards(ctx, a)?;
-    let page = ctx.plugin(|pl, s| {
-        pl.giftcard_plugin_customer()
-            .call_my_used_cards(s, &request)
-    })?;
-    Ok(to_json(&page))
+    my_cards(ctx, a, |c, s, r| c.call_my_used_cards(s, r))
 }

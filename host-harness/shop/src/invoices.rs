@@ -88,15 +88,9 @@ pub fn choose(
 pub fn create(ctx: &mut Ctx, a: InvoiceArgs) -> Res<Json> {
     let mut o = orders::load(ctx, &a.order)?;
     if let Some(id) = &a.invoice_id {
-        super::catalog::check_code(id, "invoice id")?;
-        if let Some(existing) = ctx.get::<Invoice>("shop_invoices", id)? {
-            if existing.order != o.id {
-                return Err(ShopError::AlreadyExists(format!(
-                    "invoice {id} (of order {})",
-                    existing.order
-                ))
-                .into());
-            }
+        let conflict =
+            |i: &Invoice| (i.order != o.id).then(|| format!("invoice {id} (of order {})", i.order));
+        if let Some(existing) = ctx.replayed("shop_invoices", id, "invoice id", conflict)? {
             return Ok(view(&existing));
         }
     }

@@ -59,11 +59,8 @@ pub struct RefundArgs {
 pub fn refund(ctx: &mut Ctx, a: RefundArgs) -> Res<Json> {
     let mut o: Order = orders::load(ctx, &a.order)?;
     if let Some(id) = &a.memo_id {
-        super::catalog::check_code(id, "memo id")?;
-        if let Some(existing) = ctx.get::<Memo>("shop_memos", id)? {
-            if existing.order != o.id {
-                return Err(ShopError::AlreadyExists(format!("memo {id}")).into());
-            }
+        let conflict = |m: &Memo| (m.order != o.id).then(|| format!("memo {id}"));
+        if let Some(existing) = ctx.replayed("shop_memos", id, "memo id", conflict)? {
             return Ok(view(&existing));
         }
     }

@@ -41,15 +41,10 @@ pub struct PlaceArgs {
 pub fn place(ctx: &mut Ctx, a: PlaceArgs) -> Res<Json> {
     let channel = quotes::channel_of(a.channel.as_deref())?;
     if let Some(id) = &a.order_id {
-        super::catalog::check_code(id, "order id")?;
-        if let Some(existing) = ctx.get::<Order>("shop_orders", id)? {
-            if existing.quote != a.quote {
-                return Err(ShopError::AlreadyExists(format!(
-                    "order {id} (from quote {})",
-                    existing.quote
-                ))
-                .into());
-            }
+        let conflict = |o: &Order| {
+            (o.quote != a.quote).then(|| format!("order {id} (from quote {})", o.quote))
+        };
+        if let Some(existing) = ctx.replayed("shop_orders", id, "order id", conflict)? {
             return placed_view(ctx, &existing);
         }
     }

@@ -28,11 +28,8 @@ pub struct ShipArgs {
 pub fn create(ctx: &mut Ctx, a: ShipArgs) -> Res<Json> {
     let mut o = orders::load(ctx, &a.order)?;
     if let Some(id) = &a.shipment_id {
-        super::catalog::check_code(id, "shipment id")?;
-        if let Some(existing) = ctx.get::<Shipment>("shop_shipments", id)? {
-            if existing.order != o.id {
-                return Err(ShopError::AlreadyExists(format!("shipment {id}")).into());
-            }
+        let conflict = |s: &Shipment| (s.order != o.id).then(|| format!("shipment {id}"));
+        if let Some(existing) = ctx.replayed("shop_shipments", id, "shipment id", conflict)? {
             return Ok(serde_json::to_value(existing)?);
         }
     }

@@ -8,8 +8,7 @@
 use anyhow::{Result, bail};
 use clap::{Args, Subcommand};
 use giftcard_conformance::harness::{Harness, money};
-use giftcard_conformance::json::Outcome;
-use giftcard_harness::render::{self, table};
+use giftcard_harness::render;
 use giftcard_host::GiftCards;
 use giftcard_shop::words::plain as text;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -230,13 +229,12 @@ fn target(v: &Json) -> String {
 /// One definition, every field.
 pub fn definition(d: &Json) -> String {
     let f = &d["fields"];
-    let mut t = table(&["field", "value"]);
     let window = format!(
         "{} → {}",
         f["valid-from"].as_str().unwrap_or("always"),
         f["valid-to"].as_str().unwrap_or("forever")
     );
-    for (k, v) in [
+    render::fields([
         ("id", text(&d["id"])),
         ("code name", text(&d["code-name"])),
         ("name", text(&f["name"])),
@@ -258,48 +256,40 @@ pub fn definition(d: &Json) -> String {
         ("billing countries", joined(&f["billing-countries"])),
         ("codes", text(&d["codes"])),
         ("created", text(&d["created-at"])),
-    ] {
-        t.add_row(vec![k.to_owned(), v]);
-    }
-    t.to_string()
+    ])
 }
 
 /// Every definition, one line each.
 pub fn definitions(list: &Json) -> String {
-    let mut t = table(&[
-        "id",
-        "code name",
-        "name",
-        "value",
-        "enabled",
-        "valid to",
-        "codes",
-    ]);
-    for d in list.as_array().into_iter().flatten() {
-        let f = &d["fields"];
-        t.add_row(vec![
-            text(&d["id"]),
-            text(&d["code-name"]),
-            text(&f["name"]),
-            render::money(&f["value"]),
-            text(&f["enabled"]),
-            text(&f["valid-to"]),
-            text(&d["codes"]),
-        ]);
-    }
+    let t = render::rows(
+        &[
+            "id",
+            "code name",
+            "name",
+            "value",
+            "enabled",
+            "valid to",
+            "codes",
+        ],
+        list,
+        |d| {
+            let f = &d["fields"];
+            vec![
+                text(&d["id"]),
+                text(&d["code-name"]),
+                text(&f["name"]),
+                render::money(&f["value"]),
+                text(&f["enabled"]),
+                text(&f["valid-to"]),
+                text(&d["codes"]),
+            ]
+        },
+    );
     format!("{t}\n{} definition(s)", list.as_array().map_or(0, Vec::len))
 }
 
 fn call(harness: &GiftCards, json_out: bool, name: &str, args: Json) -> Result<Json> {
-    match harness.call_json(name, &args)? {
-        Outcome::Ok(v) => Ok(v),
-        Outcome::Err(e) => {
-            if json_out {
-                crate::say_json(&json!({ "error": e }))?;
-            }
-            bail!("{name} refused: {}", render::error(&e))
-        }
-    }
+    crate::output::ok_or_refused(harness.call_json(name, &args)?, json_out, name)
 }
 
 fn get_definition(harness: &GiftCards, json_out: bool, id: u64) -> Result<Json> {

@@ -10,7 +10,7 @@ use clap::{Args, Subcommand};
 use comfy_table::Table;
 use giftcard_conformance::harness::{Harness, money};
 use giftcard_conformance::json::Outcome;
-use giftcard_harness::render::{self, table};
+use giftcard_harness::render;
 use giftcard_host::GiftCards;
 use giftcard_shop::words::plain as s;
 use serde_json::{Value as Json, json};
@@ -354,18 +354,9 @@ fn recipient(c: &Json) -> String {
     }
 }
 
-fn expires(c: &Json) -> String {
-    if c["expires-at"].is_null() {
-        "never".into()
-    } else {
-        s(&c["expires-at"])
-    }
-}
-
 /// One card, every field.
 fn card(c: &Json) -> String {
-    let mut t = table(&["field", "value"]);
-    for (k, v) in [
+    render::fields([
         ("id", s(&c["id"])),
         ("code", s(&c["code"])),
         ("status", s(&c["status"])),
@@ -373,7 +364,7 @@ fn card(c: &Json) -> String {
         ("initial value", render::money(&c["initial-value"])),
         ("amount type", amount_type(c)),
         ("uses", usage(c)),
-        ("expires", expires(c)),
+        ("expires", render::expires(&c["expires-at"])),
         ("customer", s(&c["customer-id"])),
         ("recipient", recipient(c)),
         ("purchaser", s(&c["purchaser-email"])),
@@ -384,37 +375,36 @@ fn card(c: &Json) -> String {
         ("comment", s(&c["comment"])),
         ("created", s(&c["created-at"])),
         ("updated", s(&c["updated-at"])),
-    ] {
-        t.add_row(vec![k.to_owned(), v]);
-    }
-    t.to_string()
+    ])
 }
 
 fn summaries(cards: &Json) -> Table {
-    let mut t = table(&[
-        "id", "code", "status", "balance", "initial", "type", "uses", "expires", "customer",
-        "email",
-    ]);
-    for c in cards.as_array().into_iter().flatten() {
-        let email = if c["recipient-email"].is_null() {
-            s(&c["purchaser-email"])
-        } else {
-            s(&c["recipient-email"])
-        };
-        t.add_row(vec![
-            s(&c["id"]),
-            s(&c["masked-code"]),
-            s(&c["status"]),
-            render::money(&c["balance"]),
-            render::money(&c["initial-value"]),
-            amount_type(c),
-            usage(c),
-            expires(c),
-            s(&c["customer-id"]),
-            email,
-        ]);
-    }
-    t
+    render::rows(
+        &[
+            "id", "code", "status", "balance", "initial", "type", "uses", "expires", "customer",
+            "email",
+        ],
+        cards,
+        |c| {
+            let email = if c["recipient-email"].is_null() {
+                s(&c["purchaser-email"])
+            } else {
+                s(&c["recipient-email"])
+            };
+            vec![
+                s(&c["id"]),
+                s(&c["masked-code"]),
+                s(&c["status"]),
+                render::money(&c["balance"]),
+                render::money(&c["initial-value"]),
+                amount_type(c),
+                usage(c),
+                render::expires(&c["expires-at"]),
+                s(&c["customer-id"]),
+                email,
+            ]
+        },
+    )
 }
 
 fn card_page(page: &Json) -> String {
@@ -436,17 +426,20 @@ fn card_list(cards: &Json) -> String {
 }
 
 fn full_cards(cards: &Json) -> String {
-    let mut t = table(&["id", "code", "balance", "recipient", "customer", "expires"]);
-    for c in cards.as_array().into_iter().flatten() {
-        t.add_row(vec![
-            s(&c["id"]),
-            s(&c["code"]),
-            render::money(&c["balance"]),
-            s(&c["recipient-email"]),
-            s(&c["customer-id"]),
-            expires(c),
-        ]);
-    }
+    let t = render::rows(
+        &["id", "code", "balance", "recipient", "customer", "expires"],
+        cards,
+        |c| {
+            vec![
+                s(&c["id"]),
+                s(&c["code"]),
+                render::money(&c["balance"]),
+                s(&c["recipient-email"]),
+                s(&c["customer-id"]),
+                render::expires(&c["expires-at"]),
+            ]
+        },
+    );
     format!(
         "{t}\n{} card(s) created",
         cards.as_array().map_or(0, Vec::len)
@@ -528,6 +521,24 @@ fn card_currency(harness: &GiftCards, card: &str) -> Result<String> {
     }
 }
 
+/// The request of an adjustment or a top-up: `amount` of the card `which`'s
+/// currency, with its `comment` (required for an adjustment, optional for a
+/// top-up) and idempotency key.
+fn balance_change(
+    harness: &GiftCards,
+    which: &str,
+    amount: &str,
+    comment: &impl serde::Serialize,
+    reference: &Option<String>,
+    admin: &AdminArgs,
+) -> Result<Json> {
+    let currency = card_currency(harness, which)?;
+    Ok(json!({
+        "card": card_ref(which), "amount": money(amount, &currency), "comment": comment,
+        "admin-user": admin.admin_user, "reference": reference,
+    }))
+}
+
 /// `a@x=cust1` pairs.
 fn pairs(flag: &str, items: &[String]) -> Result<Vec<(String, String)>> {
     items
@@ -593,11 +604,7 @@ pub fn run(harness: &GiftCards, json_out: bool, cmd: &CardCommand) -> Result<()>
             reference,
             admin,
         } => {
-            let currency = card_currency(harness, which)?;
-            let args = json!({
-                "card": card_ref(which), "amount": money(amount, &currency), "comment": comment,
-                "admin-user": admin.admin_user, "reference": reference,
-            });
+            let args = balance_change(harness, which, amount, comment, reference, admin)?;
             call_and_print(harness, json_out, "admin.adjust-balance", args, card)
         }
         CardCommand::TopUp {
@@ -607,11 +614,7 @@ pub fn run(harness: &GiftCards, json_out: bool, cmd: &CardCommand) -> Result<()>
             reference,
             admin,
         } => {
-            let currency = card_currency(harness, which)?;
-            let args = json!({
-                "card": card_ref(which), "amount": money(amount, &currency), "comment": comment,
-                "admin-user": admin.admin_user, "reference": reference,
-            });
+            let args = balance_change(harness, which, amount, comment, reference, admin)?;
             call_and_print(harness, json_out, "admin.top-up", args, card)
         }
         CardCommand::Disable(change) => {

@@ -12,6 +12,26 @@ use giftcard_shop::Shop;
 use giftcard_shop::words::plain as s;
 use serde_json::{Value as Json, json};
 
+// A code a customer looks up: what `balance` and `public-balance` take.
+#[derive(Args)]
+pub struct CodeLookup {
+    /// The code, in any case, with or without dashes and spaces.
+    code: String,
+    /// Who is asking, for the rate limit (an IP address, a session…).
+    #[arg(long, default_value = "cli")]
+    client_key: String,
+    /// The signed-in customer asking, whose failed lookups are limited
+    /// per hour.
+    #[arg(long)]
+    customer: Option<String>,
+}
+
+impl CodeLookup {
+    pub fn args(&self) -> Json {
+        json!({ "code": self.code, "client-key": self.client_key, "customer-id": self.customer })
+    }
+}
+
 /// The top-level commands this module adds (flattened into the CLI's own).
 #[derive(Subcommand)]
 pub enum CustomerCommand {
@@ -20,17 +40,7 @@ pub enum CustomerCommand {
     Account(AccountCommand),
     /// The public balance page of a code: balance, expiry and transactions
     /// (rate limited and generic like `balance`).
-    PublicBalance {
-        /// The code, in any case, with or without dashes and spaces.
-        code: String,
-        /// Who is asking, for the rate limit (an IP address, a session…).
-        #[arg(long, default_value = "cli")]
-        client_key: String,
-        /// The signed-in customer asking, whose failed lookups are limited
-        /// per hour.
-        #[arg(long)]
-        customer: Option<String>,
-    },
+    PublicBalance(CodeLookup),
     /// The programme's statistics: cards created, usage rate, counts by status,
     /// money per currency (sold, credited, redeemed, outstanding, breakage).
     Stats {
@@ -143,15 +153,11 @@ pub fn run(cli: &Cli, json_out: bool, cmd: &CustomerCommand) -> Result<()> {
             cards.args(),
             used,
         ),
-        CustomerCommand::PublicBalance {
-            code,
-            client_key,
-            customer,
-        } => answer_and_print(
+        CustomerCommand::PublicBalance(lookup) => answer_and_print(
             harness,
             json_out,
             "customer.public-balance",
-            json!({ "code": code, "client-key": client_key, "customer-id": customer }),
+            lookup.args(),
             public,
         ),
         CustomerCommand::Stats {
@@ -203,42 +209,48 @@ fn added(v: &Json) -> String {
 }
 
 fn bought(v: &Json) -> String {
-    let mut t = table(&[
-        "id",
-        "code",
-        "initial",
-        "balance",
-        "status",
-        "used",
-        "recipient",
-        "bought",
-    ]);
-    for c in v["cards"].as_array().into_iter().flatten() {
-        t.add_row(vec![
-            s(&c["card-id"]),
-            s(&c["masked-code"]),
-            render::money(&c["initial-value"]),
-            render::money(&c["balance"]),
-            s(&c["status"]),
-            if c["used"] == true { "used" } else { "unused" }.into(),
-            s(&c["recipient-email"]),
-            s(&c["created-at"]),
-        ]);
-    }
+    let t = render::rows(
+        &[
+            "id",
+            "code",
+            "initial",
+            "balance",
+            "status",
+            "used",
+            "recipient",
+            "bought",
+        ],
+        &v["cards"],
+        |c| {
+            vec![
+                s(&c["card-id"]),
+                s(&c["masked-code"]),
+                render::money(&c["initial-value"]),
+                render::money(&c["balance"]),
+                s(&c["status"]),
+                if c["used"] == true { "used" } else { "unused" }.into(),
+                s(&c["recipient-email"]),
+                s(&c["created-at"]),
+            ]
+        },
+    );
     format!("{t}\n{} card(s) bought", s(&v["total"]))
 }
 
 fn used(v: &Json) -> String {
-    let mut t = table(&["when", "code", "amount", "how", "order"]);
-    for u in v["uses"].as_array().into_iter().flatten() {
-        t.add_row(vec![
-            s(&u["at"]),
-            s(&u["masked-code"]),
-            render::money(&u["amount"]),
-            s(&u["action"]),
-            s(&u["order-id"]),
-        ]);
-    }
+    let t = render::rows(
+        &["when", "code", "amount", "how", "order"],
+        &v["uses"],
+        |u| {
+            vec![
+                s(&u["at"]),
+                s(&u["masked-code"]),
+                render::money(&u["amount"]),
+                s(&u["action"]),
+                s(&u["order-id"]),
+            ]
+        },
+    );
     format!("{t}\n{} use(s)", s(&v["total"]))
 }
 
@@ -246,16 +258,19 @@ fn public(v: &Json) -> String {
     let Some(card) = v.get("found") else {
         return render::balance_answer(v);
     };
-    let mut t = table(&["transaction", "order", "type", "date", "amount"]);
-    for x in card["transactions"].as_array().into_iter().flatten() {
-        t.add_row(vec![
-            s(&x["id"]),
-            s(&x["order-reference"]),
-            s(&x["action"]),
-            s(&x["at"]),
-            render::money(&x["amount"]),
-        ]);
-    }
+    let t = render::rows(
+        &["transaction", "order", "type", "date", "amount"],
+        &card["transactions"],
+        |x| {
+            vec![
+                s(&x["id"]),
+                s(&x["order-reference"]),
+                s(&x["action"]),
+                s(&x["at"]),
+                render::money(&x["amount"]),
+            ]
+        },
+    );
     format!("{}\n{t}", render::balance_line(card))
 }
 
@@ -270,50 +285,56 @@ fn stats(v: &Json) -> String {
     for c in v["by-status"].as_array().into_iter().flatten() {
         head.add_row(vec![format!("  {}", s(&c["status"])), s(&c["count"])]);
     }
-    let mut money = table(&[
-        "currency",
-        "sold",
-        "credited",
-        "redeemed (net)",
-        "outstanding",
-        "breakage",
-    ]);
-    for c in v["currencies"].as_array().into_iter().flatten() {
-        money.add_row(vec![
-            s(&c["currency"]),
-            s(&c["total-sold"]["amount"]),
-            s(&c["total-credited"]["amount"]),
-            s(&c["total-redeemed"]["amount"]),
-            s(&c["outstanding"]["amount"]),
-            s(&c["breakage"]["amount"]),
-        ]);
-    }
+    let money = render::rows(
+        &[
+            "currency",
+            "sold",
+            "credited",
+            "redeemed (net)",
+            "outstanding",
+            "breakage",
+        ],
+        &v["currencies"],
+        |c| {
+            vec![
+                s(&c["currency"]),
+                s(&c["total-sold"]["amount"]),
+                s(&c["total-credited"]["amount"]),
+                s(&c["total-redeemed"]["amount"]),
+                s(&c["outstanding"]["amount"]),
+                s(&c["breakage"]["amount"]),
+            ]
+        },
+    );
     format!("{head}\n{money}")
 }
 
 fn history(v: &Json) -> String {
-    let mut t = table(&[
-        "#",
-        "when",
-        "card",
-        "code",
-        "action",
-        "amount",
-        "after",
-        "reference",
-    ]);
-    for r in v["rows"].as_array().into_iter().flatten() {
-        let e = &r["entry"];
-        t.add_row(vec![
-            s(&e["id"]),
-            s(&e["created-at"]),
-            s(&e["card-id"]),
-            s(&r["masked-code"]),
-            s(&e["action"]),
-            render::money(&e["amount"]),
-            s(&e["balance-after"]["amount"]),
-            s(&e["reference"]),
-        ]);
-    }
+    let t = render::rows(
+        &[
+            "#",
+            "when",
+            "card",
+            "code",
+            "action",
+            "amount",
+            "after",
+            "reference",
+        ],
+        &v["rows"],
+        |r| {
+            let e = &r["entry"];
+            vec![
+                s(&e["id"]),
+                s(&e["created-at"]),
+                s(&e["card-id"]),
+                s(&r["masked-code"]),
+                s(&e["action"]),
+                render::money(&e["amount"]),
+                s(&e["balance-after"]["amount"]),
+                s(&e["reference"]),
+            ]
+        },
+    );
     format!("{t}\n{} row(s) match", s(&v["total"]))
 }

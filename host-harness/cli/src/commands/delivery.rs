@@ -114,33 +114,36 @@ fn delivery(d: &Json) -> String {
         at("first-viewed-at"),
         at("reminded-at")
     );
-    let mut table = table(&[
-        "id",
-        "kind",
-        "channel",
-        "to",
-        "status",
-        "due",
-        "sent",
-        "delivered",
-    ]);
-    for m in d["messages"].as_array().into_iter().flatten() {
-        let s = |k: &str| m[k].as_str().unwrap_or("").to_owned();
-        table.add_row([
-            m["message-id"].to_string(),
-            s("kind"),
-            s("channel"),
-            s("recipient"),
-            match m["failure"].as_str() {
-                // The truth about a failed attempt: why, while it is retried.
-                Some(why) => format!("{}: {why}", s("status")),
-                None => s("status"),
-            },
-            s("scheduled-for"),
-            s("sent-at"),
-            s("delivered-at"),
-        ]);
-    }
+    let table = render::rows(
+        &[
+            "id",
+            "kind",
+            "channel",
+            "to",
+            "status",
+            "due",
+            "sent",
+            "delivered",
+        ],
+        &d["messages"],
+        |m| {
+            let s = |k: &str| m[k].as_str().unwrap_or("").to_owned();
+            [
+                m["message-id"].to_string(),
+                s("kind"),
+                s("channel"),
+                s("recipient"),
+                match m["failure"].as_str() {
+                    // The truth about a failed attempt: why, while it is retried.
+                    Some(why) => format!("{}: {why}", s("status")),
+                    None => s("status"),
+                },
+                s("scheduled-for"),
+                s("sent-at"),
+                s("delivered-at"),
+            ]
+        },
+    );
     out.push_str(&table.to_string());
     out
 }

@@ -11,7 +11,7 @@ use anyhow::{Result, bail};
 use clap::{Args, Subcommand};
 use giftcard_conformance::harness::{Harness, money};
 use giftcard_conformance::json::Outcome;
-use giftcard_harness::render::{self, table};
+use giftcard_harness::render;
 use giftcard_host::GiftCards;
 use giftcard_shop::Shop;
 use giftcard_shop::words::plain as text;
@@ -226,22 +226,7 @@ fn issue(harness: &GiftCards, json_out: bool, a: &IssueArgs) -> Result<()> {
         )?,
         other => other,
     };
-    match outcome {
-        Outcome::Ok(v) => {
-            if json_out {
-                crate::say_json(&v)?;
-            } else {
-                crate::say(&issued(&v));
-            }
-            Ok(())
-        }
-        Outcome::Err(e) => {
-            if json_out {
-                crate::say_json(&json!({ "error": e }))?;
-            }
-            bail!("issue refused: {}", render::error(&e))
-        }
-    }
+    crate::print_outcome(outcome, json_out, "issue", issued)
 }
 
 fn issued(v: &Json) -> String {
@@ -269,43 +254,45 @@ fn reward(r: &Json) -> String {
 }
 
 fn campaign_table(list: &Json) -> String {
-    let mut t = table(&[
-        "id",
-        "name",
-        "reward",
-        "min order",
-        "website",
-        "from",
-        "until",
-        "valid days",
-        "active",
-        "cards",
-    ]);
-    let items = list.as_array().cloned().unwrap_or_default();
-    for c in &items {
-        let f = &c["fields"];
-        t.add_row(vec![
-            text(&c["id"]),
-            text(&f["name"]),
-            reward(&f["reward"]),
-            text(&f["min-order-total"]),
-            text(&f["website"]),
-            text(&f["starts-at"]),
-            text(&f["ends-at"]),
-            if f["validity-days"].is_null() {
-                "default".into()
-            } else {
-                text(&f["validity-days"])
-            },
-            if f["active"] == json!(true) {
-                "yes".into()
-            } else {
-                "no".into()
-            },
-            text(&c["cards-issued"]),
-        ]);
-    }
-    format!("{t}\n{} campaign(s)", items.len())
+    let t = render::rows(
+        &[
+            "id",
+            "name",
+            "reward",
+            "min order",
+            "website",
+            "from",
+            "until",
+            "valid days",
+            "active",
+            "cards",
+        ],
+        list,
+        |c| {
+            let f = &c["fields"];
+            vec![
+                text(&c["id"]),
+                text(&f["name"]),
+                reward(&f["reward"]),
+                text(&f["min-order-total"]),
+                text(&f["website"]),
+                text(&f["starts-at"]),
+                text(&f["ends-at"]),
+                if f["validity-days"].is_null() {
+                    "default".into()
+                } else {
+                    text(&f["validity-days"])
+                },
+                if f["active"] == json!(true) {
+                    "yes".into()
+                } else {
+                    "no".into()
+                },
+                text(&c["cards-issued"]),
+            ]
+        },
+    );
+    format!("{t}\n{} campaign(s)", list.as_array().map_or(0, Vec::len))
 }
 
 fn campaign_one(c: &Json) -> String {

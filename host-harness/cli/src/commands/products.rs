@@ -4,7 +4,7 @@
 use crate::call_and_print;
 use anyhow::{Result, bail};
 use clap::{Args, Subcommand};
-use giftcard_harness::render::table;
+use giftcard_harness::render;
 use giftcard_host::GiftCards;
 use giftcard_shop::words::plain as text;
 use serde_json::{Value as Json, json};
@@ -146,8 +146,7 @@ fn validity(p: &Json) -> String {
 }
 
 fn one(p: &Json) -> String {
-    let mut t = table(&["field", "value"]);
-    for (k, v) in [
+    render::fields([
         ("id", text(&p["id"])),
         ("sku", text(&p["sku"])),
         ("name", text(&p["name"])),
@@ -160,28 +159,28 @@ fn one(p: &Json) -> String {
         ("image", text(&p["image"])),
         ("terms", text(&p["terms"])),
         ("created", text(&p["created-at"])),
-    ] {
-        t.add_row(vec![k.to_owned(), v]);
-    }
-    t.to_string()
+    ])
 }
 
 fn many(list: &Json) -> String {
-    let mut t = table(&[
-        "pos", "id", "sku", "name", "amounts", "validity", "active", "sold",
-    ]);
-    for p in list.as_array().into_iter().flatten() {
-        t.add_row(vec![
-            text(&p["position"]),
-            text(&p["id"]),
-            text(&p["sku"]),
-            text(&p["name"]),
-            amounts(p),
-            validity(p),
-            text(&p["active"]),
-            text(&p["cards-sold"]),
-        ]);
-    }
+    let t = render::rows(
+        &[
+            "pos", "id", "sku", "name", "amounts", "validity", "active", "sold",
+        ],
+        list,
+        |p| {
+            vec![
+                text(&p["position"]),
+                text(&p["id"]),
+                text(&p["sku"]),
+                text(&p["name"]),
+                amounts(p),
+                validity(p),
+                text(&p["active"]),
+                text(&p["cards-sold"]),
+            ]
+        },
+    );
     format!("{t}\n{} product(s)", list.as_array().map_or(0, Vec::len))
 }
 

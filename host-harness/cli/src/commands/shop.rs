@@ -2,7 +2,7 @@
 //! simulated shop's actions on the command line, one subcommand per action.
 
 use crate::{Cli, open, say, say_json};
-use anyhow::{Result, bail};
+use anyhow::Result;
 use clap::{Arg, ArgAction, ArgMatches, Args, FromArgMatches};
 use giftcard_conformance::json::Outcome;
 use giftcard_harness::render;
@@ -262,22 +262,8 @@ pub fn run(cli: &Cli, json_out: bool, cmd: &ShopCli) -> Result<()> {
     };
     let harness = open(cli)?;
     let shop = Shop::open(harness)?;
-    match shop.run(action, &cmd.args).map(Outcome::from)? {
-        Outcome::Ok(v) => {
-            if json_out {
-                say_json(&v)?;
-            } else {
-                say(&render::shop::render(&v));
-            }
-            Ok(())
-        }
-        Outcome::Err(e) => {
-            if json_out {
-                say_json(&json!({ "error": e }))?;
-            }
-            bail!("{action} refused: {}", render::error(&e))
-        }
-    }
+    let outcome = shop.run(action, &cmd.args).map(Outcome::from)?;
+    crate::print_outcome(outcome, json_out, action, render::shop::render)
 }
 
 #[cfg(test)]

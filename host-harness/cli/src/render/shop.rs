@@ -3,16 +3,8 @@
 //! records (lines, cards, invoices, movements…) and one section per nested
 //! record.
 
-use comfy_table::{Cell, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use super::table;
 use serde_json::{Map, Value as Json};
-
-fn table(headers: &[String]) -> Table {
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(headers.iter().map(Cell::new));
-    t
-}
 
 /// A scalar (or a small value) as one cell.
 fn cell(v: &Json) -> String {
@@ -66,7 +58,7 @@ fn section(title: &str, v: &Json, out: &mut Vec<String>) {
 }
 
 fn object(title: &str, map: &Map<String, Json>, out: &mut Vec<String>) {
-    let mut t = table(&["field".into(), "value".into()]);
+    let mut t = table(&["field", "value"]);
     let mut nested = Vec::new();
     for (k, v) in map {
         if is_flat(v) {

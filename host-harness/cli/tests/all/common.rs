@@ -32,14 +32,22 @@ pub fn harness(dir: &tempfile::TempDir) -> GiftCards {
     giftcard_conformance::harness::open_with(runtime(), &config).expect("open harness")
 }
 
+/// The `giftcard-harness` binary on `db`, at a fixed clock and `seed`,
+/// with `args`.
+pub fn command(db: &Path, seed: &str, args: &[&str]) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_giftcard-harness"));
+    command
+        .arg("--db")
+        .arg(db)
+        .args(["--fixed-clock", "2026-05-01T10:00:00Z", "--seed", seed])
+        .args(args);
+    command
+}
+
 /// Runs the `giftcard-harness` binary on `cli.db` in `dir`, on a fixed clock
 /// and seed, as the command-line tests do.
 pub fn cli(dir: &tempfile::TempDir, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_giftcard-harness"))
-        .arg("--db")
-        .arg(dir.path().join("cli.db"))
-        .args(["--fixed-clock", "2026-05-01T10:00:00Z", "--seed", "5"])
-        .args(args)
+    command(&dir.path().join("cli.db"), "5", args)
         .output()
         .expect("run giftcard-harness")
 }
@@ -47,13 +55,7 @@ pub fn cli(dir: &tempfile::TempDir, args: &[&str]) -> std::process::Output {
 /// Runs the `giftcard-harness` binary on `db` at a fixed clock and `seed`:
 /// (exit code, stdout, stderr).
 pub fn run_cli(db: &Path, seed: &str, args: &[&str]) -> (Option<i32>, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_giftcard-harness"))
-        .arg("--db")
-        .arg(db)
-        .args(["--fixed-clock", "2026-05-01T10:00:00Z", "--seed", seed])
-        .args(args)
-        .output()
-        .unwrap();
+    let out = command(db, seed, args).output().unwrap();
     (
         out.status.code(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -140,4 +142,61 @@ pub fn closed_port() -> String {
 pub fn assert_mentions(v: &Json, part: &str) {
     let text = v.as_str().unwrap_or_else(|| panic!("not a string: {v}"));
     assert!(text.contains(part), "{part:?} is not in {text:?}");
+}
+
+/// Runs `attempt(harness, thread, i)` for `i` in `0..per_thread` on each of
+/// `threads` threads at once, all on the one harness `h`, and counts the
+/// attempts that went through (`true`) and those refused (`false`), in that
+/// order. A watchdog bounds the wait, so a lock-up fails the test instead
+/// of hanging the suite; a thread's panic fails it too.
+pub fn race(
+    h: &Arc<GiftCards>,
+    threads: usize,
+    per_thread: usize,
+    attempt: impl Fn(&GiftCards, usize, usize) -> bool + Send + Sync + 'static,
+) -> (usize, usize) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::mpsc::{self, RecvTimeoutError};
+    let attempt = Arc::new(attempt);
+    let through = Arc::new(AtomicUsize::new(0));
+    let refused = Arc::new(AtomicUsize::new(0));
+    let (done_tx, done_rx) = mpsc::channel();
+    let handles: Vec<_> = (0..threads)
+        .map(|t| {
+            let (h, attempt, through, refused, done) = (
+                Arc::clone(h),
+                Arc::clone(&attempt),
+                Arc::clone(&through),
+                Arc::clone(&refused),
+                done_tx.clone(),
+            );
+            std::thread::spawn(move || {
+                for i in 0..per_thread {
+                    let counter = if attempt(&h, t, i) {
+                        &through
+                    } else {
+                        &refused
+                    };
+                    counter.fetch_add(1, Ordering::SeqCst);
+                }
+                done.send(()).unwrap();
+            })
+        })
+        .collect();
+    drop(done_tx);
+    for _ in 0..threads {
+        match done_rx.recv_timeout(std::time::Duration::from_secs(300)) {
+            Ok(()) => {}
+            // Every sender gone early: a thread panicked; `join` says why.
+            Err(RecvTimeoutError::Disconnected) => break,
+            Err(RecvTimeoutError::Timeout) => panic!("a racing thread did not finish in time"),
+        }
+    }
+    for handle in handles {
+        handle.join().unwrap();
+    }
+    (
+        through.load(Ordering::SeqCst),
+        refused.load(Ordering::SeqCst),
+    )
 }

@@ -302,24 +302,30 @@ fn a_call_that_rolls_back_sends_nothing() {
     );
 }
 
-fn pdftoppm() -> &'static str {
+/// Renders the pages of `pdf` chosen by `pages` (pdftoppm's own flags) at
+/// 150 dpi as gray PNG files named from `prefix`.
+fn pdftoppm(pdf: &Path, pages: &[&str], prefix: &Path) {
     let ok = Command::new("pdftoppm").arg("-v").output().is_ok();
     assert!(
         ok,
         "pdftoppm is missing: install Debian's poppler-utils (`scripts/test.sh` does)"
     );
-    "pdftoppm"
+    let status = Command::new("pdftoppm")
+        .args(["-r", "150", "-gray", "-png"])
+        .args(pages)
+        .arg(pdf)
+        .arg(prefix)
+        .status()
+        .unwrap();
+    assert!(
+        status.success(),
+        "pdftoppm {pages:?} failed on {}",
+        pdf.display()
+    );
 }
 
 fn render_pages(pdf: &Path, out_dir: &Path) -> Vec<Vec<u8>> {
-    let prefix = out_dir.join("page");
-    let status = Command::new(pdftoppm())
-        .args(["-r", "150", "-gray", "-png"])
-        .arg(pdf)
-        .arg(&prefix)
-        .status()
-        .unwrap();
-    assert!(status.success(), "pdftoppm failed on {}", pdf.display());
+    pdftoppm(pdf, &[], &out_dir.join("page"));
     let mut pages: Vec<_> = std::fs::read_dir(out_dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -463,14 +469,7 @@ fn the_cli_lists_the_outbox_views_a_card_and_ticks() {
 fn render_page(pdf: &Path, page: usize, out_dir: &Path) -> Vec<u8> {
     let prefix = out_dir.join(format!("page-{page}"));
     let page = page.to_string();
-    let status = Command::new(pdftoppm())
-        .args(["-r", "150", "-gray", "-png", "-singlefile"])
-        .args(["-f", &page, "-l", &page])
-        .arg(pdf)
-        .arg(&prefix)
-        .status()
-        .unwrap();
-    assert!(status.success(), "pdftoppm failed on page {page}");
+    pdftoppm(pdf, &["-singlefile", "-f", &page, "-l", &page], &prefix);
     std::fs::read(prefix.with_extension("png")).unwrap()
 }
 

@@ -6,16 +6,10 @@
 use serde_json::Value as Json;
 use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn run(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_giftcard-harness"))
-        .arg("--db")
-        .arg(db)
-        .args(["--fixed-clock", "2026-05-01T10:00:00Z", "--seed", "4"])
-        .args(args)
-        .output()
-        .unwrap()
+    crate::common::command(db, "4", args).output().unwrap()
 }
 
 fn ok(db: &Path, args: &[&str]) -> String {

@@ -10,8 +10,6 @@ use giftcard_conformance::Harness;
 use giftcard_conformance::json::Outcome;
 use serde_json::{Value as Json, json};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
 
 const THREADS: usize = 8;
 const ATTEMPTS: usize = 1_000;
@@ -32,57 +30,35 @@ fn concurrent_checkouts_never_overspend_a_card() {
     let h = Arc::new(common::harness(&dir));
     let card = common::usd_card(&h, "100");
     let code = card["code"].clone();
-    let placed = Arc::new(AtomicUsize::new(0));
-    let refused = Arc::new(AtomicUsize::new(0));
-    let (done_tx, done_rx) = std::sync::mpsc::channel();
-    for t in 0..THREADS {
-        let (h, placed, refused, code, done) = (
-            Arc::clone(&h),
-            Arc::clone(&placed),
-            Arc::clone(&refused),
-            code.clone(),
-            done_tx.clone(),
-        );
-        std::thread::spawn(move || {
-            for i in 0..ATTEMPTS / THREADS {
-                let q = quote(&format!("Q-{t}-{i}"), &code);
-                let totals = h
-                    .call_json_ok(
-                        "totals.collect",
-                        &json!({ "quote": q, "channel": "storefront" }),
-                    )
-                    .unwrap();
-                let Some(app) = totals["cards"].as_array().and_then(|c| c.first()) else {
-                    // Used up: the collector dropped the code.
-                    refused.fetch_add(1, Ordering::SeqCst);
-                    continue;
-                };
-                let args = json!({
-                    "order-id": format!("O-{t}-{i}"), "quote": q, "channel": "storefront",
-                    "expected": [{ "code": app["code"], "applied": app["applied"] }],
-                });
-                match h.call_json("orders.placed", &args).unwrap() {
-                    Outcome::Ok(_) => placed.fetch_add(1, Ordering::SeqCst),
-                    Outcome::Err(e) => {
-                        assert!(
-                            e.get("balance-changed").is_some()
-                                || e.get("card-not-applicable").is_some(),
-                            "{e}"
-                        );
-                        refused.fetch_add(1, Ordering::SeqCst)
-                    }
-                };
-            }
-            done.send(()).unwrap();
+    let (placed, refused) = common::race(&h, THREADS, ATTEMPTS / THREADS, move |h, t, i| {
+        let q = quote(&format!("Q-{t}-{i}"), &code);
+        let totals = h
+            .call_json_ok(
+                "totals.collect",
+                &json!({ "quote": q, "channel": "storefront" }),
+            )
+            .unwrap();
+        let Some(app) = totals["cards"].as_array().and_then(|c| c.first()) else {
+            // Used up: the collector dropped the code.
+            return false;
+        };
+        let args = json!({
+            "order-id": format!("O-{t}-{i}"), "quote": q, "channel": "storefront",
+            "expected": [{ "code": app["code"], "applied": app["applied"] }],
         });
-    }
-    for _ in 0..THREADS {
-        done_rx
-            .recv_timeout(Duration::from_secs(300))
-            .expect("a checkout thread finished in time");
-    }
-    assert_eq!(placed.load(Ordering::SeqCst), 100);
-    assert_eq!(refused.load(Ordering::SeqCst), ATTEMPTS - 100);
+        match h.call_json("orders.placed", &args).unwrap() {
+            Outcome::Ok(_) => true,
+            Outcome::Err(e) => {
+                assert!(
+                    e.get("balance-changed").is_some() || e.get("card-not-applicable").is_some(),
+                    "{e}"
+                );
+                false
+            }
+        }
+    });
+    assert_eq!(placed, 100);
+    assert_eq!(refused, ATTEMPTS - 100);
     let card = common::get_card(&h, &card["id"]);
     assert_eq!(card["balance"]["amount"], "0.00");
     assert_eq!(card["status"], "used");

@@ -6,19 +6,7 @@ use std::collections::HashSet;
 use std::process::Command;
 
 fn cli(db: &std::path::Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_giftcard-harness"))
-        .arg("--db")
-        .arg(db)
-        .args(["--fixed-clock", "2026-05-01T10:00:00Z", "--seed", "2"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    crate::common::run_cli_ok(db, "2", args)
 }
 
 #[test]

@@ -25,6 +25,16 @@ fn err(shop: &Shop, action: &str, args: Json) -> Json {
     }
 }
 
+/// The website `main` in USD, no tax, no shipping: `website.create`'s
+/// arguments.
+fn main_website_args() -> Json {
+    json!({ "code": "main", "base-currency": "USD" })
+}
+
+fn main_website(shop: &Shop) {
+    ok(shop, "website.create", main_website_args());
+}
+
 #[test]
 fn a_full_order_through_the_shop() {
     let dir = tempfile::tempdir().unwrap();
@@ -145,18 +155,10 @@ fn set_up_errors_are_typed_and_write_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let harness = common::harness(&dir);
     let shop = Shop::open(&harness).unwrap();
-    ok(
-        &shop,
-        "website.create",
-        json!({ "code": "main", "base-currency": "USD" }),
-    );
+    main_website(&shop);
     let before = harness.snapshot().unwrap();
     for (action, args, case) in [
-        (
-            "website.create",
-            json!({ "code": "main", "base-currency": "USD" }),
-            "already-exists",
-        ),
+        ("website.create", main_website_args(), "already-exists"),
         (
             "website.create",
             json!({ "code": "x", "base-currency": "XYZ" }),
@@ -202,11 +204,7 @@ fn a_plugin_refusal_arrives_as_the_wit_error() {
     let dir = tempfile::tempdir().unwrap();
     let harness = common::harness(&dir);
     let shop = Shop::open(&harness).unwrap();
-    ok(
-        &shop,
-        "website.create",
-        json!({ "code": "main", "base-currency": "USD" }),
-    );
+    main_website(&shop);
     let before = harness.snapshot().unwrap();
     // The shop takes the name; the plugin refuses a control character in it.
     let args = json!({ "sku": "gc", "kind": "gift-card", "denominations": ["25"],

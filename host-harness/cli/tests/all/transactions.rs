@@ -28,31 +28,84 @@ fn card_of_100() -> (
     (dir, h, card, before)
 }
 
+/// A fault injected at one statement of a call.
+#[derive(Clone, Copy)]
+enum Inject {
+    /// The guest traps there.
+    Trap,
+    /// The database fails it, which the guest reports as `err(database)`.
+    Fail,
+}
+
+impl Inject {
+    fn at(self, n: usize) -> Faults {
+        match self {
+            Inject::Trap => Faults {
+                trap_at_statement: Some(n),
+                ..Faults::default()
+            },
+            Inject::Fail => Faults {
+                fail_at_statement: Some(n),
+                ..Faults::default()
+            },
+        }
+    }
+}
+
+/// Makes the call `name(args)` with `inject` at statement n = 1, 2, … up to
+/// `statements`, until the call completes (it has fewer statements than
+/// n). `failed` checks each outcome and says whether the call failed; every
+/// failed attempt must leave the database as `before`. Returns how many
+/// failed.
+fn fault_each_statement(
+    h: &giftcard_host::GiftCards,
+    name: &str,
+    args: &serde_json::Value,
+    statements: usize,
+    before: &[String],
+    inject: Inject,
+    failed: impl Fn(usize, anyhow::Result<Outcome>) -> bool,
+) -> usize {
+    let what = match inject {
+        Inject::Trap => "trap",
+        Inject::Fail => "err",
+    };
+    let mut count = 0;
+    for n in 1..=statements {
+        if !failed(n, h.call_json_with(name, args, inject.at(n))) {
+            break;
+        }
+        count += 1;
+        assert_eq!(
+            h.snapshot().unwrap(),
+            before,
+            "{what} at statement {n} left changes"
+        );
+    }
+    count
+}
+
 #[test]
 fn a_trap_at_any_statement_of_an_adjustment_rolls_everything_back() {
     let (_dir, h, card, before) = card_of_100();
     // An adjustment runs a handful of statements; trap at each in turn, so
     // some traps come after the balance UPDATE and the ledger INSERT.
-    let mut trapped = 0;
-    for n in 1..=8 {
-        let faults = Faults {
-            trap_at_statement: Some(n),
-            ..Faults::default()
-        };
-        match h.call_json_with("admin.adjust-balance", &adjust(&card["id"], "-40"), faults) {
+    let trapped = fault_each_statement(
+        &h,
+        "admin.adjust-balance",
+        &adjust(&card["id"], "-40"),
+        8,
+        &before,
+        Inject::Trap,
+        |_, outcome| match outcome {
             Err(e) => {
-                trapped += 1;
                 assert!(format!("{e:#}").contains("injected trap"), "{e:#}");
+                true
             }
-            Ok(Outcome::Ok(_)) => break, // fewer statements than n: the call completed
+            Ok(Outcome::Ok(_)) => false, // fewer statements than n: the call completed
             Ok(Outcome::Err(e)) => panic!("unexpected err {e}"),
-        }
-        assert_eq!(
-            h.snapshot().unwrap(),
-            before,
-            "trap at statement {n} left changes"
-        );
-    }
+        },
+    );
     assert!(
         trapped >= 5,
         "only {trapped} statements before the call finished"
@@ -68,32 +121,25 @@ fn an_err_after_writes_rolls_them_back() {
     let (_dir, h, card, before) = card_of_100();
     // A database error at each statement in turn: the guest reports it as
     // `err(database)`, and the host rolls back whatever ran before it.
-    let mut failed = 0;
-    for n in 1..=8 {
-        let faults = Faults {
-            fail_at_statement: Some(n),
-            ..Faults::default()
-        };
-        let outcome = h
-            .call_json_with("admin.adjust-balance", &adjust(&card["id"], "-40"), faults)
-            .unwrap();
-        match &outcome {
+    let failed = fault_each_statement(
+        &h,
+        "admin.adjust-balance",
+        &adjust(&card["id"], "-40"),
+        8,
+        &before,
+        Inject::Fail,
+        |n, outcome| match outcome.unwrap() {
             Outcome::Err(e) => {
                 assert!(e.get("database").is_some(), "statement {n}: {e}");
-                failed += 1;
+                true
             }
             Outcome::Ok(c) => {
                 // Fewer statements than n: the call completed and committed.
                 assert_eq!(c["balance"]["amount"], "60.00");
-                break;
+                false
             }
-        }
-        assert_eq!(
-            h.snapshot().unwrap(),
-            before,
-            "err at statement {n} left changes"
-        );
-    }
+        },
+    );
     assert!(
         failed >= 4,
         "only {failed} statements before the call finished"
@@ -110,21 +156,17 @@ fn a_trapping_create_keeps_neither_card_nor_ledger_row() {
     let dir = tempfile::tempdir().unwrap();
     let h = common::harness(&dir);
     let before = h.snapshot().unwrap();
-    for n in 1..=10 {
-        let faults = Faults {
-            trap_at_statement: Some(n),
-            ..Faults::default()
-        };
-        let args = json!({ "amount": money("15", "USD"), "admin-user": "t" });
-        if h.call_json_with("admin.create-card", &args, faults).is_ok() {
-            break;
-        }
-        assert_eq!(
-            h.snapshot().unwrap(),
-            before,
-            "trap at statement {n} left changes"
-        );
-    }
+    let args = json!({ "amount": money("15", "USD"), "admin-user": "t" });
+    // Until the call completes, whatever it answers.
+    fault_each_statement(
+        &h,
+        "admin.create-card",
+        &args,
+        10,
+        &before,
+        Inject::Trap,
+        |_, outcome| outcome.is_err(),
+    );
 }
 
 #[test]

@@ -118,9 +118,7 @@ impl ser::Serializer for Kebab {
         variant: &'static str,
         value: &T,
     ) -> Result<Value, Error> {
-        let mut map = Map::new();
-        map.insert(kebab(variant), value.serialize(self)?);
-        Ok(Value::Object(map))
+        Ok(one_key(kebab(variant), value.serialize(self)?))
     }
 
     fn serialize_seq(self, len: Option<usize>) -> Result<Seq, Error> {
@@ -187,31 +185,28 @@ impl ser::SerializeSeq for Seq {
     }
 }
 
-impl ser::SerializeTuple for Seq {
-    type Ok = Value;
-    type Error = Error;
+/// Tuples and tuple structs are built as lists are.
+macro_rules! like_seq {
+    ($($trait:ident::$method:ident),* $(,)?) => {
+        $(impl ser::$trait for Seq {
+            type Ok = Value;
+            type Error = Error;
 
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        ser::SerializeSeq::serialize_element(self, value)
-    }
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+                ser::SerializeSeq::serialize_element(self, value)
+            }
 
-    fn end(self) -> Result<Value, Error> {
-        ser::SerializeSeq::end(self)
-    }
+            fn end(self) -> Result<Value, Error> {
+                ser::SerializeSeq::end(self)
+            }
+        })*
+    };
 }
 
-impl ser::SerializeTupleStruct for Seq {
-    type Ok = Value;
-    type Error = Error;
-
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        ser::SerializeSeq::serialize_element(self, value)
-    }
-
-    fn end(self) -> Result<Value, Error> {
-        ser::SerializeSeq::end(self)
-    }
-}
+like_seq!(
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+);
 
 /// A record (or map) being built; field names are renamed, map keys kept.
 #[derive(Default)]
@@ -267,12 +262,12 @@ struct Variant<T> {
     inner: T,
 }
 
-impl<T> Variant<T> {
-    fn wrap(case: String, payload: Value) -> Value {
-        let mut map = Map::new();
-        map.insert(case, payload);
-        Value::Object(map)
-    }
+/// A variant case with its payload, as the WIT's JSON spells it:
+/// `{case: payload}`.
+fn one_key(case: String, payload: Value) -> Value {
+    let mut map = Map::new();
+    map.insert(case, payload);
+    Value::Object(map)
 }
 
 impl ser::SerializeTupleVariant for Variant<Seq> {
@@ -285,7 +280,7 @@ impl ser::SerializeTupleVariant for Variant<Seq> {
 
     fn end(self) -> Result<Value, Error> {
         let payload = ser::SerializeSeq::end(self.inner)?;
-        Ok(Self::wrap(self.case, payload))
+        Ok(one_key(self.case, payload))
     }
 }
 
@@ -303,7 +298,7 @@ impl ser::SerializeStructVariant for Variant<Record> {
 
     fn end(self) -> Result<Value, Error> {
         let payload = ser::SerializeStruct::end(self.inner)?;
-        Ok(Self::wrap(self.case, payload))
+        Ok(one_key(self.case, payload))
     }
 }
 

@@ -1,5 +1,6 @@
-//! The messages the plugin hands over, as plain Rust (the WIT records are
-//! converted in [`super`]), and the outbox index's entries.
+//! The messages the plugin hands over, as plain Rust (the WIT record is
+//! converted in [`super`]; its channel and attachments are the WIT's own),
+//! and the outbox index's entries.
 
 use super::folder::SMTP_SENT;
 use serde::{Deserialize, Serialize};
@@ -57,16 +58,11 @@ impl fmt::Display for Channel {
     }
 }
 
-/// A file attached to a message. `content_id` is `Some` for an inline part the
-/// HTML refers to (`Some("qr-code")` ⇄ `<img src="cid:qr-code">`) and `None`
-/// for a regular attachment.
-#[derive(Clone, Debug)]
-pub struct Attachment {
-    pub name: String,
-    pub media_type: String,
-    pub content_id: Option<String>,
-    pub content: Vec<u8>,
-}
+/// A file attached to a message: the contract's own `attachment`.
+/// `content_id` is `Some` for an inline part the HTML refers to
+/// (`Some("qr-code")` ⇄ `<img src="cid:qr-code">`) and `None` for a regular
+/// attachment.
+pub use crate::bindings::giftcard::plugin::outbox::Attachment;
 
 /// A message the component rendered, ready for delivery.
 #[derive(Clone, Debug)]
@@ -74,7 +70,8 @@ pub struct Message {
     /// The component's id for the message.
     pub message_id: u64,
     pub card_id: u64,
-    /// `"purchase"`, `"scheduled"`, `"send"`, `"resend"` or `"reminder"`.
+    /// The WIT `message-kind` by name: `"issued"`, `"scheduled"`, `"send"`,
+    /// `"resend"` or `"expiry-reminder"`.
     pub kind: String,
     pub channel: Channel,
     /// The shop's name, shown as the sender.

@@ -53,16 +53,7 @@ fn message_of(m: wit::OutboundMessage) -> Message {
         subject: m.subject,
         text_body: m.text_body,
         html_body: m.html_body,
-        attachments: m
-            .attachments
-            .into_iter()
-            .map(|a| Attachment {
-                name: a.name,
-                media_type: a.media_type,
-                content_id: a.content_id,
-                content: a.content,
-            })
-            .collect(),
+        attachments: m.attachments,
     }
 }
 
