@@ -3,6 +3,7 @@
 //! be re-derived (and checked) as the sum of a card's rows.
 
 use crate::error::{Error, Result};
+use crate::model::Named;
 use crate::model::{Actor, CardId, HistoryAction, HistoryEntry, Money, PageRequest};
 use crate::money::Currency;
 use crate::storage::db::{Row, Value};

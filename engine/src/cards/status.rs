@@ -18,11 +18,12 @@
 //! has nothing left to expire and a disabled one stays as the admin left it.
 
 use crate::error::{Error, Result};
-use crate::model::CardStatus;
+use crate::model::{CardStatus, Named};
 use crate::storage::time::Seconds;
 
 /// What someone wants to do to a card.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "kebab-case")]
 pub enum Operation {
     Adjust,
     Disable,
@@ -33,17 +34,7 @@ pub enum Operation {
     Cancel,
 }
 
-impl Operation {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Operation::Adjust => "adjust",
-            Operation::Disable => "disable",
-            Operation::Enable => "enable",
-            Operation::TopUp => "top-up",
-            Operation::Cancel => "cancel",
-        }
-    }
-}
+impl Named for Operation {}
 
 /// The status a card shows at `now`: a stored `active` past its expiry is
 /// `expired` even before the scheduled job has recorded it.

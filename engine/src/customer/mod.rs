@@ -35,6 +35,7 @@ use crate::cards::ledger::{self, NewEntry};
 use crate::cards::{self, StoredCard};
 use crate::error::{Error, Result};
 use crate::model::CardRef;
+use crate::model::Named;
 use crate::model::{
     Actor, BalanceAnswer, BalanceInfo, BalanceRequest, CardId, CardStatus, HistoryAction, Money,
     PageRequest,

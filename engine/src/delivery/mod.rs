@@ -15,7 +15,7 @@ pub use crate::storage::outbound::{
 use crate::cards::contact;
 use crate::cards::{self, CARD_COLUMNS, StoredCard};
 use crate::error::{Error, Result};
-use crate::model::{CardId, CardRef, CardStatus, GiftCardPurchase, Money};
+use crate::model::{CardId, CardRef, CardStatus, GiftCardPurchase, Money, Named};
 use crate::settings::{self, Settings};
 use crate::storage::db::{Row, Value};
 use crate::storage::env::Environment;
@@ -27,10 +27,14 @@ mod print;
 pub use print::*;
 
 /// Where a message is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "kebab-case")]
 pub enum MessageStatus {
     Scheduled,
-    /// Handed to the host, not yet reported delivered.
+    /// Handed to the host, not yet reported delivered. Stored as `sent`, the
+    /// name schema v4 gave it: the column's CHECK constraint predates the
+    /// rename, and SQLite cannot alter a CHECK.
+    #[strum(serialize = "sent")]
     Pending,
     /// Reported delivered: final.
     Delivered,
@@ -38,29 +42,13 @@ pub enum MessageStatus {
     Failed,
 }
 
-impl MessageStatus {
-    /// The stored name. `pending` is stored as `sent`, the name schema v4
-    /// gave it: the column's CHECK constraint predates the rename, and
-    /// SQLite cannot alter a CHECK.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MessageStatus::Scheduled => "scheduled",
-            MessageStatus::Pending => "sent",
-            MessageStatus::Delivered => "delivered",
-            MessageStatus::Failed => "failed",
-        }
-    }
+impl Named for MessageStatus {}
 
+impl MessageStatus {
+    /// Reads a stored name back; an unknown one is a damaged database.
     fn parse(s: &str) -> Result<MessageStatus> {
-        [
-            MessageStatus::Scheduled,
-            MessageStatus::Pending,
-            MessageStatus::Delivered,
-            MessageStatus::Failed,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
-        .ok_or_else(|| Error::Database(format!("stored message has an unknown status `{s}`")))
+        <Self as Named>::parse(s)
+            .ok_or_else(|| Error::Database(format!("stored message has an unknown status `{s}`")))
     }
 }
 

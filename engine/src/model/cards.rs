@@ -86,8 +86,20 @@ impl GivenMoney {
 pub type CardId = u64;
 
 /// A card's status; see `status` for the transitions.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum CardStatus {
     Active,
     Used,
@@ -96,29 +108,7 @@ pub enum CardStatus {
     Cancelled,
 }
 
-impl CardStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CardStatus::Active => "active",
-            CardStatus::Used => "used",
-            CardStatus::Expired => "expired",
-            CardStatus::Disabled => "disabled",
-            CardStatus::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<CardStatus> {
-        [
-            CardStatus::Active,
-            CardStatus::Used,
-            CardStatus::Expired,
-            CardStatus::Disabled,
-            CardStatus::Cancelled,
-        ]
-        .into_iter()
-        .find(|c| c.as_str() == s)
-    }
-}
+impl Named for CardStatus {}
 
 impl std::fmt::Display for CardStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -136,8 +126,19 @@ pub enum Actor {
 }
 
 /// What a ledger row records.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum HistoryAction {
     Created,
     Adjusted,
@@ -151,40 +152,7 @@ pub enum HistoryAction {
     MovedToAccount,
 }
 
-impl HistoryAction {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HistoryAction::Created => "created",
-            HistoryAction::Adjusted => "adjusted",
-            HistoryAction::Redeemed => "redeemed",
-            HistoryAction::Refunded => "refunded",
-            HistoryAction::Loaded => "loaded",
-            HistoryAction::Disabled => "disabled",
-            HistoryAction::Enabled => "enabled",
-            HistoryAction::Expired => "expired",
-            HistoryAction::Cancelled => "cancelled",
-            HistoryAction::MovedToAccount => "moved-to-account",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<HistoryAction> {
-        use HistoryAction::*;
-        [
-            Created,
-            Adjusted,
-            Redeemed,
-            Refunded,
-            Loaded,
-            Disabled,
-            Enabled,
-            Expired,
-            Cancelled,
-            MovedToAccount,
-        ]
-        .into_iter()
-        .find(|a| a.as_str() == s)
-    }
-}
+impl Named for HistoryAction {}
 
 /// A card with its full code.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -218,8 +186,19 @@ pub struct Card {
 }
 
 /// How a card came to be.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum CardOrigin {
     Admin,
     Purchase,
@@ -245,31 +224,7 @@ pub struct AmountRange {
     pub max: Money,
 }
 
-impl CardOrigin {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CardOrigin::Admin => "admin",
-            CardOrigin::Purchase => "purchase",
-            CardOrigin::Refund => "refund",
-            CardOrigin::Batch => "batch",
-            CardOrigin::Campaign => "campaign",
-            CardOrigin::OrderIssued => "order-issued",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<CardOrigin> {
-        [
-            CardOrigin::Admin,
-            CardOrigin::Purchase,
-            CardOrigin::Refund,
-            CardOrigin::Batch,
-            CardOrigin::Campaign,
-            CardOrigin::OrderIssued,
-        ]
-        .into_iter()
-        .find(|o| o.as_str() == s)
-    }
-}
+impl Named for CardOrigin {}
 
 /// What a buyer chose on a gift-card product line.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

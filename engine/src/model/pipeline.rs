@@ -3,8 +3,19 @@
 use super::*;
 
 /// Why a code does not apply; told only to staff.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum RefusalReason {
     MalformedCode,
     UnknownCode,
@@ -28,59 +39,9 @@ pub enum RefusalReason {
     NoExchangeRate,
 }
 
+impl Named for RefusalReason {}
+
 impl RefusalReason {
-    pub const ALL: [RefusalReason; 20] = [
-        RefusalReason::MalformedCode,
-        RefusalReason::UnknownCode,
-        RefusalReason::Disabled,
-        RefusalReason::Expired,
-        RefusalReason::UsedUp,
-        RefusalReason::WrongWebsite,
-        RefusalReason::WrongCustomer,
-        RefusalReason::TestCardOnRealOrder,
-        RefusalReason::RealCardOnTestOrder,
-        RefusalReason::UsesExhausted,
-        RefusalReason::Cancelled,
-        RefusalReason::DefinitionDisabled,
-        RefusalReason::NotYetValid,
-        RefusalReason::NoLongerValid,
-        RefusalReason::BelowMinimumOrder,
-        RefusalReason::CustomerNotTargeted,
-        RefusalReason::CurrencyNotAllowed,
-        RefusalReason::RequiredProductMissing,
-        RefusalReason::CountryNotAllowed,
-        RefusalReason::NoExchangeRate,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RefusalReason::MalformedCode => "malformed-code",
-            RefusalReason::UnknownCode => "unknown-code",
-            RefusalReason::Disabled => "disabled",
-            RefusalReason::Expired => "expired",
-            RefusalReason::UsedUp => "used-up",
-            RefusalReason::WrongWebsite => "wrong-website",
-            RefusalReason::WrongCustomer => "wrong-customer",
-            RefusalReason::TestCardOnRealOrder => "test-card-on-real-order",
-            RefusalReason::RealCardOnTestOrder => "real-card-on-test-order",
-            RefusalReason::UsesExhausted => "uses-exhausted",
-            RefusalReason::Cancelled => "cancelled",
-            RefusalReason::DefinitionDisabled => "definition-disabled",
-            RefusalReason::NotYetValid => "not-yet-valid",
-            RefusalReason::NoLongerValid => "no-longer-valid",
-            RefusalReason::BelowMinimumOrder => "below-minimum-order",
-            RefusalReason::CustomerNotTargeted => "customer-not-targeted",
-            RefusalReason::CurrencyNotAllowed => "currency-not-allowed",
-            RefusalReason::RequiredProductMissing => "required-product-missing",
-            RefusalReason::CountryNotAllowed => "country-not-allowed",
-            RefusalReason::NoExchangeRate => "no-exchange-rate",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<RefusalReason> {
-        Self::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-
     /// The reason in words, for staff.
     pub fn describe(self) -> &'static str {
         match self {
@@ -157,28 +118,25 @@ pub struct CustomerInfo {
     pub email: Option<String>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Channel {
     Storefront,
     Admin,
 }
 
-impl Channel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Storefront => "storefront",
-            Channel::Admin => "admin",
-        }
-    }
-
-    /// Reads [`as_str`](Channel::as_str)'s text back.
-    pub fn parse(s: &str) -> Option<Channel> {
-        [Channel::Storefront, Channel::Admin]
-            .into_iter()
-            .find(|c| c.as_str() == s)
-    }
-}
+impl Named for Channel {}
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Quote {

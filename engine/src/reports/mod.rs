@@ -4,6 +4,7 @@
 use crate::cards;
 use crate::cards::ledger;
 use crate::error::{Error, Result};
+use crate::model::Named;
 use crate::model::{CardId, CardStatus, HistoryAction, HistoryEntry, Money, PageRequest};
 use crate::money::Currency;
 use crate::storage::db::Value;

@@ -5,35 +5,30 @@
 //! contract does not depend on it.
 
 use crate::error::{Error, Result};
-use crate::model::CardId;
+use crate::model::{CardId, Named};
 
 /// How a message travels.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "kebab-case")]
 pub enum Channel {
     Email,
     Sms,
     Print,
 }
 
-impl Channel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Email => "email",
-            Channel::Sms => "sms",
-            Channel::Print => "print",
-        }
-    }
+impl Named for Channel {}
 
+impl Channel {
+    /// Reads a stored name back; an unknown one is a damaged database.
     pub(crate) fn parse(s: &str) -> Result<Channel> {
-        [Channel::Email, Channel::Sms, Channel::Print]
-            .into_iter()
-            .find(|c| c.as_str() == s)
+        <Self as Named>::parse(s)
             .ok_or_else(|| Error::Database(format!("stored message has an unknown channel `{s}`")))
     }
 }
 
 /// Why a message is sent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "kebab-case")]
 pub enum MessageKind {
     Issued,
     Scheduled,
@@ -42,28 +37,13 @@ pub enum MessageKind {
     ExpiryReminder,
 }
 
-impl MessageKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MessageKind::Issued => "issued",
-            MessageKind::Scheduled => "scheduled",
-            MessageKind::Send => "send",
-            MessageKind::Resend => "resend",
-            MessageKind::ExpiryReminder => "expiry-reminder",
-        }
-    }
+impl Named for MessageKind {}
 
+impl MessageKind {
+    /// Reads a stored name back; an unknown one is a damaged database.
     pub(crate) fn parse(s: &str) -> Result<MessageKind> {
-        [
-            MessageKind::Issued,
-            MessageKind::Scheduled,
-            MessageKind::Send,
-            MessageKind::Resend,
-            MessageKind::ExpiryReminder,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
-        .ok_or_else(|| Error::Database(format!("stored message has an unknown kind `{s}`")))
+        <Self as Named>::parse(s)
+            .ok_or_else(|| Error::Database(format!("stored message has an unknown kind `{s}`")))
     }
 }
 
