@@ -20,9 +20,10 @@
 use crate::error::{Error, Result};
 use crate::model::{CardStatus, Named};
 use crate::storage::time::Seconds;
+use strum::{IntoStaticStr, VariantArray};
 
 /// What someone wants to do to a card.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::IntoStaticStr, strum::VariantArray)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, IntoStaticStr, VariantArray)]
 #[strum(serialize_all = "kebab-case")]
 pub enum Operation {
     Adjust,

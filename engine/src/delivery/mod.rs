@@ -21,13 +21,14 @@ use crate::storage::db::{Row, Value};
 use crate::storage::env::Environment;
 use crate::storage::schema::next_ids;
 use crate::storage::time::{self, Seconds};
+use strum::{IntoStaticStr, VariantArray};
 
 mod print;
 
 pub use print::*;
 
 /// Where a message is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::IntoStaticStr, strum::VariantArray)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, IntoStaticStr, VariantArray)]
 #[strum(serialize_all = "kebab-case")]
 pub enum MessageStatus {
     Scheduled,

@@ -6,9 +6,10 @@
 
 use crate::error::{Error, Result};
 use crate::model::{CardId, Named};
+use strum::{IntoStaticStr, VariantArray};
 
 /// How a message travels.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::IntoStaticStr, strum::VariantArray)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, IntoStaticStr, VariantArray)]
 #[strum(serialize_all = "kebab-case")]
 pub enum Channel {
     Email,
@@ -27,7 +28,7 @@ impl Channel {
 }
 
 /// Why a message is sent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::IntoStaticStr, strum::VariantArray)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, IntoStaticStr, VariantArray)]
 #[strum(serialize_all = "kebab-case")]
 pub enum MessageKind {
     Issued,
