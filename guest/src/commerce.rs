@@ -141,10 +141,10 @@ impl From<e::CardApplication> for commerce::CardApplication {
             card_id: a.card_id,
             code: a.code,
             masked_code: a.masked_code,
-            applied: a.applied,
+            applied: a.applied.amount(),
             debit: a.debit.into(),
             balance: a.balance.into(),
-            available: a.available,
+            available: a.available.amount(),
             rate: a.rate,
         }
     }
@@ -162,10 +162,10 @@ impl From<e::DroppedCode> for commerce::DroppedCode {
 impl From<e::GiftCardTotals> for commerce::GiftCardTotals {
     fn from(t: e::GiftCardTotals) -> Self {
         commerce::GiftCardTotals {
-            total_before_cards: t.total_before_cards,
-            eligible: t.eligible,
-            gift_card_amount: t.gift_card_amount,
-            grand_total: t.grand_total,
+            total_before_cards: t.total_before_cards.amount(),
+            eligible: t.eligible.amount(),
+            gift_card_amount: t.gift_card_amount.amount(),
+            grand_total: t.grand_total.amount(),
             covered: t.covered,
             cards: list(t.cards),
             dropped: list(t.dropped),
@@ -179,7 +179,7 @@ impl From<e::CardMovement> for commerce::CardMovement {
             card_id: m.card_id,
             masked_code: m.masked_code,
             amount: m.amount.into(),
-            order_amount: m.order_amount,
+            order_amount: m.order_amount.amount(),
             balance_after: m.balance_after.into(),
             status: m.status.into(),
             expiry_extended_to: m.expiry_extended_to,

@@ -222,13 +222,9 @@ impl From<e::Error> for wit::Error {
                 wit::Error::CurrencyMismatch(wit::CurrencyMismatch { expected, given })
             }
             E::InvalidExpiry(m) => wit::Error::InvalidExpiry(m),
-            E::InsufficientBalance {
-                available,
-                currency,
-            } => wit::Error::InsufficientBalance(wit::Money {
-                amount: available,
-                currency,
-            }),
+            E::InsufficientBalance { available } => {
+                wit::Error::InsufficientBalance(available.into())
+            }
             E::InvalidStatus { status, operation } => {
                 wit::Error::InvalidStatus(wit::StatusConflict {
                     status: status.into(),

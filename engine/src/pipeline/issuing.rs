@@ -82,6 +82,9 @@ pub struct Issued {
     pub note: String,
 }
 
+/// Its money was typed in every build that stored it.
+impl replay::Stored for Issued {}
+
 /// How a campaign values its card.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CampaignReward {
@@ -207,7 +210,8 @@ pub fn issue_from_order(env: &mut dyn Environment, req: IssueRequest) -> Result<
         .as_deref()
         .map(|r| format!("issue:{}:{}", order.order_id, r));
     if let Some(reference) = &card_reference
-        && let Some(done) = replay::find::<Issued>(env, "issue", reference, &print)?
+        && let Some(done) =
+            replay::find::<Issued>(env, "issue", reference, &print, &order.order_id)?
     {
         return Ok(done);
     }
@@ -636,7 +640,9 @@ fn card_by_reference(env: &mut dyn Environment, reference: &str) -> Result<Optio
 pub fn completed(env: &mut dyn Environment, req: CompleteRequest) -> Result<Vec<Card>> {
     check_reference("order-id", &req.order_id)?;
     let order = orders::load(env, &req.order_id)?;
-    if let Some(done) = replay::find::<Vec<Card>>(env, "completed", &order.order_id, "")? {
+    if let Some(done) =
+        replay::find::<Vec<Card>>(env, "completed", &order.order_id, "", &order.order_id)?
+    {
         return Ok(done);
     }
     if order.cancelled_at.is_some() {
