@@ -59,8 +59,9 @@ pub enum StaffRole {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IssueRequest {
     pub order_id: String,
-    /// In the order's currency.
-    pub amount: String,
+    /// In the order's currency. (The adapter reads it trimmed: this field
+    /// has always tolerated spaces around the amount.)
+    pub amount: GivenAmount,
     pub role: StaffRole,
     pub confirm_over_limit: bool,
     pub admin_user: String,
@@ -202,7 +203,7 @@ pub fn issue_from_order(env: &mut dyn Environment, req: IssueRequest) -> Result<
     let order = orders::load(env, &req.order_id)?;
     let c = order.currency;
     let amount = c
-        .parse_positive(req.amount.trim())
+        .positive_of(&req.amount)
         .map_err(|e| crate::error::prefix("amount", e))?;
     let print = format!("{}|{}|{}", amount, email.unwrap_or(""), c.code());
     let card_reference = req
