@@ -29,8 +29,8 @@ pub enum Error {
     CurrencyMismatch { expected: String, given: String },
     #[error("invalid expiry: {0}")]
     InvalidExpiry(String),
-    #[error("insufficient balance: {available} {currency} available")]
-    InsufficientBalance { available: String, currency: String },
+    #[error("insufficient balance: {} {} available", available.amount(), available.currency_code())]
+    InsufficientBalance { available: Money },
     #[error("a {status} card does not allow `{operation}`")]
     InvalidStatus {
         status: CardStatus,

@@ -252,6 +252,19 @@ impl GivenAmount {
         }
     }
 
+    /// The amount as a field that takes no sign reads it: a leading `-` or
+    /// `+` makes the text not plain, as [`Amount::parse`] with
+    /// [`Sign::Refused`] finds.
+    pub fn unsigned(&self) -> std::result::Result<&Amount, DecimalError> {
+        match self {
+            GivenAmount::Read(amount) if amount.as_str().starts_with(['-', '+']) => {
+                Err(DecimalError::NotPlain)
+            }
+            GivenAmount::Read(amount) => Ok(amount),
+            GivenAmount::Refused { why, .. } => Err(*why),
+        }
+    }
+
     /// The amount, or the error its text earns.
     pub fn amount(&self) -> Result<&Amount> {
         match self {

@@ -166,7 +166,7 @@ pub fn expected(totals: &GiftCardTotals) -> Vec<ExpectedCard> {
         .iter()
         .map(|c| ExpectedCard {
             code: c.code.clone(),
-            applied: c.applied.as_str().into(),
+            applied: c.applied.amount().into(),
         })
         .collect()
 }

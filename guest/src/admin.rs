@@ -223,7 +223,7 @@ impl From<admin::ListCardsRequest> for e::ListCards {
             code: r.code,
             customer_id: r.customer_id,
             id: r.id,
-            amount: r.amount,
+            amount: r.amount.map(Into::into),
             amount_type: r.amount_type.map(|k| match k {
                 admin::AmountKind::Fixed => e::AmountKind::Fixed,
                 admin::AmountKind::Random => e::AmountKind::Random,

@@ -11,3 +11,70 @@ pub fn result<T, U: From<T>>(r: e::Result<T>) -> Result<U, wit::Error> {
 pub(crate) fn list<T, U: From<T>>(items: Vec<T>) -> Vec<U> {
     items.into_iter().map(U::from).collect()
 }
+
+/// Both conversions between an engine enum and its WIT mirror, whose
+/// variants (without data) have the same names: one list serves both ways.
+macro_rules! mirror_enum {
+    ($($a:ident)::+ <=> $($b:ident)::+ { $($variant:ident),+ $(,)? }) => {
+        impl From<$($a)::+> for $($b)::+ {
+            fn from(v: $($a)::+) -> Self {
+                use $($a)::+ as A;
+                use $($b)::+ as B;
+                match v {
+                    $(A::$variant => B::$variant,)+
+                }
+            }
+        }
+
+        impl From<$($b)::+> for $($a)::+ {
+            fn from(v: $($b)::+) -> Self {
+                use $($a)::+ as A;
+                use $($b)::+ as B;
+                match v {
+                    $(B::$variant => A::$variant,)+
+                }
+            }
+        }
+    };
+}
+
+/// Both conversions between an engine record and its WIT mirror, from one
+/// list of fields: `same` fields move as they are, `into` fields convert
+/// (`opt` inside an `Option`, `list` item by item), and `text` fields are
+/// decimals, read by the grammar going in and given as their text going out.
+macro_rules! mirror_record {
+    ($($a:ident)::+ <=> $($b:ident)::+ {
+        same: [$($same:ident),* $(,)?]
+        $(, into: [$($into:ident),* $(,)?])?
+        $(, opt: [$($opt:ident),* $(,)?])?
+        $(, list: [$($list:ident),* $(,)?])?
+        $(, text: [$($text:ident),* $(,)?])?
+        $(,)?
+    }) => {
+        impl From<$($a)::+> for $($b)::+ {
+            fn from(r: $($a)::+) -> Self {
+                $($b)::+ {
+                    $($same: r.$same,)*
+                    $($($into: r.$into.into(),)*)?
+                    $($($opt: r.$opt.map(Into::into),)*)?
+                    $($($list: $crate::convert::list(r.$list),)*)?
+                    $($($text: r.$text.to_string(),)*)?
+                }
+            }
+        }
+
+        impl From<$($b)::+> for $($a)::+ {
+            fn from(r: $($b)::+) -> Self {
+                $($a)::+ {
+                    $($same: r.$same,)*
+                    $($($into: r.$into.into(),)*)?
+                    $($($opt: r.$opt.map(Into::into),)*)?
+                    $($($list: $crate::convert::list(r.$list),)*)?
+                    $($($text: r.$text.into(),)*)?
+                }
+            }
+        }
+    };
+}
+
+pub(crate) use {mirror_enum, mirror_record};

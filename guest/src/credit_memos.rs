@@ -59,12 +59,12 @@ impl From<e::MemoSplit> for credit_memos::MemoSplit {
     fn from(s: e::MemoSplit) -> Self {
         credit_memos::MemoSplit {
             memo_id: s.memo_id,
-            total: s.total,
-            gift_card_amount: s.gift_card_amount,
-            other_amount: s.other_amount,
+            total: s.total.amount(),
+            gift_card_amount: s.gift_card_amount.amount(),
+            other_amount: s.other_amount.amount(),
             last: s.last,
             movements: list(s.movements),
-            account_credit: s.account_credit,
+            account_credit: s.account_credit.amount(),
             new_card: s.new_card.map(Into::into),
             disabled_cards: list(s.disabled_cards),
             used_cards: list(s.used_cards),

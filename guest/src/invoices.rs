@@ -35,10 +35,10 @@ impl From<e::InvoiceGiftCards> for invoices::InvoiceGiftCards {
     fn from(i: e::InvoiceGiftCards) -> Self {
         invoices::InvoiceGiftCards {
             invoice_id: i.invoice_id,
-            total_before_cards: i.total_before_cards,
-            gift_card_amount: i.gift_card_amount,
-            grand_total: i.grand_total,
-            order_remaining: i.order_remaining,
+            total_before_cards: i.total_before_cards.amount(),
+            gift_card_amount: i.gift_card_amount.amount(),
+            grand_total: i.grand_total.amount(),
+            order_remaining: i.order_remaining.amount(),
         }
     }
 }

@@ -26,7 +26,8 @@ fn role(r: issuing::StaffRole) -> e::StaffRole {
 fn issue_request(r: issuing::IssueRequest) -> e::IssueRequest {
     e::IssueRequest {
         order_id: r.order_id,
-        amount: r.amount,
+        // Spaces around the amount have always been tolerated here.
+        amount: r.amount.trim().into(),
         role: role(r.role),
         confirm_over_limit: r.confirm_over_limit,
         admin_user: r.admin_user,

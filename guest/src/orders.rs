@@ -66,7 +66,7 @@ impl From<e::Cancellation> for orders::Cancellation {
     fn from(c: e::Cancellation) -> Self {
         orders::Cancellation {
             order_id: c.order_id,
-            restored: c.restored,
+            restored: c.restored.amount(),
             movements: list(c.movements),
             disabled_cards: list(c.disabled_cards),
             used_cards: list(c.used_cards),

@@ -17,9 +17,9 @@ impl From<products::ProductInput> for e::ProductInput {
             description: p.description,
             image: p.image,
             currency: p.currency,
-            denominations: p.denominations,
-            custom_min: p.custom_min,
-            custom_max: p.custom_max,
+            denominations: p.denominations.into_iter().map(Into::into).collect(),
+            custom_min: p.custom_min.map(Into::into),
+            custom_max: p.custom_max.map(Into::into),
             validity_days: p.validity_days,
             terms: p.terms,
             position: p.position,
@@ -103,7 +103,7 @@ impl products::Guest for Plugin {
             &mut ComponentEnv,
             e::CheckAmount {
                 id: request.id,
-                amount: request.amount,
+                amount: request.amount.into(),
             },
         ))
     }

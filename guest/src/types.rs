@@ -2,6 +2,7 @@
 //! the ledger, errors) between the WIT and the engine.
 
 use crate::bindings::giftcard::plugin::types as wit;
+use crate::convert::{mirror_enum, mirror_record};
 use giftcard_engine as e;
 
 /// An inbound amount: the decimal read by the grammar here, checked
@@ -34,29 +35,7 @@ impl From<e::Money> for wit::Money {
     }
 }
 
-impl From<e::CardStatus> for wit::CardStatus {
-    fn from(s: e::CardStatus) -> Self {
-        match s {
-            e::CardStatus::Active => wit::CardStatus::Active,
-            e::CardStatus::Used => wit::CardStatus::Used,
-            e::CardStatus::Expired => wit::CardStatus::Expired,
-            e::CardStatus::Disabled => wit::CardStatus::Disabled,
-            e::CardStatus::Cancelled => wit::CardStatus::Cancelled,
-        }
-    }
-}
-
-impl From<wit::CardStatus> for e::CardStatus {
-    fn from(s: wit::CardStatus) -> Self {
-        match s {
-            wit::CardStatus::Active => e::CardStatus::Active,
-            wit::CardStatus::Used => e::CardStatus::Used,
-            wit::CardStatus::Expired => e::CardStatus::Expired,
-            wit::CardStatus::Disabled => e::CardStatus::Disabled,
-            wit::CardStatus::Cancelled => e::CardStatus::Cancelled,
-        }
-    }
-}
+mirror_enum!(e::CardStatus <=> wit::CardStatus { Active, Used, Expired, Disabled, Cancelled });
 
 impl From<e::Actor> for wit::Actor {
     fn from(a: e::Actor) -> Self {
@@ -68,41 +47,18 @@ impl From<e::Actor> for wit::Actor {
     }
 }
 
-impl From<e::HistoryAction> for wit::HistoryAction {
-    fn from(a: e::HistoryAction) -> Self {
-        use e::HistoryAction as A;
-        match a {
-            A::Created => wit::HistoryAction::Created,
-            A::Adjusted => wit::HistoryAction::Adjusted,
-            A::Redeemed => wit::HistoryAction::Redeemed,
-            A::Refunded => wit::HistoryAction::Refunded,
-            A::Loaded => wit::HistoryAction::Loaded,
-            A::Disabled => wit::HistoryAction::Disabled,
-            A::Enabled => wit::HistoryAction::Enabled,
-            A::Expired => wit::HistoryAction::Expired,
-            A::Cancelled => wit::HistoryAction::Cancelled,
-            A::MovedToAccount => wit::HistoryAction::MovedToAccount,
-        }
-    }
-}
-
-impl From<wit::HistoryAction> for e::HistoryAction {
-    fn from(a: wit::HistoryAction) -> Self {
-        use e::HistoryAction as A;
-        match a {
-            wit::HistoryAction::Created => A::Created,
-            wit::HistoryAction::Adjusted => A::Adjusted,
-            wit::HistoryAction::Redeemed => A::Redeemed,
-            wit::HistoryAction::Refunded => A::Refunded,
-            wit::HistoryAction::Loaded => A::Loaded,
-            wit::HistoryAction::Disabled => A::Disabled,
-            wit::HistoryAction::Enabled => A::Enabled,
-            wit::HistoryAction::Expired => A::Expired,
-            wit::HistoryAction::Cancelled => A::Cancelled,
-            wit::HistoryAction::MovedToAccount => A::MovedToAccount,
-        }
-    }
-}
+mirror_enum!(e::HistoryAction <=> wit::HistoryAction {
+    Created,
+    Adjusted,
+    Redeemed,
+    Refunded,
+    Loaded,
+    Disabled,
+    Enabled,
+    Expired,
+    Cancelled,
+    MovedToAccount,
+});
 
 impl From<e::AmountType> for wit::AmountType {
     fn from(t: e::AmountType) -> Self {
@@ -222,13 +178,9 @@ impl From<e::Error> for wit::Error {
                 wit::Error::CurrencyMismatch(wit::CurrencyMismatch { expected, given })
             }
             E::InvalidExpiry(m) => wit::Error::InvalidExpiry(m),
-            E::InsufficientBalance {
-                available,
-                currency,
-            } => wit::Error::InsufficientBalance(wit::Money {
-                amount: available,
-                currency,
-            }),
+            E::InsufficientBalance { available } => {
+                wit::Error::InsufficientBalance(available.into())
+            }
             E::InvalidStatus { status, operation } => {
                 wit::Error::InvalidStatus(wit::StatusConflict {
                     status: status.into(),
@@ -302,134 +254,45 @@ impl From<e::error::IssueLimit> for wit::IssueLimit {
     }
 }
 
-impl From<e::CardOrigin> for wit::CardOrigin {
-    fn from(o: e::CardOrigin) -> Self {
-        match o {
-            e::CardOrigin::Admin => wit::CardOrigin::Admin,
-            e::CardOrigin::Purchase => wit::CardOrigin::Purchase,
-            e::CardOrigin::Refund => wit::CardOrigin::Refund,
-            e::CardOrigin::Batch => wit::CardOrigin::Batch,
-            e::CardOrigin::Campaign => wit::CardOrigin::Campaign,
-            e::CardOrigin::OrderIssued => wit::CardOrigin::OrderIssued,
-        }
-    }
-}
+mirror_enum!(e::CardOrigin <=> wit::CardOrigin { Admin, Purchase, Refund, Batch, Campaign, OrderIssued });
 
-impl From<wit::CardOrigin> for e::CardOrigin {
-    fn from(o: wit::CardOrigin) -> Self {
-        match o {
-            wit::CardOrigin::Admin => e::CardOrigin::Admin,
-            wit::CardOrigin::Purchase => e::CardOrigin::Purchase,
-            wit::CardOrigin::Refund => e::CardOrigin::Refund,
-            wit::CardOrigin::Batch => e::CardOrigin::Batch,
-            wit::CardOrigin::Campaign => e::CardOrigin::Campaign,
-            wit::CardOrigin::OrderIssued => e::CardOrigin::OrderIssued,
-        }
-    }
-}
+mirror_record!(e::GiftCardPurchase <=> wit::GiftCardPurchase {
+    same: [
+        recipient_name,
+        recipient_email,
+        sender_name,
+        sender_email,
+        message,
+        deliver_at,
+        validity_days,
+        recipient_phone,
+    ],
+});
 
-impl From<e::GiftCardPurchase> for wit::GiftCardPurchase {
-    fn from(p: e::GiftCardPurchase) -> Self {
-        wit::GiftCardPurchase {
-            recipient_name: p.recipient_name,
-            recipient_email: p.recipient_email,
-            sender_name: p.sender_name,
-            sender_email: p.sender_email,
-            message: p.message,
-            deliver_at: p.deliver_at,
-            validity_days: p.validity_days,
-            recipient_phone: p.recipient_phone,
-        }
-    }
-}
+mirror_enum!(e::RefusalReason <=> wit::RefusalReason {
+    MalformedCode,
+    UnknownCode,
+    Disabled,
+    Expired,
+    UsedUp,
+    WrongWebsite,
+    WrongCustomer,
+    TestCardOnRealOrder,
+    RealCardOnTestOrder,
+    UsesExhausted,
+    Cancelled,
+    DefinitionDisabled,
+    NotYetValid,
+    NoLongerValid,
+    BelowMinimumOrder,
+    CustomerNotTargeted,
+    CurrencyNotAllowed,
+    RequiredProductMissing,
+    CountryNotAllowed,
+    NoExchangeRate,
+});
 
-impl From<wit::GiftCardPurchase> for e::GiftCardPurchase {
-    fn from(p: wit::GiftCardPurchase) -> Self {
-        e::GiftCardPurchase {
-            recipient_name: p.recipient_name,
-            recipient_email: p.recipient_email,
-            sender_name: p.sender_name,
-            sender_email: p.sender_email,
-            message: p.message,
-            deliver_at: p.deliver_at,
-            validity_days: p.validity_days,
-            recipient_phone: p.recipient_phone,
-        }
-    }
-}
-
-impl From<e::RefusalReason> for wit::RefusalReason {
-    fn from(r: e::RefusalReason) -> Self {
-        use e::RefusalReason as R;
-        match r {
-            R::MalformedCode => wit::RefusalReason::MalformedCode,
-            R::UnknownCode => wit::RefusalReason::UnknownCode,
-            R::Disabled => wit::RefusalReason::Disabled,
-            R::Expired => wit::RefusalReason::Expired,
-            R::UsedUp => wit::RefusalReason::UsedUp,
-            R::WrongWebsite => wit::RefusalReason::WrongWebsite,
-            R::WrongCustomer => wit::RefusalReason::WrongCustomer,
-            R::TestCardOnRealOrder => wit::RefusalReason::TestCardOnRealOrder,
-            R::RealCardOnTestOrder => wit::RefusalReason::RealCardOnTestOrder,
-            R::UsesExhausted => wit::RefusalReason::UsesExhausted,
-            R::Cancelled => wit::RefusalReason::Cancelled,
-            R::DefinitionDisabled => wit::RefusalReason::DefinitionDisabled,
-            R::NotYetValid => wit::RefusalReason::NotYetValid,
-            R::NoLongerValid => wit::RefusalReason::NoLongerValid,
-            R::BelowMinimumOrder => wit::RefusalReason::BelowMinimumOrder,
-            R::CustomerNotTargeted => wit::RefusalReason::CustomerNotTargeted,
-            R::CurrencyNotAllowed => wit::RefusalReason::CurrencyNotAllowed,
-            R::RequiredProductMissing => wit::RefusalReason::RequiredProductMissing,
-            R::CountryNotAllowed => wit::RefusalReason::CountryNotAllowed,
-            R::NoExchangeRate => wit::RefusalReason::NoExchangeRate,
-        }
-    }
-}
-
-impl From<wit::RefusalReason> for e::RefusalReason {
-    fn from(r: wit::RefusalReason) -> Self {
-        use wit::RefusalReason as R;
-        match r {
-            R::MalformedCode => e::RefusalReason::MalformedCode,
-            R::UnknownCode => e::RefusalReason::UnknownCode,
-            R::Disabled => e::RefusalReason::Disabled,
-            R::Expired => e::RefusalReason::Expired,
-            R::UsedUp => e::RefusalReason::UsedUp,
-            R::WrongWebsite => e::RefusalReason::WrongWebsite,
-            R::WrongCustomer => e::RefusalReason::WrongCustomer,
-            R::TestCardOnRealOrder => e::RefusalReason::TestCardOnRealOrder,
-            R::RealCardOnTestOrder => e::RefusalReason::RealCardOnTestOrder,
-            R::UsesExhausted => e::RefusalReason::UsesExhausted,
-            R::Cancelled => e::RefusalReason::Cancelled,
-            R::DefinitionDisabled => e::RefusalReason::DefinitionDisabled,
-            R::NotYetValid => e::RefusalReason::NotYetValid,
-            R::NoLongerValid => e::RefusalReason::NoLongerValid,
-            R::BelowMinimumOrder => e::RefusalReason::BelowMinimumOrder,
-            R::CustomerNotTargeted => e::RefusalReason::CustomerNotTargeted,
-            R::CurrencyNotAllowed => e::RefusalReason::CurrencyNotAllowed,
-            R::RequiredProductMissing => e::RefusalReason::RequiredProductMissing,
-            R::CountryNotAllowed => e::RefusalReason::CountryNotAllowed,
-            R::NoExchangeRate => e::RefusalReason::NoExchangeRate,
-        }
-    }
-}
-
-impl From<e::Refusal> for wit::Refusal {
-    fn from(r: e::Refusal) -> Self {
-        wit::Refusal {
-            message: r.message,
-            reason: r.reason.map(Into::into),
-            masked_code: r.masked_code,
-        }
-    }
-}
-
-impl From<wit::Refusal> for e::Refusal {
-    fn from(r: wit::Refusal) -> Self {
-        e::Refusal {
-            message: r.message,
-            reason: r.reason.map(Into::into),
-            masked_code: r.masked_code,
-        }
-    }
-}
+mirror_record!(e::Refusal <=> wit::Refusal {
+    same: [message, masked_code],
+    opt: [reason],
+});

@@ -477,8 +477,7 @@ pub(crate) fn apply_balance_change(
         }
         if fresh.balance + amount < 0 {
             return Err(Error::InsufficientBalance {
-                available: fresh.currency.format(fresh.balance),
-                currency: fresh.currency.code().into(),
+                available: fresh.money(fresh.balance),
             });
         }
         return Err(Error::InvalidAmount(format!(

@@ -145,7 +145,9 @@ pub fn credit(
 }
 
 impl Credit {
-    pub fn to_movement(&self, order_amount: String) -> CardMovement {
+    /// The movement as answered; `order_amount` is the share in the order's
+    /// currency.
+    pub fn to_movement(&self, order_amount: Money) -> CardMovement {
         CardMovement {
             card_id: self.card.id,
             masked_code: self.card.masked_code.clone(),
@@ -234,26 +236,43 @@ pub mod replay {
     use super::*;
     use serde::Serialize;
     use serde::de::DeserializeOwned;
+    use serde_json::Value as Json;
+
+    /// A hook answer kept for replays. Builds before money was typed in the
+    /// engine's records stored some of its amounts as bare decimals
+    /// (`"12.50"`), always in the order's currency; they are listed here so
+    /// that such an answer still reads back, with that currency.
+    pub trait Stored: Serialize + DeserializeOwned {
+        /// Where those amounts sit: field names joined by `.`, a `[]` suffix
+        /// for every item of a list.
+        const LEGACY_MONEY: &'static [&'static str] = &[];
+    }
+
+    impl Stored for Vec<Card> {}
 
     /// The stored answer for `(hook, reference)`: `Ok(Some)` when the same
     /// request was seen, an error when the reference was used for another.
-    pub fn find<T: DeserializeOwned>(
+    /// `order_id` names the order the answer belongs to (its currency is
+    /// that of legacy bare amounts).
+    pub fn find<T: Stored>(
         env: &mut dyn Environment,
         hook: &str,
         reference: &str,
         fingerprint: &str,
+        order_id: &str,
     ) -> Result<Option<T>> {
-        find_any(env, hook, reference, &[fingerprint])
+        find_any(env, hook, reference, &[fingerprint], order_id)
     }
 
     /// [`find`] accepting any of `fingerprints`: the current form, and the
     /// forms earlier builds stored, so a replay of a hook answered before an
     /// upgrade still finds its answer.
-    pub fn find_any<T: DeserializeOwned>(
+    pub fn find_any<T: Stored>(
         env: &mut dyn Environment,
         hook: &str,
         reference: &str,
         fingerprints: &[&str],
+        order_id: &str,
     ) -> Result<Option<T>> {
         let rows = env.db().execute(
             "SELECT fingerprint, result FROM gc_hook_results WHERE hook = ?1 AND reference = ?2",
@@ -268,12 +287,67 @@ pub mod replay {
                 "`{reference}` was already used for a different {hook}"
             )));
         }
-        serde_json::from_str(&row.text("result")?)
-            .map(Some)
-            .map_err(|e| Error::Database(format!("stored {hook} answer: {e}")))
+        let broken = |e: serde_json::Error| Error::Database(format!("stored {hook} answer: {e}"));
+        let mut json: Json = serde_json::from_str(&row.text("result")?).map_err(broken)?;
+        let mut currency = None;
+        for path in T::LEGACY_MONEY {
+            let path: Vec<&str> = path.split('.').collect();
+            upgrade(env, &mut json, &path, order_id, &mut currency)?;
+        }
+        serde_json::from_value(json).map(Some).map_err(broken)
     }
 
-    pub fn store<T: Serialize>(
+    /// Turns the bare decimals at `path` into `{"amount", "currency"}` with
+    /// the order's currency (read once, only when one is met); amounts
+    /// already in that form are left alone.
+    fn upgrade(
+        env: &mut dyn Environment,
+        json: &mut Json,
+        path: &[&str],
+        order_id: &str,
+        currency: &mut Option<String>,
+    ) -> Result<()> {
+        let Some((field, rest)) = path.split_first() else {
+            if let Json::String(amount) = json {
+                let code = match currency {
+                    Some(code) => code.clone(),
+                    None => currency.insert(order_currency(env, order_id)?).clone(),
+                };
+                *json = serde_json::json!({ "amount": amount, "currency": code });
+            }
+            return Ok(());
+        };
+        match field.strip_suffix("[]") {
+            Some(list) => {
+                if let Some(Json::Array(items)) = json.get_mut(list) {
+                    for item in items {
+                        upgrade(env, item, rest, order_id, currency)?;
+                    }
+                }
+            }
+            None => {
+                if let Some(inner) = json.get_mut(*field) {
+                    upgrade(env, inner, rest, order_id, currency)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn order_currency(env: &mut dyn Environment, order_id: &str) -> Result<String> {
+        let rows = env.db().execute(
+            "SELECT currency FROM gc_orders WHERE order_id = ?1",
+            &[Value::from(order_id)],
+        )?;
+        match rows.first() {
+            Some(row) => Ok(row.text("currency")?),
+            None => Err(Error::Database(format!(
+                "a stored answer names order `{order_id}`, which is not recorded"
+            ))),
+        }
+    }
+
+    pub fn store<T: Stored>(
         env: &mut dyn Environment,
         hook: &str,
         reference: &str,
@@ -291,5 +365,52 @@ pub mod replay {
             ],
         )?;
         Ok(())
+    }
+
+    /// Money in a card movement that earlier builds stored bare.
+    const MOVEMENTS: &str = "movements[].order_amount";
+
+    impl Stored for PlacedOrder {
+        const LEGACY_MONEY: &'static [&'static str] = &[
+            "totals.total_before_cards",
+            "totals.eligible",
+            "totals.gift_card_amount",
+            "totals.grand_total",
+            "totals.cards[].applied",
+            "totals.cards[].available",
+            MOVEMENTS,
+        ];
+    }
+
+    impl Stored for Cancellation {
+        const LEGACY_MONEY: &'static [&'static str] = &["restored", MOVEMENTS];
+    }
+
+    impl Stored for InvoiceGiftCards {
+        const LEGACY_MONEY: &'static [&'static str] = &[
+            "total_before_cards",
+            "gift_card_amount",
+            "grand_total",
+            "order_remaining",
+        ];
+    }
+
+    impl Stored for PaidInvoice {
+        const LEGACY_MONEY: &'static [&'static str] = &[
+            "invoice.total_before_cards",
+            "invoice.gift_card_amount",
+            "invoice.grand_total",
+            "invoice.order_remaining",
+        ];
+    }
+
+    impl Stored for MemoSplit {
+        const LEGACY_MONEY: &'static [&'static str] = &[
+            "total",
+            "gift_card_amount",
+            "other_amount",
+            "account_credit",
+            MOVEMENTS,
+        ];
     }
 }

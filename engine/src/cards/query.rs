@@ -1,7 +1,7 @@
 //! Card lists: the filters, the sort and the page.
 
 use super::*;
-use crate::money::{Amount, DecimalError, Sign};
+use crate::money::DecimalError;
 
 /// A card list's WHERE clause (empty or starting with ` WHERE`), its
 /// parameters, and its ORDER BY list.
@@ -86,16 +86,16 @@ pub(crate) fn card_query(
         let n = q.bind(Value::Integer(i64::try_from(id).unwrap_or(-1)));
         conditions.push(format!("id = {n}"));
     }
-    if let Some(text) = req.amount.as_deref() {
+    if let Some(given) = &req.amount {
         // An amount filter must be a plain non-negative decimal; one too
         // large for any currency matches nothing.
-        let amount = match Amount::parse(text, Sign::Refused) {
+        let amount = match given.unsigned() {
             Ok(amount) => Some(amount),
             Err(DecimalError::OutOfRange) => None,
             Err(DecimalError::NotPlain) => {
                 return Err(Error::InvalidAmount(format!(
                     "amount filter `{}`: a plain decimal such as 25 or 12.50",
-                    text.chars().take(24).collect::<String>()
+                    given.as_str().chars().take(24).collect::<String>()
                 )));
             }
         };
@@ -111,7 +111,7 @@ pub(crate) fn card_query(
             let Ok(currency) = Currency::parse(&code) else {
                 continue;
             };
-            if let Some(Ok(minor)) = amount.as_ref().map(|a| currency.minor(a)) {
+            if let Some(Ok(minor)) = amount.map(|a| currency.minor(a)) {
                 let c = q.bind(Value::from(currency.code()));
                 let m = q.bind(Value::Integer(minor));
                 alternatives.push(format!("(currency = {c} AND initial_value = {m})"));

@@ -11,8 +11,8 @@
 use crate::cards::check_text;
 use crate::error::{Error, Result};
 use crate::model::Money;
-use crate::money::Currency;
 use crate::money::rates;
+use crate::money::{Currency, GivenAmount};
 use crate::settings::{MAX_VALIDITY_DAYS, Settings};
 use crate::storage::db::{Row, Value};
 use crate::storage::env::Environment;
@@ -32,9 +32,9 @@ pub struct ProductInput {
     pub image: Option<String>,
     pub currency: String,
     /// Decimals in `currency`, each positive.
-    pub denominations: Vec<String>,
-    pub custom_min: Option<String>,
-    pub custom_max: Option<String>,
+    pub denominations: Vec<GivenAmount>,
+    pub custom_min: Option<GivenAmount>,
+    pub custom_max: Option<GivenAmount>,
     /// 0 = never expires; `None` = the `default-validity-days` setting.
     pub validity_days: Option<u32>,
     pub terms: Option<String>,
@@ -78,7 +78,7 @@ pub struct SetActive {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CheckAmount {
     pub id: u64,
-    pub amount: String,
+    pub amount: GivenAmount,
 }
 
 /// A product as stored, amounts in minor units.
@@ -225,9 +225,9 @@ fn check_input(input: &ProductInput) -> Result<Checked> {
         }
     }
     let currency = Currency::parse(&input.currency)?;
-    let field_amount = |field: &str, text: &str| -> Result<i64> {
+    let field_amount = |field: &str, given: &GivenAmount| -> Result<i64> {
         currency
-            .parse_positive(text)
+            .positive_of(given)
             .map_err(|e| crate::error::prefix(field, e))
     };
     if input.denominations.len() > MAX_DENOMINATIONS {
@@ -236,8 +236,8 @@ fn check_input(input: &ProductInput) -> Result<Checked> {
         )));
     }
     let mut denominations = Vec::with_capacity(input.denominations.len());
-    for text in &input.denominations {
-        let minor = field_amount("denominations", text)?;
+    for given in &input.denominations {
+        let minor = field_amount("denominations", given)?;
         if denominations.contains(&minor) {
             return Err(Error::InvalidArgument(format!(
                 "denominations: {} is listed twice",
@@ -501,7 +501,7 @@ pub fn check_amount(env: &mut dyn Environment, req: CheckAmount) -> Result<Money
     }
     let minor = p
         .currency
-        .parse_amount(&req.amount)
+        .minor_of(&req.amount)
         .map_err(|e| crate::error::prefix("amount", e))?;
     check_allowed(&p, minor)?;
     Ok(p.money(minor))

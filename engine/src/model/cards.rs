@@ -320,7 +320,8 @@ pub struct ListCards {
     pub code: Option<String>,
     pub customer_id: Option<String>,
     pub id: Option<CardId>,
-    pub amount: Option<String>,
+    /// Matches cards whose initial value is this decimal in their currency.
+    pub amount: Option<GivenAmount>,
     pub amount_type: Option<AmountKind>,
     pub product_id: Option<u64>,
     pub definition_id: Option<u64>,

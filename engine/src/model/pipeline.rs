@@ -147,10 +147,12 @@ pub struct CardApplication {
     pub card_id: CardId,
     pub code: String,
     pub masked_code: String,
-    pub applied: String,
+    /// In the order's currency, like `available`.
+    pub applied: Money,
     pub debit: Money,
     pub balance: Money,
-    pub available: String,
+    pub available: Money,
+    /// The rate as the host gave it, or `1/<host's rate>` for its inverse.
     pub rate: Option<String>,
 }
 
@@ -162,10 +164,10 @@ pub struct DroppedCode {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GiftCardTotals {
-    pub total_before_cards: String,
-    pub eligible: String,
-    pub gift_card_amount: String,
-    pub grand_total: String,
+    pub total_before_cards: Money,
+    pub eligible: Money,
+    pub gift_card_amount: Money,
+    pub grand_total: Money,
     pub covered: bool,
     pub cards: Vec<CardApplication>,
     pub dropped: Vec<DroppedCode>,
@@ -175,8 +177,10 @@ pub struct GiftCardTotals {
 pub struct CardMovement {
     pub card_id: CardId,
     pub masked_code: String,
+    /// In the card's currency.
     pub amount: Money,
-    pub order_amount: String,
+    /// In the order's currency (a card may be in another, at a rate).
+    pub order_amount: Money,
     pub balance_after: Money,
     pub status: CardStatus,
     pub expiry_extended_to: Option<String>,
@@ -262,7 +266,7 @@ pub struct CancelRequest {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cancellation {
     pub order_id: String,
-    pub restored: String,
+    pub restored: Money,
     pub movements: Vec<CardMovement>,
     pub disabled_cards: Vec<IssuedCardNote>,
     pub used_cards: Vec<IssuedCardNote>,
@@ -280,10 +284,10 @@ pub struct Invoice {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvoiceGiftCards {
     pub invoice_id: String,
-    pub total_before_cards: String,
-    pub gift_card_amount: String,
-    pub grand_total: String,
-    pub order_remaining: String,
+    pub total_before_cards: Money,
+    pub gift_card_amount: Money,
+    pub grand_total: Money,
+    pub order_remaining: Money,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -319,12 +323,12 @@ pub struct CreditMemo {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemoSplit {
     pub memo_id: String,
-    pub total: String,
-    pub gift_card_amount: String,
-    pub other_amount: String,
+    pub total: Money,
+    pub gift_card_amount: Money,
+    pub other_amount: Money,
     pub last: bool,
     pub movements: Vec<CardMovement>,
-    pub account_credit: String,
+    pub account_credit: Money,
     pub new_card: Option<Card>,
     pub disabled_cards: Vec<IssuedCardNote>,
     pub used_cards: Vec<IssuedCardNote>,

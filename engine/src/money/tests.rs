@@ -204,3 +204,25 @@ fn money_is_stored_in_the_contract_form() {
         "0.005"
     );
 }
+
+/// A field that takes no sign reads a given amount as the grammar with
+/// `Sign::Refused` reads its text.
+#[test]
+fn unsigned_reading_matches_the_refusing_grammar() {
+    for text in [
+        "12.50",
+        "-1",
+        "+1",
+        "-0",
+        "1e3",
+        "",
+        "99999999999999999999999999999999",
+    ] {
+        let given = GivenAmount::read(text);
+        assert_eq!(
+            given.unsigned().map(Amount::value),
+            Amount::parse(text, Sign::Refused).map(|a| a.value()),
+            "{text:?}"
+        );
+    }
+}

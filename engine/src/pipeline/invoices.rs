@@ -259,7 +259,7 @@ fn register(
     lines: &ParsedLines,
     print: &str,
 ) -> Result<InvoiceGiftCards> {
-    if let Some(done) = replay::find(env, "invoice", &req.invoice_id, print)? {
+    if let Some(done) = replay::find(env, "invoice", &req.invoice_id, print, &order.order_id)? {
         return Ok(done);
     }
     if order.cancelled_at.is_some() {
@@ -337,10 +337,10 @@ fn register(
     let c = order.currency;
     let answer = InvoiceGiftCards {
         invoice_id: req.invoice_id.clone(),
-        total_before_cards: c.format(total),
-        gift_card_amount: c.format(part),
-        grand_total: c.format(total - part),
-        order_remaining: c.format(left - part),
+        total_before_cards: Money::of(total, c),
+        gift_card_amount: Money::of(part, c),
+        grand_total: Money::of(total - part, c),
+        order_remaining: Money::of(left - part, c),
     };
     replay::store(env, "invoice", &req.invoice_id, print, &answer)?;
     Ok(answer)
@@ -455,7 +455,13 @@ fn check_still_owed(
 /// The invoice was paid: issue one card per gift-card unit on it.
 pub fn paid(env: &mut dyn Environment, req: Invoice) -> Result<PaidInvoice> {
     let (order, lines, print) = parse(env, &req)?;
-    if let Some(done) = replay::find(env, "invoice-paid", &req.invoice_id, &print)? {
+    if let Some(done) = replay::find(
+        env,
+        "invoice-paid",
+        &req.invoice_id,
+        &print,
+        &order.order_id,
+    )? {
         return Ok(done);
     }
     let invoice = register(env, &req, &order, &lines, &print)?;

@@ -59,8 +59,9 @@ pub enum StaffRole {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IssueRequest {
     pub order_id: String,
-    /// In the order's currency.
-    pub amount: String,
+    /// In the order's currency. (The adapter reads it trimmed: this field
+    /// has always tolerated spaces around the amount.)
+    pub amount: GivenAmount,
     pub role: StaffRole,
     pub confirm_over_limit: bool,
     pub admin_user: String,
@@ -81,6 +82,9 @@ pub struct Issued {
     /// A sentence for the order's history.
     pub note: String,
 }
+
+/// Its money was typed in every build that stored it.
+impl replay::Stored for Issued {}
 
 /// How a campaign values its card.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -195,7 +199,7 @@ pub fn issue_from_order(env: &mut dyn Environment, req: IssueRequest) -> Result<
     let order = orders::load(env, &req.order_id)?;
     let c = order.currency;
     let amount = c
-        .parse_positive(req.amount.trim())
+        .positive_of(&req.amount)
         .map_err(|e| crate::error::prefix("amount", e))?;
     let print = format!("{}|{}|{}", amount, email.unwrap_or(""), c.code());
     let card_reference = req
@@ -203,7 +207,8 @@ pub fn issue_from_order(env: &mut dyn Environment, req: IssueRequest) -> Result<
         .as_deref()
         .map(|r| format!("issue:{}:{}", order.order_id, r));
     if let Some(reference) = &card_reference
-        && let Some(done) = replay::find::<Issued>(env, "issue", reference, &print)?
+        && let Some(done) =
+            replay::find::<Issued>(env, "issue", reference, &print, &order.order_id)?
     {
         return Ok(done);
     }
@@ -632,7 +637,9 @@ fn card_by_reference(env: &mut dyn Environment, reference: &str) -> Result<Optio
 pub fn completed(env: &mut dyn Environment, req: CompleteRequest) -> Result<Vec<Card>> {
     check_reference("order-id", &req.order_id)?;
     let order = orders::load(env, &req.order_id)?;
-    if let Some(done) = replay::find::<Vec<Card>>(env, "completed", &order.order_id, "")? {
+    if let Some(done) =
+        replay::find::<Vec<Card>>(env, "completed", &order.order_id, "", &order.order_id)?
+    {
         return Ok(done);
     }
     if order.cancelled_at.is_some() {

@@ -84,7 +84,7 @@ fn run(env: &mut dyn Environment, req: &CreditMemo, execute: bool) -> Result<Mem
         cards::check_text("comment", c, 1000, false)?;
     }
     let print = fingerprint(req);
-    if let Some(done) = replay::find(env, "refunded", &req.memo_id, &print)? {
+    if let Some(done) = replay::find(env, "refunded", &req.memo_id, &print, &req.order_id)? {
         return Ok(done);
     }
     let order = orders::load(env, &req.order_id)?;
@@ -188,7 +188,7 @@ fn run(env: &mut dyn Environment, req: &CreditMemo, execute: bool) -> Result<Mem
                     card_id: card.id,
                     masked_code: card.masked_code.clone(),
                     amount: card.money(card.balance),
-                    order_amount: c.format(gift),
+                    order_amount: Money::of(gift, c),
                     balance_after: card.money(card.balance),
                     status: card.status(now),
                     expiry_extended_to: None,
@@ -250,12 +250,12 @@ fn run(env: &mut dyn Environment, req: &CreditMemo, execute: bool) -> Result<Mem
     }
     let answer = MemoSplit {
         memo_id: req.memo_id.clone(),
-        total: c.format(total),
-        gift_card_amount: c.format(gift),
-        other_amount: c.format(total - gift),
+        total: Money::of(total, c),
+        gift_card_amount: Money::of(gift, c),
+        other_amount: Money::of(total - gift, c),
         last,
         movements,
-        account_credit: c.format(account_credit),
+        account_credit: Money::of(account_credit, c),
         new_card,
         disabled_cards,
         used_cards,

@@ -4,6 +4,8 @@
 pub mod eligibility;
 pub mod invoices;
 pub mod issuing;
+#[cfg(all(test, feature = "sqlite"))]
+mod legacy_replays;
 pub mod memos;
 pub mod orders;
 pub mod quote;

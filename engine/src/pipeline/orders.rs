@@ -387,7 +387,13 @@ pub fn placed(env: &mut dyn Environment, req: PlaceRequest) -> Result<PlacedOrde
     let quote = quote::parse(&req.quote)?;
     let print = fingerprint_v5(&quote, &req.expected);
     let legacy = fingerprint(&quote, &req.expected);
-    if let Some(done) = replay::find_any(env, "placed", &req.order_id, &[&print, &legacy])? {
+    if let Some(done) = replay::find_any(
+        env,
+        "placed",
+        &req.order_id,
+        &[&print, &legacy],
+        &req.order_id,
+    )? {
         return Ok(done);
     }
     if quote.body.has_gift_card_product() && !quote.codes.is_empty() {
@@ -499,7 +505,7 @@ pub fn placed(env: &mut dyn Environment, req: PlaceRequest) -> Result<PlacedOrde
             card_id: part.card.id,
             masked_code: part.card.masked_code.clone(),
             amount: part.card.money(-part.debit),
-            order_amount: c.format(part.applied),
+            order_amount: Money::of(part.applied, c),
             balance_after: part.card.money(after),
             status: crate::cards::status::by_balance(after),
             expiry_extended_to: None,
@@ -596,7 +602,7 @@ pub(crate) fn return_to_cards(
         if execute && credit > 0 {
             movements::credit(env, &plan, reference, &actor, comment)?;
         }
-        movements.push(plan.to_movement(order.currency.format(share)));
+        movements.push(plan.to_movement(Money::of(share, order.currency)));
     }
     Ok(movements)
 }
@@ -608,7 +614,7 @@ pub fn cancelled(env: &mut dyn Environment, req: CancelRequest) -> Result<Cancel
         cards::check_text("comment", c, 1000, false)?;
     }
     let print = String::from("cancel");
-    if let Some(done) = replay::find(env, "cancelled", &req.order_id, &print)? {
+    if let Some(done) = replay::find(env, "cancelled", &req.order_id, &print, &req.order_id)? {
         return Ok(done);
     }
     let order = load(env, &req.order_id)?;
@@ -647,7 +653,7 @@ pub fn cancelled(env: &mut dyn Environment, req: CancelRequest) -> Result<Cancel
     }
     let answer = Cancellation {
         order_id: order.order_id.clone(),
-        restored: order.currency.format(restore),
+        restored: Money::of(restore, order.currency),
         movements,
         disabled_cards,
         used_cards,

@@ -179,10 +179,10 @@ impl Collection {
         // "Covered" means at most 0.01 of the currency is left to pay.
         let threshold = 10i64.pow(c.exponent()) / 100;
         GiftCardTotals {
-            total_before_cards: c.format(self.total_before_cards),
-            eligible: c.format(self.eligible),
-            gift_card_amount: c.format(amount),
-            grand_total: c.format(grand),
+            total_before_cards: Money::of(self.total_before_cards, c),
+            eligible: Money::of(self.eligible, c),
+            gift_card_amount: Money::of(amount, c),
+            grand_total: Money::of(grand, c),
             covered: grand <= threshold,
             cards: self
                 .parts
@@ -191,10 +191,10 @@ impl Collection {
                     card_id: p.card.id,
                     code: p.display_code.clone(),
                     masked_code: p.card.masked_code.clone(),
-                    applied: c.format(p.applied),
+                    applied: Money::of(p.applied, c),
                     debit: p.card.money(p.debit),
                     balance: p.card.money(p.card.balance),
-                    available: c.format(p.available),
+                    available: Money::of(p.available, c),
                     rate: p.rate.as_ref().map(|r| r.text.clone()),
                 })
                 .collect(),

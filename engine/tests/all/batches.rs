@@ -272,7 +272,7 @@ fn a_disabled_definition_refuses_its_codes_even_at_placement() {
         .unwrap();
     let expected = vec![ExpectedCard {
         code: totals.cards[0].code.clone(),
-        applied: totals.cards[0].applied.as_str().into(),
+        applied: totals.cards[0].applied.amount().into(),
     }];
     let err = env
         .call(|e| {
@@ -302,7 +302,7 @@ fn two_codes_of_one_definition_pay_one_order_and_uses_are_counted_once() {
     let q = quote(&Q::default(), &[&c[0], &c[1]]);
     let req = place_request(&mut env, "O1", q);
     let placed = env.call(|e| api::order_placed(e, req.clone())).unwrap();
-    assert_eq!(placed.totals.gift_card_amount, "20.00");
+    assert_eq!(placed.totals.gift_card_amount.amount(), "20.00");
     assert_eq!(placed.movements.len(), 2);
     // A replay answers the same and counts nothing more.
     let again = env.call(|e| api::order_placed(e, req)).unwrap();
@@ -411,6 +411,6 @@ fn a_garbled_rate_for_a_minimum_order_refuses_the_code_not_the_quote() {
         Some(RefusalReason::CurrencyNotAllowed)
     );
     let totals = collect(&mut env, quote(&usd, &[&c]), Channel::Admin);
-    assert_eq!(totals.gift_card_amount, "0.00");
+    assert_eq!(totals.gift_card_amount.amount(), "0.00");
     assert_eq!(totals.dropped.len(), 1);
 }

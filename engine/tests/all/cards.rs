@@ -105,8 +105,7 @@ fn adjust_moves_status_with_balance_and_ledger_follows() {
     assert_eq!(
         err,
         Error::InsufficientBalance {
-            available: "0.00".into(),
-            currency: "USD".into()
+            available: usd("0.00")
         }
     );
     let back = adjust(&mut env, card.id, "5.25").unwrap();

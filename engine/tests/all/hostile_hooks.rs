@@ -350,8 +350,8 @@ fn place(env: &mut NativeEnv, n: usize, spec: &OrderSpec) -> TrueOrder {
         shipping_tax: i64::from(spec.shipping_tax),
         shipping_invoiced: false,
         guest: spec.guest,
-        total_before_cards: minor(&placed.totals.total_before_cards),
-        cards_paid: minor(&placed.totals.gift_card_amount),
+        total_before_cards: placed.totals.total_before_cards.minor,
+        cards_paid: placed.totals.gift_card_amount.minor,
         other_paid: 0,
         invoiced_total: 0,
         refunded_total: 0,
@@ -572,7 +572,7 @@ impl World {
         };
         let o = &mut self.orders[order];
         let total = total_of(o, &takes, with_shipping);
-        prop_assert_eq!(minor(&answer.total_before_cards), total);
+        prop_assert_eq!(answer.total_before_cards.minor, total);
         for &(i, q, d, t) in &takes {
             let l = &mut o.lines[i];
             l.invoiced += q;
@@ -581,7 +581,7 @@ impl World {
         }
         o.shipping_invoiced |= with_shipping;
         o.invoiced_total += total;
-        o.other_paid += minor(&answer.grand_total);
+        o.other_paid += answer.grand_total.minor;
         match paid {
             Some(p) => {
                 self.check_bought(order, &req, &p)?;
@@ -832,7 +832,7 @@ impl World {
             return Ok(());
         };
         prop_assert_eq!(
-            minor(&split.gift_card_amount) + minor(&split.other_amount),
+            split.gift_card_amount.minor + split.other_amount.minor,
             amount
         );
         if !refund {
@@ -844,8 +844,8 @@ impl World {
             o.lines[i].refunded += i64::from(q);
         }
         o.refunded_total += amount;
-        o.account_credit += minor(&split.account_credit);
-        o.other_refunded += minor(&split.other_amount);
+        o.account_credit += split.account_credit.minor;
+        o.other_refunded += split.other_amount.minor;
         self.done.push(Done::Refunded(req, split));
         Ok(())
     }

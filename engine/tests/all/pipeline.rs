@@ -44,12 +44,12 @@ fn cards_are_consumed_in_the_order_applied() {
     let b = card(&mut env, "40", "USD");
     let goods = vec![line("1", ProductKind::Simple, 1, "35", "35")];
     let ab = collect(&mut env, &quote(goods.clone(), "0", &[&a.code, &b.code]));
-    let applied: Vec<&str> = ab.cards.iter().map(|c| c.applied.as_str()).collect();
+    let applied: Vec<String> = ab.cards.iter().map(|c| c.applied.amount()).collect();
     assert_eq!(applied, ["15.00", "20.00"]);
-    assert_eq!(ab.grand_total, "0.00");
+    assert_eq!(ab.grand_total.amount(), "0.00");
     assert!(ab.covered);
     let ba = collect(&mut env, &quote(goods.clone(), "0", &[&b.code, &a.code]));
-    let applied: Vec<&str> = ba.cards.iter().map(|c| c.applied.as_str()).collect();
+    let applied: Vec<String> = ba.cards.iter().map(|c| c.applied.amount()).collect();
     assert_eq!(applied, ["35.00", "0.00"]);
     let placed = place(&mut env, "O-1", &quote(goods, "0", &[&b.code, &a.code])).unwrap();
     assert_eq!(
@@ -78,8 +78,8 @@ fn shipping_is_left_to_pay_when_cards_may_not_cover_it() {
         &[&c.code],
     );
     let t = collect(&mut env, &q);
-    assert_eq!(t.gift_card_amount, "70.00");
-    assert_eq!(t.grand_total, "9.00");
+    assert_eq!(t.gift_card_amount.amount(), "70.00");
+    assert_eq!(t.grand_total.amount(), "9.00");
     assert!(!t.covered);
 }
 
@@ -121,15 +121,15 @@ fn cross_currency_debits_exactly_and_leaves_no_residue() {
     // debits the whole 5.39 EUR.
     let q = one_line(1, "20", "20", &[&c.code]);
     let placed = place(&mut env, "O-2", &q).unwrap();
-    assert_eq!(placed.totals.gift_card_amount, "5.84");
+    assert_eq!(placed.totals.gift_card_amount.amount(), "5.84");
     assert_eq!(balance(&mut env, c.id), "0.00");
     // No rate either way, no guess: the card pays nothing and is dropped
     // with its reason, and the quote still collects (it used to fail the
     // whole collection with `no-exchange-rate`, blocking checkout).
     let gbp = card(&mut env, "10", "GBP");
     let totals = collect(&mut env, &one_line(1, "5", "5", &[&gbp.code]));
-    assert_eq!(totals.gift_card_amount, "0.00");
-    assert_eq!(totals.grand_total, "5.00");
+    assert_eq!(totals.gift_card_amount.amount(), "0.00");
+    assert_eq!(totals.grand_total.amount(), "5.00");
     assert!(totals.cards.is_empty());
     assert_eq!(totals.dropped.len(), 1);
     assert_eq!(totals.dropped[0].code, gbp.code);
@@ -188,24 +188,24 @@ fn partial_invoices_memos_and_cancellation_add_up() {
     )
     .unwrap();
     assert_eq!(
-        (i1.gift_card_amount.as_str(), i1.grand_total.as_str()),
-        ("25.00", "0.00")
+        (i1.gift_card_amount.amount(), i1.grand_total.amount()),
+        ("25.00".into(), "0.00".into())
     );
     let second = |env: &mut NativeEnv| {
         let lines = vec![line("2", ProductKind::Simple, 1, "50", "50")];
         invoice(env, "I-2", "O-1", lines, "0").unwrap()
     };
     let i2 = second(&mut env);
-    assert_eq!(i2.gift_card_amount, "15.00");
-    assert_eq!(i2.order_remaining, "0.00");
+    assert_eq!(i2.gift_card_amount.amount(), "15.00");
+    assert_eq!(i2.order_remaining.amount(), "0.00");
     // Replay: same answer.
     let again = second(&mut env);
     assert_eq!(again, i2);
     // A memo of 30: 40% of the order was paid by cards → 12 back to the cards,
     // split 30:10 → 9 and 3.
     let m1 = memo(&mut env, "M-1", "O-1", "30", None).unwrap();
-    assert_eq!(m1.gift_card_amount, "12.00");
-    assert_eq!(m1.other_amount, "18.00");
+    assert_eq!(m1.gift_card_amount.amount(), "12.00");
+    assert_eq!(m1.other_amount.amount(), "18.00");
     assert_eq!(balance(&mut env, a.id), "9.00");
     assert_eq!(balance(&mut env, b.id), "3.00");
     // More than is left is refused.
@@ -213,7 +213,7 @@ fn partial_invoices_memos_and_cancellation_add_up() {
     assert!(matches!(err, Error::RefundExceedsPaid(_)), "{err:?}");
     // Cancelling now restores nothing: the whole order was invoiced.
     let c = testing::cancel(&mut env, "O-1").unwrap();
-    assert_eq!(c.restored, "0.00");
+    assert_eq!(c.restored.amount(), "0.00");
 }
 
 #[test]
@@ -235,7 +235,7 @@ fn cancellation_restores_only_the_uninvoiced_part() {
     )
     .unwrap();
     let c = testing::cancel(&mut env, "O-1").unwrap();
-    assert_eq!(c.restored, "20.00");
+    assert_eq!(c.restored.amount(), "20.00");
     assert_eq!(balance(&mut env, a.id), "20.00");
     // Replaying the cancel changes nothing.
     let again = testing::cancel(&mut env, "O-1").unwrap();
@@ -245,7 +245,7 @@ fn cancellation_restores_only_the_uninvoiced_part() {
     // card refunds wholly to it, and the last memo takes the remainder.
     let m = memo(&mut env, "M-1", "O-1", "40", None).unwrap();
     assert!(m.last);
-    assert_eq!(m.gift_card_amount, "40.00");
+    assert_eq!(m.gift_card_amount.amount(), "40.00");
     assert_eq!(balance(&mut env, a.id), "60.00");
 }
 
@@ -355,9 +355,9 @@ fn cancellation_after_partial_invoices_and_refunds_leaves_only_invoiced_units_to
     )
     .unwrap();
     let m1 = memo_lines(&mut env, "M-1", "O-1", "25", &[("1", 1)]).unwrap();
-    assert_eq!(m1.gift_card_amount, "25.00");
+    assert_eq!(m1.gift_card_amount.amount(), "25.00");
     let c = testing::cancel(&mut env, "O-1").unwrap();
-    assert_eq!(c.restored, "10.00", "60 paid − 50 invoiced");
+    assert_eq!(c.restored.amount(), "10.00", "60 paid − 50 invoiced");
     assert_eq!(balance(&mut env, a.id), "35.00");
     // Nothing more can be invoiced, and only the one invoiced unit not yet
     // refunded can be.
@@ -383,7 +383,7 @@ fn cancellation_after_partial_invoices_and_refunds_leaves_only_invoiced_units_to
     assert_eq!(env.dump(), before);
     let m2 = memo_lines(&mut env, "M-2", "O-1", "25", &[("1", 1)]).unwrap();
     assert!(m2.last);
-    assert_eq!(m2.gift_card_amount, "25.00");
+    assert_eq!(m2.gift_card_amount.amount(), "25.00");
     assert_eq!(balance(&mut env, a.id), "60.00");
     let err = memo_lines(&mut env, "M-3", "O-1", "0.01", &[("1", 1)]).unwrap_err();
     assert!(

@@ -60,7 +60,7 @@ fn a_bought_card_is_refunded_only_with_its_line() {
     // The book alone, then one card with its unit.
     refunded(&mut env, memo("M-1", "O-1", "10", &[("1", 1)], CARDS)).unwrap();
     let split = refunded(&mut env, memo("M-2", "O-1", "50", &[("g", 1)], CARDS)).unwrap();
-    assert_eq!(split.other_amount, "50.00");
+    assert_eq!(split.other_amount.amount(), "50.00");
     assert_eq!(split.disabled_cards.len(), 1);
     let err = refused(&mut env, |env| {
         refunded(env, memo("M-3", "O-1", "50", &[], CARDS))

@@ -187,8 +187,8 @@ fn an_unconvertible_card_is_dropped_and_the_rest_collect() {
     env.set_rate("CHF", "EUR", "not-a-rate");
     let q = quote(&["GBP-CARD-0002", "EUR-CARD-0002", "CHF-CARD-0002"], None);
     let staff = collect(&mut env, &q, Channel::Admin);
-    assert_eq!(staff.gift_card_amount, "15.00");
-    assert_eq!(staff.grand_total, "5.00");
+    assert_eq!(staff.gift_card_amount.amount(), "15.00");
+    assert_eq!(staff.grand_total.amount(), "5.00");
     assert_eq!(staff.cards.len(), 1);
     assert_eq!(staff.cards[0].card_id, eur.id);
     let dropped: Vec<_> = staff
@@ -238,7 +238,7 @@ fn an_unconvertible_card_is_dropped_and_the_rest_collect() {
     .unwrap();
     assert_eq!(placed.movements.len(), 1);
     assert_eq!(placed.movements[0].card_id, eur.id);
-    assert_eq!(placed.totals.gift_card_amount, "15.00");
+    assert_eq!(placed.totals.gift_card_amount.amount(), "15.00");
     assert_eq!(placed.totals.dropped.len(), 2);
     assert_eq!(balance(&mut env, eur.id), "0.00");
     // The host may as well take the dropped codes off first.
@@ -270,8 +270,8 @@ fn the_inverse_of_the_opposite_rate_pays_exactly() {
     // 10.00 GBP ÷ 0.85 = 11.7647… → 11.76 EUR; paying all of it takes
     // the whole 10.00 GBP (11.76 × 0.85 = 9.996 would leave a residue).
     let part = &applied.totals.cards[0];
-    assert_eq!(part.available, "11.76");
-    assert_eq!(part.applied, "11.76");
+    assert_eq!(part.available.amount(), "11.76");
+    assert_eq!(part.applied.amount(), "11.76");
     assert_eq!(part.rate.as_deref(), Some("1/0.85"));
     assert_eq!(part.debit, Money::parse("10.00", "GBP").unwrap());
     // On a 5.00 quote it pays 5.00 for 5.00 × 0.85 = 4.25 GBP.
