@@ -12,8 +12,7 @@ use std::collections::HashSet;
 use crate::cards::ledger::{self, NewEntry};
 use crate::cards::status::{self, Operation};
 use crate::cards::{
-    self, CARD_COLUMNS, HandChange, StoredCard, change_by_hand, check_email, check_opt_text,
-    check_text, load,
+    self, HandChange, StoredCard, change_by_hand, check_email, check_opt_text, check_text, load,
 };
 use crate::error::{Error, Result};
 use crate::model::*;
@@ -550,12 +549,8 @@ fn export_rows(
     check_text("admin-user", &req.admin_user, 100, true)?;
     let offset =
         i64::try_from(offset).map_err(|_| Error::InvalidArgument("offset: too large".into()))?;
-    let mut q = cards::card_query(env, &req.filter, now)?;
-    let total = env.db().execute(
-        &format!("SELECT COUNT(*) AS n FROM gc_cards{}", q.filter),
-        &q.params,
-    )?;
-    let total = total.first_i64_or_zero("n")? as u64;
+    let q = cards::card_query(env, &req.filter, now)?;
+    let total = q.count(env)? as u64;
     let limit = match limit {
         Some(limit) => limit,
         None if total > MAX_EXPORT => {
@@ -566,15 +561,7 @@ fn export_rows(
         }
         None => MAX_EXPORT,
     };
-    let l = q.bind(Value::Integer(limit as i64));
-    let o = q.bind(Value::Integer(offset));
-    let rows = env.db().execute(
-        &format!(
-            "SELECT {CARD_COLUMNS} FROM gc_cards{} ORDER BY {} LIMIT {l} OFFSET {o}",
-            q.filter, q.order
-        ),
-        &q.params,
-    )?;
+    let found = q.page(env, limit as i64, offset)?;
     let csv_error = |e: csv::Error| Error::Database(format!("writing the export: {e}"));
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
@@ -585,8 +572,7 @@ fn export_rows(
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
     let opt_id = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
     let mut count = 0u32;
-    for row in rows.iter() {
-        let c = StoredCard::from_row(&row)?;
+    for c in &found {
         count += 1;
         let record: [String; 18] = [
             c.id.to_string(),

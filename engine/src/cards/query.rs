@@ -16,6 +16,34 @@ impl CardQuery {
         self.params.push(v);
         format!("?{}", self.params.len())
     }
+
+    /// How many cards match.
+    pub(crate) fn count(&self, env: &mut dyn Environment) -> Result<i64> {
+        let rows = env.db().execute(
+            &format!("SELECT COUNT(*) AS n FROM gc_cards{}", self.filter),
+            &self.params,
+        )?;
+        Ok(rows.first_i64_or_zero("n")?)
+    }
+
+    /// The matching cards from `offset` in the query's order, `limit` of them.
+    pub(crate) fn page(
+        mut self,
+        env: &mut dyn Environment,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<StoredCard>> {
+        let l = self.bind(Value::Integer(limit));
+        let o = self.bind(Value::Integer(offset));
+        let rows = env.db().execute(
+            &format!(
+                "SELECT {CARD_COLUMNS} FROM gc_cards{} ORDER BY {} LIMIT {l} OFFSET {o}",
+                self.filter, self.order
+            ),
+            &self.params,
+        )?;
+        rows.iter().map(|r| StoredCard::from_row(&r)).collect()
+    }
 }
 
 /// The effective status as SQL, matching [`StoredCard::status`].
@@ -182,25 +210,13 @@ pub(crate) fn card_query(
 pub fn list(env: &mut dyn Environment, req: ListCards) -> Result<CardPage> {
     let now = env.now();
     let (limit, offset) = limit_offset(req.page)?;
-    let mut q = card_query(env, &req, now)?;
-    let total = env.db().execute(
-        &format!("SELECT COUNT(*) AS n FROM gc_cards{}", q.filter),
-        &q.params,
-    )?;
-    let total = total.first_i64_or_zero("n")?;
-    let l = q.bind(Value::Integer(limit));
-    let o = q.bind(Value::Integer(offset));
-    let rows = env.db().execute(
-        &format!(
-            "SELECT {CARD_COLUMNS} FROM gc_cards{} ORDER BY {} LIMIT {l} OFFSET {o}",
-            q.filter, q.order
-        ),
-        &q.params,
-    )?;
-    let cards = rows
+    let q = card_query(env, &req, now)?;
+    let total = q.count(env)?;
+    let cards = q
+        .page(env, limit, offset)?
         .iter()
-        .map(|r| StoredCard::from_row(&r).map(|c| c.to_summary(now)))
-        .collect::<Result<Vec<_>>>()?;
+        .map(|c| c.to_summary(now))
+        .collect();
     Ok(CardPage {
         cards,
         total: total as u64,
