@@ -347,6 +347,7 @@ fn parse_min_total(text: &str) -> Result<Decimal> {
 }
 
 /// A campaign's fields, checked and ready to store.
+#[derive(Clone, Debug)]
 struct ValidCampaign {
     name: String,
     percent: Option<Decimal>,
@@ -449,19 +450,11 @@ const CAMPAIGN_COLUMNS: &str = "id, name, reward_kind, percent, fixed_amount, fi
     min_order_total, website, starts_at, ends_at, validity_days, active, created_at, \
     (SELECT COUNT(*) FROM gc_cards c WHERE c.campaign_id = gc_campaigns.id) AS cards_issued";
 
-/// A campaign row with its rules parsed.
+/// A campaign row: its checked rules, as stored, and what the row adds.
 #[derive(Clone, Debug)]
 struct StoredCampaign {
     id: u64,
-    name: String,
-    percent: Option<Decimal>,
-    fixed: Option<(i64, Currency)>,
-    min_order_total: Option<Decimal>,
-    website: Option<String>,
-    starts_at: Option<Seconds>,
-    ends_at: Option<Seconds>,
-    validity_days: Option<u32>,
-    active: bool,
+    rules: ValidCampaign,
     created_at: Seconds,
     cards_issued: u64,
 }
@@ -491,8 +484,7 @@ impl StoredCampaign {
             "fixed" if fixed.is_some() => {}
             _ => return Err(corrupt("reward")),
         }
-        Ok(StoredCampaign {
-            id: row.i64("id")? as u64,
+        let rules = ValidCampaign {
             name: row.text("name")?,
             percent: if kind == "percent" { percent } else { None },
             fixed: if kind == "fixed" { fixed } else { None },
@@ -504,6 +496,10 @@ impl StoredCampaign {
                 .opt_i64("validity_days")?
                 .map(|d| u32::try_from(d).unwrap_or(0)),
             active: row.i64("active")? != 0,
+        };
+        Ok(StoredCampaign {
+            id: row.i64("id")? as u64,
+            rules,
             created_at: row.i64("created_at")?,
             cards_issued: row.i64("cards_issued")?.max(0) as u64,
         })
@@ -513,20 +509,20 @@ impl StoredCampaign {
         Campaign {
             id: self.id,
             fields: CampaignInput {
-                name: self.name.clone(),
-                reward: match (self.percent, self.fixed) {
+                name: self.rules.name.clone(),
+                reward: match (self.rules.percent, self.rules.fixed) {
                     (Some(p), _) => CampaignReward::Percent(p.to_string()),
                     (None, Some((a, c))) => {
                         CampaignReward::Fixed(GivenMoney::new(c.format(a), c.code()))
                     }
                     (None, None) => CampaignReward::Percent("0".into()),
                 },
-                min_order_total: self.min_order_total.map(|m| m.to_string()),
-                website: self.website.clone(),
-                starts_at: self.starts_at.map(time::format),
-                ends_at: self.ends_at.map(time::format),
-                validity_days: self.validity_days,
-                active: self.active,
+                min_order_total: self.rules.min_order_total.map(|m| m.to_string()),
+                website: self.rules.website.clone(),
+                starts_at: self.rules.starts_at.map(time::format),
+                ends_at: self.rules.ends_at.map(time::format),
+                validity_days: self.rules.validity_days,
+                active: self.rules.active,
             },
             cards_issued: self.cards_issued,
             created_at: time::format(self.created_at),
@@ -536,17 +532,21 @@ impl StoredCampaign {
     /// Whether this campaign rewards `order`, completed at `now`.
     fn matches(&self, order: &StoredOrder, now: Seconds) -> bool {
         let total = Decimal::new(order.total_before_cards, order.currency.exponent());
-        self.active
-            && self.website.as_deref().is_none_or(|w| w == order.website)
-            && self.starts_at.is_none_or(|s| now >= s)
-            && self.ends_at.is_none_or(|e| now < e)
-            && self.min_order_total.is_none_or(|m| total >= m)
+        self.rules.active
+            && self
+                .rules
+                .website
+                .as_deref()
+                .is_none_or(|w| w == order.website)
+            && self.rules.starts_at.is_none_or(|s| now >= s)
+            && self.rules.ends_at.is_none_or(|e| now < e)
+            && self.rules.min_order_total.is_none_or(|m| total >= m)
     }
 
     /// The reward for `order` in its currency's minor units; `None` when a
     /// fixed reward is in another currency.
     fn reward(&self, order: &StoredOrder) -> Option<i64> {
-        match (self.percent, self.fixed) {
+        match (self.rules.percent, self.rules.fixed) {
             (Some(p), _) => Some(percent_of(order.total_before_cards, p)),
             (None, Some((amount, currency))) => (currency == order.currency).then_some(amount),
             (None, None) => None,
@@ -663,7 +663,8 @@ pub fn completed(env: &mut dyn Environment, req: CompleteRequest) -> Result<Vec<
             issued.push(earlier.to_card(now));
             continue;
         }
-        let expires_at = cards::resolve_expiry(now, None, campaign.validity_days, default_days)?;
+        let expires_at =
+            cards::resolve_expiry(now, None, campaign.rules.validity_days, default_days)?;
         let card = cards::insert(
             env,
             NewCard {
@@ -674,7 +675,7 @@ pub fn completed(env: &mut dyn Environment, req: CompleteRequest) -> Result<Vec<
                 customer_id: None,
                 comment: Some(format!(
                     "Campaign \"{}\": reward for order {}",
-                    campaign.name, order.order_id
+                    campaign.rules.name, order.order_id
                 )),
                 website: Some(order.website.clone()),
                 test: order.test,
