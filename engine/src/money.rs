@@ -261,7 +261,12 @@ impl GivenAmount {
                 Err(DecimalError::NotPlain)
             }
             GivenAmount::Read(amount) => Ok(amount),
-            GivenAmount::Refused { why, .. } => Err(*why),
+            // A refused text may be refused for another reason unsigned (a
+            // signed value out of range is not plain first): on this error
+            // path only, the unsigned grammar says which.
+            GivenAmount::Refused { text, why } => {
+                Err(Amount::parse(text, Sign::Refused).err().unwrap_or(*why))
+            }
         }
     }
 

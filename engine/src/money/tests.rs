@@ -217,6 +217,12 @@ fn unsigned_reading_matches_the_refusing_grammar() {
         "1e3",
         "",
         "99999999999999999999999999999999",
+        "-99999999999999999999999999999999",
+        "+99999999999999999999999999999999",
+        "-",
+        "--1",
+        " 1",
+        "1.",
     ] {
         let given = GivenAmount::read(text);
         assert_eq!(
