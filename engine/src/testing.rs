@@ -49,6 +49,11 @@ pub fn balance(env: &mut NativeEnv, id: CardId) -> String {
 }
 
 /// How many rows `table` holds.
+/// The one value a parameterless query answers (a count, a stored text).
+pub fn scalar<T: rusqlite::types::FromSql>(env: &NativeEnv, sql: &str) -> T {
+    env.db.conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
 pub fn count(env: &mut NativeEnv, table: &str) -> i64 {
     let rows = crate::storage::sqlite::execute(
         &env.db.conn,

@@ -170,15 +170,10 @@ fn answers_stored_now_carry_their_currency() {
     let requests = orders_and_their_documents(&mut env);
     let first = answer(&mut env, &requests);
     assert_eq!(answer(&mut env, &requests), first);
-    let cancelled: String = env
-        .db
-        .conn
-        .query_row(
-            "SELECT result FROM gc_hook_results WHERE hook = 'cancelled'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let cancelled: String = crate::testing::scalar(
+        &env,
+        "SELECT result FROM gc_hook_results WHERE hook = 'cancelled'",
+    );
     assert!(
         cancelled.contains(r#""restored":{"amount":"39.18","currency":"USD"}"#),
         "{cancelled}"

@@ -1191,15 +1191,10 @@ fn export_is_csv_with_masked_codes_unless_asked() {
     let full = export(&mut env, true);
     assert!(full.contains(",ALPHA-0001,"));
     assert!(!masked.contains("ALPHA"));
-    let logged: i64 = env
-        .db
-        .conn
-        .query_row(
-            "SELECT COUNT(*) FROM gc_card_exports WHERE include_codes = 1",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let logged: i64 = crate::testing::scalar(
+        &env,
+        "SELECT COUNT(*) FROM gc_card_exports WHERE include_codes = 1",
+    );
     assert_eq!(logged, 1);
 }
 

@@ -110,15 +110,10 @@ fn a_placement_replayed_with_other_lines_is_refused() {
             [],
         )
         .unwrap();
-    let legacy: String = env
-        .db
-        .conn
-        .query_row(
-            "SELECT fingerprint FROM gc_hook_results WHERE hook = 'placed'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let legacy: String = crate::testing::scalar(
+        &env,
+        "SELECT fingerprint FROM gc_hook_results WHERE hook = 'placed'",
+    );
     assert_eq!(
         legacy, "USD|2000||",
         "the v4 form: currency, total, codes, expectations"
