@@ -117,6 +117,16 @@ enum Command {
     /// Run conformance scenarios.
     #[command(subcommand)]
     Scenario(ScenarioCommand),
+    /// The plugin's cost report: wasm instructions, SQL statements and the
+    /// median time of standard operations (collect, placed, paid, checkout,
+    /// balance check, bulk generation), each on a fresh seeded database;
+    /// with the built-in component also the native engine and the ratio.
+    Bench {
+        /// Timed rounds per operation (after one to warm up), 1 to 10,000.
+        #[arg(long, default_value_t = 15, value_name = "N",
+              value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        rounds: u32,
+    },
     /// Run the simulated shop around the plugin: catalog, quotes, orders,
     /// invoices, shipments, credit memos (`shop actions` lists every action).
     Shop(commands::shop::ShopCli),
@@ -184,6 +194,7 @@ fn run(cli: Cli) -> Result<()> {
             checks::scenario(&cli, json_out, paths)
         }
         Command::Demo => checks::demo(&cli),
+        Command::Bench { rounds } => commands::bench::run(&cli, json_out, *rounds as usize),
         Command::Doctor => checks::doctor(&cli, json_out),
         Command::Component { out } => plugin::component(out, json_out),
         Command::Info => plugin::info(&cli, json_out),

@@ -24,6 +24,11 @@ pub struct Limits {
     pub memory_bytes: usize,
     /// How many instances may be alive at once (one per concurrent call).
     pub max_concurrent_calls: u32,
+    /// Count the wasm instructions each call executes (wasmtime fuel), for
+    /// [`Runtime::usage`](crate::Runtime::usage). Off by default: the
+    /// counting makes compiled code slower, so cost reports time calls on
+    /// an engine without it.
+    pub count_instructions: bool,
 }
 
 impl Default for Limits {
@@ -32,6 +37,7 @@ impl Default for Limits {
             deadline: DEFAULT_DEADLINE,
             memory_bytes: DEFAULT_MEMORY_LIMIT,
             max_concurrent_calls: 32,
+            count_instructions: false,
         }
     }
 }
@@ -48,6 +54,7 @@ pub fn engine(limits: &Limits) -> anyhow::Result<Engine> {
     let mut config = Config::new();
     config.wasm_component_model(true);
     config.epoch_interruption(true);
+    config.consume_fuel(limits.count_instructions);
     let mut pool = PoolingAllocationConfig::default();
     let n = limits.max_concurrent_calls.max(1);
     pool.total_component_instances(n)

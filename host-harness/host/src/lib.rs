@@ -15,6 +15,8 @@
 //!   [`exchange_rates`], [`outbox`] (queued in the call's transaction,
 //!   delivered after commit), [`clock`] (the wall clock and the random source);
 //! - [`tables`]: the host's own tables beside the plugin's;
+//! - [`usage`]: what calls cost (statements, wasm instructions), for cost
+//!   reports and budget tests;
 //! - [`GiftCards`]: all of it behind one handle, with the delivery of the
 //!   messages the plugin hands over: the short way in (see
 //!   `examples/embed.rs`).
@@ -30,6 +32,7 @@ mod gift_cards;
 pub mod outbox;
 pub mod runtime;
 pub mod tables;
+pub mod usage;
 
 pub use bindings::{Plugin, api, commerce, to_json, types};
 pub use cache::{CacheOutcome, CodeCache};
@@ -39,6 +42,7 @@ pub use database::{Backend, SqliteBackend, Transaction};
 pub use engine::Limits;
 pub use gift_cards::{Dispatch, GiftCards, Options, Undelivered};
 pub use runtime::Runtime;
+pub use usage::Usage;
 
 /// The gift-card component built with this crate (by `build.rs`), embedded
 /// so a host binary needs no file beside it.

@@ -19,6 +19,7 @@ use crate::call::{CallState, Committed, Faults, finish};
 use crate::clock::Clock;
 use crate::database::Transaction;
 use crate::engine::{EpochTicker, Limits, engine};
+use crate::usage::{FUEL, Meter, Usage};
 use anyhow::{Context, Result, anyhow};
 use rand::rngs::StdRng;
 use std::collections::BTreeMap;
@@ -51,6 +52,8 @@ pub struct Runtime {
     /// import (committed or not), so hosts skip looking for new ones after
     /// calls that handed over none.
     handed_over: Arc<AtomicU64>,
+    /// What the calls so far cost ([`Runtime::usage`]).
+    meter: Meter,
     _ticker: EpochTicker,
 }
 
@@ -111,6 +114,7 @@ impl Runtime {
             limits,
             cache,
             handed_over: Arc::new(AtomicU64::new(0)),
+            meter: Meter::default(),
         })
     }
 
@@ -124,6 +128,12 @@ impl Runtime {
     /// were then rolled back.
     pub fn messages_handed_over(&self) -> u64 {
         self.handed_over.load(Ordering::SeqCst)
+    }
+
+    /// The statements (and, when [`Limits::count_instructions`] is set, the
+    /// wasm instructions) of every call since this runtime was loaded.
+    pub fn usage(&self) -> Usage {
+        self.meter.read(self.limits.count_instructions)
     }
 
     /// The callable functions, as `interface.function` (for example
@@ -161,7 +171,19 @@ impl Runtime {
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
         store.set_epoch_deadline(self.limits.deadline_ticks());
+        if self.limits.count_instructions {
+            store.set_fuel(FUEL).expect("the engine counts fuel");
+        }
         store
+    }
+
+    /// Ends a call's store: adds its cost to [`Runtime::usage`] and hands
+    /// back its transaction.
+    fn close(&self, mut store: Store<CallState>) -> Box<dyn Transaction> {
+        let fuel_left = (self.limits.count_instructions)
+            .then(|| store.get_fuel().expect("the engine counts fuel"));
+        self.meter.record(store.data().statements, fuel_left);
+        store.data_mut().take_tx()
     }
 
     /// A typed call in its own transaction, committed or rolled back by
@@ -214,7 +236,7 @@ impl Runtime {
             .and_then(|plugin| f(&plugin, &mut store))
             .map_err(anyhow::Error::from)
             .context("the call trapped; nothing it wrote is kept");
-        let tx = store.data_mut().take_tx();
+        let tx = self.close(store);
         (tx, result)
     }
 
@@ -246,7 +268,7 @@ impl Runtime {
         let result = self
             .invoke(&mut store, export, params)
             .with_context(|| format!("`{name}` trapped; nothing it wrote is kept"));
-        let tx = store.data_mut().take_tx();
+        let tx = self.close(store);
         (tx, result)
     }
 

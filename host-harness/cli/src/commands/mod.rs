@@ -1,6 +1,7 @@
 //! One module per command group.
 
 pub mod batches;
+pub mod bench;
 pub mod cards;
 pub mod checks;
 pub mod customer;

@@ -3,6 +3,7 @@
 //! component through the harness or the `giftcard-harness` binary.
 
 mod batches;
+mod bench;
 mod cli;
 mod cli_batches;
 mod cli_truth;
