@@ -55,10 +55,18 @@ impl CallState {
         handed_over: Arc<AtomicU64>,
     ) -> CallState {
         CallState {
-            wasi: WasiCtxBuilder::new()
-                .wall_clock(clock.clone())
-                .secure_random(random)
-                .build(),
+            wasi: {
+                let mut wasi = WasiCtxBuilder::new();
+                wasi.wall_clock(clock.clone()).secure_random(random);
+                if let Clock::Fixed(_) = clock {
+                    // A fixed clock is a replay (a scenario, a test, a cost
+                    // report): the guest's hash-map keys, which WASI
+                    // otherwise seeds from the OS per store, follow it, so
+                    // the run repeats to the instruction.
+                    wasi.insecure_random_seed(u128::from(clock.now().unsigned_abs()));
+                }
+                wasi.build()
+            },
             table: ResourceTable::new(),
             limits: StoreLimitsBuilder::new()
                 .memory_size(limits.memory_bytes)

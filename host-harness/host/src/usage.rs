@@ -1,10 +1,9 @@
 //! What calls cost: the SQL statements the guest issued and, when the
 //! engine counts them ([`Limits::count_instructions`]), the wasm
-//! instructions it executed (wasmtime fuel). For a given component, request
-//! and database the statements are exact and the instructions vary only by
-//! the guest's hash-map keys (WASI seeds them per store), so cost reports
-//! (`giftcard-harness bench`) and budget tests can rely on them where a
-//! timing would be noise.
+//! instructions it executed (wasmtime fuel). Both are deterministic for a
+//! given component, request and database on a fixed clock (see
+//! [`crate::call`]), so cost reports (`giftcard-harness bench`) and budget
+//! tests can rely on them where a timing would be noise.
 //!
 //! [`Limits::count_instructions`]: crate::Limits::count_instructions
 

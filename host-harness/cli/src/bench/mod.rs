@@ -12,10 +12,9 @@
 //!   over rusqlite and the ratio component ÷ native: the price of the
 //!   sandbox.
 //!
-//! Statement counts are deterministic (a fixed clock and a seeded random
-//! source), instruction counts nearly so (the guest's hash-map keys come
-//! from WASI's per-store insecure seed); the times are this machine's and
-//! only a guide.
+//! Instruction and statement counts are deterministic (a fixed clock, which
+//! also fixes the guest's hash-map seed, and a seeded random source); the
+//! times are this machine's and only a guide.
 
 mod component;
 mod native;
