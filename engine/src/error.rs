@@ -119,7 +119,7 @@ impl From<DbError> for Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Names the field an amount error is about.
-pub(crate) fn prefix(field: &str, e: Error) -> Error {
+pub(crate) fn prefix(field: impl std::fmt::Display, e: Error) -> Error {
     match e {
         Error::InvalidAmount(m) => Error::InvalidAmount(format!("{field}: {m}")),
         other => other,

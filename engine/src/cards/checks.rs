@@ -1,6 +1,7 @@
 //! The checks every free-text field, email and use limit goes through.
 
 use super::*;
+use std::fmt::Display;
 
 /// Checks a free-text field's length (and, when required, that it is not blank).
 /// Checks a single-line text field: not empty when `required`, at most
@@ -8,8 +9,13 @@ use super::*;
 /// Every free-text field goes through here (ids, names, comments, admin
 /// users, references…), so a CR/LF in a sender's name can never forge a
 /// line in an email's body or subject, nor an ESC drive a terminal.
-pub(crate) fn check_text(field: &str, value: &str, max: usize, required: bool) -> Result<()> {
-    check_length(field, value, max, required)?;
+pub(crate) fn check_text(
+    field: impl Display,
+    value: &str,
+    max: usize,
+    required: bool,
+) -> Result<()> {
+    check_length(&field, value, max, required)?;
     match value.chars().find(|&c| forbidden(c)) {
         Some(c) => Err(control_character(field, c)),
         None => Ok(()),
@@ -19,8 +25,8 @@ pub(crate) fn check_text(field: &str, value: &str, max: usize, required: bool) -
 /// Checks a text that may run over several lines (a gift message, a
 /// product's description or terms): as [`check_text`], except that line
 /// breaks (`\n`, or `\r\n`) are kept.
-pub(crate) fn check_multiline(field: &str, value: &str, max: usize) -> Result<()> {
-    check_length(field, value, max, false)?;
+pub(crate) fn check_multiline(field: impl Display, value: &str, max: usize) -> Result<()> {
+    check_length(&field, value, max, false)?;
     let mut chars = value.chars().peekable();
     while let Some(c) = chars.next() {
         let line_break = c == '\n' || (c == '\r' && chars.peek() == Some(&'\n'));
@@ -31,7 +37,7 @@ pub(crate) fn check_multiline(field: &str, value: &str, max: usize) -> Result<()
     Ok(())
 }
 
-fn check_length(field: &str, value: &str, max: usize, required: bool) -> Result<()> {
+fn check_length(field: &dyn Display, value: &str, max: usize, required: bool) -> Result<()> {
     if required && value.trim().is_empty() {
         return Err(Error::InvalidArgument(format!(
             "{field}: must not be empty"
@@ -57,7 +63,7 @@ pub fn forbidden(c: char) -> bool {
         )
 }
 
-fn control_character(field: &str, c: char) -> Error {
+fn control_character(field: impl Display, c: char) -> Error {
     Error::InvalidArgument(format!(
         "{field}: must not contain control characters (found U+{:04X})",
         c as u32
@@ -74,7 +80,7 @@ pub const MAX_EMAIL_LEN: usize = 254;
 /// Checks an email address for shape: one `@`, a non-empty local part, a
 /// domain with a dot that neither starts nor ends it, no spaces or control
 /// characters, at most 254 characters. Deliverability is the shop's business.
-pub fn check_email(field: &str, value: &str) -> Result<()> {
+pub fn check_email(field: impl Display, value: &str) -> Result<()> {
     let bad = |why: &str| {
         let shown: String = value.chars().take(40).collect();
         Error::InvalidArgument(format!(
