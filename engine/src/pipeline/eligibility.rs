@@ -1,7 +1,6 @@
 //! Whether a batch definition's card may be used on a quote, with a per-call
 //! cache of definitions.
 
-use crate::cards::StoredCard;
 use crate::catalog::batches::{CustomerTarget, StoredDefinition, load};
 use crate::error::{Error, Result};
 use crate::model::RefusalReason;
@@ -101,22 +100,4 @@ pub fn refusal(
         }
     }
     Ok(None)
-}
-
-/// The rules of the card's definition, if it has one (a definition that has
-/// gone refuses as disabled).
-pub fn card_refusal(
-    env: &mut dyn Environment,
-    cache: &mut DefinitionCache,
-    card: &StoredCard,
-    quote: &ParsedQuote,
-    now: Seconds,
-) -> Result<Option<RefusalReason>> {
-    let Some(id) = card.extras.definition_id else {
-        return Ok(None);
-    };
-    let Some(d) = cache.get(env, id)?.cloned() else {
-        return Ok(Some(RefusalReason::DefinitionDisabled));
-    };
-    refusal(env, &d, quote, now)
 }

@@ -84,7 +84,14 @@ pub fn check_with(
     if let Some(reason) = check_card(card, quote, now) {
         return Ok(Some(reason));
     }
-    eligibility::card_refusal(env, cache, card, quote, now)
+    let Some(id) = card.extras.definition_id else {
+        return Ok(None);
+    };
+    // A definition that has gone refuses as disabled.
+    let Some(d) = cache.get(env, id)?.cloned() else {
+        return Ok(Some(RefusalReason::DefinitionDisabled));
+    };
+    eligibility::refusal(env, &d, quote, now)
 }
 
 /// The card's own rules (status, uses, scope, test flag), without its batch
