@@ -50,9 +50,9 @@ pub fn refusal(
     }
     let targeted = match &d.target {
         CustomerTarget::Everyone => true,
-        CustomerTarget::Registered => quote.customer_id.is_some(),
+        CustomerTarget::Registered => quote.context.customer_id.is_some(),
         CustomerTarget::Groups(groups) => {
-            quote.customer_id.is_some()
+            quote.context.customer_id.is_some()
                 && quote
                     .customer_groups
                     .iter()
@@ -62,7 +62,12 @@ pub fn refusal(
     if !targeted {
         return Ok(Some(R::CustomerNotTargeted));
     }
-    if !d.currencies.is_empty() && !d.currencies.iter().any(|c| c == quote.currency.code()) {
+    if !d.currencies.is_empty()
+        && !d
+            .currencies
+            .iter()
+            .any(|c| c == quote.context.currency.code())
+    {
         return Ok(Some(R::CurrencyNotAllowed));
     }
     let country_ok = |allowed: &[String], given: &Option<String>| {
@@ -84,7 +89,7 @@ pub fn refusal(
     }
     if let Some(min) = d.min_order_amount {
         let total = quote.body.total();
-        let total = match rates::lookup(env, quote.currency, d.currency) {
+        let total = match rates::lookup(env, quote.context.currency, d.currency) {
             Ok(None) => total,
             Ok(Some(rate)) => rates::convert_down(total, &rate),
             // The minimum cannot be checked in this currency: the code does

@@ -65,7 +65,12 @@ fn parse(env: &mut dyn Environment, req: &Invoice) -> Result<(StoredOrder, Parse
     check_reference("invoice-id", &req.invoice_id)?;
     check_reference("order-id", &req.order_id)?;
     let order = orders::load(env, &req.order_id)?;
-    let lines = quote::parse_lines(order.currency, &req.lines, &req.shipping, &req.shipping_tax)?;
+    let lines = quote::parse_lines(
+        order.context.currency,
+        &req.lines,
+        &req.shipping,
+        &req.shipping_tax,
+    )?;
     let print = fingerprint(req, &order, &lines);
     Ok((order, lines, print))
 }
@@ -167,7 +172,7 @@ fn check_against_order<'a>(
     order: &StoredOrder,
     lines: &'a ParsedLines,
 ) -> Result<Vec<(&'a ParsedLine, OrderLine)>> {
-    let c = order.currency;
+    let c = order.context.currency;
     let placed = orders::order_lines(env, &order.order_id)?;
     let mut takes = Vec::with_capacity(lines.lines.len());
     for line in &lines.lines {
@@ -234,7 +239,7 @@ fn record_take(env: &mut dyn Environment, order: &StoredOrder, line: &ParsedLine
     }
     let fresh = orders::order_line(env, &order.order_id, &line.id)?;
     check_take(
-        order.currency,
+        order.context.currency,
         &fresh,
         line.quantity,
         line.discount,
@@ -277,8 +282,9 @@ fn register(
     if order.invoiced_total + total > order.total_before_cards {
         return Err(Error::InvalidAmount(format!(
             "the invoice ({}) is more than the order has left to invoice ({})",
-            order.currency.format(total),
+            order.context.currency.format(total),
             order
+                .context
                 .currency
                 .format(order.total_before_cards - order.invoiced_total)
         )));
@@ -334,7 +340,7 @@ fn register(
             Value::Integer(now),
         ],
     )?;
-    let c = order.currency;
+    let c = order.context.currency;
     let answer = InvoiceGiftCards {
         invoice_id: req.invoice_id.clone(),
         total_before_cards: Money::of(total, c),
@@ -472,7 +478,7 @@ pub fn paid(env: &mut dyn Environment, req: Invoice) -> Result<PaidInvoice> {
     let rate = if bought.is_empty() {
         None
     } else {
-        rates::lookup(env, order.currency, order.base_currency)?
+        rates::lookup(env, order.context.currency, order.context.base_currency)?
     };
     let mut issued = Vec::new();
     for line in &bought {
@@ -484,7 +490,7 @@ pub fn paid(env: &mut dyn Environment, req: Invoice) -> Result<PaidInvoice> {
             return Err(Error::InvalidAmount(format!(
                 "line {}: the card's value rounds to zero in {}",
                 line.line_id,
-                order.base_currency.code()
+                order.context.base_currency.code()
             )));
         }
         let mut purchase = line.purchase.clone();
@@ -501,8 +507,8 @@ pub fn paid(env: &mut dyn Environment, req: Invoice) -> Result<PaidInvoice> {
         let extras = CardExtras {
             recipient_name: purchase.recipient_name.clone(),
             recipient_email: purchase.recipient_email.clone(),
-            purchaser_customer_id: order.customer_id.clone(),
-            purchaser_email: order.customer_email.clone(),
+            purchaser_customer_id: order.context.customer_id.clone(),
+            purchaser_email: order.context.customer_email.clone(),
             product_id: product.as_ref().map(|p| p.id),
             ..CardExtras::default()
         };
@@ -514,15 +520,15 @@ pub fn paid(env: &mut dyn Environment, req: Invoice) -> Result<PaidInvoice> {
                 NewCard {
                     code: None,
                     amount: value,
-                    currency: order.base_currency,
+                    currency: order.context.base_currency,
                     expires_at,
                     customer_id: None,
                     comment: Some(format!(
                         "Bought on order {} (invoice {})",
                         order.order_id, req.invoice_id
                     )),
-                    website: Some(order.website.clone()),
-                    test: order.test,
+                    website: Some(order.context.website.clone()),
+                    test: order.context.test,
                     origin: CardOrigin::Purchase,
                     order_id: Some(order.order_id.clone()),
                     order_line: Some(line.line_id.clone()),

@@ -88,7 +88,7 @@ fn run(env: &mut dyn Environment, req: &CreditMemo, execute: bool) -> Result<Mem
         return Ok(done);
     }
     let order = orders::load(env, &req.order_id)?;
-    let c = order.currency;
+    let c = order.context.currency;
     let total = c.minor_of(&req.total)?;
     if total <= 0 {
         return Err(Error::InvalidAmount(
@@ -167,7 +167,7 @@ fn run(env: &mut dyn Environment, req: &CreditMemo, execute: bool) -> Result<Mem
             None,
         ),
         RefundDestination::AccountCredit => {
-            if order.customer_id.is_none() {
+            if order.context.customer_id.is_none() {
                 return Err(Error::InvalidArgument(
                     "destination: a guest order has no account to credit".into(),
                 ));
@@ -332,7 +332,7 @@ fn new_card(
     reference: &str,
     comment: &str,
 ) -> Result<cards::StoredCard> {
-    let value = match rates::lookup(env, order.currency, order.base_currency)? {
+    let value = match rates::lookup(env, order.context.currency, order.context.base_currency)? {
         None => amount,
         Some(r) => rates::convert_half_up(amount, &r),
     };
@@ -349,12 +349,12 @@ fn new_card(
         NewCard {
             code: None,
             amount: value,
-            currency: order.base_currency,
+            currency: order.context.base_currency,
             expires_at: (days > 0).then(|| now + i64::from(days) * crate::storage::time::DAY),
             customer_id: None,
             comment: Some(comment.to_owned()),
-            website: Some(order.website.clone()),
-            test: order.test,
+            website: Some(order.context.website.clone()),
+            test: order.context.test,
             origin: CardOrigin::Refund,
             order_id: Some(order.order_id.clone()),
             order_line: None,

@@ -71,10 +71,10 @@ impl ParsedLines {
     }
 }
 
-/// A quote, checked.
+/// Where, in what money and for whom a quote is: an order placed from it
+/// keeps these as they were, so both carry this one record.
 #[derive(Clone, Debug)]
-pub struct ParsedQuote {
-    pub id: String,
+pub struct OrderContext {
     pub website: String,
     pub currency: Currency,
     pub base_currency: Currency,
@@ -82,6 +82,13 @@ pub struct ParsedQuote {
     /// The customer's email, recorded as the purchaser of cards they buy.
     pub customer_email: Option<String>,
     pub test: bool,
+}
+
+/// A quote, checked.
+#[derive(Clone, Debug)]
+pub struct ParsedQuote {
+    pub id: String,
+    pub context: OrderContext,
     pub body: ParsedLines,
     /// The applied codes, normalized, in application order.
     pub codes: Vec<String>,
@@ -291,12 +298,14 @@ pub fn parse(quote: &Quote) -> Result<ParsedQuote> {
             .unwrap_or_default(),
         skus: quote.lines.iter().map(|l| l.sku.clone()).collect(),
         id: quote.id.clone(),
-        website: quote.website.clone(),
-        currency,
-        base_currency,
-        customer_id: quote.customer.as_ref().map(|c| c.id.clone()),
-        customer_email: quote.customer.as_ref().and_then(|c| c.email.clone()),
-        test: quote.test,
+        context: OrderContext {
+            website: quote.website.clone(),
+            currency,
+            base_currency,
+            customer_id: quote.customer.as_ref().map(|c| c.id.clone()),
+            customer_email: quote.customer.as_ref().and_then(|c| c.email.clone()),
+            test: quote.test,
+        },
         body,
         codes,
         raw_codes: quote.applied_codes.clone(),

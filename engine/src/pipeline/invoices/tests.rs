@@ -423,7 +423,7 @@ fn the_guarded_update_refuses_units_already_taken() {
     place(&mut env, "O-1", vec![course()], "0", "0", &[]);
     collect(&mut env, invoice("I-1", "O-1", vec![course()], "0")).unwrap();
     let order = env.call(|e| orders::load(e, "O-1")).unwrap();
-    let parsed = quote::parse_line(order.currency, &course()).unwrap();
+    let parsed = quote::parse_line(order.context.currency, &course()).unwrap();
     let err = env
         .call(|e| super::record_take(e, &order, &parsed))
         .unwrap_err();
