@@ -85,27 +85,27 @@ fn mismatch(line_id: &str, detail: String) -> Error {
 /// How an invoice line differs from the placed line it names, if it does.
 fn differences(c: Currency, line: &ParsedLine, placed: &OrderLine) -> Vec<String> {
     let mut out = Vec::new();
-    if line.sku != placed.sku {
+    if line.sku != placed.line.sku {
         out.push(format!(
             "sku `{}` is not the placed `{}`",
-            line.sku, placed.sku
+            line.sku, placed.line.sku
         ));
     }
-    if line.kind != placed.kind {
+    if line.kind != placed.line.kind {
         out.push(format!(
             "kind {} is not the placed {}",
             orders::kind_name(line.kind),
-            orders::kind_name(placed.kind)
+            orders::kind_name(placed.line.kind)
         ));
     }
-    if line.unit_price != placed.unit_price {
+    if line.unit_price != placed.line.unit_price {
         out.push(format!(
             "unit-price {} is not the placed {}",
             c.format(line.unit_price),
-            c.format(placed.unit_price)
+            c.format(placed.line.unit_price)
         ));
     }
-    if line.gift_card != placed.gift_card {
+    if line.gift_card != placed.line.gift_card {
         out.push("gift-card details differ from the placed line's".into());
     }
     out
@@ -125,7 +125,7 @@ fn check_take(
     let left = placed.left_to_invoice();
     if quantity > left {
         return Err(Error::QuantityExceedsOrder {
-            line_id: placed.line_id.clone(),
+            line_id: placed.line.id.clone(),
             requested: i32::try_from(quantity).unwrap_or(i32::MAX),
             available: u32::try_from(left.max(0)).unwrap_or(u32::MAX),
         });
@@ -135,15 +135,15 @@ fn check_take(
         (
             "discount",
             discount,
-            placed.discount,
+            placed.line.discount,
             placed.invoiced_discount,
         ),
-        ("tax", tax, placed.tax, placed.invoiced_tax),
+        ("tax", tax, placed.line.tax, placed.invoiced_tax),
     ] {
         let rest = total - done;
         if given > rest {
             return Err(mismatch(
-                &placed.line_id,
+                &placed.line.id,
                 format!(
                     "{field} {} is more than the {} left on the placed line",
                     c.format(given),
@@ -153,7 +153,7 @@ fn check_take(
         }
         if last && given != rest {
             return Err(mismatch(
-                &placed.line_id,
+                &placed.line.id,
                 format!(
                     "the invoice taking the line's last units takes the rest of its {field}, {}, not {}",
                     c.format(rest),
@@ -176,7 +176,7 @@ fn check_against_order<'a>(
     let placed = orders::order_lines(env, &order.order_id)?;
     let mut takes = Vec::with_capacity(lines.lines.len());
     for line in &lines.lines {
-        let Some(p) = placed.iter().find(|p| p.line_id == line.id) else {
+        let Some(p) = placed.iter().find(|p| p.line.id == line.id) else {
             return Err(mismatch(
                 &line.id,
                 format!("not a line of order {}", order.order_id),
@@ -392,17 +392,17 @@ fn bought_lines(
         // same fingerprint, so the same lines.
         let p = placed
             .iter()
-            .find(|p| p.line_id == line.id)
+            .find(|p| p.line.id == line.id)
             .ok_or_else(|| mismatch(&line.id, format!("not a line of order {}", order.order_id)))?;
-        if p.kind != ProductKind::GiftCard {
+        if p.line.kind != ProductKind::GiftCard {
             continue;
         }
         out.push(Bought {
-            line_id: p.line_id.clone(),
-            sku: p.sku.clone(),
+            line_id: p.line.id.clone(),
+            sku: p.line.sku.clone(),
             quantity: line.quantity,
-            unit_price: p.unit_price,
-            purchase: p.gift_card.clone().unwrap_or_default(),
+            unit_price: p.line.unit_price,
+            purchase: p.line.gift_card.clone().unwrap_or_default(),
         });
     }
     Ok(out)

@@ -42,19 +42,20 @@ fn unnamed_gift_card_value(
     lines: &[MemoLine],
 ) -> Result<i64> {
     let mut reserved = 0i64;
-    for line in orders::order_lines(env, &order.order_id)? {
-        if line.kind != ProductKind::GiftCard || line.invoiced_quantity == 0 {
+    for placed in orders::order_lines(env, &order.order_id)? {
+        if placed.line.kind != ProductKind::GiftCard || placed.invoiced_quantity == 0 {
             continue;
         }
         let named = lines
             .iter()
-            .find(|l| l.line_id == line.line_id)
+            .find(|l| l.line_id == placed.line.id)
             .map_or(0, |l| i64::from(l.quantity));
-        let unrefunded = line.invoiced_quantity - line.refunded_quantity;
+        let unrefunded = placed.invoiced_quantity - placed.refunded_quantity;
         let kept = (unrefunded - named).max(0);
-        let invoiced_value =
-            line.unit_price * line.invoiced_quantity - line.invoiced_discount + line.invoiced_tax;
-        reserved += split::mul_div_ceil(invoiced_value, kept, line.invoiced_quantity);
+        let invoiced_value = placed.line.unit_price * placed.invoiced_quantity
+            - placed.invoiced_discount
+            + placed.invoiced_tax;
+        reserved += split::mul_div_ceil(invoiced_value, kept, placed.invoiced_quantity);
     }
     Ok(reserved)
 }
@@ -288,7 +289,7 @@ fn check_lines(env: &mut dyn Environment, order: &StoredOrder, lines: &[MemoLine
     }
     let placed = orders::order_lines(env, &order.order_id)?;
     for line in lines {
-        let Some(p) = placed.iter().find(|p| p.line_id == line.line_id) else {
+        let Some(p) = placed.iter().find(|p| p.line.id == line.line_id) else {
             return Err(Error::LineNotOnOrder {
                 line_id: line.line_id.clone(),
                 detail: format!("not a line of order {}", order.order_id),

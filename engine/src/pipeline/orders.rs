@@ -9,7 +9,7 @@ use crate::cards::{self, StoredCard};
 use crate::error::{Error, Result};
 use crate::model::*;
 use crate::money::Currency;
-use crate::pipeline::quote::{self, OrderContext, ParsedQuote};
+use crate::pipeline::quote::{self, OrderContext, ParsedLine, ParsedQuote};
 use crate::pipeline::redemption;
 use crate::pipeline::split;
 use crate::settings;
@@ -158,16 +158,9 @@ pub fn order_cards(env: &mut dyn Environment, order_id: &str) -> Result<Vec<Orde
 /// minor units.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OrderLine {
-    pub line_id: String,
+    /// The quote's line as it was placed (`line.id` is the line id).
+    pub line: ParsedLine,
     pub position: i64,
-    pub sku: String,
-    pub kind: ProductKind,
-    pub quantity: i64,
-    pub unit_price: i64,
-    pub row_total: i64,
-    pub discount: i64,
-    pub tax: i64,
-    pub gift_card: Option<GiftCardPurchase>,
     pub invoiced_quantity: i64,
     pub invoiced_discount: i64,
     pub invoiced_tax: i64,
@@ -184,16 +177,18 @@ impl OrderLine {
             })
             .transpose()?;
         Ok(OrderLine {
-            line_id: row.text("line_id")?,
+            line: ParsedLine {
+                id: row.text("line_id")?,
+                sku: row.text("sku")?,
+                kind: kind_from_name(&row.text("kind")?)?,
+                quantity: row.i64("quantity")?,
+                unit_price: row.i64("unit_price")?,
+                row_total: row.i64("row_total")?,
+                discount: row.i64("discount")?,
+                tax: row.i64("tax")?,
+                gift_card,
+            },
             position: row.i64("position")?,
-            sku: row.text("sku")?,
-            kind: kind_from_name(&row.text("kind")?)?,
-            quantity: row.i64("quantity")?,
-            unit_price: row.i64("unit_price")?,
-            row_total: row.i64("row_total")?,
-            discount: row.i64("discount")?,
-            tax: row.i64("tax")?,
-            gift_card,
             invoiced_quantity: row.i64("invoiced_quantity")?,
             invoiced_discount: row.i64("invoiced_discount")?,
             invoiced_tax: row.i64("invoiced_tax")?,
@@ -203,7 +198,7 @@ impl OrderLine {
 
     /// Units not yet invoiced.
     pub fn left_to_invoice(&self) -> i64 {
-        self.quantity - self.invoiced_quantity
+        self.line.quantity - self.invoiced_quantity
     }
 
     /// Invoiced units not yet refunded.

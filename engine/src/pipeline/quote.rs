@@ -18,7 +18,7 @@ pub const MAX_LINES: usize = 2_000;
 pub const MAX_CODES: usize = 50;
 
 /// One line, checked and in minor units of the quote's currency.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParsedLine {
     pub id: String,
     pub sku: String,

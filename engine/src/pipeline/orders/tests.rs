@@ -148,26 +148,37 @@ fn placement_records_every_line_and_the_shipping() {
     assert_eq!(lines.len(), 2);
     let a = &lines[0];
     assert_eq!(
-        (a.line_id.as_str(), a.position, a.sku.as_str(), a.kind),
+        (
+            a.line.id.as_str(),
+            a.position,
+            a.line.sku.as_str(),
+            a.line.kind
+        ),
         ("a", 1, "BOOK", ProductKind::Simple)
     );
     assert_eq!(
-        (a.quantity, a.unit_price, a.row_total, a.discount, a.tax),
+        (
+            a.line.quantity,
+            a.line.unit_price,
+            a.line.row_total,
+            a.line.discount,
+            a.line.tax
+        ),
         (3, 1000, 3000, 150, 225)
     );
-    assert_eq!(a.gift_card, None);
+    assert_eq!(a.line.gift_card, None);
     assert_eq!(
         (a.invoiced_quantity, a.invoiced_discount, a.invoiced_tax),
         (0, 0, 0)
     );
     let g = &lines[1];
-    assert_eq!((g.line_id.as_str(), g.position), ("g", 2));
+    assert_eq!((g.line.id.as_str(), g.position), ("g", 2));
     assert_eq!(
-        (g.kind, g.quantity, g.unit_price),
+        (g.line.kind, g.line.quantity, g.line.unit_price),
         (ProductKind::GiftCard, 2, 5000)
     );
     assert_eq!(
-        g.gift_card, gift.gift_card,
+        g.line.gift_card, gift.gift_card,
         "the purchase details, verbatim"
     );
 }
