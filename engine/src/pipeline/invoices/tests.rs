@@ -1,17 +1,9 @@
 use crate::pipeline::orders;
-use crate::pipeline::orders::tests::{line, make_legacy, place};
+use crate::pipeline::orders::tests::{books, card, course, line, make_legacy, place};
 use crate::pipeline::quote;
 use crate::storage::sqlite::NativeEnv;
 use crate::testing::{self, T0, invoice, memo, refused};
 use crate::*;
-
-fn card(env: &mut NativeEnv, amount: &str) -> Card {
-    testing::card_by(env, amount, "USD", "admin")
-}
-
-fn course() -> Line {
-    line("1", "COURSE", ProductKind::Digital, 1, "100", "0", "0")
-}
 
 fn gift_line(quantity: i32) -> Line {
     line("g", "GC", ProductKind::GiftCard, quantity, "25", "0", "0")
@@ -219,15 +211,7 @@ fn a_changed_line_is_refused_naming_what_differs() {
 #[test]
 fn units_beyond_what_is_left_to_invoice_are_refused() {
     let mut env = NativeEnv::in_memory(T0, 3);
-    place(
-        &mut env,
-        "O-1",
-        vec![line("1", "BOOK", ProductKind::Simple, 3, "10", "0", "0")],
-        "0",
-        "0",
-        &[],
-    );
-    let books = |q: i32| line("1", "BOOK", ProductKind::Simple, q, "10", "0", "0");
+    place(&mut env, "O-1", vec![books(3)], "0", "0", &[]);
     let err = refused(&mut env, |env| {
         collect(env, invoice("I-1", "O-1", vec![books(4)], "0"))
     });

@@ -1,12 +1,8 @@
 use crate::pipeline::orders;
-use crate::pipeline::orders::tests::{line, make_legacy, place};
+use crate::pipeline::orders::tests::{books, line, make_legacy, place};
 use crate::storage::sqlite::NativeEnv;
 use crate::testing::{T0, invoice, memo, refused};
 use crate::*;
-
-fn books(quantity: i32) -> Line {
-    line("1", "BOOK", ProductKind::Simple, quantity, "10", "0", "0")
-}
 
 /// A 3 × 10.00 order (no cards) with `invoiced` units invoiced.
 fn order_with(env: &mut NativeEnv, invoiced: i32) {

@@ -30,6 +30,22 @@ pub(crate) fn line(
     }
 }
 
+/// A USD card made by an admin, the payment of the pipeline tests' orders.
+pub(crate) fn card(env: &mut NativeEnv, amount: &str) -> Card {
+    testing::card_by(env, amount, "USD", "admin")
+}
+
+/// Line "1": one digital course of 100.00.
+pub(crate) fn course() -> Line {
+    line("1", "COURSE", ProductKind::Digital, 1, "100", "0", "0")
+}
+
+/// Line "1": `quantity` books of 10.00, the order the invoice and memo
+/// tests take units from.
+pub(crate) fn books(quantity: i32) -> Line {
+    line("1", "BOOK", ProductKind::Simple, quantity, "10", "0", "0")
+}
+
 /// The USD quote `Q-{order_id}` of `lines` for customer `alice`.
 fn alice_quote(order_id: &str, lines: Vec<Line>) -> Quote {
     Quote {
@@ -191,7 +207,7 @@ fn a_refused_placement_records_no_lines() {
     let before = env.dump();
     let quote = Quote {
         applied_codes: vec![paying.code.clone()],
-        ..testing::quote("Q-X", "USD", course())
+        ..testing::quote("Q-X", "USD", vec![course()])
     };
     let expected = vec![ExpectedCard {
         code: paying.code.clone(),
@@ -203,31 +219,19 @@ fn a_refused_placement_records_no_lines() {
     assert_eq!(env.dump(), before);
 }
 
-fn card(env: &mut NativeEnv, amount: &str) -> Card {
-    testing::card_by(env, amount, "USD", "admin")
-}
-
-/// One digital line of 100.00.
-fn course() -> Vec<Line> {
-    vec![Line {
-        sku: "COURSE".into(),
-        ..testing::line("1", ProductKind::Digital, 1, "100", "100")
-    }]
-}
-
 /// Places a 100.00 order on `order_id` with `code` paying 30.00, and
 /// invoices all of it.
 fn place_and_invoice(env: &mut NativeEnv, order_id: &str, code: &str) {
     let quote = Quote {
         applied_codes: vec![code.into()],
-        ..alice_quote(order_id, course())
+        ..alice_quote(order_id, vec![course()])
     };
     let expected = vec![ExpectedCard {
         code: code.into(),
         applied: "30.00".into(),
     }];
     testing::place_expecting(env, order_id, quote, expected, Channel::Admin).unwrap();
-    let invoice = testing::invoice(&format!("I-{order_id}"), order_id, course(), "0");
+    let invoice = testing::invoice(&format!("I-{order_id}"), order_id, vec![course()], "0");
     env.call(|e| api::invoice_paid(e, invoice)).unwrap();
 }
 
