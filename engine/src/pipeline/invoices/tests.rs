@@ -1,5 +1,7 @@
 use crate::pipeline::orders;
-use crate::pipeline::orders::tests::{books, card, course, line, make_legacy, place};
+use crate::pipeline::orders::tests::{
+    books, card, course, line, line_one_exceeds, make_legacy, place,
+};
 use crate::pipeline::quote;
 use crate::storage::sqlite::NativeEnv;
 use crate::testing::{self, T0, invoice, memo, refused};
@@ -215,26 +217,12 @@ fn units_beyond_what_is_left_to_invoice_are_refused() {
     let err = refused(&mut env, |env| {
         collect(env, invoice("I-1", "O-1", vec![books(4)], "0"))
     });
-    assert_eq!(
-        err,
-        Error::QuantityExceedsOrder {
-            line_id: "1".into(),
-            requested: 4,
-            available: 3
-        }
-    );
+    assert_eq!(err, line_one_exceeds(4, 3));
     collect(&mut env, invoice("I-1", "O-1", vec![books(2)], "0")).unwrap();
     let err = refused(&mut env, |env| {
         paid(env, invoice("I-2", "O-1", vec![books(2)], "0"))
     });
-    assert_eq!(
-        err,
-        Error::QuantityExceedsOrder {
-            line_id: "1".into(),
-            requested: 2,
-            available: 1
-        }
-    );
+    assert_eq!(err, line_one_exceeds(2, 1));
     paid(&mut env, invoice("I-2", "O-1", vec![books(1)], "0")).unwrap();
     let err = refused(&mut env, |env| {
         paid(env, invoice("I-3", "O-1", vec![books(1)], "0"))

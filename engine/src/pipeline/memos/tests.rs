@@ -1,5 +1,5 @@
 use crate::pipeline::orders;
-use crate::pipeline::orders::tests::{books, line, make_legacy, place};
+use crate::pipeline::orders::tests::{books, line, line_one_exceeds, make_legacy, place};
 use crate::storage::sqlite::NativeEnv;
 use crate::testing::{T0, invoice, memo, refused};
 use crate::*;
@@ -110,14 +110,7 @@ fn a_memo_refunds_at_most_the_invoiced_units_not_yet_refunded() {
         let err = refused(&mut env, |env| {
             hook(env, memo("M-1", "O-1", "20", &[("1", 3)], CARDS))
         });
-        assert_eq!(
-            err,
-            Error::QuantityExceedsOrder {
-                line_id: "1".into(),
-                requested: 3,
-                available: 2
-            }
-        );
+        assert_eq!(err, line_one_exceeds(3, 2));
     }
     // Collect shows the split and records nothing, however often.
     let before = env.dump();
@@ -133,14 +126,7 @@ fn a_memo_refunds_at_most_the_invoiced_units_not_yet_refunded() {
     let err = refused(&mut env, |env| {
         refunded(env, memo("M-2", "O-1", "10", &[("1", 2)], CARDS))
     });
-    assert_eq!(
-        err,
-        Error::QuantityExceedsOrder {
-            line_id: "1".into(),
-            requested: 2,
-            available: 1
-        }
-    );
+    assert_eq!(err, line_one_exceeds(2, 1));
     refunded(&mut env, memo("M-2", "O-1", "10", &[("1", 1)], CARDS)).unwrap();
     assert_eq!(refunded_units(&mut env), 2);
     // The unit invoiced later can be refunded once it is.

@@ -46,6 +46,15 @@ pub(crate) fn books(quantity: i32) -> Line {
     line("1", "BOOK", ProductKind::Simple, quantity, "10", "0", "0")
 }
 
+/// The refusal of taking `requested` units of line "1" with `available` left.
+pub(crate) fn line_one_exceeds(requested: i32, available: u32) -> Error {
+    Error::QuantityExceedsOrder {
+        line_id: "1".into(),
+        requested,
+        available,
+    }
+}
+
 /// The USD quote `Q-{order_id}` of `lines` for customer `alice`.
 fn alice_quote(order_id: &str, lines: Vec<Line>) -> Quote {
     Quote {
