@@ -55,6 +55,16 @@ pub(crate) fn line_one_exceeds(requested: i32, available: u32) -> Error {
     }
 }
 
+/// Asserts that `err` refuses more units than a line has left, naming
+/// `available` as what is left (on whichever line).
+#[track_caller]
+pub(crate) fn assert_units_left(err: &Error, available: u32) {
+    assert!(
+        matches!(err, Error::QuantityExceedsOrder { available: a, .. } if *a == available),
+        "{err:?}"
+    );
+}
+
 /// The USD quote `Q-{order_id}` of `lines` for customer `alice`.
 fn alice_quote(order_id: &str, lines: Vec<Line>) -> Quote {
     Quote {
