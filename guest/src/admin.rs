@@ -49,45 +49,92 @@ impl admin::Guest for Plugin {
     }
 
     fn top_up(request: admin::TopUpRequest) -> Result<types::Card, types::Error> {
-        top_up(request)
+        let req = m::TopUp {
+            card: request.card.into(),
+            amount: request.amount.into(),
+            comment: request.comment,
+            admin_user: request.admin_user,
+            reference: request.reference,
+        };
+        convert::result(api::top_up(&mut ComponentEnv, req))
     }
 
     fn cancel_card(request: admin::SetStatusRequest) -> Result<types::Card, types::Error> {
-        cancel_card(request)
+        convert::result(api::cancel_card(&mut ComponentEnv, request.into()))
     }
 
     fn delete_card(request: admin::SetStatusRequest) -> Result<(), types::Error> {
-        delete_card(request)
+        convert::result(api::delete_card(&mut ComponentEnv, request.into()))
     }
 
     fn set_status_many(
         request: admin::BulkStatusRequest,
     ) -> Result<Vec<types::CardSummary>, types::Error> {
-        set_status_many(request)
+        let req = m::BulkStatus {
+            cards: bulk(request.cards),
+            status: request.status.into(),
+        };
+        convert::list_result(api::set_status_many(&mut ComponentEnv, req))
     }
 
     fn delete_many(request: admin::BulkRequest) -> Result<u32, types::Error> {
-        delete_many(request)
+        convert::result(api::delete_many(&mut ComponentEnv, bulk(request)))
     }
 
     fn create_cards_for_recipients(
         request: admin::RecipientsRequest,
     ) -> Result<Vec<types::Card>, types::Error> {
-        create_cards_for_recipients(request)
+        let req = m::RecipientsRequest {
+            card: request.card.into(),
+            recipients: request
+                .recipients
+                .into_iter()
+                .map(|p| m::Recipient {
+                    email: p.email,
+                    name: p.name,
+                    customer_id: p.customer_id,
+                })
+                .collect(),
+            registered_only: request.registered_only,
+            reference: request.reference,
+        };
+        convert::list_result(api::create_cards_for_recipients(&mut ComponentEnv, req))
     }
 
     fn export_cards(request: admin::ExportRequest) -> Result<String, types::Error> {
-        export_cards(request)
+        convert::result(api::export_cards(
+            &mut ComponentEnv,
+            export_request(request),
+        ))
     }
 
     fn export_cards_part(
         request: admin::ExportPartRequest,
     ) -> Result<admin::ExportPart, types::Error> {
-        export_part(request)
+        let req = m::ExportPartRequest {
+            export: export_request(request.export),
+            offset: request.offset,
+            limit: request.limit,
+        };
+        api::export_part(&mut ComponentEnv, req)
+            .map(|p| admin::ExportPart {
+                csv: p.csv,
+                cards: p.cards,
+                total: p.total,
+                next_offset: p.next_offset,
+            })
+            .map_err(Into::into)
     }
 
     fn card_detail(request: admin::GetCardRequest) -> Result<admin::CardDetails, types::Error> {
-        card_detail(request)
+        let card: e::CardRef = request.card.into();
+        api::card_detail(&mut ComponentEnv, &card)
+            .map(|d| admin::CardDetails {
+                card: d.card.into(),
+                history: list(d.history),
+                orders: d.orders,
+            })
+            .map_err(Into::into)
     }
 }
 
@@ -99,100 +146,12 @@ fn bulk(r: admin::BulkRequest) -> m::BulkRequest {
     }
 }
 
-pub fn top_up(r: admin::TopUpRequest) -> Result<types::Card, types::Error> {
-    let req = m::TopUp {
-        card: r.card.into(),
-        amount: r.amount.into(),
-        comment: r.comment,
-        admin_user: r.admin_user,
-        reference: r.reference,
-    };
-    convert::result(api::top_up(&mut ComponentEnv, req))
-}
-
-pub fn cancel_card(r: admin::SetStatusRequest) -> Result<types::Card, types::Error> {
-    convert::result(api::cancel_card(&mut ComponentEnv, r.into()))
-}
-
-pub fn delete_card(r: admin::SetStatusRequest) -> Result<(), types::Error> {
-    convert::result(api::delete_card(&mut ComponentEnv, r.into()))
-}
-
-pub fn set_status_many(
-    r: admin::BulkStatusRequest,
-) -> Result<Vec<types::CardSummary>, types::Error> {
-    let req = m::BulkStatus {
-        cards: bulk(r.cards),
-        status: r.status.into(),
-    };
-    api::set_status_many(&mut ComponentEnv, req)
-        .map(|cards| cards.into_iter().map(Into::into).collect())
-        .map_err(Into::into)
-}
-
-pub fn delete_many(r: admin::BulkRequest) -> Result<u32, types::Error> {
-    convert::result(api::delete_many(&mut ComponentEnv, bulk(r)))
-}
-
-pub fn create_cards_for_recipients(
-    r: admin::RecipientsRequest,
-) -> Result<Vec<types::Card>, types::Error> {
-    let req = m::RecipientsRequest {
-        card: r.card.into(),
-        recipients: r
-            .recipients
-            .into_iter()
-            .map(|p| m::Recipient {
-                email: p.email,
-                name: p.name,
-                customer_id: p.customer_id,
-            })
-            .collect(),
-        registered_only: r.registered_only,
-        reference: r.reference,
-    };
-    api::create_cards_for_recipients(&mut ComponentEnv, req)
-        .map(|cards| cards.into_iter().map(Into::into).collect())
-        .map_err(Into::into)
-}
-
 fn export_request(r: admin::ExportRequest) -> m::ExportRequest {
     m::ExportRequest {
         filter: r.filter.into(),
         include_codes: r.include_codes,
         admin_user: r.admin_user,
     }
-}
-
-pub fn export_cards(r: admin::ExportRequest) -> Result<String, types::Error> {
-    convert::result(api::export_cards(&mut ComponentEnv, export_request(r)))
-}
-
-pub fn export_part(r: admin::ExportPartRequest) -> Result<admin::ExportPart, types::Error> {
-    let req = m::ExportPartRequest {
-        export: export_request(r.export),
-        offset: r.offset,
-        limit: r.limit,
-    };
-    api::export_part(&mut ComponentEnv, req)
-        .map(|p| admin::ExportPart {
-            csv: p.csv,
-            cards: p.cards,
-            total: p.total,
-            next_offset: p.next_offset,
-        })
-        .map_err(Into::into)
-}
-
-pub fn card_detail(r: admin::GetCardRequest) -> Result<admin::CardDetails, types::Error> {
-    let card: e::CardRef = r.card.into();
-    api::card_detail(&mut ComponentEnv, &card)
-        .map(|d| admin::CardDetails {
-            card: d.card.into(),
-            history: d.history.into_iter().map(Into::into).collect(),
-            orders: d.orders,
-        })
-        .map_err(Into::into)
 }
 
 impl From<admin::CreateCardRequest> for e::CreateCard {
@@ -251,7 +210,7 @@ impl From<admin::ListCardsRequest> for e::ListCards {
 impl From<e::CardPage> for admin::CardPage {
     fn from(p: e::CardPage) -> Self {
         admin::CardPage {
-            cards: p.cards.into_iter().map(Into::into).collect(),
+            cards: list(p.cards),
             total: p.total,
             page: p.page,
             page_size: p.page_size,
@@ -284,7 +243,7 @@ impl From<admin::SetStatusRequest> for e::SetStatus {
 impl From<e::HistoryPage> for admin::HistoryPage {
     fn from(p: e::HistoryPage) -> Self {
         admin::HistoryPage {
-            entries: p.entries.into_iter().map(Into::into).collect(),
+            entries: list(p.entries),
             total: p.total,
         }
     }

@@ -5,67 +5,53 @@ use crate::Plugin;
 use crate::bindings::exports::giftcard::plugin::batches as wit;
 use crate::bindings::giftcard::plugin::types;
 use crate::convert;
+use crate::convert::mirror_record;
 use crate::env::ComponentEnv;
 use giftcard_engine::api;
 use giftcard_engine::catalog::batches as e;
 
-fn target_in(t: wit::CustomerTarget) -> e::CustomerTarget {
-    match t {
-        wit::CustomerTarget::Everyone => e::CustomerTarget::Everyone,
-        wit::CustomerTarget::Registered => e::CustomerTarget::Registered,
-        wit::CustomerTarget::Groups(g) => e::CustomerTarget::Groups(g),
+impl From<wit::CustomerTarget> for e::CustomerTarget {
+    fn from(t: wit::CustomerTarget) -> Self {
+        match t {
+            wit::CustomerTarget::Everyone => e::CustomerTarget::Everyone,
+            wit::CustomerTarget::Registered => e::CustomerTarget::Registered,
+            wit::CustomerTarget::Groups(g) => e::CustomerTarget::Groups(g),
+        }
     }
 }
 
-fn target_out(t: e::CustomerTarget) -> wit::CustomerTarget {
-    match t {
-        e::CustomerTarget::Everyone => wit::CustomerTarget::Everyone,
-        e::CustomerTarget::Registered => wit::CustomerTarget::Registered,
-        e::CustomerTarget::Groups(g) => wit::CustomerTarget::Groups(g),
+impl From<e::CustomerTarget> for wit::CustomerTarget {
+    fn from(t: e::CustomerTarget) -> Self {
+        match t {
+            e::CustomerTarget::Everyone => wit::CustomerTarget::Everyone,
+            e::CustomerTarget::Registered => wit::CustomerTarget::Registered,
+            e::CustomerTarget::Groups(g) => wit::CustomerTarget::Groups(g),
+        }
     }
 }
 
-fn input_in(i: wit::DefinitionInput) -> e::DefinitionInput {
-    e::DefinitionInput {
-        name: i.name,
-        code_name: i.code_name,
-        description: i.description,
-        enabled: i.enabled,
-        value: i.value.into(),
-        min_order_amount: i.min_order_amount.map(Into::into),
-        valid_from: i.valid_from,
-        valid_to: i.valid_to,
-        target: target_in(i.target),
-        currencies: i.currencies,
-        required_skus: i.required_skus,
-        shipping_countries: i.shipping_countries,
-        billing_countries: i.billing_countries,
-    }
-}
-
-fn input_out(i: e::DefinitionInput) -> wit::DefinitionInput {
-    wit::DefinitionInput {
-        name: i.name,
-        code_name: i.code_name,
-        description: i.description,
-        enabled: i.enabled,
-        value: i.value.into(),
-        min_order_amount: i.min_order_amount.map(|m| m.to_string()),
-        valid_from: i.valid_from,
-        valid_to: i.valid_to,
-        target: target_out(i.target),
-        currencies: i.currencies,
-        required_skus: i.required_skus,
-        shipping_countries: i.shipping_countries,
-        billing_countries: i.billing_countries,
-    }
-}
+mirror_record!(e::DefinitionInput <=> wit::DefinitionInput {
+    same: [
+        name,
+        code_name,
+        description,
+        enabled,
+        valid_from,
+        valid_to,
+        currencies,
+        required_skus,
+        shipping_countries,
+        billing_countries,
+    ],
+    into: [value, target],
+    opt_text: [min_order_amount],
+});
 
 fn definition_out(d: e::Definition) -> wit::Definition {
     wit::Definition {
         id: d.id,
         code_name: d.code_name,
-        fields: input_out(d.fields),
+        fields: d.fields.into(),
         codes: d.codes,
         created_at: d.created_at,
     }
@@ -88,7 +74,7 @@ fn out<T, U>(r: giftcard_engine::Result<T>, f: impl FnOnce(T) -> U) -> Result<U,
 impl wit::Guest for Plugin {
     fn create_definition(request: wit::DefinitionInput) -> Result<wit::Definition, types::Error> {
         out(
-            api::create_definition(&mut ComponentEnv, input_in(request)),
+            api::create_definition(&mut ComponentEnv, request.into()),
             definition_out,
         )
     }
@@ -98,7 +84,7 @@ impl wit::Guest for Plugin {
     ) -> Result<wit::Definition, types::Error> {
         let req = e::UpdateDefinition {
             id: request.id,
-            fields: input_in(request.fields),
+            fields: request.fields.into(),
         };
         out(
             api::update_definition(&mut ComponentEnv, req),

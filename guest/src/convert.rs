@@ -12,6 +12,11 @@ pub(crate) fn list<T, U: From<T>>(items: Vec<T>) -> Vec<U> {
     items.into_iter().map(U::from).collect()
 }
 
+/// [`result`] for an answer that is a list: a `Vec` has no `From` of another.
+pub fn list_result<T, U: From<T>>(r: e::Result<Vec<T>>) -> Result<Vec<U>, wit::Error> {
+    r.map(list).map_err(wit::Error::from)
+}
+
 /// Both conversions between an engine enum and its WIT mirror, whose
 /// variants (without data) have the same names: one list serves both ways.
 macro_rules! mirror_enum {
@@ -41,7 +46,8 @@ macro_rules! mirror_enum {
 /// Both conversions between an engine record and its WIT mirror, from one
 /// list of fields: `same` fields move as they are, `into` fields convert
 /// (`opt` inside an `Option`, `list` item by item), and `text` fields are
-/// decimals, read by the grammar going in and given as their text going out.
+/// decimals, read by the grammar going in and given as their text going out
+/// (`opt_text` inside an `Option`).
 macro_rules! mirror_record {
     ($($a:ident)::+ <=> $($b:ident)::+ {
         same: [$($same:ident),* $(,)?]
@@ -49,6 +55,7 @@ macro_rules! mirror_record {
         $(, opt: [$($opt:ident),* $(,)?])?
         $(, list: [$($list:ident),* $(,)?])?
         $(, text: [$($text:ident),* $(,)?])?
+        $(, opt_text: [$($opt_text:ident),* $(,)?])?
         $(,)?
     }) => {
         impl From<$($a)::+> for $($b)::+ {
@@ -59,6 +66,7 @@ macro_rules! mirror_record {
                     $($($opt: r.$opt.map(Into::into),)*)?
                     $($($list: $crate::convert::list(r.$list),)*)?
                     $($($text: r.$text.to_string(),)*)?
+                    $($($opt_text: r.$opt_text.map(|v| v.to_string()),)*)?
                 }
             }
         }
@@ -71,6 +79,7 @@ macro_rules! mirror_record {
                     $($($opt: r.$opt.map(Into::into),)*)?
                     $($($list: $crate::convert::list(r.$list),)*)?
                     $($($text: r.$text.into(),)*)?
+                    $($($opt_text: r.$opt_text.map(Into::into),)*)?
                 }
             }
         }

@@ -18,25 +18,26 @@ impl customer::Guest for Plugin {
     fn redeem_to_account(
         request: customer::RedeemRequest,
     ) -> Result<customer::RedeemAnswer, types::Error> {
-        redeem_to_account(request)
+        convert::result(api::redeem_to_account(&mut ComponentEnv, request.into()))
     }
 
     fn my_bought_cards(
         request: customer::MyCardsRequest,
     ) -> Result<customer::BoughtCardsPage, types::Error> {
-        my_bought_cards(request)
+        convert::result(api::my_bought_cards(&mut ComponentEnv, request.into()))
     }
 
     fn my_used_cards(
         request: customer::MyCardsRequest,
     ) -> Result<customer::CardUsesPage, types::Error> {
-        my_used_cards(request)
+        convert::result(api::my_used_cards(&mut ComponentEnv, request.into()))
     }
 
     fn public_balance(
         request: customer::BalanceRequest,
     ) -> Result<customer::PublicAnswer, types::Error> {
-        public_balance(request)
+        let request: e::BalanceRequest = request.into();
+        convert::result(api::public_balance(&mut ComponentEnv, request))
     }
 }
 
@@ -141,31 +142,6 @@ impl From<c::PublicAnswer> for customer::PublicAnswer {
             } => customer::PublicAnswer::RateLimited(retry_after_seconds),
         }
     }
-}
-
-pub fn redeem_to_account(
-    request: customer::RedeemRequest,
-) -> Result<customer::RedeemAnswer, types::Error> {
-    convert::result(api::redeem_to_account(&mut ComponentEnv, request.into()))
-}
-
-pub fn my_bought_cards(
-    request: customer::MyCardsRequest,
-) -> Result<customer::BoughtCardsPage, types::Error> {
-    convert::result(api::my_bought_cards(&mut ComponentEnv, request.into()))
-}
-
-pub fn my_used_cards(
-    request: customer::MyCardsRequest,
-) -> Result<customer::CardUsesPage, types::Error> {
-    convert::result(api::my_used_cards(&mut ComponentEnv, request.into()))
-}
-
-pub fn public_balance(
-    request: customer::BalanceRequest,
-) -> Result<customer::PublicAnswer, types::Error> {
-    let request: e::BalanceRequest = request.into();
-    convert::result(api::public_balance(&mut ComponentEnv, request))
 }
 
 impl From<customer::BalanceRequest> for e::BalanceRequest {

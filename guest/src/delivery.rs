@@ -100,7 +100,7 @@ impl delivery::Guest for Plugin {
                 delivered_at: c.delivered_at,
                 first_viewed_at: c.first_viewed_at,
                 reminded_at: c.reminded_at,
-                messages: c.messages.into_iter().map(Into::into).collect(),
+                messages: convert::list(c.messages),
             })
             .map_err(Into::into)
     }

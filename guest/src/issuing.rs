@@ -3,6 +3,7 @@
 use crate::Plugin;
 use crate::bindings::exports::giftcard::plugin::{issuing, orders};
 use crate::bindings::giftcard::plugin::types;
+use crate::convert::{self, mirror_record};
 use crate::env::ComponentEnv;
 use giftcard_engine::api;
 use giftcard_engine::pipeline::issuing as e;
@@ -11,9 +12,7 @@ pub fn order_completed(request: orders::CompleteRequest) -> Result<Vec<types::Ca
     let req = e::CompleteRequest {
         order_id: request.order_id,
     };
-    api::order_completed(&mut ComponentEnv, req)
-        .map(|cards| cards.into_iter().map(Into::into).collect())
-        .map_err(Into::into)
+    convert::list_result(api::order_completed(&mut ComponentEnv, req))
 }
 
 fn role(r: issuing::StaffRole) -> e::StaffRole {
@@ -47,42 +46,33 @@ fn issued(i: e::Issued) -> issuing::Issued {
     }
 }
 
-fn input_in(i: issuing::CampaignInput) -> e::CampaignInput {
-    e::CampaignInput {
-        name: i.name,
-        reward: match i.reward {
+impl From<issuing::CampaignReward> for e::CampaignReward {
+    fn from(r: issuing::CampaignReward) -> Self {
+        match r {
             issuing::CampaignReward::Percent(p) => e::CampaignReward::Percent(p),
             issuing::CampaignReward::Fixed(m) => e::CampaignReward::Fixed(m.into()),
-        },
-        min_order_total: i.min_order_total,
-        website: i.website,
-        starts_at: i.starts_at,
-        ends_at: i.ends_at,
-        validity_days: i.validity_days,
-        active: i.active,
+        }
     }
 }
 
-fn input_out(i: e::CampaignInput) -> issuing::CampaignInput {
-    issuing::CampaignInput {
-        name: i.name,
-        reward: match i.reward {
+impl From<e::CampaignReward> for issuing::CampaignReward {
+    fn from(r: e::CampaignReward) -> Self {
+        match r {
             e::CampaignReward::Percent(p) => issuing::CampaignReward::Percent(p),
             e::CampaignReward::Fixed(m) => issuing::CampaignReward::Fixed(m.into()),
-        },
-        min_order_total: i.min_order_total,
-        website: i.website,
-        starts_at: i.starts_at,
-        ends_at: i.ends_at,
-        validity_days: i.validity_days,
-        active: i.active,
+        }
     }
 }
+
+mirror_record!(e::CampaignInput <=> issuing::CampaignInput {
+    same: [name, min_order_total, website, starts_at, ends_at, validity_days, active],
+    into: [reward],
+});
 
 fn campaign(c: e::Campaign) -> issuing::Campaign {
     issuing::Campaign {
         id: c.id,
-        fields: input_out(c.fields),
+        fields: c.fields.into(),
         cards_issued: c.cards_issued,
         created_at: c.created_at,
     }
@@ -96,7 +86,7 @@ impl issuing::Guest for Plugin {
     }
 
     fn create_campaign(request: issuing::CampaignInput) -> Result<issuing::Campaign, types::Error> {
-        api::create_campaign(&mut ComponentEnv, input_in(request))
+        api::create_campaign(&mut ComponentEnv, request.into())
             .map(campaign)
             .map_err(Into::into)
     }
@@ -106,7 +96,7 @@ impl issuing::Guest for Plugin {
     ) -> Result<issuing::Campaign, types::Error> {
         let req = e::UpdateCampaign {
             id: request.id,
-            fields: input_in(request.fields),
+            fields: request.fields.into(),
         };
         api::update_campaign(&mut ComponentEnv, req)
             .map(campaign)

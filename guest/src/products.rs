@@ -17,7 +17,7 @@ impl From<products::ProductInput> for e::ProductInput {
             description: p.description,
             image: p.image,
             currency: p.currency,
-            denominations: p.denominations.into_iter().map(Into::into).collect(),
+            denominations: convert::list(p.denominations),
             custom_min: p.custom_min.map(Into::into),
             custom_max: p.custom_max.map(Into::into),
             validity_days: p.validity_days,
@@ -37,7 +37,7 @@ impl From<e::Product> for products::Product {
             description: p.description,
             image: p.image,
             currency: p.currency,
-            denominations: p.denominations.into_iter().map(Into::into).collect(),
+            denominations: convert::list(p.denominations),
             custom_min: p.custom_min.map(Into::into),
             custom_max: p.custom_max.map(Into::into),
             validity_days: p.validity_days,
@@ -48,13 +48,6 @@ impl From<e::Product> for products::Product {
             created_at: p.created_at,
         }
     }
-}
-
-fn list(
-    r: giftcard_engine::Result<Vec<e::Product>>,
-) -> Result<Vec<products::Product>, types::Error> {
-    r.map(|v| v.into_iter().map(Into::into).collect())
-        .map_err(types::Error::from)
 }
 
 impl products::Guest for Plugin {
@@ -77,11 +70,11 @@ impl products::Guest for Plugin {
     }
 
     fn list_products(include_inactive: bool) -> Result<Vec<products::Product>, types::Error> {
-        list(api::list_products(&mut ComponentEnv, include_inactive))
+        convert::list_result(api::list_products(&mut ComponentEnv, include_inactive))
     }
 
     fn reorder_products(ids: Vec<u64>) -> Result<Vec<products::Product>, types::Error> {
-        list(api::reorder_products(&mut ComponentEnv, ids))
+        convert::list_result(api::reorder_products(&mut ComponentEnv, ids))
     }
 
     fn set_active(request: products::SetActiveRequest) -> Result<products::Product, types::Error> {

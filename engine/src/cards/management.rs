@@ -9,8 +9,8 @@
 
 use std::collections::HashSet;
 
-use crate::cards::ledger::{self, NewEntry};
-use crate::cards::status::{self, Operation};
+use crate::cards::ledger;
+use crate::cards::status::Operation;
 use crate::cards::{
     self, HandChange, StoredCard, change_by_hand, check_email, check_opt_text, check_text, load,
 };
@@ -166,10 +166,7 @@ fn in_list(ids: &[CardId]) -> (String, Vec<Value>) {
 /// the card is `cancelled` for good (stored `disabled` with `cancelled_at`).
 pub fn cancel(env: &mut dyn Environment, req: SetStatus) -> Result<Card> {
     let now = env.now();
-    check_text("admin-user", &req.admin_user, 100, true)?;
-    check_opt_text("comment", req.comment.as_deref(), 1000)?;
-    let card = load(env, &req.card)?;
-    status::check(card.status(now), Operation::Cancel)?;
+    let card = cards::load_for_status_change(env, &req, Operation::Cancel, now)?;
     if card.uses > 0 || !ids_with_actions(env, &[card.id], DRAWN)?.is_empty() {
         return Err(Error::CardAlreadyUsed);
     }
@@ -183,26 +180,15 @@ pub fn cancel(env: &mut dyn Environment, req: SetStatus) -> Result<Card> {
         ],
     )?;
     if changed.rows_changed != 1 {
-        // A concurrent writer got there between our read and this write.
-        return Err(Error::InvalidStatus {
-            status: load(env, &CardRef::Id(card.id))?.status(now),
-            operation: Operation::Cancel.as_str().into(),
-        });
+        return Err(cards::lost_status_race(
+            env,
+            card.id,
+            Operation::Cancel,
+            now,
+        ));
     }
-    let actor = Actor::Admin(req.admin_user.clone());
-    ledger::append(
-        env,
-        NewEntry {
-            card_id: card.id,
-            action: HistoryAction::Cancelled,
-            amount: -card.balance,
-            balance_before: card.balance,
-            actor: &actor,
-            reference: None,
-            comment: req.comment.as_deref(),
-            at: now,
-        },
-    )?;
+    let amount = -card.balance;
+    cards::append_status_row(env, &req, &card, HistoryAction::Cancelled, amount, now)?;
     Ok(StoredCard {
         balance: 0,
         stored_status: CardStatus::Disabled,

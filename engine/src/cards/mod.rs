@@ -593,18 +593,73 @@ pub(crate) fn change_by_hand(
     .to_card(now))
 }
 
-/// Disables or enables a card, with a zero-amount ledger row.
-pub fn set_enabled(env: &mut dyn Environment, req: SetStatus, enable: bool) -> Result<Card> {
-    let now = env.now();
+/// The checked request and card of an administrator's status change
+/// (cancel, disable, enable), which all refuse the same way up front.
+pub(crate) fn load_for_status_change(
+    env: &mut dyn Environment,
+    req: &SetStatus,
+    operation: status::Operation,
+    now: Seconds,
+) -> Result<StoredCard> {
     check_text("admin-user", &req.admin_user, 100, true)?;
     check_opt_text("comment", req.comment.as_deref(), 1000)?;
     let card = load(env, &req.card)?;
+    status::check(card.status(now), operation)?;
+    Ok(card)
+}
+
+/// A guarded status UPDATE changed no row: another writer moved the card
+/// between our read and the write, so the refusal names its status now.
+pub(crate) fn lost_status_race(
+    env: &mut dyn Environment,
+    card_id: CardId,
+    operation: status::Operation,
+    now: Seconds,
+) -> Error {
+    match load(env, &CardRef::Id(card_id)) {
+        Ok(fresh) => Error::InvalidStatus {
+            status: fresh.status(now),
+            operation: operation.as_str().into(),
+        },
+        Err(e) => e,
+    }
+}
+
+/// The ledger row of an administrator's status change: it carries their
+/// name and comment, never a reference, in one place for every such change.
+pub(crate) fn append_status_row(
+    env: &mut dyn Environment,
+    req: &SetStatus,
+    card: &StoredCard,
+    action: HistoryAction,
+    amount: i64,
+    now: Seconds,
+) -> Result<()> {
+    let actor = Actor::Admin(req.admin_user.clone());
+    ledger::append(
+        env,
+        NewEntry {
+            card_id: card.id,
+            action,
+            amount,
+            balance_before: card.balance,
+            actor: &actor,
+            reference: None,
+            comment: req.comment.as_deref(),
+            at: now,
+        },
+    )
+}
+
+/// Disables or enables a card, with a zero-amount ledger row.
+pub fn set_enabled(env: &mut dyn Environment, req: SetStatus, enable: bool) -> Result<Card> {
+    let now = env.now();
     let (operation, action) = if enable {
         (status::Operation::Enable, HistoryAction::Enabled)
     } else {
         (status::Operation::Disable, HistoryAction::Disabled)
     };
-    status::check(card.status(now), operation)?;
+    let card = load_for_status_change(env, &req, operation, now)?;
     let new_status = if enable {
         status::by_balance(card.balance)
     } else {
@@ -621,27 +676,9 @@ pub fn set_enabled(env: &mut dyn Environment, req: SetStatus, enable: bool) -> R
         ],
     )?;
     if changed.rows_changed != 1 {
-        // Someone else changed the status between our read and this write.
-        let fresh = load(env, &CardRef::Id(card.id))?;
-        return Err(Error::InvalidStatus {
-            status: fresh.status(now),
-            operation: operation.as_str().into(),
-        });
+        return Err(lost_status_race(env, card.id, operation, now));
     }
-    let actor = Actor::Admin(req.admin_user.clone());
-    ledger::append(
-        env,
-        NewEntry {
-            card_id: card.id,
-            action,
-            amount: 0,
-            balance_before: card.balance,
-            actor: &actor,
-            reference: None,
-            comment: req.comment.as_deref(),
-            at: now,
-        },
-    )?;
+    append_status_row(env, &req, &card, action, 0, now)?;
     // The guarded UPDATE above proved the row is as read, but for the status.
     Ok(StoredCard {
         stored_status: new_status,

@@ -1,7 +1,6 @@
 //! Whether a batch definition's card may be used on a quote, with a per-call
 //! cache of definitions.
 
-use crate::cards::StoredCard;
 use crate::catalog::batches::{CustomerTarget, StoredDefinition, load};
 use crate::error::{Error, Result};
 use crate::model::RefusalReason;
@@ -51,9 +50,9 @@ pub fn refusal(
     }
     let targeted = match &d.target {
         CustomerTarget::Everyone => true,
-        CustomerTarget::Registered => quote.customer_id.is_some(),
+        CustomerTarget::Registered => quote.context.customer_id.is_some(),
         CustomerTarget::Groups(groups) => {
-            quote.customer_id.is_some()
+            quote.context.customer_id.is_some()
                 && quote
                     .customer_groups
                     .iter()
@@ -63,7 +62,12 @@ pub fn refusal(
     if !targeted {
         return Ok(Some(R::CustomerNotTargeted));
     }
-    if !d.currencies.is_empty() && !d.currencies.iter().any(|c| c == quote.currency.code()) {
+    if !d.currencies.is_empty()
+        && !d
+            .currencies
+            .iter()
+            .any(|c| c == quote.context.currency.code())
+    {
         return Ok(Some(R::CurrencyNotAllowed));
     }
     let country_ok = |allowed: &[String], given: &Option<String>| {
@@ -85,7 +89,7 @@ pub fn refusal(
     }
     if let Some(min) = d.min_order_amount {
         let total = quote.body.total();
-        let total = match rates::lookup(env, quote.currency, d.currency) {
+        let total = match rates::lookup(env, quote.context.currency, d.currency) {
             Ok(None) => total,
             Ok(Some(rate)) => rates::convert_down(total, &rate),
             // The minimum cannot be checked in this currency: the code does
@@ -101,22 +105,4 @@ pub fn refusal(
         }
     }
     Ok(None)
-}
-
-/// The rules of the card's definition, if it has one (a definition that has
-/// gone refuses as disabled).
-pub fn card_refusal(
-    env: &mut dyn Environment,
-    cache: &mut DefinitionCache,
-    card: &StoredCard,
-    quote: &ParsedQuote,
-    now: Seconds,
-) -> Result<Option<RefusalReason>> {
-    let Some(id) = card.extras.definition_id else {
-        return Ok(None);
-    };
-    let Some(d) = cache.get(env, id)?.cloned() else {
-        return Ok(Some(RefusalReason::DefinitionDisabled));
-    };
-    refusal(env, &d, quote, now)
 }

@@ -65,7 +65,12 @@ fn parse(env: &mut dyn Environment, req: &Invoice) -> Result<(StoredOrder, Parse
     check_reference("invoice-id", &req.invoice_id)?;
     check_reference("order-id", &req.order_id)?;
     let order = orders::load(env, &req.order_id)?;
-    let lines = quote::parse_lines(order.currency, &req.lines, &req.shipping, &req.shipping_tax)?;
+    let lines = quote::parse_lines(
+        order.context.currency,
+        &req.lines,
+        &req.shipping,
+        &req.shipping_tax,
+    )?;
     let print = fingerprint(req, &order, &lines);
     Ok((order, lines, print))
 }
@@ -80,27 +85,27 @@ fn mismatch(line_id: &str, detail: String) -> Error {
 /// How an invoice line differs from the placed line it names, if it does.
 fn differences(c: Currency, line: &ParsedLine, placed: &OrderLine) -> Vec<String> {
     let mut out = Vec::new();
-    if line.sku != placed.sku {
+    if line.sku != placed.line.sku {
         out.push(format!(
             "sku `{}` is not the placed `{}`",
-            line.sku, placed.sku
+            line.sku, placed.line.sku
         ));
     }
-    if line.kind != placed.kind {
+    if line.kind != placed.line.kind {
         out.push(format!(
             "kind {} is not the placed {}",
             orders::kind_name(line.kind),
-            orders::kind_name(placed.kind)
+            orders::kind_name(placed.line.kind)
         ));
     }
-    if line.unit_price != placed.unit_price {
+    if line.unit_price != placed.line.unit_price {
         out.push(format!(
             "unit-price {} is not the placed {}",
             c.format(line.unit_price),
-            c.format(placed.unit_price)
+            c.format(placed.line.unit_price)
         ));
     }
-    if line.gift_card != placed.gift_card {
+    if line.gift_card != placed.line.gift_card {
         out.push("gift-card details differ from the placed line's".into());
     }
     out
@@ -120,7 +125,7 @@ fn check_take(
     let left = placed.left_to_invoice();
     if quantity > left {
         return Err(Error::QuantityExceedsOrder {
-            line_id: placed.line_id.clone(),
+            line_id: placed.line.id.clone(),
             requested: i32::try_from(quantity).unwrap_or(i32::MAX),
             available: u32::try_from(left.max(0)).unwrap_or(u32::MAX),
         });
@@ -130,15 +135,15 @@ fn check_take(
         (
             "discount",
             discount,
-            placed.discount,
+            placed.line.discount,
             placed.invoiced_discount,
         ),
-        ("tax", tax, placed.tax, placed.invoiced_tax),
+        ("tax", tax, placed.line.tax, placed.invoiced_tax),
     ] {
         let rest = total - done;
         if given > rest {
             return Err(mismatch(
-                &placed.line_id,
+                &placed.line.id,
                 format!(
                     "{field} {} is more than the {} left on the placed line",
                     c.format(given),
@@ -148,7 +153,7 @@ fn check_take(
         }
         if last && given != rest {
             return Err(mismatch(
-                &placed.line_id,
+                &placed.line.id,
                 format!(
                     "the invoice taking the line's last units takes the rest of its {field}, {}, not {}",
                     c.format(rest),
@@ -167,11 +172,11 @@ fn check_against_order<'a>(
     order: &StoredOrder,
     lines: &'a ParsedLines,
 ) -> Result<Vec<(&'a ParsedLine, OrderLine)>> {
-    let c = order.currency;
+    let c = order.context.currency;
     let placed = orders::order_lines(env, &order.order_id)?;
     let mut takes = Vec::with_capacity(lines.lines.len());
     for line in &lines.lines {
-        let Some(p) = placed.iter().find(|p| p.line_id == line.id) else {
+        let Some(p) = placed.iter().find(|p| p.line.id == line.id) else {
             return Err(mismatch(
                 &line.id,
                 format!("not a line of order {}", order.order_id),
@@ -234,7 +239,7 @@ fn record_take(env: &mut dyn Environment, order: &StoredOrder, line: &ParsedLine
     }
     let fresh = orders::order_line(env, &order.order_id, &line.id)?;
     check_take(
-        order.currency,
+        order.context.currency,
         &fresh,
         line.quantity,
         line.discount,
@@ -277,8 +282,9 @@ fn register(
     if order.invoiced_total + total > order.total_before_cards {
         return Err(Error::InvalidAmount(format!(
             "the invoice ({}) is more than the order has left to invoice ({})",
-            order.currency.format(total),
+            order.context.currency.format(total),
             order
+                .context
                 .currency
                 .format(order.total_before_cards - order.invoiced_total)
         )));
@@ -334,7 +340,7 @@ fn register(
             Value::Integer(now),
         ],
     )?;
-    let c = order.currency;
+    let c = order.context.currency;
     let answer = InvoiceGiftCards {
         invoice_id: req.invoice_id.clone(),
         total_before_cards: Money::of(total, c),
@@ -386,17 +392,17 @@ fn bought_lines(
         // same fingerprint, so the same lines.
         let p = placed
             .iter()
-            .find(|p| p.line_id == line.id)
+            .find(|p| p.line.id == line.id)
             .ok_or_else(|| mismatch(&line.id, format!("not a line of order {}", order.order_id)))?;
-        if p.kind != ProductKind::GiftCard {
+        if p.line.kind != ProductKind::GiftCard {
             continue;
         }
         out.push(Bought {
-            line_id: p.line_id.clone(),
-            sku: p.sku.clone(),
+            line_id: p.line.id.clone(),
+            sku: p.line.sku.clone(),
             quantity: line.quantity,
-            unit_price: p.unit_price,
-            purchase: p.gift_card.clone().unwrap_or_default(),
+            unit_price: p.line.unit_price,
+            purchase: p.line.gift_card.clone().unwrap_or_default(),
         });
     }
     Ok(out)
@@ -472,7 +478,7 @@ pub fn paid(env: &mut dyn Environment, req: Invoice) -> Result<PaidInvoice> {
     let rate = if bought.is_empty() {
         None
     } else {
-        rates::lookup(env, order.currency, order.base_currency)?
+        rates::lookup(env, order.context.currency, order.context.base_currency)?
     };
     let mut issued = Vec::new();
     for line in &bought {
@@ -484,7 +490,7 @@ pub fn paid(env: &mut dyn Environment, req: Invoice) -> Result<PaidInvoice> {
             return Err(Error::InvalidAmount(format!(
                 "line {}: the card's value rounds to zero in {}",
                 line.line_id,
-                order.base_currency.code()
+                order.context.base_currency.code()
             )));
         }
         let mut purchase = line.purchase.clone();
@@ -501,8 +507,8 @@ pub fn paid(env: &mut dyn Environment, req: Invoice) -> Result<PaidInvoice> {
         let extras = CardExtras {
             recipient_name: purchase.recipient_name.clone(),
             recipient_email: purchase.recipient_email.clone(),
-            purchaser_customer_id: order.customer_id.clone(),
-            purchaser_email: order.customer_email.clone(),
+            purchaser_customer_id: order.context.customer_id.clone(),
+            purchaser_email: order.context.customer_email.clone(),
             product_id: product.as_ref().map(|p| p.id),
             ..CardExtras::default()
         };
@@ -514,15 +520,15 @@ pub fn paid(env: &mut dyn Environment, req: Invoice) -> Result<PaidInvoice> {
                 NewCard {
                     code: None,
                     amount: value,
-                    currency: order.base_currency,
+                    currency: order.context.base_currency,
                     expires_at,
                     customer_id: None,
                     comment: Some(format!(
                         "Bought on order {} (invoice {})",
                         order.order_id, req.invoice_id
                     )),
-                    website: Some(order.website.clone()),
-                    test: order.test,
+                    website: Some(order.context.website.clone()),
+                    test: order.context.test,
                     origin: CardOrigin::Purchase,
                     order_id: Some(order.order_id.clone()),
                     order_line: Some(line.line_id.clone()),

@@ -141,7 +141,7 @@ fn goodwill_issued(env: &mut dyn Environment, order: &StoredOrder) -> Result<i64
          AND cancelled_at IS NULL",
         &[
             Value::from(order.order_id.as_str()),
-            Value::from(order.currency.code()),
+            Value::from(order.context.currency.code()),
         ],
     )?;
     Ok(rows.first_i64_or_zero("total")?)
@@ -197,7 +197,7 @@ pub fn issue_from_order(env: &mut dyn Environment, req: IssueRequest) -> Result<
         )));
     }
     let order = orders::load(env, &req.order_id)?;
-    let c = order.currency;
+    let c = order.context.currency;
     let amount = c
         .positive_of(&req.amount)
         .map_err(|e| crate::error::prefix("amount", e))?;
@@ -261,8 +261,8 @@ pub fn issue_from_order(env: &mut dyn Environment, req: IssueRequest) -> Result<
             expires_at,
             customer_id: None,
             comment: Some(comment),
-            website: Some(order.website.clone()),
-            test: order.test,
+            website: Some(order.context.website.clone()),
+            test: order.context.test,
             origin: CardOrigin::OrderIssued,
             order_id: Some(order.order_id.clone()),
             order_line: None,
@@ -531,13 +531,13 @@ impl StoredCampaign {
 
     /// Whether this campaign rewards `order`, completed at `now`.
     fn matches(&self, order: &StoredOrder, now: Seconds) -> bool {
-        let total = Decimal::new(order.total_before_cards, order.currency.exponent());
+        let total = Decimal::new(order.total_before_cards, order.context.currency.exponent());
         self.rules.active
             && self
                 .rules
                 .website
                 .as_deref()
-                .is_none_or(|w| w == order.website)
+                .is_none_or(|w| w == order.context.website)
             && self.rules.starts_at.is_none_or(|s| now >= s)
             && self.rules.ends_at.is_none_or(|e| now < e)
             && self.rules.min_order_total.is_none_or(|m| total >= m)
@@ -548,7 +548,9 @@ impl StoredCampaign {
     fn reward(&self, order: &StoredOrder) -> Option<i64> {
         match (self.rules.percent, self.rules.fixed) {
             (Some(p), _) => Some(percent_of(order.total_before_cards, p)),
-            (None, Some((amount, currency))) => (currency == order.currency).then_some(amount),
+            (None, Some((amount, currency))) => {
+                (currency == order.context.currency).then_some(amount)
+            }
             (None, None) => None,
         }
     }
@@ -670,15 +672,15 @@ pub fn completed(env: &mut dyn Environment, req: CompleteRequest) -> Result<Vec<
             NewCard {
                 code: None,
                 amount: value,
-                currency: order.currency,
+                currency: order.context.currency,
                 expires_at,
                 customer_id: None,
                 comment: Some(format!(
                     "Campaign \"{}\": reward for order {}",
                     campaign.rules.name, order.order_id
                 )),
-                website: Some(order.website.clone()),
-                test: order.test,
+                website: Some(order.context.website.clone()),
+                test: order.context.test,
                 origin: CardOrigin::Campaign,
                 order_id: Some(order.order_id.clone()),
                 order_line: None,

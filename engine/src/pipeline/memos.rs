@@ -42,19 +42,20 @@ fn unnamed_gift_card_value(
     lines: &[MemoLine],
 ) -> Result<i64> {
     let mut reserved = 0i64;
-    for line in orders::order_lines(env, &order.order_id)? {
-        if line.kind != ProductKind::GiftCard || line.invoiced_quantity == 0 {
+    for placed in orders::order_lines(env, &order.order_id)? {
+        if placed.line.kind != ProductKind::GiftCard || placed.invoiced_quantity == 0 {
             continue;
         }
         let named = lines
             .iter()
-            .find(|l| l.line_id == line.line_id)
+            .find(|l| l.line_id == placed.line.id)
             .map_or(0, |l| i64::from(l.quantity));
-        let unrefunded = line.invoiced_quantity - line.refunded_quantity;
+        let unrefunded = placed.invoiced_quantity - placed.refunded_quantity;
         let kept = (unrefunded - named).max(0);
-        let invoiced_value =
-            line.unit_price * line.invoiced_quantity - line.invoiced_discount + line.invoiced_tax;
-        reserved += split::mul_div_ceil(invoiced_value, kept, line.invoiced_quantity);
+        let invoiced_value = placed.line.unit_price * placed.invoiced_quantity
+            - placed.invoiced_discount
+            + placed.invoiced_tax;
+        reserved += split::mul_div_ceil(invoiced_value, kept, placed.invoiced_quantity);
     }
     Ok(reserved)
 }
@@ -88,7 +89,7 @@ fn run(env: &mut dyn Environment, req: &CreditMemo, execute: bool) -> Result<Mem
         return Ok(done);
     }
     let order = orders::load(env, &req.order_id)?;
-    let c = order.currency;
+    let c = order.context.currency;
     let total = c.minor_of(&req.total)?;
     if total <= 0 {
         return Err(Error::InvalidAmount(
@@ -167,7 +168,7 @@ fn run(env: &mut dyn Environment, req: &CreditMemo, execute: bool) -> Result<Mem
             None,
         ),
         RefundDestination::AccountCredit => {
-            if order.customer_id.is_none() {
+            if order.context.customer_id.is_none() {
                 return Err(Error::InvalidArgument(
                     "destination: a guest order has no account to credit".into(),
                 ));
@@ -288,7 +289,7 @@ fn check_lines(env: &mut dyn Environment, order: &StoredOrder, lines: &[MemoLine
     }
     let placed = orders::order_lines(env, &order.order_id)?;
     for line in lines {
-        let Some(p) = placed.iter().find(|p| p.line_id == line.line_id) else {
+        let Some(p) = placed.iter().find(|p| p.line.id == line.line_id) else {
             return Err(Error::LineNotOnOrder {
                 line_id: line.line_id.clone(),
                 detail: format!("not a line of order {}", order.order_id),
@@ -332,7 +333,7 @@ fn new_card(
     reference: &str,
     comment: &str,
 ) -> Result<cards::StoredCard> {
-    let value = match rates::lookup(env, order.currency, order.base_currency)? {
+    let value = match rates::lookup(env, order.context.currency, order.context.base_currency)? {
         None => amount,
         Some(r) => rates::convert_half_up(amount, &r),
     };
@@ -349,12 +350,12 @@ fn new_card(
         NewCard {
             code: None,
             amount: value,
-            currency: order.base_currency,
+            currency: order.context.base_currency,
             expires_at: (days > 0).then(|| now + i64::from(days) * crate::storage::time::DAY),
             customer_id: None,
             comment: Some(comment.to_owned()),
-            website: Some(order.website.clone()),
-            test: order.test,
+            website: Some(order.context.website.clone()),
+            test: order.context.test,
             origin: CardOrigin::Refund,
             order_id: Some(order.order_id.clone()),
             order_line: None,

@@ -9,7 +9,7 @@ use crate::cards::{self, StoredCard};
 use crate::error::{Error, Result};
 use crate::model::*;
 use crate::money::Currency;
-use crate::pipeline::quote::{self, ParsedQuote};
+use crate::pipeline::quote::{self, OrderContext, ParsedLine, ParsedQuote};
 use crate::pipeline::redemption;
 use crate::pipeline::split;
 use crate::settings;
@@ -21,13 +21,8 @@ use crate::storage::time::Seconds;
 #[derive(Clone, Debug)]
 pub struct StoredOrder {
     pub order_id: String,
-    pub website: String,
-    pub currency: Currency,
-    pub base_currency: Currency,
-    pub customer_id: Option<String>,
-    /// The buyer's email as the quote gave it (purchaser of bought cards).
-    pub customer_email: Option<String>,
-    pub test: bool,
+    /// As the quote the order was placed from gave it.
+    pub context: OrderContext,
     pub cards_cover_shipping: bool,
     pub total_before_cards: i64,
     pub gift_card_amount: i64,
@@ -53,12 +48,14 @@ impl StoredOrder {
         };
         Ok(StoredOrder {
             order_id: row.text("order_id")?,
-            website: row.text("website")?,
-            currency: currency("currency")?,
-            base_currency: currency("base_currency")?,
-            customer_id: row.opt_text("customer_id")?,
-            customer_email: row.opt_text("customer_email")?,
-            test: row.i64("is_test")? != 0,
+            context: OrderContext {
+                website: row.text("website")?,
+                currency: currency("currency")?,
+                base_currency: currency("base_currency")?,
+                customer_id: row.opt_text("customer_id")?,
+                customer_email: row.opt_text("customer_email")?,
+                test: row.i64("is_test")? != 0,
+            },
             cards_cover_shipping: row.i64("cards_cover_shipping")? != 0,
             total_before_cards: row.i64("total_before_cards")?,
             gift_card_amount: row.i64("gift_card_amount")?,
@@ -78,7 +75,7 @@ impl StoredOrder {
 
     /// Who the order's ledger rows name.
     pub fn actor(&self) -> Actor {
-        match &self.customer_id {
+        match &self.context.customer_id {
             Some(id) => Actor::Customer(id.clone()),
             None => Actor::System,
         }
@@ -161,16 +158,9 @@ pub fn order_cards(env: &mut dyn Environment, order_id: &str) -> Result<Vec<Orde
 /// minor units.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OrderLine {
-    pub line_id: String,
+    /// The quote's line as it was placed (`line.id` is the line id).
+    pub line: ParsedLine,
     pub position: i64,
-    pub sku: String,
-    pub kind: ProductKind,
-    pub quantity: i64,
-    pub unit_price: i64,
-    pub row_total: i64,
-    pub discount: i64,
-    pub tax: i64,
-    pub gift_card: Option<GiftCardPurchase>,
     pub invoiced_quantity: i64,
     pub invoiced_discount: i64,
     pub invoiced_tax: i64,
@@ -187,16 +177,18 @@ impl OrderLine {
             })
             .transpose()?;
         Ok(OrderLine {
-            line_id: row.text("line_id")?,
+            line: ParsedLine {
+                id: row.text("line_id")?,
+                sku: row.text("sku")?,
+                kind: kind_from_name(&row.text("kind")?)?,
+                quantity: row.i64("quantity")?,
+                unit_price: row.i64("unit_price")?,
+                row_total: row.i64("row_total")?,
+                discount: row.i64("discount")?,
+                tax: row.i64("tax")?,
+                gift_card,
+            },
             position: row.i64("position")?,
-            sku: row.text("sku")?,
-            kind: kind_from_name(&row.text("kind")?)?,
-            quantity: row.i64("quantity")?,
-            unit_price: row.i64("unit_price")?,
-            row_total: row.i64("row_total")?,
-            discount: row.i64("discount")?,
-            tax: row.i64("tax")?,
-            gift_card,
             invoiced_quantity: row.i64("invoiced_quantity")?,
             invoiced_discount: row.i64("invoiced_discount")?,
             invoiced_tax: row.i64("invoiced_tax")?,
@@ -206,7 +198,7 @@ impl OrderLine {
 
     /// Units not yet invoiced.
     pub fn left_to_invoice(&self) -> i64 {
-        self.quantity - self.invoiced_quantity
+        self.line.quantity - self.invoiced_quantity
     }
 
     /// Invoiced units not yet refunded.
@@ -326,7 +318,7 @@ fn fingerprint(quote: &ParsedQuote, expected: &[ExpectedCard]) -> String {
         .collect();
     format!(
         "{}|{}|{}|{}",
-        quote.currency.code(),
+        quote.context.currency.code(),
         quote.body.total(),
         quote.codes.join(","),
         codes.join(",")
@@ -351,10 +343,10 @@ fn fingerprint_v5(quote: &ParsedQuote, expected: &[ExpectedCard]) -> String {
             hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
         }
     };
-    feed(&quote.website);
-    feed(quote.base_currency.code());
-    feed(quote.customer_id.as_deref().unwrap_or(""));
-    feed(if quote.test { "test" } else { "real" });
+    feed(&quote.context.website);
+    feed(quote.context.base_currency.code());
+    feed(quote.context.customer_id.as_deref().unwrap_or(""));
+    feed(if quote.context.test { "test" } else { "real" });
     feed(&quote.body.shipping.to_string());
     feed(&quote.body.shipping_tax.to_string());
     for line in &quote.body.lines {
@@ -427,6 +419,7 @@ pub fn placed(env: &mut dyn Environment, req: PlaceRequest) -> Result<PlacedOrde
             )));
         }
         let amount = quote
+            .context
             .currency
             .minor_of(&e.applied)
             .map_err(|err| crate::error::prefix("expected", err))?;
@@ -458,7 +451,7 @@ pub fn placed(env: &mut dyn Environment, req: PlaceRequest) -> Result<PlacedOrde
             )));
         }
     }
-    let c = quote.currency;
+    let c = quote.context.currency;
     for part in &collection.parts {
         let promised = expected
             .iter()
@@ -472,7 +465,7 @@ pub fn placed(env: &mut dyn Environment, req: PlaceRequest) -> Result<PlacedOrde
 
     let now = env.now();
     let order_ref = format!("order:{}", req.order_id);
-    let actor = match &quote.customer_id {
+    let actor = match &quote.context.customer_id {
         Some(id) => Actor::Customer(id.clone()),
         None => Actor::System,
     };
@@ -518,16 +511,16 @@ pub fn placed(env: &mut dyn Environment, req: PlaceRequest) -> Result<PlacedOrde
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 1, ?12, ?13)",
         &[
             Value::from(req.order_id.as_str()),
-            Value::from(quote.website.as_str()),
+            Value::from(quote.context.website.as_str()),
             Value::from(c.code()),
-            Value::from(quote.base_currency.code()),
-            Value::from(quote.customer_id.as_deref()),
-            Value::Integer(i64::from(quote.test)),
+            Value::from(quote.context.base_currency.code()),
+            Value::from(quote.context.customer_id.as_deref()),
+            Value::Integer(i64::from(quote.context.test)),
             Value::Integer(i64::from(cover)),
             Value::Integer(collection.total_before_cards),
             Value::Integer(collection.gift_card_amount()),
             Value::Integer(now),
-            Value::from(quote.customer_email.as_deref()),
+            Value::from(quote.context.customer_email.as_deref()),
             Value::Integer(quote.body.shipping),
             Value::Integer(quote.body.shipping_tax),
         ],
@@ -602,7 +595,7 @@ pub(crate) fn return_to_cards(
         if execute && credit > 0 {
             movements::credit(env, &plan, reference, &actor, comment)?;
         }
-        movements.push(plan.to_movement(Money::of(share, order.currency)));
+        movements.push(plan.to_movement(Money::of(share, order.context.currency)));
     }
     Ok(movements)
 }
@@ -653,7 +646,7 @@ pub fn cancelled(env: &mut dyn Environment, req: CancelRequest) -> Result<Cancel
     }
     let answer = Cancellation {
         order_id: order.order_id.clone(),
-        restored: Money::of(restore, order.currency),
+        restored: Money::of(restore, order.context.currency),
         movements,
         disabled_cards,
         used_cards,

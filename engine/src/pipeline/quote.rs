@@ -19,7 +19,7 @@ pub const MAX_LINES: usize = 2_000;
 pub const MAX_CODES: usize = 50;
 
 /// One line, checked and in minor units of the quote's currency.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParsedLine {
     pub id: String,
     pub sku: String,
@@ -72,10 +72,10 @@ impl ParsedLines {
     }
 }
 
-/// A quote, checked.
+/// Where, in what money and for whom a quote is: an order placed from it
+/// keeps these as they were, so both carry this one record.
 #[derive(Clone, Debug)]
-pub struct ParsedQuote {
-    pub id: String,
+pub struct OrderContext {
     pub website: String,
     pub currency: Currency,
     pub base_currency: Currency,
@@ -83,6 +83,13 @@ pub struct ParsedQuote {
     /// The customer's email, recorded as the purchaser of cards they buy.
     pub customer_email: Option<String>,
     pub test: bool,
+}
+
+/// A quote, checked.
+#[derive(Clone, Debug)]
+pub struct ParsedQuote {
+    pub id: String,
+    pub context: OrderContext,
     pub body: ParsedLines,
     /// The applied codes, normalized, in application order.
     pub codes: Vec<String>,
@@ -310,12 +317,14 @@ pub fn parse(quote: &Quote) -> Result<ParsedQuote> {
             .unwrap_or_default(),
         skus: quote.lines.iter().map(|l| l.sku.clone()).collect(),
         id: quote.id.clone(),
-        website: quote.website.clone(),
-        currency,
-        base_currency,
-        customer_id: quote.customer.as_ref().map(|c| c.id.clone()),
-        customer_email: quote.customer.as_ref().and_then(|c| c.email.clone()),
-        test: quote.test,
+        context: OrderContext {
+            website: quote.website.clone(),
+            currency,
+            base_currency,
+            customer_id: quote.customer.as_ref().map(|c| c.id.clone()),
+            customer_email: quote.customer.as_ref().and_then(|c| c.email.clone()),
+            test: quote.test,
+        },
         body,
         codes,
         raw_codes: quote.applied_codes.clone(),

@@ -84,7 +84,14 @@ pub fn check_with(
     if let Some(reason) = check_card(card, quote, now) {
         return Ok(Some(reason));
     }
-    eligibility::card_refusal(env, cache, card, quote, now)
+    let Some(id) = card.extras.definition_id else {
+        return Ok(None);
+    };
+    // A definition that has gone refuses as disabled.
+    let Some(d) = cache.get(env, id)?.cloned() else {
+        return Ok(Some(RefusalReason::DefinitionDisabled));
+    };
+    eligibility::refusal(env, &d, quote, now)
 }
 
 /// The card's own rules (status, uses, scope, test flag), without its batch
@@ -106,15 +113,19 @@ pub fn check_card(card: &StoredCard, quote: &ParsedQuote, now: Seconds) -> Optio
     if card.extras.max_uses >= 0 && i64::from(card.uses) >= i64::from(card.extras.max_uses) {
         return Some(RefusalReason::UsesExhausted);
     }
-    if card.website.as_ref().is_some_and(|w| *w != quote.website) {
+    if card
+        .website
+        .as_ref()
+        .is_some_and(|w| *w != quote.context.website)
+    {
         return Some(RefusalReason::WrongWebsite);
     }
     if let Some(owner) = &card.customer_id
-        && quote.customer_id.as_ref() != Some(owner)
+        && quote.context.customer_id.as_ref() != Some(owner)
     {
         return Some(RefusalReason::WrongCustomer);
     }
-    match (card.test, quote.test) {
+    match (card.test, quote.context.test) {
         (true, false) => Some(RefusalReason::TestCardOnRealOrder),
         (false, true) => Some(RefusalReason::RealCardOnTestOrder),
         _ => None,
@@ -133,7 +144,7 @@ pub fn card_rate(
     card: &StoredCard,
     quote: &ParsedQuote,
 ) -> Result<std::result::Result<Option<Rate>, RefusalReason>> {
-    match rates::lookup(env, card.currency, quote.currency) {
+    match rates::lookup(env, card.currency, quote.context.currency) {
         Ok(rate) => Ok(Ok(rate)),
         Err(Error::NoExchangeRate { .. } | Error::InvalidExchangeRate(_)) => {
             Ok(Err(RefusalReason::NoExchangeRate))
@@ -173,7 +184,7 @@ impl Collection {
 
     /// Renders the collection for the contract, refusals worded for `channel`.
     pub fn to_totals(&self, quote: &ParsedQuote, channel: Channel) -> GiftCardTotals {
-        let c = quote.currency;
+        let c = quote.context.currency;
         let amount = self.gift_card_amount();
         let grand = self.total_before_cards - amount;
         // "Covered" means at most 0.01 of the currency is left to pay.

@@ -48,7 +48,7 @@ pub fn apply_code(env: &mut dyn Environment, req: ApplyRequest) -> Result<ApplyA
     // Staff are not limited; a signed-in customer's storefront refusals are
     // failed lookups (see `customer`).
     let customer = match req.channel {
-        Channel::Storefront => quote.customer_id.clone(),
+        Channel::Storefront => quote.context.customer_id.clone(),
         Channel::Admin => None,
     };
     if let Ok(normalized) = code::normalize(&req.code)
@@ -135,7 +135,7 @@ pub fn remove_code(env: &mut dyn Environment, req: RemoveRequest) -> Result<Gift
 /// offers.
 pub fn check_add_line(env: &mut dyn Environment, req: AddLineRequest) -> Result<()> {
     let quote = quote::parse(&req.quote)?;
-    let line = quote::parse_line(quote.currency, &req.line)?;
+    let line = quote::parse_line(quote.context.currency, &req.line)?;
     if quote.body.lines.iter().any(|l| l.id == line.id) {
         return Err(Error::InvalidArgument(format!(
             "line id `{}` is already on the quote",
@@ -181,8 +181,8 @@ pub(crate) fn check_gift_card_line(
         env,
         settings,
         &line.sku,
-        quote.currency,
-        quote.base_currency,
+        quote.context.currency,
+        quote.context.base_currency,
         line.unit_price,
     )?;
     Ok(())

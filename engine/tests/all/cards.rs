@@ -13,7 +13,12 @@ fn env() -> NativeEnv {
 }
 
 fn create(env: &mut NativeEnv, amount: &str) -> Result<Card> {
-    env.call(|e| api::create_card(e, request(amount)))
+    create_with(env, request(amount))
+}
+
+/// `create` of a request built by the test.
+fn create_with(env: &mut NativeEnv, req: CreateCard) -> Result<Card> {
+    env.call(|e| api::create_card(e, req))
 }
 
 fn request(amount: &str) -> CreateCard {
@@ -153,7 +158,7 @@ fn expiry_is_reported_and_blocks_adjustment() {
     let mut env = env();
     let mut req = request("30");
     req.validity_days = Some(10);
-    let card = env.call(|e| api::create_card(e, req)).unwrap();
+    let card = create_with(&mut env, req).unwrap();
     assert_eq!(
         card.expires_at.as_deref(),
         Some(time::format(T0 + 10 * time::DAY).as_str())
@@ -200,10 +205,7 @@ fn default_validity_comes_from_settings() {
     assert!(card.code.starts_with("SHOP-"));
     let mut never = request("10");
     never.validity_days = Some(0);
-    assert_eq!(
-        env.call(|e| api::create_card(e, never)).unwrap().expires_at,
-        None
-    );
+    assert_eq!(create_with(&mut env, never).unwrap().expires_at, None);
 }
 
 /// Which error a bad request must get.
@@ -251,7 +253,7 @@ fn bad_input_gets_typed_errors_and_writes_nothing() {
     cases.push((r, |e| matches!(e, Error::InvalidArgument(_))));
     for (req, expected) in cases {
         let label = format!("{req:?}");
-        let err = env.call(|e| api::create_card(e, req)).unwrap_err();
+        let err = create_with(&mut env, req).unwrap_err();
         assert!(expected(&err), "{label}: got {err:?}");
     }
     let unknown = env.call(|e| api::get_card(e, &CardRef::Code("GC-NOPE-NOPE-NOPE-NOPE".into())));
@@ -289,13 +291,13 @@ fn adjust_and_create_are_idempotent_on_their_reference() {
     let mut env = env();
     let mut req = request("40");
     req.reference = Some("import-1".into());
-    let first = env.call(|e| api::create_card(e, req.clone())).unwrap();
-    let second = env.call(|e| api::create_card(e, req.clone())).unwrap();
+    let first = create_with(&mut env, req.clone()).unwrap();
+    let second = create_with(&mut env, req.clone()).unwrap();
     assert_eq!(first.id, second.id);
     let mut different = req;
     different.amount = given_usd("41");
     assert!(matches!(
-        env.call(|e| api::create_card(e, different)),
+        create_with(&mut env, different),
         Err(Error::InvalidArgument(_))
     ));
     let adjust_ref = |amount: &str| AdjustBalance {
@@ -327,7 +329,7 @@ fn list_filters_pages_and_masks() {
         if i % 2 == 0 {
             req.customer_id = Some("cust-1".into());
         }
-        ids.push(env.call(|e| api::create_card(e, req)).unwrap());
+        ids.push(create_with(&mut env, req).unwrap());
     }
     adjust(&mut env, ids[0].id, "-10").unwrap();
     let page = env
@@ -494,43 +496,37 @@ fn free_text_refuses_control_characters() {
         let fields: [(&str, Result<Card>); 5] = [
             (
                 "recipient-name",
-                env.call(|e| {
-                    api::create_card(
-                        e,
-                        CreateCard {
-                            recipient_name: Some(text.into()),
-                            ..request("5")
-                        },
-                    )
-                }),
+                create_with(
+                    &mut env,
+                    CreateCard {
+                        recipient_name: Some(text.into()),
+                        ..request("5")
+                    },
+                ),
             ),
             (
                 "comment",
-                env.call(|e| {
-                    api::create_card(
-                        e,
-                        CreateCard {
-                            comment: Some(text.into()),
-                            ..request("5")
-                        },
-                    )
-                }),
+                create_with(
+                    &mut env,
+                    CreateCard {
+                        comment: Some(text.into()),
+                        ..request("5")
+                    },
+                ),
             ),
             (
                 "customer-id",
-                env.call(|e| {
-                    api::create_card(
-                        e,
-                        CreateCard {
-                            customer_id: Some(text.into()),
-                            ..request("5")
-                        },
-                    )
-                }),
+                create_with(
+                    &mut env,
+                    CreateCard {
+                        customer_id: Some(text.into()),
+                        ..request("5")
+                    },
+                ),
             ),
             (
                 "admin-user",
-                env.call(|e| api::create_card(e, CreateCard::new(given_usd("5"), text))),
+                create_with(&mut env, CreateCard::new(given_usd("5"), text)),
             ),
             (
                 "comment",

@@ -1065,7 +1065,7 @@ impl World {
             let lines = self.env.call(|e| orders::order_lines(e, &id)).unwrap();
             prop_assert_eq!(lines.len(), o.lines.len());
             for (s, t) in lines.iter().zip(&o.lines) {
-                prop_assert_eq!(&s.line_id, &t.id);
+                prop_assert_eq!(&s.line.id, &t.id);
                 prop_assert_eq!(
                     (s.invoiced_quantity, s.invoiced_discount, s.invoiced_tax),
                     (t.invoiced, t.invoiced_discount, t.invoiced_tax)

@@ -1,12 +1,10 @@
 use crate::pipeline::orders;
-use crate::pipeline::orders::tests::{line, make_legacy, place};
+use crate::pipeline::orders::tests::{
+    assert_units_left, books, line, line_one_exceeds, make_legacy, place,
+};
 use crate::storage::sqlite::NativeEnv;
 use crate::testing::{T0, invoice, memo, refused};
 use crate::*;
-
-fn books(quantity: i32) -> Line {
-    line("1", "BOOK", ProductKind::Simple, quantity, "10", "0", "0")
-}
 
 /// A 3 × 10.00 order (no cards) with `invoiced` units invoiced.
 fn order_with(env: &mut NativeEnv, invoiced: i32) {
@@ -114,14 +112,7 @@ fn a_memo_refunds_at_most_the_invoiced_units_not_yet_refunded() {
         let err = refused(&mut env, |env| {
             hook(env, memo("M-1", "O-1", "20", &[("1", 3)], CARDS))
         });
-        assert_eq!(
-            err,
-            Error::QuantityExceedsOrder {
-                line_id: "1".into(),
-                requested: 3,
-                available: 2
-            }
-        );
+        assert_eq!(err, line_one_exceeds(3, 2));
     }
     // Collect shows the split and records nothing, however often.
     let before = env.dump();
@@ -137,14 +128,7 @@ fn a_memo_refunds_at_most_the_invoiced_units_not_yet_refunded() {
     let err = refused(&mut env, |env| {
         refunded(env, memo("M-2", "O-1", "10", &[("1", 2)], CARDS))
     });
-    assert_eq!(
-        err,
-        Error::QuantityExceedsOrder {
-            line_id: "1".into(),
-            requested: 2,
-            available: 1
-        }
-    );
+    assert_eq!(err, line_one_exceeds(2, 1));
     refunded(&mut env, memo("M-2", "O-1", "10", &[("1", 1)], CARDS)).unwrap();
     assert_eq!(refunded_units(&mut env), 2);
     // The unit invoiced later can be refunded once it is.
@@ -166,19 +150,13 @@ fn bought_cards_are_disabled_once_per_refunded_unit() {
     let err = refused(&mut env, |env| {
         refunded(env, memo("M-1", "O-1", "25", &[("g", 2)], CARDS))
     });
-    assert!(
-        matches!(err, Error::QuantityExceedsOrder { available: 1, .. }),
-        "{err:?}"
-    );
+    assert_units_left(&err, 1);
     let split = refunded(&mut env, memo("M-1", "O-1", "25", &[("g", 1)], CARDS)).unwrap();
     assert_eq!(split.disabled_cards.len(), 1);
     let err = refused(&mut env, |env| {
         refunded(env, memo("M-2", "O-1", "0.01", &[("g", 1)], CARDS))
     });
-    assert!(
-        matches!(err, Error::QuantityExceedsOrder { available: 0, .. }),
-        "{err:?}"
-    );
+    assert_units_left(&err, 0);
 }
 
 /// The guarded update refuses on its own what the check before it would.
@@ -195,10 +173,7 @@ fn the_guarded_update_refuses_units_already_refunded() {
     let err = env
         .call(|e| super::record_refund(e, &order, &line))
         .unwrap_err();
-    assert!(
-        matches!(err, Error::QuantityExceedsOrder { available: 0, .. }),
-        "{err:?}"
-    );
+    assert_units_left(&err, 0);
 }
 
 /// An order placed before schema v5 has no lines to check memo lines

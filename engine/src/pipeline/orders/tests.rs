@@ -30,6 +30,41 @@ pub(crate) fn line(
     }
 }
 
+/// A USD card made by an admin, the payment of the pipeline tests' orders.
+pub(crate) fn card(env: &mut NativeEnv, amount: &str) -> Card {
+    testing::card_by(env, amount, "USD", "admin")
+}
+
+/// Line "1": one digital course of 100.00.
+pub(crate) fn course() -> Line {
+    line("1", "COURSE", ProductKind::Digital, 1, "100", "0", "0")
+}
+
+/// Line "1": `quantity` books of 10.00, the order the invoice and memo
+/// tests take units from.
+pub(crate) fn books(quantity: i32) -> Line {
+    line("1", "BOOK", ProductKind::Simple, quantity, "10", "0", "0")
+}
+
+/// The refusal of taking `requested` units of line "1" with `available` left.
+pub(crate) fn line_one_exceeds(requested: i32, available: u32) -> Error {
+    Error::QuantityExceedsOrder {
+        line_id: "1".into(),
+        requested,
+        available,
+    }
+}
+
+/// Asserts that `err` refuses more units than a line has left, naming
+/// `available` as what is left (on whichever line).
+#[track_caller]
+pub(crate) fn assert_units_left(err: &Error, available: u32) {
+    assert!(
+        matches!(err, Error::QuantityExceedsOrder { available: a, .. } if *a == available),
+        "{err:?}"
+    );
+}
+
 /// The USD quote `Q-{order_id}` of `lines` for customer `alice`.
 fn alice_quote(order_id: &str, lines: Vec<Line>) -> Quote {
     Quote {
@@ -148,26 +183,37 @@ fn placement_records_every_line_and_the_shipping() {
     assert_eq!(lines.len(), 2);
     let a = &lines[0];
     assert_eq!(
-        (a.line_id.as_str(), a.position, a.sku.as_str(), a.kind),
+        (
+            a.line.id.as_str(),
+            a.position,
+            a.line.sku.as_str(),
+            a.line.kind
+        ),
         ("a", 1, "BOOK", ProductKind::Simple)
     );
     assert_eq!(
-        (a.quantity, a.unit_price, a.row_total, a.discount, a.tax),
+        (
+            a.line.quantity,
+            a.line.unit_price,
+            a.line.row_total,
+            a.line.discount,
+            a.line.tax
+        ),
         (3, 1000, 3000, 150, 225)
     );
-    assert_eq!(a.gift_card, None);
+    assert_eq!(a.line.gift_card, None);
     assert_eq!(
         (a.invoiced_quantity, a.invoiced_discount, a.invoiced_tax),
         (0, 0, 0)
     );
     let g = &lines[1];
-    assert_eq!((g.line_id.as_str(), g.position), ("g", 2));
+    assert_eq!((g.line.id.as_str(), g.position), ("g", 2));
     assert_eq!(
-        (g.kind, g.quantity, g.unit_price),
+        (g.line.kind, g.line.quantity, g.line.unit_price),
         (ProductKind::GiftCard, 2, 5000)
     );
     assert_eq!(
-        g.gift_card, gift.gift_card,
+        g.line.gift_card, gift.gift_card,
         "the purchase details, verbatim"
     );
 }
@@ -180,7 +226,7 @@ fn a_refused_placement_records_no_lines() {
     let before = env.dump();
     let quote = Quote {
         applied_codes: vec![paying.code.clone()],
-        ..testing::quote("Q-X", "USD", course())
+        ..testing::quote("Q-X", "USD", vec![course()])
     };
     let expected = vec![ExpectedCard {
         code: paying.code.clone(),
@@ -192,31 +238,19 @@ fn a_refused_placement_records_no_lines() {
     assert_eq!(env.dump(), before);
 }
 
-fn card(env: &mut NativeEnv, amount: &str) -> Card {
-    testing::card_by(env, amount, "USD", "admin")
-}
-
-/// One digital line of 100.00.
-fn course() -> Vec<Line> {
-    vec![Line {
-        sku: "COURSE".into(),
-        ..testing::line("1", ProductKind::Digital, 1, "100", "100")
-    }]
-}
-
 /// Places a 100.00 order on `order_id` with `code` paying 30.00, and
 /// invoices all of it.
 fn place_and_invoice(env: &mut NativeEnv, order_id: &str, code: &str) {
     let quote = Quote {
         applied_codes: vec![code.into()],
-        ..alice_quote(order_id, course())
+        ..alice_quote(order_id, vec![course()])
     };
     let expected = vec![ExpectedCard {
         code: code.into(),
         applied: "30.00".into(),
     }];
     testing::place_expecting(env, order_id, quote, expected, Channel::Admin).unwrap();
-    let invoice = testing::invoice(&format!("I-{order_id}"), order_id, course(), "0");
+    let invoice = testing::invoice(&format!("I-{order_id}"), order_id, vec![course()], "0");
     env.call(|e| api::invoice_paid(e, invoice)).unwrap();
 }
 
