@@ -318,19 +318,23 @@ fn a_process_killed_mid_delivery_loses_and_overwrites_nothing() {
     child.kill().unwrap();
     child.wait().unwrap();
     let before = std::fs::read(outbox.dir().join(&written)).unwrap();
-    let written_file_is_intact =
-        || assert_eq!(std::fs::read(outbox.dir().join(&written)).unwrap(), before);
+    // The outbox holds `count` messages and the stalled one's file is as it
+    // was; the file of message `i`.
+    let file_of = |count: usize, i: usize| {
+        let entries = outbox.list().unwrap();
+        assert_eq!(entries.len(), count);
+        assert_eq!(std::fs::read(outbox.dir().join(&written)).unwrap(), before);
+        entries[i].file.clone()
+    };
 
     // The next process sends another card: a file of its own.
     let (code, _, err) = cli(&db, &["card", "send", &second]);
     assert_eq!(code, Some(0), "{err}");
-    let entries = outbox.list().unwrap();
-    assert_eq!(entries.len(), 1);
     assert_ne!(
-        entries[0].file, written,
+        file_of(1, 0),
+        written,
         "a later message never takes an earlier one's file"
     );
-    written_file_is_intact();
 
     // The first is still pending, claimed by the dead process.
     let pending = cli_json(&db, &["--json", "outbox", "pending"]);
@@ -340,13 +344,11 @@ fn a_process_killed_mid_delivery_loses_and_overwrites_nothing() {
     assert_eq!(outbox.list().unwrap().len(), 1);
     let (code, out, err) = cli(&db, &["outbox", "retry", "--include-claimed"]);
     assert_eq!(code, Some(0), "{out}{err}");
-    let entries = outbox.list().unwrap();
-    assert_eq!(entries.len(), 2);
     assert_eq!(
-        entries[1].file, written,
+        file_of(2, 1),
+        written,
         "the kept file is the message's file"
     );
-    written_file_is_intact();
     let d = cli_delivery(&db, &first);
     assert_eq!(d["messages"][0]["status"], "delivered");
 }
