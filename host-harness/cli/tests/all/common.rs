@@ -200,3 +200,26 @@ pub fn race(
         refused.load(Ordering::SeqCst),
     )
 }
+
+/// Races `attempt(harness, card, thread, i)` as [`race`] does against one
+/// fresh card of 100.00 USD, each attempt worth 1.00: exactly 100 may go
+/// through, and the card must end used up with a sound ledger.
+pub fn race_to_drain_a_card_of_100(
+    threads: usize,
+    per_thread: usize,
+    attempt: impl Fn(&GiftCards, &Json, usize, usize) -> bool + Send + Sync + 'static,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let h = Arc::new(harness(&dir));
+    let card = usd_card(&h, "100");
+    let raced = card.clone();
+    let (through, refused) = race(&h, threads, per_thread, move |h, t, i| {
+        attempt(h, &raced, t, i)
+    });
+    assert_eq!(through, 100);
+    assert_eq!(refused, threads * per_thread - 100);
+    let card = get_card(&h, &card["id"]);
+    assert_eq!(card["balance"]["amount"], "0.00");
+    assert_eq!(card["status"], "used");
+    assert!(h.ledger_problems().unwrap().is_empty());
+}
