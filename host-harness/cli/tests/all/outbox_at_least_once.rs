@@ -93,11 +93,12 @@ fn cli_delivery(db: &Path, id: &str) -> Json {
     cli_json(db, &["--json", "card", "delivery", id])
 }
 
-/// An outbox folder that cannot be made: a file is in the way.
-fn unwritable_outbox(dir: &tempfile::TempDir) -> PathBuf {
+/// An outbox folder that cannot be made (a file is in the way), as the
+/// `--outbox` flag takes it.
+fn unwritable_outbox(dir: &tempfile::TempDir) -> String {
     let blocker = dir.path().join("afile");
     std::fs::write(&blocker, "x").unwrap();
-    blocker.join("outbox")
+    blocker.join("outbox").to_str().unwrap().to_owned()
 }
 
 /// Turns the host tables back into the at-most-once harness's shape (a
@@ -134,7 +135,7 @@ fn message_id(eml: &[u8]) -> String {
 fn a_message_that_cannot_be_written_stays_pending_and_is_delivered_later() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("ob.db");
-    let broken = open(&db, Some(unwritable_outbox(&dir)), None);
+    let broken = open(&db, Some(unwritable_outbox(&dir).into()), None);
     let id = card(&broken, "ann@example.com");
     let sent = send(&broken, id);
     assert_eq!(sent["status"], "pending", "handed over, not delivered yet");
@@ -187,8 +188,7 @@ fn a_message_that_cannot_be_written_stays_pending_and_is_delivered_later() {
 fn the_cli_reports_an_undelivered_message_and_retries_it() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("ob.db");
-    let bad = unwritable_outbox(&dir);
-    let bad = bad.to_str().unwrap();
+    let bad = &unwritable_outbox(&dir);
     let id = cli_card(&db, "10", "a@example.com");
 
     let (code, out, err) = cli(&db, &["--outbox", bad, "card", "send", &id]);
@@ -495,8 +495,7 @@ fn an_at_most_once_outbox_is_upgraded() {
 fn failed_messages_back_off_and_only_their_own_command_fails() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("backoff.db");
-    let bad = unwritable_outbox(&dir);
-    let bad = bad.to_str().unwrap();
+    let bad = &unwritable_outbox(&dir);
     let id = cli_card(&db, "10", "h@example.com");
     let (code, out, err) = cli(&db, &["--json", "--outbox", bad, "card", "send", &id]);
     assert_eq!(code, Some(1), "its own message failed: {err}");
