@@ -101,6 +101,17 @@ fn unwritable_outbox(dir: &tempfile::TempDir) -> String {
     blocker.join("outbox").to_str().unwrap().to_owned()
 }
 
+/// A database in `dir` with a card of 10.00 for `email` made through the
+/// command line, and an outbox that cannot be made: (database, outbox, id).
+fn cli_card_and_unwritable_outbox(
+    dir: &tempfile::TempDir,
+    email: &str,
+) -> (PathBuf, String, String) {
+    let db = dir.path().join("ob.db");
+    let id = cli_card(&db, "10", email);
+    (db, unwritable_outbox(dir), id)
+}
+
 /// Turns the host tables back into the at-most-once harness's shape (a
 /// `dispatched` flag, no `host_meta`); `refill` copies the rows of
 /// `old_outbox` back into `host_outbox`.
@@ -187,9 +198,7 @@ fn a_message_that_cannot_be_written_stays_pending_and_is_delivered_later() {
 #[test]
 fn the_cli_reports_an_undelivered_message_and_retries_it() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("ob.db");
-    let bad = &unwritable_outbox(&dir);
-    let id = cli_card(&db, "10", "a@example.com");
+    let (db, bad, id) = &cli_card_and_unwritable_outbox(&dir, "a@example.com");
 
     let (code, out, err) = cli(&db, &["--outbox", bad, "card", "send", &id]);
     assert_eq!(code, Some(1), "{out}{err}");
@@ -494,9 +503,7 @@ fn an_at_most_once_outbox_is_upgraded() {
 #[test]
 fn failed_messages_back_off_and_only_their_own_command_fails() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("backoff.db");
-    let bad = &unwritable_outbox(&dir);
-    let id = cli_card(&db, "10", "h@example.com");
+    let (db, bad, id) = &cli_card_and_unwritable_outbox(&dir, "h@example.com");
     let (code, out, err) = cli(&db, &["--json", "--outbox", bad, "card", "send", &id]);
     assert_eq!(code, Some(1), "its own message failed: {err}");
     // Standard output holds exactly the command's answer; the failure is on
