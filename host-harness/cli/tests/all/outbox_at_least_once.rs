@@ -550,32 +550,12 @@ fn a_copy_of_a_database_cannot_pass_its_messages_off_as_delivered() {
             .unwrap();
     }
     std::fs::copy(&a, &b).unwrap();
-    let (code, _, err) = cli(
-        &a,
-        &[
-            "--outbox",
-            shared,
-            "card",
-            "send",
-            &id,
-            "--to",
-            "one@example.com",
-        ],
-    );
+    let send_to =
+        |db: &Path, to: &str| cli(db, &["--outbox", shared, "card", "send", &id, "--to", to]);
+    let (code, _, err) = send_to(&a, "one@example.com");
     assert_eq!(code, Some(0), "{err}");
     // The copy sends its own message 1 to someone else: same file name.
-    let (code, _, err) = cli(
-        &b,
-        &[
-            "--outbox",
-            shared,
-            "card",
-            "send",
-            &id,
-            "--to",
-            "two@example.com",
-        ],
-    );
+    let (code, _, err) = send_to(&b, "two@example.com");
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("holds another message"), "{err}");
     let d = cli_delivery(&b, &id);
