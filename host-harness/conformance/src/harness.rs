@@ -56,6 +56,16 @@ impl HarnessConfig {
         }
     }
 
+    /// [`HarnessConfig::new`] on a fixed clock at `unix_seconds` with a
+    /// generator seeded by `seed`, so every run makes the same codes and times.
+    pub fn replayable(database: impl Into<PathBuf>, unix_seconds: i64, seed: u64) -> Self {
+        HarnessConfig {
+            clock: Clock::fixed(unix_seconds),
+            seed: Some(seed),
+            ..HarnessConfig::new(database)
+        }
+    }
+
     pub fn options(&self) -> Options {
         Options {
             clock: self.clock.clone(),

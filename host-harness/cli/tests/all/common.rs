@@ -7,7 +7,6 @@ use giftcard_conformance::Harness;
 use giftcard_conformance::harness::{HarnessConfig, money};
 use giftcard_conformance::json::{Limits, Outcome, Runtime};
 use giftcard_host::GiftCards;
-use giftcard_host::clock::Clock;
 use serde_json::Value as Json;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -26,9 +25,7 @@ pub fn runtime() -> Arc<Runtime> {
 
 /// A harness on a fresh database in `dir`.
 pub fn harness(dir: &tempfile::TempDir) -> GiftCards {
-    let mut config = HarnessConfig::new(dir.path().join("test.db"));
-    config.clock = Clock::fixed(T0);
-    config.seed = Some(11);
+    let config = HarnessConfig::replayable(dir.path().join("test.db"), T0, 11);
     giftcard_conformance::harness::open_with(runtime(), &config).expect("open harness")
 }
 
