@@ -12,7 +12,6 @@ use giftcard_host::GiftCards;
 use common::{T0, ok, run_cli, runtime};
 use giftcard_conformance::harness::{Harness, HarnessConfig};
 
-use giftcard_host::clock::Clock;
 use giftcard_host::outbox::{Channel, Message, Outbox, Smtp};
 use mail_parser::MessageParser;
 use serde_json::{Value as Json, json};
@@ -22,9 +21,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn open(db: &Path, outbox: Option<PathBuf>, smtp: Option<String>) -> GiftCards {
-    let mut config = HarnessConfig::new(db);
-    config.clock = Clock::fixed(T0);
-    config.seed = Some(5);
+    let mut config = HarnessConfig::replayable(db, T0, 5);
     config.delivery.outbox = outbox;
     config.delivery.smtp = smtp.map(|s| Smtp::parse(&s).unwrap());
     giftcard_conformance::harness::open_with(runtime(), &config).expect("open harness")
@@ -198,9 +195,9 @@ fn a_message_that_cannot_be_written_stays_pending_and_is_delivered_later() {
 #[test]
 fn the_cli_reports_an_undelivered_message_and_retries_it() {
     let dir = tempfile::tempdir().unwrap();
-    let (db, bad, id) = &cli_card_and_unwritable_outbox(&dir, "a@example.com");
+    let (db, bad, id) = cli_card_and_unwritable_outbox(&dir, "a@example.com");
 
-    let (code, out, err) = cli(&db, &["--outbox", bad, "card", "send", &id]);
+    let (code, out, err) = cli(&db, &["--outbox", &bad, "card", "send", &id]);
     assert_eq!(code, Some(1), "{out}{err}");
     assert!(
         out.contains("pending"),
@@ -212,18 +209,18 @@ fn the_cli_reports_an_undelivered_message_and_retries_it() {
             && err.contains("outbox retry"),
         "{err}"
     );
-    let (code, out, _) = cli(&db, &["--outbox", bad, "outbox", "pending"]);
+    let (code, out, _) = cli(&db, &["--outbox", &bad, "outbox", "pending"]);
     assert_eq!(code, Some(0));
     assert!(
         out.contains("a@example.com") && out.contains("Not a directory"),
         "{out}"
     );
-    let (code, _, err) = cli(&db, &["--outbox", bad, "outbox", "retry"]);
+    let (code, _, err) = cli(&db, &["--outbox", &bad, "outbox", "retry"]);
     assert_eq!(code, Some(1), "still failing: {err}");
 
     // A second card: its message fails too, then `tick` delivers both.
     let id2 = cli_card(&db, "5", "b@example.com");
-    let (code, _, _) = cli(&db, &["--outbox", bad, "card", "send", &id2]);
+    let (code, _, _) = cli(&db, &["--outbox", &bad, "card", "send", &id2]);
     assert_eq!(code, Some(1));
     let (code, _, err) = cli(&db, &["tick"]);
     assert_eq!(code, Some(0), "{err}");
@@ -503,8 +500,8 @@ fn an_at_most_once_outbox_is_upgraded() {
 #[test]
 fn failed_messages_back_off_and_only_their_own_command_fails() {
     let dir = tempfile::tempdir().unwrap();
-    let (db, bad, id) = &cli_card_and_unwritable_outbox(&dir, "h@example.com");
-    let (code, out, err) = cli(&db, &["--json", "--outbox", bad, "card", "send", &id]);
+    let (db, bad, id) = cli_card_and_unwritable_outbox(&dir, "h@example.com");
+    let (code, out, err) = cli(&db, &["--json", "--outbox", &bad, "card", "send", &id]);
     assert_eq!(code, Some(1), "its own message failed: {err}");
     // Standard output holds exactly the command's answer; the failure is on
     // standard error, as JSON too.
@@ -513,20 +510,20 @@ fn failed_messages_back_off_and_only_their_own_command_fails() {
     assert!(err.contains("\"undelivered\""), "{err}");
     // Another command, the outbox still broken: it does not try the message
     // again yet, and does not fail for it.
-    let (code, _, err) = cli(&db, &["--outbox", bad, "card", "create", "--amount", "5"]);
+    let (code, _, err) = cli(&db, &["--outbox", &bad, "card", "create", "--amount", "5"]);
     assert_eq!(code, Some(0), "{err}");
     assert!(!err.contains("not delivered"), "{err}");
     let pending = cli_json(&db, &["--json", "outbox", "pending"]);
     assert_eq!(pending[0]["attempts"], 1, "left alone during its back-off");
     // tick tries it at once; its failure is a warning, tick itself succeeded.
-    let (code, _, err) = cli(&db, &["--outbox", bad, "tick"]);
+    let (code, _, err) = cli(&db, &["--outbox", &bad, "tick"]);
     assert_eq!(code, Some(0), "{err}");
     assert!(
         err.contains("warning: message") && err.contains("is still not delivered"),
         "{err}"
     );
     // Asked for explicitly, a retry that does not deliver fails.
-    let (code, _, _) = cli(&db, &["--outbox", bad, "outbox", "retry"]);
+    let (code, _, _) = cli(&db, &["--outbox", &bad, "outbox", "retry"]);
     assert_eq!(code, Some(1));
     let (code, out, err) = cli(&db, &["outbox", "retry"]);
     assert_eq!(code, Some(0), "{err}");
