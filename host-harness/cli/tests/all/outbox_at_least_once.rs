@@ -12,7 +12,7 @@ use giftcard_host::GiftCards;
 use common::{T0, ok, run_cli, runtime};
 use giftcard_conformance::harness::{Harness, HarnessConfig};
 
-use giftcard_host::outbox::{Channel, Message, Outbox, Smtp};
+use giftcard_host::outbox::{Channel, Message, MessageKind, Outbox, Smtp};
 use mail_parser::MessageParser;
 use serde_json::{Value as Json, json};
 use std::net::TcpListener;
@@ -363,7 +363,7 @@ fn sample(message_id: u64) -> Message {
     Message {
         message_id,
         card_id: 7,
-        kind: "send".into(),
+        kind: MessageKind::Send,
         channel: Channel::Email,
         from_name: "Shop".into(),
         recipient: "f@example.com".into(),
