@@ -9,7 +9,6 @@
 
 use giftcard_conformance::harness::{Harness, HarnessConfig, money};
 use giftcard_host::GiftCards;
-use giftcard_host::clock::Clock;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -17,9 +16,7 @@ const T0: i64 = 1_767_225_600;
 const TOTAL: u32 = 100_000;
 
 fn harness(dir: &tempfile::TempDir, name: &str) -> GiftCards {
-    let mut config = HarnessConfig::new(dir.path().join(name));
-    config.clock = Clock::fixed(T0);
-    config.seed = Some(9);
+    let mut config = HarnessConfig::replayable(dir.path().join(name), T0, 9);
     // One call of 100,000 must not meet the default 5 s deadline on a busy
     // machine: the figure is what is measured here, not the deadline.
     config.limits.deadline = Duration::from_secs(120);

@@ -9,7 +9,6 @@
 use giftcard_conformance::harness::{Harness, HarnessConfig, money};
 use giftcard_engine::storage::sqlite::NativeEnv;
 use giftcard_engine::{AdjustBalance, CardRef, CreateCard, GivenMoney, api};
-use giftcard_host::clock::Clock;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -81,9 +80,7 @@ fn main() {
             .unwrap();
     });
 
-    let mut config = HarnessConfig::new(dir.path().join("component.db"));
-    config.clock = Clock::fixed(T0);
-    config.seed = Some(9);
+    let config = HarnessConfig::replayable(dir.path().join("component.db"), T0, 9);
     let started = Instant::now();
     let harness = giftcard_conformance::harness::open(&config).unwrap();
     println!(

@@ -194,11 +194,15 @@ mod tests {
 
     #[test]
     fn control_characters_are_escaped() {
-        assert_eq!(printable("plain\ntext"), "plain\ntext");
-        assert_eq!(printable("\u{1b}[2Jgone"), "\\u{1b}[2Jgone");
-        assert_eq!(printable("a\rb\tc"), "a\\u{d}b\\u{9}c");
-        assert_eq!(printable("x\u{202e}y"), "x\\u{202e}y");
-        assert_eq!(printable("a\u{2028}b\u{9b}c"), "a\\u{2028}b\\u{9b}c");
+        for (raw, shown) in [
+            ("plain\ntext", "plain\ntext"),
+            ("\u{1b}[2Jgone", "\\u{1b}[2Jgone"),
+            ("a\rb\tc", "a\\u{d}b\\u{9}c"),
+            ("x\u{202e}y", "x\\u{202e}y"),
+            ("a\u{2028}b\u{9b}c", "a\\u{2028}b\\u{9b}c"),
+        ] {
+            assert_eq!(printable(raw), shown, "{raw:?}");
+        }
         assert!(matches!(printable("naïve"), std::borrow::Cow::Borrowed(_)));
     }
 }

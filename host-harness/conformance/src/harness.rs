@@ -56,6 +56,16 @@ impl HarnessConfig {
         }
     }
 
+    /// [`HarnessConfig::new`] on a fixed clock at `unix_seconds` with a
+    /// generator seeded by `seed`, so every run makes the same codes and times.
+    pub fn replayable(database: impl Into<PathBuf>, unix_seconds: i64, seed: u64) -> Self {
+        HarnessConfig {
+            clock: Clock::fixed(unix_seconds),
+            seed: Some(seed),
+            ..HarnessConfig::new(database)
+        }
+    }
+
     pub fn options(&self) -> Options {
         Options {
             clock: self.clock.clone(),
@@ -143,11 +153,9 @@ impl Harness for GiftCards {
     fn call_json_with(&self, name: &str, args: &Json, faults: Faults) -> Result<Outcome> {
         // Check the call first: a malformed one never takes the write lock.
         let call = self.runtime().prepare_json(name, args)?;
-        let random = self.random();
+        let env = self.call_env().with_faults(faults);
         let tx = self.begin()?;
-        let outcome = self
-            .runtime()
-            .run_json(call, tx, self.clock(), random, faults)?;
+        let outcome = self.runtime().run_json(call, tx, env)?;
         if matches!(outcome, Outcome::Ok(_)) {
             self.deliver_after_commit();
         }
@@ -156,10 +164,9 @@ impl Harness for GiftCards {
 
     fn call_json_read(&self, name: &str, args: &Json) -> Result<Outcome> {
         let call = self.runtime().prepare_json(name, args)?;
-        let random = self.random();
+        let env = self.call_env();
         let tx = self.begin_read()?;
-        self.runtime()
-            .run_json(call, tx, self.clock(), random, Faults::default())
+        self.runtime().run_json(call, tx, env)
     }
 
     fn call_json_in(
@@ -172,9 +179,7 @@ impl Harness for GiftCards {
             Ok(call) => call,
             Err(e) => return (tx, Err(e)),
         };
-        let random = self.random();
-        self.runtime()
-            .run_json_in(call, tx, self.clock(), random, Faults::default())
+        self.runtime().run_json_in(call, tx, self.call_env())
     }
 
     fn snapshot(&self) -> Result<Vec<String>> {

@@ -4,13 +4,12 @@
 //! itself is [`crate::dynval`]. A platform that knows the contract calls it
 //! typed instead, through [`giftcard_host::GiftCards`].
 
-pub use giftcard_host::{Faults, Limits, Runtime};
+pub use giftcard_host::{CallEnv, Faults, Limits, Runtime};
 
 use crate::dynval;
 use anyhow::{Result, anyhow};
+use giftcard_host::Transaction;
 use giftcard_host::call::finish;
-use giftcard_host::{Clock, Transaction};
-use rand::rngs::StdRng;
 use wasmtime::component::Val;
 
 /// What an export call returned.
@@ -72,9 +71,7 @@ pub trait JsonCalls {
         &self,
         call: PreparedCall<'_>,
         tx: Box<dyn Transaction>,
-        clock: &Clock,
-        random: StdRng,
-        faults: Faults,
+        env: CallEnv<'_>,
     ) -> (Box<dyn Transaction>, Result<Outcome>);
 
     /// Runs a prepared call inside `tx`, then commits (`ok`) or rolls back
@@ -83,11 +80,9 @@ pub trait JsonCalls {
         &self,
         call: PreparedCall<'_>,
         tx: Box<dyn Transaction>,
-        clock: &Clock,
-        random: StdRng,
-        faults: Faults,
+        env: CallEnv<'_>,
     ) -> Result<Outcome> {
-        let (tx, result) = self.run_json_in(call, tx, clock, random, faults);
+        let (tx, result) = self.run_json_in(call, tx, env);
         let committed = result.map(|outcome| match outcome {
             Outcome::Ok(v) => Ok(v),
             Outcome::Err(e) => Err(e),
@@ -105,12 +100,10 @@ pub trait JsonCalls {
         name: &str,
         args: &serde_json::Value,
         tx: Box<dyn Transaction>,
-        clock: &Clock,
-        random: StdRng,
-        faults: Faults,
+        env: CallEnv<'_>,
     ) -> Result<Outcome> {
         match self.prepare_json(name, args) {
-            Ok(call) => self.run_json(call, tx, clock, random, faults),
+            Ok(call) => self.run_json(call, tx, env),
             Err(e) => {
                 let _ = tx.rollback();
                 Err(e)
@@ -135,11 +128,9 @@ impl JsonCalls for Runtime {
         &self,
         call: PreparedCall<'_>,
         tx: Box<dyn Transaction>,
-        clock: &Clock,
-        random: StdRng,
-        faults: Faults,
+        env: CallEnv<'_>,
     ) -> (Box<dyn Transaction>, Result<Outcome>) {
-        let (tx, result) = self.call_dynamic_in(call.name, &call.params, tx, clock, random, faults);
+        let (tx, result) = self.call_dynamic_in(call.name, &call.params, tx, env);
         (tx, result.map(Outcome::of))
     }
 }

@@ -9,7 +9,6 @@ use crate::harness::{Harness, HarnessConfig};
 use crate::json::{Faults, Limits, Outcome, Runtime};
 use anyhow::{Context, Result, anyhow, bail};
 use giftcard_host::GiftCards;
-use giftcard_host::clock::Clock;
 use giftcard_shop::Shop;
 use serde::Deserialize;
 use serde_json::Value as Json;
@@ -255,16 +254,10 @@ pub fn run_one(runtime: &Arc<Runtime>, scenario: &Scenario) -> Result<usize> {
     let start = scenario.clock.as_deref().unwrap_or(DEFAULT_CLOCK);
     let start = chrono::DateTime::parse_from_rfc3339(start)
         .with_context(|| format!("clock `{start}` is not RFC 3339"))?;
+    let seed = scenario.seed.unwrap_or(DEFAULT_SEED);
     let config = HarnessConfig {
-        component: None,
         cache: giftcard_host::CodeCache::Off,
-        database: dir.path().join("scenario.db"),
-        clock: Clock::fixed(start.timestamp()),
-        seed: Some(scenario.seed.unwrap_or(DEFAULT_SEED)),
-        limits: Limits::default(),
-        migrate: true,
-        delivery: Default::default(),
-        read_only: false,
+        ..HarnessConfig::replayable(dir.path().join("scenario.db"), start.timestamp(), seed)
     };
     let harness = crate::harness::open_with(Arc::clone(runtime), &config)?;
     let shop = if scenario.steps.iter().any(|s| s.shop.is_some()) {

@@ -27,6 +27,33 @@ pub struct Faults {
     pub fail_at_statement: Option<usize>,
 }
 
+/// What one call is lent besides its transaction, passed as one value so
+/// every call path takes the same three and none can drop one on the way.
+pub struct CallEnv<'a> {
+    /// The wall clock the guest sees.
+    pub clock: &'a Clock,
+    /// The guest's `wasi:random` source for this call.
+    pub random: StdRng,
+    /// Failures to inject into the `database` import.
+    pub faults: Faults,
+}
+
+impl<'a> CallEnv<'a> {
+    /// A call at `clock` with `random`, nothing injected.
+    pub fn new(clock: &'a Clock, random: StdRng) -> CallEnv<'a> {
+        CallEnv {
+            clock,
+            random,
+            faults: Faults::default(),
+        }
+    }
+
+    /// The same call with `faults` injected.
+    pub fn with_faults(self, faults: Faults) -> CallEnv<'a> {
+        CallEnv { faults, ..self }
+    }
+}
+
 /// Everything one call's store holds. WASI is **empty** (no files,
 /// environment or network): only the wall clock and the random source are
 /// the host's.
@@ -48,12 +75,15 @@ pub struct CallState {
 impl CallState {
     pub(crate) fn new(
         tx: Box<dyn Transaction>,
-        clock: &Clock,
-        random: StdRng,
-        faults: Faults,
+        env: CallEnv<'_>,
         limits: &Limits,
         handed_over: Arc<AtomicU64>,
     ) -> CallState {
+        let CallEnv {
+            clock,
+            random,
+            faults,
+        } = env;
         CallState {
             wasi: {
                 let mut wasi = WasiCtxBuilder::new();

@@ -14,7 +14,7 @@ use crate::database::{Backend, SqliteBackend, Transaction};
 use crate::outbox::Outbox;
 use crate::outbox::queue::DeliveryConfig;
 use crate::runtime::Runtime;
-use crate::{CallState, Faults, Plugin, tables};
+use crate::{CallEnv, CallState, Plugin, tables};
 use anyhow::{Context, Result, anyhow, bail};
 use giftcard_engine::storage::db::Value;
 use std::path::{Path, PathBuf};
@@ -213,13 +213,17 @@ impl GiftCards {
         tx: Box<dyn Transaction>,
         f: impl FnOnce(&Plugin, &mut Store<CallState>) -> wasmtime::Result<R>,
     ) -> (Box<dyn Transaction>, Result<R>) {
-        self.runtime
-            .call_in(tx, &self.clock, self.random(), Faults::default(), f)
+        self.runtime.call_in(tx, self.call_env(), f)
     }
 
     /// The random source for the next call (a seeded stream advances).
     pub fn random(&self) -> rand::rngs::StdRng {
         self.random.lock().unwrap().for_call()
+    }
+
+    /// This host's clock and the next call's random source, nothing injected.
+    pub fn call_env(&self) -> CallEnv<'_> {
+        CallEnv::new(&self.clock, self.random())
     }
 
     /// Starts a write transaction on the database.
@@ -309,14 +313,9 @@ impl GiftCards {
                 return Ok(true);
             }
             let read = |name| {
-                self.runtime.call_dynamic(
-                    name,
-                    &[],
-                    self.begin_read()?,
-                    &self.clock,
-                    probe(),
-                    Faults::default(),
-                )
+                let env = CallEnv::new(&self.clock, probe());
+                self.runtime
+                    .call_dynamic(name, &[], self.begin_read()?, env)
             };
             let metadata = read("lifecycle.metadata")?;
             let database = read("lifecycle.database-version")?;
@@ -340,14 +339,9 @@ impl GiftCards {
             }
             return Ok(());
         }
-        let value = self.runtime.call_dynamic(
-            "lifecycle.migrate",
-            &[],
-            self.begin()?,
-            &self.clock,
-            self.random(),
-            Faults::default(),
-        )?;
+        let value =
+            self.runtime
+                .call_dynamic("lifecycle.migrate", &[], self.begin()?, self.call_env())?;
         if let Val::Result(Err(e)) = value {
             bail!("migrating the plugin's schema failed: {e:?}");
         }

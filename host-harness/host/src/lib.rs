@@ -36,7 +36,7 @@ pub mod usage;
 
 pub use bindings::{Plugin, api, commerce, to_json, types};
 pub use cache::{CacheOutcome, CodeCache};
-pub use call::{CallState, Committed, Faults};
+pub use call::{CallEnv, CallState, Committed, Faults};
 pub use clock::{Clock, Randomness};
 pub use database::{Backend, SqliteBackend, Transaction};
 pub use engine::Limits;

@@ -15,7 +15,7 @@
 
 use crate::bindings::{Plugin, PluginPre};
 use crate::cache::{CacheOutcome, CodeCache};
-use crate::call::{CallState, Committed, Faults, finish};
+use crate::call::{CallEnv, CallState, Committed, finish};
 use crate::clock::Clock;
 use crate::database::Transaction;
 use crate::engine::{EpochTicker, Limits, engine};
@@ -153,21 +153,8 @@ impl Runtime {
         self.typed.is_some()
     }
 
-    fn store(
-        &self,
-        tx: Box<dyn Transaction>,
-        clock: &Clock,
-        random: StdRng,
-        faults: Faults,
-    ) -> Store<CallState> {
-        let state = CallState::new(
-            tx,
-            clock,
-            random,
-            faults,
-            &self.limits,
-            Arc::clone(&self.handed_over),
-        );
+    fn store(&self, tx: Box<dyn Transaction>, env: CallEnv<'_>) -> Store<CallState> {
+        let state = CallState::new(tx, env, &self.limits, Arc::clone(&self.handed_over));
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
         store.set_epoch_deadline(self.limits.deadline_ticks());
@@ -204,7 +191,7 @@ impl Runtime {
         random: StdRng,
         f: impl FnOnce(&Plugin, &mut Store<CallState>) -> wasmtime::Result<R>,
     ) -> Result<R> {
-        let (tx, result) = self.call_in(tx, clock, random, Faults::default(), f);
+        let (tx, result) = self.call_in(tx, CallEnv::new(clock, random), f);
         finish(tx, result)
     }
 
@@ -215,9 +202,7 @@ impl Runtime {
     pub fn call_in<R>(
         &self,
         tx: Box<dyn Transaction>,
-        clock: &Clock,
-        random: StdRng,
-        faults: Faults,
+        env: CallEnv<'_>,
         f: impl FnOnce(&Plugin, &mut Store<CallState>) -> wasmtime::Result<R>,
     ) -> (Box<dyn Transaction>, Result<R>) {
         let Some(typed) = &self.typed else {
@@ -230,7 +215,7 @@ impl Runtime {
                 )),
             );
         };
-        let mut store = self.store(tx, clock, random, faults);
+        let mut store = self.store(tx, env);
         let result = typed
             .instantiate(&mut store)
             .and_then(|plugin| f(&plugin, &mut store))
@@ -256,15 +241,13 @@ impl Runtime {
         name: &str,
         params: &[Val],
         tx: Box<dyn Transaction>,
-        clock: &Clock,
-        random: StdRng,
-        faults: Faults,
+        env: CallEnv<'_>,
     ) -> (Box<dyn Transaction>, Result<Val>) {
         let export = match self.check_dynamic(name) {
             Ok(export) => export,
             Err(e) => return (tx, Err(e)),
         };
-        let mut store = self.store(tx, clock, random, faults);
+        let mut store = self.store(tx, env);
         let result = self
             .invoke(&mut store, export, params)
             .with_context(|| format!("`{name}` trapped; nothing it wrote is kept"));
@@ -279,11 +262,9 @@ impl Runtime {
         name: &str,
         params: &[Val],
         tx: Box<dyn Transaction>,
-        clock: &Clock,
-        random: StdRng,
-        faults: Faults,
+        env: CallEnv<'_>,
     ) -> Result<Val> {
-        let (tx, result) = self.call_dynamic_in(name, params, tx, clock, random, faults);
+        let (tx, result) = self.call_dynamic_in(name, params, tx, env);
         finish(tx, result)
     }
 

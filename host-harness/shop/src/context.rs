@@ -215,6 +215,14 @@ impl<'h> Ctx<'h> {
         Ok(format!("{prefix}-{n:06}"))
     }
 
+    /// The identifier the caller gave, or else the series' next one.
+    pub fn given_or_next_id(&mut self, given: Option<String>, prefix: &str) -> Res<String> {
+        match given {
+            Some(id) => Ok(id),
+            None => self.next_id(prefix),
+        }
+    }
+
     /// The rate the shop stores for (from, to); a typed error when it has none.
     pub fn rate(&mut self, from: &str, to: &str) -> Res<rust_decimal::Decimal> {
         let missing = || {

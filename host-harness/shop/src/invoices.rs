@@ -119,10 +119,7 @@ pub fn create(ctx: &mut Ctx, a: InvoiceArgs) -> Res<Json> {
     if chosen.is_empty() && !with_shipping {
         return Err(ShopError::NothingToInvoice.into());
     }
-    let id = match a.invoice_id {
-        Some(id) => id,
-        None => ctx.next_id("INV")?,
-    };
+    let id = ctx.given_or_next_id(a.invoice_id, "INV")?;
     let mut doc_lines = Vec::new();
     let mut total = shipping + shipping_tax;
     for (i, q) in &chosen {

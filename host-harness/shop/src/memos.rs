@@ -160,10 +160,7 @@ pub fn refund(ctx: &mut Ctx, a: RefundArgs) -> Res<Json> {
         .as_deref()
         .map(|s| Money::parse(cur, s, "refund-to-gift-card"))
         .transpose()?;
-    let id = match a.memo_id {
-        Some(id) => id,
-        None => ctx.next_id("CM")?,
-    };
+    let id = ctx.given_or_next_id(a.memo_id, "CM")?;
     let request = CreditMemo {
         memo_id: id.clone(),
         order_id: o.id.clone(),

@@ -74,10 +74,7 @@ pub fn place(ctx: &mut Ctx, a: PlaceArgs) -> Res<Json> {
         }
         .into());
     }
-    let order_id = match a.order_id {
-        Some(id) => id,
-        None => ctx.next_id("ORD")?,
-    };
+    let order_id = ctx.given_or_next_id(a.order_id, "ORD")?;
     let request = PlaceRequest {
         order_id: order_id.clone(),
         quote: p.record.clone(),

@@ -49,10 +49,7 @@ pub fn create(ctx: &mut Ctx, a: ShipArgs) -> Res<Json> {
     if chosen.is_empty() {
         return Err(ShopError::NothingToShip.into());
     }
-    let id = match a.shipment_id {
-        Some(id) => id,
-        None => ctx.next_id("SHP")?,
-    };
+    let id = ctx.given_or_next_id(a.shipment_id, "SHP")?;
     let mut lines = Vec::new();
     for (i, q) in chosen {
         let l = &mut o.lines[i];

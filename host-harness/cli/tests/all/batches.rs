@@ -20,9 +20,7 @@ fn one_hundred_thousand_generated_codes_are_unique() {
         ..Limits::default()
     })
     .unwrap();
-    let mut config = HarnessConfig::new(dir.path().join("batch.db"));
-    config.clock = giftcard_host::clock::Clock::fixed(common::T0);
-    config.seed = Some(23);
+    let config = HarnessConfig::replayable(dir.path().join("batch.db"), common::T0, 23);
     let h = giftcard_conformance::harness::open_with(Arc::new(runtime), &config).unwrap();
     let d = h
         .call_json_ok(

@@ -7,7 +7,6 @@ use giftcard_conformance::Harness;
 use giftcard_conformance::harness::{HarnessConfig, money};
 use giftcard_conformance::json::{Limits, Outcome, Runtime};
 use giftcard_host::GiftCards;
-use giftcard_host::clock::Clock;
 use serde_json::Value as Json;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -26,9 +25,7 @@ pub fn runtime() -> Arc<Runtime> {
 
 /// A harness on a fresh database in `dir`.
 pub fn harness(dir: &tempfile::TempDir) -> GiftCards {
-    let mut config = HarnessConfig::new(dir.path().join("test.db"));
-    config.clock = Clock::fixed(T0);
-    config.seed = Some(11);
+    let config = HarnessConfig::replayable(dir.path().join("test.db"), T0, 11);
     giftcard_conformance::harness::open_with(runtime(), &config).expect("open harness")
 }
 
@@ -199,4 +196,27 @@ pub fn race(
         through.load(Ordering::SeqCst),
         refused.load(Ordering::SeqCst),
     )
+}
+
+/// Races `attempt(harness, card, thread, i)` as [`race`] does against one
+/// fresh card of 100.00 USD, each attempt worth 1.00: exactly 100 may go
+/// through, and the card must end used up with a sound ledger.
+pub fn race_to_drain_a_card_of_100(
+    threads: usize,
+    per_thread: usize,
+    attempt: impl Fn(&GiftCards, &Json, usize, usize) -> bool + Send + Sync + 'static,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let h = Arc::new(harness(&dir));
+    let card = usd_card(&h, "100");
+    let raced = card.clone();
+    let (through, refused) = race(&h, threads, per_thread, move |h, t, i| {
+        attempt(h, &raced, t, i)
+    });
+    assert_eq!(through, 100);
+    assert_eq!(refused, threads * per_thread - 100);
+    let card = get_card(&h, &card["id"]);
+    assert_eq!(card["balance"]["amount"], "0.00");
+    assert_eq!(card["status"], "used");
+    assert!(h.ledger_problems().unwrap().is_empty());
 }

@@ -13,7 +13,6 @@ use giftcard_host::GiftCards;
 use common::{T0, ok, run_cli, run_cli_ok, runtime};
 use giftcard_conformance::harness::{Harness, HarnessConfig};
 use giftcard_conformance::json::{Faults, Outcome};
-use giftcard_host::clock::Clock;
 use giftcard_host::outbox::Smtp;
 use giftcard_shop::Shop;
 use mail_parser::{MessageParser, MimeHeaders};
@@ -23,9 +22,7 @@ use std::process::Command;
 use std::time::Duration;
 
 fn open(dir: &tempfile::TempDir, smtp: Option<&str>) -> GiftCards {
-    let mut config = HarnessConfig::new(dir.path().join("shop.db"));
-    config.clock = Clock::fixed(T0);
-    config.seed = Some(3);
+    let mut config = HarnessConfig::replayable(dir.path().join("shop.db"), T0, 3);
     config.delivery.smtp = smtp.map(|s| Smtp::parse(s).unwrap());
     giftcard_conformance::harness::open_with(runtime(), &config).expect("open harness")
 }

@@ -12,8 +12,7 @@ use giftcard_host::GiftCards;
 use common::{T0, ok, run_cli, runtime};
 use giftcard_conformance::harness::{Harness, HarnessConfig};
 
-use giftcard_host::clock::Clock;
-use giftcard_host::outbox::{Channel, Message, Outbox, Smtp};
+use giftcard_host::outbox::{Channel, Message, MessageKind, Outbox, Smtp};
 use mail_parser::MessageParser;
 use serde_json::{Value as Json, json};
 use std::net::TcpListener;
@@ -22,9 +21,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn open(db: &Path, outbox: Option<PathBuf>, smtp: Option<String>) -> GiftCards {
-    let mut config = HarnessConfig::new(db);
-    config.clock = Clock::fixed(T0);
-    config.seed = Some(5);
+    let mut config = HarnessConfig::replayable(db, T0, 5);
     config.delivery.outbox = outbox;
     config.delivery.smtp = smtp.map(|s| Smtp::parse(&s).unwrap());
     giftcard_conformance::harness::open_with(runtime(), &config).expect("open harness")
@@ -93,11 +90,23 @@ fn cli_delivery(db: &Path, id: &str) -> Json {
     cli_json(db, &["--json", "card", "delivery", id])
 }
 
-/// An outbox folder that cannot be made: a file is in the way.
-fn unwritable_outbox(dir: &tempfile::TempDir) -> PathBuf {
+/// An outbox folder that cannot be made (a file is in the way), as the
+/// `--outbox` flag takes it.
+fn unwritable_outbox(dir: &tempfile::TempDir) -> String {
     let blocker = dir.path().join("afile");
     std::fs::write(&blocker, "x").unwrap();
-    blocker.join("outbox")
+    blocker.join("outbox").to_str().unwrap().to_owned()
+}
+
+/// A database in `dir` with a card of 10.00 for `email` made through the
+/// command line, and an outbox that cannot be made: (database, outbox, id).
+fn cli_card_and_unwritable_outbox(
+    dir: &tempfile::TempDir,
+    email: &str,
+) -> (PathBuf, String, String) {
+    let db = dir.path().join("ob.db");
+    let id = cli_card(&db, "10", email);
+    (db, unwritable_outbox(dir), id)
 }
 
 /// Turns the host tables back into the at-most-once harness's shape (a
@@ -134,7 +143,7 @@ fn message_id(eml: &[u8]) -> String {
 fn a_message_that_cannot_be_written_stays_pending_and_is_delivered_later() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("ob.db");
-    let broken = open(&db, Some(unwritable_outbox(&dir)), None);
+    let broken = open(&db, Some(unwritable_outbox(&dir).into()), None);
     let id = card(&broken, "ann@example.com");
     let sent = send(&broken, id);
     assert_eq!(sent["status"], "pending", "handed over, not delivered yet");
@@ -186,12 +195,9 @@ fn a_message_that_cannot_be_written_stays_pending_and_is_delivered_later() {
 #[test]
 fn the_cli_reports_an_undelivered_message_and_retries_it() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("ob.db");
-    let bad = unwritable_outbox(&dir);
-    let bad = bad.to_str().unwrap();
-    let id = cli_card(&db, "10", "a@example.com");
+    let (db, bad, id) = cli_card_and_unwritable_outbox(&dir, "a@example.com");
 
-    let (code, out, err) = cli(&db, &["--outbox", bad, "card", "send", &id]);
+    let (code, out, err) = cli(&db, &["--outbox", &bad, "card", "send", &id]);
     assert_eq!(code, Some(1), "{out}{err}");
     assert!(
         out.contains("pending"),
@@ -203,18 +209,18 @@ fn the_cli_reports_an_undelivered_message_and_retries_it() {
             && err.contains("outbox retry"),
         "{err}"
     );
-    let (code, out, _) = cli(&db, &["--outbox", bad, "outbox", "pending"]);
+    let (code, out, _) = cli(&db, &["--outbox", &bad, "outbox", "pending"]);
     assert_eq!(code, Some(0));
     assert!(
         out.contains("a@example.com") && out.contains("Not a directory"),
         "{out}"
     );
-    let (code, _, err) = cli(&db, &["--outbox", bad, "outbox", "retry"]);
+    let (code, _, err) = cli(&db, &["--outbox", &bad, "outbox", "retry"]);
     assert_eq!(code, Some(1), "still failing: {err}");
 
     // A second card: its message fails too, then `tick` delivers both.
     let id2 = cli_card(&db, "5", "b@example.com");
-    let (code, _, _) = cli(&db, &["--outbox", bad, "card", "send", &id2]);
+    let (code, _, _) = cli(&db, &["--outbox", &bad, "card", "send", &id2]);
     assert_eq!(code, Some(1));
     let (code, _, err) = cli(&db, &["tick"]);
     assert_eq!(code, Some(0), "{err}");
@@ -318,19 +324,23 @@ fn a_process_killed_mid_delivery_loses_and_overwrites_nothing() {
     child.kill().unwrap();
     child.wait().unwrap();
     let before = std::fs::read(outbox.dir().join(&written)).unwrap();
-    let written_file_is_intact =
-        || assert_eq!(std::fs::read(outbox.dir().join(&written)).unwrap(), before);
+    // The outbox holds `count` messages and the stalled one's file is as it
+    // was; the file of message `i`.
+    let file_of = |count: usize, i: usize| {
+        let entries = outbox.list().unwrap();
+        assert_eq!(entries.len(), count);
+        assert_eq!(std::fs::read(outbox.dir().join(&written)).unwrap(), before);
+        entries[i].file.clone()
+    };
 
     // The next process sends another card: a file of its own.
     let (code, _, err) = cli(&db, &["card", "send", &second]);
     assert_eq!(code, Some(0), "{err}");
-    let entries = outbox.list().unwrap();
-    assert_eq!(entries.len(), 1);
     assert_ne!(
-        entries[0].file, written,
+        file_of(1, 0),
+        written,
         "a later message never takes an earlier one's file"
     );
-    written_file_is_intact();
 
     // The first is still pending, claimed by the dead process.
     let pending = cli_json(&db, &["--json", "outbox", "pending"]);
@@ -340,13 +350,11 @@ fn a_process_killed_mid_delivery_loses_and_overwrites_nothing() {
     assert_eq!(outbox.list().unwrap().len(), 1);
     let (code, out, err) = cli(&db, &["outbox", "retry", "--include-claimed"]);
     assert_eq!(code, Some(0), "{out}{err}");
-    let entries = outbox.list().unwrap();
-    assert_eq!(entries.len(), 2);
     assert_eq!(
-        entries[1].file, written,
+        file_of(2, 1),
+        written,
         "the kept file is the message's file"
     );
-    written_file_is_intact();
     let d = cli_delivery(&db, &first);
     assert_eq!(d["messages"][0]["status"], "delivered");
 }
@@ -355,7 +363,7 @@ fn sample(message_id: u64) -> Message {
     Message {
         message_id,
         card_id: 7,
-        kind: "send".into(),
+        kind: MessageKind::Send,
         channel: Channel::Email,
         from_name: "Shop".into(),
         recipient: "f@example.com".into(),
@@ -492,11 +500,8 @@ fn an_at_most_once_outbox_is_upgraded() {
 #[test]
 fn failed_messages_back_off_and_only_their_own_command_fails() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("backoff.db");
-    let bad = unwritable_outbox(&dir);
-    let bad = bad.to_str().unwrap();
-    let id = cli_card(&db, "10", "h@example.com");
-    let (code, out, err) = cli(&db, &["--json", "--outbox", bad, "card", "send", &id]);
+    let (db, bad, id) = cli_card_and_unwritable_outbox(&dir, "h@example.com");
+    let (code, out, err) = cli(&db, &["--json", "--outbox", &bad, "card", "send", &id]);
     assert_eq!(code, Some(1), "its own message failed: {err}");
     // Standard output holds exactly the command's answer; the failure is on
     // standard error, as JSON too.
@@ -505,20 +510,20 @@ fn failed_messages_back_off_and_only_their_own_command_fails() {
     assert!(err.contains("\"undelivered\""), "{err}");
     // Another command, the outbox still broken: it does not try the message
     // again yet, and does not fail for it.
-    let (code, _, err) = cli(&db, &["--outbox", bad, "card", "create", "--amount", "5"]);
+    let (code, _, err) = cli(&db, &["--outbox", &bad, "card", "create", "--amount", "5"]);
     assert_eq!(code, Some(0), "{err}");
     assert!(!err.contains("not delivered"), "{err}");
     let pending = cli_json(&db, &["--json", "outbox", "pending"]);
     assert_eq!(pending[0]["attempts"], 1, "left alone during its back-off");
     // tick tries it at once; its failure is a warning, tick itself succeeded.
-    let (code, _, err) = cli(&db, &["--outbox", bad, "tick"]);
+    let (code, _, err) = cli(&db, &["--outbox", &bad, "tick"]);
     assert_eq!(code, Some(0), "{err}");
     assert!(
         err.contains("warning: message") && err.contains("is still not delivered"),
         "{err}"
     );
     // Asked for explicitly, a retry that does not deliver fails.
-    let (code, _, _) = cli(&db, &["--outbox", bad, "outbox", "retry"]);
+    let (code, _, _) = cli(&db, &["--outbox", &bad, "outbox", "retry"]);
     assert_eq!(code, Some(1));
     let (code, out, err) = cli(&db, &["outbox", "retry"]);
     assert_eq!(code, Some(0), "{err}");
@@ -542,32 +547,12 @@ fn a_copy_of_a_database_cannot_pass_its_messages_off_as_delivered() {
             .unwrap();
     }
     std::fs::copy(&a, &b).unwrap();
-    let (code, _, err) = cli(
-        &a,
-        &[
-            "--outbox",
-            shared,
-            "card",
-            "send",
-            &id,
-            "--to",
-            "one@example.com",
-        ],
-    );
+    let send_to =
+        |db: &Path, to: &str| cli(db, &["--outbox", shared, "card", "send", &id, "--to", to]);
+    let (code, _, err) = send_to(&a, "one@example.com");
     assert_eq!(code, Some(0), "{err}");
     // The copy sends its own message 1 to someone else: same file name.
-    let (code, _, err) = cli(
-        &b,
-        &[
-            "--outbox",
-            shared,
-            "card",
-            "send",
-            &id,
-            "--to",
-            "two@example.com",
-        ],
-    );
+    let (code, _, err) = send_to(&b, "two@example.com");
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("holds another message"), "{err}");
     let d = cli_delivery(&b, &id);

@@ -3,7 +3,7 @@
 //! the same runtime goes on serving calls. The misbehaving guests are tiny
 //! components written in WAT, exporting an interface the way the plugin does.
 
-use giftcard_conformance::json::{Faults, JsonCalls, Limits, Outcome, Runtime};
+use giftcard_conformance::json::{CallEnv, JsonCalls, Limits, Outcome, Runtime};
 use giftcard_host::clock::Clock;
 use giftcard_host::database::{Backend, SqliteBackend};
 use rand::SeedableRng;
@@ -42,14 +42,19 @@ fn setup(limits: Limits) -> (Runtime, SqliteBackend, tempfile::TempDir) {
 }
 
 fn call(runtime: &Runtime, backend: &SqliteBackend, name: &str) -> anyhow::Result<Outcome> {
-    runtime.call_json(
-        name,
-        &serde_json::Value::Null,
-        backend.begin().unwrap(),
-        &Clock::fixed(0),
-        rand::rngs::StdRng::seed_from_u64(1),
-        Faults::default(),
-    )
+    call_with(runtime, backend, name, &serde_json::Value::Null)
+}
+
+/// `name(args)` in a fresh transaction at time 0 with a fixed seed.
+fn call_with(
+    runtime: &Runtime,
+    backend: &SqliteBackend,
+    name: &str,
+    args: &serde_json::Value,
+) -> anyhow::Result<Outcome> {
+    let clock = Clock::fixed(0);
+    let env = CallEnv::new(&clock, rand::rngs::StdRng::seed_from_u64(1));
+    runtime.call_json(name, args, backend.begin().unwrap(), env)
 }
 
 #[test]
@@ -107,13 +112,11 @@ fn a_memory_blow_up_is_stopped_at_the_limit_and_the_host_goes_on() {
 fn unknown_functions_and_bad_arguments_are_refused_before_the_guest_runs() {
     let (runtime, backend, _dir) = setup(Limits::default());
     assert!(call(&runtime, &backend, "rogue.nothing").is_err());
-    let bad = runtime.call_json(
+    let bad = call_with(
+        &runtime,
+        &backend,
         "rogue.ping",
         &serde_json::json!({ "unexpected": 1 }),
-        backend.begin().unwrap(),
-        &Clock::fixed(0),
-        rand::rngs::StdRng::seed_from_u64(1),
-        Faults::default(),
     );
     assert!(bad.is_err());
     assert_eq!(

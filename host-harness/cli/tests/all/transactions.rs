@@ -85,31 +85,48 @@ fn fault_each_statement(
     count
 }
 
-#[test]
-fn a_trap_at_any_statement_of_an_adjustment_rolls_everything_back() {
-    let (_dir, h, card, before) = card_of_100();
-    // An adjustment runs a handful of statements; trap at each in turn, so
-    // some traps come after the balance UPDATE and the ledger INSERT.
-    let trapped = fault_each_statement(
+/// [`fault_each_statement`] on a 40.00 adjustment of [`card_of_100`]'s card,
+/// which must fail at `at_least` statements first; the host and card follow.
+fn fault_each_statement_of_adjustment(
+    inject: Inject,
+    at_least: usize,
+    failed: impl Fn(usize, anyhow::Result<Outcome>) -> bool,
+) -> (
+    tempfile::TempDir,
+    giftcard_host::GiftCards,
+    serde_json::Value,
+) {
+    let (dir, h, card, before) = card_of_100();
+    let args = adjust(&card["id"], "-40");
+    let count = fault_each_statement(
         &h,
         "admin.adjust-balance",
-        &adjust(&card["id"], "-40"),
+        &args,
         8,
         &before,
-        Inject::Trap,
-        |_, outcome| match outcome {
+        inject,
+        failed,
+    );
+    assert!(
+        count >= at_least,
+        "only {count} statements before the call finished"
+    );
+    (dir, h, card)
+}
+
+#[test]
+fn a_trap_at_any_statement_of_an_adjustment_rolls_everything_back() {
+    // An adjustment runs a handful of statements; trap at each in turn, so
+    // some traps come after the balance UPDATE and the ledger INSERT.
+    let (_dir, h, card) =
+        fault_each_statement_of_adjustment(Inject::Trap, 5, |_, outcome| match outcome {
             Err(e) => {
                 assert!(format!("{e:#}").contains("injected trap"), "{e:#}");
                 true
             }
             Ok(Outcome::Ok(_)) => false, // fewer statements than n: the call completed
             Ok(Outcome::Err(e)) => panic!("unexpected err {e}"),
-        },
-    );
-    assert!(
-        trapped >= 5,
-        "only {trapped} statements before the call finished"
-    );
+        });
     // The completed call above committed once; the host still serves calls.
     let after = common::get_card(&h, &card["id"]);
     assert_eq!(after["balance"]["amount"], "60.00");
@@ -118,17 +135,10 @@ fn a_trap_at_any_statement_of_an_adjustment_rolls_everything_back() {
 
 #[test]
 fn an_err_after_writes_rolls_them_back() {
-    let (_dir, h, card, before) = card_of_100();
     // A database error at each statement in turn: the guest reports it as
     // `err(database)`, and the host rolls back whatever ran before it.
-    let failed = fault_each_statement(
-        &h,
-        "admin.adjust-balance",
-        &adjust(&card["id"], "-40"),
-        8,
-        &before,
-        Inject::Fail,
-        |n, outcome| match outcome.unwrap() {
+    let (_dir, h, card) =
+        fault_each_statement_of_adjustment(Inject::Fail, 4, |n, outcome| match outcome.unwrap() {
             Outcome::Err(e) => {
                 assert!(e.get("database").is_some(), "statement {n}: {e}");
                 true
@@ -138,12 +148,7 @@ fn an_err_after_writes_rolls_them_back() {
                 assert_eq!(c["balance"]["amount"], "60.00");
                 false
             }
-        },
-    );
-    assert!(
-        failed >= 4,
-        "only {failed} statements before the call finished"
-    );
+        });
     let next = h
         .call_json("admin.adjust-balance", &adjust(&card["id"], "-40"))
         .unwrap();

@@ -310,10 +310,14 @@ mod tests {
 
     #[test]
     fn names_are_the_wits() {
-        assert_eq!(kebab("masked_code"), "masked-code");
-        assert_eq!(kebab("CardNotFound"), "card-not-found");
-        assert_eq!(kebab("id"), "id");
-        assert_eq!(kebab("Id"), "id");
+        for (rust, wit) in [
+            ("masked_code", "masked-code"),
+            ("CardNotFound", "card-not-found"),
+            ("id", "id"),
+            ("Id", "id"),
+        ] {
+            assert_eq!(kebab(rust), wit);
+        }
     }
 
     #[test]

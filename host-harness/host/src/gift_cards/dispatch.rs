@@ -2,7 +2,6 @@
 //! on demand (`outbox retry`), at least once (see [`crate::outbox::queue`]).
 
 use super::GiftCards;
-use crate::Faults;
 use crate::api::delivery::DeliveryReport;
 use crate::database::Transaction;
 use crate::outbox::queue::{self, Pending, Queued, Take};
@@ -255,14 +254,9 @@ impl GiftCards {
                 Val::Option(report.failure.map(|f| Box::new(Val::String(f)))),
             ),
         ]);
-        let (tx, result) = self.runtime.call_dynamic_in(
-            "delivery.record-delivery",
-            &[value],
-            tx,
-            &self.clock,
-            self.random(),
-            Faults::default(),
-        );
+        let (tx, result) =
+            self.runtime
+                .call_dynamic_in("delivery.record-delivery", &[value], tx, self.call_env());
         let result = match result {
             Ok(Val::Result(Err(e))) => Err(anyhow!("{e:?}")),
             Ok(_) => Ok(()),

@@ -1,7 +1,7 @@
 use super::*;
-use crate::Faults;
 use crate::api::admin::{CreateCardRequest, GetCardRequest};
 use crate::types::{CardRef, Error, Money};
+use crate::{CallEnv, Faults};
 use std::sync::OnceLock;
 
 fn runtime() -> Arc<Runtime> {
@@ -69,13 +69,10 @@ fn a_trap_at_any_statement_rolls_back() {
             trap_at_statement: Some(at),
             ..Faults::default()
         };
-        let (tx, result) = shop.runtime().call_in(
-            tx,
-            shop.clock(),
-            Randomness::seeded(at as u64).for_call(),
-            faults,
-            |p, s| p.giftcard_plugin_admin().call_create_card(s, &req),
-        );
+        let env = CallEnv::new(shop.clock(), Randomness::seeded(at as u64).for_call());
+        let (tx, result) = shop.runtime().call_in(tx, env.with_faults(faults), |p, s| {
+            p.giftcard_plugin_admin().call_create_card(s, &req)
+        });
         let result = crate::call::finish(tx, result);
         match result {
             Err(_) => trapped += 1,
@@ -126,9 +123,7 @@ fn another_world_is_called_dynamically_only() {
             "answer",
             &[],
             db.begin().unwrap(),
-            &clock,
-            Randomness::seeded(1).for_call(),
-            Faults::default(),
+            CallEnv::new(&clock, Randomness::seeded(1).for_call()),
         )
         .unwrap();
     assert_eq!(value, wasmtime::component::Val::S32(7));

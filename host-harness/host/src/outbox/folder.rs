@@ -160,7 +160,7 @@ impl Outbox {
                 seq,
                 message_id: msg.message_id,
                 card_id: msg.card_id,
-                kind: msg.kind.clone(),
+                kind: msg.kind.as_str().to_owned(),
                 channel: msg.channel,
                 recipient: msg.recipient.clone(),
                 subject: msg.subject.clone(),

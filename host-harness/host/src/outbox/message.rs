@@ -1,6 +1,5 @@
-//! The messages the plugin hands over, as plain Rust (the WIT record is
-//! converted in [`super`]; its channel and attachments are the WIT's own),
-//! and the outbox index's entries.
+//! The messages the plugin hands over (the WIT's own record, with names for
+//! its channel and kind), and the outbox index's entries.
 
 use super::folder::SMTP_SENT;
 use serde::{Deserialize, Serialize};
@@ -64,26 +63,37 @@ impl fmt::Display for Channel {
 /// attachment.
 pub use crate::bindings::giftcard::plugin::outbox::Attachment;
 
-/// A message the component rendered, ready for delivery.
-#[derive(Clone, Debug)]
-pub struct Message {
-    /// The component's id for the message.
-    pub message_id: u64,
-    pub card_id: u64,
-    /// The WIT `message-kind` by name: `"issued"`, `"scheduled"`, `"send"`,
-    /// `"resend"` or `"expiry-reminder"`.
-    pub kind: String,
-    pub channel: Channel,
-    /// The shop's name, shown as the sender.
-    pub from_name: String,
-    /// An email address, a phone number for SMS, or a label for print.
-    pub recipient: String,
-    pub subject: String,
-    pub text_body: String,
-    pub html_body: Option<String>,
-    /// Inline images have `content_id` `Some("qr-code")` etc.; the HTML refers
-    /// to them as `cid:qr-code`.
-    pub attachments: Vec<Attachment>,
+/// A message the component rendered, ready for delivery: the contract's own
+/// `outbound-message`, so the host has no second copy of its fields.
+pub use crate::bindings::giftcard::plugin::outbox::OutboundMessage as Message;
+
+/// Why a message was sent: the contract's own `message-kind`.
+pub use crate::bindings::giftcard::plugin::outbox::MessageKind;
+
+impl MessageKind {
+    /// The kind's name, as the WIT spells it (in the queue and the index).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::Issued => "issued",
+            MessageKind::Scheduled => "scheduled",
+            MessageKind::Send => "send",
+            MessageKind::Resend => "resend",
+            MessageKind::ExpiryReminder => "expiry-reminder",
+        }
+    }
+
+    /// A kind by its name (`issued`, …, `expiry-reminder`).
+    pub fn parse(name: &str) -> Option<MessageKind> {
+        [
+            MessageKind::Issued,
+            MessageKind::Scheduled,
+            MessageKind::Send,
+            MessageKind::Resend,
+            MessageKind::ExpiryReminder,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == name)
+    }
 }
 
 /// One line of an outbox's `index.jsonl`: a stored message.

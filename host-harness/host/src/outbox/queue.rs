@@ -19,7 +19,7 @@
 //! the next one, `tick` or `outbox retry`. A call that rolls back queues
 //! nothing, so it sends nothing.
 
-use super::{Attachment, Channel, Message, Smtp};
+use super::{Attachment, Channel, Message, MessageKind, Smtp};
 use crate::database::Transaction;
 use anyhow::{Result, anyhow};
 use giftcard_engine::storage::db::{DbError, Value};
@@ -199,6 +199,10 @@ fn channel_of(s: &str) -> Result<Channel> {
     Channel::parse(s).ok_or_else(|| anyhow!("host_outbox: unknown channel `{s}`"))
 }
 
+fn kind_of(s: &str) -> Result<MessageKind> {
+    MessageKind::parse(s).ok_or_else(|| anyhow!("host_outbox: unknown message kind `{s}`"))
+}
+
 fn text(v: &Value) -> Result<String> {
     match v {
         Value::Text(s) => Ok(s.clone()),
@@ -308,7 +312,7 @@ pub fn claim(
             message: Message {
                 message_id: int(&r[1])? as u64,
                 card_id: int(&r[2])? as u64,
-                kind: text(&r[3])?,
+                kind: kind_of(&text(&r[3])?)?,
                 channel: channel_of(&text(&r[4])?)?,
                 from_name: text(&r[5])?,
                 recipient: text(&r[6])?,
