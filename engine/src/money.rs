@@ -187,12 +187,23 @@ pub struct Amount {
 impl Amount {
     /// Reads `text` (at most [`MAX_DECIMAL_TEXT`] bytes) by the grammar.
     pub fn parse(text: &str, sign: Sign) -> std::result::Result<Amount, DecimalError> {
-        plain_parts(text, sign, MAX_DECIMAL_TEXT).ok_or(DecimalError::NotPlain)?;
-        let value = Decimal::from_str(text).map_err(|_| DecimalError::OutOfRange)?;
-        Ok(Amount {
-            value,
-            text: text.to_owned(),
-        })
+        Self::parse_owned(text.to_owned(), sign).map_err(|(_, why)| why)
+    }
+
+    /// [`Amount::parse`] keeping `text` itself (no copy), or handing it
+    /// back with the error: amounts arrive from the contract as owned
+    /// strings, four on every quote line.
+    pub fn parse_owned(
+        text: String,
+        sign: Sign,
+    ) -> std::result::Result<Amount, (String, DecimalError)> {
+        if plain_parts(&text, sign, MAX_DECIMAL_TEXT).is_none() {
+            return Err((text, DecimalError::NotPlain));
+        }
+        match Decimal::from_str(&text) {
+            Ok(value) => Ok(Amount { value, text }),
+            Err(_) => Err((text, DecimalError::OutOfRange)),
+        }
     }
 
     /// The exact value.
@@ -294,8 +305,12 @@ impl From<&str> for GivenAmount {
 }
 
 impl From<String> for GivenAmount {
+    /// [`GivenAmount::read`], keeping the string.
     fn from(text: String) -> GivenAmount {
-        GivenAmount::read(&text)
+        match Amount::parse_owned(text, Sign::Allowed) {
+            Ok(amount) => GivenAmount::Read(amount),
+            Err((text, why)) => GivenAmount::Refused { text, why },
+        }
     }
 }
 

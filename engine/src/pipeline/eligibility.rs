@@ -79,7 +79,7 @@ pub fn refusal(
         return Ok(Some(R::CountryNotAllowed));
     }
     if !d.required_skus.is_empty()
-        && !quote.skus.iter().any(|sku| {
+        && !quote.skus().any(|sku| {
             d.required_skus
                 .iter()
                 .any(|r| r.eq_ignore_ascii_case(sku.trim()))

@@ -100,8 +100,13 @@ pub struct ParsedQuote {
     /// Upper-case ISO 3166-1 alpha-2 countries, when the quote gives them.
     pub shipping_country: Option<String>,
     pub billing_country: Option<String>,
+}
+
+impl ParsedQuote {
     /// The lines' SKUs, in line order.
-    pub skus: Vec<String>,
+    pub fn skus(&self) -> impl Iterator<Item = &str> {
+        self.body.lines.iter().map(|l| l.sku.as_str())
+    }
 }
 
 fn amount(currency: Currency, field: impl Display, given: &GivenAmount) -> Result<i64> {
@@ -315,7 +320,6 @@ pub fn parse(quote: &Quote) -> Result<ParsedQuote> {
             .as_ref()
             .map(|c| c.groups.clone())
             .unwrap_or_default(),
-        skus: quote.lines.iter().map(|l| l.sku.clone()).collect(),
         id: quote.id.clone(),
         context: OrderContext {
             website: quote.website.clone(),
