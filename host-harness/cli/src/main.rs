@@ -126,6 +126,10 @@ enum Command {
         #[arg(long, default_value_t = 15, value_name = "N",
               value_parser = clap::value_parser!(u32).range(1..=10_000))]
         rounds: u32,
+        /// Only this standard operation (repeat for several), e.g.
+        /// `--only collect-200-lines-10-cards`.
+        #[arg(long, value_name = "NAME")]
+        only: Vec<String>,
     },
     /// Run the simulated shop around the plugin: catalog, quotes, orders,
     /// invoices, shipments, credit memos (`shop actions` lists every action).
@@ -194,7 +198,9 @@ fn run(cli: Cli) -> Result<()> {
             checks::scenario(&cli, json_out, paths)
         }
         Command::Demo => checks::demo(&cli),
-        Command::Bench { rounds } => commands::bench::run(&cli, json_out, *rounds as usize),
+        Command::Bench { rounds, only } => {
+            commands::bench::run(&cli, json_out, *rounds as usize, only)
+        }
         Command::Doctor => checks::doctor(&cli, json_out),
         Command::Component { out } => plugin::component(out, json_out),
         Command::Info => plugin::info(&cli, json_out),

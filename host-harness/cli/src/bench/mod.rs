@@ -22,7 +22,7 @@ mod native;
 pub use component::OnComponent;
 pub use native::OnNative;
 
-use anyhow::{Context, Result, ensure};
+use anyhow::{Context, Result, bail, ensure};
 use giftcard_host::{CodeCache, Limits, Runtime, Usage};
 use serde::Serialize;
 use std::sync::Arc;
@@ -276,13 +276,29 @@ pub struct Report {
 /// round, so a few confirm it without doubling the run.
 const COUNTED_ROUNDS: usize = 3;
 
-/// Runs every standard operation on `bytes` (the built-in component when
-/// `built_in`, which adds the native comparison), `rounds` timed rounds
-/// each; `progress` hears each operation's name before it runs.
+/// The standard operations called `names` (all of them when empty), or
+/// which name is unknown.
+pub fn select(names: &[String]) -> Result<Vec<Operation>> {
+    if let Some(unknown) = (names.iter()).find(|n| !OPERATIONS.iter().any(|op| op.name() == **n)) {
+        let known: Vec<String> = OPERATIONS.iter().map(Operation::name).collect();
+        bail!(
+            "no standard operation `{unknown}`; they are: {}",
+            known.join(", ")
+        );
+    }
+    Ok((OPERATIONS.into_iter())
+        .filter(|op| names.is_empty() || names.contains(&op.name()))
+        .collect())
+}
+
+/// Runs `operations` on `bytes` (the built-in component when `built_in`,
+/// which adds the native comparison), `rounds` timed rounds each;
+/// `progress` hears each operation's name before it runs.
 pub fn run(
     bytes: &[u8],
     built_in: bool,
     cache: &CodeCache,
+    operations: &[Operation],
     rounds: usize,
     mut progress: impl FnMut(&str),
 ) -> Result<Report> {
@@ -298,8 +314,8 @@ pub fn run(
         ..Limits::default()
     };
     let counted = Arc::new(Runtime::with_cache(bytes, counting, cache)?);
-    let mut operations = Vec::new();
-    for operation in OPERATIONS {
+    let mut reports = Vec::new();
+    for &operation in operations {
         progress(&operation.name());
         let context = || format!("benchmark operation {}", operation.name());
         let count = measure(operation, rounds.min(COUNTED_ROUNDS), || {
@@ -312,11 +328,11 @@ pub fn run(
             .then(|| measure(operation, rounds, OnNative::open))
             .transpose()
             .with_context(context)?;
-        operations.push(OperationReport::new(operation, count, time, native));
+        reports.push(OperationReport::new(operation, count, time, native));
     }
     Ok(Report {
         component_bytes: bytes.len() as u64,
-        operations,
+        operations: reports,
     })
 }
 
@@ -339,6 +355,19 @@ mod tests {
                 "generate-5000",
             ]
         );
+    }
+
+    #[test]
+    fn operations_are_chosen_by_name() {
+        assert_eq!(select(&[]).unwrap(), OPERATIONS);
+        let names = ["generate-5000".to_owned(), "placed-1-card".to_owned()];
+        assert_eq!(
+            select(&names).unwrap(),
+            [Operation::Placed, Operation::Generate(5000)]
+        );
+        let err = select(&["collect".to_owned()]).unwrap_err().to_string();
+        assert!(err.contains("no standard operation `collect`"), "{err}");
+        assert!(err.contains("collect-1-line-1-card, "), "{err}");
     }
 
     #[test]

@@ -9,7 +9,8 @@ use giftcard_harness::render;
 
 /// Runs the standard operations `rounds` times each on the component
 /// (`--component` or the built-in one) and prints what they cost.
-pub fn run(cli: &Cli, json_out: bool, rounds: usize) -> Result<()> {
+pub fn run(cli: &Cli, json_out: bool, rounds: usize, only: &[String]) -> Result<()> {
+    let operations = bench::select(only)?;
     let (bytes, built_in) = match &cli.component {
         Some(path) => (
             std::fs::read(path)
@@ -18,7 +19,8 @@ pub fn run(cli: &Cli, json_out: bool, rounds: usize) -> Result<()> {
         ),
         None => (giftcard_host::BUILT_COMPONENT.to_vec(), true),
     };
-    let report = bench::run(&bytes, built_in, &crate::open::cache(cli), rounds, |name| {
+    let cache = crate::open::cache(cli);
+    let report = bench::run(&bytes, built_in, &cache, &operations, rounds, |name| {
         if !json_out {
             eprintln!("  {name}…");
         }
@@ -52,17 +54,21 @@ fn text(report: &Report, rounds: usize) -> String {
             or_dash(op.ratio.map(|r| format!("{r:.2}"))),
         ]);
     }
-    let per_second = |name: &str, per_call: f64| {
+    let per_second = |name: &str, per_call: f64, what: &str| {
         (report.operations.iter())
             .find(|op| op.name == name)
-            .map(|op| per_call * 1e6 / op.cost.median_us)
+            .map(|op| {
+                format!(
+                    ", {:.0} {what} per second",
+                    per_call * 1e6 / op.cost.median_us
+                )
+            })
             .unwrap_or_default()
     };
     format!(
-        "{table}\ncomponent: {} bytes; {:.0} checkouts per second, {:.0} generated cards per second \
-         (one process, SQLite WAL, median of {rounds} rounds)",
+        "{table}\ncomponent: {} bytes{}{} (one process, SQLite WAL, median of {rounds} rounds)",
         report.component_bytes,
-        per_second("checkout-1-card", 1.0),
-        per_second("generate-5000", 5000.0),
+        per_second("checkout-1-card", 1.0, "checkouts"),
+        per_second("generate-5000", 5000.0, "generated cards"),
     )
 }

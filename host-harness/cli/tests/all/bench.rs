@@ -113,4 +113,27 @@ fn what_cannot_be_measured_is_refused_clearly() {
     let out = cli(&dir, &["bench", "--rounds", "0"]);
     assert_eq!(out.status.code(), Some(2), "a usage error");
     assert!(out.stdout.is_empty());
+
+    let out = cli(&dir, &["bench", "--only", "checkout"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no standard operation `checkout`"), "{err}");
+}
+
+#[test]
+fn one_operation_can_be_measured_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "bench",
+        "--json",
+        "--rounds",
+        "1",
+        "--only",
+        "check-balance",
+    ];
+    let report = cli_json(&dir, &args);
+    let ops = report["operations"].as_array().unwrap();
+    assert_eq!(ops.len(), 1, "{report}");
+    assert_eq!(ops[0]["name"], "check-balance");
+    assert!(count(&ops[0], "statements") > 0);
 }
