@@ -44,6 +44,7 @@ pub fn configure(env: &mut NativeEnv, update: SettingsUpdate) -> Settings {
 pub fn balance(env: &mut NativeEnv, id: CardId) -> String {
     env.call(|e| api::get_card(e, &CardRef::Id(id)))
         .unwrap()
+        .summary
         .balance
         .amount()
 }

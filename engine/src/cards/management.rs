@@ -336,7 +336,7 @@ pub fn set_status_many(env: &mut dyn Environment, req: BulkStatus) -> Result<Vec
             card_id: card.id,
             reason: e.to_string(),
         })?;
-        out[i].status = changed.status;
+        out[i].status = changed.summary.status;
     }
     Ok(out)
 }
@@ -438,10 +438,11 @@ pub fn create_for_recipients(
         )?;
         // A repeat found an earlier card: it must be for the same person.
         let same_person = card
+            .summary
             .recipient_email
             .as_deref()
             .is_some_and(|e| e.eq_ignore_ascii_case(&r.email))
-            && card.customer_id == r.customer_id;
+            && card.summary.customer_id == r.customer_id;
         if !same_person {
             return Err(Error::InvalidArgument(format!(
                 "reference `{}` was already used for different recipients",

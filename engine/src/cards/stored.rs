@@ -163,31 +163,14 @@ impl StoredCard {
 
     pub fn to_card(&self, now: Seconds) -> Card {
         Card {
-            id: self.id,
+            summary: self.to_summary(now),
             code: self.display_code.clone(),
-            masked_code: self.masked_code.clone(),
-            status: self.status(now),
-            balance: self.money(self.balance),
-            initial_value: self.money(self.initial_value),
-            amount_type: self.amount_type(),
-            max_uses: self.extras.max_uses,
-            uses: self.uses,
-            expires_at: self.expires_at.map(time::format),
-            customer_id: self.customer_id.clone(),
             recipient_name: self.extras.recipient_name.clone(),
-            recipient_email: self.extras.recipient_email.clone(),
             purchaser_customer_id: self.extras.purchaser_customer_id.clone(),
-            purchaser_email: self.extras.purchaser_email.clone(),
-            product_id: self.extras.product_id,
-            definition_id: self.extras.definition_id,
             campaign_id: self.extras.campaign_id,
             comment: self.comment.clone(),
-            website: self.website.clone(),
-            test: self.test,
-            origin: self.origin,
             order_id: self.order_id.clone(),
             purchase: self.purchase.clone(),
-            created_at: time::format(self.created_at),
             updated_at: time::format(self.updated_at),
         }
     }

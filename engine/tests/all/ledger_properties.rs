@@ -53,7 +53,7 @@ proptest! {
                     code: None, expires_at: None,
                     validity_days: Some(1 + cents % 3),
                     customer_id: None, website: None, test: None, comment: None, admin_user: "p".into(), reference: None,
-                })).inspect(|c| cards.push(c.id)),
+                })).inspect(|c| cards.push(c.summary.id)),
                 Op::Adjust(i, cents) => env.call(|e| api::adjust_balance(e, AdjustBalance {
                     card: CardRef::Id(target(i).unwrap()),
                     amount: GivenMoney::new(format!("{}{}.{:02}", if cents < 0 { "-" } else { "" }, cents.unsigned_abs() / 100, cents.unsigned_abs() % 100), "EUR"),
@@ -65,30 +65,30 @@ proptest! {
             };
             // What a call returns is exactly what a fresh read shows.
             if let Ok(card) = &result {
-                let fresh = env.call(|e| api::get_card(e, &CardRef::Id(card.id))).unwrap();
+                let fresh = env.call(|e| api::get_card(e, &CardRef::Id(card.summary.id))).unwrap();
                 prop_assert_eq!(card, &fresh);
             }
             // A refused operation must be one the transition table forbids, or
             // an adjustment the balance cannot cover.
             if let (Some(before), Err(err)) = (&before, &result) {
                 let operation = match op { Op::Adjust(..) => Operation::Adjust, Op::Disable(_) => Operation::Disable, _ => Operation::Enable };
-                let allowed = status::allows(before.status, operation);
+                let allowed = status::allows(before.summary.status, operation);
                 match err {
-                    Error::InvalidStatus { .. } => prop_assert!(!allowed, "{op:?} refused on {:?}", before.status),
+                    Error::InvalidStatus { .. } => prop_assert!(!allowed, "{op:?} refused on {:?}", before.summary.status),
                     Error::InsufficientBalance { .. } | Error::InvalidAmount(_) => prop_assert!(matches!(op, Op::Adjust(..))),
                     other => prop_assert!(false, "unexpected {other:?}"),
                 }
             }
             if let (Some(before), Ok(after)) = (&before, &result) {
                 let operation = match op { Op::Adjust(..) => Operation::Adjust, Op::Disable(_) => Operation::Disable, _ => Operation::Enable };
-                prop_assert!(status::allows(before.status, operation), "{op:?} allowed on {:?}", before.status);
+                prop_assert!(status::allows(before.summary.status, operation), "{op:?} allowed on {:?}", before.summary.status);
                 if let Op::Adjust(..) = op {
-                    prop_assert_eq!(after.status, status::by_balance(minor(&after.balance)));
+                    prop_assert_eq!(after.summary.status, status::by_balance(minor(&after.summary.balance)));
                 }
             }
             for &id in &cards {
                 let card = env.call(|e| api::get_card(e, &CardRef::Id(id))).unwrap();
-                let balance = minor(&card.balance);
+                let balance = minor(&card.summary.balance);
                 prop_assert!(balance >= 0);
                 prop_assert_eq!(env.call(|e| ledger::sum(e, id)).unwrap(), balance);
                 let history = env.call(|e| api::card_history(e, &CardRef::Id(id), PageRequest { page: 1, page_size: 500 })).unwrap();

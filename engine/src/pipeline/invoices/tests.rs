@@ -43,7 +43,7 @@ fn cards_refunded_or_cancelled_before_payment_are_not_issued() {
         api::adjust_balance(
             e,
             AdjustBalance {
-                card: CardRef::Id(spent.id),
+                card: CardRef::Id(spent.summary.id),
                 amount: GivenMoney::new("-25", "USD"),
                 comment: "spent in store".into(),
                 admin_user: "a".into(),
@@ -369,7 +369,7 @@ fn bought_cards_come_from_the_placed_line() {
     let first = paid(&mut env, invoice("I-1", "O-1", vec![gift_line(1)], "0")).unwrap();
     let second = paid(&mut env, invoice("I-2", "O-1", vec![gift_line(1)], "0")).unwrap();
     for c in first.issued.iter().chain(&second.issued) {
-        assert_eq!(c.balance.amount(), "25.00");
+        assert_eq!(c.summary.balance.amount(), "25.00");
         let p = c.purchase.as_ref().unwrap();
         assert_eq!(p.recipient_email.as_deref(), Some("ana@example.com"));
         assert_eq!(p.message.as_deref(), Some("Enjoy"));

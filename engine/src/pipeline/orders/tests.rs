@@ -297,8 +297,8 @@ fn value_refunded_elsewhere_is_not_credited_to_the_card_again() {
             "{destination:?}"
         );
         let after = env
-            .call(|e| api::get_card(e, &CardRef::Id(paying.id)))
+            .call(|e| api::get_card(e, &CardRef::Id(paying.summary.id)))
             .unwrap();
-        assert_eq!(after.balance.amount(), "18.00", "{destination:?}");
+        assert_eq!(after.summary.balance.amount(), "18.00", "{destination:?}");
     }
 }
