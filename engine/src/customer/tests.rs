@@ -1,5 +1,5 @@
 use super::*;
-use crate::cards::{CardExtras, NewCard};
+use crate::cards::{CardContext, CardExtras, NewCard};
 use crate::model::CardOrigin;
 use crate::storage::sqlite::NativeEnv;
 use crate::testing::{self, T0, count};
@@ -36,11 +36,13 @@ fn card(env: &mut NativeEnv, s: Spec) -> StoredCard {
     let new = NewCard {
         code: Some(code::custom(s.code).unwrap()),
         expires_at: s.expires_at,
-        customer_id: s.customer.map(Into::into),
-        comment: Some("staff note".into()),
-        test: s.test,
-        origin: s.origin,
-        order_id: s.order_id.map(Into::into),
+        context: CardContext {
+            customer_id: s.customer.map(Into::into),
+            comment: Some("staff note".into()),
+            test: s.test,
+            order_id: s.order_id.map(Into::into),
+            ..CardContext::of(s.origin)
+        },
         reference: Some(format!("ext-{}", s.code)),
         extras: s.extras,
         ..testing::new_card(s.cents, "USD")
