@@ -319,3 +319,53 @@ pub(crate) fn insert_card(
 ) -> crate::cards::StoredCard {
     env.call(|e| crate::cards::insert(e, new)).unwrap()
 }
+
+/// The steps both ledger property tests draw (the engine's, natively, and
+/// the harness's, through the component), within bounds each test picks.
+#[cfg(feature = "testing")]
+pub mod ledger_ops {
+    use proptest::prelude::*;
+
+    /// Create a card of so many cents; adjust by so many cents, disable or
+    /// enable the card at an index (taken modulo the cards made so far);
+    /// move the clock on so many hours.
+    #[derive(Clone, Debug)]
+    pub enum Op {
+        Create(u32),
+        Adjust(usize, i32),
+        Disable(usize),
+        Enable(usize),
+        Advance(u32),
+    }
+
+    /// How far the steps go; every bound is exclusive.
+    #[derive(Clone, Copy, Debug)]
+    pub struct Bounds {
+        /// Card indexes are below this.
+        pub cards: usize,
+        /// A card is created with at least one cent and fewer than this.
+        pub create_cents: u32,
+        /// An adjustment is of fewer than this many cents either way.
+        pub adjust_cents: i32,
+        /// The clock moves by fewer than this many hours.
+        pub hours: u32,
+    }
+
+    /// One step within `b`.
+    pub fn op(b: Bounds) -> impl Strategy<Value = Op> {
+        prop_oneof![
+            (1..b.create_cents).prop_map(Op::Create),
+            (0..b.cards, -b.adjust_cents..b.adjust_cents).prop_map(|(c, a)| Op::Adjust(c, a)),
+            (0..b.cards).prop_map(Op::Disable),
+            (0..b.cards).prop_map(Op::Enable),
+            (0..b.hours).prop_map(Op::Advance),
+        ]
+    }
+
+    /// `cents` as a decimal of two places (`-12.05`), as a request gives it.
+    pub fn decimal(cents: i64) -> String {
+        let sign = if cents < 0 { "-" } else { "" };
+        let abs = cents.unsigned_abs();
+        format!("{sign}{}.{:02}", abs / 100, abs % 100)
+    }
+}
