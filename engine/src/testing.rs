@@ -49,6 +49,20 @@ pub fn balance(env: &mut NativeEnv, id: CardId) -> String {
         .amount()
 }
 
+/// The first page of the cards with `status`.
+pub fn cards_with_status(env: &mut NativeEnv, status: CardStatus) -> CardPage {
+    env.call(|e| {
+        api::list_cards(
+            e,
+            ListCards {
+                status: Some(status),
+                ..Default::default()
+            },
+        )
+    })
+    .unwrap()
+}
+
 /// How many rows `table` holds.
 /// The one value a parameterless query answers (a count, a stored text).
 pub fn scalar<T: rusqlite::types::FromSql>(env: &NativeEnv, sql: &str) -> T {

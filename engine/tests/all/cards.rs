@@ -181,17 +181,7 @@ fn expiry_is_reported_and_blocks_adjustment() {
             ..
         })
     ));
-    let listed = env
-        .call(|e| {
-            api::list_cards(
-                e,
-                ListCards {
-                    status: Some(CardStatus::Expired),
-                    ..Default::default()
-                },
-            )
-        })
-        .unwrap();
+    let listed = testing::cards_with_status(&mut env, CardStatus::Expired);
     assert_eq!(listed.total, 1);
 }
 
@@ -362,17 +352,7 @@ fn list_filters_pages_and_masks() {
     assert_eq!(page.total, 4);
     assert_eq!(page.cards.len(), 3);
     assert!(page.cards.iter().all(|c| c.masked_code.contains("****")));
-    let used = env
-        .call(|e| {
-            api::list_cards(
-                e,
-                ListCards {
-                    status: Some(CardStatus::Used),
-                    ..Default::default()
-                },
-            )
-        })
-        .unwrap();
+    let used = testing::cards_with_status(&mut env, CardStatus::Used);
     assert_eq!(used.total, 1);
     assert_eq!(used.cards[0].id, ids[0].summary.id);
     let fragment = ids[3].code[ids[3].code.len() - 9..].to_lowercase();

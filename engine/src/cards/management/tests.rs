@@ -2,7 +2,7 @@ use super::*;
 use crate::cards::{apply_balance_change, draw_uniform};
 use crate::money::Currency;
 use crate::storage::sqlite::NativeEnv;
-use crate::testing::{T0, given_usd, rows_of, usd};
+use crate::testing::{self, T0, given_usd, rows_of, usd};
 use crate::{Result, api};
 
 fn env() -> NativeEnv {
@@ -481,17 +481,7 @@ fn cancel_writes_the_balance_off_for_good() {
     );
     assert_eq!(snapshot(&mut env), before);
     // The list knows it as cancelled, not disabled.
-    let page = env
-        .call(|e| {
-            api::list_cards(
-                e,
-                ListCards {
-                    status: Some(CardStatus::Cancelled),
-                    ..Default::default()
-                },
-            )
-        })
-        .unwrap();
+    let page = testing::cards_with_status(&mut env, CardStatus::Cancelled);
     assert_eq!(page.total, 1);
 }
 
@@ -800,89 +790,50 @@ fn list(env: &mut NativeEnv, req: ListCards) -> Vec<CardId> {
 #[test]
 fn list_filters_and_sorts() {
     let mut env = env();
-    let a = create(
+    let id = |env: &mut NativeEnv, req: CreateCard| create(env, req).unwrap().summary.id;
+    let a = id(
         &mut env,
         CreateCard {
             recipient_email: Some("Ann@Example.com".into()),
             validity_days: Some(10),
             ..request("10")
         },
-    )
-    .unwrap();
+    );
     env.now += 1;
-    let b = create(
+    let b = id(
         &mut env,
         CreateCard {
             amount_max: Some("20".into()),
             ..request("12.5")
         },
-    )
-    .unwrap();
+    );
     env.now += 1;
-    let c = create(
+    let c = id(
         &mut env,
         CreateCard {
             validity_days: Some(5),
             ..request("30")
         },
-    )
-    .unwrap();
+    );
     env.now += 1;
-    let d = create(
+    let d = id(
         &mut env,
         CreateCard {
             amount: GivenMoney::new("10", "JPY"),
             ..request("1")
         },
-    )
-    .unwrap();
-    env.call(|e| api::disable_card(e, set(c.summary.id)))
-        .unwrap();
+    );
+    env.call(|e| api::disable_card(e, set(c))).unwrap();
     env.db
         .conn
         .execute(
             "UPDATE gc_cards SET product_id = 4, definition_id = 9, origin = 'batch', \
              purchaser_email = 'buyer@shop.com' WHERE id = ?1",
-            [d.summary.id as i64],
+            [d as i64],
         )
         .unwrap();
 
     let all = ListCards::default;
-    assert_eq!(
-        list(&mut env, all()),
-        [d.summary.id, c.summary.id, b.summary.id, a.summary.id]
-    );
-    assert_eq!(
-        list(
-            &mut env,
-            ListCards {
-                id: Some(b.summary.id),
-                ..all()
-            }
-        ),
-        [b.summary.id]
-    );
-    // 10 means 10.00 USD and 10 JPY.
-    assert_eq!(
-        list(
-            &mut env,
-            ListCards {
-                amount: Some("10".into()),
-                ..all()
-            }
-        ),
-        [d.summary.id, a.summary.id]
-    );
-    assert_eq!(
-        list(
-            &mut env,
-            ListCards {
-                amount: Some("10.5".into()),
-                ..all()
-            }
-        ),
-        Vec::<CardId>::new()
-    );
     assert!(matches!(
         env.call(|e| api::list_cards(
             e,
@@ -893,116 +844,95 @@ fn list_filters_and_sorts() {
         )),
         Err(Error::InvalidAmount(_))
     ));
-    assert_eq!(
-        list(
-            &mut env,
+    for (filter, expected) in [
+        (all(), vec![d, c, b, a]),
+        (
+            ListCards {
+                id: Some(b),
+                ..all()
+            },
+            vec![b],
+        ),
+        // 10 means 10.00 USD and 10 JPY.
+        (
+            ListCards {
+                amount: Some("10".into()),
+                ..all()
+            },
+            vec![d, a],
+        ),
+        (
+            ListCards {
+                amount: Some("10.5".into()),
+                ..all()
+            },
+            vec![],
+        ),
+        (
             ListCards {
                 amount_type: Some(AmountKind::Random),
                 ..all()
-            }
+            },
+            vec![b],
         ),
-        [b.summary.id]
-    );
-    assert_eq!(
-        list(
-            &mut env,
+        (
             ListCards {
                 amount_type: Some(AmountKind::Fixed),
                 ..all()
-            }
+            },
+            vec![d, c, a],
         ),
-        [d.summary.id, c.summary.id, a.summary.id]
-    );
-    assert_eq!(
-        list(
-            &mut env,
+        (
             ListCards {
                 product_id: Some(4),
                 ..all()
-            }
+            },
+            vec![d],
         ),
-        [d.summary.id]
-    );
-    assert_eq!(
-        list(
-            &mut env,
+        (
             ListCards {
                 definition_id: Some(9),
                 ..all()
-            }
+            },
+            vec![d],
         ),
-        [d.summary.id]
-    );
-    assert_eq!(
-        list(
-            &mut env,
+        (
             ListCards {
                 origin: Some(CardOrigin::Admin),
                 ..all()
-            }
+            },
+            vec![c, b, a],
         ),
-        [c.summary.id, b.summary.id, a.summary.id]
-    );
-    assert_eq!(
-        list(
-            &mut env,
+        (
             ListCards {
                 email: Some("ann@EXAMPLE.com".into()),
                 ..all()
-            }
+            },
+            vec![a],
         ),
-        [a.summary.id]
-    );
-    assert_eq!(
-        list(
-            &mut env,
+        (
             ListCards {
                 email: Some("BUYER@shop.com".into()),
                 ..all()
-            }
+            },
+            vec![d],
         ),
-        [d.summary.id]
-    );
+    ] {
+        let listed = list(&mut env, filter.clone());
+        assert_eq!(listed, expected, "{filter:?}");
+    }
 
     for (field, descending, expected) in [
-        (
-            CardSortField::Id,
-            false,
-            [a.summary.id, b.summary.id, c.summary.id, d.summary.id],
-        ),
-        (
-            CardSortField::CreatedAt,
-            true,
-            [d.summary.id, c.summary.id, b.summary.id, a.summary.id],
-        ),
+        (CardSortField::Id, false, [a, b, c, d]),
+        (CardSortField::CreatedAt, true, [d, c, b, a]),
         // Expiry: c (5 days), a (10 days), then the never-expiring by id.
-        (
-            CardSortField::ExpiresAt,
-            false,
-            [c.summary.id, a.summary.id, b.summary.id, d.summary.id],
-        ),
-        (
-            CardSortField::ExpiresAt,
-            true,
-            [a.summary.id, c.summary.id, d.summary.id, b.summary.id],
-        ),
+        (CardSortField::ExpiresAt, false, [c, a, b, d]),
+        (CardSortField::ExpiresAt, true, [a, c, d, b]),
         // Status names: active (a, b, d) before disabled (c).
-        (
-            CardSortField::Status,
-            false,
-            [a.summary.id, b.summary.id, d.summary.id, c.summary.id],
-        ),
+        (CardSortField::Status, false, [a, b, d, c]),
         // Balance: 10 JPY (raw 10) < 10.00 USD (1000) < b (≥1250) < 30.00.
-        (
-            CardSortField::InitialValue,
-            true,
-            [c.summary.id, b.summary.id, a.summary.id, d.summary.id],
-        ),
-        (
-            CardSortField::Balance,
-            false,
-            [d.summary.id, a.summary.id, b.summary.id, c.summary.id],
-        ),
+        (CardSortField::InitialValue, true, [c, b, a, d]),
+        (CardSortField::Balance, false, [d, a, b, c]),
     ] {
         let sort = Some(CardSort { field, descending });
         let sorted = list(&mut env, ListCards { sort, ..all() });
@@ -1023,7 +953,7 @@ fn list_filters_and_sorts() {
             ..all()
         },
     );
-    assert_eq!(page2, [d.summary.id]);
+    assert_eq!(page2, [d]);
 }
 
 /// Every cell a spreadsheet would run as a formula is prefixed with `'`
