@@ -224,6 +224,26 @@ pub fn place_expecting(
     })
 }
 
+/// Places `order_id` from `quote` expecting the card `code` to pay
+/// `applied`, which it no longer would: refused as a changed balance,
+/// writing nothing.
+pub fn assert_stale_expectation(
+    env: &mut NativeEnv,
+    order_id: &str,
+    quote: Quote,
+    (code, applied): (&str, &str),
+    channel: Channel,
+) {
+    let expected = vec![ExpectedCard {
+        code: code.into(),
+        applied: applied.into(),
+    }];
+    let err = refused(env, |env| {
+        place_expecting(env, order_id, quote, expected, channel)
+    });
+    assert!(matches!(err, Error::BalanceChanged { .. }), "{err:?}");
+}
+
 /// Cancels order `order_id`, with no comment.
 pub fn cancel(env: &mut NativeEnv, order_id: &str) -> Result<Cancellation> {
     env.call(|e| {

@@ -97,13 +97,8 @@ fn placement_is_idempotent_and_refuses_changed_balances() {
 
     // A stale expectation is refused, not under-collected.
     let q2 = one_line(1, "40", "40", &[&c.code]);
-    let stale = vec![ExpectedCard {
-        code: c.code.clone(),
-        applied: "40.00".into(),
-    }];
-    let err =
-        testing::place_expecting(&mut env, "O-2", q2, stale, Channel::Storefront).unwrap_err();
-    assert!(matches!(err, Error::BalanceChanged { .. }), "{err:?}");
+    let stale = (c.code.as_str(), "40.00");
+    testing::assert_stale_expectation(&mut env, "O-2", q2, stale, Channel::Storefront);
     assert_eq!(balance(&mut env, c.summary.id), "30.00");
 }
 
