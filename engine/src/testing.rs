@@ -44,8 +44,23 @@ pub fn configure(env: &mut NativeEnv, update: SettingsUpdate) -> Settings {
 pub fn balance(env: &mut NativeEnv, id: CardId) -> String {
     env.call(|e| api::get_card(e, &CardRef::Id(id)))
         .unwrap()
+        .summary
         .balance
         .amount()
+}
+
+/// The first page of the cards with `status`.
+pub fn cards_with_status(env: &mut NativeEnv, status: CardStatus) -> CardPage {
+    env.call(|e| {
+        api::list_cards(
+            e,
+            ListCards {
+                status: Some(status),
+                ..Default::default()
+            },
+        )
+    })
+    .unwrap()
 }
 
 /// How many rows `table` holds.
@@ -209,6 +224,26 @@ pub fn place_expecting(
     })
 }
 
+/// Places `order_id` from `quote` expecting the card `code` to pay
+/// `applied`, which it no longer would: refused as a changed balance,
+/// writing nothing.
+pub fn assert_stale_expectation(
+    env: &mut NativeEnv,
+    order_id: &str,
+    quote: Quote,
+    (code, applied): (&str, &str),
+    channel: Channel,
+) {
+    let expected = vec![ExpectedCard {
+        code: code.into(),
+        applied: applied.into(),
+    }];
+    let err = refused(env, |env| {
+        place_expecting(env, order_id, quote, expected, channel)
+    });
+    assert!(matches!(err, Error::BalanceChanged { .. }), "{err:?}");
+}
+
 /// Cancels order `order_id`, with no comment.
 pub fn cancel(env: &mut NativeEnv, order_id: &str) -> Result<Cancellation> {
     env.call(|e| {
@@ -303,14 +338,7 @@ pub(crate) fn new_card(cents: i64, currency: &str) -> crate::cards::NewCard {
         amount: cents,
         currency: crate::money::Currency::parse(currency).unwrap(),
         expires_at: None,
-        customer_id: None,
-        comment: None,
-        website: None,
-        test: false,
-        origin: CardOrigin::Admin,
-        order_id: None,
-        order_line: None,
-        purchase: None,
+        context: crate::cards::CardContext::of(CardOrigin::Admin),
         reference: None,
         actor: Actor::Admin("alice".into()),
         extras: crate::cards::CardExtras::default(),
@@ -324,4 +352,54 @@ pub(crate) fn insert_card(
     new: crate::cards::NewCard,
 ) -> crate::cards::StoredCard {
     env.call(|e| crate::cards::insert(e, new)).unwrap()
+}
+
+/// The steps both ledger property tests draw (the engine's, natively, and
+/// the harness's, through the component), within bounds each test picks.
+#[cfg(feature = "testing")]
+pub mod ledger_ops {
+    use proptest::prelude::*;
+
+    /// Create a card of so many cents; adjust by so many cents, disable or
+    /// enable the card at an index (taken modulo the cards made so far);
+    /// move the clock on so many hours.
+    #[derive(Clone, Debug)]
+    pub enum Op {
+        Create(u32),
+        Adjust(usize, i32),
+        Disable(usize),
+        Enable(usize),
+        Advance(u32),
+    }
+
+    /// How far the steps go; every bound is exclusive.
+    #[derive(Clone, Copy, Debug)]
+    pub struct Bounds {
+        /// Card indexes are below this.
+        pub cards: usize,
+        /// A card is created with at least one cent and fewer than this.
+        pub create_cents: u32,
+        /// An adjustment is of fewer than this many cents either way.
+        pub adjust_cents: i32,
+        /// The clock moves by fewer than this many hours.
+        pub hours: u32,
+    }
+
+    /// One step within `b`.
+    pub fn op(b: Bounds) -> impl Strategy<Value = Op> {
+        prop_oneof![
+            (1..b.create_cents).prop_map(Op::Create),
+            (0..b.cards, -b.adjust_cents..b.adjust_cents).prop_map(|(c, a)| Op::Adjust(c, a)),
+            (0..b.cards).prop_map(Op::Disable),
+            (0..b.cards).prop_map(Op::Enable),
+            (0..b.hours).prop_map(Op::Advance),
+        ]
+    }
+
+    /// `cents` as a decimal of two places (`-12.05`), as a request gives it.
+    pub fn decimal(cents: i64) -> String {
+        let sign = if cents < 0 { "-" } else { "" };
+        let abs = cents.unsigned_abs();
+        format!("{sign}{}.{:02}", abs / 100, abs % 100)
+    }
 }

@@ -72,34 +72,36 @@ impl From<e::AmountType> for wit::AmountType {
     }
 }
 
+/// The summary's fields are converted once, by the summary's conversion.
 impl From<e::Card> for wit::Card {
     fn from(c: e::Card) -> Self {
+        let s = wit::CardSummary::from(c.summary);
         wit::Card {
-            id: c.id,
+            id: s.id,
             code: c.code,
-            masked_code: c.masked_code,
-            status: c.status.into(),
-            balance: c.balance.into(),
-            initial_value: c.initial_value.into(),
-            amount_type: c.amount_type.into(),
-            max_uses: c.max_uses,
-            uses: c.uses,
-            expires_at: c.expires_at,
-            customer_id: c.customer_id,
+            masked_code: s.masked_code,
+            status: s.status,
+            balance: s.balance,
+            initial_value: s.initial_value,
+            amount_type: s.amount_type,
+            max_uses: s.max_uses,
+            uses: s.uses,
+            expires_at: s.expires_at,
+            customer_id: s.customer_id,
             recipient_name: c.recipient_name,
-            recipient_email: c.recipient_email,
+            recipient_email: s.recipient_email,
             purchaser_customer_id: c.purchaser_customer_id,
-            purchaser_email: c.purchaser_email,
-            product_id: c.product_id,
-            definition_id: c.definition_id,
+            purchaser_email: s.purchaser_email,
+            product_id: s.product_id,
+            definition_id: s.definition_id,
             campaign_id: c.campaign_id,
             comment: c.comment,
-            website: c.website,
-            test: c.test,
-            origin: c.origin.into(),
+            website: s.website,
+            test: s.test,
+            origin: s.origin,
             order_id: c.order_id,
             purchase: c.purchase.map(Into::into),
-            created_at: c.created_at,
+            created_at: s.created_at,
             updated_at: c.updated_at,
         }
     }

@@ -207,7 +207,7 @@ fn undeletable(
     used: &HashSet<CardId>,
     in_orders: &HashSet<CardId>,
 ) -> Option<&'static str> {
-    if card.order_id.is_some() {
+    if card.context.order_id.is_some() {
         Some("the card was issued by an order")
     } else if in_orders.contains(&card.id) {
         Some("the card paid an order")
@@ -336,7 +336,7 @@ pub fn set_status_many(env: &mut dyn Environment, req: BulkStatus) -> Result<Vec
             card_id: card.id,
             reason: e.to_string(),
         })?;
-        out[i].status = changed.status;
+        out[i].status = changed.summary.status;
     }
     Ok(out)
 }
@@ -438,10 +438,11 @@ pub fn create_for_recipients(
         )?;
         // A repeat found an earlier card: it must be for the same person.
         let same_person = card
+            .summary
             .recipient_email
             .as_deref()
             .is_some_and(|e| e.eq_ignore_ascii_case(&r.email))
-            && card.customer_id == r.customer_id;
+            && card.summary.customer_id == r.customer_id;
         if !same_person {
             return Err(Error::InvalidArgument(format!(
                 "reference `{}` was already used for different recipients",
@@ -584,13 +585,13 @@ fn export_rows(
                 c.extras.max_uses.to_string()
             },
             c.expires_at.map(time::format).unwrap_or_default(),
-            opt(&c.customer_id),
+            opt(&c.context.customer_id),
             opt(&c.extras.recipient_email),
             opt(&c.extras.purchaser_email),
             opt_id(c.extras.product_id),
             opt_id(c.extras.definition_id),
-            c.origin.as_str().to_owned(),
-            opt(&c.order_id),
+            c.context.origin.as_str().to_owned(),
+            opt(&c.context.order_id),
             time::format(c.created_at),
         ];
         let record = record.map(|cell| match neutralise_formula(&cell) {

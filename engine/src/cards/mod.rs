@@ -259,14 +259,13 @@ pub fn create(env: &mut dyn Environment, req: CreateCard) -> Result<Card> {
             amount: value,
             currency,
             expires_at,
-            customer_id: req.customer_id,
-            comment: req.comment,
-            website: req.website,
-            test: req.test.unwrap_or(false),
-            origin: CardOrigin::Admin,
-            order_id: None,
-            order_line: None,
-            purchase: None,
+            context: CardContext {
+                customer_id: req.customer_id,
+                comment: req.comment,
+                website: req.website,
+                test: req.test.unwrap_or(false),
+                ..CardContext::of(CardOrigin::Admin)
+            },
             reference: req.reference,
             actor: Actor::Admin(req.admin_user),
             extras: CardExtras {
@@ -289,14 +288,7 @@ pub(crate) struct NewCard {
     pub amount: i64,
     pub currency: Currency,
     pub expires_at: Option<Seconds>,
-    pub customer_id: Option<String>,
-    pub comment: Option<String>,
-    pub website: Option<String>,
-    pub test: bool,
-    pub origin: CardOrigin,
-    pub order_id: Option<String>,
-    pub order_line: Option<String>,
-    pub purchase: Option<GiftCardPurchase>,
+    pub context: CardContext,
     /// The idempotency key, unique across all cards.
     pub reference: Option<String>,
     pub actor: Actor,
@@ -317,7 +309,7 @@ pub(crate) fn insert_with_note(
     note: Option<&str>,
 ) -> Result<StoredCard> {
     let now = env.now();
-    let ledger_comment = match (new.comment.as_deref(), note) {
+    let ledger_comment = match (new.context.comment.as_deref(), note) {
         (Some(c), Some(n)) => Some(format!("{c}; {n}")),
         (Some(c), None) => Some(c.to_owned()),
         (None, Some(n)) => Some(n.to_owned()),
@@ -336,6 +328,7 @@ pub(crate) fn insert_with_note(
         }
     };
     let purchase_json = new
+        .context
         .purchase
         .as_ref()
         .map(|p| serde_json::to_string(p).expect("plain record serializes"));
@@ -356,15 +349,15 @@ pub(crate) fn insert_with_note(
             Value::Integer(new.amount),
             Value::from(new.currency.code()),
             Value::from(new.expires_at),
-            Value::from(new.customer_id.as_deref()),
-            Value::from(new.comment.as_deref()),
+            Value::from(new.context.customer_id.as_deref()),
+            Value::from(new.context.comment.as_deref()),
             Value::from(new.reference.as_deref()),
             Value::Integer(now),
-            Value::from(new.website.as_deref()),
-            Value::Integer(i64::from(new.test)),
-            Value::from(new.origin.as_str()),
-            Value::from(new.order_id.as_deref()),
-            Value::from(new.order_line.as_deref()),
+            Value::from(new.context.website.as_deref()),
+            Value::Integer(i64::from(new.context.test)),
+            Value::from(new.context.origin.as_str()),
+            Value::from(new.context.order_id.as_deref()),
+            Value::from(new.context.order_line.as_deref()),
             Value::from(purchase_json.as_deref()),
             Value::from(new.extras.amount_range.map(|r| r.0)),
             Value::from(new.extras.amount_range.map(|r| r.1)),
@@ -408,14 +401,7 @@ pub(crate) fn insert_with_note(
         initial_value: new.amount,
         currency: new.currency,
         expires_at: new.expires_at,
-        customer_id: new.customer_id,
-        comment: new.comment,
-        website: new.website,
-        test: new.test,
-        origin: new.origin,
-        order_id: new.order_id,
-        order_line: new.order_line,
-        purchase: new.purchase,
+        context: new.context,
         created_at: now,
         updated_at: now,
         extras: new.extras,

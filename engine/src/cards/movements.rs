@@ -196,7 +196,7 @@ pub fn note(card: &StoredCard) -> IssuedCardNote {
     IssuedCardNote {
         card_id: card.id,
         masked_code: card.masked_code.clone(),
-        line_id: card.order_line.clone().unwrap_or_default(),
+        line_id: card.context.order_line.clone().unwrap_or_default(),
         balance: card.money(card.balance),
     }
 }

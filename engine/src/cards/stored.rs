@@ -20,14 +20,8 @@ pub struct StoredCard {
     pub initial_value: i64,
     pub currency: Currency,
     pub expires_at: Option<Seconds>,
-    pub customer_id: Option<String>,
-    pub comment: Option<String>,
-    pub website: Option<String>,
-    pub test: bool,
-    pub origin: CardOrigin,
-    pub order_id: Option<String>,
-    pub order_line: Option<String>,
-    pub purchase: Option<GiftCardPurchase>,
+    /// Whose it is, where it came from and what it is for.
+    pub context: CardContext,
     pub created_at: Seconds,
     pub updated_at: Seconds,
     /// The people, product, batch, campaign and limits a card may carry.
@@ -36,6 +30,37 @@ pub struct StoredCard {
     pub uses: u32,
     /// Set when an administrator cancelled the card (stored as `disabled`).
     pub cancelled_at: Option<Seconds>,
+}
+
+/// Whose a card is, where it came from and what it is for: written with
+/// the card ([`NewCard`](super::NewCard)) and read back with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CardContext {
+    pub customer_id: Option<String>,
+    pub comment: Option<String>,
+    pub website: Option<String>,
+    pub test: bool,
+    pub origin: CardOrigin,
+    pub order_id: Option<String>,
+    pub order_line: Option<String>,
+    pub purchase: Option<GiftCardPurchase>,
+}
+
+impl CardContext {
+    /// A card of `origin` and nothing else: no owner, note, website, order
+    /// or purchase, not a test card; set the rest with struct-update syntax.
+    pub fn of(origin: CardOrigin) -> CardContext {
+        CardContext {
+            customer_id: None,
+            comment: None,
+            website: None,
+            test: false,
+            origin,
+            order_id: None,
+            order_line: None,
+            purchase: None,
+        }
+    }
 }
 
 /// What a card may carry beyond its value, code and scope; everything
@@ -95,15 +120,17 @@ impl StoredCard {
             currency: Currency::parse(&currency)
                 .map_err(|_| Error::Database(format!("stored currency `{currency}`")))?,
             expires_at: row.opt_i64("expires_at")?,
-            customer_id: row.opt_text("customer_id")?,
-            comment: row.opt_text("comment")?,
-            website: row.opt_text("website")?,
-            test: row.i64("is_test")? != 0,
-            origin: CardOrigin::parse(&origin)
-                .ok_or_else(|| Error::Database(format!("unknown card origin `{origin}`")))?,
-            order_id: row.opt_text("order_id")?,
-            order_line: row.opt_text("order_line")?,
-            purchase,
+            context: CardContext {
+                customer_id: row.opt_text("customer_id")?,
+                comment: row.opt_text("comment")?,
+                website: row.opt_text("website")?,
+                test: row.i64("is_test")? != 0,
+                origin: CardOrigin::parse(&origin)
+                    .ok_or_else(|| Error::Database(format!("unknown card origin `{origin}`")))?,
+                order_id: row.opt_text("order_id")?,
+                order_line: row.opt_text("order_line")?,
+                purchase,
+            },
             created_at: row.i64("created_at")?,
             updated_at: row.i64("updated_at")?,
             extras: CardExtras {
@@ -163,31 +190,14 @@ impl StoredCard {
 
     pub fn to_card(&self, now: Seconds) -> Card {
         Card {
-            id: self.id,
+            summary: self.to_summary(now),
             code: self.display_code.clone(),
-            masked_code: self.masked_code.clone(),
-            status: self.status(now),
-            balance: self.money(self.balance),
-            initial_value: self.money(self.initial_value),
-            amount_type: self.amount_type(),
-            max_uses: self.extras.max_uses,
-            uses: self.uses,
-            expires_at: self.expires_at.map(time::format),
-            customer_id: self.customer_id.clone(),
             recipient_name: self.extras.recipient_name.clone(),
-            recipient_email: self.extras.recipient_email.clone(),
             purchaser_customer_id: self.extras.purchaser_customer_id.clone(),
-            purchaser_email: self.extras.purchaser_email.clone(),
-            product_id: self.extras.product_id,
-            definition_id: self.extras.definition_id,
             campaign_id: self.extras.campaign_id,
-            comment: self.comment.clone(),
-            website: self.website.clone(),
-            test: self.test,
-            origin: self.origin,
-            order_id: self.order_id.clone(),
-            purchase: self.purchase.clone(),
-            created_at: time::format(self.created_at),
+            comment: self.context.comment.clone(),
+            order_id: self.context.order_id.clone(),
+            purchase: self.context.purchase.clone(),
             updated_at: time::format(self.updated_at),
         }
     }
@@ -203,14 +213,14 @@ impl StoredCard {
             max_uses: self.extras.max_uses,
             uses: self.uses,
             expires_at: self.expires_at.map(time::format),
-            customer_id: self.customer_id.clone(),
+            customer_id: self.context.customer_id.clone(),
             recipient_email: self.extras.recipient_email.clone(),
             purchaser_email: self.extras.purchaser_email.clone(),
             product_id: self.extras.product_id,
             definition_id: self.extras.definition_id,
-            website: self.website.clone(),
-            test: self.test,
-            origin: self.origin,
+            website: self.context.website.clone(),
+            test: self.context.test,
+            origin: self.context.origin,
             created_at: time::format(self.created_at),
         }
     }

@@ -364,10 +364,15 @@ fn redeemable_by(
     customer: &str,
     now: Seconds,
 ) -> Result<bool> {
-    if card.balance <= 0 || card.test {
+    if card.balance <= 0 || card.context.test {
         return Ok(false);
     }
-    if card.customer_id.as_deref().is_some_and(|c| c != customer) {
+    if card
+        .context
+        .customer_id
+        .as_deref()
+        .is_some_and(|c| c != customer)
+    {
         return Ok(false);
     }
     let max = i64::from(card.extras.max_uses);
@@ -536,7 +541,8 @@ pub fn my_bought_cards(env: &mut dyn Environment, req: MyCardsRequest) -> Result
                 // Cards bought before recipients were copied onto the card
                 // keep them in the purchase details.
                 recipient_email: card.extras.recipient_email.clone().or_else(|| {
-                    card.purchase
+                    card.context
+                        .purchase
                         .as_ref()
                         .and_then(|p| p.recipient_email.clone())
                 }),
@@ -632,7 +638,7 @@ pub fn public_balance(env: &mut dyn Environment, req: BalanceRequest) -> Result<
             let action = HistoryAction::parse(&action)
                 .ok_or_else(|| Error::Database(format!("unknown ledger action `{action}`")))?;
             let issued_by = match action {
-                HistoryAction::Created => card.order_id.clone(),
+                HistoryAction::Created => card.context.order_id.clone(),
                 _ => None,
             };
             Ok(PublicTransaction {

@@ -1,8 +1,8 @@
 use super::*;
-use crate::cards::{CardExtras, NewCard};
+use crate::cards::{CardContext, CardExtras, NewCard};
 use crate::model::CardOrigin;
 use crate::storage::sqlite::NativeEnv;
-use crate::testing::{self, T0, count};
+use crate::testing::{self, T0, count, usd};
 
 fn env() -> NativeEnv {
     NativeEnv::in_memory(T0, 3)
@@ -36,11 +36,13 @@ fn card(env: &mut NativeEnv, s: Spec) -> StoredCard {
     let new = NewCard {
         code: Some(code::custom(s.code).unwrap()),
         expires_at: s.expires_at,
-        customer_id: s.customer.map(Into::into),
-        comment: Some("staff note".into()),
-        test: s.test,
-        origin: s.origin,
-        order_id: s.order_id.map(Into::into),
+        context: CardContext {
+            customer_id: s.customer.map(Into::into),
+            comment: Some("staff note".into()),
+            test: s.test,
+            order_id: s.order_id.map(Into::into),
+            ..CardContext::of(s.origin)
+        },
         reference: Some(format!("ext-{}", s.code)),
         extras: s.extras,
         ..testing::new_card(s.cents, "USD")
@@ -105,7 +107,7 @@ fn redeem_moves_the_whole_balance_once() {
     let RedeemAnswer::Redeemed(r) = redeem(&mut env, "acct 0001", "cust-1", "k").unwrap() else {
         panic!("not redeemed")
     };
-    assert_eq!(r.amount, Money::parse("25.50", "USD").unwrap());
+    assert_eq!(r.amount, usd("25.50"));
     assert_eq!(r.masked_code, c.masked_code);
     let after = stored(&mut env, c.id);
     assert_eq!(after.balance, 0);
@@ -117,7 +119,7 @@ fn redeem_moves_the_whole_balance_once() {
     let last = rows.last().unwrap();
     assert_eq!(last.id, r.history_id);
     assert_eq!(last.action, HistoryAction::MovedToAccount);
-    assert_eq!(last.amount, Money::parse("-25.50", "USD").unwrap());
+    assert_eq!(last.amount, usd("-25.50"));
     assert_eq!(last.actor, Actor::Customer("cust-1".into()));
     assert_eq!(last.reference.as_deref(), Some("account:cust-1"));
     assert_eq!(
@@ -423,19 +425,16 @@ fn bought_and_used_cards() {
         mine.cards[1].recipient_email.as_deref(),
         Some("zoe@example.com")
     );
-    assert_eq!(
-        mine.cards[1].initial_value,
-        Money::parse("50.00", "USD").unwrap()
-    );
+    assert_eq!(mine.cards[1].initial_value, usd("50.00"));
 
     let uses = used(&mut env, "cust-1");
     assert_eq!(uses.total, 2);
     assert_eq!(uses.uses[0].action, HistoryAction::MovedToAccount);
-    assert_eq!(uses.uses[0].amount, Money::parse("7.00", "USD").unwrap());
+    assert_eq!(uses.uses[0].amount, usd("7.00"));
     assert_eq!(uses.uses[0].masked_code, r.masked_code);
     assert_eq!(uses.uses[0].order_id, None);
     assert_eq!(uses.uses[1].action, HistoryAction::Redeemed);
-    assert_eq!(uses.uses[1].amount, Money::parse("4.00", "USD").unwrap());
+    assert_eq!(uses.uses[1].amount, usd("4.00"));
     assert_eq!(uses.uses[1].order_id.as_deref(), Some("ORD-2"));
     assert_eq!(uses.uses[1].at, time::format(T0 + 15));
     assert_eq!(used(&mut env, "cust-3").total, 1);
@@ -454,18 +453,18 @@ fn public_page_shows_orders_and_hides_everything_else() {
         panic!("not found")
     };
     assert_eq!(page.masked_code, c.masked_code);
-    assert_eq!(page.balance, Money::parse("37.50", "USD").unwrap());
+    assert_eq!(page.balance, usd("37.50"));
     assert_eq!(page.expires_at, None);
     assert_eq!(page.transactions.len(), 2);
     let created = &page.transactions[0];
     assert_eq!(created.action, HistoryAction::Created);
     // Its reference is an idempotency key (`ext-PUBLIC-0001`): hidden.
     assert_eq!(created.order_reference, None);
-    assert_eq!(created.amount, Money::parse("50.00", "USD").unwrap());
+    assert_eq!(created.amount, usd("50.00"));
     let spent = &page.transactions[1];
     assert_eq!(spent.action, HistoryAction::Redeemed);
     assert_eq!(spent.order_reference.as_deref(), Some("ORD-9"));
-    assert_eq!(spent.amount, Money::parse("-12.50", "USD").unwrap());
+    assert_eq!(spent.amount, usd("-12.50"));
     assert_eq!(spent.at, time::format(T0 + 60));
     assert!(spent.id > created.id);
     // Generic for what is not active.

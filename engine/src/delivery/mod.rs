@@ -249,12 +249,14 @@ pub(crate) fn default_recipient(card: &StoredCard, channel: Channel) -> Option<S
             .recipient_email
             .clone()
             .or_else(|| {
-                card.purchase
+                card.context
+                    .purchase
                     .as_ref()
                     .and_then(|p| p.recipient_email.clone())
             })
             .or_else(|| card.extras.purchaser_email.clone()),
         Channel::Sms => card
+            .context
             .purchase
             .as_ref()
             .and_then(|p| p.recipient_phone.as_deref())

@@ -44,7 +44,7 @@ fn one_line(text: &str) -> String {
 
 impl CardFacts {
     pub fn of(card: &StoredCard, settings: &Settings, token: &str) -> CardFacts {
-        let purchase = card.purchase.as_ref();
+        let purchase = card.context.purchase.as_ref();
         let money = |minor: i64| {
             let m = card.money(minor);
             format!("{} {}", m.amount(), m.currency_code())

@@ -46,7 +46,7 @@ pub(crate) fn buy(env: &mut NativeEnv, order: &str, purchase: GiftCardPurchase) 
         "0",
     );
     let paid = env.call(|e| api::invoice_paid(e, invoice))?;
-    Ok(paid.issued[0].id)
+    Ok(paid.issued[0].summary.id)
 }
 
 pub(crate) fn gift(recipient: Option<&str>) -> GiftCardPurchase {
@@ -70,6 +70,7 @@ fn admin_card(env: &mut NativeEnv, email: Option<&str>) -> u64 {
         )
     })
     .unwrap()
+    .summary
     .id
 }
 

@@ -138,34 +138,21 @@ pub enum HistoryAction {
 
 impl Named for HistoryAction {}
 
-/// A card with its full code.
+/// A card with its full code: what a list shows of it, and the rest.
+/// Stored answers written before the summary was its own field kept these
+/// keys side by side at the top level; `flatten` reads and writes them the
+/// same way, by name.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Card {
-    pub id: CardId,
+    #[serde(flatten)]
+    pub summary: CardSummary,
     pub code: String,
-    pub masked_code: String,
-    pub status: CardStatus,
-    pub balance: Money,
-    pub initial_value: Money,
-    pub amount_type: AmountType,
-    pub max_uses: i32,
-    pub uses: u32,
-    pub expires_at: Option<String>,
-    pub customer_id: Option<String>,
     pub recipient_name: Option<String>,
-    pub recipient_email: Option<String>,
     pub purchaser_customer_id: Option<String>,
-    pub purchaser_email: Option<String>,
-    pub product_id: Option<u64>,
-    pub definition_id: Option<u64>,
     pub campaign_id: Option<u64>,
     pub comment: Option<String>,
-    pub website: Option<String>,
-    pub test: bool,
-    pub origin: CardOrigin,
     pub order_id: Option<String>,
     pub purchase: Option<GiftCardPurchase>,
-    pub created_at: String,
     pub updated_at: String,
 }
 

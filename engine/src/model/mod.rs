@@ -55,4 +55,73 @@ mod tests {
         names_match_serde::<RefusalReason>();
         names_match_serde::<Channel>();
     }
+
+    /// A card as stored answers (`gc_hook_results.result`) kept it before
+    /// [`Card`] held its [`CardSummary`]: every key at the top level, in the
+    /// old order. It still reads, and writes back to the same keys.
+    #[test]
+    fn a_card_stored_flat_still_reads() {
+        let stored = serde_json::json!({
+            "id": 7,
+            "code": "GC-AAAA-BBBB",
+            "masked_code": "GC-****-BBBB",
+            "status": "active",
+            "balance": {"amount": "4.00", "currency": "USD"},
+            "initial_value": {"amount": "5.00", "currency": "USD"},
+            "amount_type": {"random": {
+                "min": {"amount": "5.00", "currency": "USD"},
+                "max": {"amount": "6.00", "currency": "USD"}
+            }},
+            "max_uses": -1,
+            "uses": 1,
+            "expires_at": null,
+            "customer_id": "c-1",
+            "recipient_name": "Ann",
+            "recipient_email": "ann@example.com",
+            "purchaser_customer_id": null,
+            "purchaser_email": "bob@example.com",
+            "product_id": 3,
+            "definition_id": null,
+            "campaign_id": 9,
+            "comment": null,
+            "website": "shop",
+            "test": false,
+            "origin": "purchase",
+            "order_id": "O-1",
+            "purchase": {
+                "recipient_name": "Ann",
+                "recipient_email": "ann@example.com",
+                "sender_name": null,
+                "sender_email": null,
+                "message": "hi",
+                "deliver_at": null,
+                "validity_days": 30
+            },
+            "created_at": "2026-01-01T00:00:00Z",
+            "updated_at": "2026-01-02T00:00:00Z"
+        });
+        let card: Card = serde_json::from_value(stored.clone()).unwrap();
+        let usd = |minor| Money::of(minor, crate::money::Currency::parse("USD").unwrap());
+        assert_eq!(card.summary.id, 7);
+        assert_eq!(card.code, "GC-AAAA-BBBB");
+        assert_eq!(card.summary.balance, usd(400));
+        assert_eq!(
+            card.summary.amount_type,
+            AmountType::Random(AmountRange {
+                min: usd(500),
+                max: usd(600)
+            })
+        );
+        assert_eq!(card.summary.origin, CardOrigin::Purchase);
+        assert_eq!(card.campaign_id, Some(9));
+        assert_eq!(card.updated_at, "2026-01-02T00:00:00Z");
+        let purchase = card.purchase.as_ref().unwrap();
+        assert_eq!(purchase.validity_days, Some(30));
+        assert_eq!(purchase.recipient_phone, None);
+        // Written back: the same keys and values (the purchase gains the
+        // field added in 0.4).
+        let mut expected = stored;
+        expected["purchase"]["recipient_phone"] = serde_json::Value::Null;
+        assert_eq!(serde_json::to_value(&card).unwrap(), expected);
+    }
 }

@@ -13,7 +13,7 @@
 //! order never had nor buy cards the order never sold. Orders placed before
 //! v5 have no recorded lines and keep the old, unchecked behaviour.
 use crate::cards::movements::replay;
-use crate::cards::{self, CardExtras, NewCard};
+use crate::cards::{self, CardContext, CardExtras, NewCard};
 use crate::catalog::products;
 use crate::error::{Error, Result};
 use crate::model::*;
@@ -522,17 +522,17 @@ pub fn paid(env: &mut dyn Environment, req: Invoice) -> Result<PaidInvoice> {
                     amount: value,
                     currency: order.context.base_currency,
                     expires_at,
-                    customer_id: None,
-                    comment: Some(format!(
-                        "Bought on order {} (invoice {})",
-                        order.order_id, req.invoice_id
-                    )),
-                    website: Some(order.context.website.clone()),
-                    test: order.context.test,
-                    origin: CardOrigin::Purchase,
-                    order_id: Some(order.order_id.clone()),
-                    order_line: Some(line.line_id.clone()),
-                    purchase: Some(purchase.clone()),
+                    context: CardContext {
+                        order_line: Some(line.line_id.clone()),
+                        purchase: Some(purchase.clone()),
+                        ..order.card_context(
+                            CardOrigin::Purchase,
+                            format!(
+                                "Bought on order {} (invoice {})",
+                                order.order_id, req.invoice_id
+                            ),
+                        )
+                    },
                     reference: Some(format!(
                         "order:{}:line:{}:unit:{}",
                         order.order_id,

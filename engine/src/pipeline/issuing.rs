@@ -259,14 +259,7 @@ pub fn issue_from_order(env: &mut dyn Environment, req: IssueRequest) -> Result<
             amount,
             currency: c,
             expires_at,
-            customer_id: None,
-            comment: Some(comment),
-            website: Some(order.context.website.clone()),
-            test: order.context.test,
-            origin: CardOrigin::OrderIssued,
-            order_id: Some(order.order_id.clone()),
-            order_line: None,
-            purchase: None,
+            context: order.card_context(CardOrigin::OrderIssued, comment),
             reference: Some(reference.clone()),
             actor: Actor::Admin(req.admin_user.clone()),
             extras: CardExtras {
@@ -674,17 +667,13 @@ pub fn completed(env: &mut dyn Environment, req: CompleteRequest) -> Result<Vec<
                 amount: value,
                 currency: order.context.currency,
                 expires_at,
-                customer_id: None,
-                comment: Some(format!(
-                    "Campaign \"{}\": reward for order {}",
-                    campaign.rules.name, order.order_id
-                )),
-                website: Some(order.context.website.clone()),
-                test: order.context.test,
-                origin: CardOrigin::Campaign,
-                order_id: Some(order.order_id.clone()),
-                order_line: None,
-                purchase: None,
+                context: order.card_context(
+                    CardOrigin::Campaign,
+                    format!(
+                        "Campaign \"{}\": reward for order {}",
+                        campaign.rules.name, order.order_id
+                    ),
+                ),
                 reference: Some(reference),
                 actor: Actor::System,
                 extras: CardExtras {

@@ -5,7 +5,7 @@
 //! memos are checked against what was ordered instead of being believed.
 
 use crate::cards::movements::{self, replay};
-use crate::cards::{self, StoredCard};
+use crate::cards::{self, CardContext, StoredCard};
 use crate::error::{Error, Result};
 use crate::model::*;
 use crate::money::Currency;
@@ -41,6 +41,19 @@ pub struct StoredOrder {
 }
 
 impl StoredOrder {
+    /// The context of a card this order issues (a purchase, a refund, a
+    /// reward, goodwill): the order's website and test flag, its id, and
+    /// `comment`; no owner, line or purchase.
+    pub(crate) fn card_context(&self, origin: CardOrigin, comment: String) -> CardContext {
+        CardContext {
+            comment: Some(comment),
+            website: Some(self.context.website.clone()),
+            test: self.context.test,
+            order_id: Some(self.order_id.clone()),
+            ..CardContext::of(origin)
+        }
+    }
+
     fn from_row(row: &Row<'_>) -> Result<StoredOrder> {
         let currency = |name: &str| -> Result<Currency> {
             Currency::parse(&row.text(name)?)

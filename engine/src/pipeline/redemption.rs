@@ -114,18 +114,19 @@ pub fn check_card(card: &StoredCard, quote: &ParsedQuote, now: Seconds) -> Optio
         return Some(RefusalReason::UsesExhausted);
     }
     if card
+        .context
         .website
         .as_ref()
         .is_some_and(|w| *w != quote.context.website)
     {
         return Some(RefusalReason::WrongWebsite);
     }
-    if let Some(owner) = &card.customer_id
+    if let Some(owner) = &card.context.customer_id
         && quote.context.customer_id.as_ref() != Some(owner)
     {
         return Some(RefusalReason::WrongCustomer);
     }
-    match (card.test, quote.context.test) {
+    match (card.context.test, quote.context.test) {
         (true, false) => Some(RefusalReason::TestCardOnRealOrder),
         (false, true) => Some(RefusalReason::RealCardOnTestOrder),
         _ => None,

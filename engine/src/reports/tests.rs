@@ -1,5 +1,5 @@
 use super::*;
-use crate::cards::{CardExtras, NewCard, StoredCard};
+use crate::cards::{CardContext, CardExtras, NewCard, StoredCard};
 use crate::model::{Actor, CardOrigin, CardRef};
 use crate::storage::sqlite::NativeEnv;
 use crate::testing::{self, T0, usd};
@@ -15,8 +15,10 @@ fn card(
 ) -> StoredCard {
     let new = NewCard {
         expires_at,
-        test,
-        origin,
+        context: CardContext {
+            test,
+            ..CardContext::of(origin)
+        },
         extras: CardExtras {
             product_id: product,
             ..CardExtras::default()

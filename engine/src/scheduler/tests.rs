@@ -22,6 +22,7 @@ fn card(env: &mut NativeEnv, amount: &str, expires_at: Option<i64>, email: Optio
         )
     })
     .unwrap()
+    .summary
     .id
 }
 

@@ -311,7 +311,7 @@ fn two_codes_of_one_definition_pay_one_order_and_uses_are_counted_once() {
         let card = env
             .call(|e| api::get_card(e, &CardRef::Code(code.clone())))
             .unwrap();
-        assert_eq!((card.uses, card.max_uses), (1, 1));
+        assert_eq!((card.summary.uses, card.summary.max_uses), (1, 1));
     }
     // Used up anyway (balance 0): used-up comes first.
     assert_eq!(
@@ -349,7 +349,10 @@ fn two_codes_of_one_definition_pay_one_order_and_uses_are_counted_once() {
     let card = env
         .call(|e| api::get_card(e, &CardRef::Id(g.first_card_id)))
         .unwrap();
-    assert_eq!((card.balance.amount().as_str(), card.uses), ("40.00", 1));
+    assert_eq!(
+        (card.summary.balance.amount().as_str(), card.summary.uses),
+        ("40.00", 1)
+    );
     assert_eq!(
         reason(&mut env, &Q::default(), &big),
         Some(RefusalReason::UsesExhausted)
@@ -366,7 +369,10 @@ fn two_codes_of_one_definition_pay_one_order_and_uses_are_counted_once() {
     let third = env
         .call(|e| api::get_card(e, &CardRef::Code(c[2].clone())))
         .unwrap();
-    assert_eq!((third.balance.amount().as_str(), third.uses), ("5.00", 1));
+    assert_eq!(
+        (third.summary.balance.amount().as_str(), third.summary.uses),
+        ("5.00", 1)
+    );
 }
 
 #[test]
@@ -388,6 +394,7 @@ fn a_card_paying_nothing_is_not_used() {
         .map(|code| {
             env.call(|e| api::get_card(e, &CardRef::Code(code.clone())))
                 .unwrap()
+                .summary
                 .uses
         })
         .collect();

@@ -71,13 +71,13 @@ fn ledger_sum(env: &mut NativeEnv, id: CardId) -> i64 {
 fn create_writes_card_and_created_row() {
     let mut env = env();
     let card = create(&mut env, "50").unwrap();
-    assert_eq!(card.balance, usd("50.00"));
-    assert_eq!(card.initial_value, usd("50.00"));
-    assert_eq!(card.status, CardStatus::Active);
+    assert_eq!(card.summary.balance, usd("50.00"));
+    assert_eq!(card.summary.initial_value, usd("50.00"));
+    assert_eq!(card.summary.status, CardStatus::Active);
     assert!(card.code.starts_with("GC-"));
-    assert_eq!(card.expires_at, None);
+    assert_eq!(card.summary.expires_at, None);
     let history = env
-        .call(|e| api::card_history(e, &CardRef::Id(card.id), PageRequest::default()))
+        .call(|e| api::card_history(e, &CardRef::Id(card.summary.id), PageRequest::default()))
         .unwrap();
     assert_eq!(history.total, 1);
     let row = &history.entries[0];
@@ -96,27 +96,27 @@ fn lookup_normalizes_the_code() {
     let found = env
         .call(|e| api::get_card(e, &CardRef::Code(messy)))
         .unwrap();
-    assert_eq!(found.id, card.id);
+    assert_eq!(found.summary.id, card.summary.id);
 }
 
 #[test]
 fn adjust_moves_status_with_balance_and_ledger_follows() {
     let mut env = env();
     let card = create(&mut env, "20").unwrap();
-    let used = adjust(&mut env, card.id, "-20").unwrap();
-    assert_eq!(used.status, CardStatus::Used);
-    assert_eq!(used.balance, usd("0.00"));
-    let err = adjust(&mut env, card.id, "-0.01").unwrap_err();
+    let used = adjust(&mut env, card.summary.id, "-20").unwrap();
+    assert_eq!(used.summary.status, CardStatus::Used);
+    assert_eq!(used.summary.balance, usd("0.00"));
+    let err = adjust(&mut env, card.summary.id, "-0.01").unwrap_err();
     assert_eq!(
         err,
         Error::InsufficientBalance {
             available: usd("0.00")
         }
     );
-    let back = adjust(&mut env, card.id, "5.25").unwrap();
-    assert_eq!(back.status, CardStatus::Active);
-    assert_eq!(back.balance, usd("5.25"));
-    assert_eq!(ledger_sum(&mut env, card.id), 525);
+    let back = adjust(&mut env, card.summary.id, "5.25").unwrap();
+    assert_eq!(back.summary.status, CardStatus::Active);
+    assert_eq!(back.summary.balance, usd("5.25"));
+    assert_eq!(ledger_sum(&mut env, card.summary.id), 525);
 }
 
 #[test]
@@ -124,28 +124,34 @@ fn disabled_cards_refuse_adjustment_and_enable_restores_status() {
     let mut env = env();
     let card = create(&mut env, "20").unwrap();
     assert_eq!(
-        set_status(&mut env, card.id, false).unwrap().status,
+        set_status(&mut env, card.summary.id, false)
+            .unwrap()
+            .summary
+            .status,
         CardStatus::Disabled
     );
     let before = snapshot(&mut env);
     assert!(matches!(
-        adjust(&mut env, card.id, "5"),
+        adjust(&mut env, card.summary.id, "5"),
         Err(Error::InvalidStatus {
             status: CardStatus::Disabled,
             ..
         })
     ));
     assert!(matches!(
-        set_status(&mut env, card.id, false),
+        set_status(&mut env, card.summary.id, false),
         Err(Error::InvalidStatus { .. })
     ));
     assert_eq!(snapshot(&mut env), before);
     assert_eq!(
-        set_status(&mut env, card.id, true).unwrap().status,
+        set_status(&mut env, card.summary.id, true)
+            .unwrap()
+            .summary
+            .status,
         CardStatus::Active
     );
     assert!(matches!(
-        set_status(&mut env, card.id, true),
+        set_status(&mut env, card.summary.id, true),
         Err(Error::InvalidStatus {
             status: CardStatus::Active,
             ..
@@ -160,32 +166,22 @@ fn expiry_is_reported_and_blocks_adjustment() {
     req.validity_days = Some(10);
     let card = create_with(&mut env, req).unwrap();
     assert_eq!(
-        card.expires_at.as_deref(),
+        card.summary.expires_at.as_deref(),
         Some(time::format(T0 + 10 * time::DAY).as_str())
     );
     env.now += 10 * time::DAY;
     let expired = env
-        .call(|e| api::get_card(e, &CardRef::Id(card.id)))
+        .call(|e| api::get_card(e, &CardRef::Id(card.summary.id)))
         .unwrap();
-    assert_eq!(expired.status, CardStatus::Expired);
+    assert_eq!(expired.summary.status, CardStatus::Expired);
     assert!(matches!(
-        adjust(&mut env, card.id, "1"),
+        adjust(&mut env, card.summary.id, "1"),
         Err(Error::InvalidStatus {
             status: CardStatus::Expired,
             ..
         })
     ));
-    let listed = env
-        .call(|e| {
-            api::list_cards(
-                e,
-                ListCards {
-                    status: Some(CardStatus::Expired),
-                    ..Default::default()
-                },
-            )
-        })
-        .unwrap();
+    let listed = testing::cards_with_status(&mut env, CardStatus::Expired);
     assert_eq!(listed.total, 1);
 }
 
@@ -201,11 +197,17 @@ fn default_validity_comes_from_settings() {
         },
     );
     let card = create(&mut env, "10").unwrap();
-    assert_eq!(card.expires_at, Some(time::format(T0 + 365 * time::DAY)));
+    assert_eq!(
+        card.summary.expires_at,
+        Some(time::format(T0 + 365 * time::DAY))
+    );
     assert!(card.code.starts_with("SHOP-"));
     let mut never = request("10");
     never.validity_days = Some(0);
-    assert_eq!(create_with(&mut env, never).unwrap().expires_at, None);
+    assert_eq!(
+        create_with(&mut env, never).unwrap().summary.expires_at,
+        None
+    );
 }
 
 /// Which error a bad request must get.
@@ -215,7 +217,7 @@ type ErrorCheck = fn(&Error) -> bool;
 fn bad_input_gets_typed_errors_and_writes_nothing() {
     let mut env = env();
     let card = create(&mut env, "10").unwrap();
-    set_status(&mut env, card.id, false).unwrap();
+    set_status(&mut env, card.summary.id, false).unwrap();
     let before = snapshot(&mut env);
 
     let mut cases: Vec<(CreateCard, ErrorCheck)> = Vec::new();
@@ -264,14 +266,14 @@ fn bad_input_gets_typed_errors_and_writes_nothing() {
         Error::CardNotFound
     );
     assert!(matches!(
-        adjust(&mut env, card.id, "1"),
+        adjust(&mut env, card.summary.id, "1"),
         Err(Error::InvalidStatus { .. })
     ));
     let wrong_currency = env.call(|e| {
         api::adjust_balance(
             e,
             AdjustBalance {
-                card: CardRef::Id(card.id),
+                card: CardRef::Id(card.summary.id),
                 amount: GivenMoney::new("1", "EUR"),
                 comment: "x".into(),
                 admin_user: "a".into(),
@@ -293,7 +295,7 @@ fn adjust_and_create_are_idempotent_on_their_reference() {
     req.reference = Some("import-1".into());
     let first = create_with(&mut env, req.clone()).unwrap();
     let second = create_with(&mut env, req.clone()).unwrap();
-    assert_eq!(first.id, second.id);
+    assert_eq!(first.summary.id, second.summary.id);
     let mut different = req;
     different.amount = given_usd("41");
     assert!(matches!(
@@ -301,7 +303,7 @@ fn adjust_and_create_are_idempotent_on_their_reference() {
         Err(Error::InvalidArgument(_))
     ));
     let adjust_ref = |amount: &str| AdjustBalance {
-        card: CardRef::Id(first.id),
+        card: CardRef::Id(first.summary.id),
         amount: given_usd(amount),
         comment: "goodwill".into(),
         admin_user: "bob".into(),
@@ -312,12 +314,12 @@ fn adjust_and_create_are_idempotent_on_their_reference() {
     let again = env
         .call(|e| api::adjust_balance(e, adjust_ref("5")))
         .unwrap();
-    assert_eq!(again.balance, usd("45.00"));
+    assert_eq!(again.summary.balance, usd("45.00"));
     assert!(matches!(
         env.call(|e| api::adjust_balance(e, adjust_ref("6"))),
         Err(Error::InvalidArgument(_))
     ));
-    assert_eq!(ledger_sum(&mut env, first.id), 4500);
+    assert_eq!(ledger_sum(&mut env, first.summary.id), 4500);
 }
 
 #[test]
@@ -331,7 +333,7 @@ fn list_filters_pages_and_masks() {
         }
         ids.push(create_with(&mut env, req).unwrap());
     }
-    adjust(&mut env, ids[0].id, "-10").unwrap();
+    adjust(&mut env, ids[0].summary.id, "-10").unwrap();
     let page = env
         .call(|e| {
             api::list_cards(
@@ -350,19 +352,9 @@ fn list_filters_pages_and_masks() {
     assert_eq!(page.total, 4);
     assert_eq!(page.cards.len(), 3);
     assert!(page.cards.iter().all(|c| c.masked_code.contains("****")));
-    let used = env
-        .call(|e| {
-            api::list_cards(
-                e,
-                ListCards {
-                    status: Some(CardStatus::Used),
-                    ..Default::default()
-                },
-            )
-        })
-        .unwrap();
+    let used = testing::cards_with_status(&mut env, CardStatus::Used);
     assert_eq!(used.total, 1);
-    assert_eq!(used.cards[0].id, ids[0].id);
+    assert_eq!(used.cards[0].id, ids[0].summary.id);
     let fragment = ids[3].code[ids[3].code.len() - 9..].to_lowercase();
     let by_code = env
         .call(|e| {
@@ -375,7 +367,7 @@ fn list_filters_pages_and_masks() {
             )
         })
         .unwrap();
-    assert_eq!(by_code.cards[0].id, ids[3].id);
+    assert_eq!(by_code.cards[0].id, ids[3].summary.id);
     assert!(matches!(
         env.call(|e| api::list_cards(
             e,
@@ -408,9 +400,9 @@ fn balance_checks_are_generic_and_rate_limited() {
     let mut env = env();
     let active = create(&mut env, "12.50").unwrap();
     let disabled = create(&mut env, "5").unwrap();
-    set_status(&mut env, disabled.id, false).unwrap();
+    set_status(&mut env, disabled.summary.id, false).unwrap();
     let used = create(&mut env, "5").unwrap();
-    adjust(&mut env, used.id, "-5").unwrap();
+    adjust(&mut env, used.summary.id, "-5").unwrap();
     let ask = |env: &mut NativeEnv, code: &str, key: &str| {
         env.call(|e| {
             api::check_balance(
@@ -534,7 +526,7 @@ fn free_text_refuses_control_characters() {
                     api::adjust_balance(
                         e,
                         AdjustBalance {
-                            card: CardRef::Id(card.id),
+                            card: CardRef::Id(card.summary.id),
                             amount: given_usd("1"),
                             comment: text.into(),
                             admin_user: "alice".into(),

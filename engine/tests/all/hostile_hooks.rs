@@ -621,7 +621,7 @@ impl World {
                 .collect();
             prop_assert_eq!(cards.len() as i64, i64::from(l.quantity));
             for card in cards {
-                prop_assert_eq!(card.balance.minor, placed.unit);
+                prop_assert_eq!(card.summary.balance.minor, placed.unit);
                 prop_assert_eq!(card.order_id.as_ref(), Some(&o.id));
             }
         }

@@ -5,27 +5,16 @@
 use giftcard_engine::cards::ledger;
 use giftcard_engine::cards::status::{self, Operation};
 use giftcard_engine::storage::sqlite::NativeEnv;
+use giftcard_engine::testing::ledger_ops::{Bounds, Op, decimal, op};
 use giftcard_engine::*;
 use proptest::prelude::*;
 
-#[derive(Clone, Debug)]
-enum Op {
-    Create(u32),
-    Adjust(usize, i32),
-    Disable(usize),
-    Enable(usize),
-    Advance(u16),
-}
-
-fn op() -> impl Strategy<Value = Op> {
-    prop_oneof![
-        (1u32..100_000).prop_map(Op::Create),
-        (0usize..8, -50_000i32..50_000).prop_map(|(c, a)| Op::Adjust(c, a)),
-        (0usize..8).prop_map(Op::Disable),
-        (0usize..8).prop_map(Op::Enable),
-        (0u16..400).prop_map(Op::Advance),
-    ]
-}
+const BOUNDS: Bounds = Bounds {
+    cards: 8,
+    create_cents: 100_000,
+    adjust_cents: 50_000,
+    hours: 400,
+};
 
 fn minor(m: &Money) -> i64 {
     m.minor
@@ -34,7 +23,7 @@ fn minor(m: &Money) -> i64 {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
     #[test]
-    fn ledger_always_matches_balance(ops in proptest::collection::vec(op(), 1..60)) {
+    fn ledger_always_matches_balance(ops in proptest::collection::vec(op(BOUNDS), 1..60)) {
         let mut env = NativeEnv::in_memory(1_800_000_000, 3);
         let mut cards: Vec<CardId> = Vec::new();
         for op in ops {
@@ -48,15 +37,15 @@ proptest! {
             };
             let result = match op.clone() {
                 Op::Create(cents) => env.call(|e| api::create_card(e, CreateCard {
-                    amount: GivenMoney::new(format!("{}.{:02}", cents / 100, cents % 100), "EUR"),
+                    amount: GivenMoney::new(decimal(i64::from(cents)), "EUR"),
                     amount_max: None, max_uses: None, recipient_name: None, recipient_email: None,
                     code: None, expires_at: None,
                     validity_days: Some(1 + cents % 3),
                     customer_id: None, website: None, test: None, comment: None, admin_user: "p".into(), reference: None,
-                })).inspect(|c| cards.push(c.id)),
+                })).inspect(|c| cards.push(c.summary.id)),
                 Op::Adjust(i, cents) => env.call(|e| api::adjust_balance(e, AdjustBalance {
                     card: CardRef::Id(target(i).unwrap()),
-                    amount: GivenMoney::new(format!("{}{}.{:02}", if cents < 0 { "-" } else { "" }, cents.unsigned_abs() / 100, cents.unsigned_abs() % 100), "EUR"),
+                    amount: GivenMoney::new(decimal(i64::from(cents)), "EUR"),
                     comment: "prop".into(), admin_user: "p".into(), reference: None,
                 })),
                 Op::Disable(i) => env.call(|e| api::disable_card(e, SetStatus { card: CardRef::Id(target(i).unwrap()), comment: None, admin_user: "p".into() })),
@@ -65,30 +54,30 @@ proptest! {
             };
             // What a call returns is exactly what a fresh read shows.
             if let Ok(card) = &result {
-                let fresh = env.call(|e| api::get_card(e, &CardRef::Id(card.id))).unwrap();
+                let fresh = env.call(|e| api::get_card(e, &CardRef::Id(card.summary.id))).unwrap();
                 prop_assert_eq!(card, &fresh);
             }
             // A refused operation must be one the transition table forbids, or
             // an adjustment the balance cannot cover.
             if let (Some(before), Err(err)) = (&before, &result) {
                 let operation = match op { Op::Adjust(..) => Operation::Adjust, Op::Disable(_) => Operation::Disable, _ => Operation::Enable };
-                let allowed = status::allows(before.status, operation);
+                let allowed = status::allows(before.summary.status, operation);
                 match err {
-                    Error::InvalidStatus { .. } => prop_assert!(!allowed, "{op:?} refused on {:?}", before.status),
+                    Error::InvalidStatus { .. } => prop_assert!(!allowed, "{op:?} refused on {:?}", before.summary.status),
                     Error::InsufficientBalance { .. } | Error::InvalidAmount(_) => prop_assert!(matches!(op, Op::Adjust(..))),
                     other => prop_assert!(false, "unexpected {other:?}"),
                 }
             }
             if let (Some(before), Ok(after)) = (&before, &result) {
                 let operation = match op { Op::Adjust(..) => Operation::Adjust, Op::Disable(_) => Operation::Disable, _ => Operation::Enable };
-                prop_assert!(status::allows(before.status, operation), "{op:?} allowed on {:?}", before.status);
+                prop_assert!(status::allows(before.summary.status, operation), "{op:?} allowed on {:?}", before.summary.status);
                 if let Op::Adjust(..) = op {
-                    prop_assert_eq!(after.status, status::by_balance(minor(&after.balance)));
+                    prop_assert_eq!(after.summary.status, status::by_balance(minor(&after.summary.balance)));
                 }
             }
             for &id in &cards {
                 let card = env.call(|e| api::get_card(e, &CardRef::Id(id))).unwrap();
-                let balance = minor(&card.balance);
+                let balance = minor(&card.summary.balance);
                 prop_assert!(balance >= 0);
                 prop_assert_eq!(env.call(|e| ledger::sum(e, id)).unwrap(), balance);
                 let history = env.call(|e| api::card_history(e, &CardRef::Id(id), PageRequest { page: 1, page_size: 500 })).unwrap();

@@ -64,7 +64,7 @@ fn main() {
                 api::adjust_balance(
                     e,
                     AdjustBalance {
-                        card: CardRef::Id(card.id),
+                        card: CardRef::Id(card.summary.id),
                         amount: GivenMoney::new("-0.01", "USD"),
                         comment: "bench".into(),
                         admin_user: "bench".into(),

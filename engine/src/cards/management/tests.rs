@@ -2,7 +2,7 @@ use super::*;
 use crate::cards::{apply_balance_change, draw_uniform};
 use crate::money::Currency;
 use crate::storage::sqlite::NativeEnv;
-use crate::testing::{T0, given_usd, rows_of, usd};
+use crate::testing::{self, T0, given_usd, rows_of, usd};
 use crate::{Result, api};
 
 fn env() -> NativeEnv {
@@ -126,26 +126,26 @@ fn random_amount_is_drawn_in_range_and_recorded() {
         .unwrap();
         let cents = Currency::parse("USD")
             .unwrap()
-            .parse_amount(&c.initial_value.amount())
+            .parse_amount(&c.summary.initial_value.amount())
             .unwrap();
         assert!((500..=503).contains(&cents), "{cents}");
         seen.insert(cents);
-        assert_eq!(c.balance, c.initial_value);
+        assert_eq!(c.summary.balance, c.summary.initial_value);
         assert_eq!(
-            c.amount_type,
+            c.summary.amount_type,
             AmountType::Random(AmountRange {
                 min: usd("5.00"),
                 max: usd("5.03")
             })
         );
         assert_eq!(c.comment.as_deref(), Some("promo"));
-        let created = &ledger(&mut env, c.id)[0];
+        let created = &ledger(&mut env, c.summary.id)[0];
         assert_eq!(
             created.comment.as_deref(),
             Some(
                 format!(
                     "promo; random amount {} drawn from 5.00–5.03",
-                    c.initial_value.amount()
+                    c.summary.initial_value.amount()
                 )
                 .as_str()
             )
@@ -279,12 +279,15 @@ fn random_amount_range_and_new_fields_are_validated() {
         },
     )
     .unwrap();
-    assert_eq!(c.max_uses, 3);
-    assert_eq!(c.uses, 0);
+    assert_eq!(c.summary.max_uses, 3);
+    assert_eq!(c.summary.uses, 0);
     assert_eq!(c.recipient_name.as_deref(), Some("Ann"));
-    assert_eq!(c.recipient_email.as_deref(), Some("Ann@Example.com"));
-    assert!(c.test);
-    assert_eq!(card(&mut env, "1").max_uses, -1);
+    assert_eq!(
+        c.summary.recipient_email.as_deref(),
+        Some("Ann@Example.com")
+    );
+    assert!(c.summary.test);
+    assert_eq!(card(&mut env, "1").summary.max_uses, -1);
 }
 
 #[test]
@@ -321,20 +324,20 @@ fn top_up_loads_value_and_revives_a_used_card() {
     let mut env = env();
     let c = card(&mut env, "10");
     let up = env
-        .call(|e| api::top_up(e, top_up_req(c.id, given_usd("5.50"), Some("t1"))))
+        .call(|e| api::top_up(e, top_up_req(c.summary.id, given_usd("5.50"), Some("t1"))))
         .unwrap();
-    assert_eq!(up.balance, usd("15.50"));
-    assert_eq!(up.initial_value, usd("10.00"));
+    assert_eq!(up.summary.balance, usd("15.50"));
+    assert_eq!(up.summary.initial_value, usd("10.00"));
     // Applied once per reference.
     let again = env
-        .call(|e| api::top_up(e, top_up_req(c.id, given_usd("5.50"), Some("t1"))))
+        .call(|e| api::top_up(e, top_up_req(c.summary.id, given_usd("5.50"), Some("t1"))))
         .unwrap();
-    assert_eq!(again.balance, usd("15.50"));
+    assert_eq!(again.summary.balance, usd("15.50"));
     assert!(matches!(
-        env.call(|e| api::top_up(e, top_up_req(c.id, given_usd("6"), Some("t1")))),
+        env.call(|e| api::top_up(e, top_up_req(c.summary.id, given_usd("6"), Some("t1")))),
         Err(Error::InvalidArgument(_))
     ));
-    let rows = ledger(&mut env, c.id);
+    let rows = ledger(&mut env, c.summary.id);
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[1].action, HistoryAction::Loaded);
     assert_eq!(rows[1].amount, usd("5.50"));
@@ -345,7 +348,7 @@ fn top_up_loads_value_and_revives_a_used_card() {
         api::adjust_balance(
             e,
             AdjustBalance {
-                card: CardRef::Id(c.id),
+                card: CardRef::Id(c.summary.id),
                 amount: given_usd("-15.50"),
                 comment: "spent".into(),
                 admin_user: "alice".into(),
@@ -354,12 +357,15 @@ fn top_up_loads_value_and_revives_a_used_card() {
         )
     })
     .unwrap();
-    assert_eq!(get(&mut env, c.id).unwrap().status, CardStatus::Used);
+    assert_eq!(
+        get(&mut env, c.summary.id).unwrap().summary.status,
+        CardStatus::Used
+    );
     let revived = env
-        .call(|e| api::top_up(e, top_up_req(c.id, given_usd("1"), None)))
+        .call(|e| api::top_up(e, top_up_req(c.summary.id, given_usd("1"), None)))
         .unwrap();
-    assert_eq!(revived.status, CardStatus::Active);
-    assert_eq!(revived.balance, usd("1.00"));
+    assert_eq!(revived.summary.status, CardStatus::Active);
+    assert_eq!(revived.summary.balance, usd("1.00"));
 }
 
 #[test]
@@ -367,10 +373,10 @@ fn top_up_refusals_write_nothing() {
     let mut env = env();
     let c = card(&mut env, "10");
     let disabled = card(&mut env, "10");
-    env.call(|e| api::disable_card(e, set(disabled.id)))
+    env.call(|e| api::disable_card(e, set(disabled.summary.id)))
         .unwrap();
     let cancelled = card(&mut env, "10");
-    env.call(|e| api::cancel_card(e, set(cancelled.id)))
+    env.call(|e| api::cancel_card(e, set(cancelled.summary.id)))
         .unwrap();
     let expiring = create(
         &mut env,
@@ -383,9 +389,9 @@ fn top_up_refusals_write_nothing() {
     env.now += 2 * crate::storage::time::DAY;
     let before = snapshot(&mut env);
     for (id, status) in [
-        (disabled.id, CardStatus::Disabled),
-        (cancelled.id, CardStatus::Cancelled),
-        (expiring.id, CardStatus::Expired),
+        (disabled.summary.id, CardStatus::Disabled),
+        (cancelled.summary.id, CardStatus::Cancelled),
+        (expiring.summary.id, CardStatus::Expired),
     ] {
         assert_eq!(
             env.call(|e| api::top_up(e, top_up_req(id, given_usd("5"), None))),
@@ -396,12 +402,15 @@ fn top_up_refusals_write_nothing() {
         );
     }
     assert!(matches!(
-        env.call(|e| api::top_up(e, top_up_req(c.id, GivenMoney::new("5", "EUR"), None))),
+        env.call(|e| api::top_up(
+            e,
+            top_up_req(c.summary.id, GivenMoney::new("5", "EUR"), None)
+        )),
         Err(Error::CurrencyMismatch { .. })
     ));
     for bad in ["0", "-5", "abc", "1.001"] {
         assert!(matches!(
-            env.call(|e| api::top_up(e, top_up_req(c.id, given_usd(bad), None))),
+            env.call(|e| api::top_up(e, top_up_req(c.summary.id, given_usd(bad), None))),
             Err(Error::InvalidAmount(_))
         ));
     }
@@ -422,15 +431,15 @@ fn cancel_writes_the_balance_off_for_good() {
                 e,
                 SetStatus {
                     comment: Some("mistake".into()),
-                    ..set(c.id)
+                    ..set(c.summary.id)
                 },
             )
         })
         .unwrap();
-    assert_eq!(done.status, CardStatus::Cancelled);
-    assert_eq!(done.balance, usd("0.00"));
-    assert_eq!(get(&mut env, c.id).unwrap(), done);
-    let rows = ledger(&mut env, c.id);
+    assert_eq!(done.summary.status, CardStatus::Cancelled);
+    assert_eq!(done.summary.balance, usd("0.00"));
+    assert_eq!(get(&mut env, c.summary.id).unwrap(), done);
+    let rows = ledger(&mut env, c.summary.id);
     let last = rows.last().unwrap();
     assert_eq!(last.action, HistoryAction::Cancelled);
     assert_eq!(last.amount, usd("-25.00"));
@@ -446,22 +455,22 @@ fn cancel_writes_the_balance_off_for_good() {
         })
     };
     assert_eq!(
-        env.call(|e| api::cancel_card(e, set(c.id))),
+        env.call(|e| api::cancel_card(e, set(c.summary.id))),
         refused("cancel")
     );
     assert_eq!(
-        env.call(|e| api::enable_card(e, set(c.id))),
+        env.call(|e| api::enable_card(e, set(c.summary.id))),
         refused("enable")
     );
     assert_eq!(
-        env.call(|e| api::disable_card(e, set(c.id))),
+        env.call(|e| api::disable_card(e, set(c.summary.id))),
         refused("disable")
     );
     assert_eq!(
         env.call(|e| api::adjust_balance(
             e,
             AdjustBalance {
-                card: CardRef::Id(c.id),
+                card: CardRef::Id(c.summary.id),
                 amount: given_usd("5"),
                 comment: "x".into(),
                 admin_user: "a".into(),
@@ -472,17 +481,7 @@ fn cancel_writes_the_balance_off_for_good() {
     );
     assert_eq!(snapshot(&mut env), before);
     // The list knows it as cancelled, not disabled.
-    let page = env
-        .call(|e| {
-            api::list_cards(
-                e,
-                ListCards {
-                    status: Some(CardStatus::Cancelled),
-                    ..Default::default()
-                },
-            )
-        })
-        .unwrap();
+    let page = testing::cards_with_status(&mut env, CardStatus::Cancelled);
     assert_eq!(page.total, 1);
 }
 
@@ -490,10 +489,10 @@ fn cancel_writes_the_balance_off_for_good() {
 fn cancel_refuses_a_card_drawn_on() {
     let mut env = env();
     let c = card(&mut env, "50");
-    pay_order(&mut env, c.id, "100000001", 1000);
+    pay_order(&mut env, c.summary.id, "100000001", 1000);
     let before = snapshot(&mut env);
     assert_eq!(
-        env.call(|e| api::cancel_card(e, set(c.id))),
+        env.call(|e| api::cancel_card(e, set(c.summary.id))),
         Err(Error::CardAlreadyUsed)
     );
     assert_eq!(snapshot(&mut env), before);
@@ -503,7 +502,7 @@ fn cancel_refuses_a_card_drawn_on() {
         api::adjust_balance(
             e,
             AdjustBalance {
-                card: CardRef::Id(d.id),
+                card: CardRef::Id(d.summary.id),
                 amount: given_usd("-5"),
                 comment: "x".into(),
                 admin_user: "a".into(),
@@ -512,39 +511,45 @@ fn cancel_refuses_a_card_drawn_on() {
         )
     })
     .unwrap();
-    let done = env.call(|e| api::cancel_card(e, set(d.id))).unwrap();
-    assert_eq!(done.status, CardStatus::Cancelled);
-    assert_eq!(ledger(&mut env, d.id).last().unwrap().amount, usd("0.00"));
+    let done = env
+        .call(|e| api::cancel_card(e, set(d.summary.id)))
+        .unwrap();
+    assert_eq!(done.summary.status, CardStatus::Cancelled);
+    assert_eq!(
+        ledger(&mut env, d.summary.id).last().unwrap().amount,
+        usd("0.00")
+    );
 }
 
 #[test]
 fn delete_removes_an_unused_card_and_its_ledger() {
     let mut env = env();
     let c = card(&mut env, "10");
-    env.call(|e| api::top_up(e, top_up_req(c.id, given_usd("1"), None)))
+    env.call(|e| api::top_up(e, top_up_req(c.summary.id, given_usd("1"), None)))
         .unwrap();
-    env.call(|e| api::delete_card(e, set(c.id))).unwrap();
-    assert_eq!(get(&mut env, c.id), Err(Error::CardNotFound));
+    env.call(|e| api::delete_card(e, set(c.summary.id)))
+        .unwrap();
+    assert_eq!(get(&mut env, c.summary.id), Err(Error::CardNotFound));
     let rows: i64 = env
         .db
         .conn
         .query_row(
             "SELECT COUNT(*) FROM gc_history WHERE card_id = ?1",
-            [c.id as i64],
+            [c.summary.id as i64],
             |r| r.get(0),
         )
         .unwrap();
     assert_eq!(rows, 0);
     assert_eq!(
-        env.call(|e| api::delete_card(e, set(c.id))),
+        env.call(|e| api::delete_card(e, set(c.summary.id))),
         Err(Error::CardNotFound)
     );
 
     let used = card(&mut env, "10");
-    pay_order(&mut env, used.id, "100000002", 100);
+    pay_order(&mut env, used.summary.id, "100000002", 100);
     let before = snapshot(&mut env);
     assert_eq!(
-        env.call(|e| api::delete_card(e, set(used.id))),
+        env.call(|e| api::delete_card(e, set(used.summary.id))),
         Err(Error::CardAlreadyUsed)
     );
     assert_eq!(snapshot(&mut env), before);
@@ -556,55 +561,61 @@ fn bulk_status_is_all_or_nothing() {
     let a = card(&mut env, "10");
     let b = card(&mut env, "10");
     let c = card(&mut env, "10");
-    env.call(|e| api::disable_card(e, set(b.id))).unwrap();
+    env.call(|e| api::disable_card(e, set(b.summary.id)))
+        .unwrap();
     let disable = |ids: &[CardId]| BulkStatus {
         cards: bulk(ids),
         status: CardStatus::Disabled,
     };
     // b is already disabled: skipped, no new ledger row.
     let out = env
-        .call(|e| api::set_status_many(e, disable(&[c.id, b.id, a.id])))
+        .call(|e| api::set_status_many(e, disable(&[c.summary.id, b.summary.id, a.summary.id])))
         .unwrap();
     let ids: Vec<_> = out.iter().map(|s| (s.id, s.status)).collect();
     assert_eq!(
         ids,
         [
-            (c.id, CardStatus::Disabled),
-            (b.id, CardStatus::Disabled),
-            (a.id, CardStatus::Disabled)
+            (c.summary.id, CardStatus::Disabled),
+            (b.summary.id, CardStatus::Disabled),
+            (a.summary.id, CardStatus::Disabled)
         ]
     );
-    assert_eq!(ledger(&mut env, b.id).len(), 2);
+    assert_eq!(ledger(&mut env, b.summary.id).len(), 2);
     assert_eq!(
-        ledger(&mut env, a.id).last().unwrap().comment.as_deref(),
+        ledger(&mut env, a.summary.id)
+            .last()
+            .unwrap()
+            .comment
+            .as_deref(),
         Some("bulk")
     );
 
     let x = card(&mut env, "10");
-    env.call(|e| api::cancel_card(e, set(x.id))).unwrap();
+    env.call(|e| api::cancel_card(e, set(x.summary.id)))
+        .unwrap();
     let before = snapshot(&mut env);
     let enable = |ids: &[CardId]| BulkStatus {
         cards: bulk(ids),
         status: CardStatus::Active,
     };
     assert_eq!(
-        env.call(|e| api::set_status_many(e, enable(&[a.id, x.id, b.id]))),
+        env.call(|e| api::set_status_many(e, enable(&[a.summary.id, x.summary.id, b.summary.id]))),
         Err(Error::BulkItemFailed {
-            card_id: x.id,
+            card_id: x.summary.id,
             reason: "a cancelled card cannot be enabled".into()
         })
     );
     assert!(matches!(
-        env.call(|e| api::set_status_many(e, enable(&[a.id, 999]))),
+        env.call(|e| api::set_status_many(e, enable(&[a.summary.id, 999]))),
         Err(Error::BulkItemFailed { card_id: 999, .. })
     ));
     for bad in [
         BulkStatus {
-            cards: bulk(&[a.id]),
+            cards: bulk(&[a.summary.id]),
             status: CardStatus::Used,
         },
         enable(&[]),
-        enable(&[a.id, a.id]),
+        enable(&[a.summary.id, a.summary.id]),
         enable(&(1..=10_001).collect::<Vec<_>>()),
     ] {
         assert!(matches!(
@@ -614,7 +625,7 @@ fn bulk_status_is_all_or_nothing() {
     }
     assert_eq!(snapshot(&mut env), before);
     let out = env
-        .call(|e| api::set_status_many(e, enable(&[a.id, b.id, c.id])))
+        .call(|e| api::set_status_many(e, enable(&[a.summary.id, b.summary.id, c.summary.id])))
         .unwrap();
     assert!(out.iter().all(|s| s.status == CardStatus::Active));
 }
@@ -625,22 +636,22 @@ fn bulk_delete_is_all_or_nothing() {
     let a = card(&mut env, "10");
     let b = card(&mut env, "10");
     let c = card(&mut env, "10");
-    pay_order(&mut env, b.id, "100000003", 100);
+    pay_order(&mut env, b.summary.id, "100000003", 100);
     let before = snapshot(&mut env);
     assert_eq!(
-        env.call(|e| api::delete_many(e, bulk(&[a.id, b.id, c.id]))),
+        env.call(|e| api::delete_many(e, bulk(&[a.summary.id, b.summary.id, c.summary.id]))),
         Err(Error::BulkItemFailed {
-            card_id: b.id,
+            card_id: b.summary.id,
             reason: "the card paid an order".into()
         })
     );
     assert_eq!(snapshot(&mut env), before);
     assert_eq!(
-        env.call(|e| api::delete_many(e, bulk(&[a.id, c.id]))),
+        env.call(|e| api::delete_many(e, bulk(&[a.summary.id, c.summary.id]))),
         Ok(2)
     );
-    assert_eq!(get(&mut env, a.id), Err(Error::CardNotFound));
-    assert!(get(&mut env, b.id).is_ok());
+    assert_eq!(get(&mut env, a.summary.id), Err(Error::CardNotFound));
+    assert!(get(&mut env, b.summary.id).is_ok());
 }
 
 fn recipient(email: &str, customer: Option<&str>) -> Recipient {
@@ -670,14 +681,14 @@ fn recipients_get_one_card_each() {
         .call(|e| api::create_cards_for_recipients(e, req.clone()))
         .unwrap();
     assert_eq!(cards.len(), 2);
-    assert_eq!(cards[0].recipient_email.as_deref(), Some("a@x.com"));
-    assert_eq!(cards[0].customer_id.as_deref(), Some("cust-a"));
+    assert_eq!(cards[0].summary.recipient_email.as_deref(), Some("a@x.com"));
+    assert_eq!(cards[0].summary.customer_id.as_deref(), Some("cust-a"));
     assert_eq!(cards[0].recipient_name.as_deref(), Some("name of a@x.com"));
-    assert_eq!(cards[1].customer_id, None);
+    assert_eq!(cards[1].summary.customer_id, None);
     assert!(
         cards
             .iter()
-            .all(|c| c.max_uses == 1 && c.balance == usd("25.00"))
+            .all(|c| c.summary.max_uses == 1 && c.summary.balance == usd("25.00"))
     );
     // Idempotent on the request's reference.
     let again = env
@@ -779,85 +790,50 @@ fn list(env: &mut NativeEnv, req: ListCards) -> Vec<CardId> {
 #[test]
 fn list_filters_and_sorts() {
     let mut env = env();
-    let a = create(
+    let id = |env: &mut NativeEnv, req: CreateCard| create(env, req).unwrap().summary.id;
+    let a = id(
         &mut env,
         CreateCard {
             recipient_email: Some("Ann@Example.com".into()),
             validity_days: Some(10),
             ..request("10")
         },
-    )
-    .unwrap();
+    );
     env.now += 1;
-    let b = create(
+    let b = id(
         &mut env,
         CreateCard {
             amount_max: Some("20".into()),
             ..request("12.5")
         },
-    )
-    .unwrap();
+    );
     env.now += 1;
-    let c = create(
+    let c = id(
         &mut env,
         CreateCard {
             validity_days: Some(5),
             ..request("30")
         },
-    )
-    .unwrap();
+    );
     env.now += 1;
-    let d = create(
+    let d = id(
         &mut env,
         CreateCard {
             amount: GivenMoney::new("10", "JPY"),
             ..request("1")
         },
-    )
-    .unwrap();
-    env.call(|e| api::disable_card(e, set(c.id))).unwrap();
+    );
+    env.call(|e| api::disable_card(e, set(c))).unwrap();
     env.db
         .conn
         .execute(
             "UPDATE gc_cards SET product_id = 4, definition_id = 9, origin = 'batch', \
              purchaser_email = 'buyer@shop.com' WHERE id = ?1",
-            [d.id as i64],
+            [d as i64],
         )
         .unwrap();
 
     let all = ListCards::default;
-    assert_eq!(list(&mut env, all()), [d.id, c.id, b.id, a.id]);
-    assert_eq!(
-        list(
-            &mut env,
-            ListCards {
-                id: Some(b.id),
-                ..all()
-            }
-        ),
-        [b.id]
-    );
-    // 10 means 10.00 USD and 10 JPY.
-    assert_eq!(
-        list(
-            &mut env,
-            ListCards {
-                amount: Some("10".into()),
-                ..all()
-            }
-        ),
-        [d.id, a.id]
-    );
-    assert_eq!(
-        list(
-            &mut env,
-            ListCards {
-                amount: Some("10.5".into()),
-                ..all()
-            }
-        ),
-        Vec::<CardId>::new()
-    );
     assert!(matches!(
         env.call(|e| api::list_cards(
             e,
@@ -868,88 +844,95 @@ fn list_filters_and_sorts() {
         )),
         Err(Error::InvalidAmount(_))
     ));
-    assert_eq!(
-        list(
-            &mut env,
+    for (filter, expected) in [
+        (all(), vec![d, c, b, a]),
+        (
+            ListCards {
+                id: Some(b),
+                ..all()
+            },
+            vec![b],
+        ),
+        // 10 means 10.00 USD and 10 JPY.
+        (
+            ListCards {
+                amount: Some("10".into()),
+                ..all()
+            },
+            vec![d, a],
+        ),
+        (
+            ListCards {
+                amount: Some("10.5".into()),
+                ..all()
+            },
+            vec![],
+        ),
+        (
             ListCards {
                 amount_type: Some(AmountKind::Random),
                 ..all()
-            }
+            },
+            vec![b],
         ),
-        [b.id]
-    );
-    assert_eq!(
-        list(
-            &mut env,
+        (
             ListCards {
                 amount_type: Some(AmountKind::Fixed),
                 ..all()
-            }
+            },
+            vec![d, c, a],
         ),
-        [d.id, c.id, a.id]
-    );
-    assert_eq!(
-        list(
-            &mut env,
+        (
             ListCards {
                 product_id: Some(4),
                 ..all()
-            }
+            },
+            vec![d],
         ),
-        [d.id]
-    );
-    assert_eq!(
-        list(
-            &mut env,
+        (
             ListCards {
                 definition_id: Some(9),
                 ..all()
-            }
+            },
+            vec![d],
         ),
-        [d.id]
-    );
-    assert_eq!(
-        list(
-            &mut env,
+        (
             ListCards {
                 origin: Some(CardOrigin::Admin),
                 ..all()
-            }
+            },
+            vec![c, b, a],
         ),
-        [c.id, b.id, a.id]
-    );
-    assert_eq!(
-        list(
-            &mut env,
+        (
             ListCards {
                 email: Some("ann@EXAMPLE.com".into()),
                 ..all()
-            }
+            },
+            vec![a],
         ),
-        [a.id]
-    );
-    assert_eq!(
-        list(
-            &mut env,
+        (
             ListCards {
                 email: Some("BUYER@shop.com".into()),
                 ..all()
-            }
+            },
+            vec![d],
         ),
-        [d.id]
-    );
+    ] {
+        let listed = list(&mut env, filter.clone());
+        assert_eq!(listed, expected, "{filter:?}");
+    }
 
     for (field, descending, expected) in [
-        (CardSortField::Id, false, [a.id, b.id, c.id, d.id]),
-        (CardSortField::CreatedAt, true, [d.id, c.id, b.id, a.id]),
+        (CardSortField::Id, false, [a, b, c, d]),
+        (CardSortField::CreatedAt, true, [d, c, b, a]),
         // Expiry: c (5 days), a (10 days), then the never-expiring by id.
-        (CardSortField::ExpiresAt, false, [c.id, a.id, b.id, d.id]),
-        (CardSortField::ExpiresAt, true, [a.id, c.id, d.id, b.id]),
+        (CardSortField::ExpiresAt, false, [c, a, b, d]),
+        (CardSortField::ExpiresAt, true, [a, c, d, b]),
         // Status names: active (a, b, d) before disabled (c).
-        (CardSortField::Status, false, [a.id, b.id, d.id, c.id]),
+        (CardSortField::Status, false, [a, b, d, c]),
         // Balance: 10 JPY (raw 10) < 10.00 USD (1000) < b (≥1250) < 30.00.
-        (CardSortField::InitialValue, true, [c.id, b.id, a.id, d.id]),
-        (CardSortField::Balance, false, [d.id, a.id, b.id, c.id]),
+        (CardSortField::InitialValue, true, [c, b, a, d]),
+        (CardSortField::Balance, false, [d, a, b, c]),
     ] {
         let sort = Some(CardSort { field, descending });
         let sorted = list(&mut env, ListCards { sort, ..all() });
@@ -970,7 +953,7 @@ fn list_filters_and_sorts() {
             ..all()
         },
     );
-    assert_eq!(page2, [d.id]);
+    assert_eq!(page2, [d]);
 }
 
 /// Every cell a spreadsheet would run as a formula is prefixed with `'`
@@ -1023,7 +1006,10 @@ fn export_neutralises_formula_cells() {
             "{payload} not neutralised in {csv}"
         );
     }
-    let row = rows.iter().find(|r| r[0] == mail.id.to_string()).unwrap();
+    let row = rows
+        .iter()
+        .find(|r| r[0] == mail.summary.id.to_string())
+        .unwrap();
     assert_eq!(&row[11], "'=cmd@x.com");
     for row in &rows {
         for cell in row.iter() {
@@ -1051,7 +1037,9 @@ fn export_neutralises_formula_cells() {
 #[test]
 fn export_parts_cover_every_card_once() {
     let mut env = env();
-    let ids: Vec<CardId> = (1..=7).map(|i| card(&mut env, &i.to_string()).id).collect();
+    let ids: Vec<CardId> = (1..=7)
+        .map(|i| card(&mut env, &i.to_string()).summary.id)
+        .collect();
     let request = ExportRequest {
         filter: ListCards {
             sort: Some(CardSort {
@@ -1174,16 +1162,16 @@ fn export_is_csv_with_masked_codes_unless_asked() {
         lines[1],
         format!(
             "{},****-0002,active,5.00,5.00,USD,fixed,0,unlimited,,\"cust, \"\"quoted\"\"\",,,,,admin,,{}",
-            b.id, b.created_at
+            b.summary.id, b.summary.created_at
         )
     );
     assert_eq!(
         lines[2],
         format!(
             "{},*****-0001,active,10.00,10.00,USD,fixed,0,2,{},,a@x.com,,,,admin,,{}",
-            a.id,
-            a.expires_at.as_deref().unwrap(),
-            a.created_at
+            a.summary.id,
+            a.summary.expires_at.as_deref().unwrap(),
+            a.summary.created_at
         )
     );
     assert_eq!(lines[3], "");
@@ -1203,17 +1191,17 @@ fn detail_has_the_whole_ledger_and_the_orders() {
     let mut env = env();
     let c = card(&mut env, "100");
     for _ in 0..600 {
-        env.call(|e| api::top_up(e, top_up_req(c.id, given_usd("0.01"), None)))
+        env.call(|e| api::top_up(e, top_up_req(c.summary.id, given_usd("0.01"), None)))
             .unwrap();
     }
-    pay_order(&mut env, c.id, "100000009", 500);
+    pay_order(&mut env, c.summary.id, "100000009", 500);
     let d = env
-        .call(|e| api::card_detail(e, &CardRef::Id(c.id)))
+        .call(|e| api::card_detail(e, &CardRef::Id(c.summary.id)))
         .unwrap();
     assert_eq!(d.history.len(), 602);
     assert_eq!(d.history[0].action, HistoryAction::Created);
     assert_eq!(d.history[601].action, HistoryAction::Redeemed);
     assert_eq!(d.orders, ["100000009"]);
-    assert_eq!(d.card.balance, usd("101.00"));
+    assert_eq!(d.card.summary.balance, usd("101.00"));
     assert_eq!(d.card.code, c.code);
 }

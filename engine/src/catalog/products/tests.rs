@@ -256,7 +256,7 @@ fn delete_is_refused_once_a_card_names_the_product() {
         Err(Error::ProductNotFound)
     ));
     let sold = crate::cards::NewCard {
-        origin: crate::model::CardOrigin::Purchase,
+        context: crate::cards::CardContext::of(crate::model::CardOrigin::Purchase),
         actor: crate::model::Actor::System,
         extras: crate::cards::CardExtras {
             product_id: Some(b.id),

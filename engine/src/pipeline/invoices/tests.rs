@@ -43,7 +43,7 @@ fn cards_refunded_or_cancelled_before_payment_are_not_issued() {
         api::adjust_balance(
             e,
             AdjustBalance {
-                card: CardRef::Id(spent.id),
+                card: CardRef::Id(spent.summary.id),
                 amount: GivenMoney::new("-25", "USD"),
                 comment: "spent in store".into(),
                 admin_user: "a".into(),
@@ -250,63 +250,41 @@ fn partial_invoices_take_the_line_s_discount_and_tax_exactly() {
         "0",
         &[],
     );
-    let part = |q: i32, d: &str, t: &str| line("1", "BOOK", ProductKind::Simple, q, "10", d, t);
-    let err = refused(&mut env, |env| {
-        collect(env, invoice("I-1", "O-1", vec![part(1, "1.01", "0")], "0"))
-    });
-    assert!(
-        detail(&err)
-            .1
-            .contains("discount 1.01 is more than the 1.00 left"),
-        "{err:?}"
-    );
-    let err = refused(&mut env, |env| {
-        collect(env, invoice("I-1", "O-1", vec![part(3, "1", "1.99")], "0"))
-    });
-    assert!(
-        detail(&err)
-            .1
-            .contains("takes the rest of its tax, 2.00, not 1.99"),
-        "{err:?}"
-    );
-    let first = collect(
+    // Invoice `id` of one part of the line: `q` units, discount `d`, tax `t`.
+    let part = |id: &str, q: i32, d: &str, t: &str| {
+        let line = line("1", "BOOK", ProductKind::Simple, q, "10", d, t);
+        invoice(id, "O-1", vec![line], "0")
+    };
+    // Collecting `invoice` is refused, writing nothing, and the refusal says `says`.
+    let refused_saying = |env: &mut NativeEnv, invoice: Invoice, says: &str| {
+        let err = refused(env, |env| collect(env, invoice));
+        assert!(detail(&err).1.contains(says), "{err:?}");
+    };
+    refused_saying(
         &mut env,
-        invoice("I-1", "O-1", vec![part(1, "0.33", "0.67")], "0"),
-    )
-    .unwrap();
+        part("I-1", 1, "1.01", "0"),
+        "discount 1.01 is more than the 1.00 left",
+    );
+    refused_saying(
+        &mut env,
+        part("I-1", 3, "1", "1.99"),
+        "takes the rest of its tax, 2.00, not 1.99",
+    );
+    let first = collect(&mut env, part("I-1", 1, "0.33", "0.67")).unwrap();
     assert_eq!(first.total_before_cards.amount(), "10.34");
-    collect(
-        &mut env,
-        invoice("I-2", "O-1", vec![part(1, "0.34", "0.66")], "0"),
-    )
-    .unwrap();
+    collect(&mut env, part("I-2", 1, "0.34", "0.66")).unwrap();
     // The last unit must take exactly what is left: 0.33 and 0.67.
-    let err = refused(&mut env, |env| {
-        collect(env, invoice("I-3", "O-1", vec![part(1, "0", "0.67")], "0"))
-    });
-    assert!(
-        detail(&err)
-            .1
-            .contains("rest of its discount, 0.33, not 0.00"),
-        "{err:?}"
-    );
-    let err = refused(&mut env, |env| {
-        collect(
-            env,
-            invoice("I-3", "O-1", vec![part(1, "0.33", "0.68")], "0"),
-        )
-    });
-    assert!(
-        detail(&err)
-            .1
-            .contains("tax 0.68 is more than the 0.67 left"),
-        "{err:?}"
-    );
-    collect(
+    refused_saying(
         &mut env,
-        invoice("I-3", "O-1", vec![part(1, "0.33", "0.67")], "0"),
-    )
-    .unwrap();
+        part("I-3", 1, "0", "0.67"),
+        "rest of its discount, 0.33, not 0.00",
+    );
+    refused_saying(
+        &mut env,
+        part("I-3", 1, "0.33", "0.68"),
+        "tax 0.68 is more than the 0.67 left",
+    );
+    collect(&mut env, part("I-3", 1, "0.33", "0.67")).unwrap();
     let order = env.call(|e| orders::load(e, "O-1")).unwrap();
     assert_eq!(order.invoiced_total, order.total_before_cards);
     let l = &env.call(|e| orders::order_lines(e, "O-1")).unwrap()[0];
@@ -369,7 +347,7 @@ fn bought_cards_come_from_the_placed_line() {
     let first = paid(&mut env, invoice("I-1", "O-1", vec![gift_line(1)], "0")).unwrap();
     let second = paid(&mut env, invoice("I-2", "O-1", vec![gift_line(1)], "0")).unwrap();
     for c in first.issued.iter().chain(&second.issued) {
-        assert_eq!(c.balance.amount(), "25.00");
+        assert_eq!(c.summary.balance.amount(), "25.00");
         let p = c.purchase.as_ref().unwrap();
         assert_eq!(p.recipient_email.as_deref(), Some("ana@example.com"));
         assert_eq!(p.message.as_deref(), Some("Enjoy"));

@@ -73,7 +73,7 @@ fn goodwill_limit_shrinks_with_refunds_and_cards() {
     let first = issue(&mut env, request("O-1", "20", StaffRole::Staff, false)).unwrap();
     assert_eq!(first.limit.amount(), "35.00");
     assert!(!first.over_limit);
-    assert_eq!(first.card.origin, CardOrigin::OrderIssued);
+    assert_eq!(first.card.summary.origin, CardOrigin::OrderIssued);
     assert_eq!(first.card.order_id.as_deref(), Some("O-1"));
     assert!(
         first.note.starts_with("Gift card GC-****-****-****-")
@@ -98,7 +98,13 @@ fn goodwill_limit_shrinks_with_refunds_and_cards() {
     assert_eq!(limit_err(err), ("0.00".into(), "0.01".into()));
     // The ledger rows name the order and the admin.
     let history = env
-        .call(|e| crate::api::card_history(e, &CardRef::Id(over.card.id), PageRequest::default()))
+        .call(|e| {
+            crate::api::card_history(
+                e,
+                &CardRef::Id(over.card.summary.id),
+                PageRequest::default(),
+            )
+        })
         .unwrap();
     assert_eq!(history.entries[0].reference.as_deref(), Some("issue:O-1:2"));
     assert_eq!(history.entries[0].actor, Actor::Admin("alice".into()));
@@ -115,10 +121,16 @@ fn goodwill_is_idempotent_on_reference_and_validates_input() {
     let a = issue(&mut env, req.clone()).unwrap();
     let b = issue(&mut env, req.clone()).unwrap();
     assert_eq!(a, b);
-    assert_eq!(a.card.balance, Money::parse("10.00", "EUR").unwrap());
-    assert_eq!(a.card.recipient_email.as_deref(), Some("bob@example.com"));
     assert_eq!(
-        a.card.expires_at.as_deref(),
+        a.card.summary.balance,
+        Money::parse("10.00", "EUR").unwrap()
+    );
+    assert_eq!(
+        a.card.summary.recipient_email.as_deref(),
+        Some("bob@example.com")
+    );
+    assert_eq!(
+        a.card.summary.expires_at.as_deref(),
         Some(time::format(T0 + 30 * 86_400).as_str())
     );
     let mut other = req.clone();
@@ -234,7 +246,7 @@ fn campaigns_reward_completed_orders_once() {
     let cards = complete(&mut env, "O-1").unwrap();
     let values: Vec<(String, Option<u64>)> = cards
         .iter()
-        .map(|c| (c.initial_value.amount(), c.campaign_id))
+        .map(|c| (c.summary.initial_value.amount(), c.campaign_id))
         .collect();
     assert_eq!(
         values,
@@ -246,12 +258,18 @@ fn campaigns_reward_completed_orders_once() {
     assert!(
         cards
             .iter()
-            .all(|c| c.origin == CardOrigin::Campaign && c.order_id.as_deref() == Some("O-1"))
+            .all(|c| c.summary.origin == CardOrigin::Campaign
+                && c.order_id.as_deref() == Some("O-1"))
     );
-    assert_eq!(cards[0].expires_at, None);
-    assert_eq!(cards[1].expires_at, Some(time::format(T0 + 90 * 86_400)));
+    assert_eq!(cards[0].summary.expires_at, None);
+    assert_eq!(
+        cards[1].summary.expires_at,
+        Some(time::format(T0 + 90 * 86_400))
+    );
     let history = env
-        .call(|e| crate::api::card_history(e, &CardRef::Id(cards[0].id), PageRequest::default()))
+        .call(|e| {
+            crate::api::card_history(e, &CardRef::Id(cards[0].summary.id), PageRequest::default())
+        })
         .unwrap();
     assert_eq!(
         history.entries[0].reference,
@@ -273,7 +291,7 @@ fn campaigns_reward_completed_orders_once() {
     place(&mut env, "O-2", "99.99", "USD");
     let cards = complete(&mut env, "O-2").unwrap();
     assert_eq!(cards.len(), 2, "10% and the new 1%");
-    assert_eq!(cards[0].initial_value.amount(), "10.00");
+    assert_eq!(cards[0].summary.initial_value.amount(), "10.00");
     place(&mut env, "O-3", "0.04", "USD");
     assert_eq!(complete(&mut env, "O-3").unwrap(), vec![]);
     assert!(matches!(

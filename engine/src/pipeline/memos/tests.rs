@@ -3,7 +3,7 @@ use crate::pipeline::orders::tests::{
     assert_units_left, books, line, line_one_exceeds, make_legacy, place,
 };
 use crate::storage::sqlite::NativeEnv;
-use crate::testing::{T0, invoice, memo, refused};
+use crate::testing::{T0, invoice, memo, refused, usd};
 use crate::*;
 
 /// A 3 × 10.00 order (no cards) with `invoiced` units invoiced.
@@ -44,17 +44,11 @@ fn a_bought_card_is_refunded_only_with_its_line() {
     let err = refused(&mut env, |env| {
         refunded(env, memo("M-1", "O-1", "110", &[], CARDS))
     });
-    assert_eq!(
-        err,
-        Error::RefundExceedsPaid(Money::parse("10.00", "USD").unwrap())
-    );
+    assert_eq!(err, Error::RefundExceedsPaid(usd("10.00")));
     let err = refused(&mut env, |env| {
         collect(env, memo("M-1", "O-1", "60.01", &[("g", 1)], CARDS))
     });
-    assert_eq!(
-        err,
-        Error::RefundExceedsPaid(Money::parse("60.00", "USD").unwrap())
-    );
+    assert_eq!(err, Error::RefundExceedsPaid(usd("60.00")));
     // The book alone, then one card with its unit.
     refunded(&mut env, memo("M-1", "O-1", "10", &[("1", 1)], CARDS)).unwrap();
     let split = refunded(&mut env, memo("M-2", "O-1", "50", &[("g", 1)], CARDS)).unwrap();
@@ -63,10 +57,7 @@ fn a_bought_card_is_refunded_only_with_its_line() {
     let err = refused(&mut env, |env| {
         refunded(env, memo("M-3", "O-1", "50", &[], CARDS))
     });
-    assert_eq!(
-        err,
-        Error::RefundExceedsPaid(Money::parse("0.00", "USD").unwrap())
-    );
+    assert_eq!(err, Error::RefundExceedsPaid(usd("0.00")));
     let last = refunded(&mut env, memo("M-3", "O-1", "50", &[("g", 1)], CARDS)).unwrap();
     assert!(last.last);
     assert_eq!(last.disabled_cards.len(), 1);

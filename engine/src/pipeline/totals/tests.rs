@@ -190,7 +190,7 @@ fn an_unconvertible_card_is_dropped_and_the_rest_collect() {
     assert_eq!(staff.gift_card_amount.amount(), "15.00");
     assert_eq!(staff.grand_total.amount(), "5.00");
     assert_eq!(staff.cards.len(), 1);
-    assert_eq!(staff.cards[0].card_id, eur.id);
+    assert_eq!(staff.cards[0].card_id, eur.summary.id);
     let dropped: Vec<_> = staff
         .dropped
         .iter()
@@ -237,10 +237,10 @@ fn an_unconvertible_card_is_dropped_and_the_rest_collect() {
     )
     .unwrap();
     assert_eq!(placed.movements.len(), 1);
-    assert_eq!(placed.movements[0].card_id, eur.id);
+    assert_eq!(placed.movements[0].card_id, eur.summary.id);
     assert_eq!(placed.totals.gift_card_amount.amount(), "15.00");
     assert_eq!(placed.totals.dropped.len(), 2);
-    assert_eq!(balance(&mut env, eur.id), "0.00");
+    assert_eq!(balance(&mut env, eur.summary.id), "0.00");
     // The host may as well take the dropped codes off first.
     let mut q = quote(&[], None);
     q.id = "Q-2".into();
@@ -283,7 +283,7 @@ fn the_inverse_of_the_opposite_rate_pays_exactly() {
         placed.movements[0].amount,
         Money::parse("-4.25", "GBP").unwrap()
     );
-    assert_eq!(balance(&mut env, gbp.id), "5.75");
+    assert_eq!(balance(&mut env, gbp.summary.id), "5.75");
 }
 
 /// A signed-in customer's storefront refusals are failed lookups: ten of

@@ -10,54 +10,34 @@ use giftcard_conformance::harness::money;
 use giftcard_conformance::json::Outcome;
 use giftcard_engine::CardStatus;
 use giftcard_engine::cards::status::{Operation, allows};
+use giftcard_engine::testing::ledger_ops::{Bounds, Op, decimal, op};
 use proptest::prelude::*;
 use serde_json::json;
 
-#[derive(Clone, Debug)]
-enum Op {
-    Create(u32),
-    Adjust(usize, i32),
-    Disable(usize),
-    Enable(usize),
-    Advance(u32),
-}
-
-fn op() -> impl Strategy<Value = Op> {
-    prop_oneof![
-        (1u32..50_000).prop_map(Op::Create),
-        (0usize..6, -30_000i32..30_000).prop_map(|(c, a)| Op::Adjust(c, a)),
-        (0usize..6).prop_map(Op::Disable),
-        (0usize..6).prop_map(Op::Enable),
-        (0u32..200).prop_map(Op::Advance),
-    ]
-}
+const BOUNDS: Bounds = Bounds {
+    cards: 6,
+    create_cents: 50_000,
+    adjust_cents: 30_000,
+    hours: 200,
+};
 
 fn status(v: &serde_json::Value) -> CardStatus {
     serde_json::from_value(v.clone()).unwrap()
 }
 
-fn cents(c: i64) -> String {
-    format!(
-        "{}{}.{:02}",
-        if c < 0 { "-" } else { "" },
-        c.abs() / 100,
-        c.abs() % 100
-    )
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
     #[test]
-    fn balances_follow_the_ledger(ops in proptest::collection::vec(op(), 1..40)) {
+    fn balances_follow_the_ledger(ops in proptest::collection::vec(op(BOUNDS), 1..40)) {
         let dir = tempfile::tempdir().unwrap();
         let h = common::harness(&dir);
         let mut ids: Vec<serde_json::Value> = Vec::new();
         for op in ops {
             let pick = |i: usize| ids.get(i % ids.len().max(1)).cloned();
             let (name, args, operation) = match &op {
-                Op::Create(c) => ("admin.create-card", json!({ "amount": money(&cents(i64::from(*c)), "USD"), "validity-days": 1 + c % 5, "admin-user": "p" }), None),
+                Op::Create(c) => ("admin.create-card", json!({ "amount": money(&decimal(i64::from(*c)), "USD"), "validity-days": 1 + c % 5, "admin-user": "p" }), None),
                 Op::Adjust(i, c) => match pick(*i) {
-                    Some(id) => ("admin.adjust-balance", json!({ "card": { "id": id }, "amount": money(&cents(i64::from(*c)), "USD"), "comment": "p", "admin-user": "p" }), Some((id, Operation::Adjust))),
+                    Some(id) => ("admin.adjust-balance", json!({ "card": { "id": id }, "amount": money(&decimal(i64::from(*c)), "USD"), "comment": "p", "admin-user": "p" }), Some((id, Operation::Adjust))),
                     None => continue,
                 },
                 Op::Disable(i) | Op::Enable(i) => match pick(*i) {
