@@ -5,6 +5,7 @@ use crate::Plugin;
 use crate::bindings::exports::giftcard::plugin::admin;
 use crate::bindings::giftcard::plugin::types;
 use crate::convert;
+use crate::convert::convert_record;
 use crate::convert::list;
 use crate::env::ComponentEnv;
 use giftcard_engine::{self as e, api, cards::management as m};
@@ -154,26 +155,24 @@ fn export_request(r: admin::ExportRequest) -> m::ExportRequest {
     }
 }
 
-impl From<admin::CreateCardRequest> for e::CreateCard {
-    fn from(r: admin::CreateCardRequest) -> Self {
-        e::CreateCard {
-            amount: r.amount.into(),
-            amount_max: r.amount_max.map(Into::into),
-            max_uses: r.max_uses,
-            recipient_name: r.recipient_name,
-            recipient_email: r.recipient_email,
-            code: r.code,
-            expires_at: r.expires_at,
-            validity_days: r.validity_days,
-            customer_id: r.customer_id,
-            website: r.website,
-            test: r.test,
-            comment: r.comment,
-            admin_user: r.admin_user,
-            reference: r.reference,
-        }
-    }
-}
+convert_record!(admin::CreateCardRequest => e::CreateCard {
+    same: [
+        max_uses,
+        recipient_name,
+        recipient_email,
+        code,
+        expires_at,
+        validity_days,
+        customer_id,
+        website,
+        test,
+        comment,
+        admin_user,
+        reference,
+    ],
+    into: [amount],
+    opt: [amount_max],
+});
 
 impl From<admin::ListCardsRequest> for e::ListCards {
     fn from(r: admin::ListCardsRequest) -> Self {
@@ -207,67 +206,23 @@ impl From<admin::ListCardsRequest> for e::ListCards {
     }
 }
 
-impl From<e::CardPage> for admin::CardPage {
-    fn from(p: e::CardPage) -> Self {
-        admin::CardPage {
-            cards: list(p.cards),
-            total: p.total,
-            page: p.page,
-            page_size: p.page_size,
-        }
-    }
-}
+convert_record!(e::CardPage => admin::CardPage { same: [total, page, page_size], list: [cards] });
 
-impl From<admin::AdjustBalanceRequest> for e::AdjustBalance {
-    fn from(r: admin::AdjustBalanceRequest) -> Self {
-        e::AdjustBalance {
-            card: r.card.into(),
-            amount: r.amount.into(),
-            comment: r.comment,
-            admin_user: r.admin_user,
-            reference: r.reference,
-        }
-    }
-}
+convert_record!(admin::AdjustBalanceRequest => e::AdjustBalance {
+    same: [comment, admin_user, reference],
+    into: [card, amount],
+});
 
-impl From<admin::SetStatusRequest> for e::SetStatus {
-    fn from(r: admin::SetStatusRequest) -> Self {
-        e::SetStatus {
-            card: r.card.into(),
-            comment: r.comment,
-            admin_user: r.admin_user,
-        }
-    }
-}
+convert_record!(admin::SetStatusRequest => e::SetStatus {
+    same: [comment, admin_user],
+    into: [card],
+});
 
-impl From<e::HistoryPage> for admin::HistoryPage {
-    fn from(p: e::HistoryPage) -> Self {
-        admin::HistoryPage {
-            entries: list(p.entries),
-            total: p.total,
-        }
-    }
-}
+convert_record!(e::HistoryPage => admin::HistoryPage { same: [total], list: [entries] });
 
-impl From<e::RefusalLogEntry> for admin::RefusalLogEntry {
-    fn from(r: e::RefusalLogEntry) -> Self {
-        admin::RefusalLogEntry {
-            at: r.at,
-            channel: r.channel.into(),
-            client_key: r.client_key,
-            quote_id: r.quote_id,
-            card_id: r.card_id,
-            masked_code: r.masked_code,
-            reason: r.reason.into(),
-        }
-    }
-}
+convert_record!(e::RefusalLogEntry => admin::RefusalLogEntry {
+    same: [at, client_key, quote_id, card_id, masked_code],
+    into: [channel, reason],
+});
 
-impl From<e::RefusalLogPage> for admin::RefusalLogPage {
-    fn from(p: e::RefusalLogPage) -> Self {
-        admin::RefusalLogPage {
-            entries: list(p.entries),
-            total: p.total,
-        }
-    }
-}
+convert_record!(e::RefusalLogPage => admin::RefusalLogPage { same: [total], list: [entries] });

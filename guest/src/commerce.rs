@@ -2,7 +2,7 @@
 //! customers, gift-card purchases) between the WIT and the engine.
 
 use crate::bindings::giftcard::plugin::commerce;
-use crate::convert::{list, mirror_enum, mirror_record};
+use crate::convert::{convert_record, mirror_enum, mirror_record};
 use giftcard_engine as e;
 
 mirror_enum!(e::ProductKind <=> commerce::ProductKind { Simple, Digital, GiftCard });
@@ -35,65 +35,27 @@ mirror_record!(e::Quote <=> commerce::Quote {
     text: [shipping, shipping_tax],
 });
 
-impl From<e::CardApplication> for commerce::CardApplication {
-    fn from(a: e::CardApplication) -> Self {
-        commerce::CardApplication {
-            card_id: a.card_id,
-            code: a.code,
-            masked_code: a.masked_code,
-            applied: a.applied.amount(),
-            debit: a.debit.into(),
-            balance: a.balance.into(),
-            available: a.available.amount(),
-            rate: a.rate,
-        }
-    }
-}
+convert_record!(e::CardApplication => commerce::CardApplication {
+    same: [card_id, code, masked_code, rate],
+    into: [debit, balance],
+    amount: [applied, available],
+});
 
-impl From<e::DroppedCode> for commerce::DroppedCode {
-    fn from(d: e::DroppedCode) -> Self {
-        commerce::DroppedCode {
-            code: d.code,
-            refusal: d.refusal.into(),
-        }
-    }
-}
+convert_record!(e::DroppedCode => commerce::DroppedCode { same: [code], into: [refusal] });
 
-impl From<e::GiftCardTotals> for commerce::GiftCardTotals {
-    fn from(t: e::GiftCardTotals) -> Self {
-        commerce::GiftCardTotals {
-            total_before_cards: t.total_before_cards.amount(),
-            eligible: t.eligible.amount(),
-            gift_card_amount: t.gift_card_amount.amount(),
-            grand_total: t.grand_total.amount(),
-            covered: t.covered,
-            cards: list(t.cards),
-            dropped: list(t.dropped),
-        }
-    }
-}
+convert_record!(e::GiftCardTotals => commerce::GiftCardTotals {
+    same: [covered],
+    list: [cards, dropped],
+    amount: [total_before_cards, eligible, gift_card_amount, grand_total],
+});
 
-impl From<e::CardMovement> for commerce::CardMovement {
-    fn from(m: e::CardMovement) -> Self {
-        commerce::CardMovement {
-            card_id: m.card_id,
-            masked_code: m.masked_code,
-            amount: m.amount.into(),
-            order_amount: m.order_amount.amount(),
-            balance_after: m.balance_after.into(),
-            status: m.status.into(),
-            expiry_extended_to: m.expiry_extended_to,
-        }
-    }
-}
+convert_record!(e::CardMovement => commerce::CardMovement {
+    same: [card_id, masked_code, expiry_extended_to],
+    into: [amount, balance_after, status],
+    amount: [order_amount],
+});
 
-impl From<e::IssuedCardNote> for commerce::IssuedCardNote {
-    fn from(n: e::IssuedCardNote) -> Self {
-        commerce::IssuedCardNote {
-            card_id: n.card_id,
-            masked_code: n.masked_code,
-            line_id: n.line_id,
-            balance: n.balance.into(),
-        }
-    }
-}
+convert_record!(e::IssuedCardNote => commerce::IssuedCardNote {
+    same: [card_id, masked_code, line_id],
+    into: [balance],
+});

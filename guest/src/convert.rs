@@ -43,19 +43,21 @@ macro_rules! mirror_enum {
     };
 }
 
-/// Both conversions between an engine record and its WIT mirror, from one
-/// list of fields: `same` fields move as they are, `into` fields convert
-/// (`opt` inside an `Option`, `list` item by item), and `text` fields are
-/// decimals, read by the grammar going in and given as their text going out
-/// (`opt_text` inside an `Option`).
-macro_rules! mirror_record {
-    ($($a:ident)::+ <=> $($b:ident)::+ {
+/// One conversion between two records from a list of their fields: `same`
+/// fields move as they are, `into` fields convert (`opt` inside an
+/// `Option`, `list` item by item), `text` fields become their text (`opt_text`
+/// inside an `Option`) and `amount` fields are engine money given as its
+/// decimal amount alone. Most conversions are only such a list, so each is
+/// written as one instead of a hand-written `From` impl.
+macro_rules! convert_record {
+    ($($a:ident)::+ => $($b:ident)::+ {
         same: [$($same:ident),* $(,)?]
         $(, into: [$($into:ident),* $(,)?])?
         $(, opt: [$($opt:ident),* $(,)?])?
         $(, list: [$($list:ident),* $(,)?])?
         $(, text: [$($text:ident),* $(,)?])?
         $(, opt_text: [$($opt_text:ident),* $(,)?])?
+        $(, amount: [$($amount:ident),* $(,)?])?
         $(,)?
     }) => {
         impl From<$($a)::+> for $($b)::+ {
@@ -67,23 +69,41 @@ macro_rules! mirror_record {
                     $($($list: $crate::convert::list(r.$list),)*)?
                     $($($text: r.$text.to_string(),)*)?
                     $($($opt_text: r.$opt_text.map(|v| v.to_string()),)*)?
-                }
-            }
-        }
-
-        impl From<$($b)::+> for $($a)::+ {
-            fn from(r: $($b)::+) -> Self {
-                $($a)::+ {
-                    $($same: r.$same,)*
-                    $($($into: r.$into.into(),)*)?
-                    $($($opt: r.$opt.map(Into::into),)*)?
-                    $($($list: $crate::convert::list(r.$list),)*)?
-                    $($($text: r.$text.into(),)*)?
-                    $($($opt_text: r.$opt_text.map(Into::into),)*)?
+                    $($($amount: r.$amount.amount(),)*)?
                 }
             }
         }
     };
 }
 
-pub(crate) use {mirror_enum, mirror_record};
+/// Both conversions between an engine record and its WIT mirror, from one
+/// list of fields (the kinds of [`convert_record`]); `text` fields are
+/// decimals, read by the grammar coming back in.
+macro_rules! mirror_record {
+    ($($a:ident)::+ <=> $($b:ident)::+ {
+        same: [$($same:ident),* $(,)?]
+        $(, into: [$($into:ident),* $(,)?])?
+        $(, opt: [$($opt:ident),* $(,)?])?
+        $(, list: [$($list:ident),* $(,)?])?
+        $(, text: [$($text:ident),* $(,)?])?
+        $(, opt_text: [$($opt_text:ident),* $(,)?])?
+        $(,)?
+    }) => {
+        $crate::convert::convert_record!($($a)::+ => $($b)::+ {
+            same: [$($same),*],
+            into: [$($($into),*)?],
+            opt: [$($($opt),*)?],
+            list: [$($($list),*)?],
+            text: [$($($text),*)?],
+            opt_text: [$($($opt_text),*)?],
+        });
+        $crate::convert::convert_record!($($b)::+ => $($a)::+ {
+            same: [$($same),*],
+            into: [$($($into,)*)? $($($text),*)?],
+            opt: [$($($opt,)*)? $($($opt_text),*)?],
+            list: [$($($list),*)?],
+        });
+    };
+}
+
+pub(crate) use {convert_record, mirror_enum, mirror_record};

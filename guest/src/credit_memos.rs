@@ -4,7 +4,7 @@ use crate::Plugin;
 use crate::bindings::exports::giftcard::plugin::credit_memos;
 use crate::bindings::giftcard::plugin::types;
 use crate::convert;
-use crate::convert::list;
+use crate::convert::convert_record;
 use crate::env::ComponentEnv;
 use giftcard_engine as e;
 use giftcard_engine::api;
@@ -32,42 +32,18 @@ impl From<credit_memos::RefundDestination> for e::RefundDestination {
     }
 }
 
-impl From<credit_memos::MemoLine> for e::MemoLine {
-    fn from(l: credit_memos::MemoLine) -> Self {
-        e::MemoLine {
-            line_id: l.line_id,
-            quantity: l.quantity,
-        }
-    }
-}
+convert_record!(credit_memos::MemoLine => e::MemoLine { same: [line_id, quantity] });
 
-impl From<credit_memos::CreditMemo> for e::CreditMemo {
-    fn from(m: credit_memos::CreditMemo) -> Self {
-        e::CreditMemo {
-            memo_id: m.memo_id,
-            order_id: m.order_id,
-            total: m.total.into(),
-            lines: list(m.lines),
-            refund_to_gift_card: m.refund_to_gift_card.map(Into::into),
-            destination: m.destination.into(),
-            comment: m.comment,
-        }
-    }
-}
+convert_record!(credit_memos::CreditMemo => e::CreditMemo {
+    same: [memo_id, order_id, comment],
+    into: [total, destination],
+    opt: [refund_to_gift_card],
+    list: [lines],
+});
 
-impl From<e::MemoSplit> for credit_memos::MemoSplit {
-    fn from(s: e::MemoSplit) -> Self {
-        credit_memos::MemoSplit {
-            memo_id: s.memo_id,
-            total: s.total.amount(),
-            gift_card_amount: s.gift_card_amount.amount(),
-            other_amount: s.other_amount.amount(),
-            last: s.last,
-            movements: list(s.movements),
-            account_credit: s.account_credit.amount(),
-            new_card: s.new_card.map(Into::into),
-            disabled_cards: list(s.disabled_cards),
-            used_cards: list(s.used_cards),
-        }
-    }
-}
+convert_record!(e::MemoSplit => credit_memos::MemoSplit {
+    same: [memo_id, last],
+    opt: [new_card],
+    list: [movements, disabled_cards, used_cards],
+    amount: [total, gift_card_amount, other_amount, account_credit],
+});

@@ -5,6 +5,7 @@ use crate::Plugin;
 use crate::bindings::exports::giftcard::plugin::customer;
 use crate::bindings::giftcard::plugin::types;
 use crate::convert;
+use crate::convert::convert_record;
 use crate::env::ComponentEnv;
 use giftcard_engine::{self as e, api, customer as c};
 
@@ -41,15 +42,9 @@ impl customer::Guest for Plugin {
     }
 }
 
-impl From<customer::RedeemRequest> for c::RedeemRequest {
-    fn from(r: customer::RedeemRequest) -> Self {
-        c::RedeemRequest {
-            code: r.code,
-            customer_id: r.customer_id,
-            client_key: r.client_key,
-        }
-    }
-}
+convert_record!(customer::RedeemRequest => c::RedeemRequest {
+    same: [code, customer_id, client_key],
+});
 
 impl From<c::RedeemAnswer> for customer::RedeemAnswer {
     fn from(a: c::RedeemAnswer) -> Self {
@@ -67,14 +62,10 @@ impl From<c::RedeemAnswer> for customer::RedeemAnswer {
     }
 }
 
-impl From<customer::MyCardsRequest> for c::MyCardsRequest {
-    fn from(r: customer::MyCardsRequest) -> Self {
-        c::MyCardsRequest {
-            customer_id: r.customer_id,
-            page: r.page.into(),
-        }
-    }
-}
+convert_record!(customer::MyCardsRequest => c::MyCardsRequest {
+    same: [customer_id],
+    into: [page],
+});
 
 impl From<c::BoughtCardsPage> for customer::BoughtCardsPage {
     fn from(p: c::BoughtCardsPage) -> Self {
@@ -144,15 +135,9 @@ impl From<c::PublicAnswer> for customer::PublicAnswer {
     }
 }
 
-impl From<customer::BalanceRequest> for e::BalanceRequest {
-    fn from(r: customer::BalanceRequest) -> Self {
-        e::BalanceRequest {
-            code: r.code,
-            client_key: r.client_key,
-            customer_id: r.customer_id,
-        }
-    }
-}
+convert_record!(customer::BalanceRequest => e::BalanceRequest {
+    same: [code, client_key, customer_id],
+});
 
 impl From<e::BalanceAnswer> for customer::BalanceAnswer {
     fn from(a: e::BalanceAnswer) -> Self {

@@ -4,7 +4,7 @@ use crate::Plugin;
 use crate::bindings::exports::giftcard::plugin::invoices;
 use crate::bindings::giftcard::plugin::types;
 use crate::convert;
-use crate::convert::list;
+use crate::convert::convert_record;
 use crate::env::ComponentEnv;
 use giftcard_engine as e;
 use giftcard_engine::api;
@@ -19,35 +19,19 @@ impl invoices::Guest for Plugin {
     }
 }
 
-impl From<invoices::Invoice> for e::Invoice {
-    fn from(i: invoices::Invoice) -> Self {
-        e::Invoice {
-            invoice_id: i.invoice_id,
-            order_id: i.order_id,
-            lines: list(i.lines),
-            shipping: i.shipping.into(),
-            shipping_tax: i.shipping_tax.into(),
-        }
-    }
-}
+convert_record!(invoices::Invoice => e::Invoice {
+    same: [invoice_id, order_id],
+    into: [shipping, shipping_tax],
+    list: [lines],
+});
 
-impl From<e::InvoiceGiftCards> for invoices::InvoiceGiftCards {
-    fn from(i: e::InvoiceGiftCards) -> Self {
-        invoices::InvoiceGiftCards {
-            invoice_id: i.invoice_id,
-            total_before_cards: i.total_before_cards.amount(),
-            gift_card_amount: i.gift_card_amount.amount(),
-            grand_total: i.grand_total.amount(),
-            order_remaining: i.order_remaining.amount(),
-        }
-    }
-}
+convert_record!(e::InvoiceGiftCards => invoices::InvoiceGiftCards {
+    same: [invoice_id],
+    amount: [total_before_cards, gift_card_amount, grand_total, order_remaining],
+});
 
-impl From<e::PaidInvoice> for invoices::PaidInvoice {
-    fn from(p: e::PaidInvoice) -> Self {
-        invoices::PaidInvoice {
-            invoice: p.invoice.into(),
-            issued: list(p.issued),
-        }
-    }
-}
+convert_record!(e::PaidInvoice => invoices::PaidInvoice {
+    same: [],
+    into: [invoice],
+    list: [issued],
+});

@@ -4,7 +4,7 @@ use crate::Plugin;
 use crate::bindings::exports::giftcard::plugin::orders;
 use crate::bindings::giftcard::plugin::types;
 use crate::convert;
-use crate::convert::list;
+use crate::convert::convert_record;
 use crate::env::ComponentEnv;
 use giftcard_engine as e;
 use giftcard_engine::api;
@@ -23,53 +23,24 @@ impl orders::Guest for Plugin {
     }
 }
 
-impl From<orders::ExpectedCard> for e::ExpectedCard {
-    fn from(c: orders::ExpectedCard) -> Self {
-        e::ExpectedCard {
-            code: c.code,
-            applied: c.applied.into(),
-        }
-    }
-}
+convert_record!(orders::ExpectedCard => e::ExpectedCard { same: [code], into: [applied] });
 
-impl From<orders::PlaceRequest> for e::PlaceRequest {
-    fn from(r: orders::PlaceRequest) -> Self {
-        e::PlaceRequest {
-            order_id: r.order_id,
-            quote: r.quote.into(),
-            expected: list(r.expected),
-            channel: r.channel.into(),
-        }
-    }
-}
+convert_record!(orders::PlaceRequest => e::PlaceRequest {
+    same: [order_id],
+    into: [quote, channel],
+    list: [expected],
+});
 
-impl From<e::PlacedOrder> for orders::PlacedOrder {
-    fn from(o: e::PlacedOrder) -> Self {
-        orders::PlacedOrder {
-            order_id: o.order_id,
-            totals: o.totals.into(),
-            movements: list(o.movements),
-        }
-    }
-}
+convert_record!(e::PlacedOrder => orders::PlacedOrder {
+    same: [order_id],
+    into: [totals],
+    list: [movements],
+});
 
-impl From<orders::CancelRequest> for e::CancelRequest {
-    fn from(r: orders::CancelRequest) -> Self {
-        e::CancelRequest {
-            order_id: r.order_id,
-            comment: r.comment,
-        }
-    }
-}
+convert_record!(orders::CancelRequest => e::CancelRequest { same: [order_id, comment] });
 
-impl From<e::Cancellation> for orders::Cancellation {
-    fn from(c: e::Cancellation) -> Self {
-        orders::Cancellation {
-            order_id: c.order_id,
-            restored: c.restored.amount(),
-            movements: list(c.movements),
-            disabled_cards: list(c.disabled_cards),
-            used_cards: list(c.used_cards),
-        }
-    }
-}
+convert_record!(e::Cancellation => orders::Cancellation {
+    same: [order_id],
+    list: [movements, disabled_cards, used_cards],
+    amount: [restored],
+});

@@ -5,50 +5,35 @@ use crate::Plugin;
 use crate::bindings::exports::giftcard::plugin::products;
 use crate::bindings::giftcard::plugin::types;
 use crate::convert;
+use crate::convert::convert_record;
 use crate::env::ComponentEnv;
 use giftcard_engine::api;
 use giftcard_engine::catalog::products as e;
 
-impl From<products::ProductInput> for e::ProductInput {
-    fn from(p: products::ProductInput) -> Self {
-        e::ProductInput {
-            sku: p.sku,
-            name: p.name,
-            description: p.description,
-            image: p.image,
-            currency: p.currency,
-            denominations: convert::list(p.denominations),
-            custom_min: p.custom_min.map(Into::into),
-            custom_max: p.custom_max.map(Into::into),
-            validity_days: p.validity_days,
-            terms: p.terms,
-            position: p.position,
-            active: p.active,
-        }
-    }
-}
+convert_record!(products::ProductInput => e::ProductInput {
+    same: [sku, name, description, image, currency, validity_days, terms, position, active],
+    opt: [custom_min, custom_max],
+    list: [denominations],
+});
 
-impl From<e::Product> for products::Product {
-    fn from(p: e::Product) -> Self {
-        products::Product {
-            id: p.id,
-            sku: p.sku,
-            name: p.name,
-            description: p.description,
-            image: p.image,
-            currency: p.currency,
-            denominations: convert::list(p.denominations),
-            custom_min: p.custom_min.map(Into::into),
-            custom_max: p.custom_max.map(Into::into),
-            validity_days: p.validity_days,
-            terms: p.terms,
-            position: p.position,
-            active: p.active,
-            cards_sold: p.cards_sold,
-            created_at: p.created_at,
-        }
-    }
-}
+convert_record!(e::Product => products::Product {
+    same: [
+        id,
+        sku,
+        name,
+        description,
+        image,
+        currency,
+        validity_days,
+        terms,
+        position,
+        active,
+        cards_sold,
+        created_at,
+    ],
+    opt: [custom_min, custom_max],
+    list: [denominations],
+});
 
 impl products::Guest for Plugin {
     fn create_product(request: products::ProductInput) -> Result<products::Product, types::Error> {

@@ -4,19 +4,13 @@ use crate::Plugin;
 use crate::bindings::exports::giftcard::plugin::reports;
 use crate::bindings::giftcard::plugin::types;
 use crate::convert;
+use crate::convert::convert_record;
 use crate::env::ComponentEnv;
 use giftcard_engine::{api, reports as r};
 
-impl From<reports::StatisticsRequest> for r::StatisticsRequest {
-    fn from(q: reports::StatisticsRequest) -> Self {
-        r::StatisticsRequest {
-            from: q.from,
-            to: q.to,
-            product_id: q.product_id,
-            definition_id: q.definition_id,
-        }
-    }
-}
+convert_record!(reports::StatisticsRequest => r::StatisticsRequest {
+    same: [from, to, product_id, definition_id],
+});
 
 impl From<r::ProgrammeStatistics> for reports::ProgrammeStatistics {
     fn from(s: r::ProgrammeStatistics) -> Self {
@@ -48,18 +42,11 @@ impl From<r::ProgrammeStatistics> for reports::ProgrammeStatistics {
     }
 }
 
-impl From<reports::HistoryRequest> for r::HistoryRequest {
-    fn from(q: reports::HistoryRequest) -> Self {
-        r::HistoryRequest {
-            card_id: q.card_id,
-            action: q.action.map(Into::into),
-            reference: q.reference,
-            from: q.from,
-            to: q.to,
-            page: q.page.into(),
-        }
-    }
-}
+convert_record!(reports::HistoryRequest => r::HistoryRequest {
+    same: [card_id, reference, from, to],
+    into: [page],
+    opt: [action],
+});
 
 impl From<r::HistoryGrid> for reports::HistoryGrid {
     fn from(g: r::HistoryGrid) -> Self {

@@ -4,6 +4,7 @@ use crate::Plugin;
 use crate::bindings::exports::giftcard::plugin::totals;
 use crate::bindings::giftcard::plugin::types;
 use crate::convert;
+use crate::convert::convert_record;
 use crate::env::ComponentEnv;
 use giftcard_engine as e;
 use giftcard_engine::api;
@@ -26,16 +27,10 @@ impl totals::Guest for Plugin {
     }
 }
 
-impl From<totals::ApplyRequest> for e::ApplyRequest {
-    fn from(r: totals::ApplyRequest) -> Self {
-        e::ApplyRequest {
-            quote: r.quote.into(),
-            code: r.code,
-            channel: r.channel.into(),
-            client_key: r.client_key,
-        }
-    }
-}
+convert_record!(totals::ApplyRequest => e::ApplyRequest {
+    same: [code, client_key],
+    into: [quote, channel],
+});
 
 impl From<e::ApplyAnswer> for totals::ApplyAnswer {
     fn from(a: e::ApplyAnswer) -> Self {
@@ -50,30 +45,12 @@ impl From<e::ApplyAnswer> for totals::ApplyAnswer {
     }
 }
 
-impl From<totals::RemoveRequest> for e::RemoveRequest {
-    fn from(r: totals::RemoveRequest) -> Self {
-        e::RemoveRequest {
-            quote: r.quote.into(),
-            code: r.code,
-        }
-    }
-}
+convert_record!(totals::RemoveRequest => e::RemoveRequest { same: [code], into: [quote] });
 
-impl From<totals::AddLineRequest> for e::AddLineRequest {
-    fn from(r: totals::AddLineRequest) -> Self {
-        e::AddLineRequest {
-            quote: r.quote.into(),
-            line: r.line.into(),
-            channel: r.channel.map(Into::into),
-        }
-    }
-}
+convert_record!(totals::AddLineRequest => e::AddLineRequest {
+    same: [],
+    into: [quote, line],
+    opt: [channel],
+});
 
-impl From<totals::CollectRequest> for e::CollectRequest {
-    fn from(r: totals::CollectRequest) -> Self {
-        e::CollectRequest {
-            quote: r.quote.into(),
-            channel: r.channel.into(),
-        }
-    }
-}
+convert_record!(totals::CollectRequest => e::CollectRequest { same: [], into: [quote, channel] });

@@ -2,7 +2,7 @@
 //! the ledger, errors) between the WIT and the engine.
 
 use crate::bindings::giftcard::plugin::types as wit;
-use crate::convert::{mirror_enum, mirror_record};
+use crate::convert::{convert_record, mirror_enum, mirror_record};
 use giftcard_engine as e;
 
 /// An inbound amount: the decimal read by the grammar here, checked
@@ -13,16 +13,9 @@ impl From<wit::Money> for e::GivenMoney {
     }
 }
 
-/// An amount the engine echoes back as it was given (record fields that
-/// travel both ways).
-impl From<e::GivenMoney> for wit::Money {
-    fn from(m: e::GivenMoney) -> Self {
-        wit::Money {
-            amount: m.amount.to_string(),
-            currency: m.currency,
-        }
-    }
-}
+// An amount the engine echoes back as it was given (record fields that
+// travel both ways).
+convert_record!(e::GivenMoney => wit::Money { same: [currency], text: [amount] });
 
 /// Minor units formatted with exactly the currency's digits: the one place
 /// engine money becomes a decimal string.
@@ -107,47 +100,29 @@ impl From<e::Card> for wit::Card {
     }
 }
 
-impl From<e::CardSummary> for wit::CardSummary {
-    fn from(c: e::CardSummary) -> Self {
-        wit::CardSummary {
-            id: c.id,
-            masked_code: c.masked_code,
-            status: c.status.into(),
-            balance: c.balance.into(),
-            initial_value: c.initial_value.into(),
-            amount_type: c.amount_type.into(),
-            max_uses: c.max_uses,
-            uses: c.uses,
-            expires_at: c.expires_at,
-            customer_id: c.customer_id,
-            recipient_email: c.recipient_email,
-            purchaser_email: c.purchaser_email,
-            product_id: c.product_id,
-            definition_id: c.definition_id,
-            website: c.website,
-            test: c.test,
-            origin: c.origin.into(),
-            created_at: c.created_at,
-        }
-    }
-}
+convert_record!(e::CardSummary => wit::CardSummary {
+    same: [
+        id,
+        masked_code,
+        max_uses,
+        uses,
+        expires_at,
+        customer_id,
+        recipient_email,
+        purchaser_email,
+        product_id,
+        definition_id,
+        website,
+        test,
+        created_at,
+    ],
+    into: [status, balance, initial_value, amount_type, origin],
+});
 
-impl From<e::HistoryEntry> for wit::HistoryEntry {
-    fn from(h: e::HistoryEntry) -> Self {
-        wit::HistoryEntry {
-            id: h.id,
-            card_id: h.card_id,
-            action: h.action.into(),
-            amount: h.amount.into(),
-            balance_before: h.balance_before.into(),
-            balance_after: h.balance_after.into(),
-            actor: h.actor.into(),
-            reference: h.reference,
-            comment: h.comment,
-            created_at: h.created_at,
-        }
-    }
-}
+convert_record!(e::HistoryEntry => wit::HistoryEntry {
+    same: [id, card_id, reference, comment, created_at],
+    into: [action, amount, balance_before, balance_after, actor],
+});
 
 impl From<wit::CardRef> for e::CardRef {
     fn from(r: wit::CardRef) -> Self {
@@ -158,14 +133,7 @@ impl From<wit::CardRef> for e::CardRef {
     }
 }
 
-impl From<wit::PageRequest> for e::PageRequest {
-    fn from(p: wit::PageRequest) -> Self {
-        e::PageRequest {
-            page: p.page,
-            page_size: p.page_size,
-        }
-    }
-}
+convert_record!(wit::PageRequest => e::PageRequest { same: [page, page_size] });
 
 impl From<e::Error> for wit::Error {
     fn from(err: e::Error) -> Self {
@@ -247,14 +215,7 @@ impl From<e::Error> for wit::Error {
     }
 }
 
-impl From<e::error::IssueLimit> for wit::IssueLimit {
-    fn from(l: e::error::IssueLimit) -> Self {
-        wit::IssueLimit {
-            limit: l.limit.into(),
-            requested: l.requested.into(),
-        }
-    }
-}
+convert_record!(e::error::IssueLimit => wit::IssueLimit { same: [], into: [limit, requested] });
 
 mirror_enum!(e::CardOrigin <=> wit::CardOrigin { Admin, Purchase, Refund, Batch, Campaign, OrderIssued });
 
