@@ -39,44 +39,30 @@ convert_record!(e::MigrationReport => lifecycle::MigrationReport {
     same: [from_version, to_version, applied],
 });
 
-convert_record!(e::Settings => lifecycle::Settings {
-    same: [
-        code_prefix,
-        code_length,
-        code_group_size,
-        default_validity_days,
-        default_currency,
-        cards_cover_shipping,
-        refund_extension_days,
-        allowed_amounts,
-        allow_customer_purchase,
-        gift_messages,
-        qr_codes,
-        barcodes,
-        customers_may_use_cards,
-        shop_name,
-        storefront_url,
-        reminder_days,
-    ],
-});
+/// `settings-update` is `settings` with every field optional, so one list of
+/// the fields serves both conversions.
+macro_rules! settings_conversions {
+    ($($field:ident),* $(,)?) => {
+        convert_record!(e::Settings => lifecycle::Settings { same: [$($field),*] });
+        convert_record!(lifecycle::SettingsUpdate => e::SettingsUpdate { same: [$($field),*] });
+    };
+}
 
-convert_record!(lifecycle::SettingsUpdate => e::SettingsUpdate {
-    same: [
-        code_prefix,
-        code_length,
-        code_group_size,
-        default_validity_days,
-        default_currency,
-        cards_cover_shipping,
-        refund_extension_days,
-        allowed_amounts,
-        allow_customer_purchase,
-        gift_messages,
-        qr_codes,
-        barcodes,
-        customers_may_use_cards,
-        shop_name,
-        storefront_url,
-        reminder_days,
-    ],
-});
+settings_conversions!(
+    code_prefix,
+    code_length,
+    code_group_size,
+    default_validity_days,
+    default_currency,
+    cards_cover_shipping,
+    refund_extension_days,
+    allowed_amounts,
+    allow_customer_purchase,
+    gift_messages,
+    qr_codes,
+    barcodes,
+    customers_may_use_cards,
+    shop_name,
+    storefront_url,
+    reminder_days,
+);
