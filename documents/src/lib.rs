@@ -110,22 +110,16 @@ pub fn code128_png(text: &str, module_px: u32, height: u32) -> Result<Vec<u8>, D
     )
 }
 
-/// One card on a printed page.
-///
-/// Text fields are free text; characters the standard PDF fonts cannot show
-/// are printed as `?`, and text that does not fit is shrunk or cut with an
-/// ellipsis rather than refused, so a long shop name never blocks printing.
+/// What a card says in words, formatted by the caller (who knows the
+/// currency and locale): the same facts go on a printed page and into a
+/// message about the card, so both hold this one record.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct PrintableCard {
+pub struct CardText {
     /// Printed at the top, so the recipient knows where to spend the card.
     pub shop_name: String,
     /// The code as shown to people, e.g. `"GC-ABCD-EFGH-JKLM-NPQR"`.
     pub code: String,
-    /// What the QR code and the barcode carry (e.g. `"GCABCDEFGHJKLMNPQR"`);
-    /// also printed under the barcode so a cashier can type it in.
-    pub machine_code: String,
-    /// Face value, e.g. `"25.00 EUR"`; formatted by the caller, who knows
-    /// the currency and locale.
+    /// Face value, e.g. `"25.00 EUR"`.
     pub value: String,
     /// Remaining balance, e.g. `"25.00 EUR"`.
     pub balance: String,
@@ -137,6 +131,20 @@ pub struct PrintableCard {
     pub sender_name: Option<String>,
     /// A personal message, wrapped and capped at four lines.
     pub message: Option<String>,
+}
+
+/// One card on a printed page.
+///
+/// Text fields are free text; characters the standard PDF fonts cannot show
+/// are printed as `?`, and text that does not fit is shrunk or cut with an
+/// ellipsis rather than refused, so a long shop name never blocks printing.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PrintableCard {
+    /// What the page says about the card.
+    pub text: CardText,
+    /// What the QR code and the barcode carry (e.g. `"GCABCDEFGHJKLMNPQR"`);
+    /// also printed under the barcode so a cashier can type it in.
+    pub machine_code: String,
     /// One or two sentences on how to redeem the card.
     pub how_to_redeem: String,
     /// Draw a QR code of `machine_code` (about 30 mm, top right).

@@ -533,7 +533,7 @@ fn draw_card(page: &mut Page, card: &PrintableCard) -> Result<(), DocumentError>
         13.0,
         9.0,
         10.0,
-        &text::win_ansi(&card.shop_name, false),
+        &text::win_ansi(&card.text.shop_name, false),
     );
     flow.line(gray, Font::Regular, 10.0, 10.0, 13.0, b"Gift card");
     flow.line(
@@ -542,7 +542,7 @@ fn draw_card(page: &mut Page, card: &PrintableCard) -> Result<(), DocumentError>
         26.0,
         14.0,
         30.0,
-        &text::win_ansi(&card.value, false),
+        &text::win_ansi(&card.text.value, false),
     );
     flow.line(
         c,
@@ -550,7 +550,7 @@ fn draw_card(page: &mut Page, card: &PrintableCard) -> Result<(), DocumentError>
         16.0,
         9.0,
         22.0,
-        &text::win_ansi(&card.code, false),
+        &text::win_ansi(&card.text.code, false),
     );
 
     let mut labelled = |label: &str, value: &str, lead: f32| {
@@ -558,19 +558,19 @@ fn draw_card(page: &mut Page, card: &PrintableCard) -> Result<(), DocumentError>
         line.extend(text::win_ansi(value, false));
         flow.line(c, Font::Regular, 10.0, 8.0, lead, &line);
     };
-    labelled("Balance: ", &card.balance, 16.0);
-    match &card.expires {
+    labelled("Balance: ", &card.text.balance, 16.0);
+    match &card.text.expires {
         Some(date) => labelled("Valid until ", date, 13.0),
         None => labelled("Does not expire", "", 13.0),
     }
-    if let Some(name) = &card.recipient_name {
+    if let Some(name) = &card.text.recipient_name {
         labelled("To: ", name, 13.0);
     }
-    if let Some(name) = &card.sender_name {
+    if let Some(name) = &card.text.sender_name {
         labelled("From: ", name, 13.0);
     }
 
-    if let Some(message) = &card.message {
+    if let Some(message) = &card.text.message {
         let (size, lead) = (10.0, 12.5);
         flow.y -= 4.0;
         let max_lines = flow.lines_left(lead).min(4);

@@ -22,7 +22,7 @@ fn cards(n: usize) -> Vec<PrintableCard> {
     (1..=n)
         .map(|i| {
             let mut c = card(&format!("GCPART{i:04}XYZ"));
-            c.code = format!("GC-{i:04}-PART");
+            c.text.code = format!("GC-{i:04}-PART");
             c
         })
         .collect()
@@ -175,10 +175,10 @@ fn check(
     assert_eq!(pdfinfo_pages(&path) as usize, cards.len());
     for &page in text {
         let t = page_text(&path, page);
-        assert!(t.contains(&cards[page - 1].code), "page {page}: {t}");
+        assert!(t.contains(&cards[page - 1].text.code), "page {page}: {t}");
         for &other in text.iter().filter(|&&o| o != page) {
             assert!(
-                !t.contains(&cards[other - 1].code),
+                !t.contains(&cards[other - 1].text.code),
                 "page {page} shows card {other}"
             );
         }

@@ -6,7 +6,9 @@
 mod common;
 
 use common::{card, decode, luma, poppler, render_page, scratch_dir};
-use giftcard_documents::{DocumentError, MAX_CARDS, PrintableCard, cards_pdf, code128_png, qr_png};
+use giftcard_documents::{
+    CardText, DocumentError, MAX_CARDS, PrintableCard, cards_pdf, code128_png, qr_png,
+};
 use rxing::BarcodeFormat;
 
 fn png_header(png_bytes: &[u8]) -> (u32, u32, png::ColorType, png::BitDepth) {
@@ -212,15 +214,17 @@ fn hostile_input_never_panics() {
         let _ = qr_png(&s, next(20) as u32);
         let _ = code128_png(&s, next(20) as u32, next(2000) as u32);
         let c = PrintableCard {
-            shop_name: s.clone(),
-            code: s.clone(),
+            text: CardText {
+                shop_name: s.clone(),
+                code: s.clone(),
+                value: s.clone(),
+                balance: s.clone(),
+                expires: (round % 2 == 0).then(|| s.clone()),
+                recipient_name: Some(s.clone()),
+                sender_name: Some(s.clone()),
+                message: Some(s.repeat(3)),
+            },
             machine_code: s.chars().take(next(40)).collect(),
-            value: s.clone(),
-            balance: s.clone(),
-            expires: (round % 2 == 0).then(|| s.clone()),
-            recipient_name: Some(s.clone()),
-            sender_name: Some(s.clone()),
-            message: Some(s.repeat(3)),
             how_to_redeem: s.clone(),
             qr: round % 3 != 0,
             barcode: round % 4 != 0,
@@ -236,12 +240,12 @@ fn pdf_pages_scan_back_to_each_machine_code() {
     let dir = scratch_dir("scan");
     let first = card("GCABCDEFGHJKLMNPQR");
     let mut second = card("GCQRSTUVWXYZ2345");
-    second.code = "GC-QRST-UVWX-YZ23-45".into();
-    second.value = "100.00 CHF".into();
-    second.balance = "40.50 CHF".into();
-    second.expires = None;
-    second.recipient_name = None;
-    second.message = Some("A very long message. ".repeat(40));
+    second.text.code = "GC-QRST-UVWX-YZ23-45".into();
+    second.text.value = "100.00 CHF".into();
+    second.text.balance = "40.50 CHF".into();
+    second.text.expires = None;
+    second.text.recipient_name = None;
+    second.text.message = Some("A very long message. ".repeat(40));
     let path = dir.join("cards.pdf");
     std::fs::write(&path, cards_pdf(&[first.clone(), second.clone()]).unwrap()).unwrap();
 

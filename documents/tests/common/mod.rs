@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use giftcard_documents::PrintableCard;
+use giftcard_documents::{CardText, PrintableCard};
 use rxing::BarcodeFormat;
 
 /// Decodes PNG bytes to 8-bit luma (any bit depth / colour type we meet).
@@ -39,15 +39,17 @@ pub fn decode(png_bytes: &[u8], format: BarcodeFormat) -> String {
 /// A full card: every field set, QR code and barcode on.
 pub fn card(machine_code: &str) -> PrintableCard {
     PrintableCard {
-        shop_name: "Café Müller".into(),
-        code: "GC-ABCD-EFGH-JKLM-NPQR".into(),
+        text: CardText {
+            shop_name: "Café Müller".into(),
+            code: "GC-ABCD-EFGH-JKLM-NPQR".into(),
+            value: "25.00 EUR".into(),
+            balance: "25.00 EUR".into(),
+            expires: Some("2027-01-31".into()),
+            recipient_name: Some("Alice".into()),
+            sender_name: Some("Bob".into()),
+            message: Some("Happy birthday! Here’s a little something for coffee and cake.".into()),
+        },
         machine_code: machine_code.into(),
-        value: "25.00 EUR".into(),
-        balance: "25.00 EUR".into(),
-        expires: Some("2027-01-31".into()),
-        recipient_name: Some("Alice".into()),
-        sender_name: Some("Bob".into()),
-        message: Some("Happy birthday! Here’s a little something for coffee and cake.".into()),
         how_to_redeem: "Show this card at the till or enter the code at checkout.".into(),
         qr: true,
         barcode: true,

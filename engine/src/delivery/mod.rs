@@ -616,9 +616,9 @@ pub fn view_card(env: &mut dyn Environment, token: &str) -> Result<CardView> {
         balance: card.money(card.balance),
         initial_value: card.money(card.initial_value),
         expires_at: card.expires_at.map(time::format),
-        recipient_name: facts.recipient_name.clone(),
-        sender_name: facts.sender_name.clone(),
-        message: facts.message.clone(),
+        recipient_name: facts.text.recipient_name.clone(),
+        sender_name: facts.text.sender_name.clone(),
+        message: facts.text.message.clone(),
         how_to_redeem: facts.how_to_redeem(),
         first_viewed_at: time::format(first),
     })

@@ -11,25 +11,19 @@ use crate::cards::StoredCard;
 use crate::error::{Error, Result};
 use crate::settings::Settings;
 use crate::storage::time;
-use giftcard_documents::{self as documents, DocumentError, PrintableCard};
+use giftcard_documents::{self as documents, CardText, DocumentError, PrintableCard};
 use std::fmt::Write;
 
 /// The most characters one SMS may carry (GSM 7-bit, one part).
 pub const SMS_MAX: usize = 160;
 
-/// What a message says about a card, gathered once.
+/// What a message says about a card, gathered once: the words a printed
+/// page shows too, and the links only a message carries.
 #[derive(Clone, Debug)]
 pub struct CardFacts {
-    pub shop_name: String,
-    pub code: String,
-    pub value: String,
-    pub balance: String,
-    /// The expiry date (UTC day), `None` when the card never expires.
-    pub expires: Option<String>,
-    pub recipient_name: Option<String>,
-    pub sender_name: Option<String>,
-    /// The personal message, only when gift messages are on.
-    pub message: Option<String>,
+    /// The expiry is the card's UTC day; the personal message is there only
+    /// when gift messages are on.
+    pub text: CardText,
     pub view_url: String,
     pub storefront_url: String,
 }
@@ -53,7 +47,7 @@ impl CardFacts {
         // were refused has them turned into spaces here, so no name can
         // forge a line of a message (or its subject).
         let nonblank = |v: Option<&String>| v.filter(|s| !s.trim().is_empty()).map(|s| one_line(s));
-        CardFacts {
+        let text = CardText {
             shop_name: one_line(&settings.shop_name),
             code: card.display_code.clone(),
             value: money(card.initial_value),
@@ -67,6 +61,9 @@ impl CardFacts {
             } else {
                 None
             },
+        };
+        CardFacts {
+            text,
             view_url: format!("{}/gift-card/{token}", settings.storefront_url),
             storefront_url: settings.storefront_url.clone(),
         }
@@ -81,7 +78,7 @@ impl CardFacts {
     }
 
     fn expiry_line(&self) -> String {
-        match &self.expires {
+        match &self.text.expires {
             Some(day) => format!("Valid until {day}"),
             None => "Does not expire".into(),
         }
@@ -90,15 +87,8 @@ impl CardFacts {
     /// The card as a printed page.
     pub fn printable(&self, settings: &Settings) -> PrintableCard {
         PrintableCard {
-            shop_name: self.shop_name.clone(),
-            code: self.code.clone(),
-            machine_code: self.code.clone(),
-            value: self.value.clone(),
-            balance: self.balance.clone(),
-            expires: self.expires.clone(),
-            recipient_name: self.recipient_name.clone(),
-            sender_name: self.sender_name.clone(),
-            message: self.message.clone(),
+            text: self.text.clone(),
+            machine_code: self.text.code.clone(),
             how_to_redeem: self.how_to_redeem(),
             qr: settings.qr_codes,
             barcode: settings.barcodes,
@@ -146,7 +136,7 @@ pub fn message(
         card_id,
         kind,
         channel,
-        from_name: facts.shop_name.clone(),
+        from_name: facts.text.shop_name.clone(),
         recipient: recipient.to_owned(),
         subject,
         text_body: String::new(),
@@ -162,7 +152,7 @@ pub fn message(
                     name: "qr-code.png".into(),
                     media_type: "image/png".into(),
                     content_id: Some("qr-code".into()),
-                    content: documents::qr_png(&facts.code, 6).map_err(document_error)?,
+                    content: documents::qr_png(&facts.text.code, 6).map_err(document_error)?,
                 });
             }
             if settings.barcodes {
@@ -170,7 +160,8 @@ pub fn message(
                     name: "barcode.png".into(),
                     media_type: "image/png".into(),
                     content_id: Some("barcode".into()),
-                    content: documents::code128_png(&facts.code, 2, 80).map_err(document_error)?,
+                    content: documents::code128_png(&facts.text.code, 2, 80)
+                        .map_err(document_error)?,
                 });
             }
         }
@@ -189,44 +180,44 @@ pub fn message(
 }
 
 fn subject(f: &CardFacts, kind: MessageKind) -> String {
-    match (kind, &f.sender_name) {
-        (MessageKind::ExpiryReminder, _) => match &f.expires {
-            Some(day) => format!("Your gift card expires on {day}: {} left", f.balance),
-            None => format!("Your gift card still has {} on it", f.balance),
+    match (kind, &f.text.sender_name) {
+        (MessageKind::ExpiryReminder, _) => match &f.text.expires {
+            Some(day) => format!("Your gift card expires on {day}: {} left", f.text.balance),
+            None => format!("Your gift card still has {} on it", f.text.balance),
         },
-        (_, Some(sender)) => format!("{sender} sent you a {} gift card", f.value),
-        (_, None) => format!("Your {} gift card from {}", f.value, f.shop_name),
+        (_, Some(sender)) => format!("{sender} sent you a {} gift card", f.text.value),
+        (_, None) => format!("Your {} gift card from {}", f.text.value, f.text.shop_name),
     }
 }
 
 fn opening(f: &CardFacts, kind: MessageKind) -> String {
-    match (kind, &f.sender_name) {
+    match (kind, &f.text.sender_name) {
         (MessageKind::ExpiryReminder, _) => format!(
             "Your gift card from {} still has {} on it. {}: spend it before then.",
-            f.shop_name,
-            f.balance,
+            f.text.shop_name,
+            f.text.balance,
             f.expiry_line()
         ),
-        (_, Some(sender)) => format!("{sender} sent you a gift card for {}.", f.shop_name),
-        (_, None) => format!("Here is your gift card for {}.", f.shop_name),
+        (_, Some(sender)) => format!("{sender} sent you a gift card for {}.", f.text.shop_name),
+        (_, None) => format!("Here is your gift card for {}.", f.text.shop_name),
     }
 }
 
 fn text_body(f: &CardFacts, kind: MessageKind) -> String {
     let mut t = String::with_capacity(600);
-    match &f.recipient_name {
+    match &f.text.recipient_name {
         Some(name) => {
             let _ = writeln!(t, "Hello {name},\n");
         }
         None => t.push_str("Hello,\n\n"),
     }
     let _ = writeln!(t, "{}\n", opening(f, kind));
-    if let Some(message) = &f.message {
+    if let Some(message) = &f.text.message {
         let _ = writeln!(t, "Their message:\n\"{message}\"\n");
     }
-    let _ = writeln!(t, "Gift card code: {}", f.code);
-    let _ = writeln!(t, "Value: {}", f.value);
-    let _ = writeln!(t, "Balance: {}", f.balance);
+    let _ = writeln!(t, "Gift card code: {}", f.text.code);
+    let _ = writeln!(t, "Value: {}", f.text.value);
+    let _ = writeln!(t, "Balance: {}", f.text.balance);
     let _ = writeln!(t, "{}\n", f.expiry_line());
     let _ = writeln!(t, "How to redeem: {}\n", f.how_to_redeem());
     let _ = writeln!(t, "View your card: {}", f.view_url);
@@ -262,13 +253,14 @@ fn html_body(f: &CardFacts, kind: MessageKind, settings: &Settings) -> String {
     let _ = write!(
         h,
         "<p>Hello{},</p><p>{}</p>",
-        f.recipient_name
+        f.text
+            .recipient_name
             .as_deref()
             .map(|n| format!(" {}", e(n)))
             .unwrap_or_default(),
         e(&opening(f, kind))
     );
-    if let Some(message) = &f.message {
+    if let Some(message) = &f.text.message {
         let _ = write!(
             h,
             "<blockquote style=\"border-left:3px solid #ccc;padding-left:1em\">{}</blockquote>",
@@ -281,9 +273,9 @@ fn html_body(f: &CardFacts, kind: MessageKind, settings: &Settings) -> String {
          <tr><td>Gift card code</td><td><strong style=\"font-size:1.3em;letter-spacing:1px\">{}</strong></td></tr>\
          <tr><td>Value</td><td>{}</td></tr><tr><td>Balance</td><td>{}</td></tr>\
          <tr><td colspan=\"2\">{}</td></tr></table>",
-        e(&f.code),
-        e(&f.value),
-        e(&f.balance),
+        e(&f.text.code),
+        e(&f.text.value),
+        e(&f.text.balance),
         e(&f.expiry_line())
     );
     if settings.qr_codes {
@@ -321,20 +313,20 @@ pub fn sms(f: &CardFacts, kind: MessageKind) -> String {
     let mut text = match kind {
         MessageKind::ExpiryReminder => sms_safe(&format!(
             "{}: gift card {} has {} left",
-            f.shop_name, f.code, f.balance
+            f.text.shop_name, f.text.code, f.text.balance
         )),
         _ => sms_safe(&format!(
             "{}: gift card {} worth {}",
-            f.shop_name, f.code, f.balance
+            f.text.shop_name, f.text.code, f.text.balance
         )),
     };
     if text.len() > SMS_MAX {
         // A very long shop name: drop it, the code and balance must stay.
-        text = sms_safe(&format!("Gift card {} ({})", f.code, f.balance));
+        text = sms_safe(&format!("Gift card {} ({})", f.text.code, f.text.balance));
     }
     let mut extras = vec![format!(", {}.", f.expiry_line().to_lowercase())];
     if kind != MessageKind::ExpiryReminder
-        && let Some(sender) = &f.sender_name
+        && let Some(sender) = &f.text.sender_name
     {
         extras.push(sms_safe(&format!(" From {sender}.")));
     }

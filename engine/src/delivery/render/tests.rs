@@ -2,14 +2,16 @@ use super::*;
 
 fn facts() -> CardFacts {
     CardFacts {
-        shop_name: "Corner Books".into(),
-        code: "GC-ABCD-EFGH-JKLM-NPQR".into(),
-        value: "25.00 EUR".into(),
-        balance: "20.00 EUR".into(),
-        expires: Some("2027-01-31".into()),
-        recipient_name: Some("Ana".into()),
-        sender_name: Some("Ben <b>".into()),
-        message: Some("Happy birthday & <script>alert(1)</script>".into()),
+        text: CardText {
+            shop_name: "Corner Books".into(),
+            code: "GC-ABCD-EFGH-JKLM-NPQR".into(),
+            value: "25.00 EUR".into(),
+            balance: "20.00 EUR".into(),
+            expires: Some("2027-01-31".into()),
+            recipient_name: Some("Ana".into()),
+            sender_name: Some("Ben <b>".into()),
+            message: Some("Happy birthday & <script>alert(1)</script>".into()),
+        },
         view_url: "https://shop.example/gift-card/abcdefghijklmnopqrstuvwxyz".into(),
         storefront_url: "https://shop.example".into(),
     }
@@ -77,12 +79,12 @@ fn sms_fits_160_characters_and_keeps_code_and_balance() {
     let mut f = facts();
     let text = sms(&f, MessageKind::Issued);
     assert!(text.len() <= SMS_MAX, "{text}");
-    assert!(text.contains(&f.code) && text.contains("20.00 EUR"));
-    f.shop_name = "A".repeat(150);
-    f.sender_name = Some("Zoë ✨".repeat(20));
+    assert!(text.contains(&f.text.code) && text.contains("20.00 EUR"));
+    f.text.shop_name = "A".repeat(150);
+    f.text.sender_name = Some("Zoë ✨".repeat(20));
     let text = sms(&f, MessageKind::Issued);
     assert!(text.len() <= SMS_MAX && text.is_ascii(), "{text}");
-    assert!(text.contains(&f.code) && text.contains("20.00 EUR"));
+    assert!(text.contains(&f.text.code) && text.contains("20.00 EUR"));
     let reminder = sms(&facts(), MessageKind::ExpiryReminder);
     assert!(reminder.contains("left") && reminder.contains("2027-01-31"));
 }
