@@ -238,6 +238,23 @@ fn save(ctx: &mut Ctx, q: &Quote) -> Res<()> {
     ctx.put("shop_quotes", &q.id, Some(&q.store), q)
 }
 
+/// Saves an edited quote and answers with its view, collected afresh (in
+/// the storefront's wording): what every edit of its lines, discount or
+/// shipping returns.
+fn save_and_view(ctx: &mut Ctx, q: &Quote) -> Res<Json> {
+    save(ctx, q)?;
+    let (p, gc) = collect(ctx, q, Channel::Storefront)?;
+    view(ctx, q, &p, &gc)
+}
+
+/// Saves a quote whose codes changed and answers with its view, the
+/// gift-card totals being the ones the plugin answered the change with.
+fn save_with_totals(ctx: &mut Ctx, q: &Quote, gc: &GiftCardTotals) -> Res<Json> {
+    save(ctx, q)?;
+    let p = price(ctx, q)?;
+    view(ctx, q, &p, gc)
+}
+
 pub fn channel_of(c: Option<&str>) -> Res<Channel> {
     match c.unwrap_or("storefront") {
         "storefront" => Ok(Channel::Storefront),
@@ -463,9 +480,7 @@ pub fn add_item(ctx: &mut Ctx, a: AddItemArgs) -> Res<Json> {
     ctx.plugin(|pl, s| pl.giftcard_plugin_totals().call_check_add_line(s, &request))?;
     q.lines.push(line);
     q.next_line += 1;
-    save(ctx, &q)?;
-    let (p, gc) = collect(ctx, &q, Channel::Storefront)?;
-    view(ctx, &q, &p, &gc)
+    save_and_view(ctx, &q)
 }
 
 /// A catalog decimal as an amount of `cur`, refused as the same text typed
@@ -537,9 +552,7 @@ pub fn update_item(ctx: &mut Ctx, a: LineArgs) -> Res<Json> {
             );
         }
     }
-    save(ctx, &q)?;
-    let (p, gc) = collect(ctx, &q, Channel::Storefront)?;
-    view(ctx, &q, &p, &gc)
+    save_and_view(ctx, &q)
 }
 
 #[derive(clap::Args, Deserialize)]
@@ -576,9 +589,7 @@ pub fn set_discount(ctx: &mut Ctx, a: DiscountArgs) -> Res<Json> {
         (None, Some(a)) => Some(DiscountRule::Amount(Money::parse(cur, &a, "amount")?)),
         (None, None) => None,
     };
-    save(ctx, &q)?;
-    let (p, gc) = collect(ctx, &q, Channel::Storefront)?;
-    view(ctx, &q, &p, &gc)
+    save_and_view(ctx, &q)
 }
 
 #[derive(clap::Args, Deserialize)]
@@ -601,9 +612,7 @@ pub fn set_shipping(ctx: &mut Ctx, a: ShippingArgs) -> Res<Json> {
         .amount
         .map(|s| Money::parse(cur, &s, "amount"))
         .transpose()?;
-    save(ctx, &q)?;
-    let (p, gc) = collect(ctx, &q, Channel::Storefront)?;
-    view(ctx, &q, &p, &gc)
+    save_and_view(ctx, &q)
 }
 
 #[derive(clap::Args, Deserialize)]
@@ -642,9 +651,7 @@ pub fn apply_code(ctx: &mut Ctx, a: ApplyArgs) -> Res<Json> {
     match answer {
         ApplyAnswer::Applied(applied) => {
             q.codes.push(applied.code);
-            save(ctx, &q)?;
-            let p = price(ctx, &q)?;
-            view(ctx, &q, &p, &applied.totals)
+            save_with_totals(ctx, &q, &applied.totals)
         }
         ApplyAnswer::Refused(refusal) => {
             Err(Fail::Recorded(ShopError::CodeRefused(to_json(&refusal))))
@@ -682,9 +689,7 @@ pub fn remove_code(ctx: &mut Ctx, a: RemoveArgs) -> Res<Json> {
     let gc = ctx.plugin(|pl, s| pl.giftcard_plugin_totals().call_remove_code(s, &request))?;
     let wanted = normalise(&a.code);
     q.codes.retain(|c| normalise(c) != wanted);
-    save(ctx, &q)?;
-    let p = price(ctx, &q)?;
-    view(ctx, &q, &p, &gc)
+    save_with_totals(ctx, &q, &gc)
 }
 
 #[derive(clap::Args, Deserialize)]

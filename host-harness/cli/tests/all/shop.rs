@@ -150,49 +150,58 @@ fn a_full_order_through_the_shop() {
     assert!(harness.ledger_problems().unwrap().is_empty());
 }
 
-#[test]
-fn set_up_errors_are_typed_and_write_nothing() {
+/// Runs `refuse` against a shop holding the website `main`, then checks
+/// that what it was refused wrote nothing: the database (shop rows and
+/// plugin rows) is exactly as before.
+fn refusals_write_nothing(refuse: impl FnOnce(&Shop)) {
     let dir = tempfile::tempdir().unwrap();
     let harness = common::harness(&dir);
     let shop = Shop::open(&harness).unwrap();
     main_website(&shop);
     let before = harness.snapshot().unwrap();
-    for (action, args, case) in [
-        ("website.create", main_website_args(), "already-exists"),
-        (
-            "website.create",
-            json!({ "code": "x", "base-currency": "XYZ" }),
-            "unknown-currency",
-        ),
-        (
-            "store.create",
-            json!({ "code": "s", "website": "nope" }),
-            "unknown-website",
-        ),
-        (
-            "product.create",
-            json!({ "sku": "p", "kind": "simple", "price": "-1" }),
-            "invalid-amount",
-        ),
-        (
-            "product.create",
-            json!({ "sku": "p", "kind": "simple" }),
-            "invalid-argument",
-        ),
-        ("quote.create", json!({ "store": "none" }), "unknown-store"),
-        ("order.show", json!({ "order": "ORD-9" }), "unknown-order"),
-        (
-            "rate.set",
-            json!({ "from": "USD", "to": "USD", "rate": "1" }),
-            "invalid-argument",
-        ),
-        ("nope.nope", json!({}), "unknown-action"),
-        ("website.list", json!({ "extra": 1 }), "invalid-argument"),
-    ] {
-        let e = err(&shop, action, args);
-        assert!(e.get(case).is_some() || e == case, "{action}: {e}");
-    }
+    refuse(&shop);
     assert_eq!(harness.snapshot().unwrap(), before);
+}
+
+#[test]
+fn set_up_errors_are_typed_and_write_nothing() {
+    refusals_write_nothing(|shop| {
+        for (action, args, case) in [
+            ("website.create", main_website_args(), "already-exists"),
+            (
+                "website.create",
+                json!({ "code": "x", "base-currency": "XYZ" }),
+                "unknown-currency",
+            ),
+            (
+                "store.create",
+                json!({ "code": "s", "website": "nope" }),
+                "unknown-website",
+            ),
+            (
+                "product.create",
+                json!({ "sku": "p", "kind": "simple", "price": "-1" }),
+                "invalid-amount",
+            ),
+            (
+                "product.create",
+                json!({ "sku": "p", "kind": "simple" }),
+                "invalid-argument",
+            ),
+            ("quote.create", json!({ "store": "none" }), "unknown-store"),
+            ("order.show", json!({ "order": "ORD-9" }), "unknown-order"),
+            (
+                "rate.set",
+                json!({ "from": "USD", "to": "USD", "rate": "1" }),
+                "invalid-argument",
+            ),
+            ("nope.nope", json!({}), "unknown-action"),
+            ("website.list", json!({ "extra": 1 }), "invalid-argument"),
+        ] {
+            let e = err(shop, action, args);
+            assert!(e.get(case).is_some() || e == case, "{action}: {e}");
+        }
+    });
 }
 
 /// The plugin's refusals reach the shop's caller as the WIT `error` itself
@@ -201,19 +210,15 @@ fn set_up_errors_are_typed_and_write_nothing() {
 fn a_plugin_refusal_arrives_as_the_wit_error() {
     use giftcard_host::types::Error as PluginError;
     use giftcard_shop::Refusal;
-    let dir = tempfile::tempdir().unwrap();
-    let harness = common::harness(&dir);
-    let shop = Shop::open(&harness).unwrap();
-    main_website(&shop);
-    let before = harness.snapshot().unwrap();
-    // The shop takes the name; the plugin refuses a control character in it.
-    let args = json!({ "sku": "gc", "kind": "gift-card", "denominations": ["25"],
-                       "name": "Gift\u{7}card" });
-    match shop.run("product.create", &args).unwrap() {
-        Err(Refusal::Plugin(PluginError::InvalidArgument(why))) => {
-            assert!(why.contains("name"), "{why}")
+    refusals_write_nothing(|shop| {
+        // The shop takes the name; the plugin refuses a control character in it.
+        let args = json!({ "sku": "gc", "kind": "gift-card", "denominations": ["25"],
+                           "name": "Gift\u{7}card" });
+        match shop.run("product.create", &args).unwrap() {
+            Err(Refusal::Plugin(PluginError::InvalidArgument(why))) => {
+                assert!(why.contains("name"), "{why}")
+            }
+            other => panic!("expected the plugin's invalid-argument, got {other:?}"),
         }
-        other => panic!("expected the plugin's invalid-argument, got {other:?}"),
-    }
-    assert_eq!(harness.snapshot().unwrap(), before);
+    });
 }
