@@ -90,36 +90,6 @@ pub mod api {
         schema::database_version(env)
     }
 
-    pub fn get_settings(env: &mut dyn Environment) -> Result<Settings> {
-        schema::ensure_current(env)?;
-        settings::load(env)
-    }
-
-    pub fn configure(env: &mut dyn Environment, update: SettingsUpdate) -> Result<Settings> {
-        schema::ensure_current(env)?;
-        settings::configure(env, update)
-    }
-
-    pub fn create_card(env: &mut dyn Environment, req: CreateCard) -> Result<Card> {
-        schema::ensure_current(env)?;
-        cards::create(env, req)
-    }
-
-    pub fn get_card(env: &mut dyn Environment, card: &CardRef) -> Result<Card> {
-        schema::ensure_current(env)?;
-        cards::get(env, card)
-    }
-
-    pub fn list_cards(env: &mut dyn Environment, req: ListCards) -> Result<CardPage> {
-        schema::ensure_current(env)?;
-        cards::list(env, req)
-    }
-
-    pub fn adjust_balance(env: &mut dyn Environment, req: AdjustBalance) -> Result<Card> {
-        schema::ensure_current(env)?;
-        cards::adjust(env, req)
-    }
-
     pub fn disable_card(env: &mut dyn Environment, req: SetStatus) -> Result<Card> {
         schema::ensure_current(env)?;
         cards::set_enabled(env, req, false)
@@ -130,378 +100,93 @@ pub mod api {
         cards::set_enabled(env, req, true)
     }
 
-    pub fn card_history(
-        env: &mut dyn Environment,
-        card: &CardRef,
-        page: PageRequest,
-    ) -> Result<HistoryPage> {
-        schema::ensure_current(env)?;
-        cards::history(env, card, page)
+    /// Writes the operations that only check the schema is current and then
+    /// call `$target(env, args..)`: the wrapper is the same for each, so it is
+    /// written once here instead of sixty times.
+    macro_rules! checked {
+        ($($name:ident($($arg:ident: $ty:ty),*) -> $ret:ty = $target:path;)*) => {
+            $(
+                pub fn $name(env: &mut dyn Environment $(, $arg: $ty)*) -> Result<$ret> {
+                    schema::ensure_current(env)?;
+                    $target(env $(, $arg)*)
+                }
+            )*
+        };
     }
 
-    pub fn check_balance(env: &mut dyn Environment, req: BalanceRequest) -> Result<BalanceAnswer> {
-        schema::ensure_current(env)?;
-        customer::check_balance(env, req)
-    }
-
-    pub fn refusal_log(env: &mut dyn Environment, page: PageRequest) -> Result<RefusalLogPage> {
-        schema::ensure_current(env)?;
-        refusals::page(env, page)
-    }
-
-    pub fn apply_code(env: &mut dyn Environment, req: ApplyRequest) -> Result<ApplyAnswer> {
-        schema::ensure_current(env)?;
-        totals::apply_code(env, req)
-    }
-
-    pub fn remove_code(env: &mut dyn Environment, req: RemoveRequest) -> Result<GiftCardTotals> {
-        schema::ensure_current(env)?;
-        totals::remove_code(env, req)
-    }
-
-    pub fn check_add_line(env: &mut dyn Environment, req: AddLineRequest) -> Result<()> {
-        schema::ensure_current(env)?;
-        totals::check_add_line(env, req)
-    }
-
-    pub fn collect_totals(
-        env: &mut dyn Environment,
-        req: CollectRequest,
-    ) -> Result<GiftCardTotals> {
-        schema::ensure_current(env)?;
-        totals::collect(env, req)
-    }
-
-    pub fn order_placed(env: &mut dyn Environment, req: PlaceRequest) -> Result<PlacedOrder> {
-        schema::ensure_current(env)?;
-        orders::placed(env, req)
-    }
-
-    pub fn order_cancelled(env: &mut dyn Environment, req: CancelRequest) -> Result<Cancellation> {
-        schema::ensure_current(env)?;
-        orders::cancelled(env, req)
-    }
-
-    pub fn invoice_collect(env: &mut dyn Environment, req: Invoice) -> Result<InvoiceGiftCards> {
-        schema::ensure_current(env)?;
-        invoices::collect(env, req)
-    }
-
-    pub fn invoice_paid(env: &mut dyn Environment, req: Invoice) -> Result<PaidInvoice> {
-        schema::ensure_current(env)?;
-        invoices::paid(env, req)
-    }
-
-    pub fn memo_collect(env: &mut dyn Environment, req: CreditMemo) -> Result<MemoSplit> {
-        schema::ensure_current(env)?;
-        memos::collect(env, req)
-    }
-
-    pub fn memo_refunded(env: &mut dyn Environment, req: CreditMemo) -> Result<MemoSplit> {
-        schema::ensure_current(env)?;
-        memos::refunded(env, req)
-    }
-
-    pub fn create_definition(
-        env: &mut dyn Environment,
-        req: batches::DefinitionInput,
-    ) -> Result<batches::Definition> {
-        schema::ensure_current(env)?;
-        batches::create(env, req)
-    }
-
-    pub fn update_definition(
-        env: &mut dyn Environment,
-        req: batches::UpdateDefinition,
-    ) -> Result<batches::Definition> {
-        schema::ensure_current(env)?;
-        batches::update(env, req)
-    }
-
-    pub fn get_definition(env: &mut dyn Environment, id: u64) -> Result<batches::Definition> {
-        schema::ensure_current(env)?;
-        batches::get(env, id)
-    }
-
-    pub fn list_definitions(env: &mut dyn Environment) -> Result<Vec<batches::Definition>> {
-        schema::ensure_current(env)?;
-        batches::list(env)
-    }
-
-    pub fn generate_codes(
-        env: &mut dyn Environment,
-        req: batches::GenerateRequest,
-    ) -> Result<batches::Generated> {
-        schema::ensure_current(env)?;
-        batches::generate(env, req)
-    }
-
-    pub fn top_up(env: &mut dyn Environment, req: management::TopUp) -> Result<Card> {
-        schema::ensure_current(env)?;
-        management::top_up(env, req)
-    }
-
-    pub fn cancel_card(env: &mut dyn Environment, req: SetStatus) -> Result<Card> {
-        schema::ensure_current(env)?;
-        management::cancel(env, req)
-    }
-
-    pub fn delete_card(env: &mut dyn Environment, req: SetStatus) -> Result<()> {
-        schema::ensure_current(env)?;
-        management::delete(env, req)
-    }
-
-    pub fn set_status_many(
-        env: &mut dyn Environment,
-        req: management::BulkStatus,
-    ) -> Result<Vec<CardSummary>> {
-        schema::ensure_current(env)?;
-        management::set_status_many(env, req)
-    }
-
-    pub fn delete_many(env: &mut dyn Environment, req: management::BulkRequest) -> Result<u32> {
-        schema::ensure_current(env)?;
-        management::delete_many(env, req)
-    }
-
-    pub fn create_cards_for_recipients(
-        env: &mut dyn Environment,
-        req: management::RecipientsRequest,
-    ) -> Result<Vec<Card>> {
-        schema::ensure_current(env)?;
-        management::create_for_recipients(env, req)
-    }
-
-    pub fn export_cards(
-        env: &mut dyn Environment,
-        req: management::ExportRequest,
-    ) -> Result<String> {
-        schema::ensure_current(env)?;
-        management::export(env, req)
-    }
-
-    pub fn export_part(
-        env: &mut dyn Environment,
-        req: management::ExportPartRequest,
-    ) -> Result<management::ExportPart> {
-        schema::ensure_current(env)?;
-        management::export_part(env, req)
-    }
-
-    pub fn card_detail(
-        env: &mut dyn Environment,
-        card: &CardRef,
-    ) -> Result<management::CardDetails> {
-        schema::ensure_current(env)?;
-        management::detail(env, card)
-    }
-
-    pub fn issue_from_order(
-        env: &mut dyn Environment,
-        req: issuing::IssueRequest,
-    ) -> Result<issuing::Issued> {
-        schema::ensure_current(env)?;
-        issuing::issue_from_order(env, req)
-    }
-
-    pub fn create_campaign(
-        env: &mut dyn Environment,
-        req: issuing::CampaignInput,
-    ) -> Result<issuing::Campaign> {
-        schema::ensure_current(env)?;
-        issuing::create_campaign(env, req)
-    }
-
-    pub fn update_campaign(
-        env: &mut dyn Environment,
-        req: issuing::UpdateCampaign,
-    ) -> Result<issuing::Campaign> {
-        schema::ensure_current(env)?;
-        issuing::update_campaign(env, req)
-    }
-
-    pub fn list_campaigns(env: &mut dyn Environment) -> Result<Vec<issuing::Campaign>> {
-        schema::ensure_current(env)?;
-        issuing::list_campaigns(env)
-    }
-
-    pub fn order_completed(
-        env: &mut dyn Environment,
-        req: issuing::CompleteRequest,
-    ) -> Result<Vec<Card>> {
-        schema::ensure_current(env)?;
-        issuing::completed(env, req)
-    }
-
-    pub fn create_product(
-        env: &mut dyn Environment,
-        req: products::ProductInput,
-    ) -> Result<products::Product> {
-        schema::ensure_current(env)?;
-        products::create(env, req)
-    }
-
-    pub fn update_product(
-        env: &mut dyn Environment,
-        req: products::UpdateProduct,
-    ) -> Result<products::Product> {
-        schema::ensure_current(env)?;
-        products::update(env, req)
-    }
-
-    pub fn get_product(env: &mut dyn Environment, id: u64) -> Result<products::Product> {
-        schema::ensure_current(env)?;
-        products::get(env, id)
-    }
-
-    pub fn list_products(
-        env: &mut dyn Environment,
-        include_inactive: bool,
-    ) -> Result<Vec<products::Product>> {
-        schema::ensure_current(env)?;
-        products::list(env, include_inactive)
-    }
-
-    pub fn reorder_products(
-        env: &mut dyn Environment,
-        ids: Vec<u64>,
-    ) -> Result<Vec<products::Product>> {
-        schema::ensure_current(env)?;
-        products::reorder(env, ids)
-    }
-
-    pub fn set_product_active(
-        env: &mut dyn Environment,
-        req: products::SetActive,
-    ) -> Result<products::Product> {
-        schema::ensure_current(env)?;
-        products::set_active(env, req)
-    }
-
-    pub fn delete_product(env: &mut dyn Environment, id: u64) -> Result<()> {
-        schema::ensure_current(env)?;
-        products::delete(env, id)
-    }
-
-    pub fn check_product_amount(
-        env: &mut dyn Environment,
-        req: products::CheckAmount,
-    ) -> Result<Money> {
-        schema::ensure_current(env)?;
-        products::check_amount(env, req)
-    }
-
-    pub fn redeem_to_account(
-        env: &mut dyn Environment,
-        req: customer::RedeemRequest,
-    ) -> Result<customer::RedeemAnswer> {
-        schema::ensure_current(env)?;
-        customer::redeem_to_account(env, req)
-    }
-
-    pub fn my_bought_cards(
-        env: &mut dyn Environment,
-        req: customer::MyCardsRequest,
-    ) -> Result<customer::BoughtCardsPage> {
-        schema::ensure_current(env)?;
-        customer::my_bought_cards(env, req)
-    }
-
-    pub fn my_used_cards(
-        env: &mut dyn Environment,
-        req: customer::MyCardsRequest,
-    ) -> Result<customer::CardUsesPage> {
-        schema::ensure_current(env)?;
-        customer::my_used_cards(env, req)
-    }
-
-    pub fn public_balance(
-        env: &mut dyn Environment,
-        req: BalanceRequest,
-    ) -> Result<customer::PublicAnswer> {
-        schema::ensure_current(env)?;
-        customer::public_balance(env, req)
-    }
-
-    pub fn check_ledger(
-        env: &mut dyn Environment,
-        req: reports::LedgerCheckRequest,
-    ) -> Result<reports::LedgerCheck> {
-        schema::ensure_current(env)?;
-        reports::check_ledger(env, req)
-    }
-
-    pub fn statistics(
-        env: &mut dyn Environment,
-        req: reports::StatisticsRequest,
-    ) -> Result<reports::ProgrammeStatistics> {
-        schema::ensure_current(env)?;
-        reports::statistics(env, req)
-    }
-
-    pub fn history_grid(
-        env: &mut dyn Environment,
-        req: reports::HistoryRequest,
-    ) -> Result<reports::HistoryGrid> {
-        schema::ensure_current(env)?;
-        reports::history(env, req)
-    }
-
-    pub fn send_card(
-        env: &mut dyn Environment,
-        req: delivery::SendRequest,
-    ) -> Result<delivery::MessageInfo> {
-        schema::ensure_current(env)?;
-        delivery::send_card(env, req)
-    }
-
-    pub fn resend_card(
-        env: &mut dyn Environment,
-        req: delivery::SendRequest,
-    ) -> Result<delivery::MessageInfo> {
-        schema::ensure_current(env)?;
-        delivery::resend_card(env, req)
-    }
-
-    pub fn record_delivery(
-        env: &mut dyn Environment,
-        report: delivery::DeliveryReport,
-    ) -> Result<delivery::MessageInfo> {
-        schema::ensure_current(env)?;
-        delivery::record_delivery(env, report)
-    }
-
-    pub fn card_delivery(
-        env: &mut dyn Environment,
-        card_id: CardId,
-    ) -> Result<delivery::CardDelivery> {
-        schema::ensure_current(env)?;
-        delivery::card_delivery(env, card_id)
-    }
-
-    pub fn view_card(env: &mut dyn Environment, token: &str) -> Result<delivery::CardView> {
-        schema::ensure_current(env)?;
-        delivery::view_card(env, token)
-    }
-
-    pub fn print_cards(
-        env: &mut dyn Environment,
-        card_ids: &[CardId],
-    ) -> Result<delivery::Document> {
-        schema::ensure_current(env)?;
-        delivery::print_cards(env, card_ids)
-    }
-
-    pub fn print_part(
-        env: &mut dyn Environment,
-        req: delivery::PrintPartRequest,
-    ) -> Result<delivery::DocumentPart> {
-        schema::ensure_current(env)?;
-        delivery::print_part(env, req)
-    }
-
-    pub fn tick(env: &mut dyn Environment, now: &str) -> Result<scheduler::TickReport> {
-        schema::ensure_current(env)?;
-        scheduler::tick(env, now)
+    checked! {
+        get_settings() -> Settings = settings::load;
+        configure(update: SettingsUpdate) -> Settings = settings::configure;
+        create_card(req: CreateCard) -> Card = cards::create;
+        get_card(card: &CardRef) -> Card = cards::get;
+        list_cards(req: ListCards) -> CardPage = cards::list;
+        adjust_balance(req: AdjustBalance) -> Card = cards::adjust;
+        card_history(card: &CardRef, page: PageRequest) -> HistoryPage = cards::history;
+        check_balance(req: BalanceRequest) -> BalanceAnswer = customer::check_balance;
+        refusal_log(page: PageRequest) -> RefusalLogPage = refusals::page;
+        apply_code(req: ApplyRequest) -> ApplyAnswer = totals::apply_code;
+        remove_code(req: RemoveRequest) -> GiftCardTotals = totals::remove_code;
+        check_add_line(req: AddLineRequest) -> () = totals::check_add_line;
+        collect_totals(req: CollectRequest) -> GiftCardTotals = totals::collect;
+        order_placed(req: PlaceRequest) -> PlacedOrder = orders::placed;
+        order_cancelled(req: CancelRequest) -> Cancellation = orders::cancelled;
+        invoice_collect(req: Invoice) -> InvoiceGiftCards = invoices::collect;
+        invoice_paid(req: Invoice) -> PaidInvoice = invoices::paid;
+        memo_collect(req: CreditMemo) -> MemoSplit = memos::collect;
+        memo_refunded(req: CreditMemo) -> MemoSplit = memos::refunded;
+        create_definition(req: batches::DefinitionInput) -> batches::Definition = batches::create;
+        update_definition(req: batches::UpdateDefinition) -> batches::Definition = batches::update;
+        get_definition(id: u64) -> batches::Definition = batches::get;
+        list_definitions() -> Vec<batches::Definition> = batches::list;
+        generate_codes(req: batches::GenerateRequest) -> batches::Generated = batches::generate;
+        top_up(req: management::TopUp) -> Card = management::top_up;
+        cancel_card(req: SetStatus) -> Card = management::cancel;
+        delete_card(req: SetStatus) -> () = management::delete;
+        set_status_many(req: management::BulkStatus) -> Vec<CardSummary>
+            = management::set_status_many;
+        delete_many(req: management::BulkRequest) -> u32 = management::delete_many;
+        create_cards_for_recipients(req: management::RecipientsRequest) -> Vec<Card>
+            = management::create_for_recipients;
+        export_cards(req: management::ExportRequest) -> String = management::export;
+        export_part(req: management::ExportPartRequest) -> management::ExportPart
+            = management::export_part;
+        card_detail(card: &CardRef) -> management::CardDetails = management::detail;
+        issue_from_order(req: issuing::IssueRequest) -> issuing::Issued = issuing::issue_from_order;
+        create_campaign(req: issuing::CampaignInput) -> issuing::Campaign
+            = issuing::create_campaign;
+        update_campaign(req: issuing::UpdateCampaign) -> issuing::Campaign
+            = issuing::update_campaign;
+        list_campaigns() -> Vec<issuing::Campaign> = issuing::list_campaigns;
+        order_completed(req: issuing::CompleteRequest) -> Vec<Card> = issuing::completed;
+        create_product(req: products::ProductInput) -> products::Product = products::create;
+        update_product(req: products::UpdateProduct) -> products::Product = products::update;
+        get_product(id: u64) -> products::Product = products::get;
+        list_products(include_inactive: bool) -> Vec<products::Product> = products::list;
+        reorder_products(ids: Vec<u64>) -> Vec<products::Product> = products::reorder;
+        set_product_active(req: products::SetActive) -> products::Product = products::set_active;
+        delete_product(id: u64) -> () = products::delete;
+        check_product_amount(req: products::CheckAmount) -> Money = products::check_amount;
+        redeem_to_account(req: customer::RedeemRequest) -> customer::RedeemAnswer
+            = customer::redeem_to_account;
+        my_bought_cards(req: customer::MyCardsRequest) -> customer::BoughtCardsPage
+            = customer::my_bought_cards;
+        my_used_cards(req: customer::MyCardsRequest) -> customer::CardUsesPage
+            = customer::my_used_cards;
+        public_balance(req: BalanceRequest) -> customer::PublicAnswer = customer::public_balance;
+        check_ledger(req: reports::LedgerCheckRequest) -> reports::LedgerCheck
+            = reports::check_ledger;
+        statistics(req: reports::StatisticsRequest) -> reports::ProgrammeStatistics
+            = reports::statistics;
+        history_grid(req: reports::HistoryRequest) -> reports::HistoryGrid = reports::history;
+        send_card(req: delivery::SendRequest) -> delivery::MessageInfo = delivery::send_card;
+        resend_card(req: delivery::SendRequest) -> delivery::MessageInfo = delivery::resend_card;
+        record_delivery(report: delivery::DeliveryReport) -> delivery::MessageInfo
+            = delivery::record_delivery;
+        card_delivery(card_id: CardId) -> delivery::CardDelivery = delivery::card_delivery;
+        view_card(token: &str) -> delivery::CardView = delivery::view_card;
+        print_cards(card_ids: &[CardId]) -> delivery::Document = delivery::print_cards;
+        print_part(req: delivery::PrintPartRequest) -> delivery::DocumentPart
+            = delivery::print_part;
+        tick(now: &str) -> scheduler::TickReport = scheduler::tick;
     }
 }

@@ -40,6 +40,14 @@ pub fn configure(env: &mut NativeEnv, update: SettingsUpdate) -> Settings {
     env.call(|e| api::configure(e, update)).unwrap()
 }
 
+/// Configures only what `change` sets in an otherwise empty update: the
+/// usual case of a test that needs one setting other than the default.
+pub fn set(env: &mut NativeEnv, change: impl FnOnce(&mut SettingsUpdate)) -> Settings {
+    let mut update = SettingsUpdate::default();
+    change(&mut update);
+    configure(env, update)
+}
+
 /// A card's current balance, as its amount text.
 pub fn balance(env: &mut NativeEnv, id: CardId) -> String {
     env.call(|e| api::get_card(e, &CardRef::Id(id)))

@@ -86,10 +86,7 @@ pub fn load(env: &mut dyn Environment, card: &CardRef) -> Result<StoredCard> {
         ),
     };
     let rows = env.db().execute(&sql, &[param])?;
-    rows.first()
-        .map(|r| StoredCard::from_row(&r))
-        .transpose()?
-        .ok_or(Error::CardNotFound)
+    rows.first_or(StoredCard::from_row, Error::CardNotFound)
 }
 
 /// Loads cards by id, `chunk` ids a query (SQLite's parameter limit), keyed
@@ -125,12 +122,19 @@ pub(crate) fn load_many(
     Ok(by_id)
 }
 
+/// Whether some card holds `value` in `column`, one of its unique text
+/// columns (`code`, `creation_reference`).
+pub(crate) fn card_with(env: &mut dyn Environment, column: &str, value: &str) -> Result<bool> {
+    let sql = format!("SELECT id FROM gc_cards WHERE {column} = ?1");
+    Ok(!env
+        .db()
+        .execute(&sql, &[Value::from(value)])?
+        .rows
+        .is_empty())
+}
+
 fn code_exists(env: &mut dyn Environment, normalized: &str) -> Result<bool> {
-    let rows = env.db().execute(
-        "SELECT id FROM gc_cards WHERE code = ?1",
-        &[Value::from(normalized)],
-    )?;
-    Ok(!rows.rows.is_empty())
+    card_with(env, "code", normalized)
 }
 
 /// Works out the expiry from an explicit time, a number of days, or the default.

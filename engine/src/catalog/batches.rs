@@ -34,7 +34,7 @@ use crate::error::{Error, Result};
 use crate::model::{Actor, CardId, GivenAmount, GivenMoney, HistoryAction};
 use crate::money::Currency;
 use crate::settings;
-use crate::storage::db::{Row, Value};
+use crate::storage::db::{Row, Value, load_by_id};
 use crate::storage::env::Environment;
 use crate::storage::schema::next_ids;
 use crate::storage::time::{self, Seconds};
@@ -278,15 +278,14 @@ fn field_params(code_name: &str, f: &Checked) -> Vec<Value> {
 
 /// Loads one definition.
 pub fn load(env: &mut dyn Environment, id: u64) -> Result<StoredDefinition> {
-    let id = i64::try_from(id).map_err(|_| Error::DefinitionNotFound)?;
-    let rows = env.db().execute(
-        &format!("SELECT {COLUMNS} FROM gc_definitions WHERE id = ?1"),
-        &[Value::Integer(id)],
-    )?;
-    rows.first()
-        .map(|r| StoredDefinition::from_row(&r))
-        .transpose()?
-        .ok_or(Error::DefinitionNotFound)
+    let select = format!("SELECT {COLUMNS} FROM gc_definitions");
+    load_by_id(
+        env.db(),
+        &select,
+        id,
+        StoredDefinition::from_row,
+        Error::DefinitionNotFound,
+    )
 }
 
 fn code_count(env: &mut dyn Environment, id: u64) -> Result<u64> {

@@ -341,15 +341,38 @@ fn join_minor(values: &[i64]) -> String {
         .join(",")
 }
 
-/// Creates a product.
-pub fn create(env: &mut dyn Environment, input: ProductInput) -> Result<Product> {
-    let c = check_input(&input)?;
-    if sku_taken(env, &c.sku, None)? {
+/// Checks `input` for a new product (`except` is `None`) or for product
+/// `except`, and gives the values of its columns `sku` to `terms`, in the
+/// order both create and update write them.
+fn checked_columns(
+    env: &mut dyn Environment,
+    input: &ProductInput,
+    except: Option<u64>,
+) -> Result<Vec<Value>> {
+    let c = check_input(input)?;
+    if sku_taken(env, &c.sku, except)? {
         return Err(Error::InvalidArgument(format!(
             "sku: another product already has `{}`",
             c.sku
         )));
     }
+    Ok(vec![
+        Value::from(c.sku),
+        Value::from(input.name.as_str()),
+        Value::from(input.description.as_deref()),
+        Value::from(input.image.as_deref()),
+        Value::from(c.currency.code()),
+        Value::from(join_minor(&c.denominations)),
+        Value::from(c.range.map(|r| r.0)),
+        Value::from(c.range.map(|r| r.1)),
+        Value::from(input.validity_days.map(i64::from)),
+        Value::from(input.terms.as_deref()),
+    ])
+}
+
+/// Creates a product.
+pub fn create(env: &mut dyn Environment, input: ProductInput) -> Result<Product> {
+    let columns = checked_columns(env, &input, None)?;
     let position = match input.position {
         Some(p) => i64::from(p),
         None => {
@@ -362,26 +385,18 @@ pub fn create(env: &mut dyn Environment, input: ProductInput) -> Result<Product>
     };
     let id = next_ids(env, "product", 1)?;
     let now = env.now();
+    let mut values = vec![Value::Integer(id)];
+    values.extend(columns);
+    values.extend([
+        Value::Integer(position),
+        Value::Integer(i64::from(input.active)),
+        Value::Integer(now),
+    ]);
     env.db().execute(
         "INSERT INTO gc_products (id, sku, name, description, image, currency, denominations, \
          custom_min, custom_max, validity_days, terms, position, active, created_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-        &[
-            Value::Integer(id),
-            Value::from(c.sku.as_str()),
-            Value::from(input.name.as_str()),
-            Value::from(input.description.as_deref()),
-            Value::from(input.image.as_deref()),
-            Value::from(c.currency.code()),
-            Value::from(join_minor(&c.denominations)),
-            Value::from(c.range.map(|r| r.0)),
-            Value::from(c.range.map(|r| r.1)),
-            Value::from(input.validity_days.map(i64::from)),
-            Value::from(input.terms.as_deref()),
-            Value::Integer(position),
-            Value::Integer(i64::from(input.active)),
-            Value::Integer(now),
-        ],
+        &values,
     )?;
     Ok(load(env, id as u64)?.to_product())
 }
@@ -390,33 +405,18 @@ pub fn create(env: &mut dyn Environment, input: ProductInput) -> Result<Product>
 pub fn update(env: &mut dyn Environment, req: UpdateProduct) -> Result<Product> {
     let existing = load(env, req.id)?;
     let input = req.product;
-    let c = check_input(&input)?;
-    if sku_taken(env, &c.sku, Some(existing.id))? {
-        return Err(Error::InvalidArgument(format!(
-            "sku: another product already has `{}`",
-            c.sku
-        )));
-    }
+    let mut values = checked_columns(env, &input, Some(existing.id))?;
     let position = input.position.unwrap_or(existing.position);
+    values.extend([
+        Value::Integer(i64::from(position)),
+        Value::Integer(i64::from(input.active)),
+        Value::Integer(existing.id as i64),
+    ]);
     env.db().execute(
         "UPDATE gc_products SET sku = ?1, name = ?2, description = ?3, image = ?4, \
          currency = ?5, denominations = ?6, custom_min = ?7, custom_max = ?8, \
          validity_days = ?9, terms = ?10, position = ?11, active = ?12 WHERE id = ?13",
-        &[
-            Value::from(c.sku.as_str()),
-            Value::from(input.name.as_str()),
-            Value::from(input.description.as_deref()),
-            Value::from(input.image.as_deref()),
-            Value::from(c.currency.code()),
-            Value::from(join_minor(&c.denominations)),
-            Value::from(c.range.map(|r| r.0)),
-            Value::from(c.range.map(|r| r.1)),
-            Value::from(input.validity_days.map(i64::from)),
-            Value::from(input.terms.as_deref()),
-            Value::Integer(i64::from(position)),
-            Value::Integer(i64::from(input.active)),
-            Value::Integer(existing.id as i64),
-        ],
+        &values,
     )?;
     Ok(load(env, existing.id)?.to_product())
 }

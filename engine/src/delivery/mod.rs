@@ -17,7 +17,7 @@ use crate::cards::{self, CARD_COLUMNS, StoredCard};
 use crate::error::{Error, Result};
 use crate::model::{CardId, CardRef, CardStatus, GiftCardPurchase, Money, Named};
 use crate::settings::{self, Settings};
-use crate::storage::db::{Row, Value};
+use crate::storage::db::{Row, Value, load_by_id};
 use crate::storage::env::Environment;
 use crate::storage::schema::next_ids;
 use crate::storage::time::{self, Seconds};
@@ -173,14 +173,8 @@ fn message_from(row: &Row<'_>) -> Result<MessageInfo> {
 }
 
 fn load_message(env: &mut dyn Environment, id: u64) -> Result<MessageInfo> {
-    let rows = env.db().execute(
-        &format!("SELECT {MESSAGE_COLUMNS} FROM gc_messages WHERE id = ?1"),
-        &[Value::Integer(id as i64)],
-    )?;
-    rows.first()
-        .map(|r| message_from(&r))
-        .transpose()?
-        .ok_or(Error::NotFound)
+    let select = format!("SELECT {MESSAGE_COLUMNS} FROM gc_messages");
+    load_by_id(env.db(), &select, id, message_from, Error::NotFound)
 }
 
 /// The card's view token, made on first need: 130 bits from the secure
@@ -590,11 +584,7 @@ pub fn view_card(env: &mut dyn Environment, token: &str) -> Result<CardView> {
         &format!("SELECT {CARD_COLUMNS} FROM gc_cards WHERE view_token = ?1"),
         &[Value::from(token)],
     )?;
-    let card = rows
-        .first()
-        .map(|r| StoredCard::from_row(&r))
-        .transpose()?
-        .ok_or(Error::NotFound)?;
+    let card = rows.first_or(StoredCard::from_row, Error::NotFound)?;
     env.db().execute(
         "UPDATE gc_cards SET first_viewed_at = ?1 WHERE id = ?2 AND first_viewed_at IS NULL",
         &[Value::Integer(now), Value::Integer(card.id as i64)],

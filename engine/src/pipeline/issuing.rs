@@ -36,7 +36,7 @@ use crate::model::*;
 use crate::money::{Amount, Currency, MAX_MAJOR_UNITS, Sign};
 use crate::pipeline::orders::{self, StoredOrder, check_reference};
 use crate::settings::{self, MAX_VALIDITY_DAYS};
-use crate::storage::db::{Row, Value};
+use crate::storage::db::{Row, Value, load_by_id};
 use crate::storage::env::Environment;
 use crate::storage::schema::next_ids;
 use crate::storage::time::{self, Seconds};
@@ -154,11 +154,7 @@ pub fn order_limit(env: &mut dyn Environment, order: &StoredOrder) -> Result<i64
 }
 
 fn reference_taken(env: &mut dyn Environment, reference: &str) -> Result<bool> {
-    let rows = env.db().execute(
-        "SELECT id FROM gc_cards WHERE creation_reference = ?1",
-        &[Value::from(reference)],
-    )?;
-    Ok(!rows.rows.is_empty())
+    cards::card_with(env, "creation_reference", reference)
 }
 
 /// The next free `issue:{order}:{n}` for a request without a reference.
@@ -558,15 +554,14 @@ pub fn percent_of(minor: i64, percent: Decimal) -> i64 {
 }
 
 fn load_campaign(env: &mut dyn Environment, id: u64) -> Result<StoredCampaign> {
-    let id = i64::try_from(id).map_err(|_| Error::CampaignNotFound)?;
-    let rows = env.db().execute(
-        &format!("SELECT {CAMPAIGN_COLUMNS} FROM gc_campaigns WHERE id = ?1"),
-        &[Value::Integer(id)],
-    )?;
-    rows.first()
-        .map(|r| StoredCampaign::from_row(&r))
-        .transpose()?
-        .ok_or(Error::CampaignNotFound)
+    let select = format!("SELECT {CAMPAIGN_COLUMNS} FROM gc_campaigns");
+    load_by_id(
+        env.db(),
+        &select,
+        id,
+        StoredCampaign::from_row,
+        Error::CampaignNotFound,
+    )
 }
 
 fn all_campaigns(env: &mut dyn Environment) -> Result<Vec<StoredCampaign>> {

@@ -140,10 +140,7 @@ pub fn load(env: &mut dyn Environment, order_id: &str) -> Result<StoredOrder> {
          FROM gc_orders WHERE order_id = ?1",
         &[Value::from(order_id)],
     )?;
-    rows.first()
-        .map(|r| StoredOrder::from_row(&r))
-        .transpose()?
-        .ok_or(Error::OrderNotFound)
+    rows.first_or(StoredOrder::from_row, Error::OrderNotFound)
 }
 
 pub fn order_cards(env: &mut dyn Environment, order_id: &str) -> Result<Vec<OrderCard>> {

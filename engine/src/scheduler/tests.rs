@@ -6,7 +6,6 @@ use crate::api;
 use crate::delivery::tests::{buy, env, gift};
 use crate::delivery::{DeliveryError, MessageStatus};
 use crate::model::{AdjustBalance, CardStatus, CreateCard, GivenMoney, SetStatus};
-use crate::settings::SettingsUpdate;
 use crate::storage::sqlite::NativeEnv;
 use crate::testing::{self, T0};
 
@@ -140,13 +139,7 @@ fn a_refused_scheduled_message_stays_due_and_is_retried() {
 #[test]
 fn a_reminder_goes_out_at_the_lead_time_once_per_expiry() {
     let mut env = env();
-    testing::configure(
-        &mut env,
-        SettingsUpdate {
-            reminder_days: Some(7),
-            ..SettingsUpdate::default()
-        },
-    );
+    testing::set(&mut env, |u| u.reminder_days = Some(7));
     let expiring = card(
         &mut env,
         "20.00",
@@ -190,13 +183,7 @@ fn a_reminder_goes_out_at_the_lead_time_once_per_expiry() {
 #[test]
 fn no_reminders_when_the_lead_time_is_zero() {
     let mut env = env();
-    testing::configure(
-        &mut env,
-        SettingsUpdate {
-            reminder_days: Some(0),
-            ..SettingsUpdate::default()
-        },
-    );
+    testing::set(&mut env, |u| u.reminder_days = Some(0));
     card(
         &mut env,
         "20.00",

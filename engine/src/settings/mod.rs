@@ -86,6 +86,17 @@ impl Settings {
         }
     }
 
+    /// `days` for the day-count setting `field`, which may be 0 (what that
+    /// means is `zero`) up to the longest validity a card may have.
+    fn days_up_to_max(field: &str, zero: &str, days: u32) -> Result<u32> {
+        if days > MAX_VALIDITY_DAYS {
+            return Err(Error::InvalidSettings(format!(
+                "{field}: 0 ({zero}) to {MAX_VALIDITY_DAYS}"
+            )));
+        }
+        Ok(days)
+    }
+
     /// Applies `update` and checks every field; the first bad one is named.
     fn apply(mut self, update: SettingsUpdate) -> Result<Settings> {
         let bad = |m: String| Err(Error::InvalidSettings(m));
@@ -111,12 +122,8 @@ impl Settings {
             self.code_group_size = group;
         }
         if let Some(days) = update.default_validity_days {
-            if days > MAX_VALIDITY_DAYS {
-                return bad(format!(
-                    "default-validity-days: 0 (never expires) to {MAX_VALIDITY_DAYS}"
-                ));
-            }
-            self.default_validity_days = days;
+            self.default_validity_days =
+                Self::days_up_to_max("default-validity-days", "never expires", days)?;
         }
         if let Some(currency) = update.default_currency {
             let currency = Currency::parse(&currency).map_err(|_| {
@@ -130,12 +137,8 @@ impl Settings {
             self.cards_cover_shipping = cover;
         }
         if let Some(days) = update.refund_extension_days {
-            if days > MAX_VALIDITY_DAYS {
-                return bad(format!(
-                    "refund-extension-days: 0 (no extension) to {MAX_VALIDITY_DAYS}"
-                ));
-            }
-            self.refund_extension_days = days;
+            self.refund_extension_days =
+                Self::days_up_to_max("refund-extension-days", "no extension", days)?;
         }
         if let Some(amounts) = update.allowed_amounts {
             self.allowed_amounts = amounts;

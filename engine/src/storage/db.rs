@@ -119,6 +119,23 @@ impl<'a> Row<'a> {
     }
 }
 
+/// The one row `select` (a query up to its `WHERE`) finds with this `id`,
+/// read by `read`; `missing` when there is none, or when `id` is too large
+/// to be a stored one.
+pub fn load_by_id<T, E: From<DbError>>(
+    db: &mut dyn Database,
+    select: &str,
+    id: u64,
+    read: impl FnOnce(&Row<'_>) -> Result<T, E>,
+    missing: E,
+) -> Result<T, E> {
+    let Ok(id) = i64::try_from(id) else {
+        return Err(missing);
+    };
+    db.execute(&format!("{select} WHERE id = ?1"), &[Value::Integer(id)])?
+        .first_or(read, missing)
+}
+
 fn type_error(name: &str, wanted: &str, got: &Value) -> DbError {
     DbError::Other(format!("column `{name}`: expected {wanted}, got {got:?}"))
 }
@@ -135,6 +152,19 @@ impl QueryResult {
     /// The first row, if any.
     pub fn first(&self) -> Option<Row<'_>> {
         self.iter().next()
+    }
+
+    /// The first row read by `read`, or `missing` when there is none: what
+    /// a lookup by key answers.
+    pub fn first_or<T, E>(
+        &self,
+        read: impl FnOnce(&Row<'_>) -> Result<T, E>,
+        missing: E,
+    ) -> Result<T, E> {
+        match self.first() {
+            Some(row) => read(&row),
+            None => Err(missing),
+        }
     }
 
     /// An integer column of the first row, 0 when there is no row: what a

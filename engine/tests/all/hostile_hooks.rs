@@ -906,39 +906,20 @@ impl World {
         }
         let done = self.done[usize::from(pick) % self.done.len()].clone();
         let before = self.env.dump();
-        let outcome: std::result::Result<bool, Error> = match done {
-            Done::Collected(mut req, first) => {
-                if change {
-                    bump(&mut req);
-                }
-                self.env
-                    .call(|e| api::invoice_collect(e, req))
-                    .map(|a| a == first)
+        let env = &mut self.env;
+        let outcome = match done {
+            Done::Collected(req, first) => {
+                again(env, req, first, change, bump, api::invoice_collect)
             }
-            Done::Paid(mut req, first) => {
-                if change {
-                    bump(&mut req);
-                }
-                self.env
-                    .call(|e| api::invoice_paid(e, req))
-                    .map(|a| a == first)
+            Done::Paid(req, first) => again(env, req, first, change, bump, api::invoice_paid),
+            Done::Refunded(req, first) => {
+                let more = |r: &mut CreditMemo| r.total = given(minor(r.total.as_str()) + 1);
+                again(env, req, first, change, more, api::memo_refunded)
             }
-            Done::Refunded(mut req, first) => {
-                if change {
-                    req.total = given(minor(req.total.as_str()) + 1);
-                }
-                self.env
-                    .call(|e| api::memo_refunded(e, req))
-                    .map(|a| a == first)
-            }
-            Done::Cancelled(mut req, first) => {
-                // Another comment is still the same cancellation.
-                if change {
-                    req.comment = Some("again".into());
-                }
-                self.env
-                    .call(|e| api::order_cancelled(e, req))
-                    .map(|a| a == first)
+            // Another comment is still the same cancellation.
+            Done::Cancelled(req, first) => {
+                let comment = |r: &mut CancelRequest| r.comment = Some("again".into());
+                again(env, req, first, change, comment, api::order_cancelled)
             }
         };
         let cancel = matches!(
@@ -1075,6 +1056,23 @@ impl World {
         }
         Ok(())
     }
+}
+
+/// Calls `op` with `req` again, first changed by `how` when `change`, and
+/// tells whether it answered what it did the first time: one replay for
+/// every kind of hook.
+fn again<R, A: PartialEq>(
+    env: &mut NativeEnv,
+    mut req: R,
+    first: A,
+    change: bool,
+    how: impl FnOnce(&mut R),
+    op: impl FnOnce(&mut dyn Environment, R) -> Result<A>,
+) -> Result<bool> {
+    if change {
+        how(&mut req);
+    }
+    env.call(|e| op(e, req)).map(|a| a == first)
 }
 
 /// The same invoice id with one more unit (or more shipping): another invoice.

@@ -64,13 +64,7 @@ fn cards_are_consumed_in_the_order_applied() {
 #[test]
 fn shipping_is_left_to_pay_when_cards_may_not_cover_it() {
     let mut env = env();
-    testing::configure(
-        &mut env,
-        SettingsUpdate {
-            cards_cover_shipping: Some(false),
-            ..Default::default()
-        },
-    );
+    testing::set(&mut env, |u| u.cards_cover_shipping = Some(false));
     let c = card(&mut env, "100", "USD");
     let q = quote(
         vec![line("1", ProductKind::Simple, 1, "70", "70")],
@@ -134,14 +128,10 @@ fn cross_currency_debits_exactly_and_leaves_no_residue() {
     );
 }
 
-fn invoice(
-    env: &mut NativeEnv,
-    id: &str,
-    order: &str,
-    lines: Vec<Line>,
-    shipping: &str,
-) -> Result<InvoiceGiftCards> {
-    env.call(|e| api::invoice_collect(e, testing::invoice(id, order, lines, shipping)))
+/// Invoices the one `line` of order O-1, without shipping: every invoice
+/// these tests send.
+fn invoice(env: &mut NativeEnv, id: &str, line: Line) -> Result<InvoiceGiftCards> {
+    env.call(|e| api::invoice_collect(e, testing::invoice(id, "O-1", vec![line], "0")))
 }
 
 fn memo(
@@ -177,9 +167,7 @@ fn partial_invoices_memos_and_cancellation_add_up() {
     let i1 = invoice(
         &mut env,
         "I-1",
-        "O-1",
-        vec![line("1", ProductKind::Simple, 1, "25", "25")],
-        "0",
+        line("1", ProductKind::Simple, 1, "25", "25"),
     )
     .unwrap();
     assert_eq!(
@@ -187,8 +175,7 @@ fn partial_invoices_memos_and_cancellation_add_up() {
         ("25.00".into(), "0.00".into())
     );
     let second = |env: &mut NativeEnv| {
-        let lines = vec![line("2", ProductKind::Simple, 1, "50", "50")];
-        invoice(env, "I-2", "O-1", lines, "0").unwrap()
+        invoice(env, "I-2", line("2", ProductKind::Simple, 1, "50", "50")).unwrap()
     };
     let i2 = second(&mut env);
     assert_eq!(i2.gift_card_amount.amount(), "15.00");
@@ -224,9 +211,7 @@ fn cancellation_restores_only_the_uninvoiced_part() {
     invoice(
         &mut env,
         "I-1",
-        "O-1",
-        vec![line("1", ProductKind::Simple, 1, "40", "40")],
-        "0",
+        line("1", ProductKind::Simple, 1, "40", "40"),
     )
     .unwrap();
     let c = testing::cancel(&mut env, "O-1").unwrap();
@@ -344,9 +329,7 @@ fn cancellation_after_partial_invoices_and_refunds_leaves_only_invoiced_units_to
     invoice(
         &mut env,
         "I-1",
-        "O-1",
-        vec![line("1", ProductKind::Simple, 2, "25", "50")],
-        "0",
+        line("1", ProductKind::Simple, 2, "25", "50"),
     )
     .unwrap();
     let m1 = memo_lines(&mut env, "M-1", "O-1", "25", &[("1", 1)]).unwrap();
@@ -359,9 +342,7 @@ fn cancellation_after_partial_invoices_and_refunds_leaves_only_invoiced_units_to
     let err = invoice(
         &mut env,
         "I-2",
-        "O-1",
-        vec![line("1", ProductKind::Simple, 1, "25", "25")],
-        "0",
+        line("1", ProductKind::Simple, 1, "25", "25"),
     )
     .unwrap_err();
     assert!(matches!(err, Error::OrderState(_)), "{err:?}");
