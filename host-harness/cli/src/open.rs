@@ -38,16 +38,16 @@ pub fn config(cli: &Cli, db: PathBuf) -> Result<HarnessConfig> {
     let mut config = HarnessConfig::new(db);
     config.component = cli.component.clone();
     config.cache = cache(cli);
-    config.seed = cli.seed;
+    config.options.seed = cli.seed;
     if let Some(start) = &cli.fixed_clock {
         let t = chrono::DateTime::parse_from_rfc3339(start)
             .with_context(|| format!("--fixed-clock `{start}` is not an RFC 3339 time"))?;
-        config.clock = Clock::fixed(t.timestamp());
+        config.options.clock = Clock::fixed(t.timestamp());
     }
-    config.delivery.from_address = cli.mail_from.clone();
-    config.delivery.outbox = cli.outbox.clone();
+    config.options.delivery.from_address = cli.mail_from.clone();
+    config.options.delivery.outbox = cli.outbox.clone();
     if let Some(smtp) = &cli.smtp {
-        config.delivery.smtp = Some(giftcard_host::outbox::Smtp::parse(smtp)?);
+        config.options.delivery.smtp = Some(giftcard_host::outbox::Smtp::parse(smtp)?);
     }
     Ok(config)
 }

@@ -10,7 +10,6 @@ use crate::json::{Faults, JsonCalls, Limits, Outcome, Runtime};
 use anyhow::{Context, Result, anyhow, bail};
 use giftcard_host::clock::Clock;
 use giftcard_host::database::{SqliteBackend, Transaction};
-use giftcard_host::outbox::queue::DeliveryConfig;
 use giftcard_host::{CodeCache, GiftCards, Options};
 use giftcard_shop::words;
 use serde_json::{Value as Json, json};
@@ -27,53 +26,31 @@ pub struct HarnessConfig {
     pub cache: CodeCache,
     /// The SQLite database file (created if missing).
     pub database: PathBuf,
-    pub clock: Clock,
-    /// `Some(seed)` for a deterministic generator, `None` for the OS's.
-    pub seed: Option<u64>,
     pub limits: Limits,
-    /// See [`Options::migrate`].
-    pub migrate: bool,
-    /// Where messages go (outbox folder, SMTP).
-    pub delivery: DeliveryConfig,
-    /// See [`Options::read_only`] (for `info` and `doctor`).
-    pub read_only: bool,
+    /// The clock, random source, migration, delivery, read-only and
+    /// instance choices of the [`GiftCards`] on it.
+    pub options: Options,
 }
 
 impl HarnessConfig {
     /// Production-like defaults: system clock, OS randomness, migrate on open.
     pub fn new(database: impl Into<PathBuf>) -> Self {
-        let options = Options::default();
         HarnessConfig {
             component: None,
             cache: CodeCache::user_default(),
             database: database.into(),
-            clock: options.clock,
-            seed: options.seed,
             limits: Limits::default(),
-            migrate: options.migrate,
-            delivery: options.delivery,
-            read_only: options.read_only,
+            options: Options::default(),
         }
     }
 
     /// [`HarnessConfig::new`] on a fixed clock at `unix_seconds` with a
     /// generator seeded by `seed`, so every run makes the same codes and times.
     pub fn replayable(database: impl Into<PathBuf>, unix_seconds: i64, seed: u64) -> Self {
-        HarnessConfig {
-            clock: Clock::fixed(unix_seconds),
-            seed: Some(seed),
-            ..HarnessConfig::new(database)
-        }
-    }
-
-    pub fn options(&self) -> Options {
-        Options {
-            clock: self.clock.clone(),
-            seed: self.seed,
-            migrate: self.migrate,
-            delivery: self.delivery.clone(),
-            read_only: self.read_only,
-        }
+        let mut config = HarnessConfig::new(database);
+        config.options.clock = Clock::fixed(unix_seconds);
+        config.options.seed = Some(seed);
+        config
     }
 }
 
@@ -100,7 +77,7 @@ pub fn open(config: &HarnessConfig) -> Result<GiftCards> {
 /// Opens the configured database with an already-loaded runtime (compiling
 /// is the expensive part).
 pub fn open_with(runtime: Arc<Runtime>, config: &HarnessConfig) -> Result<GiftCards> {
-    GiftCards::open_sqlite_with(runtime, &config.database, &config.options())
+    GiftCards::open_sqlite_with(runtime, &config.database, &config.options)
 }
 
 /// JSON calls, and the suite's own looks at the database, on [`GiftCards`].

@@ -57,7 +57,7 @@ pub fn doctor(cli: &Cli, json_out: bool) -> Result<()> {
     // else touches a file that may be damaged.
     let integrity = giftcard_harness::doctor::integrity(&db);
     let harness = config(cli, db.clone()).and_then(|mut config| {
-        config.read_only = true;
+        config.options.read_only = true;
         let harness: &'static GiftCards =
             Box::leak(Box::new(giftcard_conformance::harness::open(&config)?));
         OPENED.lock().unwrap().push(harness);

@@ -41,7 +41,7 @@ pub fn info(cli: &Cli, json_out: bool) -> Result<()> {
     // it is, not migrated first); a new one is made as usual.
     let harness = if cli.db().exists() {
         let mut config = config(cli, cli.db())?;
-        config.read_only = true;
+        config.options.read_only = true;
         let harness: &'static GiftCards =
             Box::leak(Box::new(giftcard_conformance::harness::open(&config)?));
         harness

@@ -23,7 +23,7 @@ use std::time::Duration;
 
 fn open(dir: &tempfile::TempDir, smtp: Option<&str>) -> GiftCards {
     let mut config = HarnessConfig::replayable(dir.path().join("shop.db"), T0, 3);
-    config.delivery.smtp = smtp.map(|s| Smtp::parse(s).unwrap());
+    config.options.delivery.smtp = smtp.map(|s| Smtp::parse(s).unwrap());
     giftcard_conformance::harness::open_with(runtime(), &config).expect("open harness")
 }
 

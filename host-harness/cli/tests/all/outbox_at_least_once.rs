@@ -22,8 +22,8 @@ use std::time::{Duration, Instant};
 
 fn open(db: &Path, outbox: Option<PathBuf>, smtp: Option<String>) -> GiftCards {
     let mut config = HarnessConfig::replayable(db, T0, 5);
-    config.delivery.outbox = outbox;
-    config.delivery.smtp = smtp.map(|s| Smtp::parse(&s).unwrap());
+    config.options.delivery.outbox = outbox;
+    config.options.delivery.smtp = smtp.map(|s| Smtp::parse(&s).unwrap());
     giftcard_conformance::harness::open_with(runtime(), &config).expect("open harness")
 }
 
