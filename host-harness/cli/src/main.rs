@@ -119,8 +119,9 @@ enum Command {
     Scenario(ScenarioCommand),
     /// The plugin's cost report: wasm instructions, SQL statements and the
     /// median time of standard operations (collect, placed, paid, checkout,
-    /// balance check, bulk generation), each on a fresh seeded database;
-    /// with the built-in component also the native engine and the ratio.
+    /// balance check, bulk generation), each on a fresh seeded database,
+    /// with a fresh instance per call and with recycled instances; with the
+    /// built-in component also the native engine and the ratios.
     Bench {
         /// Timed rounds per operation (after one to warm up), 1 to 10,000.
         #[arg(long, default_value_t = 15, value_name = "N",

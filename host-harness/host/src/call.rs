@@ -9,7 +9,7 @@ use rand::rngs::StdRng;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use wasmtime::component::{ResourceTable, Val};
-use wasmtime::{StoreLimits, StoreLimitsBuilder};
+use wasmtime::{ResourceLimiter, StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use crate::clock::Clock;
@@ -60,7 +60,7 @@ impl<'a> CallEnv<'a> {
 pub struct CallState {
     wasi: WasiCtx,
     table: ResourceTable,
-    pub(crate) limits: StoreLimits,
+    pub(crate) limits: MemoryLimit,
     tx: Option<Box<dyn Transaction>>,
     pub(crate) faults: Faults,
     /// The statements the guest ran so far in this call.
@@ -79,35 +79,50 @@ impl CallState {
         limits: &Limits,
         handed_over: Arc<AtomicU64>,
     ) -> CallState {
+        let mut state = CallState {
+            wasi: WasiCtx::builder().build(),
+            table: ResourceTable::new(),
+            limits: MemoryLimit {
+                store: StoreLimitsBuilder::new()
+                    .memory_size(limits.memory_bytes)
+                    .trap_on_grow_failure(true)
+                    .build(),
+                memory_bytes: 0,
+            },
+            tx: None,
+            faults: Faults::default(),
+            statements: 0,
+            handed_over,
+            started_at: 0,
+        };
+        state.renew(tx, env);
+        state
+    }
+
+    /// Lends the state the next call's transaction, clock, random source
+    /// and faults, and starts its statement count afresh: everything a call
+    /// is given, for a new store and for a recycled one alike
+    /// ([`crate::recycle`]).
+    pub(crate) fn renew(&mut self, tx: Box<dyn Transaction>, env: CallEnv<'_>) {
         let CallEnv {
             clock,
             random,
             faults,
         } = env;
-        CallState {
-            wasi: {
-                let mut wasi = WasiCtxBuilder::new();
-                wasi.wall_clock(clock.clone()).secure_random(random);
-                if let Clock::Fixed(_) = clock {
-                    // A fixed clock is a replay (a scenario, a test, a cost
-                    // report): the guest's hash-map keys, which WASI
-                    // otherwise seeds from the OS per store, follow it, so
-                    // the run repeats to the instruction.
-                    wasi.insecure_random_seed(u128::from(clock.now().unsigned_abs()));
-                }
-                wasi.build()
-            },
-            table: ResourceTable::new(),
-            limits: StoreLimitsBuilder::new()
-                .memory_size(limits.memory_bytes)
-                .trap_on_grow_failure(true)
-                .build(),
-            tx: Some(tx),
-            faults,
-            statements: 0,
-            handed_over,
-            started_at: clock.now(),
+        let mut wasi = WasiCtxBuilder::new();
+        wasi.wall_clock(clock.clone()).secure_random(random);
+        if let Clock::Fixed(_) = clock {
+            // A fixed clock is a replay (a scenario, a test, a cost
+            // report): the guest's hash-map keys, which WASI otherwise
+            // seeds from the OS per store, follow it, so the run repeats
+            // to the instruction.
+            wasi.insecure_random_seed(u128::from(clock.now().unsigned_abs()));
         }
+        self.wasi = wasi.build();
+        self.tx = Some(tx);
+        self.faults = faults;
+        self.statements = 0;
+        self.started_at = clock.now();
     }
 
     /// The call's transaction, for the imports; using an import outside a
@@ -123,6 +138,59 @@ impl CallState {
 
     pub(crate) fn take_tx(&mut self) -> Box<dyn Transaction> {
         self.tx.take().expect("transaction present")
+    }
+}
+
+/// The store's memory limit, which also remembers how large the guest's
+/// linear memory has grown, so a recycled instance is given back only while
+/// it leaves the next call as much room as a fresh one would have.
+pub(crate) struct MemoryLimit {
+    store: StoreLimits,
+    /// The largest linear memory the guest has been granted, in bytes.
+    pub(crate) memory_bytes: usize,
+}
+
+impl ResourceLimiter for MemoryLimit {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let granted = self.store.memory_growing(current, desired, maximum)?;
+        if granted {
+            self.memory_bytes = self.memory_bytes.max(desired);
+        }
+        Ok(granted)
+    }
+
+    fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        self.store.table_growing(current, desired, maximum)
+    }
+
+    fn memory_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.store.memory_grow_failed(error)
+    }
+
+    fn table_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.store.table_grow_failed(error)
+    }
+
+    fn instances(&self) -> usize {
+        self.store.instances()
+    }
+
+    fn tables(&self) -> usize {
+        self.store.tables()
+    }
+
+    fn memories(&self) -> usize {
+        self.store.memories()
     }
 }
 

@@ -8,11 +8,12 @@ mod dispatch;
 
 pub use dispatch::{Dispatch, Undelivered};
 
-use crate::call::Committed;
+use crate::call::{Committed, finish};
 use crate::clock::{Clock, Randomness};
 use crate::database::{Backend, SqliteBackend, Transaction};
 use crate::outbox::Outbox;
 use crate::outbox::queue::DeliveryConfig;
+use crate::recycle::{InstancePolicy, Recycler};
 use crate::runtime::Runtime;
 use crate::{CallEnv, CallState, Plugin, tables};
 use anyhow::{Context, Result, anyhow, bail};
@@ -39,6 +40,9 @@ pub struct Options {
     /// or upgraded, the journal mode left as it is (for tools that report
     /// what they find rather than change it).
     pub read_only: bool,
+    /// Whether typed calls get a fresh instance each (the default) or may
+    /// share a warm one ([`crate::recycle`]).
+    pub instances: InstancePolicy,
 }
 
 impl Default for Options {
@@ -51,6 +55,7 @@ impl Default for Options {
             migrate: true,
             delivery: DeliveryConfig::default(),
             read_only: false,
+            instances: InstancePolicy::Fresh,
         }
     }
 }
@@ -61,6 +66,9 @@ pub struct GiftCards {
     backend: Arc<dyn Backend>,
     /// The SQLite file, when the backend is one.
     database: Option<PathBuf>,
+    /// This handle's warm instance, under its [`InstancePolicy`]: one per
+    /// handle, so no instance serves two databases.
+    recycler: Recycler,
     clock: Clock,
     random: Mutex<Randomness>,
     outbox: Outbox,
@@ -148,6 +156,7 @@ impl GiftCards {
             runtime,
             backend,
             database,
+            recycler: Recycler::new(options.instances),
             clock: options.clock.clone(),
             random: Mutex::new(match options.seed {
                 Some(seed) => Randomness::seeded(seed),
@@ -184,9 +193,8 @@ impl GiftCards {
         &self,
         f: impl FnOnce(&Plugin, &mut Store<CallState>) -> wasmtime::Result<R>,
     ) -> Result<R> {
-        let result = self
-            .runtime
-            .call(self.begin()?, &self.clock, self.random(), f)?;
+        let (tx, result) = self.call_in(self.begin()?, f);
+        let result = finish(tx, result)?;
         if result.commits() {
             self.deliver_after_commit();
         }
@@ -199,8 +207,8 @@ impl GiftCards {
         &self,
         f: impl FnOnce(&Plugin, &mut Store<CallState>) -> wasmtime::Result<R>,
     ) -> Result<R> {
-        self.runtime
-            .call(self.begin_read()?, &self.clock, self.random(), f)
+        let (tx, result) = self.call_in(self.begin_read()?, f);
+        finish(tx, result)
     }
 
     /// A typed call inside a transaction the caller owns, handed back
@@ -213,7 +221,7 @@ impl GiftCards {
         tx: Box<dyn Transaction>,
         f: impl FnOnce(&Plugin, &mut Store<CallState>) -> wasmtime::Result<R>,
     ) -> (Box<dyn Transaction>, Result<R>) {
-        self.runtime.call_in(tx, self.call_env(), f)
+        (self.runtime).call_in_recycled(&self.recycler, tx, self.call_env(), f)
     }
 
     /// The random source for the next call (a seeded stream advances).

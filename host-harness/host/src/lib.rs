@@ -11,6 +11,8 @@
 //!   dynamic ones by name;
 //! - [`call`]: a call's store and **the transaction-per-call rule** (commit on
 //!   `ok`, roll back on `err` or a trap);
+//! - [`recycle`]: when one warm instance may serve another call (never by
+//!   default);
 //! - one module per import: [`database`] (the backend trait and SQLite),
 //!   [`exchange_rates`], [`outbox`] (queued in the call's transaction,
 //!   delivered after commit), [`clock`] (the wall clock and the random source);
@@ -30,6 +32,7 @@ pub mod engine;
 pub mod exchange_rates;
 mod gift_cards;
 pub mod outbox;
+pub mod recycle;
 pub mod runtime;
 pub mod tables;
 pub mod usage;
@@ -41,6 +44,7 @@ pub use clock::{Clock, Randomness};
 pub use database::{Backend, SqliteBackend, Transaction};
 pub use engine::Limits;
 pub use gift_cards::{Dispatch, GiftCards, Options, Undelivered};
+pub use recycle::{InstancePolicy, Recycler};
 pub use runtime::Runtime;
 pub use usage::Usage;
 

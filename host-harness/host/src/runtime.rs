@@ -19,6 +19,7 @@ use crate::call::{CallEnv, CallState, Committed, finish};
 use crate::clock::Clock;
 use crate::database::Transaction;
 use crate::engine::{EpochTicker, Limits, engine};
+use crate::recycle::{InstancePolicy, Recycler, Warm};
 use crate::usage::{FUEL, Meter, Usage};
 use anyhow::{Context, Result, anyhow};
 use rand::rngs::StdRng;
@@ -164,9 +165,19 @@ impl Runtime {
         store
     }
 
-    /// Ends a call's store: adds its cost to [`Runtime::usage`] and hands
-    /// back its transaction.
-    fn close(&self, mut store: Store<CallState>) -> Box<dyn Transaction> {
+    /// Lends a recycled store the next call's transaction and environment,
+    /// with a full deadline and fuel tank, as a new store would have.
+    fn renew(&self, store: &mut Store<CallState>, tx: Box<dyn Transaction>, env: CallEnv<'_>) {
+        store.data_mut().renew(tx, env);
+        store.set_epoch_deadline(self.limits.deadline_ticks());
+        if self.limits.count_instructions {
+            store.set_fuel(FUEL).expect("the engine counts fuel");
+        }
+    }
+
+    /// Ends a call on its store: adds its cost to [`Runtime::usage`] and
+    /// hands back its transaction.
+    fn close(&self, store: &mut Store<CallState>) -> Box<dyn Transaction> {
         let fuel_left = (self.limits.count_instructions)
             .then(|| store.get_fuel().expect("the engine counts fuel"));
         self.meter.record(store.data().statements, fuel_left);
@@ -221,8 +232,53 @@ impl Runtime {
             .and_then(|plugin| f(&plugin, &mut store))
             .map_err(anyhow::Error::from)
             .context("the call trapped; nothing it wrote is kept");
-        let tx = self.close(store);
+        let tx = self.close(&mut store);
         (tx, result)
+    }
+
+    /// [`Runtime::call_in`] on `recycler`'s warm instance when it has one
+    /// (a fresh one otherwise), which it keeps for the next call under the
+    /// rules of [`crate::recycle`]. With [`InstancePolicy::Fresh`] this is
+    /// exactly [`Runtime::call_in`].
+    pub fn call_in_recycled<R>(
+        &self,
+        recycler: &Recycler,
+        tx: Box<dyn Transaction>,
+        env: CallEnv<'_>,
+        f: impl FnOnce(&Plugin, &mut Store<CallState>) -> wasmtime::Result<R>,
+    ) -> (Box<dyn Transaction>, Result<R>) {
+        let (Some(typed), InstancePolicy::Recycle { .. }) = (&self.typed, recycler.policy()) else {
+            return self.call_in(tx, env, f);
+        };
+        let (mut store, plugin, served) = match recycler.take() {
+            Some(mut warm) => {
+                self.renew(&mut warm.store, tx, env);
+                (warm.store, Ok(warm.plugin), warm.served)
+            }
+            None => {
+                let mut store = self.store(tx, env);
+                let plugin = typed.instantiate(&mut store);
+                (store, plugin, 0)
+            }
+        };
+        let result = plugin.and_then(|plugin| f(&plugin, &mut store).map(|value| (value, plugin)));
+        let tx = self.close(&mut store);
+        match result {
+            Ok((value, plugin)) => {
+                let warm = Warm {
+                    store,
+                    plugin,
+                    served: served + 1,
+                };
+                recycler.give_back(warm, self.limits.memory_bytes);
+                (tx, Ok(value))
+            }
+            // A trap: the instance is dropped here, never given back.
+            Err(trap) => (
+                tx,
+                Err(anyhow::Error::from(trap).context("the call trapped; nothing it wrote is kept")),
+            ),
+        }
     }
 
     /// Checks that `name` is exported and takes `params` (of the export's
@@ -251,7 +307,7 @@ impl Runtime {
         let result = self
             .invoke(&mut store, export, params)
             .with_context(|| format!("`{name}` trapped; nothing it wrote is kept"));
-        let tx = self.close(store);
+        let tx = self.close(&mut store);
         (tx, result)
     }
 

@@ -8,7 +8,7 @@ use giftcard_host::api::{admin, batches, customer, invoices, orders, totals};
 use giftcard_host::commerce::{Channel, Line, ProductKind, Quote};
 use giftcard_host::outbox::queue::DeliveryConfig;
 use giftcard_host::types::{Error, Money};
-use giftcard_host::{Clock, GiftCards, Options, Runtime, Usage};
+use giftcard_host::{Clock, GiftCards, InstancePolicy, Options, Runtime, Usage};
 use std::sync::Arc;
 
 /// The component on a fresh database of its own.
@@ -19,8 +19,9 @@ pub struct OnComponent {
 
 impl OnComponent {
     /// A fresh, migrated database in a temporary folder, on a fixed clock
-    /// and a seeded random source.
-    pub fn open(runtime: &Arc<Runtime>) -> Result<OnComponent> {
+    /// and a seeded random source, its calls on instances as `instances`
+    /// says.
+    pub fn open(runtime: &Arc<Runtime>, instances: InstancePolicy) -> Result<OnComponent> {
         let dir = tempfile::tempdir()?;
         let options = Options {
             clock: Clock::fixed(T0),
@@ -29,6 +30,7 @@ impl OnComponent {
                 outbox: Some(dir.path().join("outbox")),
                 ..DeliveryConfig::default()
             },
+            instances,
             ..Options::default()
         };
         let cards = GiftCards::open_sqlite_with(

@@ -8,9 +8,12 @@
 //! - **median µs**: wall time of one operation through the component (a
 //!   fresh pooled instance per call, as every host call is), median of the
 //!   rounds;
+//! - **recycled µs**: the same through one warm instance reused for up to
+//!   [`RECYCLED_CALLS`] calls ([`giftcard_host::recycle`]), the other
+//!   instance policy a host may choose;
 //! - for the built-in component, the same operation on the native engine
-//!   over rusqlite and the ratio component ÷ native: the price of the
-//!   sandbox.
+//!   over rusqlite and the ratios component ÷ native, fresh and recycled:
+//!   the price of the sandbox.
 //!
 //! Instruction and statement counts are deterministic (a fixed clock, which
 //! also fixes the guest's hash-map seed, and a seeded random source); the
@@ -23,7 +26,7 @@ pub use component::OnComponent;
 pub use native::OnNative;
 
 use anyhow::{Context, Result, bail, ensure};
-use giftcard_host::{CodeCache, Limits, Runtime, Usage};
+use giftcard_host::{CodeCache, InstancePolicy, Limits, Runtime, Usage};
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::Instant;
@@ -32,6 +35,8 @@ use std::time::Instant;
 pub const T0: i64 = 1_767_225_600;
 /// The random seed of every benchmark database.
 pub const SEED: u64 = 14;
+/// How many calls one instance serves in the recycled runs.
+pub const RECYCLED_CALLS: u32 = 100;
 
 /// The standard operations, in the order they are reported.
 pub const OPERATIONS: [Operation; 7] = [
@@ -235,32 +240,44 @@ impl Seeded {
 }
 
 /// One line of the report: the component's cost (instructions counted on
-/// the counting engine, time on the other) beside the native engine's time.
+/// the counting engine, time on the other, a fresh instance per call)
+/// beside its time on recycled instances and the native engine's time.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OperationReport {
     pub name: String,
     #[serde(flatten)]
     pub cost: Cost,
+    /// The median with [`InstancePolicy::Recycle`].
+    pub recycled_median_us: f64,
     /// The native engine's median (built-in component only).
     pub native_median_us: Option<f64>,
     /// `median_us ÷ native_median_us`.
     pub ratio: Option<f64>,
+    /// `recycled_median_us ÷ native_median_us`.
+    pub recycled_ratio: Option<f64>,
+}
+
+/// The component's timed costs under both instance policies.
+pub struct Timed {
+    pub fresh: Cost,
+    pub recycled: Cost,
 }
 
 impl OperationReport {
-    /// The component's counted cost, its timed cost and the native one.
-    pub fn new(operation: Operation, counted: Cost, timed: Cost, native: Option<Cost>) -> Self {
-        let native_median_us = native.map(|n| n.median_us);
+    /// The component's counted cost, its timed costs and the native one.
+    pub fn new(operation: Operation, counted: Cost, timed: Timed, native: Option<Cost>) -> Self {
+        let native_median_us = native.map(|n| n.median_us).filter(|n| *n > 0.0);
+        let ratio = |us: f64| native_median_us.map(|n| us / n);
         OperationReport {
             name: operation.name(),
             cost: Cost {
-                median_us: timed.median_us,
+                median_us: timed.fresh.median_us,
                 ..counted
             },
+            recycled_median_us: timed.recycled.median_us,
             native_median_us,
-            ratio: native_median_us
-                .filter(|n| *n > 0.0)
-                .map(|n| timed.median_us / n),
+            ratio: ratio(timed.fresh.median_us),
+            recycled_ratio: ratio(timed.recycled.median_us),
         }
     }
 }
@@ -318,12 +335,20 @@ pub fn run(
     for &operation in operations {
         progress(&operation.name());
         let context = || format!("benchmark operation {}", operation.name());
+        let fresh = InstancePolicy::Fresh;
         let count = measure(operation, rounds.min(COUNTED_ROUNDS), || {
-            OnComponent::open(&counted)
+            OnComponent::open(&counted, fresh)
         })
         .with_context(context)?;
-        let time =
-            measure(operation, rounds, || OnComponent::open(&timed)).with_context(context)?;
+        let time = |policy| {
+            measure(operation, rounds, || OnComponent::open(&timed, policy)).with_context(context)
+        };
+        let time = Timed {
+            fresh: time(fresh)?,
+            recycled: time(InstancePolicy::Recycle {
+                max_calls: RECYCLED_CALLS,
+            })?,
+        };
         let native = built_in
             .then(|| measure(operation, rounds, OnNative::open))
             .transpose()

@@ -40,8 +40,10 @@ fn text(report: &Report, rounds: usize) -> String {
         "instructions",
         "statements",
         "median µs",
+        "recycled µs",
         "native µs",
         "component ÷ native",
+        "recycled ÷ native",
     ]);
     let or_dash = |v: Option<String>| v.unwrap_or_else(|| "—".into());
     for op in &report.operations {
@@ -50,8 +52,10 @@ fn text(report: &Report, rounds: usize) -> String {
             or_dash(op.cost.instructions.map(|n| n.to_string())),
             or_dash(op.cost.statements.map(|n| n.to_string())),
             format!("{:.0}", op.cost.median_us),
+            format!("{:.0}", op.recycled_median_us),
             or_dash(op.native_median_us.map(|n| format!("{n:.0}"))),
             or_dash(op.ratio.map(|r| format!("{r:.2}"))),
+            or_dash(op.recycled_ratio.map(|r| format!("{r:.2}"))),
         ]);
     }
     let per_second = |name: &str, per_call: f64, what: &str| {

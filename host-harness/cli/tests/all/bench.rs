@@ -45,6 +45,11 @@ fn the_report_gives_every_operation_its_counts_time_and_native_ratio() {
         assert!(time > 0.0 && native > 0.0, "{op}");
         let ratio = op["ratio"].as_f64().unwrap();
         assert!((ratio - time / native).abs() < 1e-9, "{op}");
+        // The same operation on recycled instances, against the same native.
+        let recycled = op["recycled_median_us"].as_f64().unwrap();
+        assert!(recycled > 0.0, "{op}");
+        let recycled_ratio = op["recycled_ratio"].as_f64().unwrap();
+        assert!((recycled_ratio - recycled / native).abs() < 1e-9, "{op}");
     }
     // A checkout is the three calls measured alone, on the same data.
     let parts = ["collect-1-line-1-card", "placed-1-card", "paid-1-card"];
@@ -94,6 +99,7 @@ fn another_component_is_counted_alike_and_has_no_native_comparison() {
             a["native_median_us"].is_null() && a["ratio"].is_null(),
             "{a}"
         );
+        assert!(a["recycled_ratio"].is_null() && a["recycled_median_us"].as_f64() > Some(0.0));
     }
 }
 
