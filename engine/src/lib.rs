@@ -91,24 +91,22 @@ pub mod api {
     }
 
     pub fn disable_card(env: &mut dyn Environment, req: SetStatus) -> Result<Card> {
-        schema::ensure_current(env)?;
-        cards::set_enabled(env, req, false)
+        cards::set_enabled(&mut schema::Current::check(env)?, req, false)
     }
 
     pub fn enable_card(env: &mut dyn Environment, req: SetStatus) -> Result<Card> {
-        schema::ensure_current(env)?;
-        cards::set_enabled(env, req, true)
+        cards::set_enabled(&mut schema::Current::check(env)?, req, true)
     }
 
     /// Writes the operations that only check the schema is current and then
     /// call `$target(env, args..)`: the wrapper is the same for each, so it is
-    /// written once here instead of sixty times.
+    /// written once here instead of sixty times. The check also reads the
+    /// settings, which the call then finds without a statement of its own.
     macro_rules! checked {
         ($($name:ident($($arg:ident: $ty:ty),*) -> $ret:ty = $target:path;)*) => {
             $(
                 pub fn $name(env: &mut dyn Environment $(, $arg: $ty)*) -> Result<$ret> {
-                    schema::ensure_current(env)?;
-                    $target(env $(, $arg)*)
+                    $target(&mut schema::Current::check(env)? $(, $arg)*)
                 }
             )*
         };

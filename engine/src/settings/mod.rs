@@ -4,7 +4,7 @@
 use crate::cards::code::{CodeFormat, MAX_GENERATED_LEN, MIN_GENERATED_LEN};
 use crate::error::{Error, Result};
 use crate::money::Currency;
-use crate::storage::db::Value;
+use crate::storage::db::{QueryResult, Value};
 use crate::storage::env::Environment;
 use serde::{Deserialize, Serialize};
 
@@ -258,11 +258,21 @@ impl Settings {
     }
 }
 
-/// Reads the settings; stored values override defaults one by one.
+/// Reads the settings; stored values override defaults one by one. Inside
+/// an `api` call they come from what its schema check read
+/// ([`crate::storage::schema::Current`]), so no statement of their own.
 pub fn load(env: &mut dyn Environment) -> Result<Settings> {
+    if let Some(rows) = env.call_memo().and_then(|memo| memo.settings.as_ref()) {
+        return from_rows(rows);
+    }
     let rows = env
         .db()
         .execute("SELECT name, value FROM gc_settings", &[])?;
+    from_rows(&rows)
+}
+
+/// The settings the stored `(name, value)` rows give.
+fn from_rows(rows: &QueryResult) -> Result<Settings> {
     let mut update = SettingsUpdate::default();
     for row in rows.iter() {
         let value = row.text("value")?;
@@ -314,6 +324,9 @@ pub fn load(env: &mut dyn Environment) -> Result<Settings> {
 /// Validates and stores a change; returns the resulting settings.
 pub fn configure(env: &mut dyn Environment, update: SettingsUpdate) -> Result<Settings> {
     let settings = load(env)?.apply(update)?;
+    if let Some(memo) = env.call_memo() {
+        memo.settings = None;
+    }
     let db = env.db();
     for (name, value) in settings.to_rows() {
         db.execute(

@@ -4,7 +4,7 @@
 //! the component these are the WIT imports; natively they are rusqlite, a
 //! test clock and a seeded generator.
 
-use crate::storage::db::Database;
+use crate::storage::db::{Database, QueryResult};
 use crate::storage::outbound::{DeliveryError, OutboundMessage};
 use crate::storage::time::Seconds;
 
@@ -21,4 +21,20 @@ pub trait Environment {
     /// Hands a rendered message to the host, which delivers it only if the
     /// call's transaction commits; returns the host's reference for it.
     fn deliver(&mut self, message: &OutboundMessage) -> Result<String, DeliveryError>;
+    /// What this export call has already read, when the environment is an
+    /// `api` call's ([`crate::storage::schema::Current`]); `None` elsewhere,
+    /// where every read goes to the database.
+    fn call_memo(&mut self) -> Option<&mut CallMemo> {
+        None
+    }
+}
+
+/// What one export call read with its schema check and may read again
+/// without asking the database. It lives exactly as long as the call, so
+/// nothing in it can reach another call.
+#[derive(Debug, Default)]
+pub struct CallMemo {
+    /// The `gc_settings` rows (`name`, `value`); `None` once a write may
+    /// have changed them.
+    pub settings: Option<QueryResult>,
 }

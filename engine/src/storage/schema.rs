@@ -16,8 +16,10 @@ mod products;
 
 use crate::error::{Error, Result};
 use crate::model::MigrationReport;
-use crate::storage::db::{Database, Value};
-use crate::storage::env::Environment;
+use crate::storage::db::{Database, DbError, QueryResult, Value};
+use crate::storage::env::{CallMemo, Environment};
+use crate::storage::outbound::{DeliveryError, OutboundMessage};
+use crate::storage::time::Seconds;
 
 struct Migration {
     version: u32,
@@ -278,13 +280,99 @@ pub fn database_version(env: &mut dyn Environment) -> Result<u32> {
 /// Refuses to work on a database whose schema is missing or older than this
 /// build's, with a typed error instead of a confusing SQL failure.
 pub fn ensure_current(env: &mut dyn Environment) -> Result<()> {
-    match read_version(env.db())? {
+    check_version(read_version(env.db())?)
+}
+
+fn check_version(version: Option<u32>) -> Result<()> {
+    match version {
         Some(v) if v == latest_version() => Ok(()),
         Some(v) if v > latest_version() => Err(Error::Database(format!(
             "the database's schema version {v} is newer than this build's {}",
             latest_version()
         ))),
         _ => Err(Error::NotMigrated),
+    }
+}
+
+/// An export call on a database whose schema is current: the environment it
+/// was given, plus what the schema check read on the way (the settings, which
+/// most calls need), so a call asks for them once instead of in a statement
+/// of their own.
+pub struct Current<'a> {
+    env: &'a mut dyn Environment,
+    memo: CallMemo,
+}
+
+impl<'a> Current<'a> {
+    /// [`ensure_current`] and the settings in one statement. Should that
+    /// statement fail (no tables yet, or a schema this build does not know),
+    /// the plain version check gives the precise refusal.
+    pub fn check(env: &'a mut dyn Environment) -> Result<Current<'a>> {
+        // The version's row has no name: no setting can be mistaken for it.
+        let read = env.db().execute(
+            "SELECT NULL AS name, CAST(version AS TEXT) AS value FROM gc_schema \
+             UNION ALL SELECT name, value FROM gc_settings",
+            &[],
+        );
+        let mut rows = match read {
+            Ok(rows) => rows,
+            Err(DbError::InvalidStatement(_)) => {
+                ensure_current(env)?;
+                return Ok(Current {
+                    env,
+                    memo: CallMemo::default(),
+                });
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let version = split_version(&mut rows)?;
+        check_version(version)?;
+        Ok(Current {
+            env,
+            memo: CallMemo {
+                settings: Some(rows),
+            },
+        })
+    }
+}
+
+/// Takes the version's row (the one without a name) out of `rows`: `Some(0)`
+/// when the table is empty.
+fn split_version(rows: &mut QueryResult) -> Result<Option<u32>> {
+    let name = rows.columns.iter().position(|c| c == "name");
+    let at = rows
+        .rows
+        .iter()
+        .position(|row| name.is_some_and(|i| row[i] == Value::Null));
+    let Some(at) = at else {
+        return Ok(Some(0));
+    };
+    let row = rows.rows.remove(at);
+    let value = rows.columns.iter().position(|c| c == "value");
+    match value.map(|i| &row[i]) {
+        Some(Value::Text(v)) => Ok(Some(v.parse::<u32>().unwrap_or(u32::MAX))),
+        _ => Err(Error::Database("the schema version is not a number".into())),
+    }
+}
+
+impl Environment for Current<'_> {
+    fn db(&mut self) -> &mut dyn Database {
+        self.env.db()
+    }
+    fn now(&mut self) -> Seconds {
+        self.env.now()
+    }
+    fn fill_random(&mut self, buf: &mut [u8]) {
+        self.env.fill_random(buf)
+    }
+    fn exchange_rate(&mut self, from: &str, to: &str) -> Option<String> {
+        self.env.exchange_rate(from, to)
+    }
+    fn deliver(&mut self, message: &OutboundMessage) -> Result<String, DeliveryError> {
+        self.env.deliver(message)
+    }
+    fn call_memo(&mut self) -> Option<&mut CallMemo> {
+        Some(&mut self.memo)
     }
 }
 
@@ -301,3 +389,6 @@ pub fn next_ids(env: &mut dyn Environment, sequence: &str, count: u32) -> Result
         .i64("value")?;
     Ok(last - i64::from(count) + 1)
 }
+
+#[cfg(test)]
+mod tests;
