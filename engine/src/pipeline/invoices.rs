@@ -166,14 +166,23 @@ fn check_take(
 }
 
 /// Checks every line and the shipping of an invoice against the recorded
-/// order; returns each invoice line with the placed line it takes from.
+/// order (its placed lines as `placed` when the caller has read them
+/// already); returns each invoice line with the placed line it takes from.
 fn check_against_order<'a>(
     env: &mut dyn Environment,
     order: &StoredOrder,
     lines: &'a ParsedLines,
+    placed: Option<&[OrderLine]>,
 ) -> Result<Vec<(&'a ParsedLine, OrderLine)>> {
     let c = order.context.currency;
-    let placed = orders::order_lines(env, &order.order_id)?;
+    let read;
+    let placed = match placed {
+        Some(placed) => placed,
+        None => {
+            read = orders::order_lines(env, &order.order_id)?;
+            &read
+        }
+    };
     let mut takes = Vec::with_capacity(lines.lines.len());
     for line in &lines.lines {
         let Some(p) = placed.iter().find(|p| p.line.id == line.id) else {
@@ -254,15 +263,18 @@ fn record_take(env: &mut dyn Environment, order: &StoredOrder, line: &ParsedLine
 /// Registers an invoice and its gift-card part.
 pub fn collect(env: &mut dyn Environment, req: Invoice) -> Result<InvoiceGiftCards> {
     let (order, lines, print) = parse(env, &req)?;
-    register(env, &req, &order, &lines, &print)
+    register(env, &req, &order, &lines, &print, None)
 }
 
+/// [`collect`]'s work once the invoice is parsed; `placed` as for
+/// [`check_against_order`].
 fn register(
     env: &mut dyn Environment,
     req: &Invoice,
     order: &StoredOrder,
     lines: &ParsedLines,
     print: &str,
+    placed: Option<&[OrderLine]>,
 ) -> Result<InvoiceGiftCards> {
     if let Some(done) = replay::find(env, "invoice", &req.invoice_id, print, &order.order_id)? {
         return Ok(done);
@@ -274,7 +286,7 @@ fn register(
         )));
     }
     let takes = if order.lines_recorded {
-        check_against_order(env, order, lines)?
+        check_against_order(env, order, lines, placed)?
     } else {
         Vec::new()
     };
@@ -365,11 +377,12 @@ struct Bought {
 /// The gift-card lines of a paid invoice. For a recorded order the value
 /// and the purchase details come from the placed line, never from the
 /// invoice's copy: the host cannot raise a card's value or redirect it to
-/// another recipient after the order was placed.
+/// another recipient after the order was placed. `placed` is the recorded
+/// order's placed lines (only the unchanging part of each is read).
 fn bought_lines(
-    env: &mut dyn Environment,
     order: &StoredOrder,
     lines: &ParsedLines,
+    placed: &[OrderLine],
 ) -> Result<Vec<Bought>> {
     if !order.lines_recorded {
         return Ok(lines
@@ -385,7 +398,6 @@ fn bought_lines(
             })
             .collect());
     }
-    let placed = orders::order_lines(env, &order.order_id)?;
     let mut out = Vec::new();
     for line in &lines.lines {
         // Registration checked every line; a replayed registration had the
@@ -470,8 +482,14 @@ pub fn paid(env: &mut dyn Environment, req: Invoice) -> Result<PaidInvoice> {
     )? {
         return Ok(done);
     }
-    let invoice = register(env, &req, &order, &lines, &print)?;
-    let bought = bought_lines(env, &order, &lines)?;
+    // Read once for the registration's checks and the cards' details.
+    let placed = if order.lines_recorded {
+        orders::order_lines(env, &order.order_id)?
+    } else {
+        Vec::new()
+    };
+    let invoice = register(env, &req, &order, &lines, &print, Some(&placed))?;
+    let bought = bought_lines(&order, &lines, &placed)?;
     check_still_owed(env, &order, &bought)?;
     let settings = settings::load(env)?;
     let now = env.now();

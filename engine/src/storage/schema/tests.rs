@@ -99,4 +99,3 @@ fn the_one_statement_check_refuses_as_the_version_check_does() {
         }
     }
 }
-
