@@ -4,6 +4,7 @@
 
 mod batches;
 mod bench;
+mod budget;
 mod cli;
 mod cli_batches;
 mod cli_truth;
