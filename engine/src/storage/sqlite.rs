@@ -83,10 +83,14 @@ pub fn execute(conn: &Connection, sql: &str, params: &[Value]) -> Result<QueryRe
 /// transaction themselves, as a host would).
 pub struct SqliteDb {
     pub conn: Connection,
+    /// How many statements the engine ran through it, as the host's
+    /// `database` import counts them (for tests of statement counts).
+    pub statements: u64,
 }
 
 impl Database for SqliteDb {
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<QueryResult, DbError> {
+        self.statements += 1;
         execute(&self.conn, sql, params)
     }
 }
@@ -113,7 +117,10 @@ impl NativeEnv {
     /// Wraps a connection as it is (no schema is installed).
     pub fn new(conn: Connection, now: i64, seed: u64) -> Self {
         NativeEnv {
-            db: SqliteDb { conn },
+            db: SqliteDb {
+                conn,
+                statements: 0,
+            },
             now,
             rates: Default::default(),
             outbox: Vec::new(),

@@ -3,46 +3,6 @@ use crate::settings::{self, SettingsUpdate};
 use crate::storage::sqlite::NativeEnv;
 use crate::testing::T0;
 
-/// A native environment that lists the statements run through it.
-struct Counting {
-    env: NativeEnv,
-    statements: Vec<String>,
-}
-
-impl Counting {
-    fn new(env: NativeEnv) -> Counting {
-        Counting {
-            env,
-            statements: Vec::new(),
-        }
-    }
-}
-
-impl Database for Counting {
-    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<QueryResult, DbError> {
-        self.statements.push(sql.to_owned());
-        self.env.db.execute(sql, params)
-    }
-}
-
-impl Environment for Counting {
-    fn db(&mut self) -> &mut dyn Database {
-        self
-    }
-    fn now(&mut self) -> Seconds {
-        self.env.now()
-    }
-    fn fill_random(&mut self, buf: &mut [u8]) {
-        self.env.fill_random(buf)
-    }
-    fn exchange_rate(&mut self, from: &str, to: &str) -> Option<String> {
-        self.env.exchange_rate(from, to)
-    }
-    fn deliver(&mut self, message: &OutboundMessage) -> Result<String, DeliveryError> {
-        self.env.deliver(message)
-    }
-}
-
 fn prefix(code_prefix: &str) -> SettingsUpdate {
     SettingsUpdate {
         code_prefix: Some(code_prefix.into()),
@@ -52,22 +12,22 @@ fn prefix(code_prefix: &str) -> SettingsUpdate {
 
 #[test]
 fn a_call_reads_the_schema_and_the_settings_in_one_statement() {
-    let mut env = Counting::new(NativeEnv::in_memory(T0, 1));
+    let mut env = NativeEnv::in_memory(T0, 1);
     settings::configure(&mut env, prefix("ZZ")).unwrap();
-    env.statements.clear();
+    let before = env.db.statements;
     let mut call = Current::check(&mut env).unwrap();
     let first = settings::load(&mut call).unwrap();
     let again = settings::load(&mut call).unwrap();
     assert_eq!(first.code_prefix, "ZZ");
     assert_eq!(first, again);
-    assert_eq!(env.statements.len(), 1, "{:?}", env.statements);
+    assert_eq!(env.db.statements - before, 1);
     // The same settings as a plain read gives.
-    assert_eq!(settings::load(&mut env.env).unwrap(), first);
+    assert_eq!(settings::load(&mut env).unwrap(), first);
 }
 
 #[test]
 fn a_change_is_read_back_within_the_same_call() {
-    let mut env = Counting::new(NativeEnv::in_memory(T0, 1));
+    let mut env = NativeEnv::in_memory(T0, 1);
     let mut call = Current::check(&mut env).unwrap();
     assert_ne!(settings::load(&mut call).unwrap().code_prefix, "NEW");
     settings::configure(&mut call, prefix("NEW")).unwrap();
