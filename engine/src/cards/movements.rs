@@ -234,6 +234,7 @@ pub fn disable_issued(
 /// Hook answers are stored so that a replay returns exactly the first answer.
 pub mod replay {
     use super::*;
+    use crate::storage::db::QueryResult;
     use serde::Serialize;
     use serde::de::DeserializeOwned;
     use serde_json::Value as Json;
@@ -275,26 +276,80 @@ pub mod replay {
         order_id: &str,
     ) -> Result<Option<T>> {
         let rows = env.db().execute(
-            "SELECT fingerprint, result FROM gc_hook_results WHERE hook = ?1 AND reference = ?2",
+            "SELECT hook, fingerprint, result FROM gc_hook_results WHERE hook = ?1 AND reference = ?2",
             &[Value::from(hook), Value::from(reference)],
         )?;
-        let Some(row) = rows.first() else {
-            return Ok(None);
-        };
-        let stored = row.text("fingerprint")?;
-        if !fingerprints.contains(&stored.as_str()) {
-            return Err(Error::InvalidArgument(format!(
-                "`{reference}` was already used for a different {hook}"
-            )));
+        Known { rows }.find_any(env, hook, reference, fingerprints, order_id)
+    }
+
+    /// The stored answers of several hooks for one reference, read in one
+    /// statement: for a call that answers for two hooks (a paid invoice is
+    /// registered on the way).
+    pub struct Known {
+        rows: QueryResult,
+    }
+
+    impl Known {
+        pub fn read(env: &mut dyn Environment, hooks: &[&str], reference: &str) -> Result<Known> {
+            let marks: Vec<String> = (2..hooks.len() + 2).map(|i| format!("?{i}")).collect();
+            let sql = format!(
+                "SELECT hook, fingerprint, result FROM gc_hook_results \
+                 WHERE reference = ?1 AND hook IN ({})",
+                marks.join(", ")
+            );
+            let params: Vec<Value> = std::iter::once(Value::from(reference))
+                .chain(hooks.iter().map(|h| Value::from(*h)))
+                .collect();
+            let rows = env.db().execute(&sql, &params)?;
+            Ok(Known { rows })
         }
-        let broken = |e: serde_json::Error| Error::Database(format!("stored {hook} answer: {e}"));
-        let mut json: Json = serde_json::from_str(&row.text("result")?).map_err(broken)?;
-        let mut currency = None;
-        for path in T::LEGACY_MONEY {
-            let path: Vec<&str> = path.split('.').collect();
-            upgrade(env, &mut json, &path, order_id, &mut currency)?;
+
+        /// [`find`] on what was read.
+        pub fn find<T: Stored>(
+            &self,
+            env: &mut dyn Environment,
+            hook: &str,
+            reference: &str,
+            fingerprint: &str,
+            order_id: &str,
+        ) -> Result<Option<T>> {
+            self.find_any(env, hook, reference, &[fingerprint], order_id)
         }
-        serde_json::from_value(json).map(Some).map_err(broken)
+
+        fn find_any<T: Stored>(
+            &self,
+            env: &mut dyn Environment,
+            hook: &str,
+            reference: &str,
+            fingerprints: &[&str],
+            order_id: &str,
+        ) -> Result<Option<T>> {
+            let mut row = None;
+            for r in self.rows.iter() {
+                if r.text("hook")? == hook {
+                    row = Some(r);
+                    break;
+                }
+            }
+            let Some(row) = row else {
+                return Ok(None);
+            };
+            let stored = row.text("fingerprint")?;
+            if !fingerprints.contains(&stored.as_str()) {
+                return Err(Error::InvalidArgument(format!(
+                    "`{reference}` was already used for a different {hook}"
+                )));
+            }
+            let broken =
+                |e: serde_json::Error| Error::Database(format!("stored {hook} answer: {e}"));
+            let mut json: Json = serde_json::from_str(&row.text("result")?).map_err(broken)?;
+            let mut currency = None;
+            for path in T::LEGACY_MONEY {
+                let path: Vec<&str> = path.split('.').collect();
+                upgrade(env, &mut json, &path, order_id, &mut currency)?;
+            }
+            serde_json::from_value(json).map(Some).map_err(broken)
+        }
     }
 
     /// Turns the bare decimals at `path` into `{"amount", "currency"}` with

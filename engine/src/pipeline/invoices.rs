@@ -266,19 +266,33 @@ pub fn collect(env: &mut dyn Environment, req: Invoice) -> Result<InvoiceGiftCar
     register(env, &req, &order, &lines, &print, None)
 }
 
-/// [`collect`]'s work once the invoice is parsed; `placed` as for
-/// [`check_against_order`].
+/// What [`paid`] has read already, so the registration it makes on the way
+/// does not read it again.
+struct ReadForPaid<'a> {
+    /// The recorded order's placed lines (as for [`check_against_order`]).
+    placed: &'a [OrderLine],
+    /// The stored answers of both hooks for this invoice.
+    known: &'a replay::Known,
+}
+
+/// [`collect`]'s work once the invoice is parsed.
 fn register(
     env: &mut dyn Environment,
     req: &Invoice,
     order: &StoredOrder,
     lines: &ParsedLines,
     print: &str,
-    placed: Option<&[OrderLine]>,
+    read: Option<ReadForPaid<'_>>,
 ) -> Result<InvoiceGiftCards> {
-    if let Some(done) = replay::find(env, "invoice", &req.invoice_id, print, &order.order_id)? {
+    let (hook, reference, id) = ("invoice", req.invoice_id.as_str(), order.order_id.as_str());
+    let done = match &read {
+        Some(read) => read.known.find(env, hook, reference, print, id)?,
+        None => replay::find(env, hook, reference, print, id)?,
+    };
+    if let Some(done) = done {
         return Ok(done);
     }
+    let placed = read.map(|read| read.placed);
     if order.cancelled_at.is_some() {
         return Err(Error::OrderState(format!(
             "order {} is cancelled; nothing more can be invoiced",
@@ -473,7 +487,8 @@ fn check_still_owed(
 /// The invoice was paid: issue one card per gift-card unit on it.
 pub fn paid(env: &mut dyn Environment, req: Invoice) -> Result<PaidInvoice> {
     let (order, lines, print) = parse(env, &req)?;
-    if let Some(done) = replay::find(
+    let known = replay::Known::read(env, &["invoice-paid", "invoice"], &req.invoice_id)?;
+    if let Some(done) = known.find(
         env,
         "invoice-paid",
         &req.invoice_id,
@@ -488,7 +503,11 @@ pub fn paid(env: &mut dyn Environment, req: Invoice) -> Result<PaidInvoice> {
     } else {
         Vec::new()
     };
-    let invoice = register(env, &req, &order, &lines, &print, Some(&placed))?;
+    let read = ReadForPaid {
+        placed: &placed,
+        known: &known,
+    };
+    let invoice = register(env, &req, &order, &lines, &print, Some(read))?;
     let bought = bought_lines(&order, &lines, &placed)?;
     check_still_owed(env, &order, &bought)?;
     let settings = settings::load(env)?;

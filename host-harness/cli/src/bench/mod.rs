@@ -93,8 +93,8 @@ impl Operation {
             Operation::Collect { lines: 1, .. } => (170_000, 2),
             Operation::Collect { .. } => (3_800_000, 11),
             Operation::Placed => (390_000, 11),
-            Operation::Paid => (250_000, 11),
-            Operation::Checkout => (810_000, 24),
+            Operation::Paid => (250_000, 10),
+            Operation::Checkout => (810_000, 23),
             Operation::CheckBalance => (120_000, 5),
             Operation::Generate(_) => (140_000_000, 35),
         };
