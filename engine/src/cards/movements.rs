@@ -262,24 +262,13 @@ pub mod replay {
         fingerprint: &str,
         order_id: &str,
     ) -> Result<Option<T>> {
-        find_any(env, hook, reference, &[fingerprint], order_id)
-    }
-
-    /// [`find`] accepting any of `fingerprints`: the current form, and the
-    /// forms earlier builds stored, so a replay of a hook answered before an
-    /// upgrade still finds its answer.
-    pub fn find_any<T: Stored>(
-        env: &mut dyn Environment,
-        hook: &str,
-        reference: &str,
-        fingerprints: &[&str],
-        order_id: &str,
-    ) -> Result<Option<T>> {
-        let rows = env.db().execute(
-            "SELECT hook, fingerprint, result FROM gc_hook_results WHERE hook = ?1 AND reference = ?2",
-            &[Value::from(hook), Value::from(reference)],
-        )?;
-        Known { rows }.find_any(env, hook, reference, fingerprints, order_id)
+        Known::read(env, &[hook], reference)?.find_any(
+            env,
+            hook,
+            reference,
+            &[fingerprint],
+            order_id,
+        )
     }
 
     /// The stored answers of several hooks for one reference, read in one
@@ -304,19 +293,10 @@ pub mod replay {
             Ok(Known { rows })
         }
 
-        /// [`find`] on what was read.
-        pub fn find<T: Stored>(
-            &self,
-            env: &mut dyn Environment,
-            hook: &str,
-            reference: &str,
-            fingerprint: &str,
-            order_id: &str,
-        ) -> Result<Option<T>> {
-            self.find_any(env, hook, reference, &[fingerprint], order_id)
-        }
-
-        fn find_any<T: Stored>(
+        /// [`find`] on what was read, accepting any of `fingerprints`: the
+        /// current form, and the forms earlier builds stored, so a replay of
+        /// a hook answered before an upgrade still finds its answer.
+        pub fn find_any<T: Stored>(
             &self,
             env: &mut dyn Environment,
             hook: &str,

@@ -286,7 +286,7 @@ fn register(
 ) -> Result<InvoiceGiftCards> {
     let (hook, reference, id) = ("invoice", req.invoice_id.as_str(), order.order_id.as_str());
     let done = match &read {
-        Some(read) => read.known.find(env, hook, reference, print, id)?,
+        Some(read) => read.known.find_any(env, hook, reference, &[print], id)?,
         None => replay::find(env, hook, reference, print, id)?,
     };
     if let Some(done) = done {
@@ -488,13 +488,8 @@ fn check_still_owed(
 pub fn paid(env: &mut dyn Environment, req: Invoice) -> Result<PaidInvoice> {
     let (order, lines, print) = parse(env, &req)?;
     let known = replay::Known::read(env, &["invoice-paid", "invoice"], &req.invoice_id)?;
-    if let Some(done) = known.find(
-        env,
-        "invoice-paid",
-        &req.invoice_id,
-        &print,
-        &order.order_id,
-    )? {
+    let id = order.order_id.as_str();
+    if let Some(done) = known.find_any(env, "invoice-paid", &req.invoice_id, &[&print], id)? {
         return Ok(done);
     }
     // Read once for the registration's checks and the cards' details.

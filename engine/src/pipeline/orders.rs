@@ -389,7 +389,8 @@ pub fn placed(env: &mut dyn Environment, req: PlaceRequest) -> Result<PlacedOrde
     let quote = quote::parse(&req.quote)?;
     let print = fingerprint_v5(&quote, &req.expected);
     let legacy = fingerprint(&quote, &req.expected);
-    if let Some(done) = replay::find_any(
+    let known = replay::Known::read(env, &["placed"], &req.order_id)?;
+    if let Some(done) = known.find_any(
         env,
         "placed",
         &req.order_id,
