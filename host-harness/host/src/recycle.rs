@@ -50,7 +50,10 @@ pub(crate) struct Warm {
     pub(crate) served: u32,
 }
 
-/// One handle's warm instance, if its policy keeps one.
+/// One handle's warm instance, if its policy keeps one. While it waits for
+/// the next call it holds one of the pooling allocator's instance slots
+/// ([`Limits::max_concurrent_calls`](crate::Limits)), so a process with many
+/// recycling handles needs a pool as large.
 pub struct Recycler {
     policy: InstancePolicy,
     warm: Mutex<Option<Warm>>,
