@@ -79,8 +79,13 @@ impl CallState {
         limits: &Limits,
         handed_over: Arc<AtomicU64>,
     ) -> CallState {
-        let mut state = CallState {
-            wasi: WasiCtx::builder().build(),
+        let CallEnv {
+            clock,
+            random,
+            faults,
+        } = env;
+        CallState {
+            wasi: wasi_for(clock, random),
             table: ResourceTable::new(),
             limits: MemoryLimit {
                 store: StoreLimitsBuilder::new()
@@ -89,14 +94,12 @@ impl CallState {
                     .build(),
                 memory_bytes: 0,
             },
-            tx: None,
-            faults: Faults::default(),
+            tx: Some(tx),
+            faults,
             statements: 0,
             handed_over,
-            started_at: 0,
-        };
-        state.renew(tx, env);
-        state
+            started_at: clock.now(),
+        }
     }
 
     /// Lends the state the next call's transaction, clock, random source
@@ -109,16 +112,7 @@ impl CallState {
             random,
             faults,
         } = env;
-        let mut wasi = WasiCtxBuilder::new();
-        wasi.wall_clock(clock.clone()).secure_random(random);
-        if let Clock::Fixed(_) = clock {
-            // A fixed clock is a replay (a scenario, a test, a cost
-            // report): the guest's hash-map keys, which WASI otherwise
-            // seeds from the OS per store, follow it, so the run repeats
-            // to the instruction.
-            wasi.insecure_random_seed(u128::from(clock.now().unsigned_abs()));
-        }
-        self.wasi = wasi.build();
+        self.wasi = wasi_for(clock, random);
         self.tx = Some(tx);
         self.faults = faults;
         self.statements = 0;
@@ -139,6 +133,19 @@ impl CallState {
     pub(crate) fn take_tx(&mut self) -> Box<dyn Transaction> {
         self.tx.take().expect("transaction present")
     }
+}
+
+/// A call's WASI: only the wall clock and the random source are the host's.
+fn wasi_for(clock: &Clock, random: StdRng) -> WasiCtx {
+    let mut wasi = WasiCtxBuilder::new();
+    wasi.wall_clock(clock.clone()).secure_random(random);
+    if let Clock::Fixed(_) = clock {
+        // A fixed clock is a replay (a scenario, a test, a cost report):
+        // the guest's hash-map keys, which WASI otherwise seeds from the OS
+        // per store, follow it, so the run repeats to the instruction.
+        wasi.insecure_random_seed(u128::from(clock.now().unsigned_abs()));
+    }
+    wasi.build()
 }
 
 /// The store's memory limit, which also remembers how large the guest's
