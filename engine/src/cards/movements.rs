@@ -389,16 +389,35 @@ pub mod replay {
         fingerprint: &str,
         answer: &T,
     ) -> Result<()> {
-        let json = serde_json::to_string(answer).expect("plain records serialize");
-        env.db().execute(
-            "INSERT INTO gc_hook_results (hook, reference, fingerprint, result) VALUES (?1, ?2, ?3, ?4)",
-            &[
-                Value::from(hook),
-                Value::from(reference),
-                Value::from(fingerprint),
-                Value::from(json),
-            ],
-        )?;
+        store_all(env, reference, fingerprint, &[(hook, json_of(answer))])
+    }
+
+    /// An answer as it is stored.
+    pub fn json_of<T: Stored>(answer: &T) -> String {
+        serde_json::to_string(answer).expect("plain records serialize")
+    }
+
+    /// Stores the answers of several hooks for one request in one
+    /// statement: `(hook, answer as [`json_of`] made it)`.
+    pub fn store_all(
+        env: &mut dyn Environment,
+        reference: &str,
+        fingerprint: &str,
+        answers: &[(&str, String)],
+    ) -> Result<()> {
+        let rows: Vec<String> = (0..answers.len())
+            .map(|i| format!("(?{}, ?1, ?2, ?{})", 2 * i + 3, 2 * i + 4))
+            .collect();
+        let sql = format!(
+            "INSERT INTO gc_hook_results (hook, reference, fingerprint, result) VALUES {}",
+            rows.join(", ")
+        );
+        let mut params = vec![Value::from(reference), Value::from(fingerprint)];
+        for (hook, json) in answers {
+            params.push(Value::from(*hook));
+            params.push(Value::from(json.as_str()));
+        }
+        env.db().execute(&sql, &params)?;
         Ok(())
     }
 

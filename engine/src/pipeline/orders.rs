@@ -13,7 +13,7 @@ use crate::pipeline::quote::{self, OrderContext, ParsedLine, ParsedQuote};
 use crate::pipeline::redemption;
 use crate::pipeline::split;
 use crate::settings;
-use crate::storage::db::{Row, Value};
+use crate::storage::db::{self, Row, Value};
 use crate::storage::env::Environment;
 use crate::storage::time::Seconds;
 
@@ -131,16 +131,42 @@ impl OrderCard {
     }
 }
 
+const ORDER_COLUMNS: &str = "order_id, website, currency, base_currency, customer_id, \
+     customer_email, is_test, cards_cover_shipping, total_before_cards, gift_card_amount, \
+     invoiced_total, invoiced_gift_card, refunded_total, refunded_gift_card, restored_gift_card, \
+     cancelled_at, lines_recorded, shipping, shipping_tax, invoiced_shipping, invoiced_shipping_tax";
+
 pub fn load(env: &mut dyn Environment, order_id: &str) -> Result<StoredOrder> {
     let rows = env.db().execute(
-        "SELECT order_id, website, currency, base_currency, customer_id, customer_email, is_test, \
-         cards_cover_shipping, total_before_cards, gift_card_amount, invoiced_total, \
-         invoiced_gift_card, refunded_total, refunded_gift_card, restored_gift_card, cancelled_at, \
-         lines_recorded, shipping, shipping_tax, invoiced_shipping, invoiced_shipping_tax \
-         FROM gc_orders WHERE order_id = ?1",
+        &format!("SELECT {ORDER_COLUMNS} FROM gc_orders WHERE order_id = ?1"),
         &[Value::from(order_id)],
     )?;
     rows.first_or(StoredOrder::from_row, Error::OrderNotFound)
+}
+
+/// The order and its recorded lines (as [`order_lines`]) in one statement:
+/// a paid invoice needs both, and every statement is a host call.
+pub fn load_with_lines(
+    env: &mut dyn Environment,
+    order_id: &str,
+) -> Result<(StoredOrder, Vec<OrderLine>)> {
+    // The two column lists share only `order_id`, which `USING` makes one.
+    let rows = env.db().execute(
+        &format!(
+            "SELECT {ORDER_COLUMNS}, {LINE_COLUMNS} FROM gc_orders \
+             LEFT JOIN gc_order_lines USING (order_id) WHERE order_id = ?1 ORDER BY position"
+        ),
+        &[Value::from(order_id)],
+    )?;
+    let order = rows.first_or(StoredOrder::from_row, Error::OrderNotFound)?;
+    let mut lines = Vec::new();
+    for row in rows.iter() {
+        // An order without recorded lines joins to one row of nulls.
+        if row.opt_text("line_id")?.is_some() {
+            lines.push(OrderLine::from_row(&row)?);
+        }
+    }
+    Ok((order, lines))
 }
 
 pub fn order_cards(env: &mut dyn Environment, order_id: &str) -> Result<Vec<OrderCard>> {
@@ -262,16 +288,13 @@ pub fn order_line(env: &mut dyn Environment, order_id: &str, line_id: &str) -> R
 
 /// Records every line of the placed quote and marks the order as recorded.
 fn record_lines(env: &mut dyn Environment, order_id: &str, quote: &ParsedQuote) -> Result<()> {
-    for (index, line) in quote.body.lines.iter().enumerate() {
-        let gift_card = line
-            .gift_card
-            .as_ref()
-            .map(|p| serde_json::to_string(p).expect("plain records serialize"));
-        env.db().execute(
-            "INSERT INTO gc_order_lines (order_id, line_id, position, sku, kind, quantity, \
-             unit_price, row_total, discount, tax, gift_card) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            &[
+    let rows: Vec<Vec<Value>> = (quote.body.lines.iter().enumerate())
+        .map(|(index, line)| {
+            let gift_card = line
+                .gift_card
+                .as_ref()
+                .map(|p| serde_json::to_string(p).expect("plain records serialize"));
+            vec![
                 Value::from(order_id),
                 Value::from(line.id.as_str()),
                 Value::Integer(index as i64 + 1),
@@ -283,9 +306,23 @@ fn record_lines(env: &mut dyn Environment, order_id: &str, quote: &ParsedQuote) 
                 Value::Integer(line.discount),
                 Value::Integer(line.tax),
                 Value::from(gift_card),
-            ],
-        )?;
-    }
+            ]
+        })
+        .collect();
+    let columns = [
+        "order_id",
+        "line_id",
+        "position",
+        "sku",
+        "kind",
+        "quantity",
+        "unit_price",
+        "row_total",
+        "discount",
+        "tax",
+        "gift_card",
+    ];
+    db::insert_rows(env.db(), "gc_order_lines", &columns, &rows)?;
     Ok(())
 }
 
@@ -441,12 +478,6 @@ pub fn placed(env: &mut dyn Environment, req: PlaceRequest) -> Result<PlacedOrde
             "expected: give what the collection said for every applied code".into(),
         ));
     }
-    if let Ok(existing) = load(env, &req.order_id) {
-        return Err(Error::InvalidArgument(format!(
-            "order `{}` was already placed with different gift cards or totals",
-            existing.order_id
-        )));
-    }
 
     let cover = settings.cards_cover_shipping;
     let collection = redemption::collect(env, &quote, cover)?;
@@ -504,7 +535,13 @@ pub fn placed(env: &mut dyn Environment, req: PlaceRequest) -> Result<PlacedOrde
             return Err(balance_changed(&part.card, c, part.applied, now_pays));
         };
         position += 1;
-        rows.push((position, part.card.id, part.applied, part.debit));
+        rows.push(vec![
+            Value::from(req.order_id.as_str()),
+            Value::Integer(position),
+            Value::Integer(part.card.id as i64),
+            Value::Integer(part.applied),
+            Value::Integer(part.debit),
+        ]);
         movements.push(CardMovement {
             card_id: part.card.id,
             masked_code: part.card.masked_code.clone(),
@@ -515,11 +552,15 @@ pub fn placed(env: &mut dyn Environment, req: PlaceRequest) -> Result<PlacedOrde
             expiry_extended_to: None,
         });
     }
-    env.db().execute(
+    // An order recorded without this request's stored answer was placed
+    // with other cards or totals. The insert finds that out itself instead
+    // of a read before it; what this call debited is rolled back with it.
+    let inserted = env.db().execute(
         "INSERT INTO gc_orders (order_id, website, currency, base_currency, customer_id, is_test, \
          cards_cover_shipping, total_before_cards, gift_card_amount, placed_at, customer_email, \
          lines_recorded, shipping, shipping_tax) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 1, ?12, ?13)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 1, ?12, ?13) \
+         ON CONFLICT (order_id) DO NOTHING RETURNING order_id",
         &[
             Value::from(req.order_id.as_str()),
             Value::from(quote.context.website.as_str()),
@@ -536,20 +577,15 @@ pub fn placed(env: &mut dyn Environment, req: PlaceRequest) -> Result<PlacedOrde
             Value::Integer(quote.body.shipping_tax),
         ],
     )?;
-    record_lines(env, &req.order_id, &quote)?;
-    for (position, card_id, applied, debited) in rows {
-        env.db().execute(
-            "INSERT INTO gc_order_cards (order_id, position, card_id, applied, debited) \
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            &[
-                Value::from(req.order_id.as_str()),
-                Value::Integer(position),
-                Value::Integer(card_id as i64),
-                Value::Integer(applied),
-                Value::Integer(debited),
-            ],
-        )?;
+    if inserted.first().is_none() {
+        return Err(Error::InvalidArgument(format!(
+            "order `{}` was already placed with different gift cards or totals",
+            req.order_id
+        )));
     }
+    record_lines(env, &req.order_id, &quote)?;
+    let columns = ["order_id", "position", "card_id", "applied", "debited"];
+    db::insert_rows(env.db(), "gc_order_cards", &columns, &rows)?;
     let answer = PlacedOrder {
         order_id: req.order_id.clone(),
         totals: collection.to_totals(&quote, req.channel),

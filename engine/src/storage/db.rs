@@ -72,6 +72,41 @@ pub trait Database {
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<QueryResult, DbError>;
 }
 
+/// Most rows one multi-row `INSERT` carries. SQLite binds at most 32,766
+/// values and PostgreSQL 65,535; at a dozen columns a chunk stays far below
+/// both.
+pub const ROWS_PER_INSERT: usize = 200;
+
+/// Inserts `rows` (each one value per column) into `table` with one
+/// statement per [`ROWS_PER_INSERT`] rows rather than one per row: every
+/// statement is a host call, and an order of 200 lines is then one.
+pub fn insert_rows(
+    db: &mut dyn Database,
+    table: &str,
+    columns: &[&str],
+    rows: &[Vec<Value>],
+) -> Result<(), DbError> {
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let mut values = Vec::with_capacity(chunk.len());
+        let mut params = Vec::with_capacity(chunk.len() * columns.len());
+        for row in chunk {
+            debug_assert_eq!(row.len(), columns.len(), "one value per column");
+            let marks: Vec<String> = (params.len() + 1..=params.len() + row.len())
+                .map(|n| format!("?{n}"))
+                .collect();
+            values.push(format!("({})", marks.join(", ")));
+            params.extend(row.iter().cloned());
+        }
+        let sql = format!(
+            "INSERT INTO {table} ({}) VALUES {}",
+            columns.join(", "),
+            values.join(", ")
+        );
+        db.execute(&sql, &params)?;
+    }
+    Ok(())
+}
+
 /// Reads one row by column name, so queries and readers cannot drift apart on
 /// column order.
 pub struct Row<'a> {

@@ -385,3 +385,41 @@ fn legacy_orders_keep_the_unchecked_behaviour() {
     let answer = collect(&mut env, invoice("I-1", "O-1", vec![other], "0")).unwrap();
     assert_eq!(answer.total_before_cards.amount(), "40.00");
 }
+
+/// Paying an invoice nobody collected writes it as paid with both hooks'
+/// answers; paying one collected earlier marks it paid. Either way a later
+/// collect or payment of it replays the first answers.
+#[test]
+fn a_paid_invoice_is_recorded_paid_with_both_answers() {
+    let mut env = NativeEnv::in_memory(T0, 3);
+    place(&mut env, "O-1", vec![books(2)], "0", "0", &[]);
+    let book = || line("1", "BOOK", ProductKind::Simple, 1, "10", "0", "0");
+    let straight = invoice("I-1", "O-1", vec![book()], "0");
+    let first = paid(&mut env, straight.clone()).unwrap();
+    env.now += 60;
+    let collected_later = invoice("I-2", "O-1", vec![book()], "0");
+    let registered = collect(&mut env, collected_later.clone()).unwrap();
+    env.now += 60;
+    let second = paid(&mut env, collected_later.clone()).unwrap();
+    assert_eq!(second.invoice, registered);
+    let answers: i64 = testing::scalar(
+        &env,
+        "SELECT COUNT(*) FROM gc_hook_results WHERE hook IN ('invoice', 'invoice-paid')",
+    );
+    assert_eq!(answers, 4, "both hooks' answers for both invoices");
+    let paid_at: Vec<i64> = env
+        .db
+        .conn
+        .prepare("SELECT paid_at FROM gc_invoices ORDER BY invoice_id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(paid_at, [T0, T0 + 120]);
+    let before = env.dump();
+    assert_eq!(paid(&mut env, straight.clone()).unwrap(), first);
+    assert_eq!(collect(&mut env, straight).unwrap(), first.invoice);
+    assert_eq!(paid(&mut env, collected_later).unwrap(), second);
+    assert_eq!(env.dump(), before, "replays write nothing");
+}

@@ -295,3 +295,81 @@ fn value_refunded_elsewhere_is_not_credited_to_the_card_again() {
         assert_eq!(after.summary.balance.amount(), "18.00", "{destination:?}");
     }
 }
+
+/// An order recorded without this request's stored answer (say, the row
+/// was put there by hand) refuses a placement under its id, and rolls back
+/// the card debit the placement had made before it found out. (Paid with
+/// the card the order used, the ledger's one-debit-per-order rule refuses
+/// it even earlier.)
+#[test]
+fn an_order_recorded_without_its_answer_refuses_the_placement() {
+    let mut env = NativeEnv::in_memory(T0, 3);
+    let first = card(&mut env, "500");
+    let other = card(&mut env, "500");
+    place(&mut env, "O-1", vec![course()], "0", "0", &[&first.code]);
+    env.db
+        .conn
+        .execute("DELETE FROM gc_hook_results WHERE hook = 'placed'", [])
+        .unwrap();
+    let before = env.dump();
+    for (code, already_placed) in [(&other.code, true), (&first.code, false)] {
+        let quote = Quote {
+            applied_codes: vec![code.clone()],
+            ..alice_quote("O-1", vec![books(1)])
+        };
+        let err = testing::place(&mut env, "O-1", &quote, Channel::Admin).unwrap_err();
+        let named = matches!(&err, Error::InvalidArgument(m) if m.contains("already placed"));
+        assert_eq!(named, already_placed, "{err:?}");
+        assert_eq!(env.dump(), before, "the debit is rolled back");
+    }
+}
+
+/// What a checkout costs in statements (each one a host call in the
+/// component): the schema and settings read, then for one card collect 2,
+/// placed 10 and paid 7. The order's lines and cards are inserted with one
+/// statement each however many there are, and a paid invoice reads its
+/// order with the placed lines in one.
+#[test]
+fn a_checkout_costs_nineteen_statements_whatever_its_lines() {
+    for lines in [1, 200] {
+        let mut env = NativeEnv::in_memory(T0, 3);
+        let paying = card(&mut env, "10000");
+        let lines: Vec<Line> = (1..=lines)
+            .map(|i| {
+                line(
+                    &i.to_string(),
+                    "BOOK",
+                    ProductKind::Simple,
+                    1,
+                    "10",
+                    "0",
+                    "0",
+                )
+            })
+            .collect();
+        let quote = Quote {
+            applied_codes: vec![paying.code.clone()],
+            ..alice_quote("O-1", lines.clone())
+        };
+        let cost = |env: &mut NativeEnv, step: &mut dyn FnMut(&mut NativeEnv)| {
+            let before = env.db.statements;
+            step(env);
+            env.db.statements - before
+        };
+        let mut expected = Vec::new();
+        let collect = cost(&mut env, &mut |env| {
+            expected = testing::expected(&testing::collect(env, &quote, Channel::Storefront));
+        });
+        let placed = cost(&mut env, &mut |env| {
+            let q = quote.clone();
+            testing::place_expecting(env, "O-1", q, expected.clone(), Channel::Storefront).unwrap();
+        });
+        let req = testing::invoice("I-1", "O-1", lines.clone(), "0");
+        let paid = cost(&mut env, &mut |env| {
+            env.call(|e| api::invoice_paid(e, req.clone())).unwrap();
+        });
+        let n = lines.len();
+        // Paying takes each line's units with its own guarded update.
+        assert_eq!((collect, placed, paid), (2, 10, 6 + n as u64), "{n} lines");
+    }
+}

@@ -92,9 +92,9 @@ impl Operation {
         let (instructions, statements) = match self {
             Operation::Collect { lines: 1, .. } => (170_000, 2),
             Operation::Collect { .. } => (3_800_000, 11),
-            Operation::Placed => (390_000, 11),
-            Operation::Paid => (250_000, 10),
-            Operation::Checkout => (810_000, 23),
+            Operation::Placed => (390_000, 10),
+            Operation::Paid => (250_000, 7),
+            Operation::Checkout => (810_000, 19),
             Operation::CheckBalance => (120_000, 5),
             Operation::Generate(_) => (140_000_000, 35),
         };
