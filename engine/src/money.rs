@@ -78,6 +78,14 @@ impl Currency {
     pub fn exact_minor(&self, amount: &Amount) -> Result<i64> {
         let bad = |why: &str| Error::InvalidAmount(format!("`{}`: {why}", shorten(&amount.text)));
         let value = amount.value;
+        // The common case, no more digits after the point than the
+        // currency has: the mantissa scaled up, without normalizing.
+        if value.scale() <= self.exponent {
+            let up = 10i128.pow(self.exponent - value.scale());
+            return (value.mantissa().checked_mul(up))
+                .and_then(|m| i64::try_from(m).ok())
+                .ok_or_else(|| bad("out of range"));
+        }
         if value.normalize().scale() > self.exponent {
             return Err(bad(&format!(
                 "{} allows {} digit(s) after the decimal point",
@@ -134,6 +142,30 @@ pub struct PlainParts<'a> {
     pub int: &'a str,
     /// Empty when the text has no point.
     pub frac: &'a str,
+}
+
+impl PlainParts<'_> {
+    /// The value, built from the digits the grammar already checked, when
+    /// there are at most 18 of them (every amount a shop sends): exactly
+    /// what `Decimal::from_str` reads, for a tenth of its cost. Parsing
+    /// took about 15 % of a 200-line collection's instructions; a longer
+    /// text answers `None` and is read by `Decimal::from_str`.
+    pub fn small_value(&self) -> Option<Decimal> {
+        if self.int.len() + self.frac.len() > 18 {
+            return None;
+        }
+        let mantissa = (self.int.bytes().chain(self.frac.bytes()))
+            .fold(0u64, |m, digit| m * 10 + u64::from(digit - b'0'));
+        // 18 digits fit in the 96-bit mantissa, and 18 in the scale.
+        let (lo, mid) = (mantissa as u32, (mantissa >> 32) as u32);
+        Some(Decimal::from_parts(
+            lo,
+            mid,
+            0,
+            self.negative,
+            self.frac.len() as u32,
+        ))
+    }
 }
 
 /// The one decimal grammar of the plugin: an optional sign (when `sign`
@@ -197,10 +229,13 @@ impl Amount {
         text: String,
         sign: Sign,
     ) -> std::result::Result<Amount, (String, DecimalError)> {
-        if plain_parts(&text, sign, MAX_DECIMAL_TEXT).is_none() {
+        let Some(parts) = plain_parts(&text, sign, MAX_DECIMAL_TEXT) else {
             return Err((text, DecimalError::NotPlain));
-        }
-        match Decimal::from_str(&text) {
+        };
+        match parts
+            .small_value()
+            .map_or_else(|| Decimal::from_str(&text), Ok)
+        {
             Ok(value) => Ok(Amount { value, text }),
             Err(_) => Err((text, DecimalError::OutOfRange)),
         }

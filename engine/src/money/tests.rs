@@ -232,3 +232,74 @@ fn unsigned_reading_matches_the_refusing_grammar() {
         );
     }
 }
+
+/// What `Decimal::from_str` reads: value, scale and sign, to the letter.
+fn same_as_rust_decimal(text: &str) {
+    let parts = plain_parts(text, Sign::Allowed, MAX_DECIMAL_TEXT)
+        .unwrap_or_else(|| panic!("`{text}` is not plain"));
+    match parts.small_value() {
+        Some(fast) => {
+            let slow = Decimal::from_str(text).unwrap();
+            assert_eq!(fast, slow, "{text}");
+            assert_eq!(fast.scale(), slow.scale(), "{text}");
+            assert_eq!(fast.is_sign_negative(), slow.is_sign_negative(), "{text}");
+            assert_eq!(fast.to_string(), slow.to_string(), "{text}");
+        }
+        None => assert!(text.trim_start_matches(['-', '+']).len() > 18, "{text}"),
+    }
+}
+
+#[test]
+fn the_short_reading_is_rust_decimals() {
+    for text in [
+        "0",
+        "-0",
+        "+0",
+        "0.00",
+        "-0.00",
+        "007.50",
+        "10",
+        "25.5",
+        "-3.10",
+        "+12.345",
+        "999999999999999999",
+        "99999999999999999.9",
+        "0.000000000000000001",
+        "4294967296",
+        "18446744073.709551615",
+        "1234567890123456789",
+    ] {
+        same_as_rust_decimal(text);
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn every_short_plain_decimal_reads_as_rust_decimal_does(
+        sign in "[-+]?", int in "[0-9]{1,19}", frac in proptest::option::of("[0-9]{1,19}"),
+    ) {
+        let text = match frac {
+            Some(f) => format!("{sign}{int}.{f}"),
+            None => format!("{sign}{int}"),
+        };
+        same_as_rust_decimal(&text);
+    }
+
+    #[test]
+    fn minor_units_are_the_decimal_times_the_exponent(
+        mantissa in -10i64.pow(15)..10i64.pow(15), scale in 0u32..6,
+    ) {
+        let amount = Amount::parse(&Decimal::new(mantissa, scale).to_string(), Sign::Allowed).unwrap();
+        for code in ["USD", "JPY", "KWD"] {
+            let c = Currency::parse(code).unwrap();
+            let expected = (amount.value() * Decimal::from(10i64.pow(c.exponent)))
+                .normalize();
+            let got = c.exact_minor(&amount);
+            if expected.scale() > 0 {
+                proptest::prop_assert!(got.is_err());
+            } else {
+                proptest::prop_assert_eq!(got.unwrap(), i64::try_from(expected.mantissa()).unwrap());
+            }
+        }
+    }
+}
