@@ -175,15 +175,7 @@ fn apply(harness: &GiftCards, fields: &mut Json, f: &CampaignFields) -> Result<(
         fields["reward"] = json!({ "percent": p });
     }
     if let Some(a) = &f.amount {
-        let currency = match &f.currency {
-            Some(c) => c.clone(),
-            None => {
-                harness.call_json_ok("lifecycle.get-settings", &Json::Null)?["default-currency"]
-                    .as_str()
-                    .unwrap_or("USD")
-                    .to_owned()
-            }
-        };
+        let currency = crate::commands::cards::default_currency(harness, &f.currency)?;
         fields["reward"] = json!({ "fixed": money(a, &currency) });
     }
     for (key, value) in [
