@@ -16,6 +16,7 @@ use giftcard_shop::words::plain as s;
 use serde_json::{Value as Json, json};
 use std::path::{Path, PathBuf};
 
+use crate::commands::Paging;
 use crate::{call_and_print, read_and_print};
 
 /// Who is acting, recorded in the ledger.
@@ -213,12 +214,8 @@ pub enum CardCommand {
     List {
         #[command(flatten)]
         filters: Filters,
-        /// Which page (1 = the first).
-        #[arg(long, default_value_t = 1)]
-        page: u32,
-        /// Rows per page (1 to 500).
-        #[arg(long, default_value_t = 50)]
-        page_size: u32,
+        #[command(flatten)]
+        paging: Paging,
     },
     /// Add (positive) or remove (negative) value, with a reason.
     #[command(
@@ -312,15 +309,12 @@ pub enum CardCommand {
         admin: AdminArgs,
     },
     /// Show a card's ledger, a page at a time.
+    #[command(mut_arg("page_size", |a| a.default_value("100")))]
     History {
         /// The card: its id, or its code (`code:123456` for an all-digit code).
         card: String,
-        /// Which page (1 = the first).
-        #[arg(long, default_value_t = 1)]
-        page: u32,
-        /// Rows per page (1 to 500).
-        #[arg(long, default_value_t = 100)]
-        page_size: u32,
+        #[command(flatten)]
+        paging: Paging,
     },
 }
 
@@ -524,13 +518,13 @@ fn sort(text: &str) -> Result<Json> {
     Ok(json!({ "field": field, "descending": descending }))
 }
 
-fn filters_json(f: &Filters, page: u32, page_size: u32) -> Result<Json> {
+fn filters_json(f: &Filters, paging: &Paging) -> Result<Json> {
     Ok(json!({
         "status": f.status, "code": f.code, "customer-id": f.customer, "id": f.id,
         "amount": f.amount, "amount-type": f.amount_type, "product-id": f.product,
         "definition-id": f.definition, "origin": f.origin, "email": f.email,
         "sort": f.sort.as_deref().map(sort).transpose()?,
-        "page": { "page": page, "page-size": page_size },
+        "page": paging.json(),
     }))
 }
 
@@ -599,12 +593,8 @@ pub fn run(harness: &GiftCards, json_out: bool, cmd: &CardCommand) -> Result<()>
             json!({ "card": card_ref(card) }),
             detail,
         ),
-        CardCommand::List {
-            filters,
-            page,
-            page_size,
-        } => {
-            let args = filters_json(filters, *page, *page_size)?;
+        CardCommand::List { filters, paging } => {
+            let args = filters_json(filters, paging)?;
             read_and_print(harness, json_out, "admin.list-cards", args, card_page)
         }
         CardCommand::Adjust(change) => {
@@ -714,7 +704,14 @@ pub fn run(harness: &GiftCards, json_out: bool, cmd: &CardCommand) -> Result<()>
             admin,
         } => {
             let args = json!({
-                "filter": filters_json(filters, 1, 0)?,
+                "filter": filters_json(
+                    filters,
+                    // Every match: no paging.
+                    &Paging {
+                        page: 1,
+                        page_size: 0,
+                    },
+                )?,
                 "include-codes": include_codes,
                 "admin-user": admin.admin_user,
             });
@@ -722,10 +719,9 @@ pub fn run(harness: &GiftCards, json_out: bool, cmd: &CardCommand) -> Result<()>
         }
         CardCommand::History {
             card: which,
-            page,
-            page_size,
+            paging,
         } => {
-            let args = json!({ "card": card_ref(which), "page": { "page": page, "page-size": page_size } });
+            let args = json!({ "card": card_ref(which), "page": paging.json() });
             read_and_print(
                 harness,
                 json_out,
