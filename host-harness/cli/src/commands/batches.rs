@@ -262,7 +262,7 @@ pub fn definition(d: &Json) -> String {
 
 /// Every definition, one line each.
 pub fn definitions(list: &Json) -> String {
-    let t = render::rows(
+    render::counted(
         &[
             "id",
             "code name",
@@ -273,6 +273,7 @@ pub fn definitions(list: &Json) -> String {
             "codes",
         ],
         list,
+        "definition(s)",
         |d| {
             let f = &d["fields"];
             vec![
@@ -285,8 +286,7 @@ pub fn definitions(list: &Json) -> String {
                 text(&d["codes"]),
             ]
         },
-    );
-    format!("{t}\n{} definition(s)", list.as_array().map_or(0, Vec::len))
+    )
 }
 
 fn call(harness: &GiftCards, json_out: bool, name: &str, args: Json) -> Result<Json> {

@@ -454,9 +454,10 @@ fn card_list(cards: &Json) -> String {
 }
 
 fn full_cards(cards: &Json) -> String {
-    let t = render::rows(
+    render::counted(
         &["id", "code", "balance", "recipient", "customer", "expires"],
         cards,
+        "card(s) created",
         |c| {
             vec![
                 s(&c["id"]),
@@ -467,10 +468,6 @@ fn full_cards(cards: &Json) -> String {
                 render::expires(&c["expires-at"]),
             ]
         },
-    );
-    format!(
-        "{t}\n{} card(s) created",
-        cards.as_array().map_or(0, Vec::len)
     )
 }
 

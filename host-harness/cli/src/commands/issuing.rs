@@ -246,7 +246,7 @@ fn reward(r: &Json) -> String {
 }
 
 fn campaign_table(list: &Json) -> String {
-    let t = render::rows(
+    render::counted(
         &[
             "id",
             "name",
@@ -260,6 +260,7 @@ fn campaign_table(list: &Json) -> String {
             "cards",
         ],
         list,
+        "campaign(s)",
         |c| {
             let f = &c["fields"];
             vec![
@@ -283,8 +284,7 @@ fn campaign_table(list: &Json) -> String {
                 text(&c["cards-issued"]),
             ]
         },
-    );
-    format!("{t}\n{} campaign(s)", list.as_array().map_or(0, Vec::len))
+    )
 }
 
 fn campaign_one(c: &Json) -> String {
