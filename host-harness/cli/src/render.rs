@@ -29,6 +29,18 @@ pub fn rows<R: Into<Row>>(headers: &[&str], list: &Json, row: impl Fn(&Json) -> 
     t
 }
 
+/// [`rows`] with the number of rows under the table, e.g. `3 product(s)`:
+/// how the CLI shows a whole list.
+pub fn counted<R: Into<Row>>(
+    headers: &[&str],
+    list: &Json,
+    noun: &str,
+    row: impl Fn(&Json) -> R,
+) -> String {
+    let n = list.as_array().map_or(0, Vec::len);
+    format!("{}\n{n} {noun}", rows(headers, list, row))
+}
+
 /// One record as a `field` / `value` table, its fields in the order given.
 pub fn fields<'a>(fields: impl IntoIterator<Item = (&'a str, String)>) -> String {
     let mut t = table(&["field", "value"]);

@@ -5,6 +5,7 @@
 //! `--json`), and closes with how many cards it created per second of wall
 //! clock.
 
+use crate::call_and_print;
 use anyhow::{Result, bail};
 use clap::{Args, Subcommand};
 use giftcard_conformance::harness::{Harness, money};
@@ -261,7 +262,7 @@ pub fn definition(d: &Json) -> String {
 
 /// Every definition, one line each.
 pub fn definitions(list: &Json) -> String {
-    let t = render::rows(
+    render::counted(
         &[
             "id",
             "code name",
@@ -272,6 +273,7 @@ pub fn definitions(list: &Json) -> String {
             "codes",
         ],
         list,
+        "definition(s)",
         |d| {
             let f = &d["fields"];
             vec![
@@ -284,8 +286,7 @@ pub fn definitions(list: &Json) -> String {
                 text(&d["codes"]),
             ]
         },
-    );
-    format!("{t}\n{} definition(s)", list.as_array().map_or(0, Vec::len))
+    )
 }
 
 fn call(harness: &GiftCards, json_out: bool, name: &str, args: Json) -> Result<Json> {
@@ -301,29 +302,19 @@ fn get_definition(harness: &GiftCards, json_out: bool, id: u64) -> Result<Json> 
     )
 }
 
-fn print(json_out: bool, v: &Json, human: fn(&Json) -> String) -> Result<()> {
-    if json_out {
-        crate::say_json(v)?;
-    } else {
-        crate::say(&human(v));
-    }
-    Ok(())
-}
-
 pub fn run(harness: &GiftCards, json_out: bool, cmd: &BatchCommand) -> Result<()> {
     match cmd {
         BatchCommand::Create { fields } => {
-            let default_currency = if fields.currency.is_none() {
-                harness.call_json_ok("lifecycle.get-settings", &Json::Null)?["default-currency"]
-                    .as_str()
-                    .unwrap_or("USD")
-                    .to_owned()
-            } else {
-                String::new()
-            };
+            let default_currency =
+                crate::commands::cards::default_currency(harness, &fields.currency)?;
             let input = fields.merge(&Json::Null, &default_currency)?;
-            let d = call(harness, json_out, "batches.create-definition", input)?;
-            print(json_out, &d, definition)
+            call_and_print(
+                harness,
+                json_out,
+                "batches.create-definition",
+                input,
+                definition,
+            )
         }
         BatchCommand::Update { id, fields } => {
             let current = get_definition(harness, json_out, *id)?;
@@ -331,22 +322,28 @@ pub fn run(harness: &GiftCards, json_out: bool, cmd: &BatchCommand) -> Result<()
             // Keep the stored code name unless a new one is given.
             fields_now["code-name"] = current["code-name"].clone();
             let input = fields.merge(&fields_now, "USD")?;
-            let d = call(
+            call_and_print(
                 harness,
                 json_out,
                 "batches.update-definition",
                 json!({ "id": id, "fields": input }),
-            )?;
-            print(json_out, &d, definition)
+                definition,
+            )
         }
-        BatchCommand::Show { id } => {
-            let d = get_definition(harness, json_out, *id)?;
-            print(json_out, &d, definition)
-        }
-        BatchCommand::List => {
-            let all = call(harness, json_out, "batches.list-definitions", Json::Null)?;
-            print(json_out, &all, definitions)
-        }
+        BatchCommand::Show { id } => call_and_print(
+            harness,
+            json_out,
+            "batches.get-definition",
+            json!({ "id": id }),
+            definition,
+        ),
+        BatchCommand::List => call_and_print(
+            harness,
+            json_out,
+            "batches.list-definitions",
+            Json::Null,
+            definitions,
+        ),
         BatchCommand::Generate {
             definition,
             count,

@@ -16,6 +16,7 @@ use giftcard_shop::words::plain as s;
 use serde_json::{Value as Json, json};
 use std::path::{Path, PathBuf};
 
+use crate::commands::Paging;
 use crate::{call_and_print, read_and_print};
 
 /// Who is acting, recorded in the ledger.
@@ -24,6 +25,74 @@ pub struct AdminArgs {
     /// The administrator's user name.
     #[arg(long, default_value = "admin")]
     admin_user: String,
+}
+
+/// A new card's value, as `create` and `recipients` take it: fixed, or
+/// random between `amount` and `amount_max` (the help `create` shows;
+/// `recipients` words it for each of its cards).
+#[derive(Args)]
+pub struct CardValue {
+    /// Initial value, e.g. 25 or 19.99; with --amount-max, the lowest value.
+    #[arg(long, allow_hyphen_values = true)]
+    amount: String,
+    /// Makes it a random-amount card: its value is drawn now, uniformly to
+    /// the cent, from --amount to this, and recorded in the ledger.
+    #[arg(long)]
+    amount_max: Option<String>,
+    /// ISO 4217 currency (default: the plugin's default currency setting).
+    #[arg(long)]
+    currency: Option<String>,
+}
+
+impl CardValue {
+    /// `amount`, in the currency given or the plugin's default one.
+    fn money(&self, harness: &GiftCards) -> Result<Json> {
+        Ok(money(
+            &self.amount,
+            &default_currency(harness, &self.currency)?,
+        ))
+    }
+}
+
+/// When a new card expires: at a time, after some days, or (neither given)
+/// as the plugin's default validity says.
+#[derive(Args)]
+pub struct Expiry {
+    /// Expiry as an RFC 3339 time.
+    #[arg(long, conflicts_with = "validity_days")]
+    expires_at: Option<String>,
+    /// Valid for this many days (0 = never expires).
+    #[arg(long)]
+    validity_days: Option<u32>,
+}
+
+/// The rest of what `create` and `recipients` both take for their cards, and
+/// who creates them.
+#[derive(Args)]
+pub struct CardOptions {
+    /// Only redeemable on this website.
+    #[arg(long)]
+    website: Option<String>,
+    /// A test card, usable only in test orders.
+    #[arg(long)]
+    test: bool,
+    #[command(flatten)]
+    ledger: LedgerArgs,
+}
+
+/// What a ledger write records besides its amount: why, its idempotency
+/// key and who made it. The help is `create`'s; the other commands word the
+/// key (and `adjust` the comment, which it requires) for themselves.
+#[derive(Args)]
+pub struct LedgerArgs {
+    /// A note kept on the ledger row.
+    #[arg(long)]
+    comment: Option<String>,
+    /// Idempotency key: repeating a create with it returns the same card.
+    #[arg(long)]
+    reference: Option<String>,
+    #[command(flatten)]
+    admin: AdminArgs,
 }
 
 /// The list filters, shared by `list` and `export`.
@@ -83,31 +152,44 @@ impl StatusChange {
     }
 }
 
+/// A change of one card's balance: what `adjust` and `top-up` take (with
+/// the help `adjust` shows for the amount; `top-up` words it for itself).
+#[derive(Args)]
+pub struct BalanceChange {
+    /// The card: its id, or its code (`code:123456` for an all-digit code).
+    card: String,
+    /// Signed amount in the card's currency, e.g. -5 or 10.50.
+    #[arg(long, allow_hyphen_values = true)]
+    amount: String,
+    #[command(flatten)]
+    ledger: LedgerArgs,
+}
+
+impl BalanceChange {
+    /// The request: `amount` in the card's own currency.
+    fn args(&self, harness: &GiftCards) -> Result<Json> {
+        let currency = card_currency(harness, &self.card)?;
+        let l = &self.ledger;
+        Ok(json!({
+            "card": card_ref(&self.card), "amount": money(&self.amount, &currency),
+            "comment": l.comment, "admin-user": l.admin.admin_user, "reference": l.reference,
+        }))
+    }
+}
+
 #[derive(Subcommand)]
 pub enum CardCommand {
     #[command(flatten)]
     Delivery(crate::commands::delivery::CardDeliveryCommand),
     /// Create a card (fixed amount, or random between --amount and --amount-max).
     Create {
-        /// Initial value, e.g. 25 or 19.99; with --amount-max, the lowest value.
-        #[arg(long, allow_hyphen_values = true)]
-        amount: String,
-        /// Makes it a random-amount card: its value is drawn now, uniformly to
-        /// the cent, from --amount to this, and recorded in the ledger.
-        #[arg(long)]
-        amount_max: Option<String>,
-        /// ISO 4217 currency (default: the plugin's default currency setting).
-        #[arg(long)]
-        currency: Option<String>,
+        #[command(flatten)]
+        value: CardValue,
         /// A custom code instead of a generated one.
         #[arg(long)]
         code: Option<String>,
-        /// Expiry as an RFC 3339 time.
-        #[arg(long, conflicts_with = "validity_days")]
-        expires_at: Option<String>,
-        /// Valid for this many days (0 = never expires).
-        #[arg(long)]
-        validity_days: Option<u32>,
+        #[command(flatten)]
+        expiry: Expiry,
         /// Only this customer may redeem the card.
         #[arg(long)]
         customer: Option<String>,
@@ -120,20 +202,8 @@ pub enum CardCommand {
         /// The recipient's email address.
         #[arg(long)]
         recipient_email: Option<String>,
-        /// Only redeemable on this website.
-        #[arg(long)]
-        website: Option<String>,
-        /// A test card, usable only in test orders.
-        #[arg(long)]
-        test: bool,
-        /// A note kept on the ledger row.
-        #[arg(long)]
-        comment: Option<String>,
-        /// Idempotency key: repeating a create with it returns the same card.
-        #[arg(long)]
-        reference: Option<String>,
         #[command(flatten)]
-        admin: AdminArgs,
+        options: CardOptions,
     },
     /// Show one card with its full code, its whole ledger and the orders it paid.
     Show {
@@ -144,45 +214,21 @@ pub enum CardCommand {
     List {
         #[command(flatten)]
         filters: Filters,
-        /// Which page (1 = the first).
-        #[arg(long, default_value_t = 1)]
-        page: u32,
-        /// Rows per page (1 to 500).
-        #[arg(long, default_value_t = 50)]
-        page_size: u32,
+        #[command(flatten)]
+        paging: Paging,
     },
     /// Add (positive) or remove (negative) value, with a reason.
-    Adjust {
-        /// The card: its id, or its code (`code:123456` for an all-digit code).
-        card: String,
-        /// Signed amount in the card's currency, e.g. -5 or 10.50.
-        #[arg(long, allow_hyphen_values = true)]
-        amount: String,
-        /// Why (required), kept on the ledger row.
-        #[arg(long)]
-        comment: String,
-        /// Idempotency key: the same adjustment is applied once.
-        #[arg(long)]
-        reference: Option<String>,
-        #[command(flatten)]
-        admin: AdminArgs,
-    },
+    #[command(
+        mut_arg("comment", |a| a.required(true).help("Why (required), kept on the ledger row")),
+        mut_arg("reference", |a| a.help("Idempotency key: the same adjustment is applied once"))
+    )]
+    Adjust(BalanceChange),
     /// Load value onto an active or used card (recharge).
-    TopUp {
-        /// The card: its id, or its code (`code:123456` for an all-digit code).
-        card: String,
-        /// Positive amount in the card's currency.
-        #[arg(long, allow_hyphen_values = true)]
-        amount: String,
-        /// A note kept on the ledger row.
-        #[arg(long)]
-        comment: Option<String>,
-        /// Idempotency key: the same top-up is applied once.
-        #[arg(long)]
-        reference: Option<String>,
-        #[command(flatten)]
-        admin: AdminArgs,
-    },
+    #[command(
+        mut_arg("amount", |a| a.help("Positive amount in the card's currency")),
+        mut_arg("reference", |a| a.help("Idempotency key: the same top-up is applied once"))
+    )]
+    TopUp(BalanceChange),
     /// Block a card.
     Disable(StatusChange),
     /// Unblock a card.
@@ -217,19 +263,20 @@ pub enum CardCommand {
         admin: AdminArgs,
     },
     /// Create one card per recipient email.
+    #[command(
+        mut_arg("amount", |a| a.help("Each card's value (with --amount-max, the lowest value)")),
+        mut_arg("amount_max", |a| {
+            a.help("Makes each a random-amount card: a value drawn from --amount to this")
+        }),
+        mut_arg("test", |a| a.help("Test cards, usable only in test orders")),
+        mut_arg("reference", |a| a.help("Idempotency key for the whole request"))
+    )]
     Recipients {
         /// Recipient emails, comma-separated.
         #[arg(long, value_delimiter = ',', required = true)]
         emails: Vec<String>,
-        /// Each card's value (with --amount-max, the lowest value).
-        #[arg(long, allow_hyphen_values = true)]
-        amount: String,
-        /// Makes each a random-amount card: a value drawn from --amount to this.
-        #[arg(long)]
-        amount_max: Option<String>,
-        /// ISO 4217 currency (default: the plugin's default currency setting).
-        #[arg(long)]
-        currency: Option<String>,
+        #[command(flatten)]
+        value: CardValue,
         /// Registered recipients: EMAIL=CUSTOMER-ID, comma-separated; each
         /// such card is restricted to that customer.
         #[arg(long, value_delimiter = ',')]
@@ -240,29 +287,13 @@ pub enum CardCommand {
         /// Refuse unless every recipient has a customer id.
         #[arg(long)]
         registered_only: bool,
-        /// Expiry as an RFC 3339 time.
-        #[arg(long, conflicts_with = "validity_days")]
-        expires_at: Option<String>,
-        /// Valid for this many days (0 = never expires).
-        #[arg(long)]
-        validity_days: Option<u32>,
+        #[command(flatten)]
+        expiry: Expiry,
         /// How many times each card may be used (-1 = unlimited, the default).
         #[arg(long, allow_hyphen_values = true)]
         max_uses: Option<i32>,
-        /// Only redeemable on this website.
-        #[arg(long)]
-        website: Option<String>,
-        /// Test cards, usable only in test orders.
-        #[arg(long)]
-        test: bool,
-        /// A note kept on the ledger row.
-        #[arg(long)]
-        comment: Option<String>,
-        /// Idempotency key for the whole request.
-        #[arg(long)]
-        reference: Option<String>,
         #[command(flatten)]
-        admin: AdminArgs,
+        options: CardOptions,
     },
     /// Export the matching cards as CSV (every match, no paging).
     Export {
@@ -278,15 +309,12 @@ pub enum CardCommand {
         admin: AdminArgs,
     },
     /// Show a card's ledger, a page at a time.
+    #[command(mut_arg("page_size", |a| a.default_value("100")))]
     History {
         /// The card: its id, or its code (`code:123456` for an all-digit code).
         card: String,
-        /// Which page (1 = the first).
-        #[arg(long, default_value_t = 1)]
-        page: u32,
-        /// Rows per page (1 to 500).
-        #[arg(long, default_value_t = 100)]
-        page_size: u32,
+        #[command(flatten)]
+        paging: Paging,
     },
 }
 
@@ -426,9 +454,10 @@ fn card_list(cards: &Json) -> String {
 }
 
 fn full_cards(cards: &Json) -> String {
-    let t = render::rows(
+    render::counted(
         &["id", "code", "balance", "recipient", "customer", "expires"],
         cards,
+        "card(s) created",
         |c| {
             vec![
                 s(&c["id"]),
@@ -439,10 +468,6 @@ fn full_cards(cards: &Json) -> String {
                 render::expires(&c["expires-at"]),
             ]
         },
-    );
-    format!(
-        "{t}\n{} card(s) created",
-        cards.as_array().map_or(0, Vec::len)
     )
 }
 
@@ -490,17 +515,19 @@ fn sort(text: &str) -> Result<Json> {
     Ok(json!({ "field": field, "descending": descending }))
 }
 
-fn filters_json(f: &Filters, page: u32, page_size: u32) -> Result<Json> {
+fn filters_json(f: &Filters, paging: &Paging) -> Result<Json> {
     Ok(json!({
         "status": f.status, "code": f.code, "customer-id": f.customer, "id": f.id,
         "amount": f.amount, "amount-type": f.amount_type, "product-id": f.product,
         "definition-id": f.definition, "origin": f.origin, "email": f.email,
         "sort": f.sort.as_deref().map(sort).transpose()?,
-        "page": { "page": page, "page-size": page_size },
+        "page": paging.json(),
     }))
 }
 
-fn default_currency(harness: &GiftCards, currency: &Option<String>) -> Result<String> {
+/// `currency`, or (none given) the plugin's `default-currency` setting: the
+/// currency an amount typed without one is in.
+pub(crate) fn default_currency(harness: &GiftCards, currency: &Option<String>) -> Result<String> {
     Ok(match currency {
         Some(c) => c.clone(),
         None => harness.call_json_ok("lifecycle.get-settings", &Json::Null)?["default-currency"]
@@ -521,24 +548,6 @@ fn card_currency(harness: &GiftCards, card: &str) -> Result<String> {
     }
 }
 
-/// The request of an adjustment or a top-up: `amount` of the card `which`'s
-/// currency, with its `comment` (required for an adjustment, optional for a
-/// top-up) and idempotency key.
-fn balance_change(
-    harness: &GiftCards,
-    which: &str,
-    amount: &str,
-    comment: &impl serde::Serialize,
-    reference: &Option<String>,
-    admin: &AdminArgs,
-) -> Result<Json> {
-    let currency = card_currency(harness, which)?;
-    Ok(json!({
-        "card": card_ref(which), "amount": money(amount, &currency), "comment": comment,
-        "admin-user": admin.admin_user, "reference": reference,
-    }))
-}
-
 /// `a@x=cust1` pairs.
 fn pairs(flag: &str, items: &[String]) -> Result<Vec<(String, String)>> {
     items
@@ -555,30 +564,22 @@ pub fn run(harness: &GiftCards, json_out: bool, cmd: &CardCommand) -> Result<()>
     match cmd {
         CardCommand::Delivery(cmd) => crate::commands::delivery::run_card(harness, json_out, cmd),
         CardCommand::Create {
-            amount,
-            amount_max,
-            currency,
+            value,
             code,
-            expires_at,
-            validity_days,
+            expiry,
             customer,
             max_uses,
             recipient_name,
             recipient_email,
-            website,
-            test,
-            comment,
-            reference,
-            admin,
+            options: o,
         } => {
-            let currency = default_currency(harness, currency)?;
             let args = json!({
-                "amount": money(amount, &currency), "amount-max": amount_max,
+                "amount": value.money(harness)?, "amount-max": value.amount_max,
                 "max-uses": max_uses, "recipient-name": recipient_name,
-                "recipient-email": recipient_email, "code": code, "expires-at": expires_at,
-                "validity-days": validity_days, "customer-id": customer, "website": website,
-                "test": test, "comment": comment,
-                "admin-user": admin.admin_user, "reference": reference,
+                "recipient-email": recipient_email, "code": code, "expires-at": expiry.expires_at,
+                "validity-days": expiry.validity_days, "customer-id": customer, "website": o.website,
+                "test": o.test, "comment": o.ledger.comment,
+                "admin-user": o.ledger.admin.admin_user, "reference": o.ledger.reference,
             });
             call_and_print(harness, json_out, "admin.create-card", args, card)
         }
@@ -589,32 +590,16 @@ pub fn run(harness: &GiftCards, json_out: bool, cmd: &CardCommand) -> Result<()>
             json!({ "card": card_ref(card) }),
             detail,
         ),
-        CardCommand::List {
-            filters,
-            page,
-            page_size,
-        } => {
-            let args = filters_json(filters, *page, *page_size)?;
+        CardCommand::List { filters, paging } => {
+            let args = filters_json(filters, paging)?;
             read_and_print(harness, json_out, "admin.list-cards", args, card_page)
         }
-        CardCommand::Adjust {
-            card: which,
-            amount,
-            comment,
-            reference,
-            admin,
-        } => {
-            let args = balance_change(harness, which, amount, comment, reference, admin)?;
+        CardCommand::Adjust(change) => {
+            let args = change.args(harness)?;
             call_and_print(harness, json_out, "admin.adjust-balance", args, card)
         }
-        CardCommand::TopUp {
-            card: which,
-            amount,
-            comment,
-            reference,
-            admin,
-        } => {
-            let args = balance_change(harness, which, amount, comment, reference, admin)?;
+        CardCommand::TopUp(change) => {
+            let args = change.args(harness)?;
             call_and_print(harness, json_out, "admin.top-up", args, card)
         }
         CardCommand::Disable(change) => {
@@ -659,22 +644,14 @@ pub fn run(harness: &GiftCards, json_out: bool, cmd: &CardCommand) -> Result<()>
         }
         CardCommand::Recipients {
             emails,
-            amount,
-            amount_max,
-            currency,
+            value,
             customers,
             names,
             registered_only,
-            expires_at,
-            validity_days,
+            expiry,
             max_uses,
-            website,
-            test,
-            comment,
-            reference,
-            admin,
+            options: o,
         } => {
-            let currency = default_currency(harness, currency)?;
             let customers = pairs("customers", customers)?;
             let names = pairs("names", names)?;
             let lookup = |list: &[(String, String)], email: &str| {
@@ -700,14 +677,14 @@ pub fn run(harness: &GiftCards, json_out: bool, cmd: &CardCommand) -> Result<()>
                 .collect();
             let args = json!({
                 "card": {
-                    "amount": money(amount, &currency), "amount-max": amount_max,
-                    "max-uses": max_uses, "expires-at": expires_at,
-                    "validity-days": validity_days, "website": website, "test": test,
-                    "comment": comment, "admin-user": admin.admin_user,
+                    "amount": value.money(harness)?, "amount-max": value.amount_max,
+                    "max-uses": max_uses, "expires-at": expiry.expires_at,
+                    "validity-days": expiry.validity_days, "website": o.website, "test": o.test,
+                    "comment": o.ledger.comment, "admin-user": o.ledger.admin.admin_user,
                 },
                 "recipients": recipients,
                 "registered-only": registered_only,
-                "reference": reference,
+                "reference": o.ledger.reference,
             });
             call_and_print(
                 harness,
@@ -724,7 +701,14 @@ pub fn run(harness: &GiftCards, json_out: bool, cmd: &CardCommand) -> Result<()>
             admin,
         } => {
             let args = json!({
-                "filter": filters_json(filters, 1, 0)?,
+                "filter": filters_json(
+                    filters,
+                    // Every match: no paging.
+                    &Paging {
+                        page: 1,
+                        page_size: 0,
+                    },
+                )?,
                 "include-codes": include_codes,
                 "admin-user": admin.admin_user,
             });
@@ -732,10 +716,9 @@ pub fn run(harness: &GiftCards, json_out: bool, cmd: &CardCommand) -> Result<()>
         }
         CardCommand::History {
             card: which,
-            page,
-            page_size,
+            paging,
         } => {
-            let args = json!({ "card": card_ref(which), "page": { "page": page, "page-size": page_size } });
+            let args = json!({ "card": card_ref(which), "page": paging.json() });
             read_and_print(
                 harness,
                 json_out,

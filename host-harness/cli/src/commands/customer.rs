@@ -3,6 +3,7 @@
 //! `history`. Each prints a table, or the component's raw JSON answer with
 //! `--json`.
 
+use crate::commands::Paging;
 use crate::{Cli, answer_and_print, open, print_outcome, read_and_print};
 use anyhow::Result;
 use clap::{Args, Subcommand};
@@ -74,12 +75,8 @@ pub enum CustomerCommand {
         /// Rows before this RFC 3339 time.
         #[arg(long)]
         to: Option<String>,
-        /// Which page (1 = the first).
-        #[arg(long, default_value_t = 1)]
-        page: u32,
-        /// Rows per page (1 to 500).
-        #[arg(long, default_value_t = 50)]
-        page_size: u32,
+        #[command(flatten)]
+        paging: Paging,
     },
 }
 
@@ -108,22 +105,14 @@ pub struct CustomerCards {
     /// The shop customer's id.
     #[arg(long)]
     customer: String,
-    /// Which page (1 = the first).
-    #[arg(long, default_value_t = 1)]
-    page: u32,
-    /// Rows per page (1 to 500).
-    #[arg(long, default_value_t = 50)]
-    page_size: u32,
+    #[command(flatten)]
+    paging: Paging,
 }
 
 impl CustomerCards {
     fn args(&self) -> Json {
-        json!({ "customer-id": self.customer, "page": page(self.page, self.page_size) })
+        json!({ "customer-id": self.customer, "page": self.paging.json() })
     }
-}
-
-fn page(page: u32, page_size: u32) -> Json {
-    json!({ "page": page, "page-size": page_size })
 }
 
 pub fn run(cli: &Cli, json_out: bool, cmd: &CustomerCommand) -> Result<()> {
@@ -178,8 +167,7 @@ pub fn run(cli: &Cli, json_out: bool, cmd: &CustomerCommand) -> Result<()> {
             reference,
             from,
             to,
-            page: p,
-            page_size,
+            paging,
         } => read_and_print(
             harness,
             json_out,
@@ -187,7 +175,7 @@ pub fn run(cli: &Cli, json_out: bool, cmd: &CustomerCommand) -> Result<()> {
             json!({
                 "card-id": card.as_deref().map(|c| crate::commands::cards::card_id(harness, c)).transpose()?,
                 "action": action, "reference": reference,
-                "from": from, "to": to, "page": page(*p, *page_size),
+                "from": from, "to": to, "page": paging.json(),
             }),
             history,
         ),

@@ -175,15 +175,7 @@ fn apply(harness: &GiftCards, fields: &mut Json, f: &CampaignFields) -> Result<(
         fields["reward"] = json!({ "percent": p });
     }
     if let Some(a) = &f.amount {
-        let currency = match &f.currency {
-            Some(c) => c.clone(),
-            None => {
-                harness.call_json_ok("lifecycle.get-settings", &Json::Null)?["default-currency"]
-                    .as_str()
-                    .unwrap_or("USD")
-                    .to_owned()
-            }
-        };
+        let currency = crate::commands::cards::default_currency(harness, &f.currency)?;
         fields["reward"] = json!({ "fixed": money(a, &currency) });
     }
     for (key, value) in [
@@ -254,7 +246,7 @@ fn reward(r: &Json) -> String {
 }
 
 fn campaign_table(list: &Json) -> String {
-    let t = render::rows(
+    render::counted(
         &[
             "id",
             "name",
@@ -268,6 +260,7 @@ fn campaign_table(list: &Json) -> String {
             "cards",
         ],
         list,
+        "campaign(s)",
         |c| {
             let f = &c["fields"];
             vec![
@@ -291,8 +284,7 @@ fn campaign_table(list: &Json) -> String {
                 text(&c["cards-issued"]),
             ]
         },
-    );
-    format!("{t}\n{} campaign(s)", list.as_array().map_or(0, Vec::len))
+    )
 }
 
 fn campaign_one(c: &Json) -> String {

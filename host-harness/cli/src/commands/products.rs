@@ -163,11 +163,12 @@ fn one(p: &Json) -> String {
 }
 
 fn many(list: &Json) -> String {
-    let t = render::rows(
+    render::counted(
         &[
             "pos", "id", "sku", "name", "amounts", "validity", "active", "sold",
         ],
         list,
+        "product(s)",
         |p| {
             vec![
                 text(&p["position"]),
@@ -180,8 +181,7 @@ fn many(list: &Json) -> String {
                 text(&p["cards-sold"]),
             ]
         },
-    );
-    format!("{t}\n{} product(s)", list.as_array().map_or(0, Vec::len))
+    )
 }
 
 pub fn run(harness: &GiftCards, json_out: bool, cmd: &ProductCommand) -> Result<()> {

@@ -7,6 +7,13 @@ fn stdout(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
+/// `args` (ending in `--help`) succeed and print a usage text.
+fn assert_help(dir: &tempfile::TempDir, args: &[&str]) {
+    let out = harness(dir, args);
+    assert!(out.status.success(), "{args:?}");
+    assert!(stdout(&out).contains("Usage"), "{args:?}");
+}
+
 #[test]
 fn help_is_available_everywhere() {
     let dir = tempfile::tempdir().unwrap();
@@ -16,9 +23,7 @@ fn help_is_available_everywhere() {
         &["card", "create", "--help"],
         &["scenario", "run", "--help"],
     ] {
-        let out = harness(&dir, args);
-        assert!(out.status.success(), "{args:?}");
-        assert!(stdout(&out).contains("Usage"), "{args:?}");
+        assert_help(&dir, args);
     }
 }
 
@@ -146,9 +151,7 @@ fn the_shop_is_reachable_from_the_command_line() {
         &["shop", "quote", "apply-code", "--help"],
         &["shop", "order", "refund", "--help"],
     ] {
-        let out = harness(&dir, args);
-        assert!(out.status.success(), "{args:?}");
-        assert!(stdout(&out).contains("Usage"), "{args:?}");
+        assert_help(&dir, args);
     }
     // Usage errors exit 2: a missing required flag, a malformed line list.
     let out = harness(&dir, &["shop", "order", "invoice"]);
