@@ -6,11 +6,14 @@ use crate::storage::sqlite::NativeEnv;
 use crate::testing::{T0, invoice, memo, refused, usd};
 use crate::*;
 
-/// A 3 × 10.00 order (no cards) with `invoiced` units invoiced.
-fn order_with(env: &mut NativeEnv, invoiced: i32) {
-    place(env, "O-1", vec![books(3)], "0", "0", &[]);
+/// A fresh shop with one 3 × 10.00 order (no cards) of which `invoiced`
+/// units are invoiced: where most memo tests start.
+fn order_with(invoiced: i32) -> NativeEnv {
+    let mut env = NativeEnv::in_memory(T0, 3);
+    place(&mut env, "O-1", vec![books(3)], "0", "0", &[]);
     env.call(|e| api::invoice_paid(e, invoice("I-1", "O-1", vec![books(invoiced)], "0")))
         .unwrap();
+    env
 }
 
 fn refunded(env: &mut NativeEnv, req: CreditMemo) -> Result<MemoSplit> {
@@ -74,8 +77,7 @@ fn a_bought_card_is_refunded_only_with_its_line() {
 
 #[test]
 fn a_memo_line_not_on_the_order_is_refused() {
-    let mut env = NativeEnv::in_memory(T0, 3);
-    order_with(&mut env, 2);
+    let mut env = order_with(2);
     both_refuse(
         &mut env,
         memo("M-1", "O-1", "10", &[("1", 1), ("9", 1)], CARDS),
@@ -88,8 +90,7 @@ fn a_memo_line_not_on_the_order_is_refused() {
 
 #[test]
 fn a_line_named_twice_is_refused() {
-    let mut env = NativeEnv::in_memory(T0, 3);
-    order_with(&mut env, 2);
+    let mut env = order_with(2);
     let err = refused(&mut env, |env| {
         refunded(env, memo("M-1", "O-1", "20", &[("1", 1), ("1", 1)], CARDS))
     });
@@ -98,8 +99,7 @@ fn a_line_named_twice_is_refused() {
 
 #[test]
 fn a_memo_refunds_at_most_the_invoiced_units_not_yet_refunded() {
-    let mut env = NativeEnv::in_memory(T0, 3);
-    order_with(&mut env, 2);
+    let mut env = order_with(2);
     // Three ordered, two invoiced: the third was never paid for.
     both_refuse(
         &mut env,
@@ -154,8 +154,7 @@ fn bought_cards_are_disabled_once_per_refunded_unit() {
 /// The guarded update refuses on its own what the check before it would.
 #[test]
 fn the_guarded_update_refuses_units_already_refunded() {
-    let mut env = NativeEnv::in_memory(T0, 3);
-    order_with(&mut env, 1);
+    let mut env = order_with(1);
     refunded(&mut env, memo("M-1", "O-1", "10", &[("1", 1)], CARDS)).unwrap();
     let line = MemoLine {
         line_id: "1".into(),
@@ -168,8 +167,7 @@ fn the_guarded_update_refuses_units_already_refunded() {
 /// against: they are taken as they come, as before.
 #[test]
 fn legacy_orders_keep_the_unchecked_memo_lines() {
-    let mut env = NativeEnv::in_memory(T0, 3);
-    order_with(&mut env, 3);
+    let mut env = order_with(3);
     make_legacy(&mut env, "O-1");
     refunded(
         &mut env,
