@@ -111,6 +111,16 @@ pub fn rows_of(env: &mut NativeEnv, tables: &[&str]) -> Vec<String> {
     out
 }
 
+/// Asserts that the error `$err` is the variant `$kind` and that its message
+/// contains `$says`: how a test pins a refusal without its whole wording.
+#[macro_export]
+macro_rules! assert_says {
+    ($err:expr, $kind:path, $says:expr) => {{
+        let err = &$err;
+        assert!(matches!(err, $kind(m) if m.contains($says)), "{err:?}");
+    }};
+}
+
 /// Calls `f`, which must fail; nothing may have been written.
 pub fn refused<T: std::fmt::Debug>(
     env: &mut NativeEnv,

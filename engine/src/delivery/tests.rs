@@ -177,10 +177,7 @@ fn a_delivery_date_in_the_past_is_refused_at_checkout() {
     p.deliver_at = Some(time::format(T0 - 60));
     let before = env.dump();
     let err = buy(&mut env, "o1", p).unwrap_err();
-    assert!(
-        matches!(err, Error::InvalidDeliveryDate(ref m) if m.contains("in the past")),
-        "{err:?}"
-    );
+    crate::assert_says!(err, Error::InvalidDeliveryDate, "in the past");
     assert_eq!(env.dump(), before);
 }
 
@@ -189,8 +186,10 @@ fn bad_recipient_addresses_are_refused() {
     let mut env = env();
     let mut p = gift(Some("ana@example.com"));
     p.recipient_phone = Some("12345".into());
-    assert!(
-        matches!(buy(&mut env, "o1", p).unwrap_err(), Error::InvalidArgument(m) if m.contains("recipient-phone"))
+    crate::assert_says!(
+        buy(&mut env, "o1", p).unwrap_err(),
+        Error::InvalidArgument,
+        "recipient-phone"
     );
     let id = admin_card(&mut env, None);
     let before = env.dump();
@@ -245,7 +244,7 @@ fn a_refusing_host_means_delivery_failed_and_nothing_recorded() {
     env.refuse_delivery = Some(DeliveryError::Unavailable("SMTP down".into()));
     let before = env.dump();
     let err = send(&mut env, id, Channel::Email, None).unwrap_err();
-    assert!(matches!(err, Error::DeliveryFailed(ref m) if m.contains("SMTP down")));
+    crate::assert_says!(err, Error::DeliveryFailed, "SMTP down");
     assert_eq!(env.dump(), before);
 }
 

@@ -114,7 +114,7 @@ fn a_currency_change_revalidates_the_amounts() {
             )
         })
         .unwrap_err();
-    assert!(matches!(err, Error::InvalidSettings(m) if m.contains("JPY")));
+    crate::assert_says!(err, Error::InvalidSettings, "JPY");
     let s = env
         .call(|e| {
             configure(

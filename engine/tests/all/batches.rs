@@ -111,10 +111,22 @@ fn place(env: &mut NativeEnv, order: &str, quote: Quote) -> Result<PlacedOrder> 
     env.call(|e| api::order_placed(e, req))
 }
 
+/// A code asking for a 50 EUR order and a 55 USD quote to try it on: whether
+/// the code pays depends on the USD → EUR rate the host gives.
+fn minimum_in_euros(env: &mut NativeEnv) -> (String, Q) {
+    let c = code(env, |d| d.min_order_amount = Some("50".into()));
+    let usd = Q {
+        currency: "USD",
+        total: "55",
+        ..Q::default()
+    };
+    (c, usd)
+}
+
 #[test]
 fn minimum_order_amount_is_compared_after_everything_and_converted() {
     let mut env = NativeEnv::in_memory(T0, 1);
-    let c = code(&mut env, |d| d.min_order_amount = Some("50".into()));
+    let (c, usd) = minimum_in_euros(&mut env);
     let low = Q {
         total: "49.99",
         ..Q::default()
@@ -134,11 +146,6 @@ fn minimum_order_amount_is_compared_after_everything_and_converted() {
 
     // A USD quote: no rate refuses as currency-not-allowed; with one, the
     // total is converted (rounded down) into EUR.
-    let usd = Q {
-        currency: "USD",
-        total: "55",
-        ..Q::default()
-    };
     assert_eq!(
         reason(&mut env, &usd, &c),
         Some(RefusalReason::CurrencyNotAllowed)
@@ -406,13 +413,8 @@ fn a_card_paying_nothing_is_not_used() {
 #[test]
 fn a_garbled_rate_for_a_minimum_order_refuses_the_code_not_the_quote() {
     let mut env = NativeEnv::in_memory(T0, 1);
-    let c = code(&mut env, |d| d.min_order_amount = Some("50".into()));
+    let (c, usd) = minimum_in_euros(&mut env);
     env.set_rate("USD", "EUR", "not-a-rate");
-    let usd = Q {
-        currency: "USD",
-        total: "55",
-        ..Q::default()
-    };
     assert_eq!(
         reason(&mut env, &usd, &c),
         Some(RefusalReason::CurrencyNotAllowed)

@@ -721,46 +721,21 @@ fn recipients_refusals_write_nothing() {
         reference: None,
     };
     let before = snapshot(&mut env);
-    let mut cases = Vec::new();
-    let mut r = base.clone();
-    r.registered_only = true;
-    cases.push(r);
-    let mut r = base.clone();
-    r.recipients.push(recipient("A@X.COM", None));
-    cases.push(r);
-    let mut r = base.clone();
-    r.recipients.push(recipient("not-an-email", None));
-    cases.push(r);
-    let mut r = base.clone();
-    r.recipients.clear();
-    cases.push(r);
-    for template in [
-        CreateCard {
-            code: Some("CUSTOM-1234".into()),
-            ..request("25")
-        },
-        CreateCard {
-            reference: Some("x".into()),
-            ..request("25")
-        },
-        CreateCard {
-            recipient_email: Some("z@x.com".into()),
-            ..request("25")
-        },
-        CreateCard {
-            recipient_name: Some("z".into()),
-            ..request("25")
-        },
-        CreateCard {
-            customer_id: Some("z".into()),
-            ..request("25")
-        },
-    ] {
-        let mut r = base.clone();
-        r.card = template;
-        cases.push(r);
-    }
-    for case in cases {
+    // Each change alone makes `base` a request that must be refused.
+    let changes: [fn(&mut RecipientsRequest); 9] = [
+        |r| r.registered_only = true,
+        |r| r.recipients.push(recipient("A@X.COM", None)),
+        |r| r.recipients.push(recipient("not-an-email", None)),
+        |r| r.recipients.clear(),
+        |r| r.card.code = Some("CUSTOM-1234".into()),
+        |r| r.card.reference = Some("x".into()),
+        |r| r.card.recipient_email = Some("z@x.com".into()),
+        |r| r.card.recipient_name = Some("z".into()),
+        |r| r.card.customer_id = Some("z".into()),
+    ];
+    for change in changes {
+        let mut case = base.clone();
+        change(&mut case);
         assert!(
             matches!(
                 env.call(|e| api::create_cards_for_recipients(e, case.clone())),

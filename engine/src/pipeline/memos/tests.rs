@@ -1,16 +1,19 @@
 use crate::pipeline::orders;
 use crate::pipeline::orders::tests::{
-    assert_units_left, books, line, line_one_exceeds, make_legacy, place,
+    assert_guard_refuses, assert_units_left, books, line, line_one_exceeds, make_legacy, place,
 };
 use crate::storage::sqlite::NativeEnv;
 use crate::testing::{T0, invoice, memo, refused, usd};
 use crate::*;
 
-/// A 3 × 10.00 order (no cards) with `invoiced` units invoiced.
-fn order_with(env: &mut NativeEnv, invoiced: i32) {
-    place(env, "O-1", vec![books(3)], "0", "0", &[]);
+/// A fresh shop with one 3 × 10.00 order (no cards) of which `invoiced`
+/// units are invoiced: where most memo tests start.
+fn order_with(invoiced: i32) -> NativeEnv {
+    let mut env = NativeEnv::in_memory(T0, 3);
+    place(&mut env, "O-1", vec![books(3)], "0", "0", &[]);
     env.call(|e| api::invoice_paid(e, invoice("I-1", "O-1", vec![books(invoiced)], "0")))
         .unwrap();
+    env
 }
 
 fn refunded(env: &mut NativeEnv, req: CreditMemo) -> Result<MemoSplit> {
@@ -26,6 +29,15 @@ fn refunded_units(env: &mut NativeEnv) -> i64 {
 }
 
 const CARDS: RefundDestination = RefundDestination::OriginalCards;
+
+/// Both memo hooks refuse `memo` with `expected`: a collect must foresee
+/// every refusal the refund would give, and neither may write anything.
+fn both_refuse(env: &mut NativeEnv, memo: CreditMemo, expected: Error) {
+    for hook in [collect, refunded] {
+        let err = refused(env, |env| hook(env, memo.clone()));
+        assert_eq!(err, expected);
+    }
+}
 
 /// The value of bought gift-card units comes back only with the units:
 /// a memo that does not name them may not refund their price (the card
@@ -65,46 +77,35 @@ fn a_bought_card_is_refunded_only_with_its_line() {
 
 #[test]
 fn a_memo_line_not_on_the_order_is_refused() {
-    let mut env = NativeEnv::in_memory(T0, 3);
-    order_with(&mut env, 2);
-    for hook in [collect, refunded] {
-        let err = refused(&mut env, |env| {
-            hook(env, memo("M-1", "O-1", "10", &[("1", 1), ("9", 1)], CARDS))
-        });
-        assert_eq!(
-            err,
-            Error::LineNotOnOrder {
-                line_id: "9".into(),
-                detail: "not a line of order O-1".into()
-            }
-        );
-    }
-}
-
-#[test]
-fn a_line_named_twice_is_refused() {
-    let mut env = NativeEnv::in_memory(T0, 3);
-    order_with(&mut env, 2);
-    let err = refused(&mut env, |env| {
-        refunded(env, memo("M-1", "O-1", "20", &[("1", 1), ("1", 1)], CARDS))
-    });
-    assert!(
-        matches!(&err, Error::InvalidArgument(m) if m.contains("line `1` appears twice")),
-        "{err:?}"
+    let mut env = order_with(2);
+    both_refuse(
+        &mut env,
+        memo("M-1", "O-1", "10", &[("1", 1), ("9", 1)], CARDS),
+        Error::LineNotOnOrder {
+            line_id: "9".into(),
+            detail: "not a line of order O-1".into(),
+        },
     );
 }
 
 #[test]
+fn a_line_named_twice_is_refused() {
+    let mut env = order_with(2);
+    let err = refused(&mut env, |env| {
+        refunded(env, memo("M-1", "O-1", "20", &[("1", 1), ("1", 1)], CARDS))
+    });
+    crate::assert_says!(err, Error::InvalidArgument, "line `1` appears twice");
+}
+
+#[test]
 fn a_memo_refunds_at_most_the_invoiced_units_not_yet_refunded() {
-    let mut env = NativeEnv::in_memory(T0, 3);
-    order_with(&mut env, 2);
+    let mut env = order_with(2);
     // Three ordered, two invoiced: the third was never paid for.
-    for hook in [collect, refunded] {
-        let err = refused(&mut env, |env| {
-            hook(env, memo("M-1", "O-1", "20", &[("1", 3)], CARDS))
-        });
-        assert_eq!(err, line_one_exceeds(3, 2));
-    }
+    both_refuse(
+        &mut env,
+        memo("M-1", "O-1", "20", &[("1", 3)], CARDS),
+        line_one_exceeds(3, 2),
+    );
     // Collect shows the split and records nothing, however often.
     let before = env.dump();
     for _ in 0..2 {
@@ -153,26 +154,20 @@ fn bought_cards_are_disabled_once_per_refunded_unit() {
 /// The guarded update refuses on its own what the check before it would.
 #[test]
 fn the_guarded_update_refuses_units_already_refunded() {
-    let mut env = NativeEnv::in_memory(T0, 3);
-    order_with(&mut env, 1);
+    let mut env = order_with(1);
     refunded(&mut env, memo("M-1", "O-1", "10", &[("1", 1)], CARDS)).unwrap();
-    let order = env.call(|e| orders::load(e, "O-1")).unwrap();
     let line = MemoLine {
         line_id: "1".into(),
         quantity: 1,
     };
-    let err = env
-        .call(|e| super::record_refund(e, &order, &line))
-        .unwrap_err();
-    assert_units_left(&err, 0);
+    assert_guard_refuses(&mut env, |e, order| super::record_refund(e, order, &line));
 }
 
 /// An order placed before schema v5 has no lines to check memo lines
 /// against: they are taken as they come, as before.
 #[test]
 fn legacy_orders_keep_the_unchecked_memo_lines() {
-    let mut env = NativeEnv::in_memory(T0, 3);
-    order_with(&mut env, 3);
+    let mut env = order_with(3);
     make_legacy(&mut env, "O-1");
     refunded(
         &mut env,

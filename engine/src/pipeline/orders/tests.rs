@@ -65,6 +65,19 @@ pub(crate) fn assert_units_left(err: &Error, available: u32) {
     );
 }
 
+/// Runs the guarded update `record` straight on order `O-1`, as a hook
+/// racing past the check before it would, and asserts that the update
+/// refuses on its own with no units left.
+#[track_caller]
+pub(crate) fn assert_guard_refuses(
+    env: &mut NativeEnv,
+    record: impl FnOnce(&mut dyn Environment, &orders::StoredOrder) -> Result<()>,
+) {
+    let order = env.call(|e| orders::load(e, "O-1")).unwrap();
+    let err = env.call(|e| record(e, &order)).unwrap_err();
+    assert_units_left(&err, 0);
+}
+
 /// The USD quote `Q-{order_id}` of `lines` for customer `alice`.
 fn alice_quote(order_id: &str, lines: Vec<Line>) -> Quote {
     Quote {
