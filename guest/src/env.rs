@@ -77,8 +77,8 @@ impl Environment for ComponentEnv {
         let message = outbox::OutboundMessage {
             message_id: m.message_id,
             card_id: m.card_id,
-            kind: crate::delivery::kind_to_wit(m.kind),
-            channel: crate::delivery::channel_to_wit(m.channel),
+            kind: m.kind.into(),
+            channel: m.channel.into(),
             from_name: m.from_name.clone(),
             recipient: m.recipient.clone(),
             subject: m.subject.clone(),
