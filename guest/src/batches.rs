@@ -3,29 +3,11 @@
 
 use crate::Plugin;
 use crate::bindings::exports::giftcard::plugin::batches as wit;
-use crate::convert::{convert_record, exports, mirror_record};
+use crate::convert::{convert_record, exports, mirror_enum, mirror_record};
 use giftcard_engine::api;
 use giftcard_engine::catalog::batches as e;
 
-impl From<wit::CustomerTarget> for e::CustomerTarget {
-    fn from(t: wit::CustomerTarget) -> Self {
-        match t {
-            wit::CustomerTarget::Everyone => e::CustomerTarget::Everyone,
-            wit::CustomerTarget::Registered => e::CustomerTarget::Registered,
-            wit::CustomerTarget::Groups(g) => e::CustomerTarget::Groups(g),
-        }
-    }
-}
-
-impl From<e::CustomerTarget> for wit::CustomerTarget {
-    fn from(t: e::CustomerTarget) -> Self {
-        match t {
-            e::CustomerTarget::Everyone => wit::CustomerTarget::Everyone,
-            e::CustomerTarget::Registered => wit::CustomerTarget::Registered,
-            e::CustomerTarget::Groups(g) => wit::CustomerTarget::Groups(g),
-        }
-    }
-}
+mirror_enum!(e::CustomerTarget <=> wit::CustomerTarget { Everyone, Registered, Groups(g) });
 
 mirror_record!(e::DefinitionInput <=> wit::DefinitionInput {
     same: [

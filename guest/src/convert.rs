@@ -18,21 +18,23 @@ pub fn list_result<T, U: From<T>>(r: e::Result<Vec<T>>) -> Result<Vec<U>, wit::E
 }
 
 /// Both conversions between an engine enum and its WIT mirror, whose
-/// variants (without data) have the same names: one list serves both ways.
-/// Written with `=>` instead of `<=>` it is the one conversion alone, for
-/// enums that travel only one way.
+/// variants have the same names: one list serves both ways. A variant with
+/// one payload is written with the name its payload is bound to,
+/// `Groups(g)`; the payload converts with `From`. Written with `=>` instead
+/// of `<=>` it is the one conversion alone, for enums that travel only one
+/// way.
 macro_rules! mirror_enum {
-    ($($a:ident)::+ <=> $($b:ident)::+ { $($variant:ident),+ $(,)? }) => {
-        $crate::convert::mirror_enum!($($a)::+ => $($b)::+ { $($variant),+ });
-        $crate::convert::mirror_enum!($($b)::+ => $($a)::+ { $($variant),+ });
+    ($($a:ident)::+ <=> $($b:ident)::+ { $($variant:ident $(($v:ident))?),+ $(,)? }) => {
+        $crate::convert::mirror_enum!($($a)::+ => $($b)::+ { $($variant $(($v))?),+ });
+        $crate::convert::mirror_enum!($($b)::+ => $($a)::+ { $($variant $(($v))?),+ });
     };
-    ($($a:ident)::+ => $($b:ident)::+ { $($variant:ident),+ $(,)? }) => {
+    ($($a:ident)::+ => $($b:ident)::+ { $($variant:ident $(($v:ident))?),+ $(,)? }) => {
         impl From<$($a)::+> for $($b)::+ {
             fn from(v: $($a)::+) -> Self {
                 use $($a)::+ as A;
                 use $($b)::+ as B;
                 match v {
-                    $(A::$variant => B::$variant,)+
+                    $(A::$variant $(($v))? => B::$variant $((From::from($v)))?,)+
                 }
             }
         }

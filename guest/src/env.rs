@@ -6,6 +6,7 @@ use crate::bindings::giftcard::plugin::database as wit;
 use crate::bindings::giftcard::plugin::exchange_rates;
 use crate::bindings::giftcard::plugin::outbox;
 use crate::bindings::wasi::{clocks::wall_clock, random::random};
+use crate::convert::mirror_enum;
 use giftcard_engine::Environment;
 use giftcard_engine::delivery::{DeliveryError, OutboundMessage};
 use giftcard_engine::storage::db::{Database, DbError, QueryResult, Value};
@@ -13,36 +14,18 @@ use giftcard_engine::storage::db::{Database, DbError, QueryResult, Value};
 /// Stateless: every export call gets a fresh instance from the host anyway.
 pub struct ComponentEnv;
 
-fn to_wit(v: &Value) -> wit::Value {
-    match v {
-        Value::Null => wit::Value::Null,
-        Value::Integer(i) => wit::Value::Integer(*i),
-        Value::Real(f) => wit::Value::Real(*f),
-        Value::Text(s) => wit::Value::Text(s.clone()),
-        Value::Blob(b) => wit::Value::Blob(b.clone()),
-    }
-}
-
-fn from_wit(v: wit::Value) -> Value {
-    match v {
-        wit::Value::Null => Value::Null,
-        wit::Value::Integer(i) => Value::Integer(i),
-        wit::Value::Real(f) => Value::Real(f),
-        wit::Value::Text(s) => Value::Text(s),
-        wit::Value::Blob(b) => Value::Blob(b),
-    }
-}
+mirror_enum!(Value <=> wit::Value { Null, Integer(i), Real(f), Text(s), Blob(b) });
 
 impl Database for ComponentEnv {
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<QueryResult, DbError> {
-        let params: Vec<wit::Value> = params.iter().map(to_wit).collect();
+        let params: Vec<wit::Value> = params.iter().cloned().map(Into::into).collect();
         match wit::execute(sql, &params) {
             Ok(r) => Ok(QueryResult {
                 columns: r.columns,
                 rows: r
                     .rows
                     .into_iter()
-                    .map(|row| row.into_iter().map(from_wit).collect())
+                    .map(|row| row.into_iter().map(Into::into).collect())
                     .collect(),
                 rows_changed: r.rows_changed,
                 last_insert_id: r.last_insert_id,

@@ -27,23 +27,7 @@ impl From<issuing::IssueRequest> for e::IssueRequest {
 
 convert_record!(e::Issued => issuing::Issued { same: [over_limit, note], into: [card, limit] });
 
-impl From<issuing::CampaignReward> for e::CampaignReward {
-    fn from(r: issuing::CampaignReward) -> Self {
-        match r {
-            issuing::CampaignReward::Percent(p) => e::CampaignReward::Percent(p),
-            issuing::CampaignReward::Fixed(m) => e::CampaignReward::Fixed(m.into()),
-        }
-    }
-}
-
-impl From<e::CampaignReward> for issuing::CampaignReward {
-    fn from(r: e::CampaignReward) -> Self {
-        match r {
-            e::CampaignReward::Percent(p) => issuing::CampaignReward::Percent(p),
-            e::CampaignReward::Fixed(m) => issuing::CampaignReward::Fixed(m.into()),
-        }
-    }
-}
+mirror_enum!(e::CampaignReward <=> issuing::CampaignReward { Percent(p), Fixed(m) });
 
 mirror_record!(e::CampaignInput <=> issuing::CampaignInput {
     same: [name, min_order_total, website, starts_at, ends_at, validity_days, active],
