@@ -16,11 +16,15 @@ pub struct ComponentEnv;
 
 mirror_enum!(Value <=> wit::Value { Null, Integer(i), Real(f), Text(s), Blob(b) });
 
+mirror_enum!(wit::Error => DbError { ConstraintViolation(m), Busy, InvalidStatement(m), Other(m) });
+
+mirror_enum!(outbox::DeliveryError => DeliveryError { Rejected(m), Unavailable(m) });
+
 impl Database for ComponentEnv {
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<QueryResult, DbError> {
         let params: Vec<wit::Value> = params.iter().cloned().map(Into::into).collect();
-        match wit::execute(sql, &params) {
-            Ok(r) => Ok(QueryResult {
+        wit::execute(sql, &params)
+            .map(|r| QueryResult {
                 columns: r.columns,
                 rows: r
                     .rows
@@ -29,12 +33,8 @@ impl Database for ComponentEnv {
                     .collect(),
                 rows_changed: r.rows_changed,
                 last_insert_id: r.last_insert_id,
-            }),
-            Err(wit::Error::ConstraintViolation(m)) => Err(DbError::ConstraintViolation(m)),
-            Err(wit::Error::Busy) => Err(DbError::Busy),
-            Err(wit::Error::InvalidStatement(m)) => Err(DbError::InvalidStatement(m)),
-            Err(wit::Error::Other(m)) => Err(DbError::Other(m)),
-        }
+            })
+            .map_err(Into::into)
     }
 }
 
@@ -78,9 +78,6 @@ impl Environment for ComponentEnv {
                 })
                 .collect(),
         };
-        outbox::deliver(&message).map_err(|e| match e {
-            outbox::DeliveryError::Rejected(m) => DeliveryError::Rejected(m),
-            outbox::DeliveryError::Unavailable(m) => DeliveryError::Unavailable(m),
-        })
+        outbox::deliver(&message).map_err(Into::into)
     }
 }
