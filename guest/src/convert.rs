@@ -18,19 +18,23 @@ pub fn list_result<T, U: From<T>>(r: e::Result<Vec<T>>) -> Result<Vec<U>, wit::E
 }
 
 /// Both conversions between an engine enum and its WIT mirror, whose
-/// variants (without data) have the same names: one list serves both ways.
+/// variants have the same names: one list serves both ways. A variant with
+/// one payload is written with the name its payload is bound to,
+/// `Groups(g)`; the payload converts with `From`. Written with `=>` instead
+/// of `<=>` it is the one conversion alone, for enums that travel only one
+/// way.
 macro_rules! mirror_enum {
-    ($($a:ident)::+ <=> $($b:ident)::+ { $($variant:ident),+ $(,)? }) => {
-        $crate::convert::mirror_enum!(@one $($a)::+ => $($b)::+ { $($variant),+ });
-        $crate::convert::mirror_enum!(@one $($b)::+ => $($a)::+ { $($variant),+ });
+    ($($a:ident)::+ <=> $($b:ident)::+ { $($variant:ident $(($v:ident))?),+ $(,)? }) => {
+        $crate::convert::mirror_enum!($($a)::+ => $($b)::+ { $($variant $(($v))?),+ });
+        $crate::convert::mirror_enum!($($b)::+ => $($a)::+ { $($variant $(($v))?),+ });
     };
-    (@one $($a:ident)::+ => $($b:ident)::+ { $($variant:ident),+ }) => {
+    ($($a:ident)::+ => $($b:ident)::+ { $($variant:ident $(($v:ident))?),+ $(,)? }) => {
         impl From<$($a)::+> for $($b)::+ {
             fn from(v: $($a)::+) -> Self {
                 use $($a)::+ as A;
                 use $($b)::+ as B;
                 match v {
-                    $(A::$variant => B::$variant,)+
+                    $(A::$variant $(($v))? => B::$variant $((From::from($v)))?,)+
                 }
             }
         }
@@ -89,4 +93,48 @@ macro_rules! mirror_record {
     };
 }
 
-pub(crate) use {convert_record, mirror_enum, mirror_record};
+/// The exports that are one engine call, as a table in the manner of the
+/// engine's `api`: `name(args) -> answer = call;` is the export that makes
+/// `call` with the component's environment and its arguments converted, and
+/// converts its answer (a `Vec` item by item) and its error to the WIT's.
+/// `= call(call_args);` gives the arguments after the environment instead.
+/// Written inside the interface's `Guest` impl, one entry an export.
+macro_rules! exports {
+    () => {};
+    (
+        $name:ident($($arg:ident: $ty:ty),*) -> Vec<$item:ty>
+            = $($call:ident)::+ $(($($call_arg:expr),*))?;
+        $($rest:tt)*
+    ) => {
+        fn $name(
+            $($arg: $ty),*
+        ) -> Result<Vec<$item>, $crate::bindings::giftcard::plugin::types::Error> {
+            $crate::convert::list_result($crate::convert::exports!(
+                @call [$($call)::+] [$($arg),*] $(($($call_arg),*))?
+            ))
+        }
+        $crate::convert::exports!($($rest)*);
+    };
+    (
+        $name:ident($($arg:ident: $ty:ty),*) -> $answer:ty
+            = $($call:ident)::+ $(($($call_arg:expr),*))?;
+        $($rest:tt)*
+    ) => {
+        fn $name(
+            $($arg: $ty),*
+        ) -> Result<$answer, $crate::bindings::giftcard::plugin::types::Error> {
+            $crate::convert::result($crate::convert::exports!(
+                @call [$($call)::+] [$($arg),*] $(($($call_arg),*))?
+            ))
+        }
+        $crate::convert::exports!($($rest)*);
+    };
+    (@call [$($call:ident)::+] [$($arg:ident),*]) => {
+        $($call)::+(&mut $crate::env::ComponentEnv $(, Into::into($arg))*)
+    };
+    (@call [$($call:ident)::+] [$($arg:ident),*] ($($call_arg:expr),*)) => {
+        $($call)::+(&mut $crate::env::ComponentEnv $(, $call_arg)*)
+    };
+}
+
+pub(crate) use {convert_record, exports, mirror_enum, mirror_record};

@@ -2,35 +2,22 @@
 
 use crate::Plugin;
 use crate::bindings::exports::giftcard::plugin::credit_memos;
-use crate::bindings::giftcard::plugin::types;
-use crate::convert;
-use crate::convert::convert_record;
-use crate::env::ComponentEnv;
+use crate::convert::{convert_record, exports, mirror_enum};
 use giftcard_engine as e;
 use giftcard_engine::api;
 
 impl credit_memos::Guest for Plugin {
-    fn collect(request: credit_memos::CreditMemo) -> Result<credit_memos::MemoSplit, types::Error> {
-        convert::result(api::memo_collect(&mut ComponentEnv, request.into()))
-    }
-
-    fn refunded(
-        request: credit_memos::CreditMemo,
-    ) -> Result<credit_memos::MemoSplit, types::Error> {
-        convert::result(api::memo_refunded(&mut ComponentEnv, request.into()))
+    exports! {
+        collect(request: credit_memos::CreditMemo) -> credit_memos::MemoSplit = api::memo_collect;
+        refunded(request: credit_memos::CreditMemo) -> credit_memos::MemoSplit = api::memo_refunded;
     }
 }
 
-impl From<credit_memos::RefundDestination> for e::RefundDestination {
-    fn from(d: credit_memos::RefundDestination) -> Self {
-        use credit_memos::RefundDestination as D;
-        match d {
-            D::OriginalCards => e::RefundDestination::OriginalCards,
-            D::AccountCredit => e::RefundDestination::AccountCredit,
-            D::NewCard => e::RefundDestination::NewCard,
-        }
-    }
-}
+mirror_enum!(credit_memos::RefundDestination => e::RefundDestination {
+    OriginalCards,
+    AccountCredit,
+    NewCard,
+});
 
 convert_record!(credit_memos::MemoLine => e::MemoLine { same: [line_id, quantity] });
 

@@ -6,6 +6,7 @@ use crate::bindings::giftcard::plugin::database as wit;
 use crate::bindings::giftcard::plugin::exchange_rates;
 use crate::bindings::giftcard::plugin::outbox;
 use crate::bindings::wasi::{clocks::wall_clock, random::random};
+use crate::convert::mirror_enum;
 use giftcard_engine::Environment;
 use giftcard_engine::delivery::{DeliveryError, OutboundMessage};
 use giftcard_engine::storage::db::{Database, DbError, QueryResult, Value};
@@ -13,45 +14,27 @@ use giftcard_engine::storage::db::{Database, DbError, QueryResult, Value};
 /// Stateless: every export call gets a fresh instance from the host anyway.
 pub struct ComponentEnv;
 
-fn to_wit(v: &Value) -> wit::Value {
-    match v {
-        Value::Null => wit::Value::Null,
-        Value::Integer(i) => wit::Value::Integer(*i),
-        Value::Real(f) => wit::Value::Real(*f),
-        Value::Text(s) => wit::Value::Text(s.clone()),
-        Value::Blob(b) => wit::Value::Blob(b.clone()),
-    }
-}
+mirror_enum!(Value <=> wit::Value { Null, Integer(i), Real(f), Text(s), Blob(b) });
 
-fn from_wit(v: wit::Value) -> Value {
-    match v {
-        wit::Value::Null => Value::Null,
-        wit::Value::Integer(i) => Value::Integer(i),
-        wit::Value::Real(f) => Value::Real(f),
-        wit::Value::Text(s) => Value::Text(s),
-        wit::Value::Blob(b) => Value::Blob(b),
-    }
-}
+mirror_enum!(wit::Error => DbError { ConstraintViolation(m), Busy, InvalidStatement(m), Other(m) });
+
+mirror_enum!(outbox::DeliveryError => DeliveryError { Rejected(m), Unavailable(m) });
 
 impl Database for ComponentEnv {
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<QueryResult, DbError> {
-        let params: Vec<wit::Value> = params.iter().map(to_wit).collect();
-        match wit::execute(sql, &params) {
-            Ok(r) => Ok(QueryResult {
+        let params: Vec<wit::Value> = params.iter().cloned().map(Into::into).collect();
+        wit::execute(sql, &params)
+            .map(|r| QueryResult {
                 columns: r.columns,
                 rows: r
                     .rows
                     .into_iter()
-                    .map(|row| row.into_iter().map(from_wit).collect())
+                    .map(|row| row.into_iter().map(Into::into).collect())
                     .collect(),
                 rows_changed: r.rows_changed,
                 last_insert_id: r.last_insert_id,
-            }),
-            Err(wit::Error::ConstraintViolation(m)) => Err(DbError::ConstraintViolation(m)),
-            Err(wit::Error::Busy) => Err(DbError::Busy),
-            Err(wit::Error::InvalidStatement(m)) => Err(DbError::InvalidStatement(m)),
-            Err(wit::Error::Other(m)) => Err(DbError::Other(m)),
-        }
+            })
+            .map_err(Into::into)
     }
 }
 
@@ -77,8 +60,8 @@ impl Environment for ComponentEnv {
         let message = outbox::OutboundMessage {
             message_id: m.message_id,
             card_id: m.card_id,
-            kind: crate::delivery::kind_to_wit(m.kind),
-            channel: crate::delivery::channel_to_wit(m.channel),
+            kind: m.kind.into(),
+            channel: m.channel.into(),
             from_name: m.from_name.clone(),
             recipient: m.recipient.clone(),
             subject: m.subject.clone(),
@@ -95,9 +78,6 @@ impl Environment for ComponentEnv {
                 })
                 .collect(),
         };
-        outbox::deliver(&message).map_err(|e| match e {
-            outbox::DeliveryError::Rejected(m) => DeliveryError::Rejected(m),
-            outbox::DeliveryError::Unavailable(m) => DeliveryError::Unavailable(m),
-        })
+        outbox::deliver(&message).map_err(Into::into)
     }
 }

@@ -2,20 +2,14 @@
 
 use crate::Plugin;
 use crate::bindings::exports::giftcard::plugin::invoices;
-use crate::bindings::giftcard::plugin::types;
-use crate::convert;
-use crate::convert::convert_record;
-use crate::env::ComponentEnv;
+use crate::convert::{convert_record, exports};
 use giftcard_engine as e;
 use giftcard_engine::api;
 
 impl invoices::Guest for Plugin {
-    fn collect(request: invoices::Invoice) -> Result<invoices::InvoiceGiftCards, types::Error> {
-        convert::result(api::invoice_collect(&mut ComponentEnv, request.into()))
-    }
-
-    fn paid(request: invoices::Invoice) -> Result<invoices::PaidInvoice, types::Error> {
-        convert::result(api::invoice_paid(&mut ComponentEnv, request.into()))
+    exports! {
+        collect(request: invoices::Invoice) -> invoices::InvoiceGiftCards = api::invoice_collect;
+        paid(request: invoices::Invoice) -> invoices::PaidInvoice = api::invoice_paid;
     }
 }
 

@@ -2,10 +2,7 @@
 
 use crate::Plugin;
 use crate::bindings::exports::giftcard::plugin::lifecycle;
-use crate::bindings::giftcard::plugin::types;
-use crate::convert;
-use crate::convert::convert_record;
-use crate::env::ComponentEnv;
+use crate::convert::{convert_record, exports};
 use giftcard_engine as e;
 use giftcard_engine::api;
 
@@ -14,20 +11,11 @@ impl lifecycle::Guest for Plugin {
         giftcard_engine::metadata().into()
     }
 
-    fn migrate() -> Result<lifecycle::MigrationReport, types::Error> {
-        convert::result(api::migrate(&mut ComponentEnv))
-    }
-
-    fn database_version() -> Result<u32, types::Error> {
-        api::database_version(&mut ComponentEnv).map_err(Into::into)
-    }
-
-    fn get_settings() -> Result<lifecycle::Settings, types::Error> {
-        convert::result(api::get_settings(&mut ComponentEnv))
-    }
-
-    fn configure(update: lifecycle::SettingsUpdate) -> Result<lifecycle::Settings, types::Error> {
-        convert::result(api::configure(&mut ComponentEnv, update.into()))
+    exports! {
+        migrate() -> lifecycle::MigrationReport = api::migrate;
+        database_version() -> u32 = api::database_version;
+        get_settings() -> lifecycle::Settings = api::get_settings;
+        configure(update: lifecycle::SettingsUpdate) -> lifecycle::Settings = api::configure;
     }
 }
 

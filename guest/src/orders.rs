@@ -3,23 +3,15 @@
 use crate::Plugin;
 use crate::bindings::exports::giftcard::plugin::orders;
 use crate::bindings::giftcard::plugin::types;
-use crate::convert;
-use crate::convert::convert_record;
-use crate::env::ComponentEnv;
+use crate::convert::{convert_record, exports};
 use giftcard_engine as e;
 use giftcard_engine::api;
 
 impl orders::Guest for Plugin {
-    fn placed(request: orders::PlaceRequest) -> Result<orders::PlacedOrder, types::Error> {
-        convert::result(api::order_placed(&mut ComponentEnv, request.into()))
-    }
-
-    fn cancelled(request: orders::CancelRequest) -> Result<orders::Cancellation, types::Error> {
-        convert::result(api::order_cancelled(&mut ComponentEnv, request.into()))
-    }
-
-    fn completed(request: orders::CompleteRequest) -> Result<Vec<types::Card>, types::Error> {
-        crate::issuing::order_completed(request)
+    exports! {
+        placed(request: orders::PlaceRequest) -> orders::PlacedOrder = api::order_placed;
+        cancelled(request: orders::CancelRequest) -> orders::Cancellation = api::order_cancelled;
+        completed(request: orders::CompleteRequest) -> Vec<types::Card> = api::order_completed;
     }
 }
 
@@ -35,6 +27,10 @@ convert_record!(e::PlacedOrder => orders::PlacedOrder {
     same: [order_id],
     into: [totals],
     list: [movements],
+});
+
+convert_record!(orders::CompleteRequest => e::pipeline::issuing::CompleteRequest {
+    same: [order_id],
 });
 
 convert_record!(orders::CancelRequest => e::CancelRequest { same: [order_id, comment] });

@@ -4,9 +4,7 @@
 use crate::Plugin;
 use crate::bindings::exports::giftcard::plugin::products;
 use crate::bindings::giftcard::plugin::types;
-use crate::convert;
-use crate::convert::convert_record;
-use crate::env::ComponentEnv;
+use crate::convert::{convert_record, exports};
 use giftcard_engine::api;
 use giftcard_engine::catalog::products as e;
 
@@ -35,54 +33,24 @@ convert_record!(e::Product => products::Product {
     list: [denominations],
 });
 
+convert_record!(products::UpdateRequest => e::UpdateProduct { same: [id], into: [product] });
+
+convert_record!(products::SetActiveRequest => e::SetActive { same: [id, active] });
+
+convert_record!(products::CheckAmountRequest => e::CheckAmount { same: [id], into: [amount] });
+
 impl products::Guest for Plugin {
-    fn create_product(request: products::ProductInput) -> Result<products::Product, types::Error> {
-        convert::result(api::create_product(&mut ComponentEnv, request.into()))
-    }
-
-    fn update_product(request: products::UpdateRequest) -> Result<products::Product, types::Error> {
-        convert::result(api::update_product(
-            &mut ComponentEnv,
-            e::UpdateProduct {
-                id: request.id,
-                product: request.product.into(),
-            },
-        ))
-    }
-
-    fn get_product(id: u64) -> Result<products::Product, types::Error> {
-        convert::result(api::get_product(&mut ComponentEnv, id))
-    }
-
-    fn list_products(include_inactive: bool) -> Result<Vec<products::Product>, types::Error> {
-        convert::list_result(api::list_products(&mut ComponentEnv, include_inactive))
-    }
-
-    fn reorder_products(ids: Vec<u64>) -> Result<Vec<products::Product>, types::Error> {
-        convert::list_result(api::reorder_products(&mut ComponentEnv, ids))
-    }
-
-    fn set_active(request: products::SetActiveRequest) -> Result<products::Product, types::Error> {
-        convert::result(api::set_product_active(
-            &mut ComponentEnv,
-            e::SetActive {
-                id: request.id,
-                active: request.active,
-            },
-        ))
-    }
-
-    fn delete_product(id: u64) -> Result<(), types::Error> {
-        convert::result(api::delete_product(&mut ComponentEnv, id))
-    }
-
-    fn check_amount(request: products::CheckAmountRequest) -> Result<types::Money, types::Error> {
-        convert::result(api::check_product_amount(
-            &mut ComponentEnv,
-            e::CheckAmount {
-                id: request.id,
-                amount: request.amount.into(),
-            },
-        ))
+    exports! {
+        create_product(request: products::ProductInput) -> products::Product = api::create_product;
+        update_product(request: products::UpdateRequest) -> products::Product = api::update_product;
+        get_product(id: u64) -> products::Product = api::get_product(id);
+        list_products(include_inactive: bool) -> Vec<products::Product>
+            = api::list_products(include_inactive);
+        reorder_products(ids: Vec<u64>) -> Vec<products::Product> = api::reorder_products(ids);
+        set_active(request: products::SetActiveRequest) -> products::Product
+            = api::set_product_active;
+        delete_product(id: u64) -> () = api::delete_product(id);
+        check_amount(request: products::CheckAmountRequest) -> types::Money
+            = api::check_product_amount;
     }
 }

@@ -2,45 +2,24 @@
 
 use crate::Plugin;
 use crate::bindings::exports::giftcard::plugin::reports;
-use crate::bindings::giftcard::plugin::types;
-use crate::convert;
-use crate::convert::convert_record;
-use crate::env::ComponentEnv;
+use crate::convert::{convert_record, exports};
 use giftcard_engine::{api, reports as r};
 
 convert_record!(reports::StatisticsRequest => r::StatisticsRequest {
     same: [from, to, product_id, definition_id],
 });
 
-impl From<r::ProgrammeStatistics> for reports::ProgrammeStatistics {
-    fn from(s: r::ProgrammeStatistics) -> Self {
-        reports::ProgrammeStatistics {
-            cards_created: s.cards_created,
-            fully_used: s.fully_used,
-            usage_rate: s.usage_rate,
-            by_status: s
-                .by_status
-                .into_iter()
-                .map(|c| reports::StatusCount {
-                    status: c.status.into(),
-                    count: c.count,
-                })
-                .collect(),
-            currencies: s
-                .currencies
-                .into_iter()
-                .map(|c| reports::CurrencyFigures {
-                    currency: c.currency,
-                    total_sold: c.total_sold.into(),
-                    total_credited: c.total_credited.into(),
-                    total_redeemed: c.total_redeemed.into(),
-                    outstanding: c.outstanding.into(),
-                    breakage: c.breakage.into(),
-                })
-                .collect(),
-        }
-    }
-}
+convert_record!(r::ProgrammeStatistics => reports::ProgrammeStatistics {
+    same: [cards_created, fully_used, usage_rate],
+    list: [by_status, currencies],
+});
+
+convert_record!(r::StatusCount => reports::StatusCount { same: [count], into: [status] });
+
+convert_record!(r::CurrencyFigures => reports::CurrencyFigures {
+    same: [currency],
+    into: [total_sold, total_credited, total_redeemed, outstanding, breakage],
+});
 
 convert_record!(reports::HistoryRequest => r::HistoryRequest {
     same: [card_id, reference, from, to],
@@ -48,54 +27,25 @@ convert_record!(reports::HistoryRequest => r::HistoryRequest {
     opt: [action],
 });
 
-impl From<r::HistoryGrid> for reports::HistoryGrid {
-    fn from(g: r::HistoryGrid) -> Self {
-        reports::HistoryGrid {
-            rows: g
-                .rows
-                .into_iter()
-                .map(|row| reports::HistoryRow {
-                    entry: row.entry.into(),
-                    masked_code: row.masked_code,
-                })
-                .collect(),
-            total: g.total,
-        }
-    }
-}
+convert_record!(r::HistoryGrid => reports::HistoryGrid { same: [total], list: [rows] });
+
+convert_record!(r::HistoryRow => reports::HistoryRow { same: [masked_code], into: [entry] });
+
+convert_record!(reports::LedgerCheckRequest => r::LedgerCheckRequest { same: [after_card, limit] });
+
+convert_record!(r::LedgerCheck => reports::LedgerCheck {
+    same: [cards, rows, next_after],
+    list: [problems],
+});
+
+convert_record!(r::LedgerProblem => reports::LedgerProblem { same: [card_id, detail] });
 
 impl reports::Guest for Plugin {
-    fn statistics(
-        request: reports::StatisticsRequest,
-    ) -> Result<reports::ProgrammeStatistics, types::Error> {
-        convert::result(api::statistics(&mut ComponentEnv, request.into()))
-    }
-
-    fn history(request: reports::HistoryRequest) -> Result<reports::HistoryGrid, types::Error> {
-        convert::result(api::history_grid(&mut ComponentEnv, request.into()))
-    }
-
-    fn check_ledger(
-        request: reports::LedgerCheckRequest,
-    ) -> Result<reports::LedgerCheck, types::Error> {
-        let req = r::LedgerCheckRequest {
-            after_card: request.after_card,
-            limit: request.limit,
-        };
-        api::check_ledger(&mut ComponentEnv, req)
-            .map(|c| reports::LedgerCheck {
-                cards: c.cards,
-                rows: c.rows,
-                problems: c
-                    .problems
-                    .into_iter()
-                    .map(|p| reports::LedgerProblem {
-                        card_id: p.card_id,
-                        detail: p.detail,
-                    })
-                    .collect(),
-                next_after: c.next_after,
-            })
-            .map_err(Into::into)
+    exports! {
+        statistics(request: reports::StatisticsRequest) -> reports::ProgrammeStatistics
+            = api::statistics;
+        history(request: reports::HistoryRequest) -> reports::HistoryGrid = api::history_grid;
+        check_ledger(request: reports::LedgerCheckRequest) -> reports::LedgerCheck
+            = api::check_ledger;
     }
 }

@@ -3,21 +3,15 @@
 
 use crate::Plugin;
 use crate::bindings::exports::giftcard::plugin::scheduler;
-use crate::bindings::giftcard::plugin::types;
-use crate::env::ComponentEnv;
-use giftcard_engine::api;
+use crate::convert::{convert_record, exports};
+use giftcard_engine::{api, scheduler as e};
 
 impl scheduler::Guest for Plugin {
-    fn tick(now: String) -> Result<scheduler::TickReport, types::Error> {
-        api::tick(&mut ComponentEnv, &now)
-            .map(|r| scheduler::TickReport {
-                now: r.now,
-                expired: r.expired,
-                breakage: r.breakage,
-                scheduled_sent: r.scheduled_sent,
-                reminders_sent: r.reminders_sent,
-                failures: r.failures,
-            })
-            .map_err(Into::into)
+    exports! {
+        tick(now: String) -> scheduler::TickReport = api::tick(&now);
     }
 }
+
+convert_record!(e::TickReport => scheduler::TickReport {
+    same: [now, expired, breakage, scheduled_sent, reminders_sent, failures],
+});

@@ -2,28 +2,16 @@
 
 use crate::Plugin;
 use crate::bindings::exports::giftcard::plugin::totals;
-use crate::bindings::giftcard::plugin::types;
-use crate::convert;
-use crate::convert::convert_record;
-use crate::env::ComponentEnv;
+use crate::convert::{convert_record, exports};
 use giftcard_engine as e;
 use giftcard_engine::api;
 
 impl totals::Guest for Plugin {
-    fn apply_code(request: totals::ApplyRequest) -> Result<totals::ApplyAnswer, types::Error> {
-        convert::result(api::apply_code(&mut ComponentEnv, request.into()))
-    }
-
-    fn remove_code(request: totals::RemoveRequest) -> Result<totals::GiftCardTotals, types::Error> {
-        convert::result(api::remove_code(&mut ComponentEnv, request.into()))
-    }
-
-    fn check_add_line(request: totals::AddLineRequest) -> Result<(), types::Error> {
-        convert::result(api::check_add_line(&mut ComponentEnv, request.into()))
-    }
-
-    fn collect(request: totals::CollectRequest) -> Result<totals::GiftCardTotals, types::Error> {
-        convert::result(api::collect_totals(&mut ComponentEnv, request.into()))
+    exports! {
+        apply_code(request: totals::ApplyRequest) -> totals::ApplyAnswer = api::apply_code;
+        remove_code(request: totals::RemoveRequest) -> totals::GiftCardTotals = api::remove_code;
+        check_add_line(request: totals::AddLineRequest) -> () = api::check_add_line;
+        collect(request: totals::CollectRequest) -> totals::GiftCardTotals = api::collect_totals;
     }
 }
 

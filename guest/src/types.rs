@@ -30,15 +30,7 @@ impl From<e::Money> for wit::Money {
 
 mirror_enum!(e::CardStatus <=> wit::CardStatus { Active, Used, Expired, Disabled, Cancelled });
 
-impl From<e::Actor> for wit::Actor {
-    fn from(a: e::Actor) -> Self {
-        match a {
-            e::Actor::System => wit::Actor::System,
-            e::Actor::Admin(n) => wit::Actor::Admin(n),
-            e::Actor::Customer(n) => wit::Actor::Customer(n),
-        }
-    }
-}
+mirror_enum!(e::Actor => wit::Actor { System, Admin(name), Customer(name) });
 
 mirror_enum!(e::HistoryAction <=> wit::HistoryAction {
     Created,
@@ -124,14 +116,7 @@ convert_record!(e::HistoryEntry => wit::HistoryEntry {
     into: [action, amount, balance_before, balance_after, actor],
 });
 
-impl From<wit::CardRef> for e::CardRef {
-    fn from(r: wit::CardRef) -> Self {
-        match r {
-            wit::CardRef::Id(id) => e::CardRef::Id(id),
-            wit::CardRef::Code(code) => e::CardRef::Code(code),
-        }
-    }
-}
+mirror_enum!(wit::CardRef => e::CardRef { Id(id), Code(code) });
 
 convert_record!(wit::PageRequest => e::PageRequest { same: [page, page_size] });
 
