@@ -80,10 +80,12 @@ impl Currency {
         let value = amount.value;
         // The common case, no more digits after the point than the
         // currency has: the mantissa scaled up, without normalizing.
+        // In `i64`: a mantissa that does not fit gives a result that does
+        // not either, and 128-bit arithmetic is emulated in wasm.
         if value.scale() <= self.exponent {
-            let up = 10i128.pow(self.exponent - value.scale());
-            return (value.mantissa().checked_mul(up))
-                .and_then(|m| i64::try_from(m).ok())
+            let up = 10i64.pow(self.exponent - value.scale());
+            return (i64::try_from(value.mantissa()).ok())
+                .and_then(|m| m.checked_mul(up))
                 .ok_or_else(|| bad("out of range"));
         }
         if value.normalize().scale() > self.exponent {
@@ -179,8 +181,9 @@ pub fn plain_parts(text: &str, sign: Sign, max_len: usize) -> Option<PlainParts<
         (Sign::Allowed, Some(b'+')) => (false, &text[1..]),
         _ => (false, text),
     };
-    let (int, frac) = match body.split_once('.') {
-        Some((i, f)) => (i, Some(f)),
+    // By bytes: every amount of every line comes through here.
+    let (int, frac) = match body.bytes().position(|b| b == b'.') {
+        Some(at) => (&body[..at], Some(&body[at + 1..])),
         None => (body, None),
     };
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());

@@ -3,7 +3,6 @@
 use super::*;
 use std::fmt::Display;
 
-/// Checks a free-text field's length (and, when required, that it is not blank).
 /// Checks a single-line text field: not empty when `required`, at most
 /// `max` characters, and none a reader could be fooled by ([`forbidden`]).
 /// Every free-text field goes through here (ids, names, comments, admin
@@ -16,7 +15,15 @@ pub(crate) fn check_text(
     required: bool,
 ) -> Result<()> {
     check_length(&field, value, max, required)?;
-    match value.chars().find(|&c| forbidden(c)) {
+    // ASCII (every id and sku a quote line carries) is checked by bytes:
+    // there the forbidden characters are the ASCII controls. Decoding chars
+    // took about 6 % of a 200-line collection.
+    let found = if value.is_ascii() {
+        (value.bytes().find(u8::is_ascii_control)).map(char::from)
+    } else {
+        value.chars().find(|&c| forbidden(c))
+    };
+    match found {
         Some(c) => Err(control_character(field, c)),
         None => Ok(()),
     }
@@ -43,7 +50,12 @@ fn check_length(field: &dyn Display, value: &str, max: usize, required: bool) ->
             "{field}: must not be empty"
         )));
     }
-    if value.chars().count() > max {
+    let length = if value.is_ascii() {
+        value.len()
+    } else {
+        value.chars().count()
+    };
+    if length > max {
         return Err(Error::InvalidArgument(format!(
             "{field}: at most {max} characters"
         )));
@@ -124,3 +136,6 @@ pub fn check_max_uses(value: Option<i32>) -> Result<i32> {
         ))),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -122,6 +122,28 @@ pub(crate) fn load_many(
     Ok(by_id)
 }
 
+/// The cards of these normalized codes, read in one statement (a quote
+/// carries at most `quote::MAX_CODES`, far below every engine's parameter
+/// limit); a code no card has is simply not among them.
+pub(crate) fn load_by_codes(
+    env: &mut dyn Environment,
+    codes: &[String],
+) -> Result<Vec<StoredCard>> {
+    if codes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = (1..=codes.len())
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let params: Vec<Value> = codes.iter().map(|c| Value::from(c.as_str())).collect();
+    let rows = env.db().execute(
+        &format!("SELECT {CARD_COLUMNS} FROM gc_cards WHERE code IN ({list})"),
+        &params,
+    )?;
+    rows.iter().map(|row| StoredCard::from_row(&row)).collect()
+}
+
 /// Whether some card holds `value` in `column`, one of its unique text
 /// columns (`code`, `creation_reference`).
 pub(crate) fn card_with(env: &mut dyn Environment, column: &str, value: &str) -> Result<bool> {

@@ -61,6 +61,17 @@ pub fn find(env: &mut dyn Environment, typed: &str) -> Result<Lookup> {
     }
 }
 
+/// [`find`] among cards read already ([`cards::load_by_codes`]).
+fn take_found(found: &mut Vec<StoredCard>, typed: &str) -> Lookup {
+    let Ok(normalized) = code::normalize(typed) else {
+        return Lookup::Refused(RefusalReason::MalformedCode);
+    };
+    match found.iter().position(|card| card.code == normalized) {
+        Some(at) => Lookup::Card(Box::new(found.swap_remove(at))),
+        None => Lookup::Refused(RefusalReason::UnknownCode),
+    }
+}
+
 /// Every rule a card must pass to pay this quote, in a fixed order so the
 /// reason reported is stable: the card's own rules, then those of its batch
 /// definition (see `eligibility::refusal`).
@@ -252,6 +263,13 @@ pub fn collect_with(
     let mut parts = Vec::new();
     let mut dropped = Vec::new();
     let mut definitions = DefinitionCache::default();
+    // Every card the codes name, in one statement rather than one a code:
+    // nothing below writes, so each card reads as it would have one by one.
+    let unknown = quote.raw_codes.len() - usize::from(last.is_some());
+    let wanted: Vec<String> = (quote.raw_codes[..unknown].iter())
+        .filter_map(|raw| code::normalize(raw).ok())
+        .collect();
+    let mut found = cards::load_by_codes(env, &wanted)?;
     for (i, raw) in quote.raw_codes.iter().enumerate() {
         let known = if i + 1 == quote.raw_codes.len() {
             last.take()
@@ -261,7 +279,7 @@ pub fn collect_with(
         let (card, rate) = match known {
             Some(Checked { card, rate }) => (card, rate),
             None => {
-                let card = match find(env, raw)? {
+                let card = match take_found(&mut found, raw) {
                     Lookup::Card(card) => *card,
                     Lookup::Refused(reason) => {
                         dropped.push((raw.clone(), reason, None));

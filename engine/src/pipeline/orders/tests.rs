@@ -386,3 +386,33 @@ fn a_checkout_costs_nineteen_statements_whatever_its_lines() {
         assert_eq!((collect, placed, paid), (2, 10, 6 + n as u64), "{n} lines");
     }
 }
+
+/// A collection reads every card its codes name in one statement: with ten
+/// cards, a code no card has and a malformed one, two statements in all
+/// (the settings, the cards), each code answered as it would be alone.
+#[test]
+fn a_collection_reads_all_its_cards_in_one_statement() {
+    let mut env = NativeEnv::in_memory(T0, 3);
+    let cards: Vec<Card> = (0..10).map(|_| card(&mut env, "1")).collect();
+    let mut codes: Vec<&str> = cards.iter().map(|c| c.code.as_str()).collect();
+    codes.insert(3, "GC-AAAA-BBBB-CCCC-DDDD");
+    codes.insert(7, "not a code!");
+    let quote = Quote {
+        applied_codes: testing::codes(&codes),
+        ..alice_quote("O-1", vec![course()])
+    };
+    let before = env.db.statements;
+    let totals = testing::collect(&mut env, &quote, Channel::Admin);
+    assert_eq!(env.db.statements - before, 2);
+    let applied: Vec<&str> = totals.cards.iter().map(|c| c.code.as_str()).collect();
+    let shown: Vec<&str> = cards.iter().map(|c| c.code.as_str()).collect();
+    assert_eq!(applied, shown, "in the quote's order");
+    let reasons: Vec<_> = totals.dropped.iter().map(|d| d.refusal.reason).collect();
+    assert_eq!(
+        reasons,
+        [
+            Some(RefusalReason::UnknownCode),
+            Some(RefusalReason::MalformedCode)
+        ]
+    );
+}

@@ -91,7 +91,7 @@ impl Operation {
     pub fn budget(&self) -> Budget {
         let (instructions, statements) = match self {
             Operation::Collect { lines: 1, .. } => (170_000, 2),
-            Operation::Collect { .. } => (3_800_000, 11),
+            Operation::Collect { .. } => (3_000_000, 2),
             Operation::Placed => (390_000, 10),
             Operation::Paid => (250_000, 7),
             Operation::Checkout => (810_000, 19),
