@@ -28,7 +28,10 @@ fn main() -> Result<()> {
     //    back); the inner result is the plugin's typed answer.
     let create = admin::CreateCardRequest::new(Money::new("50", "USD"), "alice");
     let card = shop
-        .call(|p, s| p.giftcard_plugin_admin().call_create_card(s, &create))?
+        .call(|p, s| {
+            p.giftcard_plugin_admin(&mut *s)?
+                .call_create_card(s, &create)
+        })?
         .map_err(refused)?;
     println!("created card {} ({})", card.id, card.masked_code);
 
@@ -46,7 +49,7 @@ fn main() -> Result<()> {
         channel,
     };
     let totals = shop
-        .call(|p, s| p.giftcard_plugin_totals().call_collect(s, &request))?
+        .call(|p, s| p.giftcard_plugin_totals(&mut *s)?.call_collect(s, &request))?
         .map_err(refused)?;
     println!(
         "gift cards pay {}, grand total {}",
@@ -69,7 +72,7 @@ fn main() -> Result<()> {
         channel,
     };
     let placed = shop
-        .call(|p, s| p.giftcard_plugin_orders().call_placed(s, &place))?
+        .call(|p, s| p.giftcard_plugin_orders(&mut *s)?.call_placed(s, &place))?
         .map_err(refused)?;
     println!("order {} placed", placed.order_id);
 
@@ -83,7 +86,7 @@ fn main() -> Result<()> {
         shipping_tax,
     };
     let paid = shop
-        .call(|p, s| p.giftcard_plugin_invoices().call_paid(s, &invoice))?
+        .call(|p, s| p.giftcard_plugin_invoices(&mut *s)?.call_paid(s, &invoice))?
         .map_err(refused)?;
     println!("invoice paid, {} card(s) issued", paid.issued.len());
 
@@ -93,7 +96,10 @@ fn main() -> Result<()> {
         page: PageRequest::new(1, 20),
     };
     let page = shop
-        .call_read(|p, s| p.giftcard_plugin_admin().call_card_history(s, &history))?
+        .call_read(|p, s| {
+            p.giftcard_plugin_admin(&mut *s)?
+                .call_card_history(s, &history)
+        })?
         .map_err(refused)?;
     for e in &page.entries {
         let (before, after) = (&e.balance_before.amount, &e.balance_after.amount);

@@ -3,9 +3,11 @@
 //! cannot be read) traps the call, which rolls it back; the two WASI imports
 //! come from wasmtime-wasi.
 //!
-//! Exports are reached through [`Plugin`]: `plugin.giftcard_plugin_admin()`
-//! and so on, one accessor per exported interface, each call typed with the
-//! WIT's records and its `error` variant. [`to_json`] shows any of them in
+//! Exports are reached through [`crate::Plugin`] (see [`crate::exports`]):
+//! `plugin.giftcard_plugin_admin(&mut *store)?` and so on, one accessor per
+//! exported interface, each call typed with the WIT's records and its `error`
+//! variant. The generated `Plugin` here is not used: it type-checks all 66
+//! exports on every instance. [`to_json`] shows any of them in
 //! the WIT's own spelling.
 
 wasmtime::component::bindgen!({

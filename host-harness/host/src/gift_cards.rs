@@ -308,12 +308,13 @@ impl GiftCards {
             let metadata =
                 self.runtime
                     .call(self.begin_read()?, &self.clock, probe(), |p, s| {
-                        p.giftcard_plugin_lifecycle().call_metadata(s)
+                        p.giftcard_plugin_lifecycle(&mut *s)?.call_metadata(s)
                     })?;
             let database =
                 self.runtime
                     .call(self.begin_read()?, &self.clock, probe(), |p, s| {
-                        p.giftcard_plugin_lifecycle().call_database_version(s)
+                        p.giftcard_plugin_lifecycle(&mut *s)?
+                            .call_database_version(s)
                     })?;
             (database.ok(), Some(metadata.schema_version))
         } else {
@@ -342,7 +343,9 @@ impl GiftCards {
     /// when the component implements this host's world.
     fn migrate(&self) -> Result<()> {
         if self.runtime.is_typed() {
-            if let Err(e) = self.call(|p, s| p.giftcard_plugin_lifecycle().call_migrate(s))? {
+            if let Err(e) =
+                self.call(|p, s| p.giftcard_plugin_lifecycle(&mut *s)?.call_migrate(s))?
+            {
                 bail!("migrating the plugin's schema failed: {e:?}");
             }
             return Ok(());

@@ -26,8 +26,8 @@
 //!   checks that a recycled instance answers exactly as a fresh one over
 //!   random call sequences, traps included.
 
-use crate::bindings::Plugin;
 use crate::call::CallState;
+use crate::exports::Plugin;
 use std::sync::Mutex;
 use wasmtime::Store;
 

@@ -13,12 +13,12 @@
 //!   that drive any component, such as a conformance runner. Both end in
 //!   [`crate::call::finish`], the one transaction rule.
 
-use crate::bindings::{Plugin, PluginPre};
 use crate::cache::{CacheOutcome, CodeCache};
 use crate::call::{CallEnv, CallState, Committed, finish};
 use crate::clock::Clock;
 use crate::database::Transaction;
 use crate::engine::{EpochTicker, Limits, engine};
+use crate::exports::{Plugin, PluginPre};
 use crate::recycle::{InstancePolicy, Recycler, Warm};
 use crate::usage::{FUEL, Meter, Usage};
 use anyhow::{Context, Result, anyhow};
@@ -45,7 +45,7 @@ pub struct Runtime {
     engine: Engine,
     pre: InstancePre<CallState>,
     /// The typed view, when the component implements this host's world.
-    typed: Option<PluginPre<CallState>>,
+    typed: Option<Arc<PluginPre>>,
     exports: BTreeMap<String, Export>,
     limits: Limits,
     cache: CacheOutcome,
@@ -104,7 +104,7 @@ impl Runtime {
             .instantiate_pre(&component)
             .map_err(anyhow::Error::from)
             .context("the component's imports do not match what this host provides")?;
-        let typed = PluginPre::new(pre.clone()).ok();
+        let typed = PluginPre::new(&pre).ok().map(Arc::new);
         let exports = discover_exports(&engine, &component);
         Ok(Runtime {
             _ticker: EpochTicker::start(engine.clone()),
@@ -189,7 +189,7 @@ impl Runtime {
     ///
     /// ```text
     /// let card = runtime.call(tx, &clock, rng, |p, s| {
-    ///     p.giftcard_plugin_admin().call_create_card(s, &request)
+    ///     p.giftcard_plugin_admin(&mut *s)?.call_create_card(s, &request)
     /// })??;
     /// ```
     ///
@@ -227,8 +227,10 @@ impl Runtime {
             );
         };
         let mut store = self.store(tx, env);
-        let result = typed
+        let result = self
+            .pre
             .instantiate(&mut store)
+            .map(|instance| typed.bind(instance))
             .and_then(|plugin| f(&plugin, &mut store))
             .map_err(anyhow::Error::from)
             .context("the call trapped; nothing it wrote is kept");
@@ -257,7 +259,7 @@ impl Runtime {
             }
             None => {
                 let mut store = self.store(tx, env);
-                let plugin = typed.instantiate(&mut store);
+                let plugin = self.pre.instantiate(&mut store).map(|i| typed.bind(i));
                 (store, plugin, 0)
             }
         };

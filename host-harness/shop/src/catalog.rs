@@ -319,8 +319,10 @@ pub fn product_create(ctx: &mut Ctx, a: ProductArgs) -> Res<Json> {
                 position: a.position,
                 active,
             };
-            let created =
-                ctx.plugin(|pl, s| pl.giftcard_plugin_products().call_create_product(s, &input))?;
+            let created = ctx.plugin(|pl, s| {
+                pl.giftcard_plugin_products(&mut *s)?
+                    .call_create_product(s, &input)
+            })?;
             Some(created.id)
         }
         None => None,
@@ -373,14 +375,19 @@ pub fn product_set_active(ctx: &mut Ctx, a: ActiveArgs) -> Res<Json> {
     p.active = a.active;
     if p.kind == Kind::GiftCard {
         // Mirror it to the plugin's product of the same SKU, if it has one.
-        let known =
-            ctx.plugin(|pl, s| pl.giftcard_plugin_products().call_list_products(s, true))?;
+        let known = ctx.plugin(|pl, s| {
+            pl.giftcard_plugin_products(&mut *s)?
+                .call_list_products(s, true)
+        })?;
         if let Some(q) = known.iter().find(|q| q.sku == p.sku) {
             let request = SetActiveRequest {
                 id: q.id,
                 active: a.active,
             };
-            ctx.plugin(|pl, s| pl.giftcard_plugin_products().call_set_active(s, request))?;
+            ctx.plugin(|pl, s| {
+                pl.giftcard_plugin_products(&mut *s)?
+                    .call_set_active(s, request)
+            })?;
         }
     }
     ctx.put("shop_products", &p.sku, None, &p)?;

@@ -78,7 +78,7 @@ impl<'h> Ctx<'h> {
     }
 
     /// Calls the plugin inside the operation's transaction, typed:
-    /// `ctx.plugin(|p, s| p.giftcard_plugin_totals().call_collect(s, &request))`.
+    /// `ctx.plugin(|p, s| p.giftcard_plugin_totals(&mut *s)?.call_collect(s, &request))`.
     /// `ok` gives its value, `err` fails the operation with the plugin's
     /// error as it came (the WIT `error`), and a trap fails it as a host
     /// error (both roll everything back).

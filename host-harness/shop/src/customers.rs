@@ -227,7 +227,7 @@ pub fn add_card(ctx: &mut Ctx, a: AddCardArgs) -> Res<Json> {
         client_key,
     };
     let answer = ctx.plugin(|pl, s| {
-        pl.giftcard_plugin_customer()
+        pl.giftcard_plugin_customer(&mut *s)?
             .call_redeem_to_account(s, &request)
     })?;
     let redeemed = match answer {
@@ -296,7 +296,7 @@ fn my_cards<P: serde::Serialize>(
         customer_id: c.id,
         page: PageRequest::new(a.page.unwrap_or(1), a.page_size.unwrap_or(50)),
     };
-    let page = ctx.plugin(|pl, s| call(pl.giftcard_plugin_customer(), s, &request))?;
+    let page = ctx.plugin(|pl, s| call(pl.giftcard_plugin_customer(&mut *s)?, s, &request))?;
     Ok(to_json(&page))
 }
 

@@ -137,7 +137,10 @@ pub fn create(ctx: &mut Ctx, a: InvoiceArgs) -> Res<Json> {
         Money::new(cur, total),
     );
     let request = plugin_invoice(&id, &o, &doc_lines, shipping, shipping_tax);
-    let part = ctx.plugin(|pl, s| pl.giftcard_plugin_invoices().call_collect(s, &request))?;
+    let part = ctx.plugin(|pl, s| {
+        pl.giftcard_plugin_invoices(&mut *s)?
+            .call_collect(s, &request)
+    })?;
     if part.total_before_cards != total.text() {
         return Err(anyhow::anyhow!(
             "the plugin's invoice total {} differs from the shop's {total}",
@@ -244,7 +247,7 @@ fn plugin_invoice(
 /// Tells the plugin the invoice was paid; it issues the cards bought on it.
 fn pay_invoice(ctx: &mut Ctx, inv: &mut Invoice, o: &Order) -> Res<()> {
     let request = plugin_invoice(&inv.id, o, &inv.lines, inv.shipping, inv.shipping_tax);
-    let paid = ctx.plugin(|pl, s| pl.giftcard_plugin_invoices().call_paid(s, &request))?;
+    let paid = ctx.plugin(|pl, s| pl.giftcard_plugin_invoices(&mut *s)?.call_paid(s, &request))?;
     inv.issued = paid.issued.iter().map(to_json).collect();
     inv.state = "paid".into();
     inv.paid_at = Some(ctx.now());

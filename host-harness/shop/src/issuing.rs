@@ -72,7 +72,7 @@ pub fn issue_gift_card(ctx: &mut Ctx, a: IssueArgs) -> Res<Json> {
         reference: a.reference,
     };
     let issued = ctx.plugin(|pl, s| {
-        pl.giftcard_plugin_issuing()
+        pl.giftcard_plugin_issuing(&mut *s)?
             .call_issue_from_order(s, &request)
     })?;
     let card_id = json!(issued.card.id);
@@ -103,7 +103,10 @@ pub fn complete_if_done(ctx: &mut Ctx, o: &mut Order) -> Res<()> {
     let request = CompleteRequest {
         order_id: o.id.clone(),
     };
-    let cards = ctx.plugin(|pl, s| pl.giftcard_plugin_orders().call_completed(s, &request))?;
+    let cards = ctx.plugin(|pl, s| {
+        pl.giftcard_plugin_orders(&mut *s)?
+            .call_completed(s, &request)
+    })?;
     for c in &cards {
         o.notes.push(format!(
             "Campaign gift card {} of {} {} issued (campaign {})",

@@ -170,8 +170,14 @@ pub fn refund(ctx: &mut Ctx, a: RefundArgs) -> Res<Json> {
         destination: plugin_destination,
         comment: a.comment.clone(),
     };
-    ctx.plugin(|pl, s| pl.giftcard_plugin_credit_memos().call_collect(s, &request))?;
-    let split = ctx.plugin(|pl, s| pl.giftcard_plugin_credit_memos().call_refunded(s, &request))?;
+    ctx.plugin(|pl, s| {
+        pl.giftcard_plugin_credit_memos(&mut *s)?
+            .call_collect(s, &request)
+    })?;
+    let split = ctx.plugin(|pl, s| {
+        pl.giftcard_plugin_credit_memos(&mut *s)?
+            .call_refunded(s, &request)
+    })?;
     let other = Money::answer(cur, &split.other_amount, "other-amount")?.minor();
     let to_account = Money::answer(cur, &split.account_credit, "account-credit")?.minor();
     let card_part = Money::answer(cur, &split.gift_card_amount, "gift-card-amount")?;

@@ -88,7 +88,8 @@ pub fn place(ctx: &mut Ctx, a: PlaceArgs) -> Res<Json> {
             .collect(),
         channel,
     };
-    let placed = ctx.plugin(|pl, s| pl.giftcard_plugin_orders().call_placed(s, &request))?;
+    let placed =
+        ctx.plugin(|pl, s| pl.giftcard_plugin_orders(&mut *s)?.call_placed(s, &request))?;
     let c = &p.collected;
     let m = |minor: i64| Money::new(cur, minor);
     let zero = Money::zero(cur);
@@ -330,7 +331,10 @@ pub fn cancel(ctx: &mut Ctx, a: CancelArgs) -> Res<Json> {
         order_id: o.id.clone(),
         comment: a.comment,
     };
-    let answer = ctx.plugin(|pl, s| pl.giftcard_plugin_orders().call_cancelled(s, &request))?;
+    let answer = ctx.plugin(|pl, s| {
+        pl.giftcard_plugin_orders(&mut *s)?
+            .call_cancelled(s, &request)
+    })?;
     let invoices: Vec<Invoice> = ctx.list("shop_invoices", Some(&o.id))?;
     let invoiced_other: i64 = invoices.iter().map(|i| i.grand_total.minor()).sum();
     let voided = (o.payment.amount.minor() - invoiced_other).max(0);

@@ -217,7 +217,10 @@ pub fn collect(ctx: &mut Ctx, q: &Quote, channel: Channel) -> Res<(Priced, GiftC
         quote: p.record.clone(),
         channel,
     };
-    let gc = ctx.plugin(|pl, s| pl.giftcard_plugin_totals().call_collect(s, &request))?;
+    let gc = ctx.plugin(|pl, s| {
+        pl.giftcard_plugin_totals(&mut *s)?
+            .call_collect(s, &request)
+    })?;
     Ok((p, gc))
 }
 
@@ -477,7 +480,10 @@ pub fn add_item(ctx: &mut Ctx, a: AddItemArgs) -> Res<Json> {
         line: line_record,
         channel: Some(channel),
     };
-    ctx.plugin(|pl, s| pl.giftcard_plugin_totals().call_check_add_line(s, &request))?;
+    ctx.plugin(|pl, s| {
+        pl.giftcard_plugin_totals(&mut *s)?
+            .call_check_add_line(s, &request)
+    })?;
     q.lines.push(line);
     q.next_line += 1;
     save_and_view(ctx, &q)
@@ -647,7 +653,10 @@ pub fn apply_code(ctx: &mut Ctx, a: ApplyArgs) -> Res<Json> {
         channel,
         client_key: Some(client_key),
     };
-    let answer = ctx.plugin(|pl, s| pl.giftcard_plugin_totals().call_apply_code(s, &request))?;
+    let answer = ctx.plugin(|pl, s| {
+        pl.giftcard_plugin_totals(&mut *s)?
+            .call_apply_code(s, &request)
+    })?;
     match answer {
         ApplyAnswer::Applied(applied) => {
             q.codes.push(applied.code);
@@ -686,7 +695,10 @@ pub fn remove_code(ctx: &mut Ctx, a: RemoveArgs) -> Res<Json> {
         quote: p.record,
         code: a.code.clone(),
     };
-    let gc = ctx.plugin(|pl, s| pl.giftcard_plugin_totals().call_remove_code(s, &request))?;
+    let gc = ctx.plugin(|pl, s| {
+        pl.giftcard_plugin_totals(&mut *s)?
+            .call_remove_code(s, &request)
+    })?;
     let wanted = normalise(&a.code);
     q.codes.retain(|c| normalise(c) != wanted);
     save_with_totals(ctx, &q, &gc)

@@ -65,7 +65,10 @@ impl Target for OnComponent {
     fn create_card(&mut self, amount: &str) -> Result<String> {
         let request = admin::CreateCardRequest::new(Money::new(amount, "USD"), "bench");
         let card = (self.cards)
-            .call(|p, s| p.giftcard_plugin_admin().call_create_card(s, &request))?
+            .call(|p, s| {
+                p.giftcard_plugin_admin(&mut *s)?
+                    .call_create_card(s, &request)
+            })?
             .map_err(refused)?;
         Ok(card.code)
     }
@@ -88,7 +91,7 @@ impl Target for OnComponent {
         };
         let definition = (self.cards)
             .call(|p, s| {
-                p.giftcard_plugin_batches()
+                p.giftcard_plugin_batches(&mut *s)?
                     .call_create_definition(s, &request)
             })?
             .map_err(refused)?;
@@ -101,7 +104,7 @@ impl Target for OnComponent {
             channel: Channel::Storefront,
         };
         let totals = (self.cards)
-            .call(|p, s| p.giftcard_plugin_totals().call_collect(s, &request))?
+            .call(|p, s| p.giftcard_plugin_totals(&mut *s)?.call_collect(s, &request))?
             .map_err(refused)?;
         Ok(totals
             .cards
@@ -121,7 +124,7 @@ impl Target for OnComponent {
             channel: Channel::Storefront,
         };
         (self.cards)
-            .call(|p, s| p.giftcard_plugin_orders().call_placed(s, &request))?
+            .call(|p, s| p.giftcard_plugin_orders(&mut *s)?.call_placed(s, &request))?
             .map_err(refused)?;
         Ok(())
     }
@@ -135,7 +138,7 @@ impl Target for OnComponent {
             shipping_tax: "0".into(),
         };
         (self.cards)
-            .call(|p, s| p.giftcard_plugin_invoices().call_paid(s, &request))?
+            .call(|p, s| p.giftcard_plugin_invoices(&mut *s)?.call_paid(s, &request))?
             .map_err(refused)?;
         Ok(())
     }
@@ -147,7 +150,10 @@ impl Target for OnComponent {
             customer_id: None,
         };
         let answer = (self.cards)
-            .call(|p, s| p.giftcard_plugin_customer().call_check_balance(s, &request))?
+            .call(|p, s| {
+                p.giftcard_plugin_customer(&mut *s)?
+                    .call_check_balance(s, &request)
+            })?
             .map_err(refused)?;
         match answer {
             customer::BalanceAnswer::Found(_) => Ok(()),
@@ -165,7 +171,10 @@ impl Target for OnComponent {
             admin_user: "bench".into(),
         };
         (self.cards)
-            .call(|p, s| p.giftcard_plugin_batches().call_generate_codes(s, &request))?
+            .call(|p, s| {
+                p.giftcard_plugin_batches(&mut *s)?
+                    .call_generate_codes(s, &request)
+            })?
             .map_err(refused)?;
         Ok(())
     }

@@ -235,7 +235,7 @@ impl GiftCards {
     ) -> (Box<dyn Transaction>, Result<()>) {
         if self.runtime.is_typed() {
             let (tx, result) = self.call_in(tx, |p, s| {
-                p.giftcard_plugin_delivery()
+                p.giftcard_plugin_delivery(&mut *s)?
                     .call_record_delivery(s, &report)
             });
             let result = match result {

@@ -24,7 +24,7 @@ fn create(amount: &str) -> CreateCardRequest {
 /// Creates a card of `amount` USD in its own transaction.
 fn create_card(shop: &GiftCards, amount: &str) -> Result<crate::api::admin::Card, Error> {
     let req = create(amount);
-    shop.call(|p, s| p.giftcard_plugin_admin().call_create_card(s, &req))
+    shop.call(|p, s| p.giftcard_plugin_admin(&mut *s)?.call_create_card(s, &req))
         .unwrap()
 }
 
@@ -32,7 +32,7 @@ fn get(shop: &GiftCards, id: u64) -> Result<crate::api::admin::Card, Error> {
     let request = GetCardRequest {
         card: CardRef::Id(id),
     };
-    shop.call_read(|p, s| p.giftcard_plugin_admin().call_get_card(s, &request))
+    shop.call_read(|p, s| p.giftcard_plugin_admin(&mut *s)?.call_get_card(s, &request))
         .unwrap()
 }
 
@@ -71,7 +71,7 @@ fn a_trap_at_any_statement_rolls_back() {
         };
         let env = CallEnv::new(shop.clock(), Randomness::seeded(at as u64).for_call());
         let (tx, result) = shop.runtime().call_in(tx, env.with_faults(faults), |p, s| {
-            p.giftcard_plugin_admin().call_create_card(s, &req)
+            p.giftcard_plugin_admin(&mut *s)?.call_create_card(s, &req)
         });
         let result = crate::call::finish(tx, result);
         match result {
@@ -95,7 +95,7 @@ fn a_read_only_call_cannot_write() {
     let dir = tempfile::tempdir().unwrap();
     let shop = shop(&dir);
     let req = create("10");
-    let result = shop.call_read(|p, s| p.giftcard_plugin_admin().call_create_card(s, &req));
+    let result = shop.call_read(|p, s| p.giftcard_plugin_admin(&mut *s)?.call_create_card(s, &req));
     assert!(!matches!(result, Ok(Ok(_))), "{result:?}");
     assert!(matches!(get(&shop, 1), Err(Error::CardNotFound)));
 }
@@ -115,7 +115,7 @@ fn another_world_is_called_dynamically_only() {
         db.begin().unwrap(),
         &clock,
         Randomness::seeded(1).for_call(),
-        |p, s| p.giftcard_plugin_lifecycle().call_metadata(s),
+        |p, s| p.giftcard_plugin_lifecycle(&mut *s)?.call_metadata(s),
     );
     assert!(format!("{:#}", typed.err().unwrap()).contains("does not implement"));
     let value = runtime

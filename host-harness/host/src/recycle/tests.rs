@@ -120,7 +120,8 @@ impl Side {
             Step::Create { cents } => {
                 let request = admin::CreateCardRequest::new(money(i64::from(*cents)), "alice");
                 let (text, card) = self.run(none, |p, s| {
-                    p.giftcard_plugin_admin().call_create_card(s, &request)
+                    p.giftcard_plugin_admin(&mut *s)?
+                        .call_create_card(s, &request)
                 });
                 if let Some(Ok(card)) = card {
                     self.codes.push(card.code);
@@ -134,7 +135,8 @@ impl Side {
                     ..Faults::default()
                 };
                 let (text, card) = self.run(faults, |p, s| {
-                    p.giftcard_plugin_admin().call_create_card(s, &request)
+                    p.giftcard_plugin_admin(&mut *s)?
+                        .call_create_card(s, &request)
                 });
                 if let Some(Ok(card)) = card {
                     self.codes.push(card.code);
@@ -150,7 +152,8 @@ impl Side {
                     reference: None,
                 };
                 self.run(none, |p, s| {
-                    p.giftcard_plugin_admin().call_adjust_balance(s, &request)
+                    p.giftcard_plugin_admin(&mut *s)?
+                        .call_adjust_balance(s, &request)
                 })
                 .0
             }
@@ -161,7 +164,8 @@ impl Side {
                     admin_user: "alice".into(),
                 };
                 self.run(none, |p, s| {
-                    p.giftcard_plugin_admin().call_disable_card(s, &request)
+                    p.giftcard_plugin_admin(&mut *s)?
+                        .call_disable_card(s, &request)
                 })
                 .0
             }
@@ -170,7 +174,7 @@ impl Side {
                     card: self.card(*card),
                 };
                 self.run(none, |p, s| {
-                    p.giftcard_plugin_admin().call_get_card(s, &request)
+                    p.giftcard_plugin_admin(&mut *s)?.call_get_card(s, &request)
                 })
                 .0
             }
@@ -180,7 +184,8 @@ impl Side {
                     page: PageRequest::new(1, 50),
                 };
                 self.run(none, |p, s| {
-                    p.giftcard_plugin_admin().call_card_history(s, &request)
+                    p.giftcard_plugin_admin(&mut *s)?
+                        .call_card_history(s, &request)
                 })
                 .0
             }
@@ -200,7 +205,8 @@ impl Side {
                     page: PageRequest::new(1, 50),
                 };
                 self.run(none, |p, s| {
-                    p.giftcard_plugin_admin().call_list_cards(s, &request)
+                    p.giftcard_plugin_admin(&mut *s)?
+                        .call_list_cards(s, &request)
                 })
                 .0
             }
@@ -226,7 +232,7 @@ impl Side {
                     channel: Channel::Storefront,
                 };
                 self.run(none, |p, s| {
-                    p.giftcard_plugin_totals().call_collect(s, &request)
+                    p.giftcard_plugin_totals(&mut *s)?.call_collect(s, &request)
                 })
                 .0
             }
@@ -258,7 +264,8 @@ fn a_trap_drops_the_instance_and_the_bound_is_kept() {
     let request = admin::CreateCardRequest::new(money(100), "alice");
     let create = |faults| {
         side.run(faults, |p, s| {
-            p.giftcard_plugin_admin().call_create_card(s, &request)
+            p.giftcard_plugin_admin(&mut *s)?
+                .call_create_card(s, &request)
         })
         .0
     };
@@ -292,7 +299,8 @@ fn fresh_keeps_no_instance() {
     let side = Side::open(InstancePolicy::Fresh);
     let request = admin::CreateCardRequest::new(money(100), "alice");
     side.run(Faults::default(), |p, s| {
-        p.giftcard_plugin_admin().call_create_card(s, &request)
+        p.giftcard_plugin_admin(&mut *s)?
+            .call_create_card(s, &request)
     });
     assert!(side.recycler.take().is_none());
 }
