@@ -2,11 +2,14 @@
 
 use super::*;
 
-pub(crate) const CARD_COLUMNS: &str = "id, code, display_code, masked_code, status, balance, \
-    initial_value, currency, expires_at, customer_id, comment, website, is_test, origin, \
-    order_id, order_line, purchase, created_at, updated_at, amount_min, amount_max, max_uses, \
-    uses, recipient_name, recipient_email, purchaser_customer_id, purchaser_email, product_id, \
-    definition_id, campaign_id, cancelled_at";
+/// In the order [`StoredCard::from_row`] reads them, so each read finds its
+/// column at the row's hint instead of scanning 31 names (natively, the
+/// scans were two thirds of reading a card).
+pub(crate) const CARD_COLUMNS: &str = "status, currency, origin, purchase, id, code, display_code, \
+    masked_code, balance, initial_value, expires_at, customer_id, comment, website, is_test, \
+    order_id, order_line, created_at, updated_at, amount_min, amount_max, max_uses, \
+    recipient_name, recipient_email, purchaser_customer_id, purchaser_email, product_id, \
+    definition_id, campaign_id, uses, cancelled_at";
 
 /// A card as stored, before it is shaped for the contract.
 #[derive(Clone, Debug)]
@@ -225,3 +228,6 @@ impl StoredCard {
         }
     }
 }
+
+#[cfg(all(test, feature = "testing"))]
+mod tests;

@@ -77,7 +77,7 @@ fn check_references(req: &Invoice) -> Result<()> {
 fn parse_for(req: &Invoice, order: &StoredOrder) -> Result<(ParsedLines, String)> {
     let lines = quote::parse_lines(
         order.context.currency,
-        &req.lines,
+        req.lines.clone(),
         &req.shipping,
         &req.shipping_tax,
     )?;

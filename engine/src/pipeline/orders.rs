@@ -423,7 +423,7 @@ fn fingerprint_v5(quote: &ParsedQuote, expected: &[ExpectedCard]) -> String {
 /// Takes the balances for an order.
 pub fn placed(env: &mut dyn Environment, req: PlaceRequest) -> Result<PlacedOrder> {
     check_reference("order-id", &req.order_id)?;
-    let quote = quote::parse(&req.quote)?;
+    let quote = quote::parse(req.quote)?;
     let print = fingerprint_v5(&quote, &req.expected);
     let legacy = fingerprint(&quote, &req.expected);
     let known = replay::Known::read(env, &["placed"], &req.order_id)?;

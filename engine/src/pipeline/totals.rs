@@ -29,7 +29,7 @@ fn collect_parsed(
 /// client key and refusals for the quote's customer (see `customer`); every
 /// refusal is logged with its precise reason.
 pub fn apply_code(env: &mut dyn Environment, req: ApplyRequest) -> Result<ApplyAnswer> {
-    let mut quote = quote::parse(&req.quote)?;
+    let mut quote = quote::parse(req.quote)?;
     if quote.body.has_gift_card_product() {
         return Err(Error::GiftCardProductConflict);
     }
@@ -117,7 +117,7 @@ pub fn apply_code(env: &mut dyn Environment, req: ApplyRequest) -> Result<ApplyA
 
 /// The totals without one code.
 pub fn remove_code(env: &mut dyn Environment, req: RemoveRequest) -> Result<GiftCardTotals> {
-    let mut quote = quote::parse(&req.quote)?;
+    let mut quote = quote::parse(req.quote)?;
     let wanted = code::normalize(&req.code).unwrap_or_else(|_| req.code.clone());
     let position = quote
         .codes
@@ -134,8 +134,8 @@ pub fn remove_code(env: &mut dyn Environment, req: RemoveRequest) -> Result<Gift
 /// card's value must be one the product (or the `allowed-amounts` setting)
 /// offers.
 pub fn check_add_line(env: &mut dyn Environment, req: AddLineRequest) -> Result<()> {
-    let quote = quote::parse(&req.quote)?;
-    let line = quote::parse_line(quote.context.currency, &req.line)?;
+    let quote = quote::parse(req.quote)?;
+    let line = quote::parse_line(quote.context.currency, req.line)?;
     if quote.body.lines.iter().any(|l| l.id == line.id) {
         return Err(Error::InvalidArgument(format!(
             "line id `{}` is already on the quote",
@@ -190,7 +190,7 @@ pub(crate) fn check_gift_card_line(
 
 /// The collector.
 pub fn collect(env: &mut dyn Environment, req: CollectRequest) -> Result<GiftCardTotals> {
-    let quote = quote::parse(&req.quote)?;
+    let quote = quote::parse(req.quote)?;
     collect_parsed(env, &quote, req.channel)
 }
 

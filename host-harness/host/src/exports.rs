@@ -116,11 +116,16 @@ mod tests {
         let shop = shop(&dir);
         let loaded = shop
             .call_read(|p, s| {
-                assert!(p.lifecycle.get().is_none(), "nothing is loaded before the call asks");
+                assert!(
+                    p.lifecycle.get().is_none(),
+                    "nothing is loaded before the call asks"
+                );
                 let first: *const _ = p.giftcard_plugin_lifecycle(&mut *s)?;
                 let again: *const _ = p.giftcard_plugin_lifecycle(&mut *s)?;
                 assert_eq!(first, again, "an interface is loaded once per instance");
-                let version = p.giftcard_plugin_lifecycle(&mut *s)?.call_database_version(s)?;
+                let version = p
+                    .giftcard_plugin_lifecycle(&mut *s)?
+                    .call_database_version(s)?;
                 let others = [
                     p.admin.get().is_some(),
                     p.customer.get().is_some(),

@@ -9,6 +9,8 @@
 //!   milliseconds instead of compiling for a second;
 //! - [`runtime`]: the linked component, typed calls through [`bindings`] and
 //!   dynamic ones by name;
+//! - [`exports`]: an instance's typed exports, each interface's looked up on
+//!   first use;
 //! - [`call`]: a call's store and **the transaction-per-call rule** (commit on
 //!   `ok`, roll back on `err` or a trap);
 //! - [`recycle`]: when one warm instance may serve another call (never by

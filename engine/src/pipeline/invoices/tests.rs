@@ -360,7 +360,7 @@ fn the_guarded_update_refuses_units_already_taken() {
     place(&mut env, "O-1", vec![course()], "0", "0", &[]);
     collect(&mut env, invoice("I-1", "O-1", vec![course()], "0")).unwrap();
     assert_guard_refuses(&mut env, |e, order| {
-        let parsed = quote::parse_line(order.context.currency, &course()).unwrap();
+        let parsed = quote::parse_line(order.context.currency, course()).unwrap();
         super::record_take(e, order, &parsed)
     });
 }

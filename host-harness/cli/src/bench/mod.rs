@@ -90,12 +90,12 @@ impl Operation {
     /// The operation's budget (see [`Budget`]).
     pub fn budget(&self) -> Budget {
         let (instructions, statements) = match self {
-            Operation::Collect { lines: 1, .. } => (170_000, 2),
-            Operation::Collect { .. } => (3_000_000, 2),
+            Operation::Collect { lines: 1, .. } => (150_000, 2),
+            Operation::Collect { .. } => (2_800_000, 2),
             Operation::Placed => (390_000, 10),
-            Operation::Paid => (250_000, 7),
-            Operation::Checkout => (810_000, 19),
-            Operation::CheckBalance => (120_000, 5),
+            Operation::Paid => (230_000, 7),
+            Operation::Checkout => (760_000, 19),
+            Operation::CheckBalance => (90_000, 5),
             Operation::Generate(_) => (140_000_000, 35),
         };
         Budget {
