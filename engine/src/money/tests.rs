@@ -273,7 +273,29 @@ fn the_short_reading_is_rust_decimals() {
     }
 }
 
+#[test]
+fn formats_the_extremes_and_every_exponent() {
+    for code in ["JPY", "USD", "KWD", "CLF"] {
+        let c = Currency::parse(code).unwrap();
+        for minor in [0, 1, -1, 9, 10, -10, 99, 100, 12345, i64::MAX, i64::MIN] {
+            assert_eq!(
+                c.format(minor),
+                Decimal::new(minor, c.exponent).to_string(),
+                "{code} {minor}"
+            );
+        }
+    }
+    assert_eq!(Currency::parse("CLF").unwrap().format(-5), "-0.0005");
+}
+
 proptest::proptest! {
+    /// The hand-written formatter writes what the decimal type writes.
+    #[test]
+    fn formatting_matches_rust_decimal(minor in proptest::num::i64::ANY, code in "(JPY|USD|KWD|CLF)") {
+        let c = Currency::parse(&code).unwrap();
+        proptest::prop_assert_eq!(c.format(minor), Decimal::new(minor, c.exponent).to_string());
+    }
+
     #[test]
     fn every_short_plain_decimal_reads_as_rust_decimal_does(
         sign in "[-+]?", int in "[0-9]{1,19}", frac in proptest::option::of("[0-9]{1,19}"),
