@@ -86,3 +86,31 @@ fn custom_codes_keep_their_grouping() {
     assert_eq!(code.masked, "******-2026");
     assert_eq!(custom("ab12").unwrap().masked, "**12");
 }
+
+/// The character-by-character reading `normalize` replaced, kept as the
+/// definition it must agree with.
+fn normalize_by_chars(input: &str) -> Option<String> {
+    if input.len() > MAX_INPUT_LEN {
+        return None;
+    }
+    let mut out = String::new();
+    for c in input.chars() {
+        match c {
+            '-' | ' ' => {}
+            c if c.is_ascii_alphanumeric() => out.push(c.to_ascii_uppercase()),
+            _ => return None,
+        }
+    }
+    (MIN_CODE_LEN..=MAX_CODE_LEN)
+        .contains(&out.len())
+        .then_some(out)
+}
+
+proptest::proptest! {
+    /// Reading bytes accepts and refuses exactly what reading characters
+    /// did, Unicode included (`é`, `Ａ`, combining marks are refused).
+    #[test]
+    fn normalize_agrees_with_reading_characters(input in "[a-zA-Z0-9 \\-é\u{ff21}\u{301}_.]{0,70}") {
+        proptest::prop_assert_eq!(normalize(&input).ok(), normalize_by_chars(&input));
+    }
+}
