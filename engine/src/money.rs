@@ -13,6 +13,12 @@ use std::str::FromStr;
 /// typos such as an extra six zeros before they become liabilities.
 pub const MAX_MAJOR_UNITS: i64 = 1_000_000_000;
 
+/// The generated lookup of ISO 4217 codes (see `build.rs`).
+mod codes {
+    use iso_currency::Currency;
+    include!(concat!(env!("OUT_DIR"), "/currency_codes.rs"));
+}
+
 /// An ISO 4217 currency with a minor unit (USD: 2 digits, JPY: 0, KWD: 3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Currency {
@@ -31,9 +37,7 @@ impl Currency {
             return Err(unknown());
         };
         let upper = [a, b, c].map(|byte| byte.to_ascii_uppercase());
-        // Only ASCII bytes changed, so the three bytes are still UTF-8.
-        let upper = std::str::from_utf8(&upper).map_err(|_| unknown())?;
-        let inner = iso_currency::Currency::from_code(upper).ok_or_else(unknown)?;
+        let inner = codes::currency_of(upper).ok_or_else(unknown)?;
         let exponent = inner.exponent().ok_or_else(unknown)?;
         Ok(Currency {
             inner,

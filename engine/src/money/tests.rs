@@ -325,3 +325,28 @@ proptest::proptest! {
         }
     }
 }
+
+/// The generated lookup and iso_currency's own agree on every code of three
+/// letters (and refuse what is not one).
+#[test]
+fn the_generated_code_lookup_agrees_with_iso_currency_everywhere() {
+    let letters = b'A'..=b'Z';
+    let mut known = 0;
+    for a in letters.clone() {
+        for b in letters.clone() {
+            for c in letters.clone() {
+                let code = [a, b, c];
+                let text = std::str::from_utf8(&code).unwrap();
+                let ours = codes::currency_of(code);
+                assert_eq!(ours, iso_currency::Currency::from_code(text), "{text}");
+                known += usize::from(ours.is_some());
+            }
+        }
+    }
+    assert!(known > 150, "only {known} codes known");
+    for odd in [*b"us1", *b"\0\0\0", *b"EU ", [0xC3, 0xA9, b'A']] {
+        assert_eq!(codes::currency_of(odd), None);
+    }
+    assert_eq!(Currency::parse(" eur ").unwrap().code(), "EUR");
+    assert!(Currency::parse("EURO").is_err() && Currency::parse("é").is_err());
+}

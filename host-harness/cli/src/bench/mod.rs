@@ -90,12 +90,12 @@ impl Operation {
     /// The operation's budget (see [`Budget`]).
     pub fn budget(&self) -> Budget {
         let (instructions, statements) = match self {
-            Operation::Collect { lines: 1, .. } => (126_000, 2),
+            Operation::Collect { lines: 1, .. } => (106_000, 2),
             Operation::Collect { .. } => (2_600_000, 2),
-            Operation::Placed => (352_000, 10),
-            Operation::Paid => (210_000, 7),
-            Operation::Checkout => (688_000, 19),
-            Operation::CheckBalance => (82_000, 5),
+            Operation::Placed => (332_000, 10),
+            Operation::Paid => (195_000, 7),
+            Operation::Checkout => (632_000, 19),
+            Operation::CheckBalance => (76_000, 5),
             Operation::Generate(_) => (140_000_000, 35),
         };
         Budget {
