@@ -61,7 +61,10 @@ fn fingerprint(req: &Invoice, order: &StoredOrder, lines: &ParsedLines) -> Strin
     format!("v5:{json}")
 }
 
-fn parse(env: &mut dyn Environment, req: &Invoice) -> Result<(StoredOrder, ParsedLines, String)> {
+fn parse(
+    env: &mut dyn Environment,
+    req: &mut Invoice,
+) -> Result<(StoredOrder, ParsedLines, String)> {
     check_references(req)?;
     let order = orders::load(env, &req.order_id)?;
     let (lines, print) = parse_for(req, &order)?;
@@ -74,10 +77,12 @@ fn check_references(req: &Invoice) -> Result<()> {
 }
 
 /// The invoice's lines, read in the currency of `order`, and its fingerprint.
-fn parse_for(req: &Invoice, order: &StoredOrder) -> Result<(ParsedLines, String)> {
+/// The lines move out of `req` into the parsed ones (no copy): from here on
+/// the parsed lines are the invoice's, and `req.lines` is left empty.
+fn parse_for(req: &mut Invoice, order: &StoredOrder) -> Result<(ParsedLines, String)> {
     let lines = quote::parse_lines(
         order.context.currency,
-        req.lines.clone(),
+        std::mem::take(&mut req.lines),
         &req.shipping,
         &req.shipping_tax,
     )?;
@@ -271,8 +276,8 @@ fn record_take(env: &mut dyn Environment, order: &StoredOrder, line: &ParsedLine
 }
 
 /// Registers an invoice and its gift-card part.
-pub fn collect(env: &mut dyn Environment, req: Invoice) -> Result<InvoiceGiftCards> {
-    let (order, lines, print) = parse(env, &req)?;
+pub fn collect(env: &mut dyn Environment, mut req: Invoice) -> Result<InvoiceGiftCards> {
+    let (order, lines, print) = parse(env, &mut req)?;
     Ok(register(env, &req, &order, &lines, &print, None)?.answer)
 }
 
@@ -519,12 +524,12 @@ fn check_still_owed(
 }
 
 /// The invoice was paid: issue one card per gift-card unit on it.
-pub fn paid(env: &mut dyn Environment, req: Invoice) -> Result<PaidInvoice> {
+pub fn paid(env: &mut dyn Environment, mut req: Invoice) -> Result<PaidInvoice> {
     check_references(&req)?;
     // The order with its placed lines, read once for the registration's
     // checks and the cards' details.
     let (order, placed) = orders::load_with_lines(env, &req.order_id)?;
-    let (lines, print) = parse_for(&req, &order)?;
+    let (lines, print) = parse_for(&mut req, &order)?;
     let known = replay::Known::read(env, &["invoice-paid", "invoice"], &req.invoice_id)?;
     let id = order.order_id.as_str();
     if let Some(done) = known.find_any(env, "invoice-paid", &req.invoice_id, &[&print], id)? {
