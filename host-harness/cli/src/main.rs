@@ -114,6 +114,10 @@ enum Command {
     /// every card, the schema version, messages waiting for delivery. Exit
     /// status 1 on any finding.
     Doctor,
+    /// The plugin as a marketplace ships it: pack, sign and inspect a
+    /// package; install, upgrade, roll back or uninstall it on the database.
+    #[command(subcommand)]
+    Plugin(commands::marketplace::PluginCommand),
     /// Run conformance scenarios.
     #[command(subcommand)]
     Scenario(ScenarioCommand),
@@ -205,6 +209,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Doctor => checks::doctor(&cli, json_out),
         Command::Component { out } => plugin::component(out, json_out),
         Command::Info => plugin::info(&cli, json_out),
+        Command::Plugin(cmd) => commands::marketplace::run(&cli, json_out, cmd),
         Command::Settings(cmd) => plugin::settings(&cli, json_out, cmd),
         Command::Balance(lookup) => answer_and_print(
             open(&cli)?,

@@ -35,8 +35,14 @@ pub fn cache(cli: &Cli) -> CodeCache {
 }
 
 pub fn config(cli: &Cli, db: PathBuf) -> Result<HarnessConfig> {
+    // Without --component, a database with an installed package runs that
+    // package's component (see `plugin install`).
+    let component = match &cli.component {
+        Some(path) => Some(path.clone()),
+        None => giftcard_harness::marketplace::installed_component(&db)?,
+    };
     let mut config = HarnessConfig::new(db);
-    config.component = cli.component.clone();
+    config.component = component;
     config.cache = cache(cli);
     config.options.seed = cli.seed;
     if let Some(start) = &cli.fixed_clock {
@@ -56,10 +62,29 @@ pub fn config(cli: &Cli, db: PathBuf) -> Result<HarnessConfig> {
 /// opens one or two), so `main` can look at it once the command is done.
 pub fn open_at(cli: &Cli, db: PathBuf) -> Result<&'static GiftCards> {
     let harness: &'static GiftCards = Box::leak(Box::new(giftcard_conformance::harness::open(
-        &config(cli, db)?,
+        &config(cli, db.clone())?,
     )?));
+    // A database from a newer plugin: say what is needed, once, instead of
+    // every call failing on its own.
+    if let Some(schema) = component_schema(harness)
+        && let Some(why) = giftcard_harness::marketplace::newer_database(&db, schema)?
+    {
+        anyhow::bail!("{why}");
+    }
     OPENED.lock().unwrap().push(harness);
     Ok(harness)
+}
+
+/// The newest schema version the loaded component knows (from
+/// `lifecycle.metadata`, which touches no data).
+pub fn component_schema(harness: &GiftCards) -> Option<u32> {
+    use giftcard_conformance::Harness;
+    match harness.call_json_read("lifecycle.metadata", &serde_json::Value::Null) {
+        Ok(giftcard_conformance::json::Outcome::Ok(m)) => m["schema-version"]
+            .as_u64()
+            .and_then(|v| u32::try_from(v).ok()),
+        _ => None,
+    }
 }
 
 pub fn open(cli: &Cli) -> Result<&'static GiftCards> {

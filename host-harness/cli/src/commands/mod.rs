@@ -7,6 +7,7 @@ pub mod checks;
 pub mod customer;
 pub mod delivery;
 pub mod issuing;
+pub mod marketplace;
 pub mod plugin;
 pub mod products;
 pub mod shop;

@@ -7,6 +7,7 @@ use crate::{Cli, SettingsCommand, render};
 use anyhow::{Context, Result, bail};
 use giftcard_conformance::Harness;
 use giftcard_conformance::json::Outcome;
+use giftcard_harness::marketplace;
 use giftcard_host::GiftCards;
 use serde_json::{Value as Json, json};
 use std::path::Path;
@@ -57,14 +58,40 @@ pub fn info(cli: &Cli, json_out: bool) -> Result<()> {
         _ => Json::Null,
     };
     let compiled = compiled_code(harness.runtime().cache_outcome());
+    // The package installed on the database, and what a newer database needs.
+    let db = cli.db();
+    let installed = if db.exists() {
+        marketplace::status(&db)?.active
+    } else {
+        None
+    };
+    let schema = metadata["schema-version"]
+        .as_u64()
+        .and_then(|v| u32::try_from(v).ok());
+    let needs = match schema {
+        Some(schema) => marketplace::newer_database(&db, schema)?,
+        None => None,
+    };
     if json_out {
         let mut v = metadata;
         v["database-schema-version"] = database;
         v["compiled-code"] = json!(compiled);
+        v["installed-package"] = serde_json::to_value(&installed)?;
+        v["needs"] = json!(needs);
         return say_json(&v);
     }
+    let mut extra = String::new();
+    if let Some(i) = &installed {
+        extra.push_str(&format!(
+            "\npackage: {} {} ({}), signed by {}",
+            i.name, i.version, i.digest, i.signer
+        ));
+    }
+    if let Some(n) = &needs {
+        extra.push_str(&format!("\nneeds: {n}"));
+    }
     say(&format!(
-        "{} {} · contract giftcard:plugin@{} · schema v{} (database v{})\ncompiled code: {compiled}",
+        "{} {} · contract giftcard:plugin@{} · schema v{} (database v{})\ncompiled code: {compiled}{extra}",
         metadata["name"].as_str().unwrap_or("?"),
         metadata["version"].as_str().unwrap_or("?"),
         metadata["contract-version"].as_str().unwrap_or("?"),

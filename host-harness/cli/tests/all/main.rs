@@ -16,6 +16,7 @@ mod conformance;
 mod delivery;
 mod doctor;
 mod ledger_properties;
+mod marketplace;
 mod no_double_spend;
 mod outbox_at_least_once;
 mod sandbox;
