@@ -20,17 +20,22 @@ for component in rustfmt clippy; do
 done
 
 # Debian packages: poppler-utils (pdftoppm / pdftotext render the printed
-# cards in the tests) and binaryen (wasm-opt shrinks the component; the
-# build works without it). Installed when missing and apt-get is there.
+# cards in the tests), binaryen (wasm-opt shrinks the component; the
+# build works without it), docker-registry (the OCI distribution registry
+# the package tests push to and pull from) and libssl-dev + pkg-config (the
+# registry client's TLS is the system's OpenSSL). Installed when missing and
+# apt-get is there.
 if ! command -v pdftoppm >/dev/null || ! command -v pdftotext >/dev/null \
-    || ! command -v wasm-opt >/dev/null; then
+    || ! command -v wasm-opt >/dev/null || ! [ -x /usr/bin/docker-registry ] \
+    || ! pkg-config --exists openssl 2>/dev/null; then
   if command -v apt-get >/dev/null; then
     apt_prefix=""
     if [ "$(id -u)" != 0 ]; then apt_prefix="sudo"; fi
     $apt_prefix apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $apt_prefix apt-get install -y -qq poppler-utils binaryen
+    DEBIAN_FRONTEND=noninteractive $apt_prefix apt-get install -y -qq poppler-utils binaryen \
+      docker-registry libssl-dev pkg-config
   else
-    echo "warning: install poppler-utils and binaryen (the printed-card tests need pdftoppm)" >&2
+    echo "warning: install poppler-utils, binaryen, docker-registry, libssl-dev and pkg-config" >&2
   fi
 fi
 

@@ -214,26 +214,45 @@ pub fn sign(dir: &Path, key: &KeyPair) -> Result<SignatureRecord, PackageError> 
     Ok(record)
 }
 
-/// Writes a package read elsewhere (a registry) into `dir` as a layout.
+/// Writes a package read elsewhere (a copy) into `dir` as a layout.
 pub fn write(dir: &Path, package: &Package) -> Result<(), PackageError> {
+    write_blobs(
+        dir,
+        &package.digest,
+        &package.blobs,
+        &package.signature_manifests,
+    )
+}
+
+/// Writes a layout from its blobs (a pulled package): the package manifest
+/// `digest`, its signature manifests, and every blob they reference; then
+/// reads it back, so a layout that does not check out is never left behind.
+pub fn write_blobs(
+    dir: &Path,
+    digest: &str,
+    blobs: &BTreeMap<String, Vec<u8>>,
+    signature_manifests: &[String],
+) -> Result<(), PackageError> {
+    let manifest_bytes = blobs
+        .get(digest)
+        .ok_or_else(|| PackageError::NotAPackage(format!("no manifest {digest}")))?;
+    let manifest: ImageManifest = serde_json::from_slice(manifest_bytes)
+        .map_err(|e| PackageError::Tampered(format!("manifest {digest}: {e}")))?;
+    let empty = HashMap::new();
+    let description =
+        Description::from_annotations(manifest.annotations().as_ref().unwrap_or(&empty))?;
     let staging = Staging::new(dir)?;
-    for bytes in package.blobs.values() {
+    for bytes in blobs.values() {
         staging.blob(bytes)?;
     }
-    let signatures: Vec<Vec<u8>> = package
-        .signature_manifests
+    let signatures: Vec<Vec<u8>> = signature_manifests
         .iter()
-        .map(|d| package.blobs[d].clone())
+        .filter_map(|d| blobs.get(d).cloned())
         .collect();
-    let index = index_for(
-        &package.blobs[&package.digest],
-        &package.description.version,
-        &signatures,
-    );
+    let index = index_for(manifest_bytes, &description.version, &signatures);
     staging.file("index.json", &index)?;
     staging.file("oci-layout", OCI_LAYOUT)?;
-    staging.finish()?;
-    read(dir).map(|_| ())
+    staging.check_then_finish()
 }
 
 /// Reads and checks the package in `dir`; nothing is compiled.
@@ -582,6 +601,12 @@ impl Staging {
 
     fn finish(self) -> Result<(), PackageError> {
         std::fs::rename(&self.tmp, &self.dir).map_err(|e| PackageError::io(&self.dir, e))
+    }
+
+    /// Moves the layout into place only if it reads back as a package.
+    fn check_then_finish(self) -> Result<(), PackageError> {
+        read(&self.tmp)?;
+        self.finish()
     }
 }
 

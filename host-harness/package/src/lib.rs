@@ -15,6 +15,7 @@
 //! - [`description`]: what the marketplace shows (name, versions,
 //!   capabilities, the settings form's JSON Schema, the changelog entry);
 //! - [`signing`]: keys, signatures and the host's trusted keys;
+//! - [`registry`]: push to and pull from any OCI distribution registry;
 //! - [`capabilities`]: the component's imports, read from its binary, against
 //!   the host's grants, and the contract-version rule;
 //! - [`settings_schema`]: the JSON Schema of the plugin's settings record.
@@ -22,6 +23,7 @@
 pub mod capabilities;
 pub mod description;
 pub mod layout;
+pub mod registry;
 pub mod settings_schema;
 pub mod signing;
 
@@ -71,6 +73,9 @@ pub enum PackageError {
     /// The component implements a contract version this host cannot serve.
     #[error("{0}")]
     IncompatibleContract(String),
+    /// A registry could not be reached, or refused.
+    #[error("registry: {0}")]
+    Registry(String),
     /// The component's binary could not be read as a component.
     #[error("the component is not a valid WebAssembly component: {0}")]
     InvalidComponent(String),

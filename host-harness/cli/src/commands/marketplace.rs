@@ -1,4 +1,5 @@
-//! `plugin …`: the package a marketplace ships (pack, inspect, keygen, sign)
+//! `plugin …`: the package a marketplace ships (pack, inspect, keygen, sign,
+//! push, pull)
 //! and its installation on a shop database (install, status, upgrade,
 //! rollback, uninstall). See docs/marketplace.md.
 
@@ -14,7 +15,7 @@ use giftcard_package::capabilities::embedded_metadata;
 use giftcard_package::description::{Description, changelog_entry};
 use giftcard_package::layout::{self, PackInput};
 use giftcard_package::settings_schema::settings_schema;
-use giftcard_package::{Grants, KeyPair, Package, TrustStore};
+use giftcard_package::{Grants, KeyPair, Package, TrustStore, registry};
 use serde_json::{Value as Json, json};
 use std::path::{Path, PathBuf};
 
@@ -38,8 +39,8 @@ pub enum PluginCommand {
     /// settings schema, changelog, signatures), checking every byte; with
     /// trust options, also whether this host would accept it.
     Inspect {
-        /// The package directory.
-        package: PathBuf,
+        /// The package: a directory, or `REGISTRY/REPOSITORY:TAG` to pull.
+        package: String,
         #[command(flatten)]
         trust: TrustArgs,
     },
@@ -66,8 +67,8 @@ pub enum PluginCommand {
     /// Verify a package, check its capabilities and contract, migrate the
     /// database and record the package as installed.
     Install {
-        /// The package directory.
-        package: PathBuf,
+        /// The package: a directory, or `REGISTRY/REPOSITORY:TAG` to pull.
+        package: String,
         /// Bring back the data an uninstall archived (a database without
         /// the plugin's tables).
         #[arg(long, value_name = "ARCHIVE")]
@@ -75,14 +76,31 @@ pub enum PluginCommand {
         #[command(flatten)]
         trust: TrustArgs,
     },
+    /// Push a package (with its signatures) to an OCI distribution registry.
+    Push {
+        /// The package directory.
+        package: PathBuf,
+        /// `REGISTRY/REPOSITORY[:TAG]` (the tag defaults to the version);
+        /// plain HTTP only to loopback registries.
+        reference: String,
+    },
+    /// Pull a package (with its signatures) from an OCI distribution
+    /// registry into a new directory, checking every byte.
+    Pull {
+        /// `REGISTRY/REPOSITORY:TAG`.
+        reference: String,
+        /// The package directory to create.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
     /// What is installed on the database, its schema version and the
     /// install history.
     Status,
     /// Install a newer package: backup first, migrate forward in one
     /// transaction, check every ledger; refuses a downgrade.
     Upgrade {
-        /// The package directory.
-        package: PathBuf,
+        /// The package: a directory, or `REGISTRY/REPOSITORY:TAG` to pull.
+        package: String,
         #[command(flatten)]
         trust: TrustArgs,
     },
@@ -148,6 +166,38 @@ pub fn run(cli: &Cli, json_out: bool, cmd: &PluginCommand) -> Result<()> {
     match cmd {
         PluginCommand::Pack { out, changelog } => pack(cli, json_out, out, changelog.as_deref()),
         PluginCommand::Inspect { package, trust } => inspect(json_out, package, trust, &db),
+        PluginCommand::Push { package, reference } => {
+            let p = layout::read(package)?;
+            let pushed = registry::push(&p, reference)?;
+            if json_out {
+                return say_json(&json!({ "reference": pushed, "digest": p.digest,
+                    "signatures": p.signatures.len() }));
+            }
+            say(&format!(
+                "pushed {} {} to {pushed} ({}, {} signature(s))",
+                p.description.name,
+                p.description.version,
+                p.digest,
+                p.signatures.len()
+            ));
+            Ok(())
+        }
+        PluginCommand::Pull { reference, out } => {
+            let p = registry::pull(reference, out)?;
+            if json_out {
+                return say_json(&json!({ "package": out, "digest": p.digest,
+                    "version": p.description.version, "signatures": p.signatures.len() }));
+            }
+            say(&format!(
+                "pulled {} {} ({}, {} signature(s)) into {}",
+                p.description.name,
+                p.description.version,
+                p.digest,
+                p.signatures.len(),
+                out.display()
+            ));
+            Ok(())
+        }
         PluginCommand::Keygen { name, out } => {
             let pair = KeyPair::generate(name)?;
             std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
@@ -216,10 +266,21 @@ pub fn run(cli: &Cli, json_out: bool, cmd: &PluginCommand) -> Result<()> {
     }
 }
 
+/// A package from a directory, or pulled from a registry when `source` is
+/// no path on disk (into a temporary directory: every check still applies).
+fn load(source: &str) -> Result<Package> {
+    let path = Path::new(source);
+    if path.exists() {
+        return Ok(layout::read(path)?);
+    }
+    let scratch = tempfile::tempdir()?;
+    Ok(registry::pull(source, &scratch.path().join("package"))?)
+}
+
 /// Reads the package (every byte checked) and admits it (signature,
 /// grants, contract): all before anything is compiled.
-fn admit(dir: &Path, trust: &TrustArgs, db: &Path) -> Result<Admitted> {
-    let package = layout::read(dir)?;
+fn admit(source: &str, trust: &TrustArgs, db: &Path) -> Result<Admitted> {
+    let package = load(source)?;
     let (store, grants) = trust.load(db)?;
     Ok(marketplace::admit(package, &store, &grants)?)
 }
@@ -333,8 +394,8 @@ fn pack(cli: &Cli, json_out: bool, out: &Path, changelog: Option<&Path>) -> Resu
 }
 
 /// `plugin inspect`.
-fn inspect(json_out: bool, dir: &Path, trust: &TrustArgs, db: &Path) -> Result<()> {
-    let package: Package = layout::read(dir)?;
+fn inspect(json_out: bool, source: &str, trust: &TrustArgs, db: &Path) -> Result<()> {
+    let package: Package = load(source)?;
     let embedded = embedded_metadata(&package.component)?;
     let verdict = if trust.given() {
         let (store, grants) = trust.load(db)?;
