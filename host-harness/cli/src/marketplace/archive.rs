@@ -170,7 +170,16 @@ pub fn restore(conn: &Connection, path: &Path) -> Result<ArchiveMeta> {
         let objects = plugin_objects(conn, "archive")?;
         conn.execute_batch("BEGIN")?;
         for (kind, name, sql) in &objects {
-            conn.execute_batch(sql)?;
+            // One CREATE statement each, as SQLite itself stores them: an
+            // archive cannot smuggle any other statement in.
+            let create = sql.trim_start().to_ascii_uppercase();
+            if !(create.starts_with("CREATE TABLE")
+                || create.starts_with("CREATE INDEX")
+                || create.starts_with("CREATE UNIQUE INDEX"))
+            {
+                bail!("the archive's definition of {name} is not a CREATE statement");
+            }
+            conn.execute(sql, [])?;
             if kind == "table" {
                 let t = quote(name);
                 conn.execute(

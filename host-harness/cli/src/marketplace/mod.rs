@@ -120,6 +120,18 @@ pub fn schema_version(conn: &Connection) -> Result<Option<u32>> {
     Ok(Some(v.map_or(0, |v| u32::try_from(v).unwrap_or(u32::MAX))))
 }
 
+/// A connection to a database that must exist already (upgrade, rollback,
+/// uninstall never create one).
+fn existing(db: &Path) -> Result<Connection> {
+    if !db.exists() {
+        bail!(
+            "{} does not exist: `plugin install PACKAGE` first",
+            db.display()
+        );
+    }
+    connect(db)
+}
+
 fn connect(db: &Path) -> Result<Connection> {
     let conn =
         Connection::open(db).with_context(|| format!("opening the database {}", db.display()))?;
@@ -258,14 +270,14 @@ fn open_and_check(config: &HarnessConfig, admitted: &Admitted) -> Result<String>
 }
 
 /// Runs `change`, and on failure puts the database back as it was: from the
-/// backup when one was made, or by removing a database file the change
-/// created.
+/// backup when one was made, or by removing the database file when it did
+/// not exist before the action (`existed`).
 fn all_or_nothing<T>(
     db: &Path,
     backup: Option<&Path>,
+    existed: bool,
     change: impl FnOnce() -> Result<T>,
 ) -> Result<T> {
-    let existed = db.exists();
     match change() {
         Ok(v) => Ok(v),
         Err(e) => {
@@ -309,7 +321,14 @@ pub fn install(
     restore: Option<&Path>,
 ) -> Result<Outcome> {
     let db = &config.database;
-    let conn = connect(db)?;
+    let existed = db.exists();
+    // A refusal must not leave a new, empty database behind: a database
+    // that does not exist yet is looked at as an empty one.
+    let conn = if existed {
+        connect(db)?
+    } else {
+        Connection::open_in_memory()?
+    };
     if let Some(active) = installs::active(&conn)? {
         bail!(
             "{} {} is installed already ({}): `plugin upgrade PACKAGE` installs another version",
@@ -356,7 +375,7 @@ pub fn install(
     } else {
         None
     };
-    let ledger = all_or_nothing(db, backup.as_deref(), || {
+    let ledger = all_or_nothing(db, backup.as_deref(), existed, || {
         if let Some(archive) = restore {
             archive::restore(&connect(db)?, archive)?;
         }
@@ -391,7 +410,7 @@ pub fn install(
 /// `plugin upgrade PACKAGE`.
 pub fn upgrade(config: &HarnessConfig, admitted: Admitted) -> Result<Outcome> {
     let db = &config.database;
-    let conn = connect(db)?;
+    let conn = existing(db)?;
     let Some(active) = installs::active(&conn)? else {
         bail!(
             "no package is installed on {}: `plugin install PACKAGE` first",
@@ -440,7 +459,7 @@ pub fn upgrade(config: &HarnessConfig, admitted: Admitted) -> Result<Outcome> {
     }
     drop(conn);
     let backup = backup(db, &format!("before-upgrade-from-{}", active.version))?;
-    let ledger = all_or_nothing(db, Some(&backup), || {
+    let ledger = all_or_nothing(db, Some(&backup), true, || {
         let ledger = open_and_check(config, &admitted)?;
         installs::record(
             &mut connect(db)?,
@@ -471,7 +490,7 @@ pub fn upgrade(config: &HarnessConfig, admitted: Admitted) -> Result<Outcome> {
 /// `plugin rollback`: back to the package (and data) before the last upgrade.
 pub fn rollback(config: &HarnessConfig) -> Result<Outcome> {
     let db = &config.database;
-    let conn = connect(db)?;
+    let conn = existing(db)?;
     let Some(active) = installs::active(&conn)? else {
         bail!(
             "no package is installed on {}: there is nothing to roll back",
@@ -496,7 +515,7 @@ pub fn rollback(config: &HarnessConfig) -> Result<Outcome> {
     drop(conn);
     // The rollback itself can be undone: the current state is backed up too.
     let safety = self::backup(db, &format!("before-rollback-from-{}", active.version))?;
-    let restored = all_or_nothing(db, Some(&safety), || {
+    let restored = all_or_nothing(db, Some(&safety), true, || {
         restore_backup(db, &backup)?;
         let mut conn = connect(db)?;
         let previous =
@@ -535,7 +554,7 @@ pub fn rollback(config: &HarnessConfig) -> Result<Outcome> {
 /// `plugin uninstall --confirm [--archive FILE]`.
 pub fn uninstall(config: &HarnessConfig, archive_path: Option<&Path>) -> Result<Outcome> {
     let db = &config.database;
-    let conn = connect(db)?;
+    let conn = existing(db)?;
     let active = installs::active(&conn)?;
     let before = schema_version(&conn)?;
     let Some(schema) = before else {

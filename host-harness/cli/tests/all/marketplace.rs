@@ -318,6 +318,31 @@ fn tampered_unsigned_and_untrusted_packages_are_refused_and_nothing_is_written()
         "changed after",
     );
     std::fs::write(&index, &original).unwrap();
+    // A refusal inside the install (here: no such archive) leaves no
+    // database behind either.
+    std::fs::write(shop.path("not-an-archive"), b"hello").unwrap();
+    for archive in ["missing.archive", "not-an-archive"] {
+        let archive = shop.path(archive);
+        shop.refused(
+            &[
+                "plugin",
+                "install",
+                s(&pkg),
+                "--trust",
+                s(&public),
+                "--restore",
+                s(&archive),
+            ],
+            "archive",
+        );
+    }
+    for action in [
+        &["plugin", "upgrade", s(&pkg), "--trust", s(&public)][..],
+        &["plugin", "rollback"],
+        &["plugin", "uninstall", "--confirm"],
+    ] {
+        shop.refused(action, "does not exist");
+    }
     assert!(!shop.db().exists(), "nothing written");
     shop.ok(&["plugin", "install", s(&pkg), "--trust", s(&public)]);
 }
@@ -564,6 +589,14 @@ fn upgrade_backs_up_first_and_rollback_restores_the_previous_package() {
     let public = shop.key("acme");
     let first = shop.package("first", "acme");
     let second = rebuilt_package(&shop, "second");
+    for action in [
+        &["plugin", "upgrade", s(&second), "--trust", s(&public)][..],
+        &["plugin", "rollback"],
+    ] {
+        shop.refused(action, "does not exist");
+    }
+    // A database the plugin runs on without a package (the built-in one).
+    shop.ok(&["card", "list"]);
     shop.refused(
         &["plugin", "upgrade", s(&second), "--trust", s(&public)],
         "no package is installed",
