@@ -24,7 +24,7 @@
 //!    would have, and validates it;
 //! 4. `wasm-metadata` writes who the component is into its standard custom
 //!    sections (the component name, `producers`, and the OCI-style
-//!    `version`, `description`, `licenses` and `source`), so any wasm tool or
+//!    `version`, `description` and `licenses`), so any wasm tool or
 //!    registry reads the version from the binary itself.
 
 use std::env;

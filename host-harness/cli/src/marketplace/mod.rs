@@ -363,14 +363,10 @@ pub fn install(
             );
         }
     }
-    // Anything already in the file is backed up first.
-    let has_tables: bool = conn.query_row(
-        "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table'",
-        [],
-        |r| r.get(0),
-    )?;
+    // A database that exists is backed up first, whatever it holds, so a
+    // failed install puts it back exactly.
     drop(conn);
-    let backup = if has_tables {
+    let backup = if existed {
         Some(backup(db, "before-install")?)
     } else {
         None
