@@ -207,11 +207,25 @@ pub fn restore(conn: &Connection, path: &Path) -> Result<ArchiveMeta> {
     Ok(meta)
 }
 
-/// Drops every plugin table in one transaction.
-pub fn drop_plugin_tables(conn: &Connection) -> Result<usize> {
-    let objects = plugin_objects(conn, "main")?;
-    conn.execute_batch("BEGIN")?;
+/// `PRAGMA data_version` of `conn`: it changes when another connection
+/// commits to the database.
+pub fn data_version(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
+}
+
+/// Drops every plugin table in one write transaction, refused when another
+/// connection committed since `conn` read `data_version` (that change would
+/// be missing from the archive just written).
+pub fn drop_plugin_tables(conn: &Connection, archived_at: i64) -> Result<usize> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
     let done = (|| -> Result<usize> {
+        if data_version(conn)? != archived_at {
+            bail!(
+                "another process wrote to the database while the archive was written: nothing \
+                 was dropped (stop the shop, then run uninstall again)"
+            );
+        }
+        let objects = plugin_objects(conn, "main")?;
         let mut n = 0;
         // Tables only (their indexes go with them), newest first.
         for (kind, name, _) in objects.iter().rev() {
@@ -227,4 +241,58 @@ pub fn drop_plugin_tables(conn: &Connection) -> Result<usize> {
         let _ = conn.execute_batch("ROLLBACK");
     }
     done
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table_count(conn: &Connection) -> usize {
+        plugin_objects(conn, "main").unwrap().len()
+    }
+
+    #[test]
+    fn a_write_by_another_process_while_archiving_stops_the_drop() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("shop.db");
+        let conn = Connection::open(&db).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE gc_cards (id BIGINT PRIMARY KEY, balance BIGINT NOT NULL);
+             CREATE INDEX gc_cards_balance ON gc_cards (balance);
+             INSERT INTO gc_cards VALUES (1, 500);",
+        )
+        .unwrap();
+        let meta = ArchiveMeta {
+            plugin: "giftcard".into(),
+            version: "0.1.0".into(),
+            digest: String::new(),
+            schema_version: 5,
+            written_at: 0,
+            tables: Vec::new(),
+        };
+        let before = data_version(&conn).unwrap();
+        let written = write(&conn, &dir.path().join("a.archive"), meta.clone()).unwrap();
+        assert_eq!(written.tables, [("gc_cards".to_owned(), 1)]);
+        // Another connection commits before the drop: refused, nothing dropped.
+        Connection::open(&db)
+            .unwrap()
+            .execute("INSERT INTO gc_cards VALUES (2, 700)", [])
+            .unwrap();
+        let err = drop_plugin_tables(&conn, before).unwrap_err();
+        assert!(err.to_string().contains("nothing was dropped"), "{err}");
+        assert_eq!(
+            table_count(&conn),
+            2,
+            "the table and its index are still there"
+        );
+        // Archived again with nothing in between: dropped.
+        let before = data_version(&conn).unwrap();
+        write(&conn, &dir.path().join("b.archive"), meta).unwrap();
+        assert_eq!(drop_plugin_tables(&conn, before).unwrap(), 1);
+        assert_eq!(table_count(&conn), 0);
+        // The archive brings both rows back.
+        let restored = restore(&conn, &dir.path().join("b.archive")).unwrap();
+        assert_eq!(restored.tables, [("gc_cards".to_owned(), 2)]);
+        assert_eq!(table_count(&conn), 2, "the index comes back too");
+    }
 }

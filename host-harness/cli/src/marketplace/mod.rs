@@ -578,8 +578,11 @@ pub fn uninstall(config: &HarnessConfig, archive_path: Option<&Path>) -> Result<
         written_at: config.options.clock.now(),
         tables: Vec::new(),
     };
+    // Nothing another process commits between the archive and the drop
+    // may be lost: the drop checks the database did not change meanwhile.
+    let archived_at = archive::data_version(&conn)?;
     archive::write(&conn, &path, meta)?;
-    archive::drop_plugin_tables(&conn)?;
+    archive::drop_plugin_tables(&conn, archived_at)?;
     if let Some(active) = &active {
         installs::record(
             &mut connect(db)?,
