@@ -39,6 +39,19 @@ if ! command -v pdftoppm >/dev/null || ! command -v pdftotext >/dev/null \
   fi
 fi
 
+# PostgreSQL (the host's PostgreSQL backend is tested against a real server
+# its tests start themselves, as the unprivileged `postgres` user).
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null; then
+    apt_prefix=""
+    if [ "$(id -u)" != 0 ]; then apt_prefix="sudo"; fi
+    $apt_prefix apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $apt_prefix apt-get install -y -qq postgresql
+  else
+    echo "warning: install PostgreSQL (Debian's postgresql package); its tests fail without it" >&2
+  fi
+fi
+
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 echo "==> cargo clippy (all targets, warnings are errors)"

@@ -44,7 +44,7 @@ pub use bindings::{api, commerce, to_json, types};
 pub use cache::{CacheOutcome, CodeCache};
 pub use call::{CallEnv, CallState, Committed, Faults};
 pub use clock::{Clock, Randomness};
-pub use database::{Backend, SqliteBackend, Transaction};
+pub use database::{Backend, PostgresBackend, SqliteBackend, Transaction};
 pub use engine::Limits;
 pub use exports::Plugin;
 pub use gift_cards::{Dispatch, GiftCards, Options, Undelivered};

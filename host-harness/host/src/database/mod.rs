@@ -7,8 +7,10 @@
 //! the call's outcome. The backend is a trait so that a PostgreSQL backend can
 //! sit beside SQLite; the plugin's SQL is already limited to what both accept.
 
+mod postgresql;
 mod sqlite;
 
+pub use postgresql::{PostgresBackend, numbered_placeholders};
 pub use sqlite::SqliteBackend;
 
 use crate::bindings::giftcard::plugin::database as wit;
